@@ -1,0 +1,133 @@
+/**
+ * The agent's configuration file, as one zod schema: the only truth about what a config may say.
+ * Keys are camelCase with unit suffixes (`intervalSecs`, `timeoutMs`, `maxBytes`); variants carry a
+ * `type` tag; secrets appear only as `{secretRef: "…"}` and live in the OS keychain.
+ */
+import { z } from 'zod';
+import { LaneSchema } from './records.ts';
+
+export const SecretRefSchema = z
+  .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
+  .strict();
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+const SlugSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
+const IdentifierSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$.]*$/, 'a plain SQL identifier');
+
+/** Connection strings must not carry a password: `Pwd=`/`Password=` belong in the keychain. */
+const ConnectionStringSchema = z
+  .string()
+  .min(1)
+  .refine((s) => !/(^|;)\s*(pwd|password)\s*=/i.test(s), {
+    message: 'must not contain a password: put it in the keychain and reference it with "password": {"secretRef": "…"}',
+  });
+
+export const OdbcStreamSchema = z
+  .object({
+    /** Stream name as the cloud sees it, e.g. `sales_receipts`. */
+    name: SlugSchema,
+    /** Table to read (optionally schema-qualified). */
+    table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/),
+    /** Primary key columns: the record key and the keyset tiebreak. */
+    keyColumns: z.array(IdentifierSchema).min(1),
+    /** Column that grows on every insert/update (an updated-at timestamp or a monotonic id). */
+    cursorColumn: IdentifierSchema,
+    lane: LaneSchema.default('bulk'),
+    /** Rows fetched per query: memory stays bounded by this (DESIGN.md §5). */
+    pageRows: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict();
+export type OdbcStreamConfig = z.infer<typeof OdbcStreamSchema>;
+
+export const OdbcSourceSchema = z
+  .object({
+    type: z.literal('odbc'),
+    name: SlugSchema,
+    dialect: z.enum(['sqlite', 'postgresql', 'mariadb']),
+    /** DSN (`DSN=pos`) or DSN-less (`Driver={PostgreSQL Unicode};Server=…;Database=…;Uid=…`). */
+    connectionString: ConnectionStringSchema,
+    /** Appended to the connection string as `PWD=…` at connect time, read from the keychain. */
+    password: SecretRefSchema.optional(),
+    /** IANA zone in which the source's naive timestamps are meant. */
+    timeZone: z.string().default('UTC'),
+    intervalSecs: z.number().positive().max(86_400).default(10),
+    streams: z.array(OdbcStreamSchema).min(1),
+  })
+  .strict();
+export type OdbcSourceConfig = z.infer<typeof OdbcSourceSchema>;
+
+export const SourceConfigSchema = z.discriminatedUnion('type', [OdbcSourceSchema]);
+export type SourceConfig = z.infer<typeof SourceConfigSchema>;
+
+export const CloudConfigSchema = z
+  .object({
+    /** Base URL of the cloud API. Plain http only for loopback (the sandbox). */
+    url: z.url(),
+    /** The tenant/entity this agent's data belongs to, e.g. `store-7`. */
+    entity: SlugSchema,
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    heartbeatIntervalSecs: z.number().min(1).max(3600).default(30),
+    batchMaxRecords: z.number().int().min(1).max(5000).default(500),
+    batchMaxBytes: z.number().int().min(1024).max(10_000_000).default(4_000_000),
+    /** How long a partly filled batch may wait for more records before it is sent. */
+    batchMaxAgeMs: z.number().int().min(0).max(60_000).default(250),
+    retryBaseMs: z.number().int().min(1).max(60_000).default(500),
+    retryMaxMs: z.number().int().min(1).max(3_600_000).default(300_000),
+  })
+  .strict()
+  .refine((c) => isAllowedCloudUrl(c.url), {
+    message: 'must be https, or http only for a loopback host (127.0.0.1, ::1, localhost)',
+    path: ['url'],
+  });
+export type CloudConfig = z.infer<typeof CloudConfigSchema>;
+
+export function isAllowedCloudUrl(raw: string): boolean {
+  const url = new URL(raw);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+export const AgentConfigSchema = z
+  .object({
+    agent: z
+      .object({
+        /** A name people recognise, shown in the cloud (e.g. `store-7-backoffice`). */
+        name: z.string().min(1).max(100),
+        /** Where the outbox, control token and logs live. Relative paths are relative to the config file. */
+        dataDir: z.string().min(1),
+      })
+      .strict(),
+    cloud: CloudConfigSchema,
+    outbox: z
+      .object({
+        /** Size cap of queued data; when reached, capture pauses and an alert is raised (nothing dropped). */
+        maxBytes: z.number().int().min(64 * 1024).default(1024 ** 3),
+        synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+      })
+      .strict()
+      .default({ maxBytes: 1024 ** 3, synchronous: 'FULL' }),
+    control: z
+      .object({
+        /** Loopback port of the local control API; 0 picks a free one (written to the data dir). */
+        port: z.number().int().min(0).max(65_535).default(0),
+      })
+      .strict()
+      .default({ port: 0 }),
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    sources: z.array(SourceConfigSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.sources.forEach((source, i) => {
+      if (seen.has(source.name)) {
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${source.name}"` });
+      }
+      seen.add(source.name);
+    });
+  });
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+export type AgentConfigInput = z.input<typeof AgentConfigSchema>;

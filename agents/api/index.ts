@@ -1,0 +1,5 @@
+export * from './json.ts';
+export * from './records.ts';
+export * from './cloud.ts';
+export * from './config.ts';
+export * from './status.ts';

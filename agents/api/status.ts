@@ -1,0 +1,70 @@
+/**
+ * What the agent says about itself: served by the control API (`GET /api/v1/status`), printed by
+ * `tya-agent status`, summarised in the heartbeat. Plain words for people live in `message` fields.
+ */
+import { z } from 'zod';
+
+const Rfc3339 = z.iso.datetime({ offset: true });
+
+export const ErrorInfoSchema = z.object({ code: z.string(), message: z.string(), at: Rfc3339 });
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export const AlertSchema = z.object({
+  code: z.string(),
+  severity: z.enum(['warning', 'critical']),
+  message: z.string(),
+  since: Rfc3339,
+});
+export type Alert = z.infer<typeof AlertSchema>;
+
+export const SourceStateSchema = z.enum(['starting', 'ok', 'error', 'paused', 'stopped']);
+export type SourceState = z.infer<typeof SourceStateSchema>;
+
+export const SourceStatusSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  state: SourceStateSchema,
+  lastSuccessAt: Rfc3339.nullable(),
+  lastError: ErrorInfoSchema.nullable(),
+  recordsCaptured: z.number().int().min(0),
+});
+export type SourceStatus = z.infer<typeof SourceStatusSchema>;
+
+export const QueueStatusSchema = z.object({
+  depth: z.number().int().min(0),
+  urgentDepth: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  maxBytes: z.number().int().min(0),
+  oldestCapturedAt: Rfc3339.nullable(),
+  oldestAgeSecs: z.number().min(0).nullable(),
+  deadLetters: z.number().int().min(0),
+  delivered: z.number().int().min(0),
+  capturePaused: z.boolean(),
+});
+export type QueueStatus = z.infer<typeof QueueStatusSchema>;
+
+export const AgentStatusSchema = z.object({
+  agent: z.object({
+    name: z.string(),
+    version: z.string(),
+    pid: z.number().int().nullable(),
+    running: z.boolean(),
+    startedAt: Rfc3339.nullable(),
+  }),
+  enrollment: z.object({
+    enrolled: z.boolean(),
+    agentId: z.string().nullable(),
+    cloudUrl: z.string().nullable(),
+    revoked: z.boolean(),
+  }),
+  cloud: z.object({
+    /** null: not tried yet (or no agent running to try). */
+    reachable: z.boolean().nullable(),
+    lastContactAt: Rfc3339.nullable(),
+    lastError: ErrorInfoSchema.nullable(),
+  }),
+  queue: QueueStatusSchema,
+  sources: z.array(SourceStatusSchema),
+  alerts: z.array(AlertSchema),
+});
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;

@@ -1,0 +1,60 @@
+/**
+ * The source plugin contract (Benthos style). The engine drives it:
+ *
+ *   connect → loop { read → outbox.enqueue(records + checkpoint, one transaction) → ack } → close
+ *
+ * A source keeps its read position in memory and advances it only in `ack()`, which the engine calls
+ * after the records and the new checkpoint committed together. After a crash the source starts from
+ * the last committed checkpoint (`SourceContext.checkpoints`), so nothing is lost or skipped.
+ */
+import type { JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import type { Clock } from './clock.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+export interface ReadResult {
+  /** All records of one read belong to one stream and one lane. */
+  stream: string;
+  lane: Lane;
+  records: SourceRecord[];
+  /** The stream's position after these records; committed with them. */
+  checkpoint: JsonValue;
+  /** True when this read reached the end of what is there now (the engine then waits for the next tick). */
+  caughtUp: boolean;
+  /** Called once the records and checkpoint are durable: the source may move on. */
+  ack(): void;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Plain words: "Connected to PostgreSQL 15.19, 3 tables readable." or what is wrong and how to fix it. */
+  message: string;
+  code?: string;
+}
+
+export interface Source {
+  readonly name: string;
+  readonly type: string;
+  connect(signal: AbortSignal): Promise<void>;
+  /** Next page of changes, or `null` when nothing is new right now. */
+  read(signal: AbortSignal): Promise<ReadResult | null>;
+  close(): Promise<void>;
+  /** "Test connection": never throws for expected failures, explains them instead. */
+  check?(signal: AbortSignal): Promise<CheckResult>;
+}
+
+/** Read-only view of committed checkpoints, handed to a source when it is built. */
+export interface CheckpointReader {
+  getCheckpoint(source: string, stream: string): JsonValue | undefined;
+}
+
+export interface SecretResolver {
+  /** The secret's value, or a thrown AgentError explaining how to store it. */
+  resolve(secretRef: string): Promise<string>;
+}
+
+export interface SourceContext {
+  checkpoints: CheckpointReader;
+  secrets: SecretResolver;
+  logger: Logger;
+  clock: Clock;
+}

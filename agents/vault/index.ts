@@ -1,0 +1,5 @@
+export * from './secret-store.ts';
+export * from './keytar-secret-store.ts';
+export * from './keychain-unavailable-error.ts';
+export * from './secret-resolver.ts';
+export * from './redaction.ts';

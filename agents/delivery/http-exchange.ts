@@ -1,0 +1,150 @@
+/**
+ * One HTTP round trip to the cloud over undici: shared keep-alive connections, the version headers
+ * every request carries, a timeout, and a response body that is always read or destroyed (an
+ * unread body pins its socket and the pool slowly starves). Returns classified failures instead of
+ * throwing, so callers see one shape for "the cloud said no" and "the cloud was not there".
+ */
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
+import { classifyFailure, classifyNetworkError } from './classify.ts';
+import type { FailureOutcome, HttpAnswer, ResponseHeaders } from './classify.ts';
+
+/** A response body larger than this is a misbehaving server, not data: stop reading. */
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+export interface DeprecationNotice {
+  /** The `Deprecation` header (RFC 9745), e.g. `@1767225600`. */
+  deprecation: string | undefined;
+  /** The `Sunset` header (RFC 8594), an HTTP-date. */
+  sunset: string | undefined;
+  /** The request path that carried the notice. */
+  path: string;
+}
+
+export interface HttpExchangeOptions {
+  baseUrl: string;
+  agentVersion: string;
+  timeoutMs: number;
+  /** Mostly for tests and proxies; by default one keep-alive Agent per client. */
+  dispatcher?: Dispatcher;
+  onDeprecation?: (notice: DeprecationNotice) => void;
+  now: () => number;
+}
+
+export interface ExchangeRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Path below the base URL, starting with `/v1/`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  signal?: AbortSignal;
+}
+
+export type ExchangeResult = { ok: true; answer: HttpAnswer } | { ok: false; outcome: FailureOutcome };
+
+export class HttpExchange {
+  readonly origin: string;
+  readonly #pathPrefix: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #options: HttpExchangeOptions;
+  #lastNotice = '';
+
+  constructor(options: HttpExchangeOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.#pathPrefix = url.pathname.replace(/\/+$/, '');
+    this.#options = options;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 120_000,
+        connections: 8,
+        connectTimeout: Math.min(options.timeoutMs, 30_000),
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+  }
+
+  async send(request: ExchangeRequest): Promise<ExchangeResult> {
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    const signal = request.signal === undefined ? timeout : AbortSignal.any([request.signal, timeout]);
+    const headers: Record<string, string> = {
+      'user-agent': `tya-agent/${this.#options.agentVersion}`,
+      'tya-agent-version': this.#options.agentVersion,
+      accept: 'application/json',
+      ...request.headers,
+    };
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#dispatcher.request({
+        origin: this.origin,
+        path: this.#pathPrefix + request.path,
+        method: request.method,
+        headers,
+        body: request.body === undefined ? null : request.body,
+        signal,
+        headersTimeout: this.#options.timeoutMs,
+        bodyTimeout: this.#options.timeoutMs,
+      });
+    } catch (error) {
+      return { ok: false, outcome: classifyNetworkError(error, this.origin) };
+    }
+    let text: string;
+    try {
+      text = await readBounded(response.body);
+    } catch (error) {
+      return { ok: false, outcome: classifyNetworkError(error, this.origin) };
+    }
+    const answer: HttpAnswer = { status: response.statusCode, headers: response.headers as ResponseHeaders, body: parseJson(text) };
+    this.#noticeDeprecation(answer.headers, request.path);
+    if (answer.status >= 200 && answer.status <= 299) return { ok: true, answer };
+    if (answer.status === 304) return { ok: true, answer };
+    return { ok: false, outcome: classifyFailure(answer, this.#options.now()) };
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  #noticeDeprecation(headers: ResponseHeaders, path: string): void {
+    const deprecation = firstHeader(headers, 'deprecation');
+    const sunset = firstHeader(headers, 'sunset');
+    if (deprecation === undefined && sunset === undefined) return;
+    // Once per distinct notice: every response repeats it, the operator needs it once.
+    const fingerprint = `${deprecation ?? ''}|${sunset ?? ''}`;
+    if (fingerprint === this.#lastNotice) return;
+    this.#lastNotice = fingerprint;
+    this.#options.onDeprecation?.({ deprecation, sunset, path });
+  }
+}
+
+export function firstHeader(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      throw new Error(`the response is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,4 @@
+import { createRoot } from 'react-dom/client';
+import { StatusScreen } from './screens/status-screen.tsx';
+
+createRoot(document.getElementById('root')!).render(<StatusScreen />);

@@ -21,7 +21,7 @@ export function backoffMs(policy: BackoffPolicy, attempts: number, random: () =>
  * anything unparseable is ignored (undefined) rather than guessed at.
  */
 export function parseRetryAfter(header: string | readonly string[] | undefined, nowMs: number): number | undefined {
-  const raw = Array.isArray(header) ? header[0] : header;
+  const raw: string | undefined = typeof header === 'string' ? header : header?.[0];
   if (typeof raw !== 'string') return undefined;
   const value = raw.trim();
   if (value === '') return undefined;

@@ -74,7 +74,10 @@ export function classifyBatchAnswer(answer: HttpAnswer, batchId: string, nowMs: 
 
 /** A request that got no HTTP answer: refused, reset, timed out, DNS. Always worth retrying. */
 export function classifyNetworkError(error: unknown, origin: string): FailureOutcome {
-  return { kind: 'retry', error: { code: networkErrorCode(error), message: `Cannot reach the cloud at ${origin}: ${networkReason(error)}.` } };
+  return {
+    kind: 'retry',
+    error: { code: networkErrorCode(error), message: `Cannot reach the cloud at ${origin}: ${networkReason(error)}.` },
+  };
 }
 
 export function badResponse(status: number, why: string): FailureOutcome {
@@ -88,9 +91,15 @@ function errorFromBody(answer: HttpAnswer): DeliveryError {
   const parsed = CloudErrorBodySchema.safeParse(answer.body);
   if (parsed.success) {
     const { code, message, requestId } = parsed.data.error;
-    return requestId === undefined ? { code, message, status: answer.status } : { code, message, status: answer.status, requestId };
+    return requestId === undefined
+      ? { code, message, status: answer.status }
+      : { code, message, status: answer.status, requestId };
   }
-  return { code: `http_${answer.status}`, message: `The cloud answered HTTP ${answer.status} without an error body.`, status: answer.status };
+  return {
+    code: `http_${answer.status}`,
+    message: `The cloud answered HTTP ${answer.status} without an error body.`,
+    status: answer.status,
+  };
 }
 
 function networkErrorCode(error: unknown): string {

@@ -2,7 +2,8 @@
  * Turns a classified failure into the typed errors of agents/pipeline/errors.ts, for the calls
  * whose callers want an exception (heartbeat, files, reference data) rather than an outcome.
  */
-import { AgentError, BackOffError, NotConnectedError, PermanentError, assertNever } from '../pipeline/errors.ts';
+import { BackOffError, NotConnectedError, PermanentError, assertNever } from '../pipeline/errors.ts';
+import type { AgentError } from '../pipeline/errors.ts';
 import type { FailureOutcome } from './classify.ts';
 
 export function errorFromFailure(outcome: FailureOutcome): AgentError {

@@ -98,7 +98,7 @@ export class HttpExchange {
     } catch (error) {
       return { ok: false, outcome: classifyNetworkError(error, this.origin) };
     }
-    const answer: HttpAnswer = { status: response.statusCode, headers: response.headers as ResponseHeaders, body: parseJson(text) };
+    const answer: HttpAnswer = { status: response.statusCode, headers: response.headers, body: parseJson(text) };
     this.#noticeDeprecation(answer.headers, request.path);
     if (answer.status >= 200 && answer.status <= 299) return { ok: true, answer };
     if (answer.status === 304) return { ok: true, answer };

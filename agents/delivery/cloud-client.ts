@@ -1,0 +1,331 @@
+/**
+ * The agent's side of cloud-api.md: tokens, signed batches, files, heartbeat, reference data and
+ * enrollment. Every answer is parsed with the shared zod schemas; an answer that does not parse is
+ * a `bad_response` to retry, never a crash. Tokens and secrets stay in memory and out of errors.
+ */
+import type { Dispatcher } from 'undici';
+import {
+  EnrollResponseSchema,
+  FilePutResponseSchema,
+  HeartbeatResponseSchema,
+  ReferenceListSchema,
+  RotateResponseSchema,
+  TokenResponseSchema,
+} from '../api/cloud.ts';
+import type {
+  BatchRequest,
+  CloudCommand,
+  EnrollRequest,
+  EnrollResponse,
+  FilePutResponse,
+  HeartbeatRequest,
+  ReferenceList,
+  RotateResponse,
+} from '../api/cloud.ts';
+import { isAllowedCloudUrl } from '../api/config.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import { systemClock } from '../pipeline/clock.ts';
+import { PermanentError } from '../pipeline/errors.ts';
+import { encodeBatchBody } from './batch-body.ts';
+import { badResponse, classifyBatchAnswer } from './classify.ts';
+import type { DeliveryOutcome, FailureOutcome, HttpAnswer } from './classify.ts';
+import { errorFromFailure } from './cloud-errors.ts';
+import { HttpExchange, firstHeader } from './http-exchange.ts';
+import type { DeprecationNotice, ExchangeRequest, ExchangeResult } from './http-exchange.ts';
+import { signatureHeader } from './signature.ts';
+import { TokenCache } from './token-cache.ts';
+
+export interface CloudCredentials {
+  agentId: string;
+  clientId: string;
+  /** Read from the keychain when needed, so the client never holds more than it must. */
+  getClientSecret(): Promise<string>;
+  getSigningSecret(): Promise<string>;
+}
+
+export interface CloudClientOptions {
+  baseUrl: string;
+  agentVersion: string;
+  timeoutMs: number;
+  credentials: CloudCredentials;
+  clock?: Clock;
+  onDeprecation?: (notice: DeprecationNotice) => void;
+  dispatcher?: Dispatcher;
+}
+
+export interface RequestOptions {
+  /** Aborts the request (the deliverer's stop()). */
+  signal?: AbortSignal;
+}
+
+export interface FileMeta {
+  fileName: string;
+  source: string;
+  contentType: string;
+}
+
+export type PutFileResult = FilePutResponse & { created: boolean };
+
+export type ReferenceResult =
+  { notModified: true } | { notModified: false; etag: string | undefined; list: ReferenceList };
+
+export type EnrollResult = { ok: true; value: EnrollResponse } | { ok: false; outcome: FailureOutcome };
+
+type Parsed<T> = { ok: true; value: T; answer: HttpAnswer } | { ok: false; outcome: FailureOutcome };
+
+export class CloudClient {
+  readonly #http: HttpExchange;
+  readonly #credentials: CloudCredentials;
+  readonly #clock: Clock;
+  readonly #tokens: TokenCache<FailureOutcome>;
+
+  constructor(options: CloudClientOptions) {
+    assertAllowedUrl(options.baseUrl);
+    this.#clock = options.clock ?? systemClock;
+    this.#credentials = options.credentials;
+    this.#http = new HttpExchange({
+      baseUrl: options.baseUrl,
+      agentVersion: options.agentVersion,
+      timeoutMs: options.timeoutMs,
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      ...(options.onDeprecation === undefined ? {} : { onDeprecation: options.onDeprecation }),
+      now: () => this.#clock.now(),
+    });
+    this.#tokens = new TokenCache(() => this.#requestToken(), this.#clock);
+  }
+
+  /**
+   * `POST /v1/agents/enroll`: the one call without a token or signature (there is no secret yet).
+   * Returns the classified failure so the caller can word it for a person.
+   */
+  static async enroll(
+    baseUrl: string,
+    request: EnrollRequest,
+    options: { agentVersion?: string; timeoutMs?: number; dispatcher?: Dispatcher; clock?: Clock } = {},
+  ): Promise<EnrollResult> {
+    assertAllowedUrl(baseUrl);
+    const clock = options.clock ?? systemClock;
+    const http = new HttpExchange({
+      baseUrl,
+      agentVersion: options.agentVersion ?? request.version,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      now: () => clock.now(),
+    });
+    try {
+      const result = await http.send({
+        method: 'POST',
+        path: '/v1/agents/enroll',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(request), 'utf8'),
+      });
+      if (!result.ok) return result;
+      const parsed = EnrollResponseSchema.safeParse(result.answer.body);
+      if (!parsed.success)
+        return {
+          ok: false,
+          outcome: badResponse(result.answer.status, 'the enrollment answer does not match cloud-api.md'),
+        };
+      return { ok: true, value: parsed.data };
+    } finally {
+      await http.close();
+    }
+  }
+
+  /** A bearer token (cached until shortly before it expires). Throws a typed error when none can be had. */
+  async fetchToken(): Promise<string> {
+    const result = await this.#tokens.get();
+    if (!result.ok) throw errorFromFailure(result.failure);
+    return result.token;
+  }
+
+  /** `POST /v1/batches`: gzip above 1 KB, signed over the bytes sent, idempotent by batchId. */
+  async postBatch(request: BatchRequest, options: RequestOptions = {}): Promise<DeliveryOutcome> {
+    const encoded = encodeBatchBody(request);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'idempotency-key': request.batchId,
+    };
+    if (encoded.contentEncoding !== undefined) headers['content-encoding'] = encoded.contentEncoding;
+    const result = await this.#authorized({
+      method: 'POST',
+      path: '/v1/batches',
+      headers,
+      body: encoded.bytes,
+      ...signalOf(options),
+    });
+    if (!result.ok) return result.outcome;
+    return classifyBatchAnswer(result.answer, request.batchId, this.#clock.now());
+  }
+
+  /** `PUT /v1/files/{sha256}`: idempotent by content hash (201 first time, 200 after). */
+  async putFile(
+    sha256: string,
+    bytes: Uint8Array,
+    meta: FileMeta,
+    options: RequestOptions = {},
+  ): Promise<PutFileResult> {
+    if (!/^[0-9a-f]{64}$/.test(sha256))
+      throw new Error(`putFile needs a lowercase hex sha256, got ${sha256.length} characters`);
+    const headers = {
+      'content-type': meta.contentType,
+      'tya-file-name': headerSafe(meta.fileName),
+      'tya-source': headerSafe(meta.source),
+    };
+    const parsed = this.#parse(
+      await this.#authorized({
+        method: 'PUT',
+        path: `/v1/files/${sha256}`,
+        headers,
+        body: bytes,
+        ...signalOf(options),
+      }),
+      (body) => FilePutResponseSchema.safeParse(body),
+      'the file answer does not match cloud-api.md',
+    );
+    if (!parsed.ok) throw errorFromFailure(parsed.outcome);
+    return { ...parsed.value, created: parsed.answer.status === 201 };
+  }
+
+  /** `POST /v1/agents/{agentId}/heartbeat` → the commands the cloud queued for this agent. */
+  async heartbeat(body: HeartbeatRequest, options: RequestOptions = {}): Promise<CloudCommand[]> {
+    const parsed = this.#parse(
+      await this.#authorized({
+        method: 'POST',
+        path: `/v1/agents/${encodeURIComponent(this.#credentials.agentId)}/heartbeat`,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(body), 'utf8'),
+        ...signalOf(options),
+      }),
+      (data) => HeartbeatResponseSchema.safeParse(data),
+      'the heartbeat answer does not match cloud-api.md',
+    );
+    if (!parsed.ok) throw errorFromFailure(parsed.outcome);
+    return parsed.value.commands;
+  }
+
+  /** `GET /v1/reference/{name}` with `If-None-Match`, so an unchanged list costs a 304. */
+  async getReference(name: string, etag?: string, options: RequestOptions = {}): Promise<ReferenceResult> {
+    const headers: Record<string, string> = etag === undefined ? {} : { 'if-none-match': etag };
+    const result = await this.#authorized({
+      method: 'GET',
+      path: `/v1/reference/${encodeURIComponent(name)}`,
+      headers,
+      ...signalOf(options),
+    });
+    if (result.ok && result.answer.status === 304) return { notModified: true };
+    const parsed = this.#parse(
+      result,
+      (body) => ReferenceListSchema.safeParse(body),
+      'the reference list does not match cloud-api.md',
+    );
+    if (!parsed.ok) throw errorFromFailure(parsed.outcome);
+    return { notModified: false, etag: firstHeader(parsed.answer.headers, 'etag'), list: parsed.value };
+  }
+
+  /** `POST /v1/agents/{agentId}/rotate`: new secrets; the caller stores them in the keychain. */
+  async rotateCredentials(options: RequestOptions = {}): Promise<RotateResponse> {
+    const parsed = this.#parse(
+      await this.#authorized({
+        method: 'POST',
+        path: `/v1/agents/${encodeURIComponent(this.#credentials.agentId)}/rotate`,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from('{}', 'utf8'),
+        ...signalOf(options),
+      }),
+      (body) => RotateResponseSchema.safeParse(body),
+      'the rotation answer does not match cloud-api.md',
+    );
+    if (!parsed.ok) throw errorFromFailure(parsed.outcome);
+    // The token was issued for the old client secret; the next call fetches one with the new.
+    this.#tokens.clear();
+    return parsed.value;
+  }
+
+  async close(): Promise<void> {
+    await this.#http.close();
+  }
+
+  /** Bearer token + signature; on `401 token_expired` one fresh token and one more try. */
+  async #authorized(request: ExchangeRequest): Promise<ExchangeResult> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.#tokens.get();
+      if (!token.ok) return { ok: false, outcome: token.failure };
+      const result = await this.#http.send(
+        await this.#signed({ ...request, headers: { ...request.headers, authorization: `Bearer ${token.token}` } }),
+      );
+      if (result.ok || attempt > 0 || !isTokenExpired(result.outcome)) return result;
+      this.#tokens.invalidate(token.token);
+    }
+  }
+
+  async #signed(request: ExchangeRequest): Promise<ExchangeRequest> {
+    if (request.method === 'GET') return request;
+    const secret = await this.#credentials.getSigningSecret();
+    const signature = signatureHeader(secret, request.body ?? new Uint8Array(), Math.floor(this.#clock.now() / 1000));
+    return { ...request, headers: { ...request.headers, 'tya-signature': signature } };
+  }
+
+  async #requestToken(): Promise<
+    { ok: true; value: { token: string; expiresInSecs: number } } | { ok: false; failure: FailureOutcome }
+  > {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.#credentials.clientId,
+      client_secret: await this.#credentials.getClientSecret(),
+    });
+    const result = await this.#http.send(
+      await this.#signed({
+        method: 'POST',
+        path: '/v1/oauth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(form.toString(), 'utf8'),
+      }),
+    );
+    const parsed = this.#parse(
+      result,
+      (body) => TokenResponseSchema.safeParse(body),
+      'the token answer does not match cloud-api.md',
+    );
+    if (!parsed.ok) return { ok: false, failure: parsed.outcome };
+    return { ok: true, value: { token: parsed.value.access_token, expiresInSecs: parsed.value.expires_in } };
+  }
+
+  #parse<T>(
+    result: ExchangeResult,
+    parse: (body: unknown) => { success: true; data: T } | { success: false },
+    why: string,
+  ): Parsed<T> {
+    if (!result.ok) return result;
+    const parsed = parse(result.answer.body);
+    if (!parsed.success) return { ok: false, outcome: badResponse(result.answer.status, why) };
+    return { ok: true, value: parsed.data, answer: result.answer };
+  }
+}
+
+function isTokenExpired(outcome: FailureOutcome): boolean {
+  return outcome.kind === 'retry' && outcome.error.status === 401 && outcome.error.code === 'token_expired';
+}
+
+function signalOf(options: RequestOptions): { signal?: AbortSignal } {
+  return options.signal === undefined ? {} : { signal: options.signal };
+}
+
+/** Header values must be latin-1 without control characters; file names often are not. */
+function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+function assertAllowedUrl(baseUrl: string): void {
+  let allowed: boolean;
+  try {
+    allowed = isAllowedCloudUrl(baseUrl);
+  } catch {
+    allowed = false;
+  }
+  if (!allowed) {
+    throw new PermanentError('cloud_url_not_allowed', `The cloud URL ${baseUrl} is not allowed.`, {
+      hint: 'Use https://, or http:// only for a loopback sandbox (127.0.0.1, ::1, localhost).',
+    });
+  }
+}

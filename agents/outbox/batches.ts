@@ -1,0 +1,251 @@
+/**
+ * Batches: groups of records of one (source, stream) that are sent as one request. A batch is
+ * persisted when it is formed and keeps its id, createdAt and records across retries and restarts,
+ * so a resent request body is byte-identical and its Idempotency-Key stays valid.
+ *
+ * One stream has at most one batch open for sending at a time (the halves of a split wait for each
+ * other in order): if a later change of a key overtook an earlier one that is waiting to be retried,
+ * the earlier one would arrive last and win.
+ */
+import { monotonicFactory } from 'ulid';
+import type { Lane } from '../api/index.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import { depthCounter, type Counters } from './counters.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import type { SqliteDatabase } from './open-database.ts';
+import type { OutboxBatch, RecordError } from './outbox-types.ts';
+import { RECORD_COLUMNS, type RecordRow, toOutboxRecord, wireBytes } from './record-rows.ts';
+
+interface BatchRow {
+  batch_id: string;
+  source: string;
+  stream: string;
+  lane: Lane;
+  created_at: string;
+  first_record_id: number;
+  attempts: number;
+  next_attempt_at: number;
+}
+
+const TOO_LARGE: RecordError = {
+  code: 'payload_too_large',
+  message:
+    'The cloud refused this record as too large (HTTP 413) even when sent on its own. Look for an oversized field in the source row; replay the record once it is smaller, or discard it.',
+};
+
+export class BatchQueue {
+  readonly #db: SqliteDatabase;
+  readonly #counters: Counters;
+  readonly #deadLetters: DeadLetters;
+  readonly #clock: Clock;
+  readonly #ulid = monotonicFactory();
+  /** Handed out and not yet settled. Memory only: after a restart nothing is in flight. */
+  readonly #inFlight = new Set<string>();
+
+  constructor(db: SqliteDatabase, counters: Counters, deadLetters: DeadLetters, clock: Clock) {
+    this.#db = db;
+    this.#counters = counters;
+    this.#deadLetters = deadLetters;
+    this.#clock = clock;
+  }
+
+  next(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null {
+    const maxRecords = Math.max(1, Math.trunc(opts.maxRecords));
+    const now = this.#clock.now();
+    const formed = this.#dueBatch(opts.lane, now) ?? this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now);
+    if (formed === null) return null;
+    this.#inFlight.add(formed.batch_id);
+    return {
+      batchId: formed.batch_id,
+      source: formed.source,
+      stream: formed.stream,
+      lane: formed.lane,
+      createdAt: formed.created_at,
+      attempts: formed.attempts,
+      records: this.#recordRows(formed.batch_id).map(toOutboxRecord),
+    };
+  }
+
+  complete(batchId: string, rejections: ReadonlyArray<{ index: number; code: string; message: string }>): void {
+    this.#db
+      .transaction(() => {
+        const batch = this.#batch(batchId);
+        const rows = this.#recordRows(batchId);
+        const rejected = new Map<number, RecordError>();
+        for (const r of rejections) {
+          if (!Number.isInteger(r.index) || r.index < 0 || r.index >= rows.length) {
+            throw new Error(`Rejection index ${r.index} is outside batch ${batchId} of ${rows.length} records`);
+          }
+          if (!rejected.has(r.index)) rejected.set(r.index, { code: r.code, message: r.message });
+        }
+        for (const [index, reason] of rejected) this.#deadLetters.moveRecords([rows[index]!.id], reason);
+        let deliveredBytes = 0;
+        rows.forEach((row, i) => {
+          if (!rejected.has(i)) deliveredBytes += row.bytes;
+        });
+        const delivered = this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId).changes;
+        this.#db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+        this.#counters.add(depthCounter(batch.lane), -delivered);
+        this.#counters.add('queued_bytes', -deliveredBytes);
+        this.#counters.add('delivered', delivered);
+      })
+      .immediate();
+    this.#inFlight.delete(batchId);
+  }
+
+  retry(batchId: string, retry: { nextAttemptAt: number; error: RecordError }): void {
+    this.#db
+      .transaction(() => {
+        const changed = this.#db
+          .prepare(
+            `UPDATE batches SET attempts = attempts + 1, next_attempt_at = ?, last_error_code = ?, last_error_message = ?
+             WHERE batch_id = ?`,
+          )
+          .run(Math.trunc(retry.nextAttemptAt), retry.error.code, retry.error.message, batchId).changes;
+        if (changed === 0) throw new Error(`No batch ${batchId} to retry`);
+        this.#db.prepare('UPDATE records SET attempts = attempts + 1 WHERE batch_id = ?').run(batchId);
+      })
+      .immediate();
+    this.#inFlight.delete(batchId);
+  }
+
+  /** HTTP 413: halves go back as two new batches, due now; a single record cannot shrink and is dead-lettered. */
+  split(batchId: string): void {
+    this.#db
+      .transaction(() => {
+        const batch = this.#batch(batchId);
+        const ids = this.#recordRows(batchId).map((row) => row.id);
+        if (ids.length <= 1) {
+          this.#deadLetters.moveRecords(ids, TOO_LARGE);
+        } else {
+          const half = Math.ceil(ids.length / 2);
+          const now = this.#clock.now();
+          const first = this.#insertBatch(batch, ids[0]!, now);
+          const second = this.#insertBatch(batch, ids[half]!, now);
+          this.#db
+            .prepare('UPDATE records SET batch_id = ? WHERE batch_id = ? AND id < ?')
+            .run(first, batchId, ids[half]!);
+          this.#db.prepare('UPDATE records SET batch_id = ? WHERE batch_id = ?').run(second, batchId);
+        }
+        this.#db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+      })
+      .immediate();
+    this.#inFlight.delete(batchId);
+  }
+
+  deadLetter(batchId: string, error: RecordError): void {
+    this.#db
+      .transaction(() => {
+        this.#batch(batchId);
+        this.#deadLetters.moveRecords(
+          this.#recordRows(batchId).map((row) => row.id),
+          error,
+        );
+        this.#db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+      })
+      .immediate();
+    this.#inFlight.delete(batchId);
+  }
+
+  releaseInFlight(): void {
+    this.#inFlight.clear();
+  }
+
+  /** Earliest next attempt among formed batches that are not in flight. */
+  nextAttemptAt(): number | null {
+    return (
+      this.#db
+        .prepare<[string], number | null>(
+          'SELECT MIN(next_attempt_at) FROM batches WHERE batch_id NOT IN (SELECT value FROM json_each(?))',
+        )
+        .pluck()
+        .get(this.#inFlightJson()) ?? null
+    );
+  }
+
+  #dueBatch(lane: Lane, now: number): BatchRow | null {
+    return (
+      this.#db
+        .prepare<[Lane, number, string], BatchRow>(
+          `SELECT b.* FROM batches b
+           WHERE b.lane = ? AND b.next_attempt_at <= ? AND b.batch_id NOT IN (SELECT value FROM json_each(?))
+             AND NOT EXISTS (SELECT 1 FROM batches o
+                             WHERE o.source = b.source AND o.stream = b.stream AND o.first_record_id < b.first_record_id)
+           ORDER BY b.first_record_id LIMIT 1`,
+        )
+        .get(lane, now, this.#inFlightJson()) ?? null
+    );
+  }
+
+  #formBatch(lane: Lane, maxRecords: number, maxBytes: number, now: number): BatchRow | null {
+    return this.#db
+      .transaction((): BatchRow | null => {
+        // The stream whose oldest unassigned record is oldest, among streams with no batch open.
+        const group = this.#db
+          .prepare<[Lane], { source: string; stream: string }>(
+            `SELECT source, stream FROM (
+               SELECT s.source, s.stream,
+                 (SELECT r.id FROM records r
+                  WHERE r.batch_id IS NULL AND r.lane = ? AND r.source = s.source AND r.stream = s.stream
+                  ORDER BY r.id LIMIT 1) AS first_id
+               FROM streams s
+               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.source = s.source AND b.stream = s.stream))
+             WHERE first_id IS NOT NULL ORDER BY first_id LIMIT 1`,
+          )
+          .get(lane);
+        if (group === undefined) return null;
+        const candidates = this.#db
+          .prepare<[Lane, string, string, number], RecordRow>(
+            `SELECT ${RECORD_COLUMNS} FROM records
+             WHERE batch_id IS NULL AND lane = ? AND source = ? AND stream = ? ORDER BY id LIMIT ?`,
+          )
+          .all(lane, group.source, group.stream, maxRecords);
+        let taken = 0;
+        let bytes = 0;
+        for (const row of candidates) {
+          bytes += wireBytes(row);
+          if (taken > 0 && bytes > maxBytes) break;
+          taken += 1;
+        }
+        const first = candidates[0]!;
+        const last = candidates[taken - 1]!;
+        const batchId = this.#insertBatch({ source: group.source, stream: group.stream, lane }, first.id, now);
+        const assigned = this.#db
+          .prepare(
+            `UPDATE records SET batch_id = ?
+             WHERE batch_id IS NULL AND lane = ? AND source = ? AND stream = ? AND id <= ?`,
+          )
+          .run(batchId, lane, group.source, group.stream, last.id).changes;
+        if (assigned !== taken) throw new Error(`Batch ${batchId} took ${assigned} records, expected ${taken}`);
+        return this.#batch(batchId);
+      })
+      .immediate();
+  }
+
+  #insertBatch(group: { source: string; stream: string; lane: Lane }, firstRecordId: number, now: number): string {
+    const batchId = this.#ulid(now);
+    this.#db
+      .prepare(
+        `INSERT INTO batches (batch_id, source, stream, lane, created_at, first_record_id, attempts, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
+      )
+      .run(batchId, group.source, group.stream, group.lane, new Date(now).toISOString(), firstRecordId, now);
+    return batchId;
+  }
+
+  #batch(batchId: string): BatchRow {
+    const row = this.#db.prepare<[string], BatchRow>('SELECT * FROM batches WHERE batch_id = ?').get(batchId);
+    if (row === undefined) throw new Error(`No batch ${batchId} in the outbox (already settled?)`);
+    return row;
+  }
+
+  #recordRows(batchId: string): RecordRow[] {
+    return this.#db
+      .prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE batch_id = ? ORDER BY id`)
+      .all(batchId);
+  }
+
+  #inFlightJson(): string {
+    return JSON.stringify([...this.#inFlight]);
+  }
+}

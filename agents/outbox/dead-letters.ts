@@ -1,0 +1,162 @@
+/**
+ * Records the cloud refused for good (a rejection, a 4xx, a record too large to send). They keep
+ * counting toward the size cap: a dead letter is data nobody has decided about yet. A person either
+ * replays them (back into the queue as new, unassigned records) or discards them, which leaves an
+ * audit row saying what was thrown away and when.
+ */
+import type { JsonObject, Lane, RecordKey, RecordOp } from '../api/index.ts';
+import { depthCounter, type Counters } from './counters.ts';
+import type { SqliteDatabase } from './open-database.ts';
+import type { DeadLetter, RecordError } from './outbox-types.ts';
+import { idSelection } from './record-rows.ts';
+
+interface DeadLetterRow {
+  id: number;
+  source: string;
+  stream: string;
+  lane: Lane;
+  key_canonical: string;
+  op: RecordOp;
+  version: string;
+  data: string | null;
+  captured_at: string;
+  attempts: number;
+  reason_code: string;
+  reason_message: string;
+  failed_at: string;
+}
+
+const COPY_COLUMNS = 'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes';
+
+export class DeadLetters {
+  readonly #db: SqliteDatabase;
+  readonly #counters: Counters;
+  readonly #nowIso: () => string;
+
+  constructor(db: SqliteDatabase, counters: Counters, nowIso: () => string) {
+    this.#db = db;
+    this.#counters = counters;
+    this.#nowIso = nowIso;
+  }
+
+  /**
+   * Moves pending records to dead letters. The caller owns the transaction. `attempts` counts the
+   * attempt that just failed too.
+   */
+  moveRecords(ids: readonly number[], reason: RecordError): void {
+    if (ids.length === 0) return;
+    const idsJson = JSON.stringify(ids);
+    const where = 'id IN (SELECT value FROM json_each(?))';
+    const byLane = this.#db
+      .prepare<[string], { lane: Lane; n: number }>(
+        `SELECT lane, COUNT(*) AS n FROM records WHERE ${where} GROUP BY lane`,
+      )
+      .all(idsJson);
+    this.#db
+      .prepare(
+        `INSERT INTO dead_letters (${COPY_COLUMNS}, attempts, reason_code, reason_message, failed_at)
+         SELECT ${COPY_COLUMNS}, attempts + 1, ?, ?, ? FROM records WHERE ${where} ORDER BY id`,
+      )
+      .run(reason.code, reason.message, this.#nowIso(), idsJson);
+    const moved = this.#db.prepare(`DELETE FROM records WHERE ${where}`).run(idsJson).changes;
+    if (moved !== ids.length) throw new Error(`Expected to dead-letter ${ids.length} records, found ${moved}`);
+    for (const { lane, n } of byLane) this.#counters.add(depthCounter(lane), -n);
+    this.#counters.add('dead_letters', moved);
+  }
+
+  list(opts: { limit?: number; offset?: number } = {}): DeadLetter[] {
+    const rows = this.#db
+      .prepare<[number, number], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id LIMIT ? OFFSET ?')
+      .all(Math.max(0, Math.trunc(opts.limit ?? 100)), Math.max(0, Math.trunc(opts.offset ?? 0)));
+    return rows.map(toDeadLetter);
+  }
+
+  /** Puts dead letters back in the queue (unassigned, attempts 0); returns how many left the list. */
+  replay(ids: readonly number[] | 'all'): number {
+    const { where, params } = idSelection(ids);
+    return this.#db
+      .transaction(() => {
+        const chosen = this.#db
+          .prepare<string[], { n: number; bytes: number }>(
+            `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM dead_letters WHERE ${where}`,
+          )
+          .get(...params)!;
+        if (chosen.n === 0) return 0;
+        const maxIdBefore = this.#db.prepare('SELECT COALESCE(MAX(id), 0) FROM records').pluck().get() as number;
+        this.#db
+          .prepare(
+            `INSERT OR IGNORE INTO streams (source, stream) SELECT DISTINCT source, stream FROM dead_letters WHERE ${where}`,
+          )
+          .run(...params);
+        // OR IGNORE: the same version may have been captured again meanwhile; one copy is enough.
+        this.#db
+          .prepare(
+            `INSERT OR IGNORE INTO records (${COPY_COLUMNS}, attempts)
+             SELECT ${COPY_COLUMNS}, 0 FROM dead_letters WHERE ${where} ORDER BY id`,
+          )
+          .run(...params);
+        // New rowids are always above the previous maximum, so these are exactly the replayed rows.
+        const inserted = this.#db
+          .prepare<[number], { lane: Lane; n: number; bytes: number }>(
+            'SELECT lane, COUNT(*) AS n, SUM(bytes) AS bytes FROM records WHERE id > ? GROUP BY lane',
+          )
+          .all(maxIdBefore);
+        this.#db.prepare(`DELETE FROM dead_letters WHERE ${where}`).run(...params);
+        let insertedBytes = 0;
+        for (const { lane, n, bytes } of inserted) {
+          this.#counters.add(depthCounter(lane), n);
+          insertedBytes += bytes;
+        }
+        this.#counters.add('dead_letters', -chosen.n);
+        this.#counters.add('queued_bytes', insertedBytes - chosen.bytes);
+        return chosen.n;
+      })
+      .immediate();
+  }
+
+  /** Deletes dead letters for good, leaving an audit row for each; returns how many. */
+  discard(ids: readonly number[] | 'all'): number {
+    const { where, params } = idSelection(ids);
+    return this.#db
+      .transaction(() => {
+        const chosen = this.#db
+          .prepare<string[], { n: number; bytes: number }>(
+            `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM dead_letters WHERE ${where}`,
+          )
+          .get(...params)!;
+        if (chosen.n === 0) return 0;
+        this.#db
+          .prepare(
+            `INSERT INTO discard_audit (dead_letter_id, source, stream, key_canonical, op, version, captured_at,
+                                        reason_code, reason_message, failed_at, discarded_at)
+             SELECT id, source, stream, key_canonical, op, version, captured_at, reason_code, reason_message, failed_at, ?
+             FROM dead_letters WHERE ${where} ORDER BY id`,
+          )
+          .run(this.#nowIso(), ...params);
+        this.#db.prepare(`DELETE FROM dead_letters WHERE ${where}`).run(...params);
+        this.#counters.add('dead_letters', -chosen.n);
+        this.#counters.add('queued_bytes', -chosen.bytes);
+        return chosen.n;
+      })
+      .immediate();
+  }
+}
+
+function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  const letter: DeadLetter = {
+    id: row.id,
+    source: row.source,
+    stream: row.stream,
+    key: JSON.parse(row.key_canonical) as RecordKey,
+    op: row.op,
+    version: row.version,
+    capturedAt: row.captured_at,
+    lane: row.lane,
+    reasonCode: row.reason_code,
+    reasonMessage: row.reason_message,
+    failedAt: row.failed_at,
+    attempts: row.attempts,
+  };
+  if (row.data !== null) letter.data = JSON.parse(row.data) as JsonObject;
+  return letter;
+}

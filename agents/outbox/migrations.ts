@@ -1,0 +1,152 @@
+/**
+ * Schema versions of the outbox, driven by `PRAGMA user_version`. Each migration runs in its own
+ * transaction together with the version bump, so a crash mid-upgrade leaves the previous version
+ * intact and the next start simply tries again.
+ */
+import { AgentError } from '../pipeline/errors.ts';
+import type { SqliteDatabase } from './open-database.ts';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: SqliteDatabase): void;
+}
+
+export const OUTBOX_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'records, batches, checkpoints, dead letters, discard audit, agent state, alerts, counters',
+    up(db) {
+      db.exec(`
+        -- Running totals, so neither enqueue nor stats scans the queue.
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta (key, value) VALUES
+          ('queued_bytes', 0), ('delivered', 0), ('depth_urgent', 0), ('depth_bulk', 0),
+          ('dead_letters', 0), ('max_bytes', 0);
+
+        -- Every (source, stream) that ever enqueued: lets nextBatch find the oldest record per
+        -- stream with index seeks instead of walking a blocked backfill.
+        CREATE TABLE streams (source TEXT NOT NULL, stream TEXT NOT NULL, PRIMARY KEY (source, stream)) WITHOUT ROWID;
+
+        CREATE TABLE batches (
+          batch_id TEXT PRIMARY KEY,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          lane TEXT NOT NULL CHECK (lane IN ('urgent', 'bulk')),
+          created_at TEXT NOT NULL,
+          -- Smallest record id in the batch: orders the batches of one stream (also across splits).
+          first_record_id INTEGER NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          last_error_code TEXT,
+          last_error_message TEXT
+        );
+        CREATE INDEX batches_stream ON batches (source, stream, first_record_id);
+        CREATE INDEX batches_due ON batches (lane, next_attempt_at);
+
+        CREATE TABLE records (
+          id INTEGER PRIMARY KEY,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          lane TEXT NOT NULL CHECK (lane IN ('urgent', 'bulk')),
+          key_canonical TEXT NOT NULL,
+          op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+          version TEXT NOT NULL,
+          data TEXT,
+          captured_at TEXT NOT NULL,
+          captured_ms INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          batch_id TEXT REFERENCES batches (batch_id)
+        );
+        CREATE UNIQUE INDEX records_dedupe ON records (source, stream, key_canonical, version);
+        CREATE INDEX records_unassigned ON records (lane, source, stream, id) WHERE batch_id IS NULL;
+        CREATE INDEX records_batch ON records (batch_id, id) WHERE batch_id IS NOT NULL;
+        CREATE INDEX records_captured ON records (captured_ms);
+
+        CREATE TABLE checkpoints (
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (source, stream)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE dead_letters (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          lane TEXT NOT NULL,
+          key_canonical TEXT NOT NULL,
+          op TEXT NOT NULL,
+          version TEXT NOT NULL,
+          data TEXT,
+          captured_at TEXT NOT NULL,
+          captured_ms INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          attempts INTEGER NOT NULL,
+          reason_code TEXT NOT NULL,
+          reason_message TEXT NOT NULL,
+          failed_at TEXT NOT NULL
+        );
+
+        -- What a person threw away, and when: discarded data is gone, the fact is not.
+        CREATE TABLE discard_audit (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          dead_letter_id INTEGER NOT NULL,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          key_canonical TEXT NOT NULL,
+          op TEXT NOT NULL,
+          version TEXT NOT NULL,
+          captured_at TEXT NOT NULL,
+          reason_code TEXT NOT NULL,
+          reason_message TEXT NOT NULL,
+          failed_at TEXT NOT NULL,
+          discarded_at TEXT NOT NULL
+        );
+
+        CREATE TABLE agent_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE alerts (
+          code TEXT PRIMARY KEY,
+          severity TEXT NOT NULL CHECK (severity IN ('warning', 'critical')),
+          message TEXT NOT NULL,
+          since TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;
+
+export function schemaVersion(db: SqliteDatabase): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the file up to the newest version; returns the versions before and after. */
+export function migrate(
+  db: SqliteDatabase,
+  migrations: readonly Migration[] = OUTBOX_MIGRATIONS,
+): { from: number; to: number } {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`Outbox migration versions must be 1, 2, 3…; found ${m.version} at ${i}`);
+  });
+  const from = schemaVersion(db);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (from > latest) {
+    throw new AgentError(
+      'outbox_too_new',
+      `The outbox ${db.name} has schema version ${from}, but this agent knows only up to ${latest}: it was written by a newer agent.`,
+      { hint: 'Install that newer agent version again, or restore the outbox from a backup made by this version.' },
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= from) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${Math.trunc(migration.version)}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, latest) };
+}

@@ -1,0 +1,104 @@
+/**
+ * Opens the outbox's SQLite file with the settings its guarantees rest on (DESIGN.md §4.6): WAL,
+ * the configured fsync level, foreign keys, and a `quick_check` before anything is trusted. A
+ * damaged file is never silently replaced: it is moved aside under a name that says when, and the
+ * caller is told so it can raise an alert.
+ */
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AgentError } from '../pipeline/errors.ts';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenDatabaseOptions {
+  path: string;
+  synchronous: 'FULL' | 'NORMAL';
+  /** For the name of a moved-aside corrupt file. */
+  now: () => number;
+  busyTimeoutMs?: number;
+  /** Caps the file at this many pages; tests use it to provoke SQLITE_FULL without filling a disk. */
+  maxPageCount?: number;
+}
+
+export interface OpenedDatabase {
+  db: SqliteDatabase;
+  /** `problem`: what SQLite reported, for the alert. */
+  recoveredFromCorruption: { movedTo: string; problem: string } | null;
+}
+
+const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+
+export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
+  mkdirSync(dirname(options.path), { recursive: true });
+  let db: SqliteDatabase | undefined;
+  let problem: string;
+  try {
+    db = configure(new Database(options.path), options);
+    const check = quickCheck(db);
+    if (check === 'ok') return { db, recoveredFromCorruption: null };
+    problem = check;
+  } catch (error) {
+    if (!isCorruptionError(error)) {
+      db?.close();
+      throw error;
+    }
+    problem = (error as Error).message;
+  }
+  db?.close();
+  const movedTo = moveAside(options.path, options.now());
+  try {
+    db = configure(new Database(options.path), options);
+  } catch (error) {
+    throw new AgentError(
+      'outbox_unavailable',
+      `Could not create a new outbox at ${options.path} after moving the damaged one to ${movedTo}: ${(error as Error).message}`,
+      {
+        hint: 'Check that the data folder is writable and the disk has free space.',
+        cause: error,
+      },
+    );
+  }
+  return { db, recoveredFromCorruption: { movedTo, problem } };
+}
+
+/** A read-only connection for `status` while no agent runs: no pragmas that write, no migrations. */
+export function openDatabaseReadonly(path: string): SqliteDatabase {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export function isCorruptionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
+}
+
+function configure(db: SqliteDatabase, options: OpenDatabaseOptions): SqliteDatabase {
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
+  return db;
+}
+
+function quickCheck(db: SqliteDatabase): string {
+  const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
+  return rows.map((row) => row.quick_check).join('\n');
+}
+
+/** `<path>.corrupt-<UTC timestamp>`, with its -wal/-shm beside it so it can still be opened for support. */
+function moveAside(path: string, nowMs: number): string {
+  const stamp = new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  let movedTo = `${path}.corrupt-${stamp}`;
+  for (let n = 1; existsSync(movedTo); n += 1) movedTo = `${path}.corrupt-${stamp}-${n}`;
+  renameSync(path, movedTo);
+  for (const suffix of SIDE_FILES) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+  }
+  return movedTo;
+}

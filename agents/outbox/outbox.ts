@@ -1,0 +1,273 @@
+/**
+ * The outbox: the agent's one durable store (DESIGN.md §4). Captured records wait here, with their
+ * source's checkpoint committed in the same transaction, until the cloud has acknowledged them;
+ * failures wait here as dead letters until a person decides; alerts and the agent's own state live
+ * here too, so there is no second file with its own crash story.
+ */
+import { existsSync } from 'node:fs';
+import type { Alert, JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import { AgentError } from '../pipeline/errors.ts';
+import { AgentStateStore } from './agent-state.ts';
+import { AlertStore } from './alerts.ts';
+import { BatchQueue } from './batches.ts';
+import { Counters } from './counters.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { OUTBOX_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
+import { openDatabase, openDatabaseReadonly, type SqliteDatabase } from './open-database.ts';
+import type { DeadLetter, OutboxBatch, OutboxOptions, OutboxStats } from './outbox-types.ts';
+import { RecordWriter } from './record-writer.ts';
+
+export class Outbox {
+  readonly recoveredFromCorruption: { movedTo: string } | null;
+  readonly #db: SqliteDatabase;
+  readonly #readonly: boolean;
+  readonly #maxBytes: number;
+  readonly #counters: Counters;
+  readonly #writer: RecordWriter;
+  readonly #batches: BatchQueue;
+  readonly #deadLetters: DeadLetters;
+  readonly #alerts: AlertStore;
+  readonly #state: AgentStateStore;
+
+  private constructor(
+    db: SqliteDatabase,
+    settings: {
+      clock: Clock;
+      maxBytes: number;
+      readonly: boolean;
+      recoveredFromCorruption: { movedTo: string } | null;
+    },
+  ) {
+    const nowIso = () => new Date(settings.clock.now()).toISOString();
+    this.#db = db;
+    this.#readonly = settings.readonly;
+    this.#maxBytes = settings.maxBytes;
+    this.recoveredFromCorruption = settings.recoveredFromCorruption;
+    this.#counters = new Counters(db);
+    this.#writer = new RecordWriter(db, this.#counters, settings.maxBytes);
+    this.#deadLetters = new DeadLetters(db, this.#counters, nowIso);
+    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock);
+    this.#alerts = new AlertStore(db, nowIso);
+    this.#state = new AgentStateStore(db);
+  }
+
+  /** Opens (creating if needed), checks, migrates. A corrupt file is moved aside and a critical alert raised. */
+  static open(options: OutboxOptions): Outbox {
+    if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes <= 0) {
+      throw new AgentError(
+        'config_invalid',
+        `outbox.maxBytes must be a positive whole number of bytes; got ${options.maxBytes}`,
+      );
+    }
+    const opened = openDatabase({
+      path: options.path,
+      synchronous: options.synchronous,
+      now: () => options.clock.now(),
+      maxPageCount: options.maxPageCount,
+      busyTimeoutMs: options.busyTimeoutMs,
+    });
+    let outbox: Outbox;
+    try {
+      migrate(opened.db);
+      const recovered = opened.recoveredFromCorruption;
+      outbox = new Outbox(opened.db, {
+        clock: options.clock,
+        maxBytes: options.maxBytes,
+        readonly: false,
+        recoveredFromCorruption: recovered === null ? null : { movedTo: recovered.movedTo },
+      });
+      // Stored so `status` without a running agent can show the cap.
+      outbox.#counters.set('max_bytes', options.maxBytes);
+      if (recovered !== null) {
+        outbox.raiseAlert({
+          code: 'outbox_corrupt',
+          severity: 'critical',
+          message:
+            `The outbox file was damaged and has been moved aside to ${recovered.movedTo}; a new, empty outbox was started. ` +
+            'Sources will re-read from the start, and the cloud’s content-version dedupe prevents duplicates. ' +
+            `Keep the moved file for support. (SQLite reported: ${recovered.problem.slice(0, 200)})`,
+        });
+      }
+    } catch (error) {
+      opened.db.close();
+      throw error;
+    }
+    return outbox;
+  }
+
+  /** For `status` when no agent runs: no migrations, no writes. */
+  static openReadonly(path: string, clock: Clock): Outbox {
+    if (!existsSync(path)) {
+      throw new AgentError('outbox_missing', `There is no outbox at ${path}.`, {
+        hint: 'Check agent.dataDir in the config; the outbox is created the first time the agent runs.',
+      });
+    }
+    const db = openDatabaseReadonly(path);
+    try {
+      const version = schemaVersion(db);
+      if (version !== OUTBOX_SCHEMA_VERSION) {
+        throw new AgentError(
+          'outbox_schema_mismatch',
+          `The outbox ${path} has schema version ${version}; this agent reads version ${OUTBOX_SCHEMA_VERSION}.`,
+          {
+            hint:
+              version < OUTBOX_SCHEMA_VERSION
+                ? 'Start the agent once so it upgrades the outbox, then ask again.'
+                : 'This outbox was written by a newer agent: use that version.',
+          },
+        );
+      }
+      const maxBytes = new Counters(db).get('max_bytes');
+      return new Outbox(db, { clock, maxBytes, readonly: true, recoveredFromCorruption: null });
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  enqueue(input: { source: string; stream: string; lane: Lane; records: SourceRecord[]; checkpoint: JsonValue }): {
+    inserted: number;
+    duplicates: number;
+  } {
+    this.#assertWritable('enqueue');
+    try {
+      return this.#writer.enqueue(input);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'outbox_full') this.#tryRaiseFullAlert(error as Error);
+      throw error;
+    }
+  }
+
+  getCheckpoint(source: string, stream: string): JsonValue | undefined {
+    return this.#writer.getCheckpoint(source, stream);
+  }
+
+  deleteCheckpoint(source: string, stream?: string): void {
+    this.#assertWritable('deleteCheckpoint');
+    this.#writer.deleteCheckpoint(source, stream);
+  }
+
+  /** Whether `bytes` more (default: any at all) would fit under the cap. */
+  hasRoomFor(bytes = 1): boolean {
+    return this.#counters.get('queued_bytes') + bytes <= this.#maxBytes;
+  }
+
+  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null {
+    this.#assertWritable('nextBatch');
+    return this.#batches.next(opts);
+  }
+
+  completeBatch(batchId: string, rejections: ReadonlyArray<{ index: number; code: string; message: string }>): void {
+    this.#assertWritable('completeBatch');
+    this.#batches.complete(batchId, rejections);
+  }
+
+  retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {
+    this.#assertWritable('retryBatch');
+    this.#batches.retry(batchId, retry);
+  }
+
+  splitBatch(batchId: string): void {
+    this.#assertWritable('splitBatch');
+    this.#batches.split(batchId);
+  }
+
+  deadLetterBatch(batchId: string, error: { code: string; message: string }): void {
+    this.#assertWritable('deadLetterBatch');
+    this.#batches.deadLetter(batchId, error);
+  }
+
+  /** Forget what is in flight (the sender stopped); those batches are handed out again when due. */
+  releaseInFlight(): void {
+    this.#batches.releaseInFlight();
+  }
+
+  listDeadLetters(opts?: { limit?: number; offset?: number }): DeadLetter[] {
+    return this.#deadLetters.list(opts);
+  }
+
+  replayDeadLetters(ids: number[] | 'all'): number {
+    this.#assertWritable('replayDeadLetters');
+    return this.#deadLetters.replay(ids);
+  }
+
+  discardDeadLetters(ids: number[] | 'all'): number {
+    this.#assertWritable('discardDeadLetters');
+    return this.#deadLetters.discard(ids);
+  }
+
+  stats(): OutboxStats {
+    const urgentDepth = this.#counters.get('depth_urgent');
+    const oldestMs = this.#db
+      .prepare<[], number>('SELECT captured_ms FROM records ORDER BY captured_ms LIMIT 1')
+      .pluck()
+      .get();
+    return {
+      depth: urgentDepth + this.#counters.get('depth_bulk'),
+      urgentDepth,
+      bytes: this.#counters.get('queued_bytes'),
+      maxBytes: this.#maxBytes,
+      oldestCapturedAt: oldestMs === undefined ? null : new Date(oldestMs).toISOString(),
+      deadLetters: this.#counters.get('dead_letters'),
+      delivered: this.#counters.get('delivered'),
+      nextAttemptAt: this.#batches.nextAttemptAt(),
+    };
+  }
+
+  getState(key: string): string | undefined {
+    return this.#state.get(key);
+  }
+
+  setState(key: string, value: string): void {
+    this.#assertWritable('setState');
+    this.#state.set(key, value);
+  }
+
+  deleteState(key: string): void {
+    this.#assertWritable('deleteState');
+    this.#state.delete(key);
+  }
+
+  /** Idempotent per code; keeps the first `since`. */
+  raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void {
+    this.#assertWritable('raiseAlert');
+    this.#alerts.raise(alert);
+  }
+
+  clearAlert(code: string): void {
+    this.#assertWritable('clearAlert');
+    this.#alerts.clear(code);
+  }
+
+  listAlerts(): Alert[] {
+    return this.#alerts.list();
+  }
+
+  /** `PRAGMA integrity_check`: 'ok' when the file is sound, otherwise SQLite's findings, one per line. */
+  integrityCheck(): string {
+    const rows = this.#db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    return rows.map((row) => row.integrity_check).join('\n');
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #assertWritable(operation: string): void {
+    if (this.#readonly) {
+      throw new AgentError(
+        'outbox_readonly',
+        `The outbox was opened read-only (for status); ${operation} needs the running agent.`,
+      );
+    }
+  }
+
+  #tryRaiseFullAlert(error: Error): void {
+    try {
+      this.#alerts.raise({ code: 'outbox_full', severity: 'critical', message: error.message });
+    } catch {
+      // The disk may be too full even for the alert row; the error itself still reaches the engine.
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * A record's content version: `sha256:<hex>` of canonical `{key, op, data}` (deletes: `{key, op}`).
+ * capturedAt is deliberately left out, so re-reading the same row after a crash or a resync yields
+ * the same version and the cloud's permanent dedupe recognises it.
+ */
+import { createHash } from 'node:crypto';
+import type { JsonObject, RecordKey, RecordOp } from '../api/index.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+export function recordVersion(r: { key: RecordKey; op: RecordOp; data?: JsonObject }): string {
+  return versionOfCanonical(
+    canonicalJson(r.key),
+    r.op,
+    r.op === 'delete' || r.data === undefined ? null : canonicalJson(r.data),
+  );
+}
+
+/**
+ * The same digest from already canonical key and data text (the outbox has them at hand and
+ * skips canonicalising twice). Keys of the wrapper object in code-unit order: data, key, op.
+ */
+export function versionOfCanonical(keyJson: string, op: RecordOp, dataJson: string | null): string {
+  const text =
+    dataJson === null
+      ? `{"key":${keyJson},"op":${JSON.stringify(op)}}`
+      : `{"data":${dataJson},"key":${keyJson},"op":${JSON.stringify(op)}}`;
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+}

@@ -1,0 +1,167 @@
+/**
+ * The write side of capture: a source's records and its new checkpoint go in together or not at all
+ * (DESIGN.md §4.2), and the size cap is enforced before anything is written (§4.3).
+ */
+import type { JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { depthCounter, type Counters } from './counters.ts';
+import type { SqliteDatabase } from './open-database.ts';
+import { OutboxFullError, formatBytes } from './outbox-full-error.ts';
+import { versionOfCanonical } from './record-version.ts';
+
+export interface EnqueueInput {
+  source: string;
+  stream: string;
+  lane: Lane;
+  records: SourceRecord[];
+  checkpoint: JsonValue;
+}
+
+interface PreparedRecord {
+  keyJson: string;
+  op: SourceRecord['op'];
+  version: string;
+  dataJson: string | null;
+  capturedAt: string;
+  capturedMs: number;
+  bytes: number;
+}
+
+export class RecordWriter {
+  readonly #db: SqliteDatabase;
+  readonly #counters: Counters;
+  readonly #maxBytes: number;
+  readonly #insertRecord;
+  readonly #insertStream;
+  readonly #upsertCheckpoint;
+  readonly #getCheckpoint;
+  readonly #clearFullAlert;
+  readonly #enqueueTx;
+
+  constructor(db: SqliteDatabase, counters: Counters, maxBytes: number) {
+    this.#db = db;
+    this.#counters = counters;
+    this.#maxBytes = maxBytes;
+    this.#insertRecord = db.prepare<
+      [string, string, Lane, string, string, string, string | null, string, number, number]
+    >(
+      `INSERT OR IGNORE INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#insertStream = db.prepare<[string, string]>('INSERT OR IGNORE INTO streams (source, stream) VALUES (?, ?)');
+    this.#upsertCheckpoint = db.prepare<[string, string, string]>(
+      `INSERT INTO checkpoints (source, stream, value) VALUES (?, ?, ?)
+       ON CONFLICT (source, stream) DO UPDATE SET value = excluded.value`,
+    );
+    this.#getCheckpoint = db
+      .prepare<[string, string], string>('SELECT value FROM checkpoints WHERE source = ? AND stream = ?')
+      .pluck();
+    this.#clearFullAlert = db.prepare("DELETE FROM alerts WHERE code = 'outbox_full'");
+    this.#enqueueTx = db.transaction((input: EnqueueInput, rows: PreparedRecord[], checkpointJson: string) =>
+      this.#write(input, rows, checkpointJson),
+    );
+  }
+
+  enqueue(input: EnqueueInput): { inserted: number; duplicates: number } {
+    // Canonicalise and hash before taking the write lock: the transaction only writes.
+    const rows = input.records.map((record, i) => prepare(input, record, i));
+    const checkpointJson = canonicalJson(input.checkpoint);
+    try {
+      return this.#enqueueTx.immediate(input, rows, checkpointJson);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_FULL') throw error;
+      throw new OutboxFullError(
+        `The disk holding the outbox ${this.#db.name} is full (SQLite: ${(error as Error).message}). ` +
+          `Capture of ${input.source}/${input.stream} is paused and its position kept; nothing was dropped.`,
+        { hint: 'Free space on that disk; capture resumes by itself.', cause: error },
+      );
+    }
+  }
+
+  getCheckpoint(source: string, stream: string): JsonValue | undefined {
+    const text = this.#getCheckpoint.get(source, stream);
+    return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+  }
+
+  deleteCheckpoint(source: string, stream?: string): void {
+    if (stream === undefined) this.#db.prepare('DELETE FROM checkpoints WHERE source = ?').run(source);
+    else this.#db.prepare('DELETE FROM checkpoints WHERE source = ? AND stream = ?').run(source, stream);
+  }
+
+  #write(
+    input: EnqueueInput,
+    rows: PreparedRecord[],
+    checkpointJson: string,
+  ): { inserted: number; duplicates: number } {
+    const newBytes = rows.reduce((sum, row) => sum + row.bytes, 0);
+    const queued = this.#counters.get('queued_bytes');
+    if (newBytes > 0 && queued + newBytes > this.#maxBytes) throw this.#capError(input, queued, newBytes);
+    let inserted = 0;
+    let insertedBytes = 0;
+    if (rows.length > 0) this.#insertStream.run(input.source, input.stream);
+    for (const row of rows) {
+      const changes = this.#insertRecord.run(
+        input.source,
+        input.stream,
+        input.lane,
+        row.keyJson,
+        row.op,
+        row.version,
+        row.dataJson,
+        row.capturedAt,
+        row.capturedMs,
+        row.bytes,
+      ).changes;
+      inserted += changes;
+      insertedBytes += changes * row.bytes;
+    }
+    this.#counters.add(depthCounter(input.lane), inserted);
+    this.#counters.add('queued_bytes', insertedBytes);
+    this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
+    if (inserted > 0) this.#clearFullAlert.run();
+    return { inserted, duplicates: rows.length - inserted };
+  }
+
+  #capError(input: EnqueueInput, queued: number, newBytes: number): OutboxFullError {
+    const where = `Capture of ${input.source}/${input.stream} is paused and its position kept; nothing was dropped.`;
+    if (newBytes > this.#maxBytes) {
+      return new OutboxFullError(
+        `One read of ${input.source}/${input.stream} (${formatBytes(newBytes)}) is larger than the whole outbox cap ` +
+          `(outbox.maxBytes = ${formatBytes(this.#maxBytes)}). ${where}`,
+        { hint: "Raise outbox.maxBytes in the config, or lower the stream's pageRows." },
+      );
+    }
+    return new OutboxFullError(
+      `The outbox is full: ${formatBytes(queued)} of ${formatBytes(this.#maxBytes)} queued ` +
+        `(${Math.round((queued / this.#maxBytes) * 100)}%), and ${formatBytes(newBytes)} more would not fit. ${where}`,
+      {
+        hint:
+          'Check that the cloud is reachable so the queue drains, replay or discard dead letters, ' +
+          'or raise outbox.maxBytes in the config.',
+      },
+    );
+  }
+}
+
+function prepare(input: EnqueueInput, record: SourceRecord, index: number): PreparedRecord {
+  if (record.stream !== input.stream) {
+    throw new Error(`Record ${index} of ${input.source}/${input.stream} says stream "${record.stream}"`);
+  }
+  const capturedMs = Date.parse(record.capturedAt);
+  if (Number.isNaN(capturedMs)) {
+    throw new Error(
+      `Record ${index} of ${input.source}/${input.stream} has capturedAt "${record.capturedAt}", not RFC 3339`,
+    );
+  }
+  const keyJson = canonicalJson(record.key);
+  const dataJson = record.op === 'delete' || record.data === undefined ? null : canonicalJson(record.data);
+  return {
+    keyJson,
+    op: record.op,
+    version: versionOfCanonical(keyJson, record.op, dataJson),
+    dataJson,
+    capturedAt: record.capturedAt,
+    capturedMs,
+    bytes: Buffer.byteLength(keyJson, 'utf8') + (dataJson === null ? 0 : Buffer.byteLength(dataJson, 'utf8')),
+  };
+}

@@ -1,0 +1,31 @@
+/** What the delivery loop reports, for status, the tray and notifications. */
+import type { Lane } from '../api/records.ts';
+
+export type DelivererEvent =
+  | {
+      type: 'delivered';
+      batchId: string;
+      lane: Lane;
+      source: string;
+      stream: string;
+      accepted: number;
+      duplicates: number;
+      rejected: number;
+    }
+  | {
+      type: 'retry-scheduled';
+      batchId: string;
+      lane: Lane;
+      attempts: number;
+      waitMs: number;
+      code: string;
+      message: string;
+    }
+  | { type: 'split'; batchId: string; lane: Lane; records: number }
+  | { type: 'dead-lettered'; batchId: string; lane: Lane; records: number; code: string; message: string }
+  | { type: 'cloud-ok' }
+  | { type: 'cloud-error'; code: string; message: string }
+  | { type: 'revoked'; message: string }
+  | { type: 'upgrade-required'; message: string }
+  /** A local failure (the outbox), not the cloud's. */
+  | { type: 'error'; code: string; message: string };

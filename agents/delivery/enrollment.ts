@@ -1,0 +1,139 @@
+/**
+ * Enrollment (cloud-api.md § Authentication 1): trade a one-time key for an identity. The secrets go
+ * into the keychain first; only when they are safely there does the outbox learn the agent's id.
+ * So a failure at any step leaves either a complete enrollment or none, never an agent id whose
+ * secrets are missing.
+ */
+import type { EnrollResponse } from '../api/cloud.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import { isoNow, systemClock } from '../pipeline/clock.ts';
+import { AgentError, PermanentError, describeError } from '../pipeline/errors.ts';
+import { SecretRefs } from '../vault/secret-store.ts';
+import type { SecretStore } from '../vault/secret-store.ts';
+import type { FailureOutcome } from './classify.ts';
+import { CloudClient } from './cloud-client.ts';
+
+/** The part of the outbox enrollment uses: its key/value state table. */
+export interface EnrollmentStateStore {
+  getState(key: string): string | null | undefined;
+  setState(key: string, value: string): void;
+  deleteState(key: string): void;
+}
+
+export const EnrollmentKeys = {
+  agentId: 'enrollment.agentId',
+  clientId: 'enrollment.clientId',
+  cloudUrl: 'enrollment.cloudUrl',
+  enrolledAt: 'enrollment.enrolledAt',
+} as const;
+
+export interface Enrollment {
+  agentId: string;
+  clientId: string;
+  cloudUrl: string;
+  enrolledAt: string;
+}
+
+export interface EnrollAgentOptions {
+  url: string;
+  enrollmentKey: string;
+  name: string;
+  hostname: string;
+  version: string;
+  secrets: SecretStore;
+  outbox: EnrollmentStateStore;
+  clock?: Clock;
+  timeoutMs?: number;
+}
+
+export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollment> {
+  const clock = options.clock ?? systemClock;
+  // An enrollment key works once: find out the keychain is broken BEFORE spending it.
+  await options.secrets.probe();
+  const result = await CloudClient.enroll(
+    options.url,
+    { enrollmentKey: options.enrollmentKey, name: options.name, hostname: options.hostname, version: options.version },
+    {
+      agentVersion: options.version,
+      clock,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    },
+  );
+  if (!result.ok) throw enrollmentError(result.outcome, options.url);
+  await storeSecrets(options.secrets, result.value);
+
+  const enrollment: Enrollment = {
+    agentId: result.value.agentId,
+    clientId: result.value.clientId,
+    cloudUrl: options.url,
+    enrolledAt: isoNow(clock),
+  };
+  // agentId is the marker readEnrollment looks for: removed first and written last, so a crash
+  // in between reads as "not enrolled" rather than as a mix of two identities.
+  options.outbox.deleteState(EnrollmentKeys.agentId);
+  options.outbox.setState(EnrollmentKeys.clientId, enrollment.clientId);
+  options.outbox.setState(EnrollmentKeys.cloudUrl, enrollment.cloudUrl);
+  options.outbox.setState(EnrollmentKeys.enrolledAt, enrollment.enrolledAt);
+  options.outbox.setState(EnrollmentKeys.agentId, enrollment.agentId);
+  return enrollment;
+}
+
+/** The stored enrollment, or null when this agent was never (completely) enrolled. */
+export function readEnrollment(outbox: EnrollmentStateStore): Enrollment | null {
+  const agentId = outbox.getState(EnrollmentKeys.agentId);
+  const clientId = outbox.getState(EnrollmentKeys.clientId);
+  const cloudUrl = outbox.getState(EnrollmentKeys.cloudUrl);
+  const enrolledAt = outbox.getState(EnrollmentKeys.enrolledAt);
+  if (!agentId || !clientId || !cloudUrl || !enrolledAt) return null;
+  return { agentId, clientId, cloudUrl, enrolledAt };
+}
+
+/** Forgets the identity (the `revoke` command): secrets out of the keychain, ids out of the outbox. */
+export async function forgetEnrollment(secrets: SecretStore, outbox: EnrollmentStateStore): Promise<void> {
+  outbox.deleteState(EnrollmentKeys.agentId);
+  for (const key of [EnrollmentKeys.clientId, EnrollmentKeys.cloudUrl, EnrollmentKeys.enrolledAt])
+    outbox.deleteState(key);
+  for (const ref of Object.values(SecretRefs)) await secrets.delete(ref);
+}
+
+async function storeSecrets(secrets: SecretStore, response: EnrollResponse): Promise<void> {
+  try {
+    await secrets.set(SecretRefs.clientSecret, response.clientSecret);
+    await secrets.set(SecretRefs.signingSecret, response.signingSecret);
+  } catch (error) {
+    // Half a pair of secrets is worse than none: it looks enrolled to nobody but confuses a retry.
+    await secrets.delete(SecretRefs.clientSecret).catch(() => false);
+    await secrets.delete(SecretRefs.signingSecret).catch(() => false);
+    throw new AgentError(
+      'keychain_failed',
+      `Enrolled with the cloud, but the OS keychain did not keep the secrets (${describeError(error).message}); ` +
+        'the agent is not enrolled.',
+      { hint: 'Fix the keychain (tya-agent doctor), then enroll again with a new enrollment key.', cause: error },
+    );
+  }
+}
+
+function enrollmentError(outcome: FailureOutcome, url: string): AgentError {
+  if (outcome.kind === 'retry' && (outcome.error.code === 'network_error' || outcome.error.code === 'timeout')) {
+    return new AgentError('cloud_unreachable', outcome.error.message, {
+      hint: 'Check the URL, the network and any proxy, then try again; the enrollment key was not used.',
+    });
+  }
+  const error = 'error' in outcome ? outcome.error : undefined;
+  if (error?.status === 409) {
+    return new PermanentError('enrollment_key_used', 'This enrollment key was already used; ask for a new one.');
+  }
+  if (error?.status === 401) {
+    return new PermanentError('unknown_enrollment_key', 'Unknown enrollment key: the cloud does not know it.', {
+      hint: 'Check that the key was copied whole and is meant for this cloud URL.',
+    });
+  }
+  if (outcome.kind === 'upgrade-required') {
+    return new PermanentError(
+      'upgrade_required',
+      'The cloud no longer accepts this agent version; install the current one.',
+    );
+  }
+  const detail = error === undefined ? 'the request was too large' : `${error.message} (${error.code})`;
+  return new AgentError('enrollment_failed', `Enrollment at ${url} failed: ${detail}`);
+}

@@ -10,6 +10,8 @@ export type Fault =
   /**
    * Hold every chunk, in BOTH directions, `ms` plus up to `jitterMs` (seeded) after it arrives; order is kept, so a chunk
    * never overtakes an earlier one. A request/response round trip therefore gains at least `2 × ms`.
+   * The proxy holds at most ~256 KB in flight per direction (like a TCP window), so a large body also slows to about
+   * 256 KB per `ms`.
    */
   | { type: 'latency'; ms: number; jitterMs?: number }
   /** Accept the connection, never connect to the server, never answer, never close. */

@@ -1,0 +1,232 @@
+import { FormatError } from '../format-error.ts';
+
+export type CamtMessageType = 'camt.052' | 'camt.053' | 'camt.054';
+
+export type CamtChunk =
+  | { kind: 'message'; type: CamtMessageType; version: string | undefined; line: number }
+  /** A statement's own elements (everything before its first Ntry), closed so it parses alone. */
+  | { kind: 'statement'; xml: string; line: number }
+  | { kind: 'entry'; xml: string; line: number }
+  | { kind: 'statement-end'; line: number };
+
+const MESSAGE_ELEMENTS: Record<string, CamtMessageType> = {
+  BkToCstmrAcctRpt: 'camt.052',
+  BkToCstmrStmt: 'camt.053',
+  BkToCstmrDbtCdtNtfctn: 'camt.054',
+};
+const STATEMENT_ELEMENT: Record<CamtMessageType, string> = { 'camt.052': 'Rpt', 'camt.053': 'Stmt', 'camt.054': 'Ntfctn' };
+const PROLOG_LIMIT = 1 << 20;
+const COMPACT_AFTER = 1 << 20;
+
+type State = 'prolog' | 'between' | 'header' | 'entries' | 'done';
+
+/**
+ * Cuts a CAMT document into small well-formed pieces (a statement's header, one Ntry at a time) as
+ * text arrives, so a 100 MB statement never becomes one 100 MB object tree: memory stays bounded by
+ * the largest single entry. Each piece is then parsed with fast-xml-parser (values kept as strings).
+ *
+ * The element order is fixed by the ISO 20022 schemas (…, Bal, TxsSummry, Ntry*, AddtlStmtInf), so
+ * everything before the first Ntry is the statement header.
+ */
+export class CamtScanner {
+  private readonly file: string;
+  private buf = '';
+  /** Scan position inside `buf`. */
+  private pos = 0;
+  /** A known (index in buf, line) pair, so line numbers are counted once, front to back. */
+  private lineIndex = 0;
+  private lineNumber = 1;
+  private state: State = 'prolog';
+  private prefix = '';
+  private type: CamtMessageType | undefined;
+  private messageElement = '';
+  private statementStart = 0;
+  private statementLine = 0;
+  private statements = 0;
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  /** Feeds text; returns the pieces that became complete. */
+  push(text: string): CamtChunk[] {
+    this.buf += text;
+    const out: CamtChunk[] = [];
+    this.scan(out);
+    this.compact();
+    return out;
+  }
+
+  /** No more text: returns the last pieces or throws when the document is incomplete. */
+  end(): CamtChunk[] {
+    const out: CamtChunk[] = [];
+    this.scan(out);
+    if (this.state === 'prolog') {
+      throw this.error(this.pos, 'this is not a CAMT document', 'a <BkToCstmrStmt>, <BkToCstmrAcctRpt> or <BkToCstmrDbtCdtNtfctn> message element');
+    }
+    if (this.state !== 'done') {
+      const what = this.state === 'between' ? `the end of </${this.messageElement}>` : `the end of the <${this.statementName()}> that began on line ${this.statementLine}`;
+      throw this.error(this.buf.length, 'the file ends too early (it looks cut off)', what);
+    }
+    if (this.statements === 0) {
+      throw this.error(this.pos, `the ${this.type ?? 'CAMT'} message holds no statement`, `at least one <${this.statementName()}> after <GrpHdr>`);
+    }
+    return out;
+  }
+
+  private statementName(): string {
+    return this.type === undefined ? 'Stmt' : STATEMENT_ELEMENT[this.type];
+  }
+
+  private scan(out: CamtChunk[]): void {
+    for (;;) {
+      const before = this.state;
+      const progressed = this.step(out);
+      if (!progressed && before === this.state) return;
+    }
+  }
+
+  /** One step of the state machine; false when more text is needed. */
+  private step(out: CamtChunk[]): boolean {
+    switch (this.state) {
+      case 'prolog':
+        return this.findMessage(out);
+      case 'between':
+        return this.findStatementOrEnd();
+      case 'header':
+        return this.findHeaderEnd(out);
+      case 'entries':
+        return this.findEntryOrStatementEnd(out);
+      case 'done':
+        return false;
+    }
+  }
+
+  private findMessage(out: CamtChunk[]): boolean {
+    const re = /<([A-Za-z_][\w.-]*:)?(BkToCstmrStmt|BkToCstmrAcctRpt|BkToCstmrDbtCdtNtfctn)[\s>]/g;
+    re.lastIndex = this.pos;
+    const m = re.exec(this.buf);
+    if (m === null) {
+      if (this.buf.length > PROLOG_LIMIT) throw this.error(0, 'this is not a CAMT document', 'a CAMT message element near the start of the file');
+      return false;
+    }
+    const name = m[2] ?? '';
+    this.prefix = m[1] ?? '';
+    this.type = MESSAGE_ELEMENTS[name];
+    this.messageElement = `${this.prefix}${name}`;
+    const head = this.buf.slice(0, m.index);
+    const ns = /camt\.(05[234])\.001\.(\d{2})/.exec(head);
+    if (ns !== null && `camt.${ns[1]}` !== this.type) {
+      throw this.error(m.index, `the namespace says camt.${ns[1]} but the message element is <${name}>`, `the element that belongs to camt.${ns[1]}`);
+    }
+    const type = this.type ?? 'camt.053';
+    out.push({ kind: 'message', type, version: ns?.[2], line: this.lineAt(m.index) });
+    this.pos = m.index + m[0].length;
+    this.state = 'between';
+    return true;
+  }
+
+  private findStatementOrEnd(): boolean {
+    const name = this.statementName();
+    const re = new RegExp(`<${escape(this.prefix)}${name}[\\s>]|</${escape(this.messageElement)}\\s*>`, 'g');
+    re.lastIndex = this.pos;
+    const m = re.exec(this.buf);
+    if (m === null) return false;
+    if (m[0].startsWith('</')) {
+      this.pos = m.index + m[0].length;
+      this.state = 'done';
+      return true;
+    }
+    this.statementStart = m.index;
+    this.statementLine = this.lineAt(m.index);
+    this.pos = m.index;
+    this.state = 'header';
+    return true;
+  }
+
+  private findHeaderEnd(out: CamtChunk[]): boolean {
+    const name = this.statementName();
+    const re = new RegExp(`<${escape(this.prefix)}Ntry[\\s>/]|</${escape(this.prefix)}${name}\\s*>`, 'g');
+    re.lastIndex = this.pos + 1;
+    const m = re.exec(this.buf);
+    if (m === null) return false;
+    const close = `</${this.prefix}${name}>`;
+    out.push({ kind: 'statement', xml: this.buf.slice(this.statementStart, m.index) + close, line: this.statementLine });
+    this.statements += 1;
+    if (m[0].startsWith('</')) {
+      out.push({ kind: 'statement-end', line: this.lineAt(m.index) });
+      this.pos = m.index + m[0].length;
+      this.state = 'between';
+    } else {
+      this.pos = m.index;
+      this.state = 'entries';
+    }
+    return true;
+  }
+
+  private findEntryOrStatementEnd(out: CamtChunk[]): boolean {
+    const name = this.statementName();
+    const re = new RegExp(`<${escape(this.prefix)}Ntry[\\s>/]|</${escape(this.prefix)}${name}\\s*>`, 'g');
+    re.lastIndex = this.pos;
+    const m = re.exec(this.buf);
+    if (m === null) return false;
+    if (m[0].startsWith('</')) {
+      out.push({ kind: 'statement-end', line: this.lineAt(m.index) });
+      this.pos = m.index + m[0].length;
+      this.state = 'between';
+      return true;
+    }
+    const closeRe = new RegExp(`</${escape(this.prefix)}Ntry\\s*>`, 'g');
+    closeRe.lastIndex = m.index;
+    const close = closeRe.exec(this.buf);
+    if (close === null) {
+      if (m[0].endsWith('/')) {
+        throw this.error(m.index, 'an empty <Ntry/> element', 'an entry with Amt, CdtDbtInd and BookgDt');
+      }
+      this.pos = m.index;
+      return false;
+    }
+    const end = close.index + close[0].length;
+    out.push({ kind: 'entry', xml: this.buf.slice(m.index, end), line: this.lineAt(m.index) });
+    this.pos = end;
+    return true;
+  }
+
+  /** Drops consumed text so the buffer holds at most one unfinished piece plus a chunk. */
+  private compact(): void {
+    const keepFrom = this.state === 'header' ? this.statementStart : this.pos;
+    if (keepFrom < COMPACT_AFTER) return;
+    this.lineAt(keepFrom);
+    this.buf = this.buf.slice(keepFrom);
+    this.lineIndex -= keepFrom;
+    this.pos -= keepFrom;
+    this.statementStart -= keepFrom;
+  }
+
+  private lineAt(index: number): number {
+    if (index >= this.lineIndex) {
+      this.lineNumber += countNewlines(this.buf, this.lineIndex, index);
+      this.lineIndex = index;
+      return this.lineNumber;
+    }
+    return this.lineNumber - countNewlines(this.buf, index, this.lineIndex);
+  }
+
+  private error(index: number, problem: string, expected: string): FormatError {
+    return new FormatError({ file: this.file, line: this.lineAt(Math.min(index, this.buf.length)) }, problem, { expected });
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  let i = text.indexOf('\n', from);
+  while (i !== -1 && i < to) {
+    n += 1;
+    i = text.indexOf('\n', i + 1);
+  }
+  return n;
+}

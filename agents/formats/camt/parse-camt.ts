@@ -1,0 +1,144 @@
+import { EntryKeyer } from '../entry-key.ts';
+import type { ParseContext } from '../format-error.ts';
+import type { Entry, ParsedFile, Statement } from '../model.ts';
+import { decodeText } from '../text-decode.ts';
+import { mapEntry, mapStatementHeader, type CamtStatementHeader } from './camt-map.ts';
+import { CamtScanner, type CamtChunk, type CamtMessageType } from './camt-scanner.ts';
+import { parseXmlPiece } from './xml-node.ts';
+
+const KNOWN_VERSIONS = new Set(['02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13']);
+
+interface OpenStatement {
+  header: CamtStatementHeader;
+  entries: Entry[];
+  keyer: EntryKeyer;
+  notBooked: number;
+  line: number;
+}
+
+/**
+ * CAMT.052/053/054 (ISO 20022, namespace versions .001.02 to .001.13) → statements. Text can be
+ * pushed in pieces (parse-file.ts streams large files through it); memory holds the entries found
+ * so far and at most one unfinished Ntry of the document.
+ */
+export class CamtStreamParser {
+  private readonly file: string;
+  private readonly scanner: CamtScanner;
+  private type: CamtMessageType = 'camt.053';
+  private readonly statements: Statement[] = [];
+  private readonly warnings: string[] = [];
+  private open: OpenStatement | undefined;
+
+  constructor(context: ParseContext) {
+    this.file = context.file;
+    this.scanner = new CamtScanner(context.file);
+  }
+
+  push(text: string): void {
+    this.consume(this.scanner.push(text));
+  }
+
+  end(): ParsedFile {
+    this.consume(this.scanner.end());
+    return { format: this.type, statements: this.statements, warnings: this.warnings };
+  }
+
+  private consume(chunks: CamtChunk[]): void {
+    for (const chunk of chunks) {
+      switch (chunk.kind) {
+        case 'message':
+          this.type = chunk.type;
+          if (chunk.version !== undefined && !KNOWN_VERSIONS.has(chunk.version)) {
+            this.warnings.push(`The file says it is ${chunk.type}.001.${chunk.version}, a version this agent was not built for; it was read like .001.13.`);
+          }
+          break;
+        case 'statement': {
+          const root = parseXmlPiece(chunk.xml, this.file, chunk.line, 'statement header');
+          const header = mapStatementHeader(root, this.type, { file: this.file, line: chunk.line });
+          this.open = { header, entries: [], keyer: new EntryKeyer(header.accountId), notBooked: 0, line: chunk.line };
+          break;
+        }
+        case 'entry':
+          this.addEntry(chunk.xml, chunk.line);
+          break;
+        case 'statement-end':
+          this.closeStatement();
+          break;
+      }
+    }
+  }
+
+  private addEntry(xml: string, line: number): void {
+    const open = this.open;
+    if (open === undefined) return;
+    const { status, drafts } = mapEntry(parseXmlPiece(xml, this.file, line, 'Ntry'), { file: this.file, line });
+    if (status === 'not-booked') {
+      open.notBooked += 1;
+      return;
+    }
+    for (const draft of drafts) open.entries.push({ ...draft, entryKey: open.keyer.keyFor(draft) });
+  }
+
+  private closeStatement(): void {
+    const open = this.open;
+    if (open === undefined) return;
+    this.open = undefined;
+    const { header } = open;
+    const warnings: string[] = [];
+    let currency =
+      header.accountCurrency ?? header.openingBalance?.currency ?? header.closingBalance?.currency ?? open.entries[0]?.currency;
+    if (currency === undefined) {
+      currency = 'XXX';
+      warnings.push(`Account ${header.accountId}: the statement names no currency and has no entries; currency recorded as XXX (none).`);
+    }
+    if (open.notBooked > 0) {
+      warnings.push(
+        `Account ${header.accountId}: ${open.notBooked} ${open.notBooked === 1 ? 'entry is' : 'entries are'} not booked yet (status PDNG/INFO) and ${open.notBooked === 1 ? 'was' : 'were'} left out.`,
+      );
+    }
+    const repeated = open.keyer.repeatedReferenceWarning();
+    if (repeated !== undefined) warnings.push(repeated);
+    const statement: Statement = { format: this.type, accountId: header.accountId, currency, entries: open.entries, warnings };
+    if (header.iban !== undefined) statement.iban = header.iban;
+    if (header.periodStart !== undefined) statement.periodStart = header.periodStart;
+    if (header.periodEnd !== undefined) statement.periodEnd = header.periodEnd;
+    if (header.openingBalance !== undefined) statement.openingBalance = header.openingBalance;
+    if (header.closingBalance !== undefined) statement.closingBalance = header.closingBalance;
+    if (header.statementNumber !== undefined) statement.statementNumber = header.statementNumber;
+    if (header.sequenceNumber !== undefined) statement.sequenceNumber = header.sequenceNumber;
+    this.statements.push(statement);
+  }
+}
+
+/** The encoding an XML declaration names, if any (`<?xml version="1.0" encoding="ISO-8859-1"?>`). */
+export function xmlDeclaredEncoding(head: string): string | undefined {
+  const m = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head);
+  return m?.[1];
+}
+
+/** A whole CAMT file in memory → statements. */
+export function parseCamt(input: Uint8Array | string, context: ParseContext): ParsedFile {
+  const warnings: string[] = [];
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    const head = new TextDecoder('latin1').decode(input.subarray(0, 200));
+    const declared = xmlDeclaredEncoding(head.replace(/^\uFEFF|^ï»¿/, ''));
+    const decoded = decodeText(input, { file: context.file, encoding: knownLabel(declared) ?? 'auto' });
+    text = decoded.text;
+    if (decoded.warning !== undefined) warnings.push(decoded.warning);
+  }
+  const parser = new CamtStreamParser(context);
+  parser.push(text);
+  const parsed = parser.end();
+  return { ...parsed, warnings: [...warnings, ...parsed.warnings] };
+}
+
+function knownLabel(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { FormatError } from '../format-error.ts';
+
+/** A parsed XML element as fast-xml-parser returns it: text, or an object of children and `@_` attributes. */
+export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] };
+
+// Values stay strings (money is exact), namespace prefixes go (CAMT files use both `<Stmt>` and
+// `<ns2:Stmt>`), no entity expansion beyond XML's own five.
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  removeNSPrefix: true,
+  trimValues: true,
+  htmlEntities: false,
+});
+
+/** Parses one well-formed piece of XML; a syntax error becomes a FormatError at the right line. */
+export function parseXmlPiece(xml: string, file: string, firstLine: number, what: string): Record<string, XmlNode> {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    throw new FormatError(
+      { file, line: firstLine + valid.err.line - 1, field: what },
+      `the XML is broken here (${valid.err.msg.replace(/\.$/, '')})`,
+      { expected: 'well-formed XML' },
+    );
+  }
+  try {
+    return parser.parse(xml) as Record<string, XmlNode>;
+  } catch (cause) {
+    throw new FormatError({ file, line: firstLine, field: what }, 'the XML could not be read', { expected: 'well-formed XML', cause });
+  }
+}
+
+/** The child (first if repeated) at a path, or undefined. */
+export function child(node: XmlNode | XmlNode[] | undefined, ...path: string[]): XmlNode | undefined {
+  let current: XmlNode | XmlNode[] | undefined = node;
+  for (const name of path) {
+    const one: XmlNode | undefined = Array.isArray(current) ? current[0] : current;
+    if (one === undefined || typeof one === 'string') return undefined;
+    current = one[name];
+  }
+  return Array.isArray(current) ? current[0] : current;
+}
+
+/** All children with a name at the end of a path (repeated or single), as an array. */
+export function children(node: XmlNode | XmlNode[] | undefined, ...path: string[]): XmlNode[] {
+  const last = path[path.length - 1];
+  if (last === undefined) return [];
+  const parent = child(node, ...path.slice(0, -1));
+  if (parent === undefined || typeof parent === 'string') return [];
+  const value = parent[last];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Text content of the element at a path (attributes ignored), trimmed; undefined when absent or empty. */
+export function text(node: XmlNode | XmlNode[] | undefined, ...path: string[]): string | undefined {
+  const found = child(node, ...path);
+  const value = textOf(found);
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function textOf(node: XmlNode | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  if (typeof node === 'string') return node.trim();
+  const inner = node['#text'];
+  if (typeof inner === 'string') return inner.trim();
+  return '';
+}
+
+export function attribute(node: XmlNode | undefined, name: string): string | undefined {
+  if (node === undefined || typeof node === 'string') return undefined;
+  const value = node[`@_${name}`];
+  return typeof value === 'string' ? value.trim() : undefined;
+}

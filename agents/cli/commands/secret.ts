@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from '../../engine/agent.ts';
+import { SecretRefSchema } from '../../api/index.ts';
+import { resolveConfig } from '../config-option.ts';
+import type { CliIo } from '../cli-io.ts';
+import { CliError } from '../cli-error.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+
+/**
+ * `tya-agent secret set REF`: puts a password (e.g. a database's) into the OS keychain, read from
+ * standard input so it never appears in the shell history or the process list.
+ */
+export async function secretCommand(action: 'set' | 'delete' | 'check', ref: string | undefined, options: { config?: string }, io: CliIo): Promise<ExitCodeValue> {
+  const loaded = resolveConfig(options.config);
+  const agent = Agent.open({ loaded });
+  try {
+    if (action === 'check') {
+      await agent.secretStore.probe();
+      io.out('The OS keychain works: a test secret was stored, read back and removed.');
+      return ExitCode.ok;
+    }
+    if (!ref || !SecretRefSchema.safeParse({ secretRef: ref }).success) {
+      throw new CliError(ExitCode.usage, 'secret_ref_invalid', `"${ref ?? ''}" is not a valid secret reference (letters, digits, . _ / - only).`);
+    }
+    if (action === 'delete') {
+      const removed = await agent.secretStore.delete(ref);
+      io.out(removed ? `Removed ${ref} from the keychain.` : `Nothing was stored under ${ref}.`);
+      return ExitCode.ok;
+    }
+    if (process.stdin.isTTY) io.err(`Type the secret for ${ref} and press Ctrl-D (it is not echoed by most terminals if you paste it):`);
+    const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    if (value === '') throw new CliError(ExitCode.usage, 'secret_empty', 'The secret was empty; nothing was stored.');
+    await agent.secretStore.set(ref, value);
+    io.out(`Stored ${ref} in the OS keychain. Reference it in the config as {"secretRef": "${ref}"}.`);
+    return ExitCode.ok;
+  } finally {
+    agent.outbox.close();
+  }
+}

@@ -1,0 +1,90 @@
+import type { AgentStatus } from '../api/index.ts';
+
+/**
+ * `tya-agent status` in plain words for an IT admin: is it running, is it enrolled, can it reach the
+ * cloud, how much is waiting and since when, what each source last did, and what needs a person.
+ */
+export function formatStatus(status: AgentStatus, nowMs: number): string {
+  const lines: string[] = [];
+  const ago = (iso: string | null) => (iso === null ? 'never' : `${formatDuration((nowMs - Date.parse(iso)) / 1000)} ago`);
+  lines.push(`TYA Sync Agent "${status.agent.name}" ${status.agent.version}`);
+  lines.push(
+    `  Agent:     ${
+      status.agent.running
+        ? `running (pid ${status.agent.pid ?? '?'}), started ${ago(status.agent.startedAt)}`
+        : 'NOT RUNNING (figures below read from the queue on disk)'
+    }`,
+  );
+  lines.push(
+    `  Enrolled:  ${
+      status.enrollment.enrolled
+        ? `yes, as ${status.enrollment.agentId} with ${status.enrollment.cloudUrl}${status.enrollment.revoked ? ' — REVOKED by the cloud' : ''}`
+        : 'no — run "tya-agent enroll --url URL --key KEY"'
+    }`,
+  );
+  lines.push(`  Cloud:     ${formatCloud(status, ago)}`);
+  const q = status.queue;
+  lines.push(
+    `  Queue:     ${q.depth} change${q.depth === 1 ? '' : 's'} waiting${q.urgentDepth > 0 ? ` (${q.urgentDepth} urgent)` : ''}` +
+      `${q.oldestAgeSecs === null ? '' : `, oldest ${formatDuration(q.oldestAgeSecs)} old`}; ${q.delivered} delivered; ` +
+      `${formatBytes(q.bytes)} of ${formatBytes(q.maxBytes)} used`,
+  );
+  lines.push(
+    `  Attention: ${q.deadLetters === 0 ? 'no failed changes' : `${q.deadLetters} failed change${q.deadLetters === 1 ? '' : 's'} — see "tya-agent dlq list"`}`,
+  );
+  if (q.capturePaused) lines.push('  Capture:   PAUSED because the queue is full; nothing is dropped');
+  lines.push('  Sources:');
+  if (status.sources.length === 0) lines.push('    (none configured)');
+  for (const source of status.sources) {
+    const state = source.state === 'ok' ? 'ok' : source.state.toUpperCase();
+    const detail =
+      source.state === 'error' && source.lastError
+        ? `since ${ago(source.lastError.at)}: ${source.lastError.message}`
+        : `last success ${ago(source.lastSuccessAt)}, ${source.recordsCaptured} changes read`;
+    lines.push(`    ${source.name.padEnd(16)} ${state.padEnd(8)} ${detail}`);
+    if (source.state !== 'error' && source.lastError) {
+      lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`);
+    }
+  }
+  if (status.alerts.length > 0) {
+    lines.push('  Alerts:');
+    for (const alert of status.alerts) lines.push(`    ${alert.severity === 'critical' ? '!!' : '! '} ${alert.message}`);
+  }
+  return lines.join('\n');
+}
+
+function formatCloud(status: AgentStatus, ago: (iso: string | null) => string): string {
+  const { cloud } = status;
+  if (!status.agent.running) return 'unknown (the agent is not running)';
+  if (cloud.reachable === null) return 'not contacted yet';
+  const last = cloud.lastError ? `; last error ${ago(cloud.lastError.at)}: ${cloud.lastError.message}` : '';
+  return cloud.reachable ? `reachable, last contact ${ago(cloud.lastContactAt)}${last}` : `NOT REACHABLE${last}`;
+}
+
+/** True when a person should look: exit code 3 for scripts. */
+export function needsAttention(status: AgentStatus): boolean {
+  return (
+    !status.enrollment.enrolled ||
+    status.enrollment.revoked ||
+    status.cloud.reachable === false ||
+    status.queue.deadLetters > 0 ||
+    status.queue.capturePaused ||
+    status.sources.some((s) => s.state === 'error') ||
+    status.alerts.length > 0
+  );
+}
+
+export function formatDuration(totalSecs: number): string {
+  const secs = Math.max(0, Math.round(totalSecs));
+  if (secs < 90) return `${secs} s`;
+  if (secs < 90 * 60) return `${Math.round(secs / 60)} min`;
+  if (secs < 48 * 3600) return `${Math.round(secs / 3600)} h`;
+  return `${Math.round(secs / 86400)} days`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}

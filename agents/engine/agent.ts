@@ -1,0 +1,377 @@
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { AgentStatus, HeartbeatRequest, CloudCommand } from '../api/index.ts';
+import { LANES_BY_PRIORITY } from '../api/index.ts';
+import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
+import { AgentError } from '../pipeline/errors.ts';
+import { Outbox, type OutboxFullError } from '../outbox/index.ts';
+import { KeytarSecretStore, SecretRefs, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
+import { CloudClient, Deliverer, HeartbeatLoop, readEnrollment, type CommandResult, type DelivererEvent } from '../delivery/index.ts';
+import { startControlServer, type ControlServer } from '../control/index.ts';
+import { createSource } from '../sources/index.ts';
+import type { LoadedConfig } from './load-config.ts';
+import { CaptureLoop } from './capture-loop.ts';
+import { StatusTracker } from './status-tracker.ts';
+import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
+import { AGENT_VERSION } from './version.ts';
+
+export interface AgentOptions {
+  loaded: LoadedConfig;
+  clock?: Clock;
+  logger?: Logger;
+  /** Defaults to the OS keychain, namespaced per installation. */
+  secretStore?: SecretStore;
+  /** Serve the local control API (off for one-shot CLI runs). */
+  controlServer?: boolean;
+}
+
+const INSTALLATION_KEY = 'installation.id';
+
+/**
+ * The composition root: builds the outbox, sources, delivery, heartbeat and control API from the
+ * config, and starts and stops them through one code path. Everything the agent does at run time
+ * hangs off one Agent instance.
+ */
+export class Agent {
+  readonly layout: DataDirLayout;
+  readonly outbox: Outbox;
+  readonly logger: Logger;
+  private readonly options: AgentOptions;
+  private readonly clock: Clock;
+  private readonly secrets: SecretStore;
+  private readonly tracker: StatusTracker;
+  private readonly loops = new Map<string, CaptureLoop>();
+  private deliverer: Deliverer | null = null;
+  private heartbeat: HeartbeatLoop | null = null;
+  private client: CloudClient | null = null;
+  private control: ControlServer | null = null;
+  private startedAt: string | null = null;
+  private running = false;
+
+  private constructor(options: AgentOptions, outbox: Outbox, logger: Logger, secrets: SecretStore, layout: DataDirLayout) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.outbox = outbox;
+    this.logger = logger;
+    this.secrets = secrets;
+    this.layout = layout;
+    this.tracker = new StatusTracker(this.clock);
+  }
+
+  /** Opens the data dir and outbox without starting anything (for enroll, dlq, one-shot sync). */
+  static open(options: AgentOptions): Agent {
+    const { config, dataDir } = options.loaded;
+    const layout = dataDirLayout(dataDir);
+    ensureDataDir(layout);
+    const clock = options.clock ?? systemClock;
+    const logger =
+      options.logger ?? createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
+    const outbox = Outbox.open({
+      path: layout.outbox,
+      maxBytes: config.outbox.maxBytes,
+      synchronous: config.outbox.synchronous,
+      clock,
+    });
+    if (outbox.recoveredFromCorruption) {
+      logger.error({ movedTo: outbox.recoveredFromCorruption.movedTo }, 'The outbox file was corrupt and was moved aside.');
+    }
+    const installationId = outbox.getState(INSTALLATION_KEY) ?? createInstallationId(outbox);
+    const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationId });
+    return new Agent(options, outbox, logger, secrets, layout);
+  }
+
+  static async start(options: AgentOptions): Promise<Agent> {
+    const agent = Agent.open(options);
+    try {
+      await agent.start();
+    } catch (error) {
+      await agent.stop();
+      throw error;
+    }
+    return agent;
+  }
+
+  get secretStore(): SecretStore {
+    return this.secrets;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.options.loaded;
+    this.running = true;
+    this.startedAt = isoNow(this.clock);
+    this.startDelivery();
+    const resolver = new VaultSecretResolver(this.secrets);
+    for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
+    if (this.options.controlServer !== false) {
+      this.control = await startControlServer({
+        port: config.control.port,
+        dataDir: this.layout.root,
+        logger: this.logger.child({ component: 'control' }),
+        version: AGENT_VERSION,
+        handlers: {
+          status: () => this.status(),
+          syncNow: (source) => this.syncNow(source),
+          listDeadLetters: (limit) => Promise.resolve(this.outbox.listDeadLetters({ limit })),
+          replayDeadLetters: (ids) => Promise.resolve(this.replayDeadLetters(ids)),
+          discardDeadLetters: (ids) => Promise.resolve(this.outbox.discardDeadLetters(ids)),
+        },
+      });
+    }
+    this.logger.info({ version: AGENT_VERSION, sources: config.sources.length }, 'The agent started.');
+  }
+
+  private startSource(name: string, resolver: VaultSecretResolver): void {
+    const sourceConfig = this.options.loaded.config.sources.find((s) => s.name === name);
+    if (!sourceConfig) throw new AgentError('unknown_source', `There is no source named "${name}" in the config.`);
+    const logger = this.logger.child({ component: `source.${sourceConfig.type}`, source: name });
+    const source = createSource(sourceConfig, { checkpoints: this.outbox, secrets: resolver, logger, clock: this.clock });
+    this.tracker.registerSource(name, sourceConfig.type);
+    const loop = new CaptureLoop({
+      source,
+      outbox: this.outbox,
+      status: this.tracker,
+      clock: this.clock,
+      logger,
+      intervalMs: sourceConfig.intervalSecs * 1000,
+      onCommitted: () => this.deliverer?.notify(),
+      onBackpressure: (full, error) => this.onBackpressure(full, error),
+    });
+    this.loops.set(name, loop);
+    loop.start();
+  }
+
+  private startDelivery(): void {
+    const { config } = this.options.loaded;
+    const enrollment = readEnrollment(this.outbox);
+    if (enrollment === null) {
+      this.outbox.raiseAlert({
+        code: 'not_enrolled',
+        severity: 'warning',
+        message:
+          'This agent is not enrolled yet, so nothing is sent. Run "tya-agent enroll --url <cloud> --key <key>"; changes are kept in the queue until then.',
+      });
+      return;
+    }
+    this.outbox.clearAlert('not_enrolled');
+    if (new URL(enrollment.cloudUrl).origin !== new URL(config.cloud.url).origin) {
+      this.outbox.raiseAlert({
+        code: 'cloud_url_mismatch',
+        severity: 'warning',
+        message: `This agent was enrolled with ${enrollment.cloudUrl} but the config names ${config.cloud.url}; it keeps sending to ${enrollment.cloudUrl}. Re-enroll to move it.`,
+      });
+    } else this.outbox.clearAlert('cloud_url_mismatch');
+    this.client = new CloudClient({
+      baseUrl: enrollment.cloudUrl,
+      agentVersion: AGENT_VERSION,
+      timeoutMs: config.cloud.timeoutMs,
+      clock: this.clock,
+      credentials: {
+        agentId: enrollment.agentId,
+        clientId: enrollment.clientId,
+        getClientSecret: () => this.requireSecret(SecretRefs.clientSecret),
+        getSigningSecret: () => this.requireSecret(SecretRefs.signingSecret),
+      },
+      onDeprecation: (notice) =>
+        this.outbox.raiseAlert({
+          code: 'cloud_deprecation',
+          severity: 'warning',
+          message: `The cloud announced that this agent version is deprecated${notice.sunset ? ` and will stop being accepted on ${notice.sunset}` : ''}. Plan an update.`,
+        }),
+    });
+    this.deliverer = new Deliverer({
+      outbox: this.outbox,
+      client: this.client,
+      agentId: enrollment.agentId,
+      entity: config.cloud.entity,
+      limits: {
+        batchMaxRecords: config.cloud.batchMaxRecords,
+        batchMaxBytes: config.cloud.batchMaxBytes,
+        batchMaxAgeMs: config.cloud.batchMaxAgeMs,
+      },
+      retry: { baseMs: config.cloud.retryBaseMs, maxMs: config.cloud.retryMaxMs },
+      clock: this.clock,
+      random: Math.random,
+      logger: this.logger.child({ component: 'delivery' }),
+      onEvent: (event) => this.onDeliveryEvent(event),
+    });
+    this.deliverer.start();
+    this.heartbeat = new HeartbeatLoop({
+      client: this.client,
+      intervalSecs: config.cloud.heartbeatIntervalSecs,
+      clock: this.clock,
+      outbox: this.outbox,
+      logger: this.logger.child({ component: 'heartbeat' }),
+      buildSummary: () => this.heartbeatSummary(),
+      onCommand: (command) => this.onCommand(command),
+    });
+    this.heartbeat.start();
+  }
+
+  private async requireSecret(ref: string): Promise<string> {
+    const value = await this.secrets.get(ref);
+    if (value === undefined) {
+      throw new AgentError('credentials_missing', `The cloud credentials are not in the keychain (${ref}).`, {
+        hint: 'Enroll the agent again with "tya-agent enroll".',
+      });
+    }
+    return value;
+  }
+
+  private onDeliveryEvent(event: DelivererEvent): void {
+    switch (event.type) {
+      case 'cloud-ok':
+        this.tracker.cloudSucceeded();
+        break;
+      case 'cloud-error':
+        // Network errors and timeouts mean we never reached it; any HTTP answer means we did.
+        this.tracker.cloudFailed(event, !['network_error', 'timeout'].includes(event.code));
+        break;
+      case 'revoked':
+        this.tracker.setRevoked(true);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onBackpressure(full: boolean, error?: OutboxFullError): void {
+    this.tracker.setCapturePaused(full);
+    if (full) {
+      this.outbox.raiseAlert({
+        code: 'outbox_full',
+        severity: 'critical',
+        message: `The local queue is full${error ? ` (${error.message})` : ''}. Reading from sources is paused until the cloud accepts queued changes or space is freed; nothing is dropped.`,
+      });
+    } else {
+      this.outbox.clearAlert('outbox_full');
+    }
+  }
+
+  status(): AgentStatus {
+    const enrollment = readEnrollment(this.outbox);
+    return this.tracker.build({
+      name: this.options.loaded.config.agent.name,
+      version: AGENT_VERSION,
+      startedAt: this.startedAt,
+      running: this.running,
+      enrollment: enrollment === null ? null : { agentId: enrollment.agentId, cloudUrl: enrollment.cloudUrl },
+      stats: this.outbox.stats(),
+      alerts: this.outbox.listAlerts(),
+    });
+  }
+
+  private heartbeatSummary(): HeartbeatRequest {
+    const status = this.status();
+    return {
+      version: AGENT_VERSION,
+      uptimeSecs: this.startedAt === null ? 0 : Math.max(0, (this.clock.now() - Date.parse(this.startedAt)) / 1000),
+      sentAt: isoNow(this.clock),
+      queue: { depth: status.queue.depth, oldestAgeSecs: status.queue.oldestAgeSecs, deadLetters: status.queue.deadLetters },
+      sources: status.sources.map((s) => ({
+        name: s.name,
+        healthy: s.state === 'ok',
+        lastSuccessAt: s.lastSuccessAt,
+        lastErrorCode: s.lastError?.code ?? null,
+      })),
+      lastErrorCodes: [...new Set([...status.sources.map((s) => s.lastError?.code), status.cloud.lastError?.code])].filter(
+        (code): code is string => code !== undefined,
+      ),
+    };
+  }
+
+  private async onCommand(command: CloudCommand): Promise<CommandResult> {
+    const source = typeof command.args.source === 'string' ? command.args.source : undefined;
+    switch (command.name) {
+      case 'sync-now':
+        await this.syncNow(source);
+        return { ok: true };
+      case 'pause':
+      case 'resume':
+        for (const [name, loop] of this.loops) if (source === undefined || source === name) loop.setPaused(command.name === 'pause');
+        return { ok: true };
+      case 'resync-stream': {
+        const stream = typeof command.args.stream === 'string' ? command.args.stream : undefined;
+        if (source === undefined || !this.loops.has(source)) return { ok: false, error: { code: 'unknown_source', message: `No source "${source}".` } };
+        await this.resync(source, stream);
+        return { ok: true };
+      }
+      case 'revoke':
+        await this.deliverer?.stop();
+        await this.secrets.delete(SecretRefs.clientSecret);
+        await this.secrets.delete(SecretRefs.signingSecret);
+        this.tracker.setRevoked(true);
+        this.outbox.raiseAlert({ code: 'agent_revoked', severity: 'critical', message: 'The cloud revoked this agent. Queued changes are kept; enroll again to resume.' });
+        return { ok: true };
+      case 'rotate-credentials':
+      case 'run-export':
+      case 'collect-diagnostics':
+        return { ok: false, error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` } };
+      default:
+        return { ok: false, error: { code: 'unknown_command', message: 'Unknown command.' } };
+    }
+  }
+
+  /** Forgets the checkpoint and re-reads; the cloud's version dedupe makes the re-read harmless. */
+  async resync(sourceName: string, stream?: string): Promise<void> {
+    const loop = this.loops.get(sourceName);
+    await loop?.stop();
+    this.loops.delete(sourceName);
+    this.outbox.deleteCheckpoint(sourceName, stream);
+    this.startSource(sourceName, new VaultSecretResolver(this.secrets));
+  }
+
+  syncNow(source?: string): Promise<void> {
+    if (source !== undefined && !this.loops.has(source)) {
+      return Promise.reject(new AgentError('unknown_source', `There is no source named "${source}".`));
+    }
+    for (const [name, loop] of this.loops) if (source === undefined || source === name) loop.syncNow();
+    this.deliverer?.notify();
+    return Promise.resolve();
+  }
+
+  /**
+   * Reads every source until it is caught up and delivers until the queue is empty (one-shot
+   * `tya-agent sync`). Resolves true when done, false when `timeoutMs` passed first.
+   */
+  async drain(options: { timeoutMs: number; onProgress?: (p: { waiting: number; delivered: number }) => void }): Promise<boolean> {
+    const deadline = this.clock.now() + options.timeoutMs;
+    const deliveredAtStart = this.outbox.stats().delivered;
+    await this.syncNow();
+    for (;;) {
+      const stats = this.outbox.stats();
+      options.onProgress?.({ waiting: stats.depth, delivered: stats.delivered - deliveredAtStart });
+      const captured = [...this.loops.values()].every((loop) => loop.isCaughtUp);
+      if (captured && stats.depth === 0) return true;
+      if (this.clock.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private replayDeadLetters(ids: number[] | 'all'): number {
+    const count = this.outbox.replayDeadLetters(ids);
+    this.deliverer?.notify();
+    return count;
+  }
+
+  /** Lanes in priority order, for callers that report per lane. */
+  static readonly lanes = LANES_BY_PRIORITY;
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.control?.close();
+    await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+    await this.heartbeat?.stop();
+    await this.deliverer?.stop();
+    await this.client?.close();
+    this.outbox.close();
+    this.logger.info('The agent stopped.');
+    this.logger.flush?.();
+  }
+}
+
+function createInstallationId(outbox: Outbox): string {
+  const id = `${os.hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 20) || 'host'}-${randomUUID()}`;
+  outbox.setState(INSTALLATION_KEY, id);
+  return id;
+}

@@ -1,0 +1,182 @@
+import type { Source, ReadResult } from '../pipeline/source.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import { AgentError, BackOffError, describeError, NotConnectedError, PermanentError } from '../pipeline/errors.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { OutboxFullError, type Outbox } from '../outbox/index.ts';
+import { faultPoint } from './fault-points.ts';
+import type { StatusTracker } from './status-tracker.ts';
+import { Wakeup } from './wakeup.ts';
+
+export interface CaptureLoopOptions {
+  source: Source;
+  outbox: Outbox;
+  status: StatusTracker;
+  clock: Clock;
+  logger: Logger;
+  intervalMs: number;
+  /** Called after every commit so delivery starts at once (an urgent shift-close must not wait). */
+  onCommitted: () => void;
+  /** Called when the outbox is full or has room again, to raise or clear the alert. */
+  onBackpressure: (full: boolean, error?: OutboxFullError) => void;
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/**
+ * Drives one source: read a page → commit records and checkpoint together → ack → repeat; wait for
+ * the interval (or `syncNow`) when caught up. A full outbox pauses capture without acking, so the
+ * source's position stays where the committed checkpoint is and nothing is dropped.
+ */
+export class CaptureLoop {
+  private readonly options: CaptureLoopOptions;
+  private readonly wakeup = new Wakeup();
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private paused = false;
+  private connected = false;
+  private failures = 0;
+  private caughtUp = false;
+
+  constructor(options: CaptureLoopOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Read now instead of at the next interval. */
+  syncNow(): void {
+    this.caughtUp = false;
+    this.wakeup.wake();
+  }
+
+  /** True once a read since the last `syncNow` found nothing more to read. */
+  get isCaughtUp(): boolean {
+    return this.caughtUp;
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.options.status.setSourceState(this.options.source.name, paused ? 'paused' : 'starting');
+    this.wakeup.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new AgentError('stopping', 'The agent is stopping.'));
+    this.wakeup.wake();
+    await this.running?.catch(() => undefined);
+    await this.closeSource();
+    this.options.status.setSourceState(this.options.source.name, 'stopped');
+  }
+
+  private async loop(): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      if (this.paused) {
+        await this.wakeup.wait(60_000, signal);
+        continue;
+      }
+      try {
+        await this.ensureConnected(signal);
+        const caughtUp = await this.step(signal);
+        this.failures = 0;
+        if (caughtUp) {
+          this.caughtUp = true;
+          await this.wakeup.wait(this.options.intervalMs, signal);
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        await this.handleFailure(error, signal);
+      }
+    }
+  }
+
+  /** One read-commit-ack step; true when there is nothing more to read right now. */
+  private async step(signal: AbortSignal): Promise<boolean> {
+    const { source, outbox, status } = this.options;
+    if (!outbox.hasRoomFor()) {
+      this.options.onBackpressure(true);
+      await this.wakeup.wait(1000, signal);
+      return false;
+    }
+    const result = await source.read(signal);
+    if (result === null) {
+      status.sourceSucceeded(source.name, 0);
+      return true;
+    }
+    if (!this.commit(result)) {
+      await this.wakeup.wait(1000, signal);
+      return false;
+    }
+    return result.caughtUp;
+  }
+
+  private commit(result: ReadResult): boolean {
+    const { source, outbox, status } = this.options;
+    faultPoint('capture.before-commit');
+    try {
+      outbox.enqueue({
+        source: source.name,
+        stream: result.stream,
+        lane: result.lane,
+        records: result.records,
+        checkpoint: result.checkpoint,
+      });
+    } catch (error) {
+      if (error instanceof OutboxFullError) {
+        // Not acked: the source re-reads the same page once there is room again.
+        this.options.onBackpressure(true, error);
+        return false;
+      }
+      throw error;
+    }
+    faultPoint('capture.after-commit');
+    result.ack();
+    this.options.onBackpressure(false);
+    status.sourceSucceeded(source.name, result.records.length);
+    if (result.records.length > 0) this.options.onCommitted();
+    return true;
+  }
+
+  private async ensureConnected(signal: AbortSignal): Promise<void> {
+    if (this.connected) return;
+    await this.options.source.connect(signal);
+    this.connected = true;
+    this.options.logger.info('Connected to the source.');
+  }
+
+  private async handleFailure(error: unknown, signal: AbortSignal): Promise<void> {
+    const { source, status, logger } = this.options;
+    const described = describeError(error);
+    status.sourceFailed(source.name, described);
+    this.failures += 1;
+    if (error instanceof AgentError) {
+      logger.warn({ errorType: described.code, stage: 'capture', hint: error.hint }, `Reading failed: ${described.message}`);
+    } else {
+      // Not an expected failure: a bug. Keep the stack for the report, keep the other sources running.
+      logger.error({ errorType: 'internal_error', stage: 'capture', err: error }, 'Reading failed unexpectedly.');
+    }
+    if (error instanceof NotConnectedError || !(error instanceof AgentError) || error instanceof PermanentError) {
+      await this.closeSource();
+    }
+    await this.wakeup.wait(this.backoffMs(error), signal).catch(() => undefined);
+  }
+
+  private backoffMs(error: unknown): number {
+    if (error instanceof BackOffError) return error.waitMs;
+    const base = this.options.reconnectBaseMs ?? 1000;
+    const max = this.options.reconnectMaxMs ?? 60_000;
+    // A permanent error needs a person; re-check once a minute so a fixed config is picked up.
+    if (error instanceof PermanentError) return max;
+    return Math.min(max, base * 2 ** Math.min(this.failures, 10)) * (0.5 + Math.random() / 2);
+  }
+
+  private async closeSource(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.options.source.close().catch((error: unknown) => {
+      this.options.logger.warn({ err: error }, 'Closing the source failed.');
+    });
+  }
+}

@@ -3,10 +3,10 @@ import { CloudHttpError } from './http-error.ts';
 
 /** `TYA-Signature: t=<unix seconds>,v1=<hex>` for a body (cloud-api.md, Signatures). */
 export function signatureHeader(signingSecret: string, body: Buffer | string, unixSecs: number): string {
-  return `t=${unixSecs},v1=${hmacHex(signingSecret, unixSecs, body)}`;
+  return `t=${unixSecs},v1=${hmac(signingSecret, unixSecs, body).toString('hex')}`;
 }
 
-function hmacHex(secret: string, t: number | string, body: Buffer | string): Buffer {
+function hmac(secret: string, t: number | string, body: Buffer | string): Buffer {
   return createHmac('sha256', secret).update(`${t}.`).update(body).digest();
 }
 
@@ -45,7 +45,7 @@ export function verifySignature(
     throw new CloudHttpError(401, 'bad_signature', 'The TYA-Signature header is not of the form t=<unix>,v1=<hex>.');
   }
   const authentic = secrets.some((secret) => {
-    const expected = hmacHex(secret, parsed.t, rawBody);
+    const expected = hmac(secret, parsed.t, rawBody);
     return parsed.v1.some((given) => given.length === expected.length && timingSafeEqual(given, expected));
   });
   if (!authentic) {

@@ -1,0 +1,148 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import {
+  ClockRequestSchema,
+  DeprecationRequestSchema,
+  EnrollmentKeyRequestSchema,
+  FaultSchema,
+  LimitsSchema,
+  MinAgentVersionRequestSchema,
+  QueueCommandRequestSchema,
+  RecordFilterSchema,
+  RejectRuleSchema,
+} from './admin-schemas.ts';
+import { readBody } from './body-reader.ts';
+import type { CloudServices } from './cloud-types.ts';
+import { CloudHttpError, errorBody } from './http-error.ts';
+import { writeResponse } from './http-reply.ts';
+import { isLoopbackAddress } from './loopback.ts';
+import { validate } from './request-parsing.ts';
+import { isSemver } from './semver.ts';
+import { randomSecret } from './store/secrets.ts';
+
+const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
+
+interface AdminCall {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  json<S extends z.ZodType>(schema: S): z.output<S>;
+  raw(): Buffer;
+}
+type AdminReply = { status: number; body?: unknown; headers?: Record<string, string> };
+type AdminHandler = (call: AdminCall, services: CloudServices) => AdminReply;
+
+const ok = (body: unknown, status = 200): AdminReply => ({ status, body });
+const limitParam = (query: URLSearchParams) => {
+  const limit = query.get('limit');
+  return limit === null ? undefined : Math.max(0, Number.parseInt(limit, 10) || 0);
+};
+
+const ADMIN_ROUTES: [method: string, pattern: RegExp, names: string[], handler: AdminHandler][] = [
+  ['GET', /^\/admin\/counts$/, [], (_c, { store }) => ok(store.counts.counts())],
+  ['GET', /^\/admin\/agents$/, [], (_c, { store }) => ok({ agents: store.agents.list() })],
+  ['GET', /^\/admin\/batches$/, [], (c, { store }) => ok({ batches: store.batches.batches(limitParam(c.query)) })],
+  ['GET', /^\/admin\/heartbeats$/, [], (c, { store }) => ok({ heartbeats: store.heartbeats.list(limitParam(c.query)) })],
+  ['GET', /^\/admin\/files$/, [], (_c, { store }) => ok({ files: store.files.list() })],
+  ['GET', /^\/admin\/files\/([0-9a-f]{64})$/, ['sha256'], (c, { store }) => {
+    const content = store.files.content(c.params.sha256!);
+    if (content === undefined) throw new CloudHttpError(404, 'unknown_file', 'No file with this SHA-256 was uploaded.');
+    return { status: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
+  }],
+  ['GET', /^\/admin\/records$/, [], (c, { store }) => {
+    const filter = validate(RecordFilterSchema, Object.fromEntries([...c.query].filter(([k]) => k !== 'limit')));
+    return ok({ records: store.batches.records(filter, limitParam(c.query)) });
+  }],
+  ['POST', /^\/admin\/enrollment-keys$/, [], (c, { store, state }) => {
+    const key = c.json(EnrollmentKeyRequestSchema).key ?? `ek_${randomSecret(18)}`;
+    const result = store.agents.createEnrollmentKey(key, state.nowIso());
+    return ok({ key, ...result }, result.created ? 201 : 200);
+  }],
+  ['GET', /^\/admin\/faults$/, [], (_c, { state }) => ok({ faults: state.faults.list() })],
+  ['POST', /^\/admin\/faults$/, [], (c, { state }) => ok(state.faults.add(c.json(FaultSchema)), 201)],
+  ['DELETE', /^\/admin\/faults$/, [], (_c, { state }) => (state.faults.clear(), { status: 204 })],
+  ['POST', /^\/admin\/commands$/, [], (c, { store, state }) => {
+    const command = c.json(QueueCommandRequestSchema);
+    if (!store.agents.list().some((a) => a.agentId === command.agentId)) throw unknownAgent(command.agentId);
+    return ok({ id: store.heartbeats.queueCommand(command.agentId, command.name, command.args, state.nowIso()) }, 201);
+  }],
+  ['POST', /^\/admin\/agents\/([^/]+)\/revoke$/, ['agentId'], (c, { store, state }) => {
+    const agentId = c.params.agentId!;
+    const revokedAt = store.agents.revoke(agentId, state.nowIso());
+    if (revokedAt === undefined) throw unknownAgent(agentId);
+    return ok({ agentId, revokedAt });
+  }],
+  ['POST', /^\/admin\/clock$/, [], (c, { state }) => {
+    state.clockOffsetMs = c.json(ClockRequestSchema).offsetMs;
+    return ok({ offsetMs: state.clockOffsetMs, now: state.nowIso() });
+  }],
+  ['POST', /^\/admin\/limits$/, [], (c, { state }) => {
+    state.limits = { ...state.limits, ...c.json(LimitsSchema.partial()) };
+    return ok(state.limits);
+  }],
+  ['POST', /^\/admin\/min-agent-version$/, [], (c, { state }) => {
+    const { version } = c.json(MinAgentVersionRequestSchema);
+    if (version !== null && !isSemver(version)) throw new CloudHttpError(400, 'invalid_version', `${version} is not a semantic version.`);
+    state.minAgentVersion = version;
+    return ok({ version });
+  }],
+  ['POST', /^\/admin\/reject-rules$/, [], (c, { state }) => {
+    const rule = c.json(RejectRuleSchema);
+    state.rejectRules.push(rule);
+    return ok({ rules: state.rejectRules }, 201);
+  }],
+  ['DELETE', /^\/admin\/reject-rules$/, [], (_c, { state }) => ((state.rejectRules = []), { status: 204 })],
+  ['POST', /^\/admin\/deprecation$/, [], (c, { state }) => {
+    state.deprecation = c.json(DeprecationRequestSchema);
+    return ok(state.deprecation);
+  }],
+];
+
+function unknownAgent(agentId: string): CloudHttpError {
+  return new CloudHttpError(404, 'unknown_agent', `No agent ${agentId} is enrolled.`);
+}
+
+/** The test/admin surface: loopback callers only, because it can revoke agents and queue commands. */
+export async function dispatchAdminRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  services: CloudServices,
+  requestId: string,
+): Promise<void> {
+  const headers = { 'x-request-id': requestId, 'cache-control': 'no-store' };
+  try {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      req.resume();
+      throw new CloudHttpError(403, 'forbidden', 'The sandbox admin API answers loopback callers only.');
+    }
+    const raw = await readBody(req, MAX_ADMIN_BODY_BYTES);
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const method = req.method ?? 'GET';
+    for (const [routeMethod, pattern, names, handler] of ADMIN_ROUTES) {
+      const m = pattern.exec(url.pathname);
+      if (m === null || routeMethod !== method) continue;
+      const call: AdminCall = {
+        params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])),
+        query: url.searchParams,
+        raw: () => raw,
+        json: (schema) => {
+          let value: unknown = {};
+          if (raw.length > 0) {
+            try {
+              value = JSON.parse(raw.toString('utf8'));
+            } catch {
+              throw new CloudHttpError(400, 'invalid_json', 'The body is not valid JSON.');
+            }
+          }
+          return validate(schema, value);
+        },
+      };
+      const reply = handler(call, services);
+      return writeResponse(res, reply.status, reply.body, { ...headers, ...reply.headers });
+    }
+    throw new CloudHttpError(404, 'not_found', `There is no admin endpoint ${method} ${url.pathname}.`);
+  } catch (error) {
+    if (req.socket.destroyed) return;
+    const e = error instanceof CloudHttpError ? error : new CloudHttpError(500, 'internal_error', String(error));
+    writeResponse(res, e.status, errorBody(e.code, e.message, requestId, e.details), { ...headers, ...e.headers });
+  }
+}

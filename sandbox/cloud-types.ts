@@ -1,0 +1,46 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { SandboxState } from './sandbox-state.ts';
+import type { SandboxStore } from './store/sandbox-store.ts';
+
+/** One cloud API request after the common checks: body read and decoded, caller authenticated and verified. */
+export interface CloudRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The body bytes exactly as received (what the signature covers). */
+  rawBody: Buffer;
+  /** The body after `Content-Encoding` was undone. */
+  body: Buffer;
+  contentEncoding: string;
+  /** The agent the bearer token belongs to; undefined on enroll and token. */
+  agentId: string | undefined;
+  requestId: string;
+}
+
+export interface CloudReply {
+  status: number;
+  /** Serialized as JSON unless it is a Buffer. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** A clause for the request log ("3 accepted, 0 duplicates"); never secrets or record data. */
+  note?: string;
+}
+
+export interface CloudServices {
+  store: SandboxStore;
+  state: SandboxState;
+}
+
+export type CloudHandler = (request: CloudRequest, services: CloudServices) => CloudReply;
+
+export interface CloudRoute {
+  method: 'GET' | 'POST' | 'PUT';
+  /** The path template, also the endpoint label in counts: `/v1/agents/{agentId}/heartbeat`. */
+  pattern: string;
+  auth: 'none' | 'bearer';
+  /** POST and PUT carry TYA-Signature, except enroll and token (there is no secret yet). */
+  signed: boolean;
+  handler: CloudHandler;
+}

@@ -246,7 +246,7 @@ export class CloudClient {
     await this.#http.close();
   }
 
-  /** Bearer token + signature; on `401 token_expired` one fresh token and one more try. */
+  /** Bearer token + signature; when the cloud refuses the token, one fresh token and one more try. */
   async #authorized(request: ExchangeRequest): Promise<ExchangeResult> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.#tokens.get();
@@ -254,8 +254,10 @@ export class CloudClient {
       const result = await this.#http.send(
         await this.#signed({ ...request, headers: { ...request.headers, authorization: `Bearer ${token.token}` } }),
       );
-      if (result.ok || attempt > 0 || !isTokenExpired(result.outcome)) return result;
+      if (result.ok || !isTokenRefused(result.outcome)) return result;
+      // Expired, or unknown to a cloud that lost its token table: either way this token is done.
       this.#tokens.invalidate(token.token);
+      if (attempt > 0) return result;
     }
   }
 
@@ -303,8 +305,13 @@ export class CloudClient {
   }
 }
 
-function isTokenExpired(outcome: FailureOutcome): boolean {
-  return outcome.kind === 'retry' && outcome.error.status === 401 && outcome.error.code === 'token_expired';
+/** `401 token_expired` (cloud-api.md) or `invalid_token` (RFC 6750 §3.1): get a new token, try once more. */
+function isTokenRefused(outcome: FailureOutcome): boolean {
+  return (
+    outcome.kind === 'retry' &&
+    outcome.error.status === 401 &&
+    (outcome.error.code === 'token_expired' || outcome.error.code === 'invalid_token')
+  );
 }
 
 function signalOf(options: RequestOptions): { signal?: AbortSignal } {

@@ -1,0 +1,306 @@
+/**
+ * Enrollment, the cloud client's calls and the heartbeat, against the real sandbox on loopback, a
+ * real outbox file and the real OS keychain (run inside scripts/with-keyring.sh).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CloudCommand } from '../../agents/api/cloud.ts';
+import { CloudClient, CommandLedger, HeartbeatLoop, enrollAgent, readEnrollment } from '../../agents/delivery/index.ts';
+import type { DeprecationNotice, Enrollment } from '../../agents/delivery/index.ts';
+import { Outbox } from '../../agents/outbox/index.ts';
+import { systemClock } from '../../agents/pipeline/clock.ts';
+import { AgentError } from '../../agents/pipeline/errors.ts';
+import { createSilentLogger } from '../../agents/telemetry/logger.ts';
+import { KeytarSecretStore } from '../../agents/vault/keytar-secret-store.ts';
+import { SecretRefs } from '../../agents/vault/secret-store.ts';
+import type { SecretStore } from '../../agents/vault/secret-store.ts';
+import { SandboxAdmin } from '../../sandbox/admin-client.ts';
+import { startSandbox } from '../../sandbox/server.ts';
+import type { Sandbox } from '../../sandbox/server.ts';
+
+const VERSION = '1.4.0';
+
+let dir: string;
+let sandbox: Sandbox;
+let admin: SandboxAdmin;
+let outbox: Outbox;
+let secrets: KeytarSecretStore;
+const closers: Array<() => unknown> = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tya-delivery-enroll-'));
+  sandbox = await startSandbox({ port: 0, dbPath: join(dir, 'cloud.sqlite') });
+  admin = new SandboxAdmin(sandbox.url);
+  outbox = Outbox.open({
+    path: join(dir, 'data', 'outbox.sqlite'),
+    maxBytes: 16 * 1024 * 1024,
+    synchronous: 'FULL',
+    clock: systemClock,
+  });
+  secrets = new KeytarSecretStore({ namespace: `delivery-test-${randomUUID()}` });
+});
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  for (const ref of Object.values(SecretRefs)) await secrets.delete(ref);
+  outbox.close();
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function enroll(key: string, store: SecretStore = secrets): Promise<Enrollment> {
+  return enrollAgent({
+    url: sandbox.url,
+    enrollmentKey: key,
+    name: 'back office',
+    hostname: 'pc-7',
+    version: VERSION,
+    secrets: store,
+    outbox,
+  });
+}
+
+function clientFor(
+  enrollment: Enrollment,
+  extra: { onDeprecation?: (n: DeprecationNotice) => void } = {},
+): CloudClient {
+  const client = new CloudClient({
+    baseUrl: sandbox.url,
+    agentVersion: VERSION,
+    timeoutMs: 5_000,
+    clock: systemClock,
+    credentials: {
+      agentId: enrollment.agentId,
+      clientId: enrollment.clientId,
+      getClientSecret: async () => (await secrets.get(SecretRefs.clientSecret))!,
+      getSigningSecret: async () => (await secrets.get(SecretRefs.signingSecret))!,
+    },
+    ...extra,
+  });
+  closers.push(() => client.close());
+  return client;
+}
+
+/** Every byte under `root` (the outbox, its WAL, anything else), to look for leaked secrets. */
+function allBytes(root: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const name of readdirSync(root, { recursive: true }) as string[]) {
+    const path = join(root, name);
+    if (statSync(path).isFile()) parts.push(readFileSync(path));
+  }
+  return Buffer.concat(parts);
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<AgentError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AgentError);
+  return error as AgentError;
+}
+
+describe('enrollment', () => {
+  it('keeps the secrets in the keychain, the identity in the outbox, and neither secret in any file', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const enrollment = await enroll(key);
+
+    expect(readEnrollment(outbox)).toEqual(enrollment);
+    expect(enrollment.cloudUrl).toBe(sandbox.url);
+    const [agent] = await admin.agents();
+    expect(agent?.agentId).toBe(enrollment.agentId);
+
+    const clientSecret = await secrets.get(SecretRefs.clientSecret);
+    const signingSecret = await secrets.get(SecretRefs.signingSecret);
+    expect(clientSecret).toMatch(/.{16,}/);
+    expect(signingSecret).toMatch(/.{16,}/);
+
+    // The secrets work: a token can be had with them.
+    const token = await clientFor(enrollment).fetchToken();
+    expect(token.length).toBeGreaterThan(10);
+
+    const bytes = allBytes(join(dir, 'data'));
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.includes(enrollment.agentId)).toBe(true); // the search itself can find things
+    expect(bytes.includes(clientSecret!)).toBe(false);
+    expect(bytes.includes(signingSecret!)).toBe(false);
+    expect(bytes.includes(key)).toBe(false);
+  });
+
+  it('refuses a used key (409) and an unknown key (401) in plain words, leaving the enrollment alone', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const first = await enroll(key);
+
+    const reused = await errorOf(enroll(key));
+    expect(reused.code).toBe('enrollment_key_used');
+    expect(reused.message).toBe('This enrollment key was already used; ask for a new one.');
+
+    const unknown = await errorOf(enroll('ek_never_issued_123456'));
+    expect(unknown.code).toBe('unknown_enrollment_key');
+    expect(unknown.message).toMatch(/^Unknown enrollment key/);
+
+    expect(readEnrollment(outbox)).toEqual(first);
+    expect((await admin.counts()).agents).toBe(1);
+  });
+
+  it('says it cannot reach the URL when nothing listens there', async () => {
+    const port = await freePort();
+    const error = await errorOf(
+      enrollAgent({
+        url: `http://127.0.0.1:${port}`,
+        enrollmentKey: 'ek_x',
+        name: 'n',
+        hostname: 'h',
+        version: VERSION,
+        secrets,
+        outbox,
+      }),
+    );
+    expect(error.code).toBe('cloud_unreachable');
+    expect(error.message).toContain(`Cannot reach the cloud at http://127.0.0.1:${port}`);
+    expect(readEnrollment(outbox)).toBeNull();
+  });
+
+  it('aborts without a partial enrollment when the keychain fails to keep a secret', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    // The real keychain, except that it refuses the second secret (a keyring locking mid-way).
+    let sets = 0;
+    const flaky: SecretStore = {
+      get: (ref) => secrets.get(ref),
+      delete: (ref) => secrets.delete(ref),
+      probe: () => secrets.probe(),
+      set: async (ref, value) => {
+        sets += 1;
+        if (sets === 2) throw new Error('the keyring was locked');
+        await secrets.set(ref, value);
+      },
+    };
+    const error = await errorOf(enroll(key, flaky));
+    expect(error.code).toBe('keychain_failed');
+    expect(readEnrollment(outbox)).toBeNull();
+    for (const k of ['enrollment.agentId', 'enrollment.clientId', 'enrollment.cloudUrl', 'enrollment.enrolledAt']) {
+      expect(outbox.getState(k)).toBeUndefined();
+    }
+    expect(await secrets.get(SecretRefs.clientSecret)).toBeUndefined();
+    expect(await secrets.get(SecretRefs.signingSecret)).toBeUndefined();
+  });
+
+  it('does not spend the enrollment key when the keychain is unusable from the start', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const broken: SecretStore = {
+      get: (ref) => secrets.get(ref),
+      set: (ref, value) => secrets.set(ref, value),
+      delete: (ref) => secrets.delete(ref),
+      probe: () => Promise.reject(new Error('no Secret Service')),
+    };
+    await expect(enroll(key, broken)).rejects.toThrow('no Secret Service');
+    expect((await admin.counts()).agents).toBe(0);
+    // The same key still works once the keychain does.
+    expect((await enroll(key)).agentId).toMatch(/.+/);
+  });
+});
+
+describe('cloud client', () => {
+  it('archives a file idempotently, caches reference data by ETag and surfaces deprecation headers', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const notices: DeprecationNotice[] = [];
+    const client = clientFor(await enroll(key), { onDeprecation: (n) => notices.push(n) });
+
+    const bytes = Buffer.from('OFXHEADER:100\nDATA:OFXSGML\n<OFX></OFX>\n');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const meta = { fileName: 'statement €.ofx', source: 'bank-folder', contentType: 'application/x-ofx' };
+    expect(await client.putFile(sha, bytes, meta)).toMatchObject({ sha256: sha, bytes: bytes.length, created: true });
+    expect(await client.putFile(sha, bytes, meta)).toMatchObject({ created: false });
+    expect((await admin.fileContent(sha)).equals(bytes)).toBe(true);
+
+    const first = await client.getReference('currencies');
+    expect(first.notModified).toBe(false);
+    if (first.notModified) return;
+    expect(first.list.items.length).toBeGreaterThan(0);
+    expect(first.etag).toBeDefined();
+    expect(await client.getReference('currencies', first.etag)).toEqual({ notModified: true });
+
+    expect(notices).toEqual([]);
+    await admin.setDeprecation({ deprecation: '@1798761600', sunset: 'Fri, 01 Jan 2027 00:00:00 GMT' });
+    await client.getReference('currencies', first.etag);
+    await client.getReference('currencies', first.etag);
+    expect(notices).toEqual([
+      { deprecation: '@1798761600', sunset: 'Fri, 01 Jan 2027 00:00:00 GMT', path: '/v1/reference/currencies' },
+    ]);
+
+    const counts = await admin.counts();
+    // One token for all of the above: it is cached.
+    expect(counts.requests['POST /v1/oauth/token']).toEqual({ '200': 1 });
+  });
+
+  it('answers 426 as a permanent upgrade_required error', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const client = clientFor(await enroll(key));
+    await admin.setMinimumAgentVersion('2.0.0');
+    const error = await errorOf(client.getReference('currencies'));
+    expect(error.code).toBe('upgrade_required');
+  });
+});
+
+describe('heartbeat', () => {
+  it('sends the summary and runs each cloud command at most once, across restarts', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const enrollment = await enroll(key);
+    const client = clientFor(enrollment);
+    const ran: CloudCommand[] = [];
+    const makeLoop = () =>
+      new HeartbeatLoop({
+        client,
+        intervalSecs: 30,
+        clock: systemClock,
+        outbox,
+        logger: createSilentLogger(),
+        buildSummary: () => ({
+          version: VERSION,
+          uptimeSecs: 12,
+          sentAt: new Date().toISOString(),
+          queue: { depth: 3, oldestAgeSecs: 1.5, deadLetters: 0 },
+          sources: [{ name: 'pos-db', healthy: true, lastSuccessAt: null, lastErrorCode: null }],
+          lastErrorCodes: [],
+        }),
+        onCommand: (command) => {
+          ran.push(command);
+          return Promise.resolve(
+            command.name === 'pause'
+              ? { ok: false as const, error: { code: 'unknown_source', message: 'No source x.' } }
+              : { ok: true as const },
+          );
+        },
+      });
+
+    const syncId = await admin.queueCommand(enrollment.agentId, 'sync-now', { source: 'pos-db' });
+    const pauseId = await admin.queueCommand(enrollment.agentId, 'pause', { source: 'x' });
+    const loop = makeLoop();
+    await loop.beat();
+    expect(ran.map((c) => [c.id, c.name])).toEqual([
+      [syncId, 'sync-now'],
+      [pauseId, 'pause'],
+    ]);
+    expect(ran[0]!.args).toEqual({ source: 'pos-db' });
+
+    // The same command arriving again (e.g. also over the tunnel) is not run again, even after a restart.
+    expect(await makeLoop().execute(ran[0]!)).toBeUndefined();
+    expect(new CommandLedger(outbox).has(pauseId)).toBe(true);
+    expect(ran).toHaveLength(2);
+
+    const [beat] = await admin.heartbeats();
+    expect(beat?.body.queue).toEqual({ depth: 3, oldestAgeSecs: 1.5, deadLetters: 0 });
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

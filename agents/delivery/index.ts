@@ -11,3 +11,4 @@ export * from './command-ledger.ts';
 export * from './deliverer-events.ts';
 export * from './deliverer.ts';
 export * from './heartbeat.ts';
+export * from './rotation.ts';

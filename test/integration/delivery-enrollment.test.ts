@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudCommand } from '../../agents/api/cloud.ts';
-import { CloudClient, CommandLedger, HeartbeatLoop, enrollAgent, readEnrollment } from '../../agents/delivery/index.ts';
+import {
+  CloudClient,
+  CommandLedger,
+  HeartbeatLoop,
+  enrollAgent,
+  readEnrollment,
+  rotateCredentials,
+} from '../../agents/delivery/index.ts';
 import type { DeprecationNotice, Enrollment } from '../../agents/delivery/index.ts';
 import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
@@ -237,6 +244,27 @@ describe('cloud client', () => {
     expect(counts.requests['POST /v1/oauth/token']).toEqual({ '200': 1 });
   });
 
+  it('rotates the credentials into the keychain and keeps working with the new ones', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const client = clientFor(await enroll(key));
+    await client.fetchToken();
+    const oldClientSecret = await secrets.get(SecretRefs.clientSecret);
+    const oldSigningSecret = await secrets.get(SecretRefs.signingSecret);
+
+    await rotateCredentials({ client, secrets });
+
+    expect(await secrets.get(SecretRefs.clientSecret)).not.toBe(oldClientSecret);
+    expect(await secrets.get(SecretRefs.signingSecret)).not.toBe(oldSigningSecret);
+    expect(await secrets.get(SecretRefs.previousSigningSecret)).toBe(oldSigningSecret);
+    // A new token from the new client secret, and a request signed with the new signing secret.
+    const bytes = Buffer.from('after rotation');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    await client.putFile(sha, bytes, { fileName: 'a.txt', source: 's', contentType: 'text/plain' });
+    const counts = await admin.counts();
+    expect(counts.requests['POST /v1/oauth/token']).toEqual({ '200': 2 });
+    expect(counts.requests['PUT /v1/files/{sha256}']).toEqual({ '201': 1 });
+  });
+
   it('answers 426 as a permanent upgrade_required error', async () => {
     const { key } = await admin.createEnrollmentKey();
     const client = clientFor(await enroll(key));
@@ -294,6 +322,37 @@ describe('heartbeat', () => {
 
     const [beat] = await admin.heartbeats();
     expect(beat?.body.queue).toEqual({ depth: 3, oldestAgeSecs: 1.5, deadLetters: 0 });
+  });
+
+  it('beats on its interval, reports each beat, and stops', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const enrollment = await enroll(key);
+    const beats: Array<{ ok: boolean }> = [];
+    const loop = new HeartbeatLoop({
+      client: clientFor(enrollment),
+      intervalSecs: 0.05,
+      clock: systemClock,
+      outbox,
+      logger: createSilentLogger(),
+      buildSummary: () => ({
+        version: VERSION,
+        uptimeSecs: 1,
+        sentAt: new Date().toISOString(),
+        queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
+        sources: [],
+        lastErrorCodes: [],
+      }),
+      onCommand: () => Promise.resolve({ ok: true as const }),
+      onBeat: (beat) => beats.push(beat),
+    });
+    loop.start();
+    while (beats.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await loop.stop();
+    const sent = (await admin.counts()).heartbeats;
+    expect(sent).toBeGreaterThanOrEqual(3);
+    expect(beats.every((b) => b.ok)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await admin.counts()).heartbeats).toBe(sent);
   });
 });
 

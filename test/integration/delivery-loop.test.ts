@@ -221,6 +221,8 @@ describe('Deliverer against the sandbox', () => {
     const counts = await h.admin.counts();
     expect(counts.requests['POST /v1/batches']).toEqual({ '200': 2, '401': 1 });
     expect(counts.requests['POST /v1/oauth/token']).toEqual({ '200': 4 });
+    // The refresh and the second try happened inside the one delivery attempt: no retry was scheduled.
+    expect(h.events.filter((e) => e.type === 'retry-scheduled')).toEqual([]);
     expect(counts.recordsAccepted).toBe(20);
   });
 

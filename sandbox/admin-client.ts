@@ -46,7 +46,9 @@ export class SandboxAdmin {
   }
 
   async createEnrollmentKey(key?: string): Promise<EnrollmentKeyResponse> {
-    return EnrollmentKeyResponseSchema.parse(await this.#call('POST', '/admin/enrollment-keys', key === undefined ? {} : { key }));
+    return EnrollmentKeyResponseSchema.parse(
+      await this.#call('POST', '/admin/enrollment-keys', key === undefined ? {} : { key }),
+    );
   }
 
   /** Arms a fault on the cloud API; see FaultSchema for the fields. */
@@ -67,7 +69,8 @@ export class SandboxAdmin {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) query.set(k, String(v));
     const q = query.size > 0 ? `?${query.toString()}` : '';
-    return z.object({ records: z.array(StoredRecordSchema) }).parse(await this.#call('GET', `/admin/records${q}`)).records;
+    return z.object({ records: z.array(StoredRecordSchema) }).parse(await this.#call('GET', `/admin/records${q}`))
+      .records;
   }
 
   /** Batches, newest first. */

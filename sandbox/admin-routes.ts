@@ -41,60 +41,120 @@ const ADMIN_ROUTES: [method: string, pattern: RegExp, names: string[], handler: 
   ['GET', /^\/admin\/counts$/, [], (_c, { store }) => ok(store.counts.counts())],
   ['GET', /^\/admin\/agents$/, [], (_c, { store }) => ok({ agents: store.agents.list() })],
   ['GET', /^\/admin\/batches$/, [], (c, { store }) => ok({ batches: store.batches.batches(limitParam(c.query)) })],
-  ['GET', /^\/admin\/heartbeats$/, [], (c, { store }) => ok({ heartbeats: store.heartbeats.list(limitParam(c.query)) })],
+  [
+    'GET',
+    /^\/admin\/heartbeats$/,
+    [],
+    (c, { store }) => ok({ heartbeats: store.heartbeats.list(limitParam(c.query)) }),
+  ],
   ['GET', /^\/admin\/files$/, [], (_c, { store }) => ok({ files: store.files.list() })],
-  ['GET', /^\/admin\/files\/([0-9a-f]{64})$/, ['sha256'], (c, { store }) => {
-    const content = store.files.content(c.params.sha256!);
-    if (content === undefined) throw new CloudHttpError(404, 'unknown_file', 'No file with this SHA-256 was uploaded.');
-    return { status: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
-  }],
-  ['GET', /^\/admin\/records$/, [], (c, { store }) => {
-    const filter = validate(RecordFilterSchema, Object.fromEntries([...c.query].filter(([k]) => k !== 'limit')));
-    return ok({ records: store.batches.records(filter, limitParam(c.query)) });
-  }],
-  ['POST', /^\/admin\/enrollment-keys$/, [], (c, { store, state }) => {
-    const key = c.json(EnrollmentKeyRequestSchema).key ?? `ek_${randomSecret(18)}`;
-    const result = store.agents.createEnrollmentKey(key, state.nowIso());
-    return ok({ key, ...result }, result.created ? 201 : 200);
-  }],
+  [
+    'GET',
+    /^\/admin\/files\/([0-9a-f]{64})$/,
+    ['sha256'],
+    (c, { store }) => {
+      const content = store.files.content(c.params.sha256!);
+      if (content === undefined)
+        throw new CloudHttpError(404, 'unknown_file', 'No file with this SHA-256 was uploaded.');
+      return { status: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
+    },
+  ],
+  [
+    'GET',
+    /^\/admin\/records$/,
+    [],
+    (c, { store }) => {
+      const filter = validate(RecordFilterSchema, Object.fromEntries([...c.query].filter(([k]) => k !== 'limit')));
+      return ok({ records: store.batches.records(filter, limitParam(c.query)) });
+    },
+  ],
+  [
+    'POST',
+    /^\/admin\/enrollment-keys$/,
+    [],
+    (c, { store, state }) => {
+      const key = c.json(EnrollmentKeyRequestSchema).key ?? `ek_${randomSecret(18)}`;
+      const result = store.agents.createEnrollmentKey(key, state.nowIso());
+      return ok({ key, ...result }, result.created ? 201 : 200);
+    },
+  ],
   ['GET', /^\/admin\/faults$/, [], (_c, { state }) => ok({ faults: state.faults.list() })],
   ['POST', /^\/admin\/faults$/, [], (c, { state }) => ok(state.faults.add(c.json(FaultSchema)), 201)],
   ['DELETE', /^\/admin\/faults$/, [], (_c, { state }) => (state.faults.clear(), { status: 204 })],
-  ['POST', /^\/admin\/commands$/, [], (c, { store, state }) => {
-    const command = c.json(QueueCommandRequestSchema);
-    if (!store.agents.list().some((a) => a.agentId === command.agentId)) throw unknownAgent(command.agentId);
-    return ok({ id: store.heartbeats.queueCommand(command.agentId, command.name, command.args, state.nowIso()) }, 201);
-  }],
-  ['POST', /^\/admin\/agents\/([^/]+)\/revoke$/, ['agentId'], (c, { store, state }) => {
-    const agentId = c.params.agentId!;
-    const revokedAt = store.agents.revoke(agentId, state.nowIso());
-    if (revokedAt === undefined) throw unknownAgent(agentId);
-    return ok({ agentId, revokedAt });
-  }],
-  ['POST', /^\/admin\/clock$/, [], (c, { state }) => {
-    state.clockOffsetMs = c.json(ClockRequestSchema).offsetMs;
-    return ok({ offsetMs: state.clockOffsetMs, now: state.nowIso() });
-  }],
-  ['POST', /^\/admin\/limits$/, [], (c, { state }) => {
-    state.limits = { ...state.limits, ...c.json(LimitsSchema.partial()) };
-    return ok(state.limits);
-  }],
-  ['POST', /^\/admin\/min-agent-version$/, [], (c, { state }) => {
-    const { version } = c.json(MinAgentVersionRequestSchema);
-    if (version !== null && !isSemver(version)) throw new CloudHttpError(400, 'invalid_version', `${version} is not a semantic version.`);
-    state.minAgentVersion = version;
-    return ok({ version });
-  }],
-  ['POST', /^\/admin\/reject-rules$/, [], (c, { state }) => {
-    const rule = c.json(RejectRuleSchema);
-    state.rejectRules.push(rule);
-    return ok({ rules: state.rejectRules }, 201);
-  }],
+  [
+    'POST',
+    /^\/admin\/commands$/,
+    [],
+    (c, { store, state }) => {
+      const command = c.json(QueueCommandRequestSchema);
+      if (!store.agents.list().some((a) => a.agentId === command.agentId)) throw unknownAgent(command.agentId);
+      return ok(
+        { id: store.heartbeats.queueCommand(command.agentId, command.name, command.args, state.nowIso()) },
+        201,
+      );
+    },
+  ],
+  [
+    'POST',
+    /^\/admin\/agents\/([^/]+)\/revoke$/,
+    ['agentId'],
+    (c, { store, state }) => {
+      const agentId = c.params.agentId!;
+      const revokedAt = store.agents.revoke(agentId, state.nowIso());
+      if (revokedAt === undefined) throw unknownAgent(agentId);
+      return ok({ agentId, revokedAt });
+    },
+  ],
+  [
+    'POST',
+    /^\/admin\/clock$/,
+    [],
+    (c, { state }) => {
+      state.clockOffsetMs = c.json(ClockRequestSchema).offsetMs;
+      return ok({ offsetMs: state.clockOffsetMs, now: state.nowIso() });
+    },
+  ],
+  [
+    'POST',
+    /^\/admin\/limits$/,
+    [],
+    (c, { state }) => {
+      state.limits = { ...state.limits, ...c.json(LimitsSchema.partial()) };
+      return ok(state.limits);
+    },
+  ],
+  [
+    'POST',
+    /^\/admin\/min-agent-version$/,
+    [],
+    (c, { state }) => {
+      const { version } = c.json(MinAgentVersionRequestSchema);
+      if (version !== null && !isSemver(version))
+        throw new CloudHttpError(400, 'invalid_version', `${version} is not a semantic version.`);
+      state.minAgentVersion = version;
+      return ok({ version });
+    },
+  ],
+  [
+    'POST',
+    /^\/admin\/reject-rules$/,
+    [],
+    (c, { state }) => {
+      const rule = c.json(RejectRuleSchema);
+      state.rejectRules.push(rule);
+      return ok({ rules: state.rejectRules }, 201);
+    },
+  ],
   ['DELETE', /^\/admin\/reject-rules$/, [], (_c, { state }) => ((state.rejectRules = []), { status: 204 })],
-  ['POST', /^\/admin\/deprecation$/, [], (c, { state }) => {
-    state.deprecation = c.json(DeprecationRequestSchema);
-    return ok(state.deprecation);
-  }],
+  [
+    'POST',
+    /^\/admin\/deprecation$/,
+    [],
+    (c, { state }) => {
+      state.deprecation = c.json(DeprecationRequestSchema);
+      return ok(state.deprecation);
+    },
+  ],
 ];
 
 function unknownAgent(agentId: string): CloudHttpError {

@@ -15,7 +15,10 @@ export const FaultSchema = z
     times: z.number().int().min(1).max(1_000_000).default(1),
     /** Answer with this status (and an error body) instead of handling the request. */
     status: z.number().int().min(400).max(599).optional(),
-    code: z.string().regex(/^[a-z0-9_]+$/).optional(),
+    code: z
+      .string()
+      .regex(/^[a-z0-9_]+$/)
+      .optional(),
     message: z.string().optional(),
     /** `Retry-After`: delay seconds or an HTTP-date string, sent as given. */
     retryAfter: z.union([z.number().int().min(0), z.string().min(1)]).optional(),
@@ -35,7 +38,8 @@ export const FaultSchema = z
     { message: 'A fault needs one of status, latencyMs, delayAfterCommitMs or dropConnection.' },
   )
   .refine((f) => f.status === undefined || (f.dropConnection === undefined && f.delayAfterCommitMs === undefined), {
-    message: 'A fault that answers with a status never handles the request, so it cannot also drop or delay after commit.',
+    message:
+      'A fault that answers with a status never handles the request, so it cannot also drop or delay after commit.',
   });
 export type Fault = z.output<typeof FaultSchema>;
 export type FaultInput = z.input<typeof FaultSchema>;

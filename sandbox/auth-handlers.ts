@@ -51,7 +51,11 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 export function issueToken(request: CloudRequest, { store, state }: CloudServices): CloudReply {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    throw new CloudHttpError(415, 'unsupported_media_type', 'Send the token request as application/x-www-form-urlencoded.');
+    throw new CloudHttpError(
+      415,
+      'unsupported_media_type',
+      'Send the token request as application/x-www-form-urlencoded.',
+    );
   }
   const form = validate(TokenFormSchema, Object.fromEntries(new URLSearchParams(request.body.toString('utf8'))));
   if (form.grant_type !== 'client_credentials') {
@@ -60,9 +64,14 @@ export function issueToken(request: CloudRequest, { store, state }: CloudService
   const basic = basicCredentials(request.headers.authorization);
   const clientId = basic?.id ?? form.client_id;
   const clientSecret = basic?.secret ?? form.client_secret;
-  const client = clientId !== undefined && clientSecret !== undefined ? store.agents.checkClient(clientId, clientSecret) : undefined;
+  const client =
+    clientId !== undefined && clientSecret !== undefined ? store.agents.checkClient(clientId, clientSecret) : undefined;
   if (client === undefined) {
-    throw new CloudHttpError(401, 'invalid_client', 'The client id or secret is wrong; re-enroll the agent or rotate its credentials.');
+    throw new CloudHttpError(
+      401,
+      'invalid_client',
+      'The client id or secret is wrong; re-enroll the agent or rotate its credentials.',
+    );
   }
   if (client.revoked) throw revokedError();
   const ttlSecs = state.limits.tokenTtlSecs;

@@ -166,11 +166,19 @@ describe('signatures', () => {
   it('covers the exact bytes: a body changed after signing is refused', async () => {
     const agent = await TestAgent.enroll(t.sandbox.url, t.admin);
     const { signatureHeader } = await import('./signature.ts');
-    const signed = signatureHeader(agent.credentials.signingSecret, JSON.stringify(heartbeat), Math.floor(Date.now() / 1000));
-    const tampered = await agent.postJson(hb(agent), { ...heartbeat, uptimeSecs: 13 }, {
-      sign: false,
-      headers: { 'tya-signature': signed },
-    });
+    const signed = signatureHeader(
+      agent.credentials.signingSecret,
+      JSON.stringify(heartbeat),
+      Math.floor(Date.now() / 1000),
+    );
+    const tampered = await agent.postJson(
+      hb(agent),
+      { ...heartbeat, uptimeSecs: 13 },
+      {
+        sign: false,
+        headers: { 'tya-signature': signed },
+      },
+    );
     expect(errorCode(tampered)).toBe('bad_signature');
   });
 
@@ -207,7 +215,10 @@ describe('signatures', () => {
     await t.admin.setClockOffset(dayLaterMs);
     const fresh = TokenResponseSchema.parse((await agent.requestToken(rotated.clientSecret)).json).access_token;
     const later = Math.floor((Date.now() + dayLaterMs) / 1000);
-    const stale = await agent.postJson(hb(agent), heartbeat, { token: fresh, sign: { secret: oldSecret, unixSecs: later } });
+    const stale = await agent.postJson(hb(agent), heartbeat, {
+      token: fresh,
+      sign: { secret: oldSecret, unixSecs: later },
+    });
     expect(errorCode(stale)).toBe('bad_signature');
     const current = await agent.postJson(hb(agent), heartbeat, {
       token: fresh,

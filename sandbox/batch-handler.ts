@@ -51,7 +51,11 @@ export function receiveBatch(request: CloudRequest, { store, state }: CloudServi
   const bodySha256 = sha256Hex(request.body);
   const prior = store.batches.checkIdempotency(agentId, idempotencyKey, bodySha256);
   if (prior.kind === 'replayed') {
-    return { status: 200, body: prior.response, note: `batch ${idempotencyKey} retransmitted, stored response replayed` };
+    return {
+      status: 200,
+      body: prior.response,
+      note: `batch ${idempotencyKey} retransmitted, stored response replayed`,
+    };
   }
   if (prior.kind === 'key_reused') throw keyReused(idempotencyKey);
 
@@ -59,13 +63,22 @@ export function receiveBatch(request: CloudRequest, { store, state }: CloudServi
   const recordCount = (value as { records?: unknown } | null)?.records;
   const max = state.limits.maxRecordsPerBatch;
   if (Array.isArray(recordCount) && recordCount.length > max) {
-    throw new CloudHttpError(413, 'payload_too_large', `The batch has ${recordCount.length} records; at most ${max} are accepted.`, {
-      details: { maxRecords: max },
-    });
+    throw new CloudHttpError(
+      413,
+      'payload_too_large',
+      `The batch has ${recordCount.length} records; at most ${max} are accepted.`,
+      {
+        details: { maxRecords: max },
+      },
+    );
   }
   const batch = validate(BatchRequestSchema, value);
   if (batch.batchId !== idempotencyKey) {
-    throw new CloudHttpError(400, 'idempotency_key_mismatch', 'The Idempotency-Key header must equal the body\'s batchId.');
+    throw new CloudHttpError(
+      400,
+      'idempotency_key_mismatch',
+      "The Idempotency-Key header must equal the body's batchId.",
+    );
   }
   if (batch.agentId !== agentId) {
     throw new CloudHttpError(403, 'agent_mismatch', 'The batch names a different agent than the token belongs to.');

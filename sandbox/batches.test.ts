@@ -13,7 +13,8 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-const receipt = (id: number, total = '18.40') => testRecord({ receipt_id: String(id) }, { receipt_id: String(id), total, currency: 'EUR' });
+const receipt = (id: number, total = '18.40') =>
+  testRecord({ receipt_id: String(id) }, { receipt_id: String(id), total, currency: 'EUR' });
 const batchOf = (n: number, records = [receipt(1), receipt(2)], stream?: string) =>
   testBatch(agent.credentials.agentId, n, records, stream);
 
@@ -21,7 +22,12 @@ describe('POST /v1/batches', () => {
   it('applies records and answers with accepted, duplicates and rejected', async () => {
     const answer = await agent.sendBatch(batchOf(1, [receipt(1), receipt(2), testRecord({ receipt_id: '3' })]));
     expect(answer.status).toBe(200);
-    expect(BatchResponseSchema.parse(answer.json)).toEqual({ batchId: batchOf(1).batchId, accepted: 3, duplicates: 0, rejected: [] });
+    expect(BatchResponseSchema.parse(answer.json)).toEqual({
+      batchId: batchOf(1).batchId,
+      accepted: 3,
+      duplicates: 0,
+      rejected: [],
+    });
     const records = await t.admin.records({ source: 'pos-db', stream: 'sales_receipts' });
     expect(records.map((r) => [r.key.receipt_id, r.op])).toEqual([
       ['1', 'upsert'],
@@ -68,7 +74,13 @@ describe('POST /v1/batches', () => {
     const changed = await agent.sendBatch(batchOf(3, [receipt(1, '20.00')]));
     expect(changed.json).toMatchObject({ accepted: 1, duplicates: 0 });
     const counts = await t.admin.counts();
-    expect(counts).toMatchObject({ batchesApplied: 3, recordsAccepted: 4, duplicates: 3, rejected: 0, retransmissions: 0 });
+    expect(counts).toMatchObject({
+      batchesApplied: 3,
+      recordsAccepted: 4,
+      duplicates: 3,
+      rejected: 0,
+      retransmissions: 0,
+    });
     expect(counts.streams).toEqual([{ source: 'pos-db', stream: 'sales_receipts', records: 4 }]);
   });
 
@@ -84,7 +96,10 @@ describe('POST /v1/batches', () => {
     const answer = await agent.sendBatch(batchOf(1, records), { gzip: true });
     expect(answer.json).toMatchObject({ accepted: 200 });
     expect((await t.admin.batches())[0]).toMatchObject({ contentEncoding: 'gzip', records: 200 });
-    const corrupt = await agent.sendBatch(batchOf(2), { body: Buffer.from('not gzip'), headers: { 'content-encoding': 'gzip' } });
+    const corrupt = await agent.sendBatch(batchOf(2), {
+      body: Buffer.from('not gzip'),
+      headers: { 'content-encoding': 'gzip' },
+    });
     expect([corrupt.status, errorCode(corrupt)]).toEqual([400, 'invalid_gzip']);
   });
 
@@ -122,10 +137,18 @@ describe('POST /v1/batches', () => {
     expect((await t.admin.records()).map((r) => r.key.receipt_id)).toEqual(['1', '3']);
   });
 
-  it('rejects records matching an admin rule (stream + exact key) with the rule\'s code', async () => {
-    await t.admin.rejectRecords({ stream: 'sales_receipts', key: { receipt_id: '2' }, code: 'unknown_store', message: 'No such store.' });
+  it("rejects records matching an admin rule (stream + exact key) with the rule's code", async () => {
+    await t.admin.rejectRecords({
+      stream: 'sales_receipts',
+      key: { receipt_id: '2' },
+      code: 'unknown_store',
+      message: 'No such store.',
+    });
     const answer = await agent.sendBatch(batchOf(1, [receipt(1), receipt(2)]));
-    expect(answer.json).toMatchObject({ accepted: 1, rejected: [{ index: 1, code: 'unknown_store', message: 'No such store.' }] });
+    expect(answer.json).toMatchObject({
+      accepted: 1,
+      rejected: [{ index: 1, code: 'unknown_store', message: 'No such store.' }],
+    });
     const otherStream = await agent.sendBatch(batchOf(2, [receipt(2)], 'refunds'));
     expect(otherStream.json).toMatchObject({ accepted: 1, rejected: [] });
     await t.admin.clearRejectRules();
@@ -136,7 +159,14 @@ describe('POST /v1/batches', () => {
   it('keeps decimal and BIGINT strings exactly as sent', async () => {
     const exact = testRecord(
       { id: '9223372036854775807' },
-      { id: '9223372036854775807', amount: '12345678901234567.89', tiny: '0.000000000000000001', neg: '-0.00', flag: true, none: null },
+      {
+        id: '9223372036854775807',
+        amount: '12345678901234567.89',
+        tiny: '0.000000000000000001',
+        neg: '-0.00',
+        flag: true,
+        none: null,
+      },
     );
     await agent.sendBatch(batchOf(1, [exact]));
     const [stored] = await t.admin.records({ stream: 'sales_receipts' });
@@ -147,7 +177,7 @@ describe('POST /v1/batches', () => {
     expect(raw).toContain('"id":"9223372036854775807"');
   });
 
-  it('requires Idempotency-Key equal to batchId and the token\'s own agent', async () => {
+  it("requires Idempotency-Key equal to batchId and the token's own agent", async () => {
     const batch = batchOf(1);
     const missing = await agent.postJson('/v1/batches', batch);
     expect([missing.status, errorCode(missing)]).toEqual([400, 'missing_idempotency_key']);
@@ -157,7 +187,9 @@ describe('POST /v1/batches', () => {
     expect([foreign.status, errorCode(foreign)]).toEqual([403, 'agent_mismatch']);
     const invalid = await agent.sendBatch({ ...batch, records: [{ ...receipt(1), version: 'md5:1' }] });
     expect([invalid.status, errorCode(invalid)]).toEqual([400, 'invalid_request']);
-    expect((invalid.json as { error: { details: { issues: { path: string }[] } } }).error.details.issues[0]!.path).toBe('records.0.version');
+    expect((invalid.json as { error: { details: { issues: { path: string }[] } } }).error.details.issues[0]!.path).toBe(
+      'records.0.version',
+    );
     const notJson = await agent.sendBatch(batch, { body: '{"batchId":' });
     expect(errorCode(notJson)).toBe('invalid_json');
     expect((await t.admin.counts()).batchesApplied).toBe(0);

@@ -49,13 +49,22 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 }
 
 /** Undoes `Content-Encoding` (identity or gzip), refusing bodies that inflate past a sane bound. */
-export async function decodeContent(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeContent(
+  raw: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return raw;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw new CloudHttpError(415, 'unsupported_content_encoding', `Content-Encoding ${encoding} is not supported; use gzip.`, {
-      headers: { 'accept-encoding': 'gzip' },
-    });
+    throw new CloudHttpError(
+      415,
+      'unsupported_content_encoding',
+      `Content-Encoding ${encoding} is not supported; use gzip.`,
+      {
+        headers: { 'accept-encoding': 'gzip' },
+      },
+    );
   }
   const maxOutputLength = maxBytes * DECODED_FACTOR;
   try {

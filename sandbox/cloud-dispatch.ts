@@ -28,9 +28,14 @@ function checkAgentVersion(headers: IncomingHttpHeaders, minimum: string | null)
     throw new CloudHttpError(400, 'invalid_agent_version', `TYA-Agent-Version ${version} is not a semantic version.`);
   }
   if (minimum !== null && compareSemver(version, minimum) < 0) {
-    throw new CloudHttpError(426, 'upgrade_required', `Agent ${version} is no longer accepted; upgrade to ${minimum} or later.`, {
-      details: { minimumVersion: minimum },
-    });
+    throw new CloudHttpError(
+      426,
+      'upgrade_required',
+      `Agent ${version} is no longer accepted; upgrade to ${minimum} or later.`,
+      {
+        details: { minimumVersion: minimum },
+      },
+    );
   }
   return version;
 }
@@ -46,7 +51,9 @@ function authenticate(headers: IncomingHttpHeaders, { store, state }: CloudServi
   }
   const token = store.agents.findToken(match[1]!);
   if (token === undefined) {
-    throw new CloudHttpError(401, 'invalid_token', 'The bearer token is not known; get a new one.', { headers: BEARER_CHALLENGE });
+    throw new CloudHttpError(401, 'invalid_token', 'The bearer token is not known; get a new one.', {
+      headers: BEARER_CHALLENGE,
+    });
   }
   if (token.revoked) throw revokedError();
   if (token.expiresAtMs <= state.now()) {
@@ -73,7 +80,11 @@ function faultError(fault: ArmedFault): CloudHttpError {
  * signature over the raw bytes, decompression, handler; then the reply with request id and
  * deprecation headers. Each request is counted by endpoint and status before its response leaves.
  */
-export async function dispatchCloudRequest(req: IncomingMessage, res: ServerResponse, ctx: DispatchContext): Promise<void> {
+export async function dispatchCloudRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: DispatchContext,
+): Promise<void> {
   const started = performance.now();
   const { services, requestId } = ctx;
   const { store, state } = services;
@@ -91,7 +102,8 @@ export async function dispatchCloudRequest(req: IncomingMessage, res: ServerResp
     req.socket.destroy();
   };
   const send = (reply: CloudReply) => {
-    if (req.socket.destroyed) return finish('client_closed', `was abandoned by the client before the ${reply.status} answer`);
+    if (req.socket.destroyed)
+      return finish('client_closed', `was abandoned by the client before the ${reply.status} answer`);
     const deprecation: Record<string, string> = {};
     if (state.deprecation.deprecation !== null) deprecation.deprecation = state.deprecation.deprecation;
     if (state.deprecation.sunset !== null) deprecation.sunset = state.deprecation.sunset;
@@ -138,11 +150,23 @@ export async function dispatchCloudRequest(req: IncomingMessage, res: ServerResp
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     const body = await decodeContent(rawBody, contentEncoding, state.limits.maxBodyBytes);
     const reply = match.route.handler(
-      { method, path, params: match.params, query: url.searchParams, headers: req.headers, rawBody, body, contentEncoding, agentId, requestId },
+      {
+        method,
+        path,
+        params: match.params,
+        query: url.searchParams,
+        headers: req.headers,
+        rawBody,
+        body,
+        contentEncoding,
+        agentId,
+        requestId,
+      },
       services,
     );
     if (agentId !== undefined) store.agents.touch(agentId, version, state.nowIso());
-    if (fault?.delayAfterCommitMs !== undefined) await sleep(fault.delayAfterCommitMs, undefined, { signal: ctx.signal });
+    if (fault?.delayAfterCommitMs !== undefined)
+      await sleep(fault.delayAfterCommitMs, undefined, { signal: ctx.signal });
     if (fault?.dropConnection === 'afterCommit') return drop('after the commit');
     send(reply);
   } catch (error) {
@@ -161,8 +185,18 @@ function errorReply(error: unknown, requestId: string, log: (sentence: string) =
     };
   }
   if (error instanceof Error && error.name === 'AbortError') {
-    return { status: 503, body: errorBody('shutting_down', 'The sandbox is shutting down.', requestId), note: 'shutting_down' };
+    return {
+      status: 503,
+      body: errorBody('shutting_down', 'The sandbox is shutting down.', requestId),
+      note: 'shutting_down',
+    };
   }
-  log(`Request ${requestId} failed with an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return { status: 500, body: errorBody('internal_error', 'The sandbox failed unexpectedly; see its log.', requestId), note: 'internal_error' };
+  log(
+    `Request ${requestId} failed with an unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return {
+    status: 500,
+    body: errorBody('internal_error', 'The sandbox failed unexpectedly; see its log.', requestId),
+    note: 'internal_error',
+  };
 }

@@ -8,7 +8,12 @@ export function writeResponse(
   headers: Record<string, string | number>,
 ): void {
   const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  const contentType = body !== undefined && !Buffer.isBuffer(body) ? { 'content-type': 'application/json; charset=utf-8' } : {};
-  res.writeHead(status, { ...contentType, ...(payload === undefined ? {} : { 'content-length': payload.length }), ...headers });
+  const contentType =
+    body !== undefined && !Buffer.isBuffer(body) ? { 'content-type': 'application/json; charset=utf-8' } : {};
+  res.writeHead(status, {
+    ...contentType,
+    ...(payload === undefined ? {} : { 'content-length': payload.length }),
+    ...headers,
+  });
   res.end(payload);
 }

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     strict: true,
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port} is not a port number.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port ${values.port} is not a port number.`);
   const dbPath = resolve(values.db);
   const keys = values['enrollment-key'];
   const sandbox = await startSandbox({

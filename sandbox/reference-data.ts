@@ -101,10 +101,22 @@ function list(name: string, items: Row[]): ReferenceList {
 }
 
 const LISTS: ReferenceList[] = [
-  list('currencies', CURRENCIES.map(([code, numeric, minorUnits, name]) => ({ code, numeric, minorUnits, name }))),
-  list('countries', COUNTRIES.map(([code, alpha3, currency, name]) => ({ code, alpha3, currency, name }))),
-  list('tax-codes', TAX_CODES.map(([code, country, rate, name]) => ({ code, country, rate, name }))),
-  list('accounts', ACCOUNTS.map(([code, type, name]) => ({ code, type, name }))),
+  list(
+    'currencies',
+    CURRENCIES.map(([code, numeric, minorUnits, name]) => ({ code, numeric, minorUnits, name })),
+  ),
+  list(
+    'countries',
+    COUNTRIES.map(([code, alpha3, currency, name]) => ({ code, alpha3, currency, name })),
+  ),
+  list(
+    'tax-codes',
+    TAX_CODES.map(([code, country, rate, name]) => ({ code, country, rate, name })),
+  ),
+  list(
+    'accounts',
+    ACCOUNTS.map(([code, type, name]) => ({ code, type, name })),
+  ),
 ];
 
 export interface ReferenceRepresentation {

@@ -22,5 +22,10 @@ export function getReference(request: CloudRequest): CloudReply {
   if (!noneMatch(request.headers['if-none-match'], representation.etag)) {
     return { status: 304, headers, note: `${name} not modified` };
   }
-  return { status: 200, body: representation.body, headers: { ...headers, 'content-type': 'application/json' }, note: name };
+  return {
+    status: 200,
+    body: representation.body,
+    headers: { ...headers, 'content-type': 'application/json' },
+    note: name,
+  };
 }

@@ -23,7 +23,9 @@ export function parseJsonValue(request: CloudRequest): unknown {
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    const issues = result.error.issues
+      .slice(0, 20)
+      .map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
     const first = issues[0];
     throw new CloudHttpError(
       400,
@@ -39,7 +41,11 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
 export function requireOwnAgent(request: CloudRequest): string {
   const agentId = request.params.agentId;
   if (request.agentId === undefined || agentId !== request.agentId) {
-    throw new CloudHttpError(403, 'agent_mismatch', 'This token belongs to a different agent than the one in the path.');
+    throw new CloudHttpError(
+      403,
+      'agent_mismatch',
+      'This token belongs to a different agent than the one in the path.',
+    );
   }
   return agentId;
 }

@@ -56,7 +56,12 @@ export interface SendOptions {
   token?: string | null;
 }
 
-export async function send(url: string, method: string, path: string, options: SendOptions & { signingSecret?: string } = {}): Promise<Answer> {
+export async function send(
+  url: string,
+  method: string,
+  path: string,
+  options: SendOptions & { signingSecret?: string } = {},
+): Promise<Answer> {
   let body = options.body === undefined ? undefined : Buffer.from(options.body);
   const headers: Record<string, string> = { 'tya-agent-version': TEST_AGENT_VERSION, ...options.headers };
   if (options.gzip === true && body !== undefined) {
@@ -170,7 +175,7 @@ export function testBatchId(n: number): string {
 export function testRecord(key: Record<string, string>, data?: Record<string, unknown>): BatchRecord {
   const op = data === undefined ? 'delete' : 'upsert';
   const version = `sha256:${createHash('sha256').update(JSON.stringify({ key, op, data })).digest('hex')}`;
-  return { key, op, version, capturedAt: '2026-11-29T15:01:48.000Z', ...(data === undefined ? {} : { data: data as BatchRecord['data'] }) };
+  return { key, op, version, capturedAt: '2026-11-29T15:01:48.000Z', ...(data === undefined ? {} : { data: data }) };
 }
 
 export function testBatch(agentId: string, n: number, records: BatchRecord[], stream = 'sales_receipts'): BatchRequest {

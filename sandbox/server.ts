@@ -92,7 +92,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     res.setHeader('x-request-id', requestId);
     const handling = route(req, res, requestId).catch((error: unknown) => {
       log(`Request ${requestId} crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      if (!res.headersSent) writeResponse(res, 500, errorBody('internal_error', 'The sandbox failed unexpectedly.', requestId), {});
+      if (!res.headersSent)
+        writeResponse(res, 500, errorBody('internal_error', 'The sandbox failed unexpectedly.', requestId), {});
       else res.destroy();
     });
     inflight.add(handling);
@@ -106,7 +107,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const body = JSON.stringify(
       errorBody(
         tunnel ? 'tunnel_not_available' : 'not_found',
-        tunnel ? 'The sandbox has no WebSocket tunnel; commands are delivered with the heartbeat.' : `No upgrade at ${path}.`,
+        tunnel
+          ? 'The sandbox has no WebSocket tunnel; commands are delivered with the heartbeat.'
+          : `No upgrade at ${path}.`,
         requestId,
       ),
     );

@@ -34,7 +34,12 @@ function recordsByStream(records: StoredRecord[]): string {
         `<h3>${escapeHtml(name)}</h3>\n` +
         table(
           ['received', 'key', 'op', 'data'],
-          rs.map((r) => [r.receivedAt, JSON.stringify(r.key), r.op, r.data === undefined ? '' : JSON.stringify(r.data)]),
+          rs.map((r) => [
+            r.receivedAt,
+            JSON.stringify(r.key),
+            r.op,
+            r.data === undefined ? '' : JSON.stringify(r.data),
+          ]),
           '',
         ),
     )

@@ -23,7 +23,8 @@ export interface AgentCredentialsCheck {
   revoked: boolean;
 }
 
-export type EnrollOutcome = { kind: 'enrolled'; credentials: EnrollResponse } | { kind: 'unknown_key' } | { kind: 'key_used' };
+export type EnrollOutcome =
+  { kind: 'enrolled'; credentials: EnrollResponse } | { kind: 'unknown_key' } | { kind: 'key_used' };
 
 /** Enrollment keys, agents, their secrets and bearer tokens. Only hashes of keys, client secrets and tokens are kept. */
 export class AgentRepo {
@@ -49,8 +50,7 @@ export class AgentRepo {
     return this.#db.transaction((): EnrollOutcome => {
       const hash = sha256Hex(request.enrollmentKey);
       const key = this.#db.prepare('SELECT used_at FROM enrollment_keys WHERE key_sha256 = ?').get(hash) as
-        | { used_at: string | null }
-        | undefined;
+        { used_at: string | null } | undefined;
       if (key === undefined) return { kind: 'unknown_key' };
       if (key.used_at !== null) return { kind: 'key_used' };
       const credentials: EnrollResponse = {
@@ -136,7 +136,9 @@ export class AgentRepo {
   }
 
   touch(agentId: string, version: string, nowIso: string): void {
-    this.#db.prepare('UPDATE agents SET last_seen_at = ?, version = ? WHERE agent_id = ?').run(nowIso, version, agentId);
+    this.#db
+      .prepare('UPDATE agents SET last_seen_at = ?, version = ? WHERE agent_id = ?')
+      .run(nowIso, version, agentId);
   }
 
   list(): StoredAgent[] {

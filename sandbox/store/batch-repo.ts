@@ -15,7 +15,8 @@ export interface BatchApplyInput {
   refuse: (record: BatchRecord, index: number) => { code: string; message: string } | null;
 }
 
-export type IdempotencyOutcome = { kind: 'new' } | { kind: 'replayed'; response: BatchResponse } | { kind: 'key_reused' };
+export type IdempotencyOutcome =
+  { kind: 'new' } | { kind: 'replayed'; response: BatchResponse } | { kind: 'key_reused' };
 
 /** The key of a record as the dedupe sees it: JSON with fields in code-unit order. */
 export function canonicalKeyJson(key: Record<string, string>): string {

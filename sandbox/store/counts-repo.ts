@@ -33,7 +33,9 @@ export class CountsRepo {
       )
       .get() as { batches: number; accepted: number; duplicates: number; rejected: number; retransmissions: number };
     const streams = this.#db
-      .prepare('SELECT source, stream, COUNT(*) AS records FROM records GROUP BY source, stream ORDER BY source, stream')
+      .prepare(
+        'SELECT source, stream, COUNT(*) AS records FROM records GROUP BY source, stream ORDER BY source, stream',
+      )
       .all() as Counts['streams'];
     const single = (sql: string) => (this.#db.prepare(sql).get() as { n: number }).n;
     return {

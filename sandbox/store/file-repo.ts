@@ -54,15 +54,16 @@ export class FileRepo {
 
   content(sha256: string): Buffer | undefined {
     const row = this.#db.prepare('SELECT content FROM files WHERE sha256 = ?').get(sha256) as
-      | { content: Buffer | null }
-      | undefined;
+      { content: Buffer | null } | undefined;
     if (row === undefined) return undefined;
     return row.content ?? readFileSync(join(this.#filesDir ?? '.', sha256));
   }
 
   list(): StoredFile[] {
     const rows = this.#db
-      .prepare('SELECT sha256, bytes, name, source, content_type, agent_id, stored_at FROM files ORDER BY stored_at, sha256')
+      .prepare(
+        'SELECT sha256, bytes, name, source, content_type, agent_id, stored_at FROM files ORDER BY stored_at, sha256',
+      )
       .all() as {
       sha256: string;
       bytes: number;

@@ -26,7 +26,6 @@ interface AdminCall {
   params: Record<string, string>;
   query: URLSearchParams;
   json<S extends z.ZodType>(schema: S): z.output<S>;
-  raw(): Buffer;
 }
 type AdminReply = { status: number; body?: unknown; headers?: Record<string, string> };
 type AdminHandler = (call: AdminCall, services: CloudServices) => AdminReply;
@@ -183,7 +182,6 @@ export async function dispatchAdminRequest(
       const call: AdminCall = {
         params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])),
         query: url.searchParams,
-        raw: () => raw,
         json: (schema) => {
           let value: unknown = {};
           if (raw.length > 0) {

@@ -12,6 +12,7 @@ import { startControlServer, type ControlServer } from '../control/index.ts';
 import { createSource } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
+import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -42,6 +43,7 @@ export class Agent {
   private readonly secrets: SecretStore;
   private readonly tracker: StatusTracker;
   private readonly loops = new Map<string, CaptureLoop>();
+  private readonly gate: BackpressureGate;
   private deliverer: Deliverer | null = null;
   private heartbeat: HeartbeatLoop | null = null;
   private client: CloudClient | null = null;
@@ -57,6 +59,7 @@ export class Agent {
     this.secrets = secrets;
     this.layout = layout;
     this.tracker = new StatusTracker(this.clock);
+    this.gate = new BackpressureGate(outbox, (full, error) => this.onBackpressure(full, error));
   }
 
   /** Opens the data dir and outbox without starting anything (for enroll, dlq, one-shot sync). */
@@ -135,7 +138,7 @@ export class Agent {
       logger,
       intervalMs: sourceConfig.intervalSecs * 1000,
       onCommitted: () => this.deliverer?.notify(),
-      onBackpressure: (full, error) => this.onBackpressure(full, error),
+      gate: this.gate,
     });
     this.loops.set(name, loop);
     loop.start();

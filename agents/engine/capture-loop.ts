@@ -6,6 +6,7 @@ import { OutboxFullError, type Outbox } from '../outbox/index.ts';
 import { faultPoint } from './fault-points.ts';
 import type { StatusTracker } from './status-tracker.ts';
 import { Wakeup } from './wakeup.ts';
+import type { BackpressureGate } from './backpressure-gate.ts';
 
 export interface CaptureLoopOptions {
   source: Source;
@@ -16,8 +17,8 @@ export interface CaptureLoopOptions {
   intervalMs: number;
   /** Called after every commit so delivery starts at once (an urgent shift-close must not wait). */
   onCommitted: () => void;
-  /** Called when the outbox is full or has room again, to raise or clear the alert. */
-  onBackpressure: (full: boolean, error?: OutboxFullError) => void;
+  /** Shared by all sources: closed while the outbox is full. */
+  gate: BackpressureGate;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
 }
@@ -95,9 +96,9 @@ export class CaptureLoop {
   /** One read-commit-ack step; true when there is nothing more to read right now. */
   private async step(signal: AbortSignal): Promise<boolean> {
     const { source, outbox, status } = this.options;
-    if (!outbox.hasRoomFor()) {
-      this.options.onBackpressure(true);
-      await this.wakeup.wait(1000, signal);
+    if (!this.options.gate.isOpen() || !outbox.hasRoomFor()) {
+      if (!outbox.hasRoomFor()) this.options.gate.close();
+      await this.wakeup.wait(500, signal);
       return false;
     }
     const result = await source.read(signal);
@@ -126,14 +127,13 @@ export class CaptureLoop {
     } catch (error) {
       if (error instanceof OutboxFullError) {
         // Not acked: the source re-reads the same page once there is room again.
-        this.options.onBackpressure(true, error);
+        this.options.gate.close(error);
         return false;
       }
       throw error;
     }
     faultPoint('capture.after-commit');
     result.ack();
-    this.options.onBackpressure(false);
     status.sourceSucceeded(source.name, result.records.length);
     if (result.records.length > 0) this.options.onCommitted();
     return true;

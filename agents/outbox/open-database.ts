@@ -30,36 +30,57 @@ export interface OpenedDatabase {
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
 
 export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
-  mkdirSync(dirname(options.path), { recursive: true });
-  let db: SqliteDatabase | undefined;
-  let problem: string;
   try {
-    db = configure(new Database(options.path), options);
-    const check = quickCheck(db);
-    if (check === 'ok') return { db, recoveredFromCorruption: null };
-    problem = check;
+    return openOrRecover(options);
   } catch (error) {
-    if (!isCorruptionError(error)) {
-      db?.close();
-      throw error;
-    }
-    problem = (error as Error).message;
-  }
-  db?.close();
-  const movedTo = moveAside(options.path, options.now());
-  try {
-    db = configure(new Database(options.path), options);
-  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_')) throw error;
     throw new AgentError(
       'outbox_unavailable',
-      `Could not create a new outbox at ${options.path} after moving the damaged one to ${movedTo}: ${(error as Error).message}`,
+      `Could not open the outbox ${options.path}: ${(error as Error).message}.`,
       {
-        hint: 'Check that the data folder is writable and the disk has free space.',
+        hint: "Check that the data folder exists, is writable by the agent's user, and that the disk has free space.",
         cause: error,
       },
     );
   }
-  return { db, recoveredFromCorruption: { movedTo, problem } };
+}
+
+function openOrRecover(options: OpenDatabaseOptions): OpenedDatabase {
+  mkdirSync(dirname(options.path), { recursive: true });
+  let problem = existsSync(options.path) ? checkReadonly(options.path) : null;
+  let movedTo: string | null = null;
+  for (;;) {
+    if (problem !== null) movedTo = moveAside(options.path, options.now());
+    const db = new Database(options.path);
+    try {
+      configure(db, options);
+      return { db, recoveredFromCorruption: movedTo === null ? null : { movedTo, problem: problem ?? '' } };
+    } catch (error) {
+      db.close();
+      // The check passed but setting up failed on damage after all: move aside once, never loop.
+      if (!isCorruptionError(error) || movedTo !== null) throw error;
+      problem = (error as Error).message;
+    }
+  }
+}
+
+/**
+ * `quick_check` on a read-only connection: closing it never checkpoints, so a damaged file and its
+ * -wal are moved aside exactly as found. Returns SQLite's findings, or null when the file is sound.
+ */
+function checkReadonly(path: string): string | null {
+  let db: SqliteDatabase | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const check = quickCheck(db);
+    return check === 'ok' ? null : check;
+  } catch (error) {
+    if (isCorruptionError(error)) return (error as Error).message;
+    throw error;
+  } finally {
+    db?.close();
+  }
 }
 
 /** A read-only connection for `status` while no agent runs: no pragmas that write, no migrations. */
@@ -74,13 +95,12 @@ export function isCorruptionError(error: unknown): boolean {
   return typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
 }
 
-function configure(db: SqliteDatabase, options: OpenDatabaseOptions): SqliteDatabase {
+function configure(db: SqliteDatabase, options: OpenDatabaseOptions): void {
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
-  return db;
 }
 
 function quickCheck(db: SqliteDatabase): string {

@@ -131,12 +131,7 @@ export class Outbox {
     duplicates: number;
   } {
     this.#assertWritable('enqueue');
-    try {
-      return this.#writer.enqueue(input);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'outbox_full') this.#tryRaiseFullAlert(error as Error);
-      throw error;
-    }
+    return this.#writer.enqueue(input);
   }
 
   getCheckpoint(source: string, stream: string): JsonValue | undefined {
@@ -260,14 +255,6 @@ export class Outbox {
         'outbox_readonly',
         `The outbox was opened read-only (for status); ${operation} needs the running agent.`,
       );
-    }
-  }
-
-  #tryRaiseFullAlert(error: Error): void {
-    try {
-      this.#alerts.raise({ code: 'outbox_full', severity: 'critical', message: error.message });
-    } catch {
-      // The disk may be too full even for the alert row; the error itself still reaches the engine.
     }
   }
 }

@@ -35,7 +35,6 @@ export class RecordWriter {
   readonly #insertStream;
   readonly #upsertCheckpoint;
   readonly #getCheckpoint;
-  readonly #clearFullAlert;
   readonly #enqueueTx;
 
   constructor(db: SqliteDatabase, counters: Counters, maxBytes: number) {
@@ -56,7 +55,6 @@ export class RecordWriter {
     this.#getCheckpoint = db
       .prepare<[string, string], string>('SELECT value FROM checkpoints WHERE source = ? AND stream = ?')
       .pluck();
-    this.#clearFullAlert = db.prepare("DELETE FROM alerts WHERE code = 'outbox_full'");
     this.#enqueueTx = db.transaction((input: EnqueueInput, rows: PreparedRecord[], checkpointJson: string) =>
       this.#write(input, rows, checkpointJson),
     );
@@ -118,7 +116,6 @@ export class RecordWriter {
     this.#counters.add(depthCounter(input.lane), inserted);
     this.#counters.add('queued_bytes', insertedBytes);
     this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
-    if (inserted > 0) this.#clearFullAlert.run();
     return { inserted, duplicates: rows.length - inserted };
   }
 

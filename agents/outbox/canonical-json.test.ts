@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../api/index.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and writes no whitespace', () => {
+    const value = { b: 1, a: { d: [3, { z: true, y: null }], c: 'x' } };
+    expect(canonicalJson(value)).toBe('{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}');
+  });
+
+  it('gives the same text whatever order the keys were built in', () => {
+    expect(canonicalJson({ id: '7', total: '18.40', currency: 'EUR' })).toBe(
+      canonicalJson({ currency: 'EUR', total: '18.40', id: '7' }),
+    );
+  });
+
+  it('orders keys by UTF-16 code units (RFC 8785 §3.2.3 example)', () => {
+    const value: JsonValue = {
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    };
+    // Spec order; the emoji (surrogate 0xD83D) sorts before U+FB33, unlike code-point order.
+    expect(canonicalJson(value)).toBe(
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",' +
+        '"\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+    );
+  });
+
+  it('formats numbers in ECMAScript shortest form (RFC 8785 §3.2.2.3 example)', () => {
+    const parsed = JSON.parse(
+      '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001]}',
+    ) as JsonValue;
+    expect(canonicalJson(parsed)).toBe('{"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}');
+  });
+
+  it('writes 1.0, 1 and 1e0 the same, and -0 as 0', () => {
+    const ones = ['1.0', '1', '1e0', '10e-1'].map((text) => canonicalJson(JSON.parse(text) as JsonValue));
+    expect(new Set(ones)).toEqual(new Set(['1']));
+    expect(canonicalJson(-0)).toBe('0');
+    expect(canonicalJson({ a: -0 })).toBe('{"a":0}');
+  });
+
+  it('escapes strings the way JSON.stringify does (RFC 8785 string example)', () => {
+    const parsed = JSON.parse('{"string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/"}') as JsonValue;
+    expect(canonicalJson(parsed)).toBe('{"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+    expect(canonicalJson('ünïcødé 😀 \u2028')).toBe(JSON.stringify('ünïcødé 😀 \u2028'));
+  });
+
+  it.each([
+    ['NaN', { a: NaN }, /\$\.a is NaN/],
+    ['Infinity', [1, -Infinity], /\$\[1\] is -Infinity/],
+    ['undefined', { a: { b: undefined } }, /\$\.a\.b is undefined/],
+    ['a function', { f: () => 1 }, /\$\.f is function/],
+    ['a bigint', { id: 12345678901234567890n }, /\$\.id is a bigint.*decimal strings/],
+    ['a Date', { at: new Date(0) }, /\$\.at is a Date/],
+    ['a sparse array', sparse(), /\$\[1\] is a hole/],
+  ])('rejects %s with an error that names where it is', (_name, value, message) => {
+    expect(() => canonicalJson(value as unknown as JsonValue)).toThrow(message);
+  });
+
+  it('rejects cycles instead of overflowing the stack', () => {
+    const a: Record<string, unknown> = {};
+    a.self = a;
+    expect(() => canonicalJson(a as JsonValue)).toThrow(/cycle/);
+  });
+
+  it('is invariant under key shuffling and equal to its JSON.parse round trip (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.integer(), (value, seed) => {
+        const json = value as JsonValue;
+        const canonical = canonicalJson(json);
+        expect(canonicalJson(shuffleKeys(json, mulberry32(seed)))).toBe(canonical);
+        // A round trip through plain JSON changes nothing canonical (and -0 becomes 0 on both sides).
+        const roundTripped = JSON.parse(JSON.stringify(json)) as JsonValue;
+        expect(canonicalJson(roundTripped)).toBe(canonical);
+        expect(JSON.parse(canonical)).toEqual(roundTripped);
+        // Canonical text is a fixed point.
+        expect(canonicalJson(JSON.parse(canonical) as JsonValue)).toBe(canonical);
+      }),
+      { seed: 20261129, numRuns: 300 },
+    );
+  });
+});
+
+function sparse(): number[] {
+  const holes = new Array<number>(3);
+  holes[0] = 1;
+  holes[2] = 3;
+  return holes;
+}
+
+function shuffleKeys(value: JsonValue, random: () => number): JsonValue {
+  if (Array.isArray(value)) return value.map((item) => shuffleKeys(item, random));
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  for (let i = entries.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, shuffleKeys(v, random)]));
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

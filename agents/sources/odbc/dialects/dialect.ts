@@ -1,0 +1,93 @@
+/**
+ * What differs between the databases the ODBC source reads: how to quote, how to learn a table's
+ * columns, and for each column the SQL that returns its exact text and the SQL that turns a text
+ * parameter back into its type (DESIGN.md §5: the drivers hand DECIMAL over as a double and BIGINT
+ * as a JS bigint, so nothing is read or bound in its native type).
+ */
+import type { OdbcSourceConfig } from '../../../api/index.ts';
+import type { OdbcConnection } from '../odbc-driver.ts';
+
+export type DialectName = OdbcSourceConfig['dialect'];
+
+/** How a column's text becomes a JSON value (see value-convert.ts). */
+export type ColumnKind =
+  | 'integer'
+  | 'decimal'
+  | 'float'
+  | 'boolean'
+  | 'text'
+  | 'binary'
+  | 'date'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'time'
+  | 'other';
+
+export interface ColumnPlan {
+  /** The name as the catalog spells it (also the key in record data). */
+  name: string;
+  /** The database's own type name, for messages. */
+  typeName: string;
+  kind: ColumnKind;
+  /** SQL returning the column's exact text, or NULL. */
+  select: string;
+  /** SQL for the column in WHERE and ORDER BY (usually the quoted name). */
+  compare: string;
+  /** SQL for a text parameter compared with `compare`, e.g. `CAST(? AS DECIMAL(20,2))`. */
+  parameter: string;
+  /**
+   * Longest value (UTF-8 bytes) the driver hands over for `select` without truncating it, when the
+   * driver binds a fixed buffer for it (SQLite expressions); undefined when unbounded.
+   */
+  maxBytes?: number;
+}
+
+export interface TablePlan {
+  /** Quoted, possibly schema-qualified name to use in FROM. */
+  from: string;
+  /** As the catalog spells it, for messages. */
+  displayName: string;
+  columns: ColumnPlan[];
+}
+
+export interface TableRef {
+  schema: string | null;
+  table: string;
+}
+
+export interface Dialect {
+  readonly name: DialectName;
+  /** "PostgreSQL", for messages. */
+  readonly productName: string;
+  /** The ODBC driver the Debian package registers, and the package. */
+  readonly driverName: string;
+  readonly debianPackage: string;
+  /** Statements run once per connection (time zone, output formats). */
+  readonly sessionSetup: readonly string[];
+  /** Returns one row with a `version` column. */
+  readonly versionQuery: string;
+  quoteIdentifier(name: string): string;
+  /** The table's columns in table order, or null when it does not exist (or is not visible). */
+  describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null>;
+  /** SQL of a substring (1-based start, length in characters) of a text expression. */
+  substring(expression: string, start: number, length: number): string;
+}
+
+export function splitTableName(table: string): TableRef {
+  const dot = table.indexOf('.');
+  return dot === -1 ? { schema: null, table } : { schema: table.slice(0, dot), table: table.slice(dot + 1) };
+}
+
+/** Double-quote style quoting (PostgreSQL, SQLite): embedded quotes are doubled. */
+export function quoteDouble(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A catalog cell as text ('' for NULL): catalogs hand numbers back as numbers or bigints. */
+export function text(row: Record<string, unknown>, column: string): string {
+  const value = row[column];
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return '';
+}

@@ -1,0 +1,82 @@
+/**
+ * PostgreSQL through psqlODBC. Every column is read as `col::text`: psqlODBC reports `text` as a
+ * long varchar, which the `odbc` package fetches with SQLGetData in pieces, so values of any length
+ * arrive whole and buffers stay as small as the data (DESIGN.md §5). The session runs in UTC with
+ * ISO dates, so `timestamptz::text` prints the same instant the same way on every server.
+ */
+import type { OdbcConnection } from '../odbc-driver.ts';
+import type { ColumnKind, ColumnPlan, Dialect, TablePlan, TableRef } from './dialect.ts';
+import { quoteDouble, text } from './dialect.ts';
+
+// The schema filter follows the search path when the config names no schema, like an unqualified
+// name in SQL would; an exact-case match wins over a case-insensitive one.
+const DESCRIBE_SQL = `SELECT table_schema::text AS table_schema, table_name::text AS table_name,
+  column_name::text AS column_name, udt_schema::text AS udt_schema, udt_name::text AS udt_name,
+  data_type::text AS data_type
+FROM information_schema.columns
+WHERE lower(table_name) = lower(CAST(? AS text))
+  AND CASE WHEN CAST(? AS text) = '' THEN table_schema::name = ANY (current_schemas(false))
+      ELSE lower(table_schema) = lower(CAST(? AS text)) END
+ORDER BY array_position(current_schemas(false), table_schema::name), (table_schema = CAST(? AS text)) DESC,
+  (table_name = CAST(? AS text)) DESC, table_schema, table_name, ordinal_position
+LIMIT 10000`;
+
+const KINDS: Record<string, ColumnKind> = {
+  int2: 'integer',
+  int4: 'integer',
+  int8: 'integer',
+  numeric: 'decimal',
+  float4: 'float',
+  float8: 'float',
+  bool: 'boolean',
+  text: 'text',
+  varchar: 'text',
+  bpchar: 'text',
+  bytea: 'binary',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  time: 'time',
+  timetz: 'time',
+};
+
+export const postgresqlDialect: Dialect = {
+  name: 'postgresql',
+  productName: 'PostgreSQL',
+  driverName: 'PostgreSQL Unicode',
+  debianPackage: 'odbc-postgresql',
+  sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'"],
+  versionQuery: "SELECT current_setting('server_version') AS version",
+  quoteIdentifier: quoteDouble,
+  substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
+
+  async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {
+    const schema = ref.schema ?? '';
+    const rows = await connection.query(DESCRIBE_SQL, [ref.table, schema, schema, schema, ref.table]);
+    const first = rows[0];
+    if (first === undefined) return null;
+    const tableSchema = text(first, 'table_schema');
+    const tableName = text(first, 'table_name');
+    const columns = rows
+      .filter((row) => text(row, 'table_schema') === tableSchema && text(row, 'table_name') === tableName)
+      .map((row) => columnPlan(text(row, 'column_name'), text(row, 'udt_schema'), text(row, 'udt_name')));
+    return {
+      from: `${quoteDouble(tableSchema)}.${quoteDouble(tableName)}`,
+      displayName: `${tableSchema}.${tableName}`,
+      columns,
+    };
+  },
+};
+
+function columnPlan(name: string, udtSchema: string, udtName: string): ColumnPlan {
+  const quoted = quoteDouble(name);
+  return {
+    name,
+    typeName: udtName,
+    kind: (udtSchema === 'pg_catalog' ? KINDS[udtName] : undefined) ?? 'other',
+    select: `${quoted}::text`,
+    compare: quoted,
+    // The type without modifiers: `varchar`/`bpchar`/`numeric` without a length never truncate.
+    parameter: `CAST(? AS ${quoteDouble(udtSchema)}.${quoteDouble(udtName)})`,
+  };
+}

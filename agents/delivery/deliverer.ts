@@ -16,6 +16,8 @@ import { buildBatchRequest } from './batch-request.ts';
 import type { DeliveryError, DeliveryOutcome } from './classify.ts';
 import type { RequestOptions } from './cloud-client.ts';
 import type { DelivererEvent } from './deliverer-events.ts';
+import { CloudHealth } from './cloud-health.ts';
+import type { Halt } from './cloud-health.ts';
 
 /** The outbox operations delivery needs (agents/outbox Outbox implements them). */
 export interface DelivererOutbox {
@@ -59,19 +61,11 @@ const ERROR_PAUSE_MS = 1_000;
 /** stop() lets a request in flight finish for this long before aborting it. */
 const STOP_GRACE_MS = 5_000;
 
-export const DeliveryAlerts = {
-  revoked: 'agent_revoked',
-  upgradeRequired: 'upgrade_required',
-  unreachable: 'cloud_unreachable',
-} as const;
-
 interface LaneState {
   pending: boolean;
   wake: AbortController | undefined;
   request: AbortController | undefined;
 }
-
-type Halt = { kind: 'revoked' | 'upgrade-required'; error: DeliveryError };
 
 export class Deliverer {
   readonly #o: DelivererOptions;
@@ -80,15 +74,20 @@ export class Deliverer {
   #stop: AbortController | undefined;
   #done: Promise<void> | undefined;
   #halt: Halt | undefined;
-  #cloudOk: boolean | undefined;
-  #failingSince: number | undefined;
-  #unreachableRaised = false;
+  readonly #health: CloudHealth;
 
   constructor(options: DelivererOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'delivery' });
-    for (const lane of LANES_BY_PRIORITY)
+    for (const lane of LANES_BY_PRIORITY) {
       this.#lanes.set(lane, { pending: false, wake: undefined, request: undefined });
+    }
+    this.#health = new CloudHealth({
+      alerts: options.outbox,
+      emit: (event) => this.#emit(event),
+      logger: this.#log,
+      alertAfterMs: options.alertAfterMs ?? 300_000,
+    });
   }
 
   get running(): boolean {
@@ -106,10 +105,16 @@ export class Deliverer {
     const stop = new AbortController();
     this.#stop = stop;
     const loops = [...this.#lanes.keys()].map((lane) => this.#runLane(lane, stop.signal));
-    this.#done = Promise.all(loops).then(() => {
+    const done: Promise<void> = Promise.all(loops).then(() => {
       // Whatever a loop left leased (an aborted request, a revocation) is due again next start.
       this.#o.outbox.releaseInFlight();
+      // Halted loops end by themselves; start() after a re-enrollment must be able to begin anew.
+      if (this.#done === done) {
+        this.#done = undefined;
+        this.#stop = undefined;
+      }
     });
+    this.#done = done;
   }
 
   /** Something was enqueued: look now instead of at the next timer. */
@@ -137,8 +142,6 @@ export class Deliverer {
     } finally {
       grace.abort();
       await timer;
-      this.#done = undefined;
-      this.#stop = undefined;
     }
   }
 
@@ -161,6 +164,14 @@ export class Deliverer {
           `Delivery on the ${lane} lane hit an outbox error and pauses: ${message}`,
         );
         this.#emit({ type: 'error', code, message });
+        // A batch whose outcome could not be written is still leased: hand it back so it is resent
+        // (same Idempotency-Key, so the cloud replays its answer). Safe for the other lane: each
+        // lane only takes its own lane's batches and holds one at a time.
+        try {
+          this.#o.outbox.releaseInFlight();
+        } catch {
+          // The outbox is unwell; the next round reports it again.
+        }
         await this.#pause(ERROR_PAUSE_MS, stop);
       }
     }
@@ -216,7 +227,7 @@ export class Deliverer {
       case 'delivered': {
         const { accepted, duplicates, rejected } = outcome.response;
         outbox.completeBatch(batch.batchId, rejected);
-        this.#cloudAnswered();
+        this.#health.answered();
         this.#log.debug(
           { batchId: batch.batchId, lane: batch.lane, accepted, duplicates, rejected: rejected.length },
           `Delivered ${where}: ${accepted} accepted, ${duplicates} duplicates, ${rejected.length} rejected.`,
@@ -248,7 +259,7 @@ export class Deliverer {
         );
         const now = this.#o.clock.now();
         outbox.retryBatch(batch.batchId, { nextAttemptAt: now + waitMs, error: recordError(outcome.error) });
-        this.#cloudFailed(outcome.error, now);
+        this.#health.failed(outcome.error, now);
         this.#log.warn(
           {
             batchId: batch.batchId,
@@ -272,7 +283,7 @@ export class Deliverer {
       }
       case 'split':
         outbox.splitBatch(batch.batchId);
-        this.#cloudAnswered();
+        this.#health.answered();
         this.#log.info(
           { batchId: batch.batchId },
           `The cloud found ${where} too large; it is split in two and resent.`,
@@ -281,7 +292,7 @@ export class Deliverer {
         return;
       case 'dead-letter':
         outbox.deadLetterBatch(batch.batchId, recordError(outcome.error));
-        this.#cloudAnswered();
+        this.#health.answered();
         this.#log.error(
           { batchId: batch.batchId, errorType: outcome.error.code, stage: 'delivery' },
           `The cloud refused ${where}; its records moved to the dead letters: ${outcome.error.message}`,
@@ -311,45 +322,7 @@ export class Deliverer {
     // The leased batch is left alone: releaseInFlight() hands it back untouched, the queue is kept.
     this.#halt = halt;
     for (const state of this.#lanes.values()) state.wake?.abort();
-    if (halt.kind === 'revoked') {
-      const message =
-        'The cloud revoked this agent: delivery stopped and the queue is kept. Enroll again with a new enrollment key.';
-      this.#o.outbox.raiseAlert({ code: DeliveryAlerts.revoked, severity: 'critical', message });
-      this.#log.error({ errorType: halt.error.code, stage: 'delivery' }, message);
-      this.#emit({ type: 'revoked', message });
-    } else {
-      const message =
-        'The cloud no longer accepts this agent version: delivery stopped and the queue is kept. Install the current version.';
-      this.#o.outbox.raiseAlert({ code: DeliveryAlerts.upgradeRequired, severity: 'critical', message });
-      this.#log.error({ errorType: halt.error.code, stage: 'delivery' }, message);
-      this.#emit({ type: 'upgrade-required', message });
-    }
-    this.#emit({ type: 'cloud-error', code: halt.error.code, message: halt.error.message });
-  }
-
-  /** Any answer that settles a batch proves the cloud is there and accepts this agent. */
-  #cloudAnswered(): void {
-    this.#failingSince = undefined;
-    if (this.#cloudOk === true) return;
-    this.#cloudOk = true;
-    for (const code of Object.values(DeliveryAlerts)) this.#o.outbox.clearAlert(code);
-    this.#unreachableRaised = false;
-    this.#emit({ type: 'cloud-ok' });
-  }
-
-  #cloudFailed(error: DeliveryError, now: number): void {
-    this.#cloudOk = false;
-    this.#failingSince ??= now;
-    this.#emit({ type: 'cloud-error', code: error.code, message: error.message });
-    const failingMs = now - this.#failingSince;
-    if (!this.#unreachableRaised && failingMs >= (this.#o.alertAfterMs ?? 300_000)) {
-      this.#unreachableRaised = true;
-      this.#o.outbox.raiseAlert({
-        code: DeliveryAlerts.unreachable,
-        severity: 'warning',
-        message: `Nothing reached the cloud for ${Math.round(failingMs / 60_000)} minutes (${error.message}). The data is kept and goes out when the cloud is back.`,
-      });
-    }
+    this.#health.halted(halt);
   }
 
   async #pause(ms: number, stop: AbortSignal): Promise<void> {

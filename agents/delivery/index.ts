@@ -12,3 +12,4 @@ export * from './deliverer-events.ts';
 export * from './deliverer.ts';
 export * from './heartbeat.ts';
 export * from './rotation.ts';
+export * from './cloud-health.ts';

@@ -1,0 +1,64 @@
+import { FormatError } from '../format-error.ts';
+
+/** One logical BAI2 record: its 88 continuations already joined to it. */
+export interface Bai2Record {
+  code: string;
+  /** Fields after the record code; for 16 records the last one is the free text (commas and all). */
+  fields: string[];
+  line: number;
+  /** Physical records it was made of (the record and its 88s): what trailers count. */
+  physical: number;
+  /** Text of the 88 records that continue a 16 detail (its free text goes on there). */
+  continuations: string[];
+}
+
+const RECORD_START = /^\d{2},/;
+const KNOWN = new Set(['01', '02', '03', '16', '88', '49', '98', '99']);
+
+/**
+ * Splits BAI2 text into logical records. Real files differ in how they end records: with `/` and
+ * a line break, without `/` (continuations end at the line break), several records on one line
+ * (`…,2/   02,…`), or a record's text wrapped onto the next line without an 88. A `/` followed by
+ * spaces and a record code ends a record; a line that does not start with a record code continues
+ * the one before.
+ */
+export function splitBai2Records(text: string, file: string): Bai2Record[] {
+  const pieces: { text: string; line: number }[] = [];
+  text.split(/\r\n|\r|\n/).forEach((physicalLine, index) => {
+    if (physicalLine.trim() === '') return;
+    const parts = physicalLine.split(/(?<=\/)\s+(?=\d{2},)/);
+    parts.forEach((part, i) => {
+      const last = pieces[pieces.length - 1];
+      if (i === 0 && !RECORD_START.test(part.trimStart()) && last !== undefined) {
+        last.text = `${last.text.replace(/\/\s*$/, '')} ${part.trim()}`;
+        return;
+      }
+      pieces.push({ text: part.trim(), line: index + 1 });
+    });
+  });
+
+  const records: Bai2Record[] = [];
+  for (const piece of pieces) {
+    const code = piece.text.slice(0, 2);
+    if (!RECORD_START.test(piece.text) || !KNOWN.has(code)) {
+      throw new FormatError({ file, line: piece.line, field: 'record code' }, `"${piece.text.slice(0, 20)}" does not start with a BAI2 record code`, {
+        expected: '01, 02, 03, 16, 88, 49, 98 or 99 followed by a comma',
+      });
+    }
+    const body = piece.text.slice(3).replace(/\s*\/\s*$/, '');
+    const fields = body.split(',');
+    const previous = records[records.length - 1];
+    if (code === '88') {
+      if (previous === undefined) {
+        throw new FormatError({ file, line: piece.line, field: '88' }, 'a continuation record comes first', { expected: 'a 01 file header' });
+      }
+      // A detail's continuation adds to its text; any other record's continuation adds fields.
+      if (previous.code === '16') previous.continuations.push(body.trim());
+      else previous.fields.push(...fields);
+      previous.physical += 1;
+      continue;
+    }
+    records.push({ code, fields, line: piece.line, physical: 1, continuations: [] });
+  }
+  return records;
+}

@@ -11,7 +11,7 @@
  * The leading `cursor >= :c` is implied by the rest; it is there so every planner sees a range on
  * the cursor column's index. Row-value comparison works in PostgreSQL, MariaDB and SQLite ≥ 3.15.
  */
-import type { ColumnPlan, TablePlan } from './dialects/index.ts';
+import type { ColumnPlan, Dialect, TablePlan } from './dialects/index.ts';
 
 export interface StreamPlan {
   stream: string;
@@ -42,7 +42,7 @@ export function columnAlias(i: number): string {
 /** Alias of the longest-value guard (only when some column has a bounded buffer). */
 export const LONGEST_ALIAS = 'longest';
 
-export function pageQuery(plan: StreamPlan, position: Position, pageRows: number): PageQuery {
+export function pageQuery(plan: StreamPlan, position: Position, pageRows: number, dialect: Dialect): PageQuery {
   const { table, cursor, keys } = plan;
   const selects = table.columns.map((column, i) => `${column.select} AS ${columnAlias(i)}`);
   const guard = longestValueGuard(table.columns);
@@ -62,7 +62,7 @@ export function pageQuery(plan: StreamPlan, position: Position, pageRows: number
     parameters.push(position.cursor, position.cursor, position.cursor, ...position.key);
   }
   const orderBy = [cursor, ...keys].map((column) => column.compare).join(', ');
-  const sql = `SELECT ${selects.join(', ')} FROM ${table.from} WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${pageRows}`;
+  const sql = `SELECT ${selects.join(', ')} FROM ${table.from} WHERE ${where.join(' AND ')} ORDER BY ${orderBy} ${dialect.limitClause(pageRows)}`;
   return { sql, parameters };
 }
 

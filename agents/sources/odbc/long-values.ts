@@ -22,7 +22,7 @@ export async function readWholeValue(
   const where = plan.keys.map((key) => `${key.compare} = ${key.parameter}`).join(' AND ');
   let whole = '';
   for (let start = 1; ; start += PIECE_CHARS) {
-    const sql = `SELECT ${dialect.substring(column.select, start, PIECE_CHARS)} AS part FROM ${plan.table.from} WHERE ${where} LIMIT 1`;
+    const sql = `SELECT ${dialect.substring(column.select, start, PIECE_CHARS)} AS part FROM ${plan.table.from} WHERE ${where} ${dialect.limitClause(1)}`;
     const rows = await connection.query(sql, keyTexts);
     const row = rows[0];
     if (row === undefined) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
+import { NotConnectedError } from '../../pipeline/errors.ts';
 import type { ThrowawayDatabase } from '../../../test/helpers/databases.ts';
 import { createPostgresDatabase } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
@@ -46,8 +47,8 @@ describe('OdbcSource on PostgreSQL specifics', () => {
       INSERT INTO shop."Receipts" VALUES
         (1, 10.10, '2024-03-01 10:00:00.123456+05:30'), (2, 10.1, '2024-03-01 12:00:00.000001+00'),
         (3, 9.99, '2024-03-01 23:59:59.999999-08:00');
-      CREATE TABLE Orders (Id integer PRIMARY KEY, Changed timestamp NOT NULL);
-      INSERT INTO Orders VALUES (1, '2024-10-27 02:30:00'), (2, '2024-10-27 03:30:00');`);
+      CREATE TABLE Orders (Id integer PRIMARY KEY, Changed timestamp NOT NULL, Tip money);
+      INSERT INTO Orders VALUES (1, '2024-10-27 02:30:00', 1234.5), (2, '2024-10-27 03:30:00', -0.01);`);
     const ctx = memoryContext();
     const config = OdbcSourceSchema.parse({
       type: 'odbc',
@@ -73,10 +74,37 @@ describe('OdbcSource on PostgreSQL specifics', () => {
     ]);
     expect(ctx.committed.get('pos/receipts')).toEqual({ cursor: '10.10', key: ['2'] });
     // Unquoted names fold to lower case in PostgreSQL; the catalog's spelling is what the data carries.
-    // 02:30 on 2024-10-27 happens twice in Berlin: the earlier (CEST, +02:00) is taken.
+    // 02:30 on 2024-10-27 happens twice in Berlin: the earlier (CEST, +02:00) is taken. money arrives
+    // as its plain numeric text, not with the server's currency formatting.
     expect(records.filter((r) => r.stream === 'orders').map((r) => [r.key, r.data])).toEqual([
-      [{ id: '1' }, { id: '1', changed: '2024-10-27T02:30:00+02:00' }],
-      [{ id: '2' }, { id: '2', changed: '2024-10-27T03:30:00+01:00' }],
+      [{ id: '1' }, { id: '1', changed: '2024-10-27T02:30:00+02:00', tip: '1234.50' }],
+      [{ id: '2' }, { id: '2', changed: '2024-10-27T03:30:00+01:00', tip: '-0.01' }],
     ]);
+  });
+
+  it('reports a connection the server dropped as NotConnectedError, and resumes after reconnecting', async () => {
+    await db.exec(`CREATE TABLE tills (id integer PRIMARY KEY, updated bigint NOT NULL);
+      INSERT INTO tills SELECT g, g FROM generate_series(1, 10) AS g;`);
+    const ctx = memoryContext();
+    const config = OdbcSourceSchema.parse({
+      type: 'odbc',
+      name: 'pos',
+      dialect: 'postgresql',
+      connectionString: db.connectionString,
+      streams: [{ name: 'tills', table: 'tills', keyColumns: ['id'], cursorColumn: 'updated', pageRows: 4 }],
+    });
+    const source = new OdbcSource(config, ctx);
+    await source.connect(signal);
+    ctx.commit('pos', (await source.read(signal))!);
+    await db.exec(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();`,
+    );
+    await expect(source.read(signal)).rejects.toBeInstanceOf(NotConnectedError);
+    // Closed by the failure: reading again needs a reconnect, which the engine does.
+    await expect(source.read(signal)).rejects.toMatchObject({ code: 'odbc_not_connected' });
+    await source.connect(signal);
+    const rest = await drain(source, ctx);
+    expect(rest.records.map((r) => r.key.id)).toEqual(['5', '6', '7', '8', '9', '10']);
+    await source.close();
   });
 });

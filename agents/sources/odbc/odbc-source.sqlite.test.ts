@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
+import { PermanentError } from '../../pipeline/errors.ts';
 import { createSqliteFile } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
 import { describeOdbcSource } from './odbc-source-scenarios.ts';
@@ -58,3 +59,60 @@ describe('OdbcSource on SQLite values the driver would cut', () => {
     }
   });
 });
+
+describe('OdbcSource on SQLite checkpoints', () => {
+  it('refuses a saved position that does not fit the configured key columns', async () => {
+    const file = createSqliteFile('odbc-sqlite-ckpt');
+    try {
+      await file.exec('CREATE TABLE lines (shift INTEGER, line INTEGER, updated INTEGER, PRIMARY KEY (shift, line))');
+      const ctx = memoryContext();
+      ctx.committed.set('pos/lines', { cursor: '7', key: ['3'] });
+      const config = OdbcSourceSchema.parse({
+        type: 'odbc',
+        name: 'pos',
+        dialect: 'sqlite',
+        connectionString: file.connectionString,
+        streams: [{ name: 'lines', table: 'lines', keyColumns: ['shift', 'line'], cursorColumn: 'updated' }],
+      });
+      const error = await new OdbcSource(config, ctx).connect(new AbortController().signal).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error).toMatchObject({ code: 'odbc_checkpoint_mismatch' });
+      expect((error as PermanentError).message).toContain('has 1 key values but keyColumns lists 2');
+    } finally {
+      await file.drop();
+    }
+  });
+
+  it('pages on a composite key whose first part repeats', async () => {
+    const file = createSqliteFile('odbc-sqlite-composite');
+    try {
+      const rows = Array.from({ length: 12 }, (_, i) => `(${(i % 3) + 1}, ${12 - i}, 1)`);
+      await file.exec(`CREATE TABLE lines (shift INTEGER, line INTEGER, updated INTEGER, PRIMARY KEY (shift, line));
+        INSERT INTO lines VALUES ${rows.join(', ')};`);
+      const ctx = memoryContext();
+      const config = OdbcSourceSchema.parse({
+        type: 'odbc',
+        name: 'pos',
+        dialect: 'sqlite',
+        connectionString: file.connectionString,
+        streams: [{ name: 'lines', table: 'lines', keyColumns: ['shift', 'line'], cursorColumn: 'updated', pageRows: 5 }],
+      });
+      const source = new OdbcSource(config, ctx);
+      await source.connect(new AbortController().signal);
+      const { records } = await drain(source, ctx);
+      await source.close();
+      const expected = Array.from({ length: 12 }, (_, i) => ({ shift: String((i % 3) + 1), line: String(12 - i) })).sort(
+        (a, b) => Number(a.shift) - Number(b.shift) || Number(a.line) - Number(b.line),
+      );
+      expect(records.map((r) => r.key)).toEqual(expected);
+      const last = expected.at(-1)!;
+      expect(ctx.committed.get('pos/lines')).toEqual({ cursor: '1', key: [last.shift, last.line] });
+    } finally {
+      await file.drop();
+    }
+  });
+});
+

@@ -32,7 +32,7 @@ export interface Page {
 
 export async function readPage(request: PageRequest): Promise<Page> {
   const { connection, plan, position, pageRows } = request;
-  const query = pageQuery(plan, position, pageRows);
+  const query = pageQuery(plan, position, pageRows, request.dialect);
   const rows = await connection.query(query.sql, query.parameters);
   const records: SourceRecord[] = [];
   let next = position;

@@ -33,10 +33,10 @@ export async function checkStreams(request: CheckRequest): Promise<CheckResult> 
       let nullCursors = false;
       try {
         // One row through the real page query proves the casts and the SELECT permission.
-        const probe = pageQuery(plan, START_POSITION, 1);
+        const probe = pageQuery(plan, START_POSITION, 1, dialect);
         await connection.query(probe.sql, probe.parameters);
         const nulls = await connection.query(
-          `SELECT 1 AS found FROM ${plan.table.from} WHERE ${plan.cursor.compare} IS NULL LIMIT 1`,
+          `SELECT 1 AS found FROM ${plan.table.from} WHERE ${plan.cursor.compare} IS NULL ${dialect.limitClause(1)}`,
         );
         nullCursors = nulls.length > 0;
       } catch (error) {

@@ -39,6 +39,7 @@ describe('naiveTimestampToRfc3339', () => {
     expect(offsetTimestampToRfc3339('1900-01-01 00:00:00-0530')).toBe('1900-01-01T00:00:00-05:30');
     expect(naiveTimestampToRfc3339('infinity', 'UTC')).toBe('infinity');
     expect(naiveTimestampToRfc3339('1717236000', 'UTC')).toBe('1717236000');
+    expect(naiveTimestampToRfc3339('0000-00-00 00:00:00', 'Europe/Berlin')).toBe('0000-00-00 00:00:00');
   });
 
   it('round-trips the wall clock of any instant in any of several zones, choosing the earlier when ambiguous', () => {

@@ -36,6 +36,8 @@ export function naiveTimestampToRfc3339(text: string, timeZone: string): string 
   const parts = TIMESTAMP_PATTERN.exec(text.trim());
   if (parts === null) return text;
   const [, y, mo, d, h, mi, s = '00', fraction = '', offset] = parts as unknown as string[];
+  // MariaDB's zero date (0000-00-00) and other impossible dates name no instant: keep the text.
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return text;
   const wallClock = `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}`;
   if (offset !== undefined) return wallClock + normalizeOffset(offset);
   const localMs = utcMs(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s));

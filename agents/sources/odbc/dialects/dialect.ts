@@ -67,6 +67,8 @@ export interface Dialect {
   /** Returns one row with a `version` column. */
   readonly versionQuery: string;
   quoteIdentifier(name: string): string;
+  /** The clause that bounds a query to `rows` rows, placed at its end. */
+  limitClause(rows: number): string;
   /** The table's columns in table order, or null when it does not exist (or is not visible). */
   describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null>;
   /** SQL of a substring (1-based start, length in characters) of a text expression. */

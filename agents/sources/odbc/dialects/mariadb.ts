@@ -58,6 +58,7 @@ export const mariadbDialect: Dialect = {
   sessionSetup: ["SET time_zone = '+00:00'"],
   versionQuery: 'SELECT VERSION() AS version',
   quoteIdentifier,
+  limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `SUBSTRING(${expression}, ${start}, ${length})`,
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {

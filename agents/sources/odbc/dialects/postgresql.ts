@@ -48,6 +48,7 @@ export const postgresqlDialect: Dialect = {
   sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'"],
   versionQuery: "SELECT current_setting('server_version') AS version",
   quoteIdentifier: quoteDouble,
+  limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {
@@ -70,11 +71,14 @@ export const postgresqlDialect: Dialect = {
 
 function columnPlan(name: string, udtSchema: string, udtName: string): ColumnPlan {
   const quoted = quoteDouble(name);
+  const builtIn = udtSchema === 'pg_catalog';
+  // money prints with the server's currency symbol and separators; as numeric it is exact and plain.
+  const money = builtIn && udtName === 'money';
   return {
     name,
     typeName: udtName,
-    kind: (udtSchema === 'pg_catalog' ? KINDS[udtName] : undefined) ?? 'other',
-    select: `${quoted}::text`,
+    kind: money ? 'decimal' : ((builtIn ? KINDS[udtName] : undefined) ?? 'other'),
+    select: money ? `${quoted}::numeric::text` : `${quoted}::text`,
     compare: quoted,
     // The type without modifiers: `varchar`/`bpchar`/`numeric` without a length never truncate.
     parameter: `CAST(? AS ${quoteDouble(udtSchema)}.${quoteDouble(udtName)})`,

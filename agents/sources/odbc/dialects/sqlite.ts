@@ -27,6 +27,7 @@ export const sqliteDialect: Dialect = {
   sessionSetup: [],
   versionQuery: 'SELECT sqlite_version() AS version',
   quoteIdentifier: quoteDouble,
+  limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {

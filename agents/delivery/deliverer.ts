@@ -4,6 +4,7 @@
  * and writes the outcome back; all retry state lives in the outbox, so a restart resumes exactly
  * where it stopped. When nothing is due a loop sleeps until the earliest retry or until notify().
  */
+import { faultPoint } from '../pipeline/fault-points.ts';
 import type { BatchRejection, BatchRequest } from '../api/cloud.ts';
 import type { Lane } from '../api/records.ts';
 import { LANES_BY_PRIORITY } from '../api/records.ts';
@@ -202,6 +203,7 @@ export class Deliverer {
     const request = new AbortController();
     state.request = request;
     let outcome: DeliveryOutcome;
+    faultPoint('delivery.before-request');
     try {
       outcome = await this.#o.client.postBatch(buildBatchRequest(batch, this.#o.agentId, this.#o.entity), {
         signal: request.signal,
@@ -217,6 +219,7 @@ export class Deliverer {
     // Aborted by stop(): the answer, if any, is unknown; the lease is released and the batch resent
     // with the same Idempotency-Key next time.
     if (request.signal.aborted) return;
+    faultPoint('delivery.after-response');
     this.#apply(batch, outcome);
   }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../pipeline/clock.ts';
 import { AgentError, BackOffError, describeError, NotConnectedError, PermanentError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { OutboxFullError, type Outbox } from '../outbox/index.ts';
-import { faultPoint } from './fault-points.ts';
+import { faultPoint } from '../pipeline/fault-points.ts';
 import type { StatusTracker } from './status-tracker.ts';
 import { Wakeup } from './wakeup.ts';
 import type { BackpressureGate } from './backpressure-gate.ts';

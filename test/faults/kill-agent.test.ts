@@ -1,8 +1,9 @@
 /**
  * kill -9 of a real agent process at seeded points across the whole path, then a clean restart:
  * the cloud must hold every source row exactly once in effect (0 lost, 0 duplicate effects).
- * Points: inside capture before the enqueue commit, after the commit before the ack, in the middle
- * of a request (held by the fault proxy), and after the cloud committed but before its response.
+ * Points: inside capture before the enqueue commit, after the commit before the ack, before a request,
+ * in the middle of a request (held by the fault proxy), after the cloud committed but before its
+ * response reached the agent, and after the response arrived but before the outbox recorded it.
  * The seed is printed so a failure can be replayed: TYA_KILL_SEED=<seed> TYA_KILL_ITERATIONS=<n>.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,10 +21,19 @@ import { describeReconciliation, reconcile } from '../helpers/reconcile.ts';
 import { sqliteRowsAsText } from '../helpers/pos-rows.ts';
 
 const SEED = Number(process.env.TYA_KILL_SEED ?? 20261129);
-const ITERATIONS = Number(process.env.TYA_KILL_ITERATIONS ?? 20);
+const ITERATIONS = Number(process.env.TYA_KILL_ITERATIONS ?? 24);
 
-type KillPoint = 'capture.before-commit' | 'capture.after-commit' | 'mid-request' | 'after-cloud-commit';
-const POINTS: readonly KillPoint[] = ['capture.before-commit', 'capture.after-commit', 'mid-request', 'after-cloud-commit'];
+type SelfKillPoint = 'capture.before-commit' | 'capture.after-commit' | 'delivery.before-request' | 'delivery.after-response';
+type KillPoint = SelfKillPoint | 'mid-request' | 'after-cloud-commit';
+const SELF_KILL_POINTS: readonly string[] = ['capture.before-commit', 'capture.after-commit', 'delivery.before-request', 'delivery.after-response'];
+const POINTS: readonly KillPoint[] = [
+  'capture.before-commit',
+  'capture.after-commit',
+  'delivery.before-request',
+  'mid-request',
+  'after-cloud-commit',
+  'delivery.after-response',
+];
 
 let dir: string;
 let cloudDir: string;
@@ -76,7 +86,7 @@ async function appliedSoFar(): Promise<number> {
 /** Runs the agent until it is killed at `point`; returns how it died. */
 async function killAt(point: KillPoint, hit: number): Promise<'self' | 'external' | 'late'> {
   let agent: AgentProcess;
-  if (point === 'capture.before-commit' || point === 'capture.after-commit') {
+  if (SELF_KILL_POINTS.includes(point)) {
     agent = startAgentProcess(configFile, { TYA_FAULT_KILL_AT: `${point}:${hit}` });
     const died = await Promise.race([agent.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 8000))]);
     if (died !== null) {

@@ -76,4 +76,24 @@ describe('OdbcSource on MariaDB specifics', () => {
     expect(error).toMatchObject({ code: 'odbc_login_failed' });
     expect(error!.message).not.toContain('not-the-password');
   });
+
+  it('reads 2,500 rows in pages of 1,000, past where the driver’s own cursors stop', async () => {
+    await db.exec(`CREATE TABLE bulk (id INT PRIMARY KEY, updated BIGINT NOT NULL, note VARCHAR(40));
+      INSERT INTO bulk SELECT seq, seq DIV 3, CONCAT('row ', seq) FROM seq_1_to_2500;`);
+    const ctx = memoryContext();
+    const config = OdbcSourceSchema.parse({
+      type: 'odbc',
+      name: 'pos',
+      dialect: 'mariadb',
+      connectionString: db.connectionString,
+      streams: [{ name: 'bulk', table: 'bulk', keyColumns: ['id'], cursorColumn: 'updated', pageRows: 1000 }],
+    });
+    const source = new OdbcSource(config, ctx);
+    await source.connect(signal);
+    const { records, reads } = await drain(source, ctx);
+    await source.close();
+    expect(reads.map((r) => r.records.length)).toEqual([1000, 1000, 500]);
+    expect(new Set(records.map((r) => r.key.id)).size).toBe(2500);
+    expect(records.at(-1)!.data).toEqual({ id: '2500', updated: '833', note: 'row 2500' });
+  });
 });

@@ -8,9 +8,8 @@ import { AGENT_VERSION } from '../../engine/version.ts';
 import { enrollAgent } from '../../delivery/index.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { PosActivity } from '../demo/pos-database.ts';
 import { demoAgentConfig } from '../demo/demo-config.ts';
-import { startSandboxProcess } from '../demo/sandbox-process.ts';
+import { demoScript, startJsonLineProcess, type JsonLineProcess } from '../demo/child-process.ts';
 import { waitForStopSignal } from './run.ts';
 
 export interface DemoOptions {
@@ -29,23 +28,44 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
   const dir = path.resolve(options.dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const startAt = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
-  const pos = PosActivity.create(path.join(dir, 'pos.db'), { seed: options.seed, startAt });
-  io.out(`Sample POS database: ${pos.path} (${pos.count('receipts')} receipts, ${pos.count('shifts')} shifts so far)`);
+  const posDatabase = path.join(dir, 'pos.db');
+  const till = await startJsonLineProcess({
+    script: demoScript('./till-main'),
+    args: [posDatabase, String(options.seed), '3000'],
+    readyEvent: 'ready',
+    what: 'The demo till',
+    hint: 'Check that the demo folder is writable.',
+    onLine: (event) => {
+      if (event.event === 'receipts' && Array.isArray(event.ids)) {
+        io.out(`Till: ${event.ids.length} new receipt${event.ids.length === 1 ? '' : 's'} (#${event.ids.join(', #')})`);
+      } else if (event.event === 'shift-closed') {
+        io.out(`Till ${String(event.register)}: shift closed, Z-${String(event.zNumber).padStart(5, '0')} (goes in the urgent lane)`);
+      }
+    },
+  });
+  io.out(`Sample POS database: ${posDatabase} (${String(till.first.receipts)} receipts, ${String(till.first.shifts)} shifts so far)`);
 
   const enrollmentKey = `demo-${randomBytes(12).toString('hex')}`;
-  const sandbox = await startSandboxProcess({ port: options.port, dbPath: path.join(dir, 'sandbox.db'), enrollmentKey });
+  let sandbox: JsonLineProcess | null = null;
   let agent: Agent | null = null;
-  let activity: NodeJS.Timeout | null = null;
+  let progress: NodeJS.Timeout | null = null;
   try {
+    sandbox = await startJsonLineProcess({
+      script: demoScript('../../../sandbox/main'),
+      args: ['--port', String(options.port), '--db', path.join(dir, 'sandbox.db'), '--enrollment-key', enrollmentKey],
+      readyEvent: 'listening',
+      what: 'The sandbox cloud',
+      hint: `Is port ${options.port} already in use? Pass --port to pick another.`,
+    });
+    const cloudUrl = String(sandbox.first.url);
     const configFile = path.join(dir, 'tya-agent.json');
-    writeFileSync(configFile, JSON.stringify(demoAgentConfig({ posDatabase: pos.path, cloudUrl: sandbox.url, dataDir: 'agent-data' }), null, 2));
+    writeFileSync(configFile, JSON.stringify(demoAgentConfig({ posDatabase, cloudUrl, dataDir: 'agent-data' }), null, 2));
     const loaded = loadConfigFile(configFile);
 
     const enrolling = Agent.open({ loaded });
     try {
       await enrollAgent({
-        url: sandbox.url,
+        url: cloudUrl,
         enrollmentKey,
         name: loaded.config.agent.name,
         hostname: os.hostname(),
@@ -60,25 +80,17 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
 
     io.out('');
     io.out('The demo is running:');
-    io.out(`  Sandbox cloud (open in a browser): ${sandbox.url}/`);
-    io.out(`  Agent status:  node agents/cli/main.ts status --config ${configFile}`);
+    io.out(`  Sandbox cloud (open in a browser): ${cloudUrl}/`);
+    io.out(`  Agent status:  scripts/tya-agent status --config ${configFile}   (in a second terminal)`);
     io.out(`  Agent log:     ${agent.layout.logFile}`);
     io.out('New receipts arrive every few seconds; a shift closes now and then. Ctrl-C stops everything.');
     io.out('');
 
-    let tick = 0;
-    activity = setInterval(() => {
-      tick += 1;
-      const ids = pos.addReceipts(1 + (tick % 3));
-      io.out(`Till: ${ids.length} new receipt${ids.length === 1 ? '' : 's'} (#${ids.join(', #')})`);
-      if (tick % 6 === 0) {
-        const register = pos.registerIds()[tick % pos.registerIds().length]!;
-        const closed = pos.closeShift(register);
-        if (closed) io.out(`Till ${register}: shift closed, Z-${String(closed.zNumber).padStart(5, '0')} (sent in the urgent lane)`);
-        pos.openShift(register);
-      }
-      void agent?.syncNow();
-    }, 3000);
+    const running = agent;
+    progress = setInterval(() => {
+      const { queue } = running.status();
+      io.out(`Agent: ${queue.delivered} changes delivered so far, ${queue.depth} waiting.`);
+    }, 10_000);
 
     if (options.durationSecs !== undefined) {
       await new Promise((resolve) => setTimeout(resolve, options.durationSecs! * 1000));
@@ -88,9 +100,9 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
     io.out('Stopping the demo…');
     return ExitCode.ok;
   } finally {
-    if (activity) clearInterval(activity);
+    if (progress) clearInterval(progress);
+    await till.stop();
     await agent?.stop();
-    await sandbox.stop();
-    pos.close();
+    await sandbox?.stop();
   }
 }

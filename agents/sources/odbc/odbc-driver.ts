@@ -51,12 +51,19 @@ export const nodeOdbcDriver: OdbcDriver = {
 
 /** The native module, loaded on first use; a build without it is explained, not a crash. */
 async function loadOdbc() {
+  // odbc locates its binary with @mapbox/node-pre-gyp, which parses process.argv as if it were its
+  // own command line: the agent's `--dir /x` became node-pre-gyp's `--directory` and the module then
+  // looked for /x/<path>/package.json. Hide our arguments while it loads.
+  const argv = process.argv;
+  process.argv = argv.slice(0, 2);
   try {
     return (await import('odbc')).default;
   } catch (error) {
-    throw new NotConnectedError('odbc_module_missing', 'The ODBC module of the agent could not be loaded.', {
+    throw new NotConnectedError('odbc_module_missing', `The ODBC module of the agent could not be loaded (${(error as Error).message}).`, {
       cause: error,
       hint: 'Install unixODBC (sudo apt-get install unixodbc) and rebuild the agent (npm run setup).',
     });
+  } finally {
+    process.argv = argv;
   }
 }

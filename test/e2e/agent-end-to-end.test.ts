@@ -1,6 +1,6 @@
 /**
- * The foundation's one path, end to end over real processes: rows in a SQLite POS database read over
- * ODBC → `tya-agent run` → the sandbox cloud over HTTP. Enrollment, capture, exact values, status in
+ * The foundation's one path, end to end over real processes: rows in a SQLite POS database and in a
+ * PostgreSQL ledger, read over ODBC → `tya-agent run` → the sandbox cloud over HTTP. Enrollment, capture, exact values, status in
  * plain words, secrets nowhere but the keychain, clean shutdown.
  */
 import Database from 'better-sqlite3';
@@ -19,6 +19,8 @@ import { AgentStatusSchema } from '../../agents/api/index.ts';
 import { runCli, startAgentProcess, waitFor, writeAgentConfig, type AgentProcess } from '../helpers/agent-process.ts';
 import { describeReconciliation, reconcile } from '../helpers/reconcile.ts';
 import { sqliteRowsAsText } from '../helpers/pos-rows.ts';
+import { createPostgresDatabase, type ThrowawayDatabase } from '../helpers/databases.ts';
+import type { SourceRow } from '../helpers/reconcile.ts';
 
 const EXACT_ROWS = [
   { id: 1, big: '9007199254740993', amount: '12345678901234567.89' }, // 2^53 + 1
@@ -33,6 +35,17 @@ let admin: SandboxAdmin;
 let pos: PosActivity;
 let configFile: string;
 let agent: AgentProcess | null = null;
+let ledger: ThrowawayDatabase;
+
+/** The ledger as PostgreSQL itself prints it: the text the cloud must hold, digit for digit. */
+async function ledgerRows(): Promise<SourceRow[]> {
+  const rows = await ledger.query('SELECT id::text, account, amount::text, big::text, row_version::text FROM ledger ORDER BY id');
+  return rows.map(([id, account, amount, big, rowVersion]) => ({
+    stream: 'ledger',
+    key: { id: id! },
+    data: { id: id!, account: account!, amount: amount ?? null, big: big ?? null, row_version: rowVersion! },
+  }));
+}
 
 function streamsWithExact() {
   return [
@@ -67,6 +80,17 @@ beforeAll(async () => {
   db.exec('CREATE TABLE exact_values (id INTEGER PRIMARY KEY, big INTEGER NOT NULL, amount TEXT NOT NULL)');
   for (const row of EXACT_ROWS) db.prepare('INSERT INTO exact_values VALUES (?, ?, ?)').run(row.id, BigInt(row.big), row.amount);
   db.close();
+  ledger = await createPostgresDatabase('e2e_ledger');
+  await ledger.exec(`
+    CREATE SEQUENCE ledger_versions;
+    CREATE TABLE ledger (
+      id bigint PRIMARY KEY, account text NOT NULL, amount numeric(20,2), big bigint,
+      row_version bigint NOT NULL DEFAULT nextval('ledger_versions'));
+    INSERT INTO ledger (id, account, amount, big) VALUES
+      (1, 'Kasse 1000', 12345678901234567.89, 9223372036854775807),
+      (2, 'Bank 1200', -0.01, -9223372036854775808),
+      (3, 'Ümsatzsteuer 1776 — 税', 0.00, 9007199254740993),
+      (4, 'empty', NULL, NULL);`);
   configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
     agent: { name: 'E2E back office', dataDir: 'data' },
     cloud: { url: sandbox.url, entity: 'store-7', batchMaxRecords: 20, heartbeatIntervalSecs: 1 },
@@ -80,6 +104,14 @@ beforeAll(async () => {
         intervalSecs: 1,
         streams: streamsWithExact(),
       },
+      {
+        type: 'odbc',
+        name: 'ledger-db',
+        dialect: 'postgresql',
+        connectionString: ledger.connectionString,
+        intervalSecs: 1,
+        streams: [{ name: 'ledger', table: 'ledger', keyColumns: ['id'], cursorColumn: 'row_version', pageRows: 2 }],
+      },
     ],
   });
 });
@@ -88,6 +120,7 @@ afterAll(async () => {
   await agent?.kill('SIGKILL');
   pos?.close();
   await sandbox?.close();
+  await ledger?.drop();
   rmSync(dir, { recursive: true, force: true });
   rmSync(cloudDir, { recursive: true, force: true });
 });
@@ -141,6 +174,22 @@ describe('agent → sandbox over real processes (SQLite over ODBC)', () => {
     }
   });
 
+  it('delivers the PostgreSQL ledger exactly once with its own text for numeric and bigint, updates included', async () => {
+    const ledgerCount = async () => (await admin.counts()).streams.find((c) => c.source === 'ledger-db')?.records ?? 0;
+    await waitFor('the ledger in the cloud', async () => (await ledgerCount()) >= 4, { timeoutMs: 30_000, describe: () => agent!.output() });
+    await ledger.exec(`
+      INSERT INTO ledger (id, account, amount, big) VALUES (5, 'Kasse 1000', 99999999999999999.99, 1);
+      UPDATE ledger SET amount = 18.40, row_version = nextval('ledger_versions') WHERE id = 2;`);
+    await waitFor('the insert and the update', async () => (await ledgerCount()) >= 6, { timeoutMs: 30_000 });
+    const applied = await admin.records({ source: 'ledger-db', stream: 'ledger' });
+    const result = reconcile(await ledgerRows(), applied);
+    expect(result.lost, describeReconciliation(result)).toEqual([]);
+    expect(result.wrongContent, describeReconciliation(result)).toEqual([]);
+    expect(result.duplicateEffects, describeReconciliation(result)).toEqual([]);
+    const first = applied.find((r) => r.key.id === '1')!;
+    expect(first.data).toMatchObject({ amount: '12345678901234567.89', big: '9223372036854775807' });
+  });
+
   it('reports its state in plain words and as JSON', async () => {
     const text = await runCli(['status', '--config', configFile]);
     expect(text.stdout).toMatch(/Agent:\s+running \(pid \d+\)/);
@@ -152,7 +201,10 @@ describe('agent → sandbox over real processes (SQLite over ODBC)', () => {
     expect(status.enrollment.enrolled).toBe(true);
     expect(status.queue.depth).toBe(0);
     expect(status.queue.delivered).toBeGreaterThan(0);
-    expect(status.sources[0]?.state).toBe('ok');
+    expect(status.sources.map((s) => [s.name, s.state])).toEqual([
+      ['pos-db', 'ok'],
+      ['ledger-db', 'ok'],
+    ]);
   });
 
   it('keeps the cloud secrets in the keychain and in no file, log line or output', async () => {

@@ -1,15 +1,23 @@
 import { AgentError } from '../pipeline/errors.ts';
 
-export interface FormatErrorLocation {
+/** Where in a file: always the file, and always a line or a byte offset, so a person can find it. */
+export type FormatErrorLocation = {
   /** File name as the person knows it (base name or the path they gave). */
   file: string;
-  /** 1-based line, for text formats. */
-  line?: number;
-  /** 0-based byte or character offset, when there are no lines (zip, binary, one-line XML). */
-  offset?: number;
   /** The field, tag or column at fault: `:61:`, `TRNAMT`, `Ntry/Amt`, `column "Betrag"`. */
-  field?: string;
-}
+  field?: string | undefined;
+} & (
+  | {
+      /** 1-based line, for text formats (worksheet row for Excel). */
+      line: number;
+      offset?: number | undefined;
+    }
+  | {
+      /** 0-based byte offset, when there are no lines (zip, binary). */
+      offset: number;
+      line?: number | undefined;
+    }
+);
 
 /**
  * A bank or POS file that cannot be read as what it claims to be. Expected, never a crash: the

@@ -83,7 +83,7 @@ export function makeDecoder(label: string, file: string, fatal = false): TextDec
   try {
     return new TextDecoder(label, { fatal });
   } catch (cause) {
-    throw new FormatError({ file }, `the configured encoding "${label}" is not one this agent knows`, {
+    throw new FormatError({ file, offset: 0 }, `the configured encoding "${label}" is not one this agent knows`, {
       expected: 'a WHATWG encoding label such as utf-8, windows-1252, windows-1257, iso-8859-2 or latin1',
       hint: 'Fix the encoding in the file profile.',
       cause,

@@ -148,7 +148,7 @@ function optionalDate(node: OfxNode | undefined, file: string): string | undefin
   if (raw === undefined || raw === '') return undefined;
   const date = /^\d{8}/.test(raw) ? compactDate(raw.slice(0, 8)) : undefined;
   if (date === undefined) {
-    throw new FormatError({ file, line: node?.line, field: node?.name }, `"${raw.slice(0, 30)}" is not a date`, { expected: 'YYYYMMDD[HHMMSS]' });
+    throw new FormatError({ file, line: node?.line ?? 1, field: node?.name }, `"${raw.slice(0, 30)}" is not a date`, { expected: 'YYYYMMDD[HHMMSS]' });
   }
   return date;
 }

@@ -33,7 +33,7 @@ export async function parseXlsx(input: Uint8Array, options: XlsxOptions): Promis
   }
   const sheet = options.sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(options.sheet);
   if (sheet === undefined) {
-    throw new FormatError({ file: options.file, field: options.sheet ?? 'worksheet' }, options.sheet === undefined ? 'the workbook has no worksheet' : `the workbook has no worksheet "${options.sheet}"`, {
+    throw new FormatError({ file: options.file, offset: 0, field: options.sheet ?? 'worksheet' }, options.sheet === undefined ? 'the workbook has no worksheet' : `the workbook has no worksheet "${options.sheet}"`, {
       expected: `one of: ${workbook.worksheets.map((w) => w.name).join(', ') || 'a worksheet with the statement'}`,
     });
   }

@@ -25,7 +25,7 @@ function positiveInt(value: string): number {
 export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCodeValue) => void = (c) => (process.exitCode = c)): Command {
   const program = new Command('tya-agent')
     .description(
-      'TYA Sync Agent: reads your ERP/POS databases and files, keeps every change in a local queue, and sends it\n' +
+      'TYA Sync Agent: reads your ERP/POS databases and files, keeps every change in a local queue, and sends it ' +
         'exactly once to Talk to Your Accounts. Outbound connections only; secrets stay in the OS keychain.',
     )
     .version(AGENT_VERSION, '-V, --version', 'print the agent version')

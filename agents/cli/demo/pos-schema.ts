@@ -2,7 +2,8 @@
  * The demo shop's POS database: stores, registers, shifts with Z numbers, receipts, lines and
  * payments by tender. SQLite keeps exact decimals only as TEXT (a DECIMAL column would turn
  * "18.40" into the REAL 18.4), so money columns are TEXT holding decimal strings, as real tills do.
- * Timestamps are naive local time with microseconds, the way most POS databases store them.
+ * Timestamps are naive local time with microseconds in DATETIME columns, the way most POS databases
+ * store them; the agent reads them in the source's configured zone and sends them with an offset.
  */
 export const POS_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS stores (
@@ -13,22 +14,22 @@ CREATE TABLE IF NOT EXISTS registers (
 );
 CREATE TABLE IF NOT EXISTS shifts (
   shift_id INTEGER PRIMARY KEY, register_id INTEGER NOT NULL REFERENCES registers(register_id),
-  z_number INTEGER, business_day TEXT NOT NULL, opened_at TEXT NOT NULL, closed_at TEXT,
-  opening_float TEXT NOT NULL, expected_cash TEXT, counted_cash TEXT, updated_at TEXT NOT NULL
+  z_number INTEGER, business_day DATE NOT NULL, opened_at DATETIME NOT NULL, closed_at DATETIME,
+  opening_float TEXT NOT NULL, expected_cash TEXT, counted_cash TEXT, updated_at DATETIME NOT NULL
 );
 CREATE TABLE IF NOT EXISTS receipts (
   receipt_id INTEGER PRIMARY KEY, shift_id INTEGER NOT NULL REFERENCES shifts(shift_id),
   register_id INTEGER NOT NULL, receipt_no TEXT NOT NULL, total TEXT NOT NULL, tax TEXT NOT NULL,
-  currency TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+  currency TEXT NOT NULL, created_at DATETIME NOT NULL, updated_at DATETIME NOT NULL
 );
 CREATE TABLE IF NOT EXISTS receipt_lines (
   line_id INTEGER PRIMARY KEY, receipt_id INTEGER NOT NULL REFERENCES receipts(receipt_id),
   product TEXT NOT NULL, quantity TEXT NOT NULL, unit_price TEXT NOT NULL, line_total TEXT NOT NULL,
-  tax_code TEXT NOT NULL, updated_at TEXT NOT NULL
+  tax_code TEXT NOT NULL, updated_at DATETIME NOT NULL
 );
 CREATE TABLE IF NOT EXISTS payments (
   payment_id INTEGER PRIMARY KEY, receipt_id INTEGER NOT NULL REFERENCES receipts(receipt_id),
-  tender TEXT NOT NULL, amount TEXT NOT NULL, updated_at TEXT NOT NULL
+  tender TEXT NOT NULL, amount TEXT NOT NULL, updated_at DATETIME NOT NULL
 );
 CREATE INDEX IF NOT EXISTS receipts_cursor ON receipts(updated_at, receipt_id);
 CREATE INDEX IF NOT EXISTS lines_cursor ON receipt_lines(updated_at, line_id);

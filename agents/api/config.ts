@@ -56,7 +56,58 @@ export const OdbcSourceSchema = z
   .strict();
 export type OdbcSourceConfig = z.infer<typeof OdbcSourceSchema>;
 
-export const SourceConfigSchema = z.discriminatedUnion('type', [OdbcSourceSchema]);
+/** Absolute on Linux (`/srv/bank`), Windows (`C:\\Bank`) or a UNC share (`\\\\server\\bank`). */
+const AbsolutePathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), { message: 'must be an absolute path (e.g. /srv/bank or C:\\Bank)' });
+
+export const FolderSourceSchema = z
+  .object({
+    type: z.literal('folder'),
+    name: SlugSchema,
+    /** The watched folder: a local disk or a mounted network share. */
+    path: AbsolutePathSchema,
+    /** What the files are: bank statements, POS shift-close (Z) reports, or either, told apart by content. */
+    kind: z.enum(['auto', 'bank', 'zreport']).default('auto'),
+    /** Globs relative to the folder (`*.sta`, `**\/*.xml`); case-insensitive. */
+    include: z.array(z.string().min(1)).default(['**/*']),
+    exclude: z.array(z.string().min(1)).default([]),
+    /** Also take files from subfolders. */
+    recursive: z.boolean().default(false),
+    /** Network shares (SMB/NFS) send no change events: poll instead. */
+    usePolling: z.boolean().default(false),
+    pollIntervalMs: z.number().int().min(50).max(600_000).default(2000),
+    /** A full listing of the folder at start and then this often, in case an event was missed. */
+    rescanIntervalSecs: z.number().min(0.1).max(86_400).default(60),
+    /** A file is taken once its size and modification time stayed the same this long (and it can be opened). */
+    stableMs: z.number().int().min(0).max(3_600_000).default(1000),
+    /** Where imported files go (dated subfolders) and rejected ones; relative to `path` unless absolute. */
+    archiveDir: z.string().min(1).default('archive'),
+    quarantineDir: z.string().min(1).default('quarantine'),
+    /** CSV/Excel bank files: a built-in profile name or a profile object (see agents/formats/csv/profile.ts). */
+    csvProfile: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    /** MT940/OFX/BAI2 code page for files that are not UTF-8 (e.g. windows-1252). */
+    encoding: z.string().min(1).optional(),
+    /** Stream names as the cloud sees them. */
+    streams: z
+      .object({
+        statements: SlugSchema.default('bank_statements'),
+        entries: SlugSchema.default('bank_entries'),
+        shiftReports: SlugSchema.default('shift_reports'),
+        files: SlugSchema.default('source_files'),
+      })
+      .strict()
+      .default({ statements: 'bank_statements', entries: 'bank_entries', shiftReports: 'shift_reports', files: 'source_files' }),
+    /** Entries per outbox commit: memory and transaction size stay bounded for large statements. */
+    pageRows: z.number().int().min(1).max(5000).default(1000),
+    /** How often the capture loop asks the watcher for files that became ready (cheap, in memory). */
+    intervalSecs: z.number().positive().max(3600).default(0.25),
+  })
+  .strict();
+export type FolderSourceConfig = z.infer<typeof FolderSourceSchema>;
+
+export const SourceConfigSchema = z.discriminatedUnion('type', [OdbcSourceSchema, FolderSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
 export const CloudConfigSchema = z

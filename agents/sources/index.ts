@@ -6,12 +6,15 @@ import type { SourceConfig } from '../api/index.ts';
 import { assertNever } from '../pipeline/errors.ts';
 import type { Source, SourceContext } from '../pipeline/source.ts';
 import { OdbcSource } from './odbc/index.ts';
+import { FolderSource } from './folder/index.ts';
 
 export function createSource(config: SourceConfig, ctx: SourceContext): Source {
   switch (config.type) {
     case 'odbc':
       return new OdbcSource(config, ctx);
+    case 'folder':
+      return new FolderSource(config, ctx);
     default:
-      return assertNever(config.type, 'source type');
+      return assertNever(config, 'source type');
   }
 }

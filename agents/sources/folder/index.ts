@@ -1,0 +1,1 @@
+export { FolderSource } from './folder-source.ts';

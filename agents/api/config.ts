@@ -89,6 +89,8 @@ export const FolderSourceSchema = z
     csvProfile: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
     /** MT940/OFX/BAI2 code page for files that are not UTF-8 (e.g. windows-1252). */
     encoding: z.string().min(1).optional(),
+    /** IANA zone of shift-close times written without a UTC offset (e.g. `Europe/Vienna`). */
+    timeZone: z.string().min(1).default('UTC'),
     /** Stream names as the cloud sees them. */
     streams: z
       .object({

@@ -1,13 +1,14 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { AgentStatus, HeartbeatRequest, CloudCommand } from '../api/index.ts';
-import { LANES_BY_PRIORITY } from '../api/index.ts';
+import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { Outbox, type OutboxFullError } from '../outbox/index.ts';
-import { KeytarSecretStore, SecretRefs, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
+import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
-import { CloudClient, Deliverer, HeartbeatLoop, readEnrollment, type CommandResult, type DelivererEvent } from '../delivery/index.ts';
+import { forgetEnrollment, readEnrollment, type DelivererEvent } from '../delivery/index.ts';
+import { closeCloudLink, openCloudLink, type CloudLink } from './cloud-link.ts';
+import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
 import { startControlServer, type ControlServer } from '../control/index.ts';
 import { createSource } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
@@ -44,9 +45,7 @@ export class Agent {
   private readonly tracker: StatusTracker;
   private readonly loops = new Map<string, CaptureLoop>();
   private readonly gate: BackpressureGate;
-  private deliverer: Deliverer | null = null;
-  private heartbeat: HeartbeatLoop | null = null;
-  private client: CloudClient | null = null;
+  private cloud: CloudLink | null = null;
   private control: ControlServer | null = null;
   private startedAt: string | null = null;
   private running = false;
@@ -137,7 +136,7 @@ export class Agent {
       clock: this.clock,
       logger,
       intervalMs: sourceConfig.intervalSecs * 1000,
-      onCommitted: () => this.deliverer?.notify(),
+      onCommitted: () => this.cloud?.deliverer.notify(),
       gate: this.gate,
     });
     this.loops.set(name, loop);
@@ -145,80 +144,37 @@ export class Agent {
   }
 
   private startDelivery(): void {
-    const { config } = this.options.loaded;
-    const enrollment = readEnrollment(this.outbox);
-    if (enrollment === null) {
-      this.outbox.raiseAlert({
-        code: 'not_enrolled',
-        severity: 'warning',
-        message:
-          'This agent is not enrolled yet, so nothing is sent. Run "tya-agent enroll --url <cloud> --key <key>"; changes are kept in the queue until then.',
-      });
-      return;
-    }
-    this.outbox.clearAlert('not_enrolled');
-    if (new URL(enrollment.cloudUrl).origin !== new URL(config.cloud.url).origin) {
-      this.outbox.raiseAlert({
-        code: 'cloud_url_mismatch',
-        severity: 'warning',
-        message: `This agent was enrolled with ${enrollment.cloudUrl} but the config names ${config.cloud.url}; it keeps sending to ${enrollment.cloudUrl}. Re-enroll to move it.`,
-      });
-    } else this.outbox.clearAlert('cloud_url_mismatch');
-    this.client = new CloudClient({
-      baseUrl: enrollment.cloudUrl,
-      agentVersion: AGENT_VERSION,
-      timeoutMs: config.cloud.timeoutMs,
-      clock: this.clock,
-      credentials: {
-        agentId: enrollment.agentId,
-        clientId: enrollment.clientId,
-        getClientSecret: () => this.requireSecret(SecretRefs.clientSecret),
-        getSigningSecret: () => this.requireSecret(SecretRefs.signingSecret),
-      },
-      onDeprecation: (notice) =>
-        this.outbox.raiseAlert({
-          code: 'cloud_deprecation',
-          severity: 'warning',
-          message: `The cloud announced that this agent version is deprecated${notice.sunset ? ` and will stop being accepted on ${notice.sunset}` : ''}. Plan an update.`,
-        }),
-    });
-    this.deliverer = new Deliverer({
+    this.cloud = openCloudLink({
+      config: this.options.loaded.config,
       outbox: this.outbox,
-      client: this.client,
-      agentId: enrollment.agentId,
-      entity: config.cloud.entity,
-      limits: {
-        batchMaxRecords: config.cloud.batchMaxRecords,
-        batchMaxBytes: config.cloud.batchMaxBytes,
-        batchMaxAgeMs: config.cloud.batchMaxAgeMs,
-      },
-      retry: { baseMs: config.cloud.retryBaseMs, maxMs: config.cloud.retryMaxMs },
+      secrets: this.secrets,
       clock: this.clock,
-      random: Math.random,
-      logger: this.logger.child({ component: 'delivery' }),
+      logger: this.logger,
       onEvent: (event) => this.onDeliveryEvent(event),
+      buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now()),
+      onCommand: (command) => runCloudCommand(command, this.commandTarget()),
     });
-    this.deliverer.start();
-    this.heartbeat = new HeartbeatLoop({
-      client: this.client,
-      intervalSecs: config.cloud.heartbeatIntervalSecs,
-      clock: this.clock,
-      outbox: this.outbox,
-      logger: this.logger.child({ component: 'heartbeat' }),
-      buildSummary: () => this.heartbeatSummary(),
-      onCommand: (command) => this.onCommand(command),
-    });
-    this.heartbeat.start();
   }
 
-  private async requireSecret(ref: string): Promise<string> {
-    const value = await this.secrets.get(ref);
-    if (value === undefined) {
-      throw new AgentError('credentials_missing', `The cloud credentials are not in the keychain (${ref}).`, {
-        hint: 'Enroll the agent again with "tya-agent enroll".',
-      });
-    }
-    return value;
+  private commandTarget(): CommandTarget {
+    return {
+      hasSource: (name) => this.loops.has(name),
+      syncNow: (source) => this.syncNow(source),
+      setPaused: (source, paused) => {
+        for (const [name, loop] of this.loops) if (source === undefined || source === name) loop.setPaused(paused);
+      },
+      resync: (source, stream) => this.resync(source, stream),
+      revoke: async () => {
+        await this.cloud?.deliverer.stop();
+        await forgetEnrollment(this.secrets, this.outbox);
+        this.tracker.setRevoked(true);
+        this.outbox.raiseAlert({
+          code: 'agent_revoked',
+          severity: 'critical',
+          message: 'The cloud revoked this agent: its credentials were wiped. Queued changes are kept; enroll again to resume.',
+        });
+      },
+    };
   }
 
   private onDeliveryEvent(event: DelivererEvent): void {
@@ -264,57 +220,6 @@ export class Agent {
     });
   }
 
-  private heartbeatSummary(): HeartbeatRequest {
-    const status = this.status();
-    return {
-      version: AGENT_VERSION,
-      uptimeSecs: this.startedAt === null ? 0 : Math.max(0, (this.clock.now() - Date.parse(this.startedAt)) / 1000),
-      sentAt: isoNow(this.clock),
-      queue: { depth: status.queue.depth, oldestAgeSecs: status.queue.oldestAgeSecs, deadLetters: status.queue.deadLetters },
-      sources: status.sources.map((s) => ({
-        name: s.name,
-        healthy: s.state === 'ok',
-        lastSuccessAt: s.lastSuccessAt,
-        lastErrorCode: s.lastError?.code ?? null,
-      })),
-      lastErrorCodes: [...new Set([...status.sources.map((s) => s.lastError?.code), status.cloud.lastError?.code])].filter(
-        (code): code is string => code !== undefined,
-      ),
-    };
-  }
-
-  private async onCommand(command: CloudCommand): Promise<CommandResult> {
-    const source = typeof command.args.source === 'string' ? command.args.source : undefined;
-    switch (command.name) {
-      case 'sync-now':
-        await this.syncNow(source);
-        return { ok: true };
-      case 'pause':
-      case 'resume':
-        for (const [name, loop] of this.loops) if (source === undefined || source === name) loop.setPaused(command.name === 'pause');
-        return { ok: true };
-      case 'resync-stream': {
-        const stream = typeof command.args.stream === 'string' ? command.args.stream : undefined;
-        if (source === undefined || !this.loops.has(source)) return { ok: false, error: { code: 'unknown_source', message: `No source "${source}".` } };
-        await this.resync(source, stream);
-        return { ok: true };
-      }
-      case 'revoke':
-        await this.deliverer?.stop();
-        await this.secrets.delete(SecretRefs.clientSecret);
-        await this.secrets.delete(SecretRefs.signingSecret);
-        this.tracker.setRevoked(true);
-        this.outbox.raiseAlert({ code: 'agent_revoked', severity: 'critical', message: 'The cloud revoked this agent. Queued changes are kept; enroll again to resume.' });
-        return { ok: true };
-      case 'rotate-credentials':
-      case 'run-export':
-      case 'collect-diagnostics':
-        return { ok: false, error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` } };
-      default:
-        return { ok: false, error: { code: 'unknown_command', message: 'Unknown command.' } };
-    }
-  }
-
   /** Forgets the checkpoint and re-reads; the cloud's version dedupe makes the re-read harmless. */
   async resync(sourceName: string, stream?: string): Promise<void> {
     const loop = this.loops.get(sourceName);
@@ -329,7 +234,7 @@ export class Agent {
       return Promise.reject(new AgentError('unknown_source', `There is no source named "${source}".`));
     }
     for (const [name, loop] of this.loops) if (source === undefined || source === name) loop.syncNow();
-    this.deliverer?.notify();
+    this.cloud?.deliverer.notify();
     return Promise.resolve();
   }
 
@@ -353,20 +258,15 @@ export class Agent {
 
   private replayDeadLetters(ids: number[] | 'all'): number {
     const count = this.outbox.replayDeadLetters(ids);
-    this.deliverer?.notify();
+    this.cloud?.deliverer.notify();
     return count;
   }
-
-  /** Lanes in priority order, for callers that report per lane. */
-  static readonly lanes = LANES_BY_PRIORITY;
 
   async stop(): Promise<void> {
     this.running = false;
     await this.control?.close();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
-    await this.heartbeat?.stop();
-    await this.deliverer?.stop();
-    await this.client?.close();
+    await closeCloudLink(this.cloud);
     this.outbox.close();
     this.logger.info('The agent stopped.');
     this.logger.flush?.();

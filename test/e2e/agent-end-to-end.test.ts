@@ -208,6 +208,22 @@ describe('agent → sandbox over real processes (SQLite over ODBC)', () => {
     ]);
   });
 
+  it('sends heartbeats with a status summary and runs the cloud\'s commands from them', async () => {
+    const beats = await admin.heartbeats();
+    expect(beats.length).toBeGreaterThan(0);
+    const last = beats.at(-1)!;
+    expect(JSON.stringify(last)).toMatch(/"queue"/);
+    expect(JSON.stringify(last)).not.toMatch(/12345678901234567/); // never record data
+    const agentId = (await admin.agents())[0]!.agentId;
+    await admin.queueCommand(agentId, 'pause', { source: 'ledger-db' });
+    const sourceState = async (name: string) =>
+      AgentStatusSchema.parse(JSON.parse((await runCli(['status', '--json', '--config', configFile])).stdout)).sources.find((s) => s.name === name)?.state;
+    await waitFor('the ledger source to pause', async () => (await sourceState('ledger-db')) === 'paused', { timeoutMs: 15_000 });
+    expect(await sourceState('pos-db')).toBe('ok');
+    await admin.queueCommand(agentId, 'resume', { source: 'ledger-db' });
+    await waitFor('the ledger source to resume', async () => (await sourceState('ledger-db')) === 'ok', { timeoutMs: 15_000 });
+  });
+
   it('keeps the cloud secrets in the keychain and in no file, log line or output', async () => {
     const dataDir = path.join(dir, 'data');
     const outbox = Outbox.openReadonly(path.join(dataDir, 'outbox.db'), systemClock);

@@ -24,7 +24,7 @@ beforeAll(async () => {
   cloudDir = mkdtempSync(path.join(os.tmpdir(), 'tya-cli-cloud-'));
   sandbox = await startSandbox({ port: 0, dbPath: path.join(cloudDir, 'sandbox.db') });
   admin = new SandboxAdmin(sandbox.url);
-  db = await createSqliteFile('cli');
+  db = createSqliteFile('cli');
   await db.exec(`CREATE TABLE invoices (invoice_id INTEGER PRIMARY KEY, customer TEXT NOT NULL, total TEXT NOT NULL);
     ${Array.from({ length: 40 }, (_, i) => `INSERT INTO invoices VALUES (${i + 1}, 'Customer ${i + 1}', '${i + 1}.50');`).join('\n')}`);
   configFile = writeAgentConfig(path.join(dir, 'agent.json'), {

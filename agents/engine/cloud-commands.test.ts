@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { runCloudCommand, type CommandTarget } from './cloud-commands.ts';
+
+function recordingTarget(): CommandTarget & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    hasSource: (name) => name === 'pos-db',
+    syncNow: (source) => Promise.resolve(void calls.push(`sync ${source ?? '*'}`)),
+    setPaused: (source, paused) => void calls.push(`${paused ? 'pause' : 'resume'} ${source ?? '*'}`),
+    resync: (source, stream) => Promise.resolve(void calls.push(`resync ${source}/${stream ?? '*'}`)),
+    revoke: () => Promise.resolve(void calls.push('revoke')),
+  };
+}
+
+describe('cloud commands', () => {
+  it('maps each supported command to the engine', async () => {
+    const target = recordingTarget();
+    for (const [name, args] of [
+      ['sync-now', {}],
+      ['pause', { source: 'pos-db' }],
+      ['resume', {}],
+      ['resync-stream', { source: 'pos-db', stream: 'receipts' }],
+      ['revoke', {}],
+    ] as const) {
+      expect(await runCloudCommand({ id: name, name, args }, target)).toEqual({ ok: true });
+    }
+    expect(target.calls).toEqual(['sync *', 'pause pos-db', 'resume *', 'resync pos-db/receipts', 'revoke']);
+  });
+
+  it('refuses unknown sources and unsupported commands without touching the engine', async () => {
+    const target = recordingTarget();
+    expect(await runCloudCommand({ id: '1', name: 'sync-now', args: { source: 'nope' } }, target)).toMatchObject({ ok: false, error: { code: 'unknown_source' } });
+    expect(await runCloudCommand({ id: '2', name: 'resync-stream', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'source_required' } });
+    expect(await runCloudCommand({ id: '3', name: 'run-export', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'not_supported' } });
+    expect(target.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+import type { AgentStatus, CloudCommand, HeartbeatRequest } from '../api/index.ts';
+import type { CommandResult } from '../delivery/index.ts';
+
+/** What the cloud's commands can ask of the engine. */
+export interface CommandTarget {
+  hasSource(name: string): boolean;
+  syncNow(source?: string): Promise<void>;
+  setPaused(source: string | undefined, paused: boolean): void;
+  resync(source: string, stream?: string): Promise<void>;
+  revoke(): Promise<void>;
+}
+
+/** Runs one command from the cloud (heartbeat or tunnel); the delivery layer guarantees at most once. */
+export async function runCloudCommand(command: CloudCommand, target: CommandTarget): Promise<CommandResult> {
+  const source = typeof command.args.source === 'string' ? command.args.source : undefined;
+  if (source !== undefined && !target.hasSource(source)) {
+    return { ok: false, error: { code: 'unknown_source', message: `This agent has no source "${source}".` } };
+  }
+  switch (command.name) {
+    case 'sync-now':
+      await target.syncNow(source);
+      return { ok: true };
+    case 'pause':
+    case 'resume':
+      target.setPaused(source, command.name === 'pause');
+      return { ok: true };
+    case 'resync-stream': {
+      if (source === undefined) return { ok: false, error: { code: 'source_required', message: 'resync-stream needs a source.' } };
+      await target.resync(source, typeof command.args.stream === 'string' ? command.args.stream : undefined);
+      return { ok: true };
+    }
+    case 'revoke':
+      await target.revoke();
+      return { ok: true };
+    case 'rotate-credentials':
+    case 'run-export':
+    case 'collect-diagnostics':
+      return { ok: false, error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` } };
+    default:
+      return { ok: false, error: { code: 'unknown_command', message: 'Unknown command.' } };
+  }
+}
+
+/** The heartbeat body: a status summary, never secrets or record data. */
+export function heartbeatSummary(status: AgentStatus, version: string, nowMs: number): HeartbeatRequest {
+  const startedMs = status.agent.startedAt === null ? nowMs : Date.parse(status.agent.startedAt);
+  return {
+    version,
+    uptimeSecs: Math.max(0, (nowMs - startedMs) / 1000),
+    sentAt: new Date(nowMs).toISOString(),
+    queue: { depth: status.queue.depth, oldestAgeSecs: status.queue.oldestAgeSecs, deadLetters: status.queue.deadLetters },
+    sources: status.sources.map((s) => ({
+      name: s.name,
+      healthy: s.state === 'ok',
+      lastSuccessAt: s.lastSuccessAt,
+      lastErrorCode: s.lastError?.code ?? null,
+    })),
+    lastErrorCodes: [...new Set([...status.sources.map((s) => s.lastError?.code), status.cloud.lastError?.code])].filter(
+      (code): code is string => code !== undefined,
+    ),
+  };
+}

@@ -1,0 +1,115 @@
+import type { AgentConfig, CloudCommand, HeartbeatRequest } from '../api/index.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import { AgentError } from '../pipeline/errors.ts';
+import type { Outbox } from '../outbox/index.ts';
+import { SecretRefs, type SecretStore } from '../vault/index.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { CloudClient, Deliverer, HeartbeatLoop, readEnrollment, type CommandResult, type DelivererEvent } from '../delivery/index.ts';
+import { AGENT_VERSION } from './version.ts';
+
+/** Everything that talks to the cloud, built together from the enrollment and the config. */
+export interface CloudLink {
+  client: CloudClient;
+  deliverer: Deliverer;
+  heartbeat: HeartbeatLoop;
+}
+
+export interface CloudLinkOptions {
+  config: AgentConfig;
+  outbox: Outbox;
+  secrets: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  onEvent: (event: DelivererEvent) => void;
+  buildSummary: () => HeartbeatRequest;
+  onCommand: (command: CloudCommand) => Promise<CommandResult>;
+}
+
+/**
+ * Builds and starts delivery and the heartbeat for an enrolled agent. Not enrolled: raises the
+ * alert that says how to enroll and returns null (capture still runs; changes wait in the queue).
+ */
+export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
+  const { config, outbox, clock, logger } = options;
+  const enrollment = readEnrollment(outbox);
+  if (enrollment === null) {
+    outbox.raiseAlert({
+      code: 'not_enrolled',
+      severity: 'warning',
+      message:
+        'This agent is not enrolled yet, so nothing is sent. Run "tya-agent enroll --url <cloud> --key <key>"; changes are kept in the queue until then.',
+    });
+    return null;
+  }
+  outbox.clearAlert('not_enrolled');
+  if (new URL(enrollment.cloudUrl).origin !== new URL(config.cloud.url).origin) {
+    outbox.raiseAlert({
+      code: 'cloud_url_mismatch',
+      severity: 'warning',
+      message: `This agent was enrolled with ${enrollment.cloudUrl} but the config names ${config.cloud.url}; it keeps sending to ${enrollment.cloudUrl}. Re-enroll to move it.`,
+    });
+  } else outbox.clearAlert('cloud_url_mismatch');
+
+  const requireSecret = async (ref: string): Promise<string> => {
+    const value = await options.secrets.get(ref);
+    if (value === undefined) {
+      throw new AgentError('credentials_missing', `The cloud credentials are not in the keychain (${ref}).`, {
+        hint: 'Enroll the agent again with "tya-agent enroll".',
+      });
+    }
+    return value;
+  };
+  const client = new CloudClient({
+    baseUrl: enrollment.cloudUrl,
+    agentVersion: AGENT_VERSION,
+    timeoutMs: config.cloud.timeoutMs,
+    clock,
+    credentials: {
+      agentId: enrollment.agentId,
+      clientId: enrollment.clientId,
+      getClientSecret: () => requireSecret(SecretRefs.clientSecret),
+      getSigningSecret: () => requireSecret(SecretRefs.signingSecret),
+    },
+    onDeprecation: (notice) =>
+      outbox.raiseAlert({
+        code: 'cloud_deprecation',
+        severity: 'warning',
+        message: `The cloud announced that this agent version is deprecated${notice.sunset ? ` and will stop being accepted on ${notice.sunset}` : ''}. Plan an update.`,
+      }),
+  });
+  const deliverer = new Deliverer({
+    outbox,
+    client,
+    agentId: enrollment.agentId,
+    entity: config.cloud.entity,
+    limits: {
+      batchMaxRecords: config.cloud.batchMaxRecords,
+      batchMaxBytes: config.cloud.batchMaxBytes,
+      batchMaxAgeMs: config.cloud.batchMaxAgeMs,
+    },
+    retry: { baseMs: config.cloud.retryBaseMs, maxMs: config.cloud.retryMaxMs },
+    clock,
+    random: Math.random,
+    logger: logger.child({ component: 'delivery' }),
+    onEvent: options.onEvent,
+  });
+  const heartbeat = new HeartbeatLoop({
+    client,
+    intervalSecs: config.cloud.heartbeatIntervalSecs,
+    clock,
+    outbox,
+    logger: logger.child({ component: 'heartbeat' }),
+    buildSummary: options.buildSummary,
+    onCommand: options.onCommand,
+  });
+  deliverer.start();
+  heartbeat.start();
+  return { client, deliverer, heartbeat };
+}
+
+export async function closeCloudLink(link: CloudLink | null): Promise<void> {
+  if (link === null) return;
+  await link.heartbeat.stop();
+  await link.deliverer.stop();
+  await link.client.close();
+}

@@ -43,6 +43,8 @@ export class CamtScanner {
   private statementStart = 0;
   private statementLine = 0;
   private statements = 0;
+  /** Built once the message element (and so the namespace prefix) is known. */
+  private patterns: { statementOrEnd: RegExp; entryOrClose: RegExp; entryClose: RegExp } | undefined;
 
   constructor(file: string) {
     this.file = file;
@@ -120,6 +122,13 @@ export class CamtScanner {
       throw this.error(m.index, `the namespace says camt.${ns[1]} but the message element is <${name}>`, `the element that belongs to camt.${ns[1]}`);
     }
     const type = this.type ?? 'camt.053';
+    const p = escape(this.prefix);
+    const statement = STATEMENT_ELEMENT[type];
+    this.patterns = {
+      statementOrEnd: new RegExp(`<${p}${statement}[\\s>]|</${escape(this.messageElement)}\\s*>`, 'g'),
+      entryOrClose: new RegExp(`<${p}Ntry[\\s>/]|</${p}${statement}\\s*>`, 'g'),
+      entryClose: new RegExp(`</${p}Ntry\\s*>`, 'g'),
+    };
     out.push({ kind: 'message', type, version: ns?.[2], line: this.lineAt(m.index) });
     this.pos = m.index + m[0].length;
     this.state = 'between';
@@ -127,8 +136,7 @@ export class CamtScanner {
   }
 
   private findStatementOrEnd(): boolean {
-    const name = this.statementName();
-    const re = new RegExp(`<${escape(this.prefix)}${name}[\\s>]|</${escape(this.messageElement)}\\s*>`, 'g');
+    const re = this.pattern('statementOrEnd');
     re.lastIndex = this.pos;
     const m = re.exec(this.buf);
     if (m === null) return false;
@@ -146,7 +154,7 @@ export class CamtScanner {
 
   private findHeaderEnd(out: CamtChunk[]): boolean {
     const name = this.statementName();
-    const re = new RegExp(`<${escape(this.prefix)}Ntry[\\s>/]|</${escape(this.prefix)}${name}\\s*>`, 'g');
+    const re = this.pattern('entryOrClose');
     re.lastIndex = this.pos + 1;
     const m = re.exec(this.buf);
     if (m === null) return false;
@@ -165,8 +173,7 @@ export class CamtScanner {
   }
 
   private findEntryOrStatementEnd(out: CamtChunk[]): boolean {
-    const name = this.statementName();
-    const re = new RegExp(`<${escape(this.prefix)}Ntry[\\s>/]|</${escape(this.prefix)}${name}\\s*>`, 'g');
+    const re = this.pattern('entryOrClose');
     re.lastIndex = this.pos;
     const m = re.exec(this.buf);
     if (m === null) return false;
@@ -176,7 +183,7 @@ export class CamtScanner {
       this.state = 'between';
       return true;
     }
-    const closeRe = new RegExp(`</${escape(this.prefix)}Ntry\\s*>`, 'g');
+    const closeRe = this.pattern('entryClose');
     closeRe.lastIndex = m.index;
     const close = closeRe.exec(this.buf);
     if (close === null) {
@@ -190,6 +197,11 @@ export class CamtScanner {
     out.push({ kind: 'entry', xml: this.buf.slice(m.index, end), line: this.lineAt(m.index) });
     this.pos = end;
     return true;
+  }
+
+  private pattern(which: 'statementOrEnd' | 'entryOrClose' | 'entryClose'): RegExp {
+    if (this.patterns === undefined) throw new Error('CAMT scanner patterns used before the message element was found');
+    return this.patterns[which];
   }
 
   /** Drops consumed text so the buffer holds at most one unfinished piece plus a chunk. */

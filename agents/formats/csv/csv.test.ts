@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkBalance } from '../checks.ts';
 import { FormatError } from '../format-error.ts';
@@ -44,6 +45,28 @@ describe('CSV tokenizer', () => {
       expect(rows).toEqual(whole);
     }
     expect(whole.map((r) => r.line)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reads back any table it is given, however the text is cut (property)', () => {
+    const cell = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ';', '"', '\n', '\r', 'é', '1', ','), maxLength: 8 });
+    const table = fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 });
+    fc.assert(
+      fc.property(table, fc.constantFrom('\n', '\r\n', '\r'), fc.array(fc.nat(60), { maxLength: 6 }), (rows, eol, cuts) => {
+        // Every cell quoted, quotes doubled: the table must come back exactly.
+        const text = rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(';')).join(eol) + eol;
+        const t = new CsvTokenizer({ delimiter: ';', file });
+        const pieces: string[] = [];
+        let last = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          pieces.push(text.slice(last, Math.max(last, cut)));
+          last = Math.max(last, cut);
+        }
+        pieces.push(text.slice(last));
+        const out = [...pieces.flatMap((p) => t.push(p)), ...t.end()].filter((r) => r.cells.length > 0).map((r) => r.cells);
+        expect(out).toEqual(rows);
+      }),
+      { seed: 940, numRuns: 400 },
+    );
   });
 
   it('refuses a quote that is never closed, naming its line', () => {

@@ -109,8 +109,16 @@ export class RowMapper {
     }
   }
 
+  private readonly resolved = new Map<string, number>();
+
   private index(ref: ColumnRef): number {
-    return typeof ref === 'number' ? ref : (this.columns?.get(normalize(ref)) ?? -1);
+    if (typeof ref === 'number') return ref;
+    let index = this.resolved.get(ref);
+    if (index === undefined) {
+      index = this.columns?.get(normalize(ref)) ?? -1;
+      this.resolved.set(ref, index);
+    }
+    return index;
   }
 
   private cell(cells: string[], ref: ColumnRef | undefined): string | undefined {

@@ -13,82 +13,99 @@ const MAX_CELL = 1 << 20;
  * An incremental CSV tokenizer (RFC 4180 plus what banks do): any delimiter and quote character,
  * CR, LF or CRLF line ends (mixed too), quoted cells spanning lines, doubled quotes. Text can arrive
  * in pieces of any size; rows come out as soon as they are complete, so a 100 MB export is never
- * held whole.
+ * held whole. Cells are cut with indexOf/regex jumps rather than character by character.
  */
 export class CsvTokenizer {
   private readonly delimiter: string;
   private readonly quote: string;
   private readonly file: string;
+  /** Finds the next character that matters outside quotes. */
+  private readonly special: RegExp;
   private cells: string[] = [];
   private cell = '';
   private inQuotes = false;
-  /** The previous character was a quote inside a quoted cell (closing it, or the first of a doubled pair). */
+  /** A quote was the last character of the previous piece, inside a quoted cell: closing or doubled? */
   private quotePending = false;
-  /** The previous character was CR: a following LF belongs to the same line end. */
+  /** The previous piece ended with CR: a leading LF belongs to the same line end. */
   private afterCr = false;
   private line = 1;
   private rowLine = 1;
   private quoteLine = 0;
   private rowHasContent = false;
+  /** A quoted piece ended with CR: whether it was a line end depends on the next character. */
+  private quotedCr = false;
 
   constructor(options: { delimiter: string; quote?: string; file: string }) {
     this.delimiter = options.delimiter;
     this.quote = options.quote ?? '"';
     this.file = options.file;
+    const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    this.special = new RegExp(`[${escape(this.delimiter)}${escape(this.quote)}\\r\\n]`, 'g');
   }
 
   push(text: string): CsvRow[] {
     const rows: CsvRow[] = [];
-    const { delimiter, quote } = this;
-    for (let i = 0; i < text.length; i += 1) {
-      const ch = text[i] ?? '';
-      if (this.afterCr) {
-        this.afterCr = false;
-        if (ch === '\n') continue;
-      }
+    const { quote } = this;
+    let i = 0;
+    if (this.afterCr) {
+      this.afterCr = false;
+      if (text[0] === '\n') i = 1;
+    }
+    if (this.quotePending && i < text.length) {
+      this.quotePending = false;
+      if (text[i] === quote) {
+        this.cell += quote;
+        i += 1;
+      } else this.leaveQuotes();
+    }
+    while (i < text.length) {
       if (this.inQuotes) {
-        if (this.quotePending) {
-          this.quotePending = false;
-          if (ch === quote) {
-            this.cell += quote;
-            continue;
-          }
-          this.inQuotes = false;
-          // fall through: the quote closed the cell; this character is read outside quotes.
-        } else if (ch === quote) {
+        const close = text.indexOf(quote, i);
+        const end = close === -1 ? text.length : close;
+        this.appendQuoted(text.slice(i, end));
+        if (close === -1) return rows;
+        if (close + 1 === text.length) {
           this.quotePending = true;
-          continue;
-        } else {
-          if (ch === '\n' || ch === '\r') {
-            this.line += 1;
-            if (ch === '\r') this.afterCr = true;
-          }
-          this.cell += ch;
-          if (this.cell.length > MAX_CELL) {
-            throw new FormatError({ file: this.file, line: this.quoteLine }, 'a quoted cell runs on for more than a megabyte', {
-              expected: 'a closing quote (a quote character is probably missing)',
-            });
-          }
-          continue;
+          return rows;
         }
+        if (text[close + 1] === quote) {
+          this.cell += quote;
+          i = close + 2;
+        } else {
+          this.leaveQuotes();
+          i = close + 1;
+        }
+        continue;
       }
-      if (ch === delimiter) {
+      this.special.lastIndex = i;
+      const m = this.special.exec(text);
+      const at = m === null ? text.length : m.index;
+      if (at > i) {
+        this.cell += text.slice(i, at);
+        this.rowHasContent = true;
+      }
+      if (m === null) return rows;
+      const ch = text[at];
+      i = at + 1;
+      if (ch === this.delimiter) {
         this.cells.push(this.cell);
         this.cell = '';
         this.rowHasContent = true;
-      } else if (ch === '\n' || ch === '\r') {
+      } else if (ch === quote) {
+        this.rowHasContent = true;
+        if (this.cell.trim() === '') {
+          this.cell = '';
+          this.inQuotes = true;
+          this.quoteLine = this.line;
+        } else this.cell += quote;
+      } else {
         this.endRow(rows);
         this.line += 1;
         this.rowLine = this.line;
-        if (ch === '\r') this.afterCr = true;
-      } else if (ch === quote && this.cell.trim() === '') {
-        this.cell = '';
-        this.inQuotes = true;
-        this.quoteLine = this.line;
-        this.rowHasContent = true;
-      } else {
-        this.cell += ch;
-        this.rowHasContent = true;
+        if (ch === '\r') {
+          if (i === text.length) this.afterCr = true;
+          else if (text[i] === '\n') i += 1;
+        }
       }
     }
     return rows;
@@ -105,6 +122,30 @@ export class CsvTokenizer {
     const rows: CsvRow[] = [];
     this.endRow(rows);
     return rows;
+  }
+
+  private leaveQuotes(): void {
+    this.inQuotes = false;
+    if (this.quotedCr) this.line += 1;
+    this.quotedCr = false;
+  }
+
+  private appendQuoted(part: string): void {
+    if (part === '') return;
+    if (this.quotedCr && part[0] !== '\n') this.line += 1;
+    this.quotedCr = false;
+    for (let j = part.indexOf('\n'); j !== -1; j = part.indexOf('\n', j + 1)) this.line += 1;
+    // A lone CR (old Mac line end) inside quotes also ends a line; CRLF is counted by its LF.
+    for (let j = part.indexOf('\r'); j !== -1; j = part.indexOf('\r', j + 1)) {
+      if (j === part.length - 1) this.quotedCr = true;
+      else if (part[j + 1] !== '\n') this.line += 1;
+    }
+    this.cell += part;
+    if (this.cell.length > MAX_CELL) {
+      throw new FormatError({ file: this.file, line: this.quoteLine }, 'a quoted cell runs on for more than a megabyte', {
+        expected: 'a closing quote (a quote character is probably missing)',
+      });
+    }
   }
 
   private endRow(rows: CsvRow[]): void {

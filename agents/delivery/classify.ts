@@ -6,6 +6,7 @@
 import { BatchResponseSchema, CloudErrorBodySchema } from '../api/cloud.ts';
 import type { BatchResponse } from '../api/cloud.ts';
 import { parseRetryAfter } from './backoff.ts';
+import { describeClockSkew, measureClockSkewMs, signatureWindowSecs } from './clock-skew.ts';
 
 /** Why a request did not deliver. Safe to store and show: never holds secrets or tokens. */
 export interface DeliveryError {
@@ -14,6 +15,8 @@ export interface DeliveryError {
   /** HTTP status, when the cloud answered at all. */
   status?: number;
   requestId?: string;
+  /** On `signature_expired`: the cloud's clock minus this machine's, when the answer told. */
+  clockSkewMs?: number;
 }
 
 export type DeliveryOutcome =
@@ -51,6 +54,9 @@ export function classifyFailure(answer: HttpAnswer, nowMs: number): FailureOutco
   if (status === 413) return { kind: 'split' };
   if (status === 426) return { kind: 'upgrade-required', error };
   if (status === 401 && error.code === 'agent_revoked') return { kind: 'revoked', error };
+  if (status === 401 && error.code === 'signature_expired') {
+    return { kind: 'retry', error: clockSkewError(answer, error, nowMs) };
+  }
   if (status === 401) return { kind: 'retry', error };
   if (status >= 500 || RETRYABLE_4XX.has(status)) {
     const waitHintMs = parseRetryAfter(answer.headers['retry-after'], nowMs);
@@ -85,6 +91,13 @@ export function badResponse(status: number, why: string): FailureOutcome {
     kind: 'retry',
     error: { code: 'bad_response', status, message: `The cloud answered HTTP ${status} but ${why}; will retry.` },
   };
+}
+
+/** The cloud's words are about signatures; the operator needs to hear about the clock. */
+function clockSkewError(answer: HttpAnswer, error: DeliveryError, nowMs: number): DeliveryError {
+  const skewMs = measureClockSkewMs(answer, nowMs);
+  const message = describeClockSkew(skewMs, signatureWindowSecs(answer.body));
+  return skewMs === undefined ? { ...error, message } : { ...error, message, clockSkewMs: skewMs };
 }
 
 function errorFromBody(answer: HttpAnswer): DeliveryError {

@@ -11,6 +11,7 @@ export const DeliveryAlerts = {
   revoked: 'agent_revoked',
   upgradeRequired: 'upgrade_required',
   unreachable: 'cloud_unreachable',
+  clockSkew: 'clock_skew',
 } as const;
 
 export type Halt = { kind: 'revoked' | 'upgrade-required'; error: DeliveryError };
@@ -68,6 +69,10 @@ export class CloudHealth {
     this.#ok = false;
     this.#failingSince ??= now;
     this.#emit({ type: 'cloud-error', code: error.code, message: error.message });
+    // Retrying cannot fix a wrong clock: say so at once, in the words classify chose.
+    if (error.code === 'signature_expired') {
+      this.#alerts.raiseAlert({ code: DeliveryAlerts.clockSkew, severity: 'critical', message: error.message });
+    }
     const failingMs = now - this.#failingSince;
     if (!this.#unreachableRaised && failingMs >= this.#alertAfterMs) {
       this.#unreachableRaised = true;

@@ -183,7 +183,7 @@ describe('fast reader for plain entries', () => {
   const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
     node: fc.oneof(
       { maxDepth: 3, depthIdentifier: 'xml' },
-      fc.record({ name, attrs, text, children: fc.constant([]) }),
+      fc.record({ name, attrs, text, children: fc.constant<Tree[]>([]) }),
       fc.record({ name, attrs, text, children: fc.array(tie('node'), { maxLength: 3 }) }),
     ),
   })).node;

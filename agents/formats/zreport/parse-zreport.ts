@@ -188,7 +188,7 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
   // exceljs gives a date-time as the wall clock shown in Excel, stored as UTC.
   if (value instanceof Date) return value.toISOString().replace(/\.000Z$|Z$/, '');
   if ('richText' in value) return value.richText.map((r) => r.text).join('');
-  if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
+  if ('result' in value) return cellText(value.result);
   if ('text' in value && typeof value.text === 'string') return value.text;
   return '';
 }

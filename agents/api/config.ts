@@ -39,6 +39,122 @@ export const OdbcStreamSchema = z
   .strict();
 export type OdbcStreamConfig = z.infer<typeof OdbcStreamSchema>;
 
+// --- POS shift close as one document (issue 3 item 8) ---
+const DocumentTableSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/);
+
+/**
+ * Where a shift's child rows come from: a table whose columns equal the shift's (`match`), or SQL
+ * with one `?` per entry of `parameters` (shift columns, bound as the database's own text).
+ */
+const DocumentChildBaseSchema = z
+  .object({
+    table: DocumentTableSchema.optional(),
+    /** Child column → shift column, e.g. `{"money": "money"}`: the rows whose values equal the shift's. */
+    match: z.record(IdentifierSchema, IdentifierSchema).optional(),
+    /** Only these columns of `table` (default: all). */
+    columns: z.array(IdentifierSchema).min(1).optional(),
+    /** E.g. `SELECT … FROM receipts r JOIN … WHERE r.money = ? ORDER BY r.id` (order by a unique key). */
+    sql: z.string().min(1).optional(),
+    /** Shift columns bound to the `?`s in order; default: the shift's key columns. */
+    parameters: z.array(IdentifierSchema).optional(),
+    /** A shift with more child rows than this is refused with an error instead of filling memory. */
+    maxRows: z.number().int().min(1).max(1_000_000).default(100_000),
+  })
+  .strict();
+
+function checkDocumentChild(
+  child: { table?: string | undefined; match?: Record<string, string> | undefined; columns?: string[] | undefined; sql?: string | undefined; parameters?: string[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((child.table === undefined) === (child.sql === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give either "table" (with "match") or "sql"' });
+  }
+  if (child.table !== undefined && (child.match === undefined || Object.keys(child.match).length === 0)) {
+    ctx.addIssue({ code: 'custom', path: ['match'], message: '"table" needs "match": which of its columns equal which shift columns' });
+  }
+  if (child.table !== undefined && child.parameters !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['parameters'], message: '"parameters" belong to "sql"' });
+  }
+  if (child.sql !== undefined && (child.match !== undefined || child.columns !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: '"match" and "columns" belong to "table"' });
+  }
+}
+
+export const OdbcDocumentSchema = z
+  .object({
+    /** Stream name as the cloud sees it, e.g. `shift_close`. */
+    name: SlugSchema,
+    lane: LaneSchema.default('urgent'),
+    /** ISO 4217 code used in the check messages, e.g. `EUR`. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter currency code').optional(),
+    /** Round amounts to this many decimals before the checks (for POS databases that keep money in DOUBLE). */
+    decimals: z.number().int().min(0).max(10).optional(),
+    /** How often the source looks for newly closed shifts while it reads other streams. */
+    pollSecs: z.number().min(0.1).max(3600).default(1),
+    shift: z
+      .object({
+        table: DocumentTableSchema,
+        keyColumns: z.array(IdentifierSchema).min(1),
+        /** The till/register/host a shift belongs to (Z numbers run per register). */
+        registerColumn: IdentifierSchema.optional(),
+        /** The Z number (close counter). */
+        zNumberColumn: IdentifierSchema.optional(),
+        closedWhen: z.discriminatedUnion('type', [
+          /** Closed once this column (a close timestamp) is set. */
+          z.object({ type: z.literal('closeColumnSet'), column: IdentifierSchema }).strict(),
+          /** Closed once the register has a later Z number (the next shift's row), or every row when `latestIsOpen` is false. */
+          z.object({ type: z.literal('zNumberIncrements'), latestIsOpen: z.boolean().default(true) }).strict(),
+        ]),
+        /** Shifts remembered after sending, so one that closes late with an earlier close time is still sent once. */
+        recentShifts: z.number().int().min(1).max(1000).default(50),
+      })
+      .strict()
+      .refine((s) => s.closedWhen.type !== 'zNumberIncrements' || s.zNumberColumn !== undefined, {
+        message: '"zNumberIncrements" needs "zNumberColumn"',
+        path: ['zNumberColumn'],
+      }),
+    receipts: DocumentChildBaseSchema.extend({
+      idColumn: IdentifierSchema,
+      /** What the customer paid (compared with the payments). */
+      totalColumn: IdentifierSchema,
+      /** What the lines must add up to, when not `totalColumn` (e.g. a net total when lines are net). */
+      linesTotalColumn: IdentifierSchema.optional(),
+    })
+      .superRefine(checkDocumentChild)
+      .optional(),
+    lines: DocumentChildBaseSchema.extend({ receiptColumn: IdentifierSchema, totalColumn: IdentifierSchema })
+      .superRefine(checkDocumentChild)
+      .optional(),
+    payments: DocumentChildBaseSchema.extend({
+      receiptColumn: IdentifierSchema.optional(),
+      tenderColumn: IdentifierSchema,
+      amountColumn: IdentifierSchema,
+    })
+      .superRefine(checkDocumentChild)
+      .optional(),
+    cash: z
+      .object({
+        /** Shift column with the cash counted at the close. */
+        countedColumn: IdentifierSchema,
+        /** Shift column with the POS's own expected cash; otherwise opening columns + cash tenders. */
+        expectedColumn: IdentifierSchema.optional(),
+        /** Shift columns added to the cash taken (opening float, transfers in). */
+        openingColumns: z.array(IdentifierSchema).default([]),
+        /** Payment tender names that are cash, e.g. `["cash"]` (case-insensitive). */
+        cashTenders: z.array(z.string().min(1)).default([]),
+        /** An over/short up to this amount still counts as balanced. */
+        tolerance: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal such as "0.05"').default('0'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((d) => d.cash === undefined || d.cash.expectedColumn !== undefined || (d.payments !== undefined && d.cash.cashTenders.length > 0), {
+    message: 'the cash count needs "expectedColumn", or "payments" and "cashTenders" to compute the expected cash',
+    path: ['cash'],
+  });
+export type OdbcDocumentConfig = z.infer<typeof OdbcDocumentSchema>;
+
 export const OdbcSourceSchema = z
   .object({
     type: z.literal('odbc'),
@@ -52,6 +168,8 @@ export const OdbcSourceSchema = z
     timeZone: z.string().default('UTC'),
     intervalSecs: z.number().positive().max(86_400).default(10),
     streams: z.array(OdbcStreamSchema).min(1),
+    /** POS shift closes, each sent as one document in the urgent lane when a shift closes. */
+    documents: z.array(OdbcDocumentSchema).default([]),
   })
   .strict();
 export type OdbcSourceConfig = z.infer<typeof OdbcSourceSchema>;

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, nextWaitMs, parseRetryAfter } from './backoff.ts';
-
-/** mulberry32: a small seeded PRNG, so the distribution test is deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../pipeline/seeded-random.ts';
 
 describe('backoffMs (full jitter)', () => {
   const policy = { baseMs: 500, capMs: 300_000 };
 
   it('stays within [0, min(cap, base·2^attempts)) for every attempt', () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     for (let attempts = 0; attempts < 40; attempts++) {
       const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempts);
       for (let i = 0; i < 200; i++) {
@@ -36,7 +25,7 @@ describe('backoffMs (full jitter)', () => {
   });
 
   it('is spread uniformly over the window, not clustered at the ceiling', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const ceiling = policy.baseMs * 2 ** 4; // 8000 ms
     const buckets = new Array<number>(10).fill(0);
     const n = 20_000;

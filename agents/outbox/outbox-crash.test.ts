@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from './outbox.ts';
 import { ManualClock, makeTempDir, openTestOutbox, type TempDir } from './outbox-test-kit.ts';
+import { seededRandom } from '../pipeline/seeded-random.ts';
 
 const outboxModule = pathToFileURL(fileURLToPath(new URL('./outbox.ts', import.meta.url))).href;
 
@@ -54,23 +55,12 @@ async function runAndKill(script: string, path: string, delayMs: number): Promis
   expect(await exited).toBe('SIGKILL');
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('outbox under kill -9', () => {
   it('always holds exactly the records its committed checkpoint accounts for', async () => {
     const script = tmp.path('writer.mts');
     writeFileSync(script, CHILD_SCRIPT);
     const path = tmp.path('outbox.db');
-    const random = mulberry32(4242);
+    const random = seededRandom(4242);
     const clock = new ManualClock();
     let previous = 0;
     for (let run = 0; run < 5; run += 1) {

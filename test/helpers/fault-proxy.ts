@@ -4,6 +4,7 @@ import { handleConnection } from './fault-proxy/connection.ts';
 import type { ProxyCounters, ProxyTarget } from './fault-proxy/connection.ts';
 import { FaultSchedule } from './fault-proxy/fault-schedule.ts';
 import type { Fault, FaultPlan } from './fault-proxy/fault.ts';
+import { seededRandom } from '../../agents/pipeline/seeded-random.ts';
 
 export type { Fault, FaultPlan } from './fault-proxy/fault.ts';
 export type { ProxyTarget } from './fault-proxy/connection.ts';
@@ -86,14 +87,3 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 }
 
-/** mulberry32: small, fast and good enough for jitter; the point is a fixed seed, not quality. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

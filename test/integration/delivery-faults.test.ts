@@ -21,6 +21,7 @@ import { SecretRefs } from '../../agents/vault/secret-store.ts';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import type { Sandbox, SandboxOptions } from '../../sandbox/server.ts';
+import { seededRandom } from '../../agents/pipeline/seeded-random.ts';
 
 const VERSION = '1.4.0';
 const cleanups: Array<() => unknown> = [];
@@ -28,18 +29,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** mulberry32, so jitter is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Harness {
   sandbox: Sandbox;
@@ -143,7 +132,7 @@ async function harness(sandboxOptions: Partial<SandboxOptions> = {}): Promise<Ha
         limits: { batchMaxRecords: options.batchMaxRecords ?? 100, batchMaxBytes: 4_000_000, batchMaxAgeMs: 10 },
         retry: { baseMs: 50, maxMs: 200 },
         clock: systemClock,
-        random: seeded(1234),
+        random: seededRandom(1234),
         logger: createSilentLogger(),
         onEvent: (event) => events.push(event),
       });

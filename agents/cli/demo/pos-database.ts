@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { POS_SCHEMA_SQL } from './pos-schema.ts';
-import { between, centsToDecimal, pick, seededRandom } from './random.ts';
+import { between, centsToDecimal, pick } from './random.ts';
+import { seededRandom } from '../../pipeline/seeded-random.ts';
 
 const PRODUCTS: ReadonlyArray<{ name: string; cents: number; taxCode: string }> = [
   { name: 'Espresso', cents: 240, taxCode: 'VAT7' },

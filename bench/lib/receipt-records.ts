@@ -4,7 +4,7 @@
  * gets the same rows from the same seed, so "same data" is literal.
  */
 import type { JsonObject, SourceRecord } from '../../agents/api/index.ts';
-import { centsToDecimal, seededRandom } from '../../agents/cli/demo/random.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const PRODUCTS = ['Espresso', 'Flat white', 'Croissant', 'Bagel', 'Orange juice', 'Sandwich', 'Muffin', 'Tea'];
 const TENDERS = ['cash', 'card', 'voucher'];
@@ -53,6 +53,11 @@ function note(random: () => number, bytes: number): string {
   let text = '';
   while (text.length < bytes) text += `${words[Math.floor(random() * words.length)]} `;
   return text.slice(0, bytes);
+}
+
+/** Integer cents as an exact decimal string: 1840 → "18.40". */
+function centsToDecimal(cents: number): string {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 
 /** Splits records into consecutive chunks of `size`. */

@@ -6,7 +6,8 @@ import { parseSimpleXml } from './simple-xml.ts';
 export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] };
 
 // Values stay strings (money is exact), namespace prefixes go (CAMT files use both `<Stmt>` and
-// `<ns2:Stmt>`), no entity expansion beyond XML's own five.
+// `<ns2:Stmt>`). htmlEntities is what makes numeric references (&#233;) decode; DOCTYPE entities never
+// reach this parser (the scanner hands it pieces from inside the message).
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
@@ -14,7 +15,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   removeNSPrefix: true,
   trimValues: true,
-  htmlEntities: false,
+  htmlEntities: true,
   // Pass the path matcher, not a path string, to callbacks we do not use: building the string for
   // every tag costs a third of the parse time.
   jPath: false,

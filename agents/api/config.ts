@@ -169,7 +169,7 @@ export const OdbcSourceSchema = z
     intervalSecs: z.number().positive().max(86_400).default(10),
     streams: z.array(OdbcStreamSchema).min(1),
     /** POS shift closes, each sent as one document in the urgent lane when a shift closes. */
-    documents: z.array(OdbcDocumentSchema).default([]),
+    documents: z.array(OdbcDocumentSchema).optional(),
   })
   .strict();
 export type OdbcSourceConfig = z.infer<typeof OdbcSourceSchema>;

@@ -127,7 +127,13 @@ export class Agent {
     const sourceConfig = this.options.loaded.config.sources.find((s) => s.name === name);
     if (!sourceConfig) throw new AgentError('unknown_source', `There is no source named "${name}" in the config.`);
     const logger = this.logger.child({ component: `source.${sourceConfig.type}`, source: name });
-    const source = createSource(sourceConfig, { checkpoints: this.outbox, secrets: resolver, logger, clock: this.clock });
+    const source = createSource(sourceConfig, {
+      checkpoints: this.outbox,
+      alerts: this.outbox,
+      secrets: resolver,
+      logger,
+      clock: this.clock,
+    });
     this.tracker.registerSource(name, sourceConfig.type);
     const loop = new CaptureLoop({
       source,

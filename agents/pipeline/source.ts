@@ -52,9 +52,19 @@ export interface SecretResolver {
   resolve(secretRef: string): Promise<string>;
 }
 
+/**
+ * Where a source raises an alert a person must see (an unbalanced shift close, a missing Z report):
+ * the outbox's alert table, shown by `status`, the tray and the dashboard. One alert per code.
+ */
+export interface AlertSink {
+  raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
+}
+
 export interface SourceContext {
   checkpoints: CheckpointReader;
   secrets: SecretResolver;
   logger: Logger;
   clock: Clock;
+  /** Absent in tools that only check or discover (no outbox): sources then log instead. */
+  alerts?: AlertSink;
 }

@@ -1,0 +1,122 @@
+/**
+ * Idle footprint of a headless agent process with two SQLite-over-ODBC sources, enrolled with the
+ * sandbox (its own process): after a warm-up in which the agent reads and delivers both sources,
+ * RSS (VmRSS, every second) and CPU (utime + stime over the window) are sampled. The baseline is a
+ * bare `node -e "setInterval(()=>{},1000)"`, started and measured alongside, the same way.
+ *   scripts/with-keyring.sh node bench/footprint/index.ts [--quick]   (60 s + 60 s; quick: 10 s + 10 s)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAgentProcess, waitFor } from '../../test/helpers/agent-process.ts';
+import { benchArgs } from '../lib/bench-args.ts';
+import { benchRow } from '../lib/bench-result.ts';
+import { enrolledAgent } from '../lib/enrolled-agent.ts';
+import { median } from '../lib/median.ts';
+import { sampleRss, type ProcessSampling } from '../lib/sample-rss.ts';
+import { startSandboxProcess } from '../lib/sandbox-process.ts';
+import { createReceiptsDatabase, receiptsSource } from '../lib/sqlite-source-file.ts';
+import { writeResult } from '../lib/write-result.ts';
+
+const args = benchArgs();
+const startedAt = new Date();
+const warmupMs = args.quick ? 10_000 : 60_000;
+const windowMs = args.quick ? 10_000 : 60_000;
+const ROWS_PER_SOURCE = 1_000;
+const MiB = 1024 * 1024;
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-footprint-'));
+const sandbox = await startSandboxProcess({ dbPath: path.join(dir, 'cloud.db') });
+const till = path.join(dir, 'till.db');
+const ledger = path.join(dir, 'backoffice.db');
+createReceiptsDatabase(till, ROWS_PER_SOURCE, 1);
+createReceiptsDatabase(ledger, ROWS_PER_SOURCE, 2);
+const agentSetup = await enrolledAgent({
+  dir,
+  sandbox,
+  name: 'footprint',
+  sources: [receiptsSource('till', till), receiptsSource('backoffice', ledger)],
+});
+
+const agent = startAgentProcess(agentSetup.configFile);
+const bare = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
+try {
+  // Warm-up: the agent reads both sources and delivers them, then has nothing to do but poll.
+  const expected = ROWS_PER_SOURCE * 2;
+  await waitFor(
+    `${expected} records in the sandbox`,
+    async () => (await sandbox.admin.counts()).recordsAccepted >= expected,
+    {
+      timeoutMs: warmupMs + 120_000,
+      intervalMs: 500,
+      describe: () => agent.output().slice(-2000),
+    },
+  );
+  const warmupLeft = warmupMs - (Date.now() - startedAt.getTime());
+  if (warmupLeft > 0) await sleep(warmupLeft);
+  process.stdout.write(`warm-up done; sampling both processes for ${windowMs / 1000} s\n`);
+
+  const [ours, baseline] = await Promise.all([
+    sampleRss(agent.child.pid!, { durationMs: windowMs, intervalMs: 1000, slices: 5 }),
+    sampleRss(bare.pid!, { durationMs: windowMs, intervalMs: 1000, slices: 5 }),
+  ]);
+  if (agent.child.exitCode !== null)
+    throw new Error(`The agent exited during the window:\n${agent.output().slice(-2000)}`);
+  const counts = await sandbox.admin.counts();
+
+  const peakMiB = (s: ProcessSampling) => Math.max(...s.samples.map((x) => x.rssBytes)) / MiB;
+  const medianMiB = (s: ProcessSampling) => median(s.samples.map((x) => x.rssBytes)) / MiB;
+  const summary = (s: ProcessSampling) => ({
+    rssPeakMiB: Math.round(peakMiB(s) * 10) / 10,
+    rssMedianMiB: Math.round(medianMiB(s) * 10) / 10,
+    cpuPercentOfCore: Math.round(s.cpuPercentOfCore * 1000) / 1000,
+    cpuPercentBySlice: s.cpuPercentBySlice.map((p) => Math.round(p * 1000) / 1000),
+    cpuSecs: Math.round(s.cpuSecs * 1000) / 1000,
+    samples: s.samples.length,
+  });
+  writeResult({
+    name: 'footprint',
+    title: 'Idle footprint of the headless agent with two ODBC sources',
+    mode: args.quick ? 'quick' : 'full',
+    startedAt: startedAt.toISOString(),
+    durationSecs: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    runs: ours.samples.length,
+    rows: [
+      benchRow({
+        metric: `idle RSS (peak over ${windowMs / 1000} s after ${warmupMs / 1000} s warm-up)`,
+        ours: { value: peakMiB(ours), unit: 'MiB' },
+        baseline: { label: 'bare node process', value: peakMiB(baseline), unit: 'MiB' },
+        target: { on: 'ours', op: '<=', value: 80 },
+      }),
+      benchRow({
+        metric: `idle CPU (mean over ${windowMs / 1000} s)`,
+        ours: { value: ours.cpuPercentOfCore, unit: '% of a core' },
+        baseline: { label: 'bare node process', value: baseline.cpuPercentOfCore, unit: '% of a core' },
+        target: { on: 'ours', op: '<=', value: 0.5 },
+      }),
+    ],
+    details: {
+      warmupSecs: warmupMs / 1000,
+      windowSecs: windowMs / 1000,
+      sources: 2,
+      rowsPerSource: ROWS_PER_SOURCE,
+      pollIntervalSecs: 10,
+      heartbeatIntervalSecs: 30,
+      ours: summary(ours),
+      baseline: summary(baseline),
+      sandboxRecordsAccepted: counts.recordsAccepted,
+      sandboxHeartbeats: counts.heartbeats,
+    },
+    notes: [
+      'Idle means both sources are read every 10 s (nothing new), a heartbeat goes out every 30 s, and the control API listens.',
+      'RSS is VmRSS from /proc (shared library pages of node included, as top shows it); CPU is utime + stime over the window.',
+    ],
+  });
+} finally {
+  bare.kill('SIGKILL');
+  await agent.kill('SIGTERM');
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+}

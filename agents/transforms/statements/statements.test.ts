@@ -25,7 +25,7 @@ describe('statement records', () => {
     const versions = (s: Statement) =>
       new Map(s.entries.map((entry) => {
         const record = entryRecord({ stream: 'bank_entries', accountId: s.accountId, entry, capturedAt: NOW });
-        return [JSON.stringify(record.key), recordVersion(record as { key: Record<string, string>; op: 'upsert'; data: Record<string, JsonValue> })];
+        return [JSON.stringify(record.key), recordVersion(record)];
       }));
     const a = versions(first);
     const b = versions(second);

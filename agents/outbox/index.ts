@@ -7,3 +7,4 @@ export { openDatabase, openDatabaseReadonly, isCorruptionError } from './open-da
 export type { OpenDatabaseOptions, OpenedDatabase, SqliteDatabase } from './open-database.ts';
 export { migrate, schemaVersion, OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION } from './migrations.ts';
 export type { Migration } from './migrations.ts';
+export type { FileToStore, PendingFileUpload, StoredFileInfo } from './file-store.ts';

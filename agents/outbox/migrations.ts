@@ -116,6 +116,42 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'files: originals of ingested files awaiting upload, and the fingerprints of every imported file',
+    up(db) {
+      db.exec(`
+        CREATE TABLE files (
+          sha256 TEXT PRIMARY KEY,
+          source TEXT NOT NULL,
+          name TEXT NOT NULL,
+          content_type TEXT NOT NULL,
+          lane TEXT NOT NULL CHECK (lane IN ('urgent', 'bulk')),
+          bytes INTEGER NOT NULL,
+          stored_at TEXT NOT NULL,
+          -- Set once the file's records committed: from then on the same content is a duplicate.
+          imported_at TEXT,
+          upload_state TEXT NOT NULL CHECK (upload_state IN ('pending', 'uploaded', 'failed')),
+          uploaded_at TEXT,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0,
+          last_error_code TEXT,
+          last_error_message TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX files_pending ON files (lane, next_attempt_at) WHERE upload_state = 'pending';
+
+        -- The content, until the cloud has it. Chunks keep rows small (a rowid table: blobs do not
+        -- belong in a WITHOUT ROWID b-tree).
+        CREATE TABLE file_chunks (
+          id INTEGER PRIMARY KEY,
+          sha256 TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          data BLOB NOT NULL
+        );
+        CREATE UNIQUE INDEX file_chunks_order ON file_chunks (sha256, seq);
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

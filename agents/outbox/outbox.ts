@@ -5,7 +5,7 @@
  * here too, so there is no second file with its own crash story.
  */
 import { existsSync } from 'node:fs';
-import type { Alert, JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import type { Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { AgentStateStore } from './agent-state.ts';
@@ -13,6 +13,8 @@ import { AlertStore } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
 import { OUTBOX_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { openDatabase, openDatabaseReadonly, type SqliteDatabase } from './open-database.ts';
 import type { DeadLetter, OutboxBatch, OutboxOptions, OutboxStats } from './outbox-types.ts';
@@ -29,6 +31,8 @@ export class Outbox {
   readonly #deadLetters: DeadLetters;
   readonly #alerts: AlertStore;
   readonly #state: AgentStateStore;
+  readonly #files: FileStore;
+  readonly #now: () => number;
 
   private constructor(
     db: SqliteDatabase,
@@ -50,6 +54,8 @@ export class Outbox {
     this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock);
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
+    this.#files = new FileStore(db, nowIso);
+    this.#now = () => settings.clock.now();
   }
 
   /** Opens (creating if needed), checks, migrates. A corrupt file is moved aside and a critical alert raised. */
@@ -237,6 +243,64 @@ export class Outbox {
 
   listAlerts(): Alert[] {
     return this.#alerts.list();
+  }
+
+  /** Keeps an ingested file's original until it is uploaded (file-store.ts); `known` if the content is already there. */
+  storeFile(file: FileToStore): 'stored' | 'known' {
+    this.#assertWritable('storeFile');
+    return this.#files.store(file);
+  }
+
+  /** What the outbox knows about a file by content: its fingerprint, import and upload state. */
+  fileInfo(sha256: string): StoredFileInfo | undefined {
+    return this.#files.get(sha256);
+  }
+
+  markFileImported(sha256: string): void {
+    this.#assertWritable('markFileImported');
+    this.#files.markImported(sha256);
+  }
+
+  nextFileUpload(lane: Lane): PendingFileUpload | undefined {
+    return this.#files.nextUpload(lane, this.#now());
+  }
+
+  nextFileAttemptAt(): number | null {
+    return this.#files.nextAttemptAt();
+  }
+
+  fileContent(sha256: string): Buffer {
+    return this.#files.content(sha256);
+  }
+
+  fileUploaded(sha256: string): void {
+    this.#assertWritable('fileUploaded');
+    this.#files.uploaded(sha256);
+  }
+
+  fileUploadFailed(sha256: string, failure: { nextAttemptAt: number; error: { code: string; message: string }; permanent: boolean }): void {
+    this.#assertWritable('fileUploadFailed');
+    this.#files.uploadFailed(sha256, failure);
+  }
+
+  /**
+   * Where a record of this key stands: still queued, dead-lettered (with the reason), or neither,
+   * which for a record that was enqueued means the cloud acknowledged it.
+   */
+  recordState(source: string, stream: string, key: RecordKey): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' } {
+    const keyJson = canonicalJson(key);
+    const queued = this.#db
+      .prepare<[string, string, string], number>('SELECT 1 FROM records WHERE source = ? AND stream = ? AND key_canonical = ? LIMIT 1')
+      .pluck()
+      .get(source, stream, keyJson);
+    if (queued !== undefined) return { state: 'queued' };
+    const reason = this.#db
+      .prepare<[string, string, string], string>(
+        'SELECT reason_message FROM dead_letters WHERE source = ? AND stream = ? AND key_canonical = ? ORDER BY id DESC LIMIT 1',
+      )
+      .pluck()
+      .get(source, stream, keyJson);
+    return reason === undefined ? { state: 'gone' } : { state: 'dead-letter', reason };
   }
 
   /** `PRAGMA integrity_check`: 'ok' when the file is sound, otherwise SQLite's findings, one per line. */

@@ -19,9 +19,10 @@ import type { RequestOptions } from './cloud-client.ts';
 import type { DelivererEvent } from './deliverer-events.ts';
 import { CloudHealth } from './cloud-health.ts';
 import type { Halt } from './cloud-health.ts';
+import { FileUploader, type FilePutter, type FileUploadOutbox } from './file-uploader.ts';
 
 /** The outbox operations delivery needs (agents/outbox Outbox implements them). */
-export interface DelivererOutbox {
+export interface DelivererOutbox extends Partial<FileUploadOutbox> {
   nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null;
   completeBatch(batchId: string, rejections: readonly BatchRejection[]): void;
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: RecordError }): void;
@@ -34,7 +35,7 @@ export interface DelivererOutbox {
 }
 
 /** CloudClient, as far as the loop is concerned. */
-export interface BatchPoster {
+export interface BatchPoster extends Partial<FilePutter> {
   postBatch(request: BatchRequest, options?: RequestOptions): Promise<DeliveryOutcome>;
 }
 
@@ -76,10 +77,13 @@ export class Deliverer {
   #done: Promise<void> | undefined;
   #halt: Halt | undefined;
   readonly #health: CloudHealth;
+  /** Originals of ingested files, uploaded ahead of each lane's batches (when outbox and client support it). */
+  readonly #files: FileUploader | undefined;
 
   constructor(options: DelivererOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'delivery' });
+    this.#files = fileUploaderFor(options, this.#log);
     for (const lane of LANES_BY_PRIORITY) {
       this.#lanes.set(lane, { pending: false, wake: undefined, request: undefined });
     }
@@ -151,6 +155,7 @@ export class Deliverer {
     while (!stop.aborted && this.#halt === undefined) {
       try {
         state.pending = false;
+        if (this.#files !== undefined && (await this.#files.uploadDue(lane, stop))) continue;
         const batch = this.#o.outbox.nextBatch({
           lane,
           maxRecords: this.#o.limits.batchMaxRecords,
@@ -180,7 +185,9 @@ export class Deliverer {
 
   async #idle(lane: Lane, state: LaneState, stop: AbortSignal): Promise<void> {
     if (state.pending) return;
-    const next = this.#o.outbox.stats().nextAttemptAt;
+    const batchDue = this.#o.outbox.stats().nextAttemptAt;
+    const fileDue = this.#files?.nextAttemptAt() ?? null;
+    const next = batchDue === null ? fileDue : fileDue === null ? batchDue : Math.min(batchDue, fileDue);
     let wait = next === null ? MAX_IDLE_MS : next - this.#o.clock.now();
     if (wait <= 0) wait = DUE_ELSEWHERE_MS;
     const wake = new AbortController();
@@ -343,6 +350,28 @@ export class Deliverer {
       this.#log.error({ err: error }, 'A delivery event listener threw; the event was dropped.');
     }
   }
+}
+
+function fileUploaderFor(options: DelivererOptions, logger: Logger): FileUploader | undefined {
+  const { outbox, client } = options;
+  if (
+    outbox.nextFileUpload === undefined ||
+    outbox.fileContent === undefined ||
+    outbox.fileUploaded === undefined ||
+    outbox.fileUploadFailed === undefined ||
+    outbox.nextFileAttemptAt === undefined ||
+    client.putFile === undefined
+  ) {
+    return undefined;
+  }
+  return new FileUploader({
+    outbox: outbox as FileUploadOutbox,
+    client: client as FilePutter,
+    clock: options.clock,
+    random: options.random,
+    retry: { baseMs: options.retry.baseMs, maxMs: options.retry.maxMs },
+    logger,
+  });
 }
 
 function recordError(error: DeliveryError): RecordError {

@@ -13,3 +13,4 @@ export * from './deliverer.ts';
 export * from './heartbeat.ts';
 export * from './rotation.ts';
 export * from './cloud-health.ts';
+export * from './file-uploader.ts';

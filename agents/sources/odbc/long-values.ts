@@ -5,7 +5,7 @@
  */
 import { BackOffError } from '../../pipeline/errors.ts';
 import type { ColumnPlan, Dialect } from './dialects/index.ts';
-import type { StreamPlan } from './keyset-query.ts';
+import type { StreamPlan } from './stream-plan.ts';
 import type { OdbcConnection } from './odbc-driver.ts';
 import { cellText } from './value-convert.ts';
 

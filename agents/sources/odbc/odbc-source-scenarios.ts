@@ -88,7 +88,7 @@ export function describeOdbcSource(fixture: DialectFixture): void {
     expect(first.reads.map((r) => r.caughtUp)).toEqual([...Array<boolean>(14).fill(false), true]);
     expect(first.records[0]).toMatchObject({ stream: 'items', op: 'upsert', capturedAt: '2025-01-02T03:04:05.000Z' });
     expect(first.records[0]!.data).toEqual({ id: '1', updated: '0', label: 'item 1' });
-    expect(ctx.committed.get('pos/items')).toEqual({ cursor: '10', key: ['100'] });
+    expect(ctx.committed.get('pos/items')).toMatchObject({ cursor: '10', key: ['100'] });
 
     // New rows at the current maximum cursor value (10) with higher keys, an update, and a later row.
     await db.exec(
@@ -225,8 +225,8 @@ export function describeOdbcSource(fixture: DialectFixture): void {
     expect(ids('by_time')).toEqual(['1', '2', '3', '4', '5']);
     expect(ids('by_seq')).toEqual(['1', '3', '2', '4', '5']);
     const [ownChanged] = (await db.query(`SELECT ${fixture.asText('changed')} FROM stamps WHERE id = 5`))[0]!;
-    expect(ctx.committed.get('pos/by_time')).toEqual({ cursor: ownChanged, key: ['5'] });
-    expect(ctx.committed.get('pos/by_seq')).toEqual({ cursor: '9223372036854775806', key: ['5'] });
+    expect(ctx.committed.get('pos/by_time')).toMatchObject({ cursor: ownChanged, key: ['5'] });
+    expect(ctx.committed.get('pos/by_seq')).toMatchObject({ cursor: '9223372036854775806', key: ['5'] });
 
     // One µs and one unit later: a cursor rounded through a double or a millisecond Date would miss these.
     await db.exec(
@@ -242,14 +242,16 @@ export function describeOdbcSource(fixture: DialectFixture): void {
     await source.close();
   });
 
-  it('refuses a missing table or column with a PermanentError that names it', async () => {
+  it('refuses a missing table or column with a PermanentError that names it (at the first read: connect succeeds)', async () => {
     await db.exec(`CREATE TABLE present (id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL)`);
     const ctx = memoryContext();
     const missingTable = new OdbcSource(
       config([{ name: 'ghost', table: 'no_such_table', keyColumns: ['id'], cursorColumn: 'updated' }]),
       ctx,
     );
-    const tableError = await missingTable.connect(signal).then(() => null, (error: unknown) => error);
+    await missingTable.connect(signal);
+    const tableError = await missingTable.read(signal).then(() => null, (error: unknown) => error);
+    await missingTable.close();
     expect(tableError).toBeInstanceOf(PermanentError);
     expect((tableError as PermanentError).code).toBe('odbc_table_missing');
     expect((tableError as PermanentError).message).toContain('"no_such_table"');
@@ -258,7 +260,9 @@ export function describeOdbcSource(fixture: DialectFixture): void {
       config([{ name: 'present', table: 'present', keyColumns: ['id'], cursorColumn: 'modified_at' }]),
       ctx,
     );
-    const columnError = await missingColumn.connect(signal).then(() => null, (error: unknown) => error);
+    await missingColumn.connect(signal);
+    const columnError = await missingColumn.read(signal).then(() => null, (error: unknown) => error);
+    await missingColumn.close();
     expect(columnError).toBeInstanceOf(PermanentError);
     expect((columnError as PermanentError).message).toMatch(/no column "modified_at" \(configured as cursorColumn\).*id, updated/);
   });

@@ -74,10 +74,13 @@ describe('OdbcSource on SQLite checkpoints', () => {
         connectionString: file.connectionString,
         streams: [{ name: 'lines', table: 'lines', keyColumns: ['shift', 'line'], cursorColumn: 'updated' }],
       });
-      const error = await new OdbcSource(config, ctx).connect(new AbortController().signal).then(
+      const source = new OdbcSource(config, ctx);
+      await source.connect(new AbortController().signal);
+      const error = await source.read(new AbortController().signal).then(
         () => null,
         (e: unknown) => e,
       );
+      await source.close();
       expect(error).toBeInstanceOf(PermanentError);
       expect(error).toMatchObject({ code: 'odbc_checkpoint_mismatch' });
       expect((error as PermanentError).message).toContain('has 1 key values but keyColumns lists 2');
@@ -109,7 +112,7 @@ describe('OdbcSource on SQLite checkpoints', () => {
       );
       expect(records.map((r) => r.key)).toEqual(expected);
       const last = expected.at(-1)!;
-      expect(ctx.committed.get('pos/lines')).toEqual({ cursor: '1', key: [last.shift, last.line] });
+      expect(ctx.committed.get('pos/lines')).toMatchObject({ cursor: '1', key: [last.shift, last.line] });
     } finally {
       await file.drop();
     }

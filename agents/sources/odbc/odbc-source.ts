@@ -1,37 +1,51 @@
 /**
- * Reads tables over ODBC by keyset pagination on `(cursorColumn, keyColumns…)`: each `read()` is
- * one bounded page of one stream, streams take turns, and a stream's position moves only when the
- * engine acks the page (after the records and the checkpoint committed together).
+ * Reads tables over ODBC, each stream in its mode (cursor, append, snapshot; see README.md): each
+ * `read()` is one bounded batch of one stream, streams take turns, and a stream's state moves only
+ * when the engine acks the batch (after its records and checkpoint committed together).
  *
- * Rows whose cursor column is NULL are never read (no position can come after them); `check()`
- * reports when a table has such rows. A row inserted later with a cursor value equal to the last
- * position's and a smaller key is also not seen: cursor columns must grow on every change.
+ * One stream's trouble stays that stream's: a table whose columns changed (schema drift), went
+ * missing, or holds a NULL key stops that stream only, with a PermanentError naming the table and
+ * column; the others keep running, and the stopped ones are reported at the end of every pass
+ * (stream-health.ts). At the start of every round each stream's columns are compared with what it
+ * was planned with (one catalog query), so a change is caught before a row is read with a stale
+ * plan; a stopped stream is looked at again each pass and resumes once its table is as it was.
  */
 import type { OdbcSourceConfig, OdbcStreamConfig } from '../../api/index.ts';
 import { isoNow } from '../../pipeline/clock.ts';
-import { AgentError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
+import { AgentError, BackOffError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
 import type { CheckResult, ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { describeTarget, namedDriver, withPassword } from './connection-string.ts';
 import type { Dialect } from './dialects/index.ts';
 import { dialectFor } from './dialects/index.ts';
-import type { Position, StreamPlan } from './keyset-query.ts';
 import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
 import { nodeOdbcDriver } from './odbc-driver.ts';
 import { connectError, queryError } from './odbc-errors.ts';
-import { readPage } from './page-reader.ts';
-import { parsePosition, positionJson } from './position.ts';
+import { createReader } from './reader-factory.ts';
+import type { SchemaChange } from './schema-drift.ts';
+import { compareColumns, describeChange, onlyAdded, parseSignatures, schemaDriftError, tableDroppedError, tableSignature } from './schema-drift.ts';
 import { checkStreams, withHint } from './source-check.ts';
-import { planStream } from './stream-plan.ts';
+import { stoppedStreamsError } from './stream-health.ts';
+import { describeStreamTable, planTable, tableMissingError } from './stream-plan.ts';
+import type { ReadContext, StreamBatch, StreamReader } from './stream-reader.ts';
+import type { StreamSettings } from './stream-settings.ts';
+import { streamSettings } from './stream-settings.ts';
 import { isKnownTimeZone } from './zoned-time.ts';
 
 const LOGIN_TIMEOUT_SECS = 15;
 
-interface StreamState {
+interface Slot {
   config: OdbcStreamConfig;
-  plan: StreamPlan;
-  /** Read a page shorter than pageRows in the current pass: skip it until every stream has. */
-  caughtUp: boolean;
+  settings: StreamSettings;
+  /** Null while the stream could not be planned at all. */
+  reader: StreamReader | null;
+  /** Why the stream stopped; null while it runs. */
+  broken: PermanentError | null;
+  /** Finished its part of the current pass (caught up, not due, or stopped). */
+  passDone: boolean;
+  /** Its round in this pass has begun (columns checked). */
+  roundBegun: boolean;
+  lastRoundAt: number | null;
 }
 
 export class OdbcSource implements Source {
@@ -43,9 +57,7 @@ export class OdbcSource implements Source {
   readonly #dialect: Dialect;
   readonly #logger: Logger;
   #connection: OdbcConnection | null = null;
-  #streams: StreamState[] = [];
-  /** Acked positions by stream; they outlive a reconnect, the committed checkpoints seed them. */
-  readonly #positions = new Map<string, Position>();
+  #slots: Slot[] = [];
   #turn = 0;
 
   constructor(config: OdbcSourceConfig, ctx: SourceContext, driver: OdbcDriver = nodeOdbcDriver) {
@@ -63,22 +75,33 @@ export class OdbcSource implements Source {
     this.#assertTimeZone();
     const connection = await this.#open();
     try {
-      const streams: StreamState[] = [];
-      for (const stream of this.#config.streams) {
+      const slots: Slot[] = [];
+      for (const config of this.#config.streams) {
         signal.throwIfAborted();
-        const plan = await planStream(connection, this.#dialect, this.name, stream);
-        if (!this.#positions.has(stream.name)) {
-          const saved = this.#ctx.checkpoints.getCheckpoint(this.name, stream.name);
-          this.#positions.set(stream.name, parsePosition(saved, this.name, stream));
+        const slot: Slot = {
+          config,
+          settings: streamSettings(config),
+          reader: null,
+          broken: null,
+          passDone: false,
+          roundBegun: false,
+          lastRoundAt: null,
+        };
+        try {
+          slot.reader = await this.#openReader(connection, slot);
+        } catch (error) {
+          if (!(error instanceof PermanentError)) throw error;
+          this.#markBroken(slot, error, 'plan');
         }
-        streams.push({ config: stream, plan, caughtUp: false });
+        slots.push(slot);
       }
       this.#connection = connection;
-      this.#streams = streams;
+      this.#slots = slots;
       this.#turn = 0;
+      const running = slots.filter((slot) => slot.broken === null).length;
       this.#logger.info(
-        { streams: streams.length, target: describeTarget(this.#config.connectionString) },
-        `Connected to ${this.#dialect.productName}; ${streams.length} stream(s) ready.`,
+        { streams: slots.length, target: describeTarget(this.#config.connectionString) },
+        `Connected to ${this.#dialect.productName}; ${running} of ${slots.length} stream(s) ready.`,
       );
     } catch (error) {
       await connection.close().catch(() => undefined);
@@ -93,32 +116,31 @@ export class OdbcSource implements Source {
       throw new NotConnectedError('odbc_not_connected', `Source "${this.name}" is not connected.`);
     }
     for (;;) {
-      const state = this.#nextStream();
-      if (state === null) {
+      const slot = this.#nextSlot();
+      if (slot === null) {
         this.#startPass();
+        const stopped = this.#stoppedError();
+        if (stopped !== null) throw stopped;
         return null;
       }
       signal.throwIfAborted();
-      const from = this.#positions.get(state.config.name)!;
-      const page = await this.#readPage(connection, state, from);
-      if (page.rows < state.config.pageRows) state.caughtUp = true;
-      if (page.records.length === 0) continue;
-      const caughtUp = this.#streams.every((stream) => stream.caughtUp);
+      const batch = await this.#readSlot(connection, slot, signal);
+      if (batch === null) continue;
+      if (batch.done) slot.passDone = true;
+      if (!batch.mustCommit) {
+        batch.apply();
+        continue;
+      }
+      // With a stopped stream the pass ends in its report (the next read), not in "caught up".
+      const caughtUp = this.#slots.every((s) => s.passDone) && this.#slots.every((s) => s.broken === null);
       if (caughtUp) this.#startPass();
-      const streamName = state.config.name;
-      let acked = false;
       return {
-        stream: streamName,
-        lane: state.config.lane,
-        records: page.records,
-        checkpoint: positionJson(page.next),
+        stream: slot.config.name,
+        lane: slot.config.lane,
+        records: batch.records,
+        checkpoint: batch.checkpoint,
         caughtUp,
-        ack: () => {
-          // Only from the position this page was read from: a late or repeated ack never moves back.
-          if (acked || this.#positions.get(streamName) !== from) return;
-          acked = true;
-          this.#positions.set(streamName, page.next);
-        },
+        ack: () => batch.apply(),
       };
     }
   }
@@ -150,6 +172,140 @@ export class OdbcSource implements Source {
     }
   }
 
+  /** Plans a stream against the catalog and its checkpoint; drift since the checkpoint stops it. */
+  async #openReader(connection: OdbcConnection, slot: Slot): Promise<StreamReader> {
+    const { config } = slot;
+    const table = await describeStreamTable(connection, this.#dialect, this.name, config);
+    const saved = this.#ctx.checkpoints.getCheckpoint(this.name, config.name);
+    const drift = { source: this.name, stream: config.name, table: config.table };
+    if (table === null) throw saved === undefined ? tableMissingError(this.#dialect, this.name, config) : tableDroppedError(drift);
+    const savedColumns = saved !== null && typeof saved === 'object' && !Array.isArray(saved) ? parseSignatures(saved.columns) : null;
+    if (savedColumns !== null) {
+      this.#acceptOrRefuse(slot, compareColumns(savedColumns, tableSignature(table)), { ...drift, table: table.displayName });
+    }
+    const plan = planTable(table, this.name, config);
+    return createReader({ source: this.name, config, settings: slot.settings, plan, saved, timeZone: this.#config.timeZone });
+  }
+
+  /** Added columns are read from now on (with a warning); any other change is drift. */
+  #acceptOrRefuse(slot: Slot, changes: SchemaChange[], drift: { source: string; stream: string; table: string }): void {
+    if (changes.length === 0) return;
+    if (!onlyAdded(changes)) throw schemaDriftError(drift, changes);
+    this.#logger.warn(
+      { stream: slot.config.name, errorType: 'schema_columns_added', stage: 'plan' },
+      `Stream "${slot.config.name}": ${changes.map(describeChange).join('; ')} in table ${drift.table}; ` +
+        'its values are included in the records from now on.',
+    );
+  }
+
+  /** One batch of a slot, or null when it has nothing this pass (not due, or stopped now). */
+  async #readSlot(connection: OdbcConnection, slot: Slot, signal: AbortSignal): Promise<StreamBatch | null> {
+    if (!slot.roundBegun && !(await this.#beginRound(connection, slot))) {
+      slot.passDone = true;
+      return null;
+    }
+    const context: ReadContext = {
+      connection,
+      dialect: this.#dialect,
+      timeZone: this.#config.timeZone,
+      capturedAt: isoNow(this.#ctx.clock),
+      now: () => this.#ctx.clock.now(),
+      signal,
+    };
+    try {
+      return await slot.reader!.read(context);
+    } catch (error) {
+      await this.#streamFailed(connection, slot, error);
+      slot.passDone = true;
+      return null;
+    }
+  }
+
+  /** Checks the table's columns against the plan (cheap catalog query); false when the stream cannot run. */
+  async #beginRound(connection: OdbcConnection, slot: Slot): Promise<boolean> {
+    const now = this.#ctx.clock.now();
+    if (slot.lastRoundAt !== null && slot.broken === null && now - slot.lastRoundAt < slot.settings.intervalMs) return false;
+    slot.roundBegun = true;
+    slot.lastRoundAt = now;
+    try {
+      if (slot.reader === null) {
+        slot.reader = await this.#openReader(connection, slot);
+      } else {
+        const table = await describeStreamTable(connection, this.#dialect, this.name, slot.config);
+        const drift = { source: this.name, stream: slot.config.name, table: slot.reader.plan.table.displayName };
+        if (table === null) throw tableDroppedError(drift);
+        const changes = compareColumns(tableSignature(slot.reader.plan.table), tableSignature(table));
+        if (changes.length > 0) {
+          this.#acceptOrRefuse(slot, changes, drift);
+          slot.reader.replan(planTable(table, this.name, slot.config));
+        }
+      }
+    } catch (error) {
+      if (error instanceof NotConnectedError) await this.close();
+      if (!(error instanceof PermanentError)) throw error;
+      this.#markBroken(slot, error, 'plan');
+      return false;
+    }
+    if (slot.broken !== null) {
+      this.#logger.info({ stream: slot.config.name }, `Stream "${slot.config.name}" runs again: its table is readable as planned.`);
+      slot.broken = null;
+    }
+    slot.reader.startRound();
+    return true;
+  }
+
+  /** A stream's read failed: the connection or a busy server concern the source; anything else the stream. */
+  async #streamFailed(connection: OdbcConnection, slot: Slot, error: unknown): Promise<void> {
+    const isDriverError = error instanceof AgentError || (error as { odbcErrors?: unknown } | null)?.odbcErrors !== undefined;
+    if (!isDriverError) throw error; // a bug: let it crash and be reported
+    const table = slot.reader!.plan.table.displayName;
+    const classified = queryError(error, { dialect: this.#dialect, source: this.name, stream: slot.config.name, table });
+    if (classified instanceof NotConnectedError) {
+      await this.close();
+      throw classified;
+    }
+    if (classified instanceof BackOffError) throw classified;
+    // A query that fails may be the table changing under the stream: say so when it is.
+    const drift = await this.#diagnoseDrift(connection, slot).catch(() => null);
+    if (drift !== null) {
+      this.#markBroken(slot, drift, 'read');
+      return;
+    }
+    if (classified instanceof PermanentError) {
+      this.#markBroken(slot, classified, 'read');
+      return;
+    }
+    this.#logger.warn(
+      { stream: slot.config.name, errorType: classified.code, stage: 'read' },
+      `Reading stream "${slot.config.name}" failed: ${classified.message}`,
+    );
+    throw classified;
+  }
+
+  async #diagnoseDrift(connection: OdbcConnection, slot: Slot): Promise<PermanentError | null> {
+    const planned = slot.reader!.plan.table;
+    const drift = { source: this.name, stream: slot.config.name, table: planned.displayName };
+    const table = await describeStreamTable(connection, this.#dialect, this.name, slot.config);
+    if (table === null) return tableDroppedError(drift);
+    const changes = compareColumns(tableSignature(planned), tableSignature(table));
+    return changes.length === 0 || onlyAdded(changes) ? null : schemaDriftError(drift, changes);
+  }
+
+  #markBroken(slot: Slot, error: PermanentError, stage: string): void {
+    if (slot.broken?.message !== error.message) {
+      this.#logger.error(
+        { stream: slot.config.name, errorType: error.code, stage, hint: error.hint },
+        `Stream "${slot.config.name}" stopped: ${error.message}`,
+      );
+    }
+    slot.broken = error;
+  }
+
+  #stoppedError(): AgentError | null {
+    const stopped = this.#slots.flatMap((slot) => (slot.broken === null ? [] : [{ stream: slot.config.name, error: slot.broken }]));
+    return stoppedStreamsError(stopped, this.#slots.length, this.#config.intervalSecs * 1000);
+  }
+
   async #open(): Promise<OdbcConnection> {
     let connectionString = this.#config.connectionString;
     let password: string | undefined;
@@ -157,74 +313,45 @@ export class OdbcSource implements Source {
       password = await this.#ctx.secrets.resolve(this.#config.password.secretRef);
       connectionString = withPassword(connectionString, password);
     }
+    const context = {
+      dialect: this.#dialect,
+      source: this.name,
+      target: describeTarget(this.#config.connectionString),
+      driver: namedDriver(this.#config.connectionString),
+    };
     let connection: OdbcConnection;
     try {
       connection = await this.#driver.connect({ connectionString, loginTimeoutSecs: LOGIN_TIMEOUT_SECS });
     } catch (error) {
-      throw connectError(error, {
-        dialect: this.#dialect,
-        source: this.name,
-        target: describeTarget(this.#config.connectionString),
-        driver: namedDriver(this.#config.connectionString),
-        ...(password === undefined ? {} : { password }),
-      });
+      throw connectError(error, password === undefined ? context : { ...context, password });
     }
     try {
       for (const sql of this.#dialect.sessionSetup) await connection.query(sql);
     } catch (error) {
       await connection.close().catch(() => undefined);
-      throw connectError(error, {
-        dialect: this.#dialect,
-        source: this.name,
-        target: describeTarget(this.#config.connectionString),
-        driver: namedDriver(this.#config.connectionString),
-      });
+      throw connectError(error, context);
     }
     return connection;
   }
 
-  async #readPage(connection: OdbcConnection, state: StreamState, from: Position) {
-    try {
-      return await readPage({
-        connection,
-        dialect: this.#dialect,
-        plan: state.plan,
-        position: from,
-        pageRows: state.config.pageRows,
-        timeZone: this.#config.timeZone,
-        capturedAt: isoNow(this.#ctx.clock),
-      });
-    } catch (error) {
-      const classified = queryError(error, {
-        dialect: this.#dialect,
-        source: this.name,
-        stream: state.config.name,
-        table: state.plan.table.displayName,
-      });
-      if (classified instanceof NotConnectedError) await this.close();
-      this.#logger.warn(
-        { stream: state.config.name, errorType: classified.code, stage: 'read' },
-        `Reading stream "${state.config.name}" failed: ${classified.message}`,
-      );
-      throw classified;
-    }
-  }
-
-  /** The next stream in turn that has not caught up in this pass, or null when none is left. */
-  #nextStream(): StreamState | null {
-    for (let i = 0; i < this.#streams.length; i += 1) {
-      const index = (this.#turn + i) % this.#streams.length;
-      const state = this.#streams[index]!;
-      if (!state.caughtUp) {
-        this.#turn = (index + 1) % this.#streams.length;
-        return state;
+  /** The next stream in turn that has not finished this pass, or null when none is left. */
+  #nextSlot(): Slot | null {
+    for (let i = 0; i < this.#slots.length; i += 1) {
+      const index = (this.#turn + i) % this.#slots.length;
+      const slot = this.#slots[index]!;
+      if (!slot.passDone) {
+        this.#turn = (index + 1) % this.#slots.length;
+        return slot;
       }
     }
     return null;
   }
 
   #startPass(): void {
-    for (const state of this.#streams) state.caughtUp = false;
+    for (const slot of this.#slots) {
+      slot.passDone = false;
+      slot.roundBegun = false;
+    }
   }
 
   #assertTimeZone(): void {

@@ -7,10 +7,10 @@ import { AgentError } from '../../pipeline/errors.ts';
 import type { CheckResult } from '../../pipeline/source.ts';
 import { namedDriver } from './connection-string.ts';
 import type { Dialect } from './dialects/index.ts';
-import { pageQuery } from './keyset-query.ts';
 import type { OdbcConnection } from './odbc-driver.ts';
 import { queryError } from './odbc-errors.ts';
-import { START_POSITION } from './position.ts';
+import { scanQuery } from './scan-query.ts';
+import type { StreamPlan } from './stream-plan.ts';
 import { planStream } from './stream-plan.ts';
 import { cellText } from './value-convert.ts';
 
@@ -32,22 +32,22 @@ export async function checkStreams(request: CheckRequest): Promise<CheckResult> 
       const context = { dialect, source: config.name, stream: stream.name, table: plan.table.displayName };
       let nullCursors = false;
       try {
-        // One row through the real page query proves the casts and the SELECT permission.
-        const probe = pageQuery(plan, START_POSITION, 1, dialect);
+        // One row through the real query proves the casts, the hash and the SELECT permission.
+        const probe = probeQuery(plan, dialect);
         await connection.query(probe.sql, probe.parameters);
-        const nulls = await connection.query(
-          `SELECT 1 AS found FROM ${plan.table.from} WHERE ${plan.cursor.compare} IS NULL ${dialect.limitClause(1)}`,
-        );
-        nullCursors = nulls.length > 0;
+        if (plan.cursors.length > 0) {
+          const isNull = plan.cursors.map((cursor) => `${cursor.compare} IS NULL`).join(' OR ');
+          const nulls = await connection.query(`SELECT 1 AS found FROM ${plan.table.from} WHERE ${isNull} ${dialect.limitClause(1)}`);
+          nullCursors = nulls.length > 0;
+        }
       } catch (error) {
         throw queryError(error, context);
       }
+      const cursorNames = plan.cursors.map((c) => c.name).join(', ');
       lines.push(
         `Stream "${stream.name}": table ${plan.table.displayName} is readable ` +
-          `(${plan.table.columns.length} columns; cursor ${plan.cursor.name}, key ${plan.keys.map((k) => k.name).join(', ')}).` +
-          (nullCursors
-            ? ` Warning: some rows have no ${plan.cursor.name} value (NULL) and will not be read until it is set.`
-            : ''),
+          `(${plan.table.columns.length} columns; ${modeText(plan)}, key ${plan.keys.map((k) => k.name).join(', ')}).` +
+          (nullCursors ? ` Warning: some rows have no ${cursorNames} value (NULL) and will not be read until it is set.` : ''),
       );
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
@@ -80,4 +80,28 @@ function driverText(config: OdbcSourceConfig): string {
   if (driver.kind === 'dsn') return `DSN "${driver.name}"`;
   if (driver.kind === 'driver') return `ODBC driver "${driver.name}"`;
   return 'the default ODBC driver';
+}
+
+function probeQuery(plan: StreamPlan, dialect: Dialect) {
+  const hash = plan.mode === 'snapshot' ? dialect.rowHash?.hex(plan.table.columns) : undefined;
+  return scanQuery({
+    table: plan.table,
+    dialect,
+    order: [...plan.cursors, ...plan.keys],
+    lower: { type: 'start' },
+    limit: 1,
+    extra: hash === undefined ? [] : [`${hash} AS row_hash`],
+    notNull: plan.cursors,
+  });
+}
+
+function modeText(plan: StreamPlan): string {
+  switch (plan.mode) {
+    case 'cursor':
+      return `cursor ${plan.cursors.map((c) => c.name).join(', ')}`;
+    case 'append':
+      return 'append mode';
+    case 'snapshot':
+      return 'snapshot mode';
+  }
 }

@@ -73,6 +73,24 @@ export interface Dialect {
   describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null>;
   /** SQL of a substring (1-based start, length in characters) of a text expression. */
   substring(expression: string, start: number, length: number): string;
+  /**
+   * SQL for the timestamp parameter `parameter` moved back by at least `seconds` (the database does
+   * the calendar arithmetic, at full precision); NULL when the text is not a timestamp.
+   */
+  secondsBefore(parameter: string, seconds: number): string;
+  /**
+   * A row's content hash computed in the database (see snapshot/row-hash.ts for the definition the
+   * agent computes itself where this is missing), as 16 hex digits, and the sum of many rows'
+   * hashes as exact decimal text. Undefined when the database has no hash function (SQLite).
+   */
+  readonly rowHash?: RowHashSql;
+}
+
+export interface RowHashSql {
+  /** The row's hash: the first 16 hex digits of MD5 over its columns' length-prefixed text. */
+  hex(columns: ColumnPlan[]): string;
+  /** Aggregate: the sum of the rows' hashes (read as 64-bit integers) as decimal text, '0' for none. */
+  sum(columns: ColumnPlan[]): string;
 }
 
 export function splitTableName(table: string): TableRef {

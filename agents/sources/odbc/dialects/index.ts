@@ -4,7 +4,7 @@ import { mariadbDialect } from './mariadb.ts';
 import { postgresqlDialect } from './postgresql.ts';
 import { sqliteDialect } from './sqlite.ts';
 
-export type { ColumnKind, ColumnPlan, Dialect, DialectName, TablePlan, TableRef } from './dialect.ts';
+export type { ColumnKind, ColumnPlan, Dialect, DialectName, RowHashSql, TablePlan, TableRef } from './dialect.ts';
 export { splitTableName } from './dialect.ts';
 
 export function dialectFor(name: DialectName): Dialect {

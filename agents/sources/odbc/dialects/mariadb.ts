@@ -60,6 +60,12 @@ export const mariadbDialect: Dialect = {
   quoteIdentifier,
   limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `SUBSTRING(${expression}, ${start}, ${length})`,
+  secondsBefore: (parameter, seconds) => `(${parameter} - INTERVAL ${seconds} SECOND)`,
+  rowHash: {
+    hex: (columns) => `LEFT(MD5(${rowText(columns)}), 16)`,
+    // SUM of BIGINT UNSIGNED is an exact DECIMAL; the agent reduces it modulo 2^64.
+    sum: (columns) => `CAST(COALESCE(SUM(CAST(CONV(LEFT(MD5(${rowText(columns)}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR)`,
+  },
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {
     const schema = ref.schema ?? '';
@@ -121,4 +127,16 @@ function columnPlan(row: Record<string, unknown>): ColumnPlan {
 
 function castChar(quoted: string): string {
   return `CAST(${quoted} AS CHAR)`;
+}
+
+/**
+ * Each column's text prefixed by its length in characters (`3:abc`), or `-` for NULL, all as
+ * utf8mb4 so MD5 hashes the same bytes whatever the column's character set.
+ */
+function rowText(columns: ColumnPlan[]): string {
+  const fields = columns.map((column) => {
+    const text = `CONVERT(${column.select} USING utf8mb4)`;
+    return `COALESCE(CONCAT(CHAR_LENGTH(${text}), ':', ${text}), '-')`;
+  });
+  return `CONCAT(${fields.join(', ')})`;
 }

@@ -50,6 +50,13 @@ export const postgresqlDialect: Dialect = {
   quoteIdentifier: quoteDouble,
   limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
+  secondsBefore: (parameter, seconds) => `(${parameter} - make_interval(secs => ${seconds}))`,
+  rowHash: {
+    hex: (columns) => `substr(md5(${rowText(columns)}), 1, 16)`,
+    // '<16 hex digits>'::bit(64)::bigint reads the digits as a signed 64-bit integer; the sum is a
+    // numeric, exact, and the agent reduces it modulo 2^64.
+    sum: (columns) => `coalesce(sum(('x' || substr(md5(${rowText(columns)}), 1, 16))::bit(64)::bigint), 0)::text`,
+  },
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {
     const schema = ref.schema ?? '';
@@ -83,4 +90,9 @@ function columnPlan(name: string, udtSchema: string, udtName: string): ColumnPla
     // The type without modifiers: `varchar`/`bpchar`/`numeric` without a length never truncate.
     parameter: `CAST(? AS ${quoteDouble(udtSchema)}.${quoteDouble(udtName)})`,
   };
+}
+
+/** Each column's text prefixed by its length in characters (`3:abc`), or `-` for NULL: unambiguous. */
+function rowText(columns: ColumnPlan[]): string {
+  return columns.map((column) => `coalesce(length(${column.select})::text || ':' || ${column.select}, '-')`).join(' || ');
 }

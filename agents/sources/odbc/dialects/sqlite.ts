@@ -29,6 +29,9 @@ export const sqliteDialect: Dialect = {
   quoteIdentifier: quoteDouble,
   limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
+  // SQLite keeps timestamps as text: whole seconds and one more second, so a value stored without
+  // a fraction at exactly the window's start still sorts after the bound.
+  secondsBefore: (parameter, seconds) => `strftime('%Y-%m-%d %H:%M:%S', ${parameter}, '-${seconds + 1} seconds')`,
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {
     const info =

@@ -1,0 +1,123 @@
+/**
+ * Cursor and append mode: pages in `(cursor…, key…)` order (append: key order) after the last row
+ * read. Each cursor round starts again at the newest cursor value read, moved back by the lookback
+ * window, and skips the re-read rows it has already sent (SeenWindow): rows that share the newest
+ * cursor value, or that a late transaction committed with an older timestamp, are found without
+ * sending the others again.
+ *
+ * Rows whose cursor column is NULL are never read (no position can come after them); `check()`
+ * reports them. Deletes are not seen in these modes (snapshot mode finds them).
+ */
+import type { SourceRecord } from '../../../api/index.ts';
+import type { ColumnPlan } from '../dialects/index.ts';
+import { fetchRows, upsertRecord } from '../row-reader.ts';
+import type { LowerBound } from '../scan-query.ts';
+import { longestValueGuard, scanQuery } from '../scan-query.ts';
+import { tableSignature } from '../schema-drift.ts';
+import type { StreamPlan } from '../stream-plan.ts';
+import type { ReadContext, StreamBatch, StreamReader } from '../stream-reader.ts';
+import { toJsonValue } from '../value-convert.ts';
+import type { CursorState } from './cursor-checkpoint.ts';
+import { cursorCheckpointJson } from './cursor-checkpoint.ts';
+import { rowDigest } from './seen-window.ts';
+
+export interface CursorReaderOptions {
+  plan: StreamPlan;
+  state: CursorState;
+  pageRows: number;
+  lookbackSecs: number;
+  timeZone: string;
+}
+
+export class CursorReader implements StreamReader {
+  #plan: StreamPlan;
+  #state: CursorState;
+  #roundStart = true;
+  readonly #pageRows: number;
+  readonly #lookbackSecs: number;
+  readonly #timeZone: string;
+
+  constructor(options: CursorReaderOptions) {
+    this.#plan = options.plan;
+    this.#state = options.state;
+    this.#pageRows = options.pageRows;
+    this.#lookbackSecs = options.lookbackSecs;
+    this.#timeZone = options.timeZone;
+  }
+
+  get plan(): StreamPlan {
+    return this.#plan;
+  }
+
+  startRound(): void {
+    this.#roundStart = true;
+  }
+
+  replan(plan: StreamPlan): void {
+    this.#plan = plan;
+  }
+
+  async read(context: ReadContext): Promise<StreamBatch> {
+    const plan = this.#plan;
+    const from = this.#state;
+    const windowed = plan.mode === 'cursor';
+    const guard = longestValueGuard(plan.table.columns);
+    const query = scanQuery({
+      table: plan.table,
+      dialect: context.dialect,
+      order: [...plan.cursors, ...plan.keys],
+      lower: this.#lowerBound(from),
+      limit: this.#pageRows,
+      extra: guard === null ? [] : [guard],
+      notNull: plan.cursors,
+    });
+    const rows = await fetchRows({ ...context, plan }, query);
+    const seen = windowed ? from.seen.clone() : from.seen;
+    const records: SourceRecord[] = [];
+    let position = from.position;
+    for (const row of rows) {
+      const cursor = plan.cursorIndexes.map((i) => row.texts[i] ?? '');
+      position = { cursor, key: row.key };
+      if (windowed) {
+        const digest = rowDigest(row.texts);
+        if (seen.has(digest)) continue;
+        seen.add(digest, cursor[0]!, cursorMillis(plan.cursors[0]!, cursor[0]!, this.#timeZone));
+      }
+      records.push(upsertRecord(plan, row.texts, this.#timeZone, context.capturedAt));
+    }
+    if (windowed && position !== null) {
+      const newest = position.cursor[0]!;
+      seen.prune(newest, cursorMillis(plan.cursors[0]!, newest, this.#timeZone), this.#lookbackSecs);
+    }
+    const next: CursorState = { position, seen, columns: tableSignature(plan.table) };
+    return {
+      records,
+      checkpoint: cursorCheckpointJson(next, next.columns!),
+      done: rows.length < this.#pageRows,
+      mustCommit: records.length > 0,
+      apply: () => {
+        // Only from the state this page was read from: a late or repeated apply never moves back.
+        if (this.#state !== from) return;
+        this.#state = next;
+        this.#roundStart = false;
+      },
+    };
+  }
+
+  #lowerBound(state: CursorState): LowerBound {
+    const position = state.position;
+    if (position === null) return { type: 'start' };
+    if (this.#roundStart && this.#plan.mode === 'cursor') {
+      return { type: 'window', from: position.cursor[0]!, seconds: this.#lookbackSecs };
+    }
+    return { type: 'after', values: [...position.cursor, ...position.key] };
+  }
+}
+
+/** A timestamp or date cursor's text as epoch ms (for the window's age), else null. */
+export function cursorMillis(column: ColumnPlan, text: string, timeZone: string): number | null {
+  if (column.kind !== 'timestamp' && column.kind !== 'timestamptz' && column.kind !== 'date') return null;
+  const value = toJsonValue(column.kind, text, timeZone);
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? null : ms;
+}

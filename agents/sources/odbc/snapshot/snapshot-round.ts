@@ -1,0 +1,230 @@
+/**
+ * One snapshot round: compares the table with the manifest (the rows' keys and hashes as of the last
+ * round) and yields the records for what changed. data-diff's method: the manifest is cut into
+ * chunks of consecutive keys; for each chunk the database adds up its rows' hashes in one query
+ * (`rowHash.sum`) and the agent compares count and sum with the manifest's; only a chunk that
+ * differs is halved, and halved again, until a range of at most `leafRows` manifest rows is compared
+ * row by row: new keys and changed hashes become upserts, manifest keys not found become deletes.
+ * The key space after the manifest's last key (the tail) is read row by row: on the first round,
+ * that is the whole table. Where the database has no hash function (SQLite) every range is compared
+ * row by row with hashes the agent computes.
+ *
+ * Every query is bounded: a count and a sum over a key range, or `pageRows` rows of a key range.
+ * The generator mutates the working state it was given and yields after each chunk (so other
+ * streams get a turn) and whenever enough records are waiting; the reader copies the state at each
+ * yield, and a step's records always belong with the state at that step.
+ */
+import type { SourceRecord } from '../../../api/index.ts';
+import type { Row } from '../row-reader.ts';
+import { deleteRecord, fetchRows, upsertRecord } from '../row-reader.ts';
+import type { LowerBound } from '../scan-query.ts';
+import { longestValueGuard, scanQuery } from '../scan-query.ts';
+import type { ColumnSignature } from '../schema-drift.ts';
+import type { StreamPlan } from '../stream-plan.ts';
+import type { SnapshotSettings } from '../stream-settings.ts';
+import type { ReadContext } from '../stream-reader.ts';
+import { cellText } from '../value-convert.ts';
+import { nextChunkRows } from './chunk-size.ts';
+import { hashFromHex, localRowHash, sumFromText, sumHashes } from './row-hash.ts';
+import { RowList } from './row-list.ts';
+import type { SnapshotState } from './snapshot-state.ts';
+
+export interface RoundStep {
+  records: SourceRecord[];
+  /** The round is over (the state is the new manifest). */
+  done: boolean;
+}
+
+export interface RoundOptions {
+  plan: StreamPlan;
+  settings: SnapshotSettings;
+  pageRows: number;
+  timeZone: string;
+  /** The columns the plan reads now; the manifest's hashes compare only if it was made with the same. */
+  columns: ColumnSignature[];
+}
+
+/** Records waiting for a commit: flush at this many, or this many bytes of text, or this old. */
+const FLUSH_RECORDS = 5_000;
+const FLUSH_BYTES = 8 * 1024 * 1024;
+const FLUSH_AFTER_MS = 5_000;
+const HASH_ALIAS = 'row_hash';
+
+export class SnapshotRound {
+  readonly #w: SnapshotState;
+  readonly #options: RoundOptions;
+  readonly #context: () => ReadContext;
+  /** False when the manifest was made from other columns: its hashes cannot match, skip the sums. */
+  readonly #compareSums: boolean;
+  #pending: SourceRecord[] = [];
+  #pendingBytes = 0;
+  #pendingSince = 0;
+  #emitted = false;
+  readonly #resumed: boolean;
+
+  /** `context` is asked anew at each query: each read of the source brings its own. */
+  constructor(working: SnapshotState, options: RoundOptions, context: () => ReadContext) {
+    this.#w = working;
+    this.#options = options;
+    this.#context = context;
+    const hashed = context().dialect.rowHash !== undefined;
+    this.#compareSums = hashed && JSON.stringify(working.columns) === JSON.stringify(options.columns);
+    this.#resumed = working.round !== null;
+    if (working.round === null) {
+      working.round = { after: null, leaf: null };
+      working.next = new RowList();
+      working.nextLength = 0;
+    }
+  }
+
+  /**
+   * Whether the new manifest must be committed at the end: something changed, or the round resumed
+   * a saved one (whose checkpoint would otherwise keep sending the next start into the old round).
+   */
+  get changed(): boolean {
+    return this.#emitted || this.#resumed;
+  }
+
+  async *run(): AsyncGenerator<RoundStep> {
+    const w = this.#w;
+    if (w.round!.leaf !== null) yield* this.#leaf();
+    while (w.oldOffset < w.old.length) {
+      const rows = Math.min(this.#rangeRows(), w.old.length - w.oldOffset);
+      yield* this.#range(rows, true);
+      if (this.#pending.length === 0 || this.#shouldFlush()) yield this.#step(false);
+    }
+    // The tail: keys after the manifest's last one (all of the table in the first round).
+    w.round!.leaf = { end: 0, at: null, seen: [] };
+    yield* this.#leaf();
+    w.old = w.next;
+    w.oldOffset = 0;
+    w.next = new RowList();
+    w.nextLength = 0;
+    w.round = null;
+    w.columns = this.#options.columns;
+    yield this.#step(true);
+  }
+
+  /** Manifest rows per chunk: adapted to the database's speed, or a page where rows are compared one by one. */
+  #rangeRows(): number {
+    if (this.#compareSums) return this.#w.chunkRows;
+    return Math.min(this.#w.chunkRows, Math.max(this.#options.pageRows, this.#options.settings.leafRows));
+  }
+
+  /** Compares the next `count` manifest rows' key range; bisects when the sums differ. */
+  async *#range(count: number, chunk: boolean): AsyncGenerator<RoundStep> {
+    const w = this.#w;
+    const hi = w.old.keys[w.oldOffset + count - 1]!;
+    if (this.#compareSums) {
+      const context = this.#context();
+      const started = context.now();
+      const { rows, sum } = await this.#sumRange(w.round!.after, hi);
+      if (chunk) w.chunkRows = nextChunkRows(w.chunkRows, rows, context.now() - started, this.#options.settings);
+      if (rows === count && sum === sumHashes(w.old, w.oldOffset, count)) {
+        w.next.copyFrom(w.old, w.oldOffset, count);
+        w.nextLength += count;
+        w.oldOffset += count;
+        w.round!.after = hi;
+        return;
+      }
+      if (count > this.#options.settings.leafRows) {
+        const half = Math.ceil(count / 2);
+        yield* this.#range(half, false);
+        yield* this.#range(count - half, false);
+        return;
+      }
+    }
+    w.round!.leaf = { end: count, at: null, seen: [] };
+    yield* this.#leaf();
+  }
+
+  async #sumRange(after: string[] | null, hi: string[]): Promise<{ rows: number; sum: bigint }> {
+    const context = this.#context();
+    const { plan } = this.#options;
+    const rowHash = context.dialect.rowHash!;
+    const query = scanQuery({
+      table: plan.table,
+      dialect: context.dialect,
+      order: plan.keys,
+      lower: after === null ? { type: 'start' } : { type: 'after', values: after },
+      upper: hi,
+      selects: ['COUNT(*) AS n', `${rowHash.sum(plan.table.columns)} AS s`],
+    });
+    const [row] = await context.connection.query(query.sql, query.parameters);
+    return { rows: Number(cellText(row?.n, 'n') ?? 0), sum: sumFromText(cellText(row?.s, 's') ?? '0') };
+  }
+
+  /** Compares the current leaf range row by row, from where it stopped; the tail when `end` is 0. */
+  async *#leaf(): AsyncGenerator<RoundStep> {
+    const w = this.#w;
+    const leaf = w.round!.leaf!;
+    const { plan, pageRows, timeZone } = this.#options;
+    const hi = leaf.end > 0 ? w.old.keys[w.oldOffset + leaf.end - 1]! : undefined;
+    const manifest = new Map<string, number>();
+    for (let i = 0; i < leaf.end; i += 1) manifest.set(keyId(w.old.keys[w.oldOffset + i]!), i);
+    const seen = new Set(leaf.seen);
+    for (;;) {
+      const rows = await this.#readRows(leaf.at ?? w.round!.after, hi);
+      for (const row of rows) {
+        const hash = row.extra[HASH_ALIAS] === undefined ? localRowHash(row.texts) : hashFromHex(row.extra[HASH_ALIAS]);
+        const index = manifest.get(keyId(row.key));
+        if (index !== undefined && !seen.has(index)) {
+          seen.add(index);
+          leaf.seen.push(index);
+        }
+        if (index === undefined || w.old.hashes[w.oldOffset + index] !== hash) {
+          this.#emit(upsertRecord(plan, row.texts, timeZone, this.#context().capturedAt), row.texts);
+        }
+        w.next.push(row.key, hash);
+        w.nextLength += 1;
+        leaf.at = row.key;
+      }
+      if (rows.length < pageRows) break;
+      if (this.#shouldFlush()) yield this.#step(false);
+    }
+    for (let i = 0; i < leaf.end; i += 1) {
+      if (!seen.has(i)) this.#emit(deleteRecord(plan, w.old.keys[w.oldOffset + i]!, timeZone, this.#context().capturedAt), []);
+    }
+    w.oldOffset += leaf.end;
+    if (hi !== undefined) w.round!.after = hi;
+    w.round!.leaf = null;
+  }
+
+  async #readRows(after: string[] | null, hi: string[] | undefined): Promise<Row[]> {
+    const context = this.#context();
+    const { plan, pageRows } = this.#options;
+    const rowHash = context.dialect.rowHash;
+    const guard = longestValueGuard(plan.table.columns);
+    const extra = rowHash === undefined ? [] : [`${rowHash.hex(plan.table.columns)} AS ${HASH_ALIAS}`];
+    if (guard !== null) extra.push(guard);
+    const lower: LowerBound = after === null ? { type: 'start' } : { type: 'after', values: after };
+    const query = scanQuery({ table: plan.table, dialect: context.dialect, order: plan.keys, lower, upper: hi, limit: pageRows, extra });
+    return fetchRows({ ...context, plan }, query, rowHash === undefined ? [] : [HASH_ALIAS]);
+  }
+
+  #emit(record: SourceRecord, texts: readonly (string | null)[]): void {
+    if (this.#pending.length === 0) this.#pendingSince = this.#context().now();
+    this.#pending.push(record);
+    this.#pendingBytes += texts.reduce((sum, text) => sum + (text?.length ?? 0), 64);
+    this.#emitted = true;
+  }
+
+  #shouldFlush(): boolean {
+    return (
+      this.#pending.length >= FLUSH_RECORDS ||
+      this.#pendingBytes >= FLUSH_BYTES ||
+      (this.#pending.length > 0 && this.#context().now() - this.#pendingSince >= FLUSH_AFTER_MS)
+    );
+  }
+
+  #step(done: boolean): RoundStep {
+    const records = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return { records, done };
+  }
+}
+
+function keyId(key: readonly string[]): string {
+  return key.length === 1 ? key[0]! : JSON.stringify(key);
+}

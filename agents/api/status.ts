@@ -27,6 +27,8 @@ export const SourceStatusSchema = z.object({
   lastSuccessAt: Rfc3339.nullable(),
   lastError: ErrorInfoSchema.nullable(),
   recordsCaptured: z.number().int().min(0),
+  /** The newest few things the source did that a person cares about ("Z-00412 uploaded."), newest first. */
+  notices: z.array(z.object({ message: z.string(), at: Rfc3339 })).optional(),
 });
 export type SourceStatus = z.infer<typeof SourceStatusSchema>;
 

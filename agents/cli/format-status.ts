@@ -42,6 +42,8 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
         ? `since ${ago(source.lastError.at)}: ${source.lastError.message}`
         : `last success ${ago(source.lastSuccessAt)}, ${source.recordsCaptured} changes read`;
     lines.push(`    ${source.name.padEnd(16)} ${state.padEnd(8)} ${detail}`);
+    const notice = source.notices?.[0];
+    if (notice !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${ago(notice.at)}: ${notice.message}`);
     if (source.state !== 'error' && source.lastError) {
       lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`);
     }

@@ -130,6 +130,8 @@ export class Agent {
     const source = createSource(sourceConfig, {
       checkpoints: this.outbox,
       alerts: this.outbox,
+      files: this.outbox,
+      notice: (message) => this.tracker.sourceNotice(name, message),
       secrets: resolver,
       logger,
       clock: this.clock,

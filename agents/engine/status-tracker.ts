@@ -37,6 +37,12 @@ export class StatusTracker {
     source.recordsCaptured += records;
   }
 
+  /** Keeps the newest five. */
+  sourceNotice(name: string, message: string): void {
+    const source = this.mustGet(name);
+    source.notices = [{ message, at: isoNow(this.clock) }, ...(source.notices ?? [])].slice(0, 5);
+  }
+
   sourceFailed(name: string, error: { code: string; message: string }): void {
     const source = this.mustGet(name);
     source.state = 'error';

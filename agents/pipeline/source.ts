@@ -7,7 +7,7 @@
  * after the records and the new checkpoint committed together. After a crash the source starts from
  * the last committed checkpoint (`SourceContext.checkpoints`), so nothing is lost or skipped.
  */
-import type { JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import type { JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -58,6 +58,20 @@ export interface SecretResolver {
  */
 export interface AlertSink {
   raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
+  /** A source clears what it raised once the cause is gone (the missing statement arrived). */
+  clearAlert?(code: string): void;
+  listAlerts?(): Array<{ code: string; since: string }>;
+}
+
+/**
+ * The outbox's store of ingested files (sources that read files): the original kept until it is
+ * uploaded, the fingerprint of every file ever imported, and where a record sent stands.
+ */
+export interface SourceFileStore {
+  storeFile(file: { sha256: string; source: string; name: string; contentType: string; lane: Lane; path: string }): 'stored' | 'known';
+  fileInfo(sha256: string): { name: string; source: string; importedAt: string | null } | undefined;
+  markFileImported(sha256: string): void;
+  recordState(source: string, stream: string, key: RecordKey): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' };
 }
 
 export interface SourceContext {
@@ -67,4 +81,8 @@ export interface SourceContext {
   clock: Clock;
   /** Absent in tools that only check or discover (no outbox): sources then log instead. */
   alerts?: AlertSink;
+  /** File sources need it (the folder source refuses to start without it). */
+  files?: SourceFileStore;
+  /** A short line for the status, e.g. "Z-00412 uploaded." (the newest few are shown). */
+  notice?(message: string): void;
 }

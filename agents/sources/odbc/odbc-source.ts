@@ -18,6 +18,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import { describeTarget, namedDriver, withPassword } from './connection-string.ts';
 import type { Dialect } from './dialects/index.ts';
 import { dialectFor } from './dialects/index.ts';
+import { DocumentStreams, withDocumentChecks } from './documents/index.ts';
 import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
 import { nodeOdbcDriver } from './odbc-driver.ts';
 import { connectError, queryError } from './odbc-errors.ts';
@@ -56,6 +57,8 @@ export class OdbcSource implements Source {
   readonly #driver: OdbcDriver;
   readonly #dialect: Dialect;
   readonly #logger: Logger;
+  /** POS shift closes (documents/): polled before each batch of the table streams. */
+  readonly #documents: DocumentStreams;
   #connection: OdbcConnection | null = null;
   #slots: Slot[] = [];
   #turn = 0;
@@ -67,6 +70,7 @@ export class OdbcSource implements Source {
     this.#driver = driver;
     this.#dialect = dialectFor(config.dialect);
     this.#logger = ctx.logger.child({ component: 'source.odbc', source: config.name });
+    this.#documents = new DocumentStreams(config, ctx, this.#dialect);
   }
 
   async connect(signal: AbortSignal): Promise<void> {
@@ -95,6 +99,7 @@ export class OdbcSource implements Source {
         }
         slots.push(slot);
       }
+      await this.#documents.prepare(connection, signal);
       this.#connection = connection;
       this.#slots = slots;
       this.#turn = 0;
@@ -115,6 +120,9 @@ export class OdbcSource implements Source {
     if (connection === null) {
       throw new NotConnectedError('odbc_not_connected', `Source "${this.name}" is not connected.`);
     }
+    // Shift closes first: one is found within pollSecs even while a table stream loads a backlog.
+    const document = await this.#documents.poll(connection, signal);
+    if (document !== null) return document;
     for (;;) {
       const slot = this.#nextSlot();
       if (slot === null) {
@@ -166,7 +174,8 @@ export class OdbcSource implements Source {
       return { ok: false, code: error.code, message: withHint(error) };
     }
     try {
-      return await checkStreams({ connection, dialect: this.#dialect, config: this.#config, signal });
+      const streams = await checkStreams({ connection, dialect: this.#dialect, config: this.#config, signal });
+      return withDocumentChecks(streams, await this.#documents.check(connection, signal));
     } finally {
       await connection.close().catch(() => undefined);
     }

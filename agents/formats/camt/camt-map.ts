@@ -54,7 +54,11 @@ export function mapStatementHeader(root: Record<string, XmlNode>, type: CamtMess
   const header: CamtStatementHeader = { accountId };
   assign(header, 'id', text(stmt, 'Id'));
   assign(header, 'iban', iban);
-  assign(header, 'accountCurrency', text(stmt, 'Acct', 'Ccy')?.toUpperCase());
+  const accountCurrency = text(stmt, 'Acct', 'Ccy')?.toUpperCase();
+  if (accountCurrency !== undefined && !/^[A-Z]{3}$/.test(accountCurrency)) {
+    throw new FormatError({ ...where, field: `${name}/Acct/Ccy` }, `"${accountCurrency.slice(0, 20)}" is not a currency code`, { expected: 'an ISO 4217 code such as EUR' });
+  }
+  assign(header, 'accountCurrency', accountCurrency);
   assign(header, 'periodStart', dateOf(child(stmt, 'FrToDt', 'FrDtTm'), { ...where, field: `${name}/FrToDt/FrDtTm` }));
   assign(header, 'periodEnd', dateOf(child(stmt, 'FrToDt', 'ToDtTm'), { ...where, field: `${name}/FrToDt/ToDtTm` }));
   const electronic = text(stmt, 'ElctrncSeqNb');

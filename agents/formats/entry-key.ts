@@ -42,10 +42,11 @@ export class EntryKeyer {
     }
     const text = [entry.counterparty ?? '', entry.remittance ?? '', ref ?? ''].join('\u001f').replace(/\s+/g, ' ').trim();
     const tuple = JSON.stringify([this.accountId, entry.bookingDate, stripTrailingZeros(entry.amount), entry.currency, text]);
-    const ordinal = this.ordinals.get(tuple) ?? 0;
-    this.ordinals.set(tuple, ordinal + 1);
-    const digest = createHash('sha256').update(`${tuple}#${ordinal}`).digest('hex').slice(0, 32);
-    return `digest:${digest}`;
+    const digest = createHash('sha256').update(tuple).digest('hex').slice(0, 32);
+    // Only the short digest is remembered, not the text: a million rows stay a few tens of MB.
+    const ordinal = this.ordinals.get(digest) ?? 0;
+    this.ordinals.set(digest, ordinal + 1);
+    return ordinal === 0 ? `digest:${digest}` : `digest:${createHash('sha256').update(`${digest}#${ordinal}`).digest('hex').slice(0, 32)}`;
   }
 
   /** A warning for the statement when references repeated, else undefined. */

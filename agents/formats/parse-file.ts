@@ -33,8 +33,8 @@ const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Reads a bank file, checks it and says whether it may be sent (the `parse FILE` command and the
- * folder source both use this). Never throws for a bad file: the reason is in `error`. Only a bug
- * (or a path that is a directory) throws.
+ * folder source both use this). Never throws for a bad or unreadable file: the reason is in `error`.
+ * Only a bug throws.
  */
 export async function parseFile(path: string, options: ParseOptions = {}): Promise<ParseReport> {
   const name = basename(path);
@@ -64,8 +64,9 @@ export async function parseFile(path: string, options: ParseOptions = {}): Promi
       return report;
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && code !== 'EISDIR') {
-      report.error = { code: 'file_unreadable', message: `${name} cannot be read (${code}).`, hint: 'Check the path and that the agent may read the file.' };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'access is denied' : code;
+      report.error = { code: 'file_unreadable', message: `${name} cannot be read: ${why}.`, hint: 'Check the path and that the agent may read the file.' };
       return report;
     }
     throw error;

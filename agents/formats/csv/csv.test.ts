@@ -145,6 +145,16 @@ describe('CSV parser', () => {
     expect(s).toMatchObject({ accountId: 'DE12345678901234567890', iban: 'DE12345678901234567890' });
   });
 
+  it('skips a configured number of preamble lines before a headerless export', () => {
+    const headerless = profile({ hasHeader: false, headerSignature: [], skipLines: 2, columns: { bookingDate: 0, amount: 1, remittance: [2] } });
+    const text = 'Kontoauszug Februar\nerstellt 03.02.2024\n01.02.2024;1,00;a\n02.02.2024;-2,00;b\n';
+    expect(parseCsv(text, { file, profile: headerless }).statements[0]?.entries.map((e) => [e.bookingDate, e.amount, e.remittance])).toEqual([
+      ['2024-02-01', '1.00', 'a'],
+      ['2024-02-02', '-2.00', 'b'],
+    ]);
+    expect(() => parseCsv(text, { file, profile: { ...headerless, skipLines: 1 } })).toThrow(/line 2, field column "#1": "erstellt 03.02.2024" is not a date/);
+  });
+
   it('detects encodings: UTF-8 with BOM, UTF-16 LE and BE by BOM, Windows-1252 or a configured code page otherwise', () => {
     const text = simple.replace('Miete', 'Miete Straße');
     const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);

@@ -1,7 +1,8 @@
 /**
  * A cursor or append stream's committed checkpoint:
  *
- *   {"cursor": "2024-05-01 10:00:00.000005", "key": ["42"], "seen": [[digest, cursor], …], "columns": [[name, type], …]}
+ *   {"cursor": "2024-05-01 10:00:00.000005", "key": ["42"], "scanning": true, "seen": [[digest, cursor], …],
+ *    "columns": [[name, type], …]}
  *
  * `cursor` and `key` are the exact database text of the last row read (never through a JS number or
  * Date, so µs and 19-digit keys survive); `cursor` is an array with several cursor columns, absent
@@ -23,6 +24,11 @@ export interface CursorPosition {
 
 export interface CursorState {
   position: CursorPosition | null;
+  /**
+   * A round was under way at this position (its last page was not read yet): the next read goes on
+   * after the position rather than back to the window, which starts from the newest row of a round.
+   */
+  scanning: boolean;
   seen: SeenWindow;
   /** The columns the stream was planned with when this state was saved; null when not recorded. */
   columns: ColumnSignature[] | null;
@@ -34,7 +40,7 @@ export function parseCursorCheckpoint(
   plan: StreamPlan,
   millis: (cursor: string) => number | null,
 ): CursorState {
-  const empty: CursorState = { position: null, seen: new SeenWindow(), columns: null };
+  const empty: CursorState = { position: null, scanning: false, seen: new SeenWindow(), columns: null };
   if (value === undefined || value === null) return empty;
   const fail = (why: string): never => {
     throw new PermanentError(
@@ -48,7 +54,7 @@ export function parseCursorCheckpoint(
     );
   };
   if (typeof value !== 'object' || Array.isArray(value)) return fail('is not a {cursor, key} object');
-  if (value.mode !== undefined && value.mode !== plan.mode) return fail(`was written in ${String(value.mode)} mode`);
+  if (value.mode !== undefined && value.mode !== plan.mode) return fail(`was written in ${JSON.stringify(value.mode)} mode`);
   const columns = parseSignatures(value.columns);
   const seen = SeenWindow.fromJson(value.seen, millis);
   const rawCursor = value.cursor ?? null;
@@ -65,7 +71,7 @@ export function parseCursorCheckpoint(
   }
   if (!Array.isArray(key) || !key.every((part) => typeof part === 'string')) return fail('has no key texts');
   if (key.length !== plan.keys.length) return fail(`has ${key.length} key values but keyColumns lists ${plan.keys.length}`);
-  return { position: { cursor: cursor as string[], key: key as string[] }, seen, columns };
+  return { position: { cursor, key }, scanning: value.scanning === true, seen, columns };
 }
 
 export function cursorCheckpointJson(state: CursorState, columns: ColumnSignature[]): JsonValue {
@@ -78,6 +84,7 @@ export function cursorCheckpointJson(state: CursorState, columns: ColumnSignatur
     if (cursor.length > 0) json.cursor = cursor.length === 1 ? cursor[0]! : cursor;
     json.key = state.position.key;
   }
+  if (state.scanning) json.scanning = true;
   if (state.seen.size > 0) json.seen = state.seen.toJson();
   json.columns = columns;
   return json;

@@ -40,6 +40,7 @@ export class CursorReader implements StreamReader {
   constructor(options: CursorReaderOptions) {
     this.#plan = options.plan;
     this.#state = options.state;
+    this.#roundStart = !options.state.scanning;
     this.#pageRows = options.pageRows;
     this.#lookbackSecs = options.lookbackSecs;
     this.#timeZone = options.timeZone;
@@ -50,7 +51,9 @@ export class CursorReader implements StreamReader {
   }
 
   startRound(): void {
-    this.#roundStart = true;
+    // A round cut short (a failed read, a restart) goes on where it was: going back to the window
+    // from a position below the newest row would send rows the window has already forgotten.
+    this.#roundStart = !this.#state.scanning;
   }
 
   replan(plan: StreamPlan): void {
@@ -89,11 +92,12 @@ export class CursorReader implements StreamReader {
       const newest = position.cursor[0]!;
       seen.prune(newest, cursorMillis(plan.cursors[0]!, newest, this.#timeZone), this.#lookbackSecs);
     }
-    const next: CursorState = { position, seen, columns: tableSignature(plan.table) };
+    const done = rows.length < this.#pageRows;
+    const next: CursorState = { position, scanning: !done, seen, columns: tableSignature(plan.table) };
     return {
       records,
       checkpoint: cursorCheckpointJson(next, next.columns!),
-      done: rows.length < this.#pageRows,
+      done,
       mustCommit: records.length > 0,
       apply: () => {
         // Only from the state this page was read from: a late or repeated apply never moves back.

@@ -12,7 +12,7 @@ import { quoteDouble, text } from './dialect.ts';
 // name in SQL would; an exact-case match wins over a case-insensitive one.
 const DESCRIBE_SQL = `SELECT table_schema::text AS table_schema, table_name::text AS table_name,
   column_name::text AS column_name, udt_schema::text AS udt_schema, udt_name::text AS udt_name,
-  data_type::text AS data_type
+  data_type::text AS data_type, numeric_precision::text AS numeric_precision, numeric_scale::text AS numeric_scale
 FROM information_schema.columns
 WHERE lower(table_name) = lower(CAST(? AS text))
   AND CASE WHEN CAST(? AS text) = '' THEN table_schema::name = ANY (current_schemas(false))
@@ -67,7 +67,7 @@ export const postgresqlDialect: Dialect = {
     const tableName = text(first, 'table_name');
     const columns = rows
       .filter((row) => text(row, 'table_schema') === tableSchema && text(row, 'table_name') === tableName)
-      .map((row) => columnPlan(text(row, 'column_name'), text(row, 'udt_schema'), text(row, 'udt_name')));
+      .map((row) => columnPlan(text(row, 'column_name'), text(row, 'udt_schema'), text(row, 'udt_name'), numericModifier(row)));
     return {
       from: `${quoteDouble(tableSchema)}.${quoteDouble(tableName)}`,
       displayName: `${tableSchema}.${tableName}`,
@@ -76,14 +76,20 @@ export const postgresqlDialect: Dialect = {
   },
 };
 
-function columnPlan(name: string, udtSchema: string, udtName: string): ColumnPlan {
+/** `(12,2)` of a numeric(12,2) column: part of its type for schema-drift checks; '' otherwise. */
+function numericModifier(row: Record<string, unknown>): string {
+  const precision = text(row, 'numeric_precision');
+  return text(row, 'udt_name') === 'numeric' && precision !== '' ? `(${precision},${text(row, 'numeric_scale') || '0'})` : '';
+}
+
+function columnPlan(name: string, udtSchema: string, udtName: string, modifier: string): ColumnPlan {
   const quoted = quoteDouble(name);
   const builtIn = udtSchema === 'pg_catalog';
   // money prints with the server's currency symbol and separators; as numeric it is exact and plain.
   const money = builtIn && udtName === 'money';
   return {
     name,
-    typeName: udtName,
+    typeName: udtName + modifier,
     kind: money ? 'decimal' : ((builtIn ? KINDS[udtName] : undefined) ?? 'other'),
     select: money ? `${quoted}::numeric::text` : `${quoted}::text`,
     compare: quoted,

@@ -44,8 +44,11 @@ export interface RoundOptions {
   columns: ColumnSignature[];
 }
 
-/** Records waiting for a commit: flush at this many, or this many bytes of text, or this old. */
-const FLUSH_RECORDS = 5_000;
+/**
+ * Records waiting for a commit are flushed at ten pages' worth (5,000 by default: each commit
+ * rewrites the whole manifest, so not every page), or this many bytes of text, or this old.
+ */
+const FLUSH_PAGES = 10;
 const FLUSH_BYTES = 8 * 1024 * 1024;
 const FLUSH_AFTER_MS = 5_000;
 const HASH_ALIAS = 'row_hash';
@@ -186,7 +189,8 @@ export class SnapshotRound {
       if (!seen.has(i)) this.#emit(deleteRecord(plan, w.old.keys[w.oldOffset + i]!, timeZone, this.#context().capturedAt), []);
     }
     w.oldOffset += leaf.end;
-    if (hi !== undefined) w.round!.after = hi;
+    // The tail has no upper key: what it read last is where a resumed round goes on.
+    w.round!.after = hi ?? leaf.at ?? w.round!.after;
     w.round!.leaf = null;
   }
 
@@ -211,7 +215,7 @@ export class SnapshotRound {
 
   #shouldFlush(): boolean {
     return (
-      this.#pending.length >= FLUSH_RECORDS ||
+      this.#pending.length >= this.#options.pageRows * FLUSH_PAGES ||
       this.#pendingBytes >= FLUSH_BYTES ||
       (this.#pending.length > 0 && this.#context().now() - this.#pendingSince >= FLUSH_AFTER_MS)
     );

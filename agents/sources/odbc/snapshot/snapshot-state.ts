@@ -122,7 +122,7 @@ export function parseSnapshotCheckpoint(value: JsonValue | undefined, source: st
 }
 
 function keyOrNull(value: JsonValue | undefined): string[] | null {
-  return Array.isArray(value) && value.every((part) => typeof part === 'string') ? (value as string[]) : null;
+  return Array.isArray(value) && value.every((part) => typeof part === 'string') ? (value) : null;
 }
 
 function leafOrNull(value: JsonValue | undefined): LeafProgress | null {

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: every benchmark, one after another, each in its own process (one at a time, so
+ * they do not measure each other), then one summary table and bench/results/summary.json with the
+ * machine they ran on. A benchmark is any bench/<name>/index.ts; each writes
+ * bench/results/<name>.json in the BenchResult shape (bench/lib/bench-result.ts).
+ *   scripts/with-keyring.sh node bench/run-all.ts [--quick] [--runs N] [--only outbox,delivery]
+ * (the agent-process benchmarks enroll through the OS keychain, hence the keyring wrapper).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineInfo } from './lib/machine.ts';
+import { SUMMARY_COLUMNS, summaryCells, summaryEntry, type BenchSummary, type SummaryEntry } from './lib/summary.ts';
+import { textTable } from './lib/text-table.ts';
+import { RESULTS_DIR, resultPath } from './lib/write-result.ts';
+
+const BENCH_DIR = import.meta.dirname;
+/** Cheap ones first; the long process benchmarks last. Unknown names run after these, alphabetically. */
+const PREFERRED_ORDER = ['outbox', 'delivery', 'odbc', 'files', 'restart', 'footprint'];
+const TIMEOUT_MS = 60 * 60 * 1000;
+
+export function discoverBenchmarks(dir: string = BENCH_DIR): string[] {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'index.ts')))
+    .map((entry) => entry.name);
+  const rank = (name: string) => {
+    const i = PREFERRED_ORDER.indexOf(name);
+    return i === -1 ? PREFERRED_ORDER.length : i;
+  };
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function runBenchmark(name: string, flags: string[]): Promise<{ exitCode: number | null; durationSecs: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(BENCH_DIR, name, 'index.ts'), ...flags], { stdio: 'inherit' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code, durationSecs: Math.round((performance.now() - started) / 100) / 10 });
+    });
+  });
+}
+
+/** The result written by this run of the benchmark (one left from an earlier run does not count). */
+function freshResult(name: string, since: Date): unknown {
+  const file = resultPath(name);
+  if (!existsSync(file)) return undefined;
+  const result = JSON.parse(readFileSync(file, 'utf8')) as { startedAt?: string };
+  return typeof result.startedAt === 'string' && Date.parse(result.startedAt) >= since.getTime() - 1000
+    ? result
+    : undefined;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, only: { type: 'string' } },
+    strict: true,
+  });
+  const flags = [...(values.quick ? ['--quick'] : []), ...(values.runs === undefined ? [] : ['--runs', values.runs])];
+  const all = discoverBenchmarks();
+  const only = values.only?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((name) => !all.includes(name)) ?? [];
+  if (unknown.length > 0) throw new Error(`No benchmark named ${unknown.join(', ')}; there are: ${all.join(', ')}.`);
+  const names = only === undefined ? all : all.filter((name) => only.includes(name));
+
+  const machine = machineInfo();
+  const startedAt = new Date();
+  const entries: SummaryEntry[] = [];
+  for (const name of names) {
+    process.stdout.write(`\n== bench/${name} ${flags.join(' ')}\n`);
+    const since = new Date();
+    const run = await runBenchmark(name, flags);
+    entries.push(summaryEntry(name, freshResult(name, since), run));
+  }
+  const summary: BenchSummary = {
+    machine,
+    startedAt: startedAt.toISOString(),
+    durationSecs: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    flags,
+    benchmarks: entries,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+
+  process.stdout.write(
+    `\n== summary (${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, Node ${machine.node}, ` +
+      `load ${machine.loadAverage1m} at start, ${summary.durationSecs} s)\n`,
+  );
+  process.stdout.write(`${textTable(SUMMARY_COLUMNS, summaryCells(summary))}\n`);
+  process.stdout.write(
+    `written: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'summary.json'))}; npm run readme puts it in README.md\n`,
+  );
+  // Exit 0 when every benchmark ran; a missed target is a finding, not a crash.
+  return entries.some((e) => e.error !== undefined) ? 1 : 0;
+}
+
+if (import.meta.main) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

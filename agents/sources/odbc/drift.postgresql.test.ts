@@ -1,0 +1,7 @@
+import { describe } from 'vitest';
+import { describeSchemaDrift } from './scenarios/drift-scenarios.ts';
+import { POSTGRESQL_MODES } from './scenarios/mode-fixtures.ts';
+
+describe('ODBC schema drift on PostgreSQL', () => {
+  describeSchemaDrift(POSTGRESQL_MODES);
+});

@@ -29,6 +29,9 @@ export interface FixtureTable {
   updatedAt: string | null;
 }
 
+/** A throwaway database and its dialect (a loaded fixture or a table a test generated). */
+export type DatabaseRef = Pick<FixtureDatabase, 'db' | 'dialect'>;
+
 export interface TableDigest {
   count: number;
   digest: string;
@@ -39,7 +42,7 @@ const FIELD_SEP = '\x1f';
 const UPDATED_AT = /^(last_?update|updated_?at|last_?modified|modified_?at)$/i;
 
 /** Base tables (not views) with columns in table order and their primary key. */
-export async function describeFixtureTables(fixture: FixtureDatabase): Promise<FixtureTable[]> {
+export async function describeFixtureTables(fixture: DatabaseRef): Promise<FixtureTable[]> {
   const { db, dialect } = fixture;
   let rows: (string | null)[][];
   if (dialect === 'sqlite') {
@@ -95,7 +98,7 @@ export function streamForTable(table: FixtureTable, pageRows: number): { stream:
 }
 
 /** Count and digest computed by the database in SQL. */
-export async function databaseDigest(fixture: FixtureDatabase, table: FixtureTable): Promise<TableDigest> {
+export async function databaseDigest(fixture: DatabaseRef, table: FixtureTable): Promise<TableDigest> {
   const { db, dialect } = fixture;
   let sql: string;
   switch (dialect) {
@@ -125,24 +128,25 @@ export async function databaseDigest(fixture: FixtureDatabase, table: FixtureTab
   return { count: Number(result![0]), digest: result![1] ?? '' };
 }
 
-/** The same count and digest over the rows the cloud holds (latest record per key). */
+/** The same count and digest over the rows the cloud holds (latest record per key); rows may stream in. */
 export function cloudDigest(
   dialect: FixtureDialect,
   table: FixtureTable,
-  rows: ReadonlyArray<Record<string, unknown>>,
+  rows: Iterable<Record<string, unknown>>,
 ): TableDigest & { badColumns: string[] } {
   const algorithm = dialect === 'sqlite' ? 'sha3-256' : 'md5';
   const hash = (text: string) => createHash(algorithm).update(text, 'utf8').digest('hex');
   const names = table.columns.map((c) => c.name);
   const expected = [...names].sort().join(',');
   const badColumns = new Set<string>();
-  const hashes = rows.map((data) => {
+  const hashes: string[] = [];
+  for (const data of rows) {
     const keys = Object.keys(data).sort().join(',');
     if (keys !== expected) badColumns.add(keys);
-    return hash(names.map((name) => cloudText(data[name])).join(FIELD_SEP));
-  });
+    hashes.push(hash(names.map((name) => cloudText(data[name])).join(FIELD_SEP)));
+  }
   hashes.sort();
-  return { count: rows.length, digest: rows.length === 0 ? '' : hash(hashes.join('')), badColumns: [...badColumns] };
+  return { count: hashes.length, digest: hashes.length === 0 ? '' : hash(hashes.join('')), badColumns: [...badColumns] };
 }
 
 function cloudText(value: unknown): string {

@@ -36,6 +36,7 @@ interface Outcome {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const loaded = import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'agents/formats/index.ts')).href)});
+loaded.then(() => parentPort.postMessage({ ready: true }));
 parentPort.on('message', async ({ id, parser, bytes, file }) => {
   const m = await loaded;
   const input = new Uint8Array(bytes);
@@ -70,9 +71,14 @@ parentPort.on('message', async ({ id, parser, bytes, file }) => {
 });
 `;
 
-/** One worker, one call at a time, each with a deadline; a hung worker is terminated and replaced. */
+/**
+ * One worker, one call at a time, each with a deadline; a hung worker is terminated and replaced.
+ * The deadline starts once the worker has loaded the parsers, so a slow start on a busy machine is
+ * not taken for a hang.
+ */
 class ParserGuard {
   private worker: Worker;
+  private ready!: Promise<void>;
   private nextId = 0;
   private readonly pending = new Map<number, (outcome: Outcome) => void>();
 
@@ -82,9 +88,13 @@ class ParserGuard {
 
   private start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.on('message', ({ id, outcome }: { id: number; outcome: Outcome }) => {
-      this.pending.get(id)?.(outcome);
-      this.pending.delete(id);
+    this.ready = new Promise((resolve) => {
+      worker.on('message', (message: { ready?: boolean; id?: number; outcome?: Outcome }) => {
+        if (message.ready === true) return resolve();
+        if (message.id === undefined || message.outcome === undefined) return;
+        this.pending.get(message.id)?.(message.outcome);
+        this.pending.delete(message.id);
+      });
     });
     worker.on('error', (error) => {
       for (const resolve of this.pending.values()) resolve({ ok: false, name: 'WorkerError', message: String(error) });
@@ -94,6 +104,7 @@ class ParserGuard {
   }
 
   async run(parser: ParserName, bytes: Uint8Array, file: string, timeoutMs = PER_CALL_TIMEOUT_MS): Promise<Outcome> {
+    await this.ready;
     const id = (this.nextId += 1);
     let timer: NodeJS.Timeout | undefined;
     const result = new Promise<Outcome>((resolve) => {

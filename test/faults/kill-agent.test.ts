@@ -5,6 +5,8 @@
  * in the middle of a request (held by the fault proxy), after the cloud committed but before its
  * response reached the agent, and after the response arrived but before the outbox recorded it.
  * The seed is printed so a failure can be replayed: TYA_KILL_SEED=<seed> TYA_KILL_ITERATIONS=<n>.
+ * CI runs 24 kills; the long mode (TYA_LONG=1, `npm run test:faults:long`) runs 1,000, and
+ * TYA_KILL_SEED=random picks a fresh seed (printed) to explore new paths.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,8 +23,15 @@ import { runCli, startAgentProcess, waitFor, writeAgentConfig, type AgentProcess
 import { describeReconciliation, reconcile } from '../helpers/reconcile.ts';
 import { sqliteRowsAsText } from '../helpers/pos-rows.ts';
 
-const SEED = Number(process.env.TYA_KILL_SEED ?? 20261129);
-const ITERATIONS = Number(process.env.TYA_KILL_ITERATIONS ?? 24);
+const LONG = process.env.TYA_LONG === '1';
+const SEED =
+  process.env.TYA_KILL_SEED === 'random'
+    ? Math.floor(Math.random() * 2 ** 31)
+    : Number(process.env.TYA_KILL_SEED ?? 20261129);
+const ITERATIONS = Number(process.env.TYA_KILL_ITERATIONS ?? (LONG ? 1000 : 24));
+/** About a second per kill here; generous so a loaded machine does not fail the long run. */
+const TEST_TIMEOUT_MS = Math.max(600_000, ITERATIONS * 6_000);
+const DRAIN_TIMEOUT_MS = Math.max(60_000, ITERATIONS * 300);
 
 type SelfKillPoint = 'capture.before-commit' | 'capture.after-commit' | 'delivery.before-request' | 'delivery.after-response';
 type KillPoint = SelfKillPoint | 'mid-request' | 'after-cloud-commit';
@@ -120,7 +129,7 @@ async function killAt(point: KillPoint, hit: number): Promise<'self' | 'external
 
 describe(`kill -9 at ${ITERATIONS} seeded points (seed ${SEED})`, () => {
   it('loses nothing and doubles nothing', async () => {
-    process.stdout.write(`kill test seed: ${SEED} (replay with TYA_KILL_SEED=${SEED})\n`);
+    process.stdout.write(`kill test seed: ${SEED} (replay with TYA_KILL_SEED=${SEED} TYA_KILL_ITERATIONS=${ITERATIONS})\n`);
     const random = seededRandom(SEED);
     const kills: Record<string, number> = {};
     for (let i = 0; i < ITERATIONS; i += 1) {
@@ -134,6 +143,7 @@ describe(`kill -9 at ${ITERATIONS} seeded points (seed ${SEED})`, () => {
       const point = POINTS[i % POINTS.length]!;
       const how = await killAt(point, between(random, 1, 2));
       kills[`${point} (${how})`] = (kills[`${point} (${how})`] ?? 0) + 1;
+      if (LONG && (i + 1) % 50 === 0) process.stdout.write(`kill ${i + 1}/${ITERATIONS} (seed ${SEED})\n`);
     }
     process.stdout.write(`kills: ${JSON.stringify(kills)}\n`);
 
@@ -145,7 +155,7 @@ describe(`kill -9 at ${ITERATIONS} seeded points (seed ${SEED})`, () => {
         await waitFor(`all ${expected} ${stream.name}`, async () => {
           const counts = await admin.counts();
           return (counts.streams.find((s) => s.stream === stream.name)?.records ?? 0) >= expected;
-        }, { timeoutMs: 60_000, describe: () => agent.output().slice(-2000) });
+        }, { timeoutMs: DRAIN_TIMEOUT_MS, describe: () => agent.output().slice(-2000) });
       }
       await waitFor('an empty queue', async () => {
         const status = await runCli(['status', '--json', '--config', configFile]);
@@ -170,5 +180,5 @@ describe(`kill -9 at ${ITERATIONS} seeded points (seed ${SEED})`, () => {
     const selfKills = Object.entries(kills).filter(([k]) => k.endsWith('(self)')).reduce((n, [, v]) => n + v, 0);
     expect(selfKills).toBeGreaterThanOrEqual(Math.floor(ITERATIONS / 4));
     expect(counts.duplicates + counts.retransmissions).toBeGreaterThan(0);
-  }, 600_000);
+  }, TEST_TIMEOUT_MS);
 });

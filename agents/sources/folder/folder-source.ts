@@ -1,28 +1,315 @@
-import type { FolderSourceConfig } from '../../api/index.ts';
-import type { ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
+/**
+ * A watched folder of bank statements and POS shift-close (Z) reports (issue 4). Files are taken
+ * once complete, fingerprinted, parsed and checked; an accepted file's original is kept in the
+ * outbox for upload and its records are committed page by page; only after its last page (the
+ * file's own record, whose checkpoint names it) has committed is it marked imported and moved to
+ * `archive/YYYY-MM-DD/`. A file that fails goes to `quarantine/` with a sidecar saying why. A
+ * crash anywhere in between re-reads the file on restart: every record has a content version, so
+ * nothing is doubled, and nothing is lost because the file stays in the folder until committed.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FolderSourceConfig, JsonValue } from '../../api/index.ts';
+import { builtinCsvProfile, CsvProfileSchema, type ParseOptions } from '../../formats/index.ts';
+import { offsetMinutes, zLabel } from '../../formats/zreport/index.ts';
+import { AgentError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
+import type { CheckResult as SourceCheckResult, ReadResult, Source, SourceContext, SourceFileStore } from '../../pipeline/source.ts';
+import { classify, contentTypeOf, hashFile, readIncomingFile, type ReadOutcome } from './file-reader.ts';
+import { FileJob, type Page } from './file-job.ts';
+import { dayFolder, moveInto, writeSidecar } from './file-mover.ts';
+import { FolderAlerts } from './folder-alerts.ts';
+import { FolderLayout } from './folder-layout.ts';
+import { FolderWatcher } from './folder-watcher.ts';
+import { duplicateText, humanTime, quarantineText, type Rejection } from './sidecar-text.ts';
+import { StabilityTracker } from './stability-tracker.ts';
+import { UploadWatch } from './upload-watch.ts';
 
-/** Watched folder of bank statements and POS shift-close reports (issue 4). */
+interface Active {
+  job: FileJob;
+  path: string;
+  kind: 'bank' | 'zreport';
+  outcome: ReadOutcome;
+}
+
 export class FolderSource implements Source {
   readonly name: string;
   readonly type = 'folder';
   private readonly config: FolderSourceConfig;
   private readonly ctx: SourceContext;
+  private readonly layout: FolderLayout;
+  private readonly tracker: StabilityTracker;
+  private readonly alerts: FolderAlerts;
+  private files: SourceFileStore | null = null;
+  private watcher: FolderWatcher | null = null;
+  private uploads: UploadWatch | null = null;
+  private parseOptions: ParseOptions = {};
+  /** Ready files, Z reports first (they are urgent), then in the order they became ready. */
+  private ready: Array<{ path: string; urgent: boolean }> = [];
+  private active: Active | null = null;
+  /** The archive move of the last finished file, awaited before the next read. */
+  private finishing: Promise<void> | null = null;
+  /** Imported files that could not be moved yet (locked): taken quietly when seen again. */
+  private readonly importedInPlace = new Set<string>();
+  /** The file whose last page committed just before a restart, still in the folder: archived quietly. */
+  private interrupted: { sha256: string; name: string } | undefined;
 
   constructor(config: FolderSourceConfig, ctx: SourceContext) {
     this.name = config.name;
     this.config = config;
     this.ctx = ctx;
+    this.layout = new FolderLayout(config);
+    this.tracker = new StabilityTracker({ stableMs: config.stableMs, clock: ctx.clock });
+    this.alerts = new FolderAlerts(config.name, ctx.alerts, (message) => ctx.notice?.(message));
   }
 
-  connect(): Promise<void> {
-    return Promise.resolve();
+  async connect(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.ctx.files === undefined) {
+      throw new PermanentError('folder_needs_outbox', `The folder source "${this.name}" needs the agent's outbox to keep file originals; it cannot run here.`);
+    }
+    this.files = this.ctx.files;
+    this.parseOptions = this.validatedParseOptions();
+    await this.assertFolder();
+    this.uploads = new UploadWatch(this.name, this.files, this.alerts);
+    this.finishInterrupted();
+    this.watcher = new FolderWatcher({
+      layout: this.layout,
+      usePolling: this.config.usePolling,
+      pollIntervalMs: this.config.pollIntervalMs,
+      rescanIntervalMs: this.config.rescanIntervalSecs * 1000,
+      recursive: this.config.recursive,
+      logger: this.ctx.logger,
+      onFile: (file) => {
+        if (this.active?.path !== file) this.tracker.touch(file);
+      },
+      onRescan: () => this.alerts.tidy(this.layout.quarantineDir, this.ctx.clock.now()),
+    });
+    await this.watcher.start();
   }
 
-  read(): Promise<ReadResult | null> {
-    return Promise.resolve(null);
+  async read(signal?: AbortSignal): Promise<ReadResult | null> {
+    await this.finishing;
+    if (signal?.aborted === true) return null;
+    this.uploads?.check();
+    if (this.active === null) {
+      for (const file of await this.tracker.poll()) await this.makeReady(file);
+      this.active = await this.nextJob();
+      if (this.active === null) return null;
+    }
+    const active = this.active;
+    const page = active.job.current();
+    return {
+      stream: page.stream,
+      lane: active.job.lane,
+      records: page.records,
+      checkpoint: page.checkpoint,
+      caughtUp: false,
+      ack: () => this.acked(active, page),
+    };
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = null;
+    await this.finishing;
+    // An unfinished file stays in the folder and is read again (its committed pages deduplicate).
+    this.active = null;
+    this.ready = [];
   }
+
+  async check(): Promise<SourceCheckResult> {
+    try {
+      await this.assertFolder();
+      this.validatedParseOptions();
+      return { ok: true, message: `The folder ${this.layout.root} is there; files go to ${this.layout.archiveDir} and ${this.layout.quarantineDir}.` };
+    } catch (error) {
+      if (error instanceof AgentError) return { ok: false, code: error.code, message: error.message };
+      throw error;
+    }
+  }
+
+  private async assertFolder(): Promise<void> {
+    const root = this.layout.root;
+    const info = await stat(root).catch(() => null);
+    if (info === null) {
+      throw new NotConnectedError('folder_missing', `The folder ${root} of source "${this.name}" is not there.`, {
+        hint: 'Create it, or mount the network share, and check the agent user may read and write it. The agent keeps trying.',
+      });
+    }
+    if (!info.isDirectory()) throw new PermanentError('folder_not_a_folder', `${root} (source "${this.name}") is a file, not a folder.`);
+  }
+
+  private validatedParseOptions(): ParseOptions {
+    const { csvProfile, encoding, timeZone } = this.config;
+    try {
+      offsetMinutes(0, timeZone);
+    } catch {
+      throw new PermanentError('config_invalid', `sources "${this.name}": timeZone "${timeZone}" is not an IANA time zone (e.g. Europe/Vienna).`);
+    }
+    const options: ParseOptions = encoding === undefined ? {} : { encoding };
+    if (csvProfile === undefined) return options;
+    if (typeof csvProfile === 'string') {
+      const profile = builtinCsvProfile(csvProfile);
+      if (profile === undefined) throw new PermanentError('config_invalid', `sources "${this.name}": csvProfile "${csvProfile}" is not a built-in profile.`);
+      return { ...options, profile };
+    }
+    const parsed = CsvProfileSchema.safeParse(csvProfile);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new PermanentError('config_invalid', `sources "${this.name}": csvProfile is not a valid profile (${problems}).`);
+    }
+    return { ...options, profile: parsed.data };
+  }
+
+  /** The last file's final page committed but the agent stopped before it was marked imported. */
+  private finishInterrupted(): void {
+    const last = this.lastFile();
+    if (last === undefined) return;
+    if (this.files?.fileInfo(last.sha256)?.importedAt === null) this.files.markFileImported(last.sha256);
+    this.interrupted = last;
+  }
+
+  private lastFile(): { sha256: string; name: string } | undefined {
+    const checkpoint = this.ctx.checkpoints.getCheckpoint(this.name, this.config.streams.files) as { lastFile?: { sha256: string; name: string } } | undefined;
+    return checkpoint?.lastFile;
+  }
+
+  private async makeReady(file: string): Promise<void> {
+    let urgent = this.config.kind === 'zreport';
+    if (this.config.kind === 'auto') urgent = (await classify(file, 'auto').catch(() => 'bank')) === 'zreport';
+    this.ready.push({ path: file, urgent });
+    this.ready.sort((a, b) => Number(b.urgent) - Number(a.urgent));
+  }
+
+  private async nextJob(): Promise<Active | null> {
+    for (let next = this.ready.shift(); next !== undefined; next = this.ready.shift()) {
+      try {
+        const active = await this.take(next.path);
+        if (active !== null) return active;
+      } catch (error) {
+        await this.takeFailed(next.path, error);
+      }
+    }
+    return null;
+  }
+
+  private async take(file: string): Promise<Active | null> {
+    const files = this.files!;
+    const name = this.layout.relativeName(file);
+    const { sha256, bytes } = await hashFile(file);
+    const known = files.fileInfo(sha256);
+    if (known !== undefined && known.importedAt !== null) {
+      await this.duplicate(file, name, sha256, { name: known.name, importedAt: known.importedAt });
+      return null;
+    }
+    const kind = await classify(file, this.config.kind);
+    const outcome = await readIncomingFile(file, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone });
+    if (outcome.kind === 'rejected') {
+      await this.quarantine(file, name, sha256, bytes, outcome.fileKind, outcome.rejection);
+      return null;
+    }
+    if (outcome.kind === 'bank' && outcome.report.sha256 !== sha256) {
+      this.tracker.touch(file);
+      return null;
+    }
+    const lane = kind === 'zreport' ? 'urgent' : 'bulk';
+    const format = outcome.kind === 'bank' ? outcome.report.format : outcome.file.encoding;
+    files.storeFile({ sha256, source: this.name, name, contentType: contentTypeOf(name, kind, format), lane, path: file });
+    const input = {
+      file: { sha256, name, bytes, path: file },
+      streams: this.config.streams,
+      pageRows: this.config.pageRows,
+      capturedAt: new Date(this.ctx.clock.now()).toISOString(),
+      checkpoint: (stream: string): JsonValue | undefined => this.ctx.checkpoints.getCheckpoint(this.name, stream),
+    };
+    const job = outcome.kind === 'bank' ? FileJob.forStatements(input, outcome.report) : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
+    this.interrupted = undefined;
+    this.ctx.logger.info({ file: name, sha256, kind, lane }, `Importing ${name}.`);
+    return { job, path: file, kind, outcome };
+  }
+
+  private async takeFailed(file: string, error: unknown): Promise<void> {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (error instanceof AgentError && error.code === 'file_changed') {
+      this.tracker.touch(file);
+      return;
+    }
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      // Locked, permissions, share gone for a moment: look again later.
+      this.ctx.logger.warn({ file, errorType: code, stage: 'read' }, `Cannot read ${path.basename(file)} right now (${code}); trying again.`);
+      this.tracker.touch(file);
+      return;
+    }
+    // A bug while reading this file: keep it out of the way instead of failing on it forever.
+    this.ctx.logger.error({ err: error, file, errorType: 'internal_error', stage: 'parse' }, `Reading ${path.basename(file)} failed unexpectedly.`);
+    const name = this.layout.relativeName(file);
+    const reason = `The agent could not read this file because of an internal error (${error instanceof Error ? error.message : String(error)}).`;
+    await this.quarantine(file, name, '', 0, 'bank', { reason, hint: 'This is a bug in the agent: send this file and the agent log to support.' }).catch(() => undefined);
+  }
+
+  private acked(active: Active, page: Page): void {
+    if (page.seriesChanges !== undefined) this.alerts.series(page.seriesChanges.kind, page.seriesChanges.changes);
+    if (!active.job.advance()) return;
+    this.files?.markFileImported(active.job.file.sha256);
+    this.active = null;
+    this.finishing = this.finish(active).finally(() => {
+      this.finishing = null;
+    });
+  }
+
+  private async finish(active: Active): Promise<void> {
+    const { job } = active;
+    const name = job.file.name;
+    try {
+      await moveInto(active.path, path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name)));
+    } catch (error) {
+      this.importedInPlace.add(job.file.sha256);
+      this.ctx.logger.warn({ err: error, file: name }, `${name} was imported but could not be moved to the archive; it is moved when seen again.`);
+    }
+    if (active.outcome.kind === 'zreport') {
+      for (const report of active.outcome.file.reports) {
+        const label = `${zLabel(report)} (register ${report.register})`;
+        const cash = active.outcome.checks.find((c) => c.name === `cash count of ${zLabel(report)} of register ${report.register}`);
+        this.alerts.cash(report.register, report.cash.difference.replace(/[-0.]/g, '') === '' ? null : `Register ${report.register} ${zLabel(report)}: ${cash?.message ?? ''}`);
+        this.alerts.notice(`${label} queued for upload.`);
+        this.uploads?.add({ stream: this.config.streams.shiftReports, key: { register: report.register, zNumber: report.zNumber }, label });
+      }
+    } else {
+      const s = job.summary;
+      this.alerts.notice(`${name} imported: ${plural(s.statements, 'statement')}, ${plural(s.entries, 'entry', 'entries')}.`);
+    }
+    this.ctx.logger.info({ file: name, sha256: job.file.sha256 }, `${name} imported and archived.`);
+  }
+
+  private async duplicate(file: string, name: string, sha256: string, known: { name: string; importedAt: string }): Promise<void> {
+    const quiet = this.importedInPlace.has(sha256) || (this.interrupted?.sha256 === sha256 && this.interrupted.name === name);
+    this.interrupted = undefined;
+    const dir = path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name));
+    const moved = await moveInto(file, dir);
+    this.importedInPlace.delete(sha256);
+    if (quiet) return;
+    await writeSidecar(moved, '.duplicate.txt', duplicateText({ name, sha256, firstName: known.name, importedAt: known.importedAt, source: this.name }));
+    const where = path.relative(this.layout.root, path.dirname(moved.path)).split(path.sep).join('/');
+    const message = `${name} was already imported on ${humanTime(known.importedAt)}${known.name === name ? '' : ` (as ${known.name})`}; this copy was not sent again and was moved to ${where}/.`;
+    this.alerts.duplicate(name, message);
+    this.alerts.notice(message);
+    this.ctx.logger.info({ file: name, sha256 }, message);
+  }
+
+  private async quarantine(file: string, name: string, sha256: string, bytes: number, kind: 'bank' | 'zreport', rejection: Rejection): Promise<void> {
+    const moved = await moveInto(file, path.join(this.layout.quarantineDir, path.dirname(name)));
+    const at = new Date(this.ctx.clock.now()).toISOString();
+    await writeSidecar(moved, '.error.txt', quarantineText({ name, bytes, sha256, source: this.name, watched: this.layout.root, at, rejection }));
+    const relative = this.layout.relativeName(moved.path);
+    const what = kind === 'zreport' ? 'Shift-close file' : 'Bank file';
+    const message = `${what} ${name} was not imported: ${rejection.reason.replace(/\.$/, '')}. It is in quarantine (${path.basename(this.layout.quarantineDir)}/${relative.split('/').pop() ?? ''}) with an explanation beside it.`;
+    this.alerts.quarantined(path.relative(this.layout.quarantineDir, moved.path).split(path.sep).join('/'), message);
+    this.alerts.notice(`${name} rejected: ${rejection.reason}`);
+    this.ctx.logger.warn({ file: name, sha256, errorType: 'file_rejected', stage: 'check' }, message);
+  }
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -33,6 +33,8 @@ export class CursorReader implements StreamReader {
   #plan: StreamPlan;
   #state: CursorState;
   #roundStart = true;
+  /** This round goes on from a cut-short one: once it reaches the end, the window is read too. */
+  #continuing = false;
   readonly #pageRows: number;
   readonly #lookbackSecs: number;
   readonly #timeZone: string;
@@ -41,6 +43,7 @@ export class CursorReader implements StreamReader {
     this.#plan = options.plan;
     this.#state = options.state;
     this.#roundStart = !options.state.scanning;
+    this.#continuing = options.state.scanning && options.plan.mode === 'cursor';
     this.#pageRows = options.pageRows;
     this.#lookbackSecs = options.lookbackSecs;
     this.#timeZone = options.timeZone;
@@ -54,6 +57,7 @@ export class CursorReader implements StreamReader {
     // A round cut short (a failed read, a restart) goes on where it was: going back to the window
     // from a position below the newest row would send rows the window has already forgotten.
     this.#roundStart = !this.#state.scanning;
+    this.#continuing = this.#state.scanning && this.#plan.mode === 'cursor';
   }
 
   replan(plan: StreamPlan): void {
@@ -92,18 +96,22 @@ export class CursorReader implements StreamReader {
       const newest = position.cursor[0]!;
       seen.prune(newest, cursorMillis(plan.cursors[0]!, newest, this.#timeZone), this.#lookbackSecs);
     }
-    const done = rows.length < this.#pageRows;
-    const next: CursorState = { position, scanning: !done, seen, columns: tableSignature(plan.table) };
+    const atEnd = rows.length < this.#pageRows;
+    // A continued round that reached the end still owes the window read (rows that committed late
+    // or at the newest value while it was cut short): that read closes the round.
+    const windowOwed = atEnd && this.#continuing;
+    const next: CursorState = { position, scanning: !atEnd, seen, columns: tableSignature(plan.table) };
     return {
       records,
       checkpoint: cursorCheckpointJson(next, next.columns!),
-      done,
+      done: atEnd && !windowOwed,
       mustCommit: records.length > 0,
       apply: () => {
         // Only from the state this page was read from: a late or repeated apply never moves back.
         if (this.#state !== from) return;
         this.#state = next;
-        this.#roundStart = false;
+        this.#roundStart = windowOwed;
+        if (windowOwed) this.#continuing = false;
       },
     };
   }

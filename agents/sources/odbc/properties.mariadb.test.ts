@@ -1,0 +1,7 @@
+import { describe } from 'vitest';
+import { MARIADB_MODES } from './scenarios/mode-fixtures.ts';
+import { PROPERTY_RUNS, describeCaptureProperties } from './scenarios/property-scenarios.ts';
+
+describe('ODBC capture properties on MariaDB', () => {
+  describeCaptureProperties(MARIADB_MODES, PROPERTY_RUNS);
+});

@@ -1,0 +1,7 @@
+import { describe } from 'vitest';
+import { POSTGRESQL_MODES } from './scenarios/mode-fixtures.ts';
+import { PROPERTY_RUNS, describeCaptureProperties } from './scenarios/property-scenarios.ts';
+
+describe('ODBC capture properties on PostgreSQL', () => {
+  describeCaptureProperties(POSTGRESQL_MODES, PROPERTY_RUNS);
+});

@@ -30,6 +30,13 @@ export interface BenchRow {
   pass: boolean | null;
 }
 
+/** A small table worth showing beside the rows (the README prints it under the summary). */
+export interface BenchTable {
+  title: string;
+  columns: string[];
+  rows: string[][];
+}
+
 export interface BenchResult {
   /** The folder name under bench/: `outbox`, `delivery`, `odbc`… */
   name: string;
@@ -41,7 +48,9 @@ export interface BenchResult {
   /** Timed runs per side (the rows hold medians of these). */
   runs: number;
   rows: BenchRow[];
-  /** Anything else worth keeping: tables, raw samples, sizes. */
+  /** Tables for people (e.g. the NORMAL/FULL × batch-size table); optional. */
+  tables?: BenchTable[];
+  /** Anything else worth keeping: raw samples, sizes. */
   details: Record<string, unknown>;
   /** Sentences on what the figures imply. */
   notes: string[];

@@ -2,7 +2,7 @@
  * bench/results/summary.json: every benchmark's rows from one `npm run bench`, with the machine they
  * ran on. run-all writes it; scripts/update-readme.ts quotes it.
  */
-import type { BenchResult, BenchRow } from './bench-result.ts';
+import type { BenchResult, BenchRow, BenchTable } from './bench-result.ts';
 import { describeTarget } from './bench-result.ts';
 import { formatNumber } from './format-number.ts';
 import type { MachineInfo } from './machine.ts';
@@ -15,6 +15,7 @@ export interface SummaryEntry {
   exitCode: number | null;
   durationSecs: number;
   rows: BenchRow[];
+  tables: BenchTable[];
   notes: string[];
   /** Why there are no rows: the benchmark failed, or wrote no result, or one in an unknown shape. */
   error?: string;
@@ -42,6 +43,7 @@ export function summaryEntry(
       title: name,
       mode: 'unknown',
       rows: [],
+      tables: [],
       notes: [],
       error:
         result === undefined
@@ -54,6 +56,7 @@ export function summaryEntry(
     title: result.title,
     mode: result.mode,
     rows: result.rows,
+    tables: result.tables ?? [],
     notes: result.notes,
     ...(run.exitCode === 0 ? {} : { error: `exited with ${run.exitCode}` }),
   };

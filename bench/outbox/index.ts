@@ -164,6 +164,22 @@ writeResult({
       target: { on: 'ratio', op: '>=', value: 1 - MAX_FULL_COST },
     }),
   ],
+  tables: [
+    {
+      title:
+        'Outbox enqueue in records/s by synchronous level and records per transaction (raw better-sqlite3 in brackets)',
+      columns: ['records per transaction', ...BATCH_SIZES.map(String)],
+      rows: (['FULL', 'NORMAL'] as const)
+        .map((synchronous) => [
+          synchronous,
+          ...BATCH_SIZES.map((batch) => {
+            const c = cellOf(synchronous, batch);
+            return `${formatNumber(c.oursRecordsPerSec)} (${formatNumber(c.rawRecordsPerSec)})`;
+          }),
+        ])
+        .concat([['cost of FULL', ...fullCost.map((c) => `${c.costPercent}%`)]]),
+    },
+  ],
   details: {
     table: cells.map((c) => ({
       synchronous: c.synchronous,

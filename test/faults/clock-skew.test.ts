@@ -34,7 +34,7 @@ async function skewReported(direction: RegExp): Promise<{ alert: string; statusT
   await waitFor(
     'the clock skew alert',
     async () => (await world.status()).alerts.some((a) => a.code === 'clock_skew' && direction.test(a.message)),
-    { timeoutMs: 20_000, intervalMs: 200, describe: async () => JSON.stringify((await world.status()).alerts) },
+    { timeoutMs: 45_000, intervalMs: 200, describe: async () => JSON.stringify((await world.status()).alerts) },
   );
   const detectedMs = Date.now() - since;
   const status = await world.status();

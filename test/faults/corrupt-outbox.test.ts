@@ -76,7 +76,7 @@ describe('a corrupted byte in the outbox between two runs', () => {
       'the corruption alert',
       async () => (await world.status()).alerts.some((a) => a.code === 'outbox_corrupt'),
       {
-        timeoutMs: 20_000,
+        timeoutMs: 45_000,
         intervalMs: 200,
         describe: () => agent!.output().slice(-2000),
       },

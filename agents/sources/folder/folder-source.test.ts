@@ -170,7 +170,7 @@ describe('folder source: records', () => {
     expect(queued(kit, 'bank_entries')).toHaveLength(45);
     await kit.pump();
     const file = queued(kit, 'source_files')[0]!;
-    expect(file.data).toMatchObject({ name: 'big.xml', kind: 'bank', format: 'camt.053', statements: 1, entries: 45 });
+    expect(file.data).toMatchObject({ name: 'big.xml', kind: 'bank', format: 'camt.053', statements: '1', entries: '45' });
     expect(kit.outbox.fileInfo(String(file.key.sha256))?.importedAt).not.toBeNull();
     expect(archived(kit)).toEqual(['big.xml']);
   });

@@ -22,15 +22,16 @@ export interface FileSummary {
 
 export function fileRecord(input: { stream: string; summary: FileSummary; capturedAt: string }): SourceRecord {
   const s = input.summary;
+  // Counts as strings too: the cloud takes no JSON numbers in record data (cloud-api.md).
   const data: JsonObject = {
     sha256: s.sha256,
     name: s.name,
-    bytes: s.bytes,
+    bytes: String(s.bytes),
     kind: s.kind,
     format: s.format,
-    statements: s.statements,
-    entries: s.entries,
-    reports: s.reports,
+    statements: String(s.statements),
+    entries: String(s.entries),
+    reports: String(s.reports),
     checks: s.checks.map((c) => ({ name: c.name, status: c.status, message: c.message })),
     warnings: [...s.warnings],
   };

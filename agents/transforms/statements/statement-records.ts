@@ -34,7 +34,7 @@ export function statementRecord(input: {
     format: statement.format,
     accountId: statement.accountId,
     currency: statement.currency,
-    entryCount: statement.entries.length,
+    entryCount: String(statement.entries.length),
     checks: input.checks.map((c) => ({ name: c.name, status: c.status, message: c.message })),
     warnings: statement.warnings,
     sourceFile: { sha256: input.sourceFile.sha256, name: input.sourceFile.name },

@@ -50,7 +50,7 @@ describe('statement records', () => {
     expect(record.data).toMatchObject({
       accountId: IBAN,
       currency: 'EUR',
-      entryCount: 10,
+      entryCount: '10',
       openingBalance: { amount: '1000.00', currency: 'EUR' },
       closingBalance: { amount: closingBalance({ opening: '1000.00', from: 0, to: 10 }), currency: 'EUR' },
       sourceFile: { sha256: 'ab'.repeat(32), name: 's7.xml' },

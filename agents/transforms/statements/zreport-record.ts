@@ -25,6 +25,6 @@ export function zReportRecord(input: {
     checks: input.checks.map((c) => ({ name: c.name, status: c.status, message: c.message })),
     sourceFile: { sha256: input.sourceFile.sha256, name: input.sourceFile.name },
   };
-  if (report.receiptCount !== undefined) data.receiptCount = report.receiptCount;
+  if (report.receiptCount !== undefined) data.receiptCount = String(report.receiptCount);
   return { stream: input.stream, key: { register: report.register, zNumber: report.zNumber }, op: 'upsert', data, capturedAt: input.capturedAt };
 }

@@ -3,6 +3,8 @@
  * (the sandbox's clock offset), against the 5-minute signature window. A real agent process must
  * keep its queue, and say in `tya-agent status`, in plain words, that the clock is off and by about
  * how much; once the clocks agree again the queue drains and every row arrives exactly once.
+ *
+ * @guarantee 1 a machine clock 10 minutes off: reported in status in words, queue kept, every row delivered once after
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type AgentProcess } from '../helpers/agent-process.ts';

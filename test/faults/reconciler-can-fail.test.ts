@@ -9,6 +9,8 @@
  *   - an agent that treats a failed request as delivered (at most once) → lost rows.
  * Each must be caught. The honest agent under the same faults must pass, so the difference is the
  * broken idempotency and nothing else.
+ *
+ * @guarantee 1 the fault scenarios' own ending catches versions that change per attempt (duplicates) and ack-on-error (loss)
  */
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';

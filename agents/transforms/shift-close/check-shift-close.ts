@@ -18,7 +18,7 @@ export interface ShiftCloseCheckResult {
   balanced: boolean;
 }
 
-/** Named amounts that could not be read are listed up to this many. */
+/** Named amounts that could not be read are listed up to this many. Counts are strings too: the cloud takes no JSON numbers. */
 const NAMED_UNREADABLE = 5;
 
 export function checkShiftClose(input: ShiftFigures, options: FigureOptions = {}): ShiftCloseCheckResult {
@@ -28,15 +28,15 @@ export function checkShiftClose(input: ShiftFigures, options: FigureOptions = {}
   const totals: JsonObject = {};
   if (options.currency !== undefined) totals.currency = options.currency;
   if (input.receipts !== undefined) {
-    totals.receiptCount = figures.receipts.length;
+    totals.receiptCount = String(figures.receipts.length);
     totals.receipts = sumDecimals(figures.receipts.flatMap((r) => (r.total === undefined ? [] : [r.total])));
   }
   if (input.lines !== undefined) {
-    totals.lineCount = figures.lines.length;
+    totals.lineCount = String(figures.lines.length);
     totals.lines = sumDecimals(figures.lines.flatMap((l) => (l.total === undefined ? [] : [l.total])));
   }
   if (input.payments !== undefined) {
-    totals.paymentCount = figures.payments.length;
+    totals.paymentCount = String(figures.payments.length);
     totals.payments = sumDecimals(figures.payments.flatMap((p) => (p.amount === undefined ? [] : [p.amount])));
     totals.tenders = tenderTotals(figures);
   }

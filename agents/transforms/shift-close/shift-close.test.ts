@@ -58,6 +58,8 @@ describe('tenders vs receipts', () => {
     expect(check.message).toBe('Payments 1,204.10 EUR, receipts 1,214.10 EUR: 10.00 EUR missing.');
     expect(check.figures).toEqual({ payments: '1204.10', receipts: '1214.10', difference: '-10.00' });
     expect(result.totals).toMatchObject({ receipts: '1214.10', payments: '1204.10', tenders: { card: '204.10', cash: '1000.00' } });
+    // The cloud takes no JSON numbers, counts included.
+    expect(result.totals).toMatchObject({ receiptCount: '2', paymentCount: '2' });
   });
 
   it('reports money paid beyond the receipts as too much', () => {

@@ -182,7 +182,7 @@ export class ShiftCloseReader {
     const key = Object.fromEntries(plans.shift.keys.map((k) => [k.column.name, keyText(shiftRow.data[k.column.name] ?? null)]));
     const totals = document.result.totals;
     const summary = [
-      typeof totals.receiptCount === 'number' ? `${totals.receiptCount} receipts` : null,
+      typeof totals.receiptCount === 'string' ? `${totals.receiptCount} receipts` : null,
       typeof totals.payments === 'string' ? `payments ${totals.payments}${config.currency === undefined ? '' : ` ${config.currency}`}` : null,
       document.result.balanced ? 'balanced' : 'NOT balanced',
     ].filter((part) => part !== null);

@@ -8,6 +8,7 @@ import { depthCounter, type Counters } from './counters.ts';
 import type { SqliteDatabase } from './open-database.ts';
 import { OutboxFullError, formatBytes } from './outbox-full-error.ts';
 import { versionOfCanonical } from './record-version.ts';
+import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 
 export interface EnqueueInput {
   source: string;
@@ -94,6 +95,8 @@ export class RecordWriter {
     const newBytes = rows.reduce((sum, row) => sum + row.bytes, 0);
     const queued = this.#counters.get('queued_bytes');
     if (newBytes > 0 && queued + newBytes > this.#maxBytes) throw this.#capError(input, queued, newBytes);
+    const shortage = newBytes > 0 ? spaceShortage(this.#db, newBytes) : null;
+    if (shortage !== null) throw this.#diskError(input, shortage);
     let inserted = 0;
     let insertedBytes = 0;
     if (rows.length > 0) this.#insertStream.run(input.source, input.stream);
@@ -117,6 +120,16 @@ export class RecordWriter {
     this.#counters.add('queued_bytes', insertedBytes);
     this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
     return { inserted, duplicates: rows.length - inserted };
+  }
+
+  #diskError(input: EnqueueInput, shortage: SpaceShortage): OutboxFullError {
+    const what = shortage.kind === 'disk' ? `the disk holding the outbox ${this.#db.name}` : `the outbox ${this.#db.name}`;
+    return new OutboxFullError(
+      `The disk holding the outbox ${this.#db.name} is full: ${formatBytes(shortage.freeBytes)} free in ${what}, ` +
+        `and the last part is kept for delivery so the queue can always drain. ` +
+        `Capture of ${input.source}/${input.stream} is paused and its position kept; nothing was dropped.`,
+      { hint: 'Free space on that disk; capture resumes by itself once delivery has made room.' },
+    );
   }
 
   #capError(input: EnqueueInput, queued: number, newBytes: number): OutboxFullError {

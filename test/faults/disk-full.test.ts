@@ -9,11 +9,9 @@
  * Agent.open() builds its outbox without a page limit, so the test hands the composition root an
  * outbox it opened itself, through the constructor Agent.open() uses.
  *
- * KNOWN DEFECT (pinned with it.fails below, so CI stays green and the test flips when it is fixed):
- * once delivery frees pages, the gate re-opens and capture fills them again; delivery then cannot
- * even form its next batch (`UPDATE records SET batch_id` needs index pages: SQLITE_FULL in
- * BatchQueue.formBatch), so capture and delivery wait for each other forever. With a real full disk
- * it is the same. The outbox needs a reserve that only delivery may use.
+ * This test found a deadlock: once delivery freed pages, capture filled them again and delivery could
+ * not even form its next batch (forming one updates rows and indexes: SQLITE_FULL). The outbox now
+ * keeps a reserve only delivery may use (agents/outbox/space-reserve.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -177,23 +175,12 @@ describe('SQLITE_FULL in the running engine', () => {
     );
   }, 60_000);
 
-  // KNOWN DEFECT, see the header: expected to fail until the outbox keeps a reserve for delivery.
-  it.fails(
+  // Delivery has a reserve capture may not use (agents/outbox/space-reserve.ts): it can always
+  // form the batch that frees space, so a full disk drains instead of deadlocking.
+  it(
     'drains, resumes capture and delivers every row once when the cloud accepts again',
     async () => {
-      process.stdout.write(
-        '[faults] sqlite-full:resume is a KNOWN DEFECT (it.fails): capture refills the pages delivery frees, then ' +
-          'BatchQueue.formBatch hits SQLITE_FULL and the queue never drains.\n',
-      );
-      try {
-        await drainAndReconcile(agent!, outbox!);
-      } catch (error) {
-        // Only the known deadlock may make this test "fail as expected"; anything else must surface.
-        if (error instanceof Error && /Delivery is stuck/.test(error.message)) throw error;
-        process.stdout.write(
-          `[faults] sqlite-full:resume failed differently than the known defect: ${String(error)}\n`,
-        );
-      }
+      await drainAndReconcile(agent!, outbox!);
     },
     60_000,
   );

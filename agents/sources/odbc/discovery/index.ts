@@ -1,0 +1,10 @@
+export { describeColumns, listSchemas, listTables, primaryKeyOf } from './catalog.ts';
+export type { CatalogColumn, CatalogTable, TableDescription } from './catalog.ts';
+export { listOdbcDataSources, listOdbcDrivers, spawnCommand } from './odbc-installation.ts';
+export type { CommandResult, CommandRunner, OdbcListing } from './odbc-installation.ts';
+export { openSourceConnection } from './open-connection.ts';
+export type { OpenedConnection } from './open-connection.ts';
+export { previewRows } from './preview-rows.ts';
+export type { Preview } from './preview-rows.ts';
+export { currentUser, grantStatement, probeTableAccess } from './table-access.ts';
+export type { TableAccess } from './table-access.ts';

@@ -32,6 +32,8 @@ export interface StoredFileInfo {
   storedAt: string;
   /** When its records committed; null while it is still being imported. */
   importedAt: string | null;
+  /** When the imported file was moved out of the watched folder; null while it may still be there. */
+  archivedAt: string | null;
   uploadState: 'pending' | 'uploaded' | 'failed';
   uploadedAt: string | null;
   attempts: number;
@@ -59,6 +61,7 @@ interface FileRow {
   bytes: number;
   stored_at: string;
   imported_at: string | null;
+  archived_at: string | null;
   upload_state: 'pending' | 'uploaded' | 'failed';
   uploaded_at: string | null;
   attempts: number;
@@ -121,6 +124,10 @@ export class FileStore {
     this.#db.prepare('UPDATE files SET imported_at = ? WHERE sha256 = ? AND imported_at IS NULL').run(this.#nowIso(), sha256);
   }
 
+  markArchived(sha256: string): void {
+    this.#db.prepare('UPDATE files SET archived_at = ? WHERE sha256 = ? AND archived_at IS NULL').run(this.#nowIso(), sha256);
+  }
+
   /** The lane's next file due for upload (oldest first), or undefined. */
   nextUpload(lane: Lane, now: number): PendingFileUpload | undefined {
     const row = this.#db
@@ -174,6 +181,7 @@ function toInfo(row: FileRow): StoredFileInfo {
     bytes: row.bytes,
     storedAt: row.stored_at,
     importedAt: row.imported_at,
+    archivedAt: row.archived_at,
     uploadState: row.upload_state,
     uploadedAt: row.uploaded_at,
     attempts: row.attempts,

@@ -131,6 +131,8 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
           stored_at TEXT NOT NULL,
           -- Set once the file's records committed: from then on the same content is a duplicate.
           imported_at TEXT,
+          -- Set once the imported file left the watched folder; until then, finding it there again is no duplicate.
+          archived_at TEXT,
           upload_state TEXT NOT NULL CHECK (upload_state IN ('pending', 'uploaded', 'failed')),
           uploaded_at TEXT,
           attempts INTEGER NOT NULL DEFAULT 0,

@@ -261,6 +261,11 @@ export class Outbox {
     this.#files.markImported(sha256);
   }
 
+  markFileArchived(sha256: string): void {
+    this.#assertWritable('markFileArchived');
+    this.#files.markArchived(sha256);
+  }
+
   nextFileUpload(lane: Lane): PendingFileUpload | undefined {
     return this.#files.nextUpload(lane, this.#now());
   }

@@ -69,8 +69,10 @@ export interface AlertSink {
  */
 export interface SourceFileStore {
   storeFile(file: { sha256: string; source: string; name: string; contentType: string; lane: Lane; path: string }): 'stored' | 'known';
-  fileInfo(sha256: string): { name: string; source: string; importedAt: string | null } | undefined;
+  fileInfo(sha256: string): { name: string; source: string; importedAt: string | null; archivedAt: string | null } | undefined;
   markFileImported(sha256: string): void;
+  /** The imported file has left the watched folder (finding the same content there again is then a duplicate). */
+  markFileArchived(sha256: string): void;
   recordState(source: string, stream: string, key: RecordKey): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' };
 }
 

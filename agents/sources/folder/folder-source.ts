@@ -48,10 +48,6 @@ export class FolderSource implements Source {
   private active: Active | null = null;
   /** The archive move of the last finished file, awaited before the next read. */
   private finishing: Promise<void> | null = null;
-  /** Imported files that could not be moved yet (locked): taken quietly when seen again. */
-  private readonly importedInPlace = new Set<string>();
-  /** The file whose last page committed just before a restart, still in the folder: archived quietly. */
-  private interrupted: { sha256: string; name: string } | undefined;
 
   constructor(config: FolderSourceConfig, ctx: SourceContext) {
     this.name = config.name;
@@ -164,9 +160,7 @@ export class FolderSource implements Source {
   /** The last file's final page committed but the agent stopped before it was marked imported. */
   private finishInterrupted(): void {
     const last = this.lastFile();
-    if (last === undefined) return;
-    if (this.files?.fileInfo(last.sha256)?.importedAt === null) this.files.markFileImported(last.sha256);
-    this.interrupted = last;
+    if (last !== undefined && this.files?.fileInfo(last.sha256)?.importedAt === null) this.files.markFileImported(last.sha256);
   }
 
   private lastFile(): { sha256: string; name: string } | undefined {
@@ -199,7 +193,9 @@ export class FolderSource implements Source {
     const { sha256, bytes } = await hashFile(file);
     const known = files.fileInfo(sha256);
     if (known !== undefined && known.importedAt !== null) {
-      await this.duplicate(file, name, sha256, { name: known.name, importedAt: known.importedAt });
+      // Imported but never moved away (a crash or a lock in between): this is that file, not a second copy.
+      const quiet = known.archivedAt === null && known.name === name;
+      await this.duplicate(file, name, sha256, { name: known.name, importedAt: known.importedAt }, quiet);
       return null;
     }
     const kind = await classify(file, this.config.kind);
@@ -223,7 +219,6 @@ export class FolderSource implements Source {
       checkpoint: (stream: string): JsonValue | undefined => this.ctx.checkpoints.getCheckpoint(this.name, stream),
     };
     const job = outcome.kind === 'bank' ? FileJob.forStatements(input, outcome.report) : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
-    this.interrupted = undefined;
     this.ctx.logger.info({ file: name, sha256, kind, lane }, `Importing ${name}.`);
     return { job, path: file, kind, outcome };
   }
@@ -263,8 +258,8 @@ export class FolderSource implements Source {
     const name = job.file.name;
     try {
       await moveInto(active.path, path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name)));
+      this.files?.markFileArchived(job.file.sha256);
     } catch (error) {
-      this.importedInPlace.add(job.file.sha256);
       this.ctx.logger.warn({ err: error, file: name }, `${name} was imported but could not be moved to the archive; it is moved when seen again.`);
     }
     if (active.outcome.kind === 'zreport') {
@@ -282,13 +277,13 @@ export class FolderSource implements Source {
     this.ctx.logger.info({ file: name, sha256: job.file.sha256 }, `${name} imported and archived.`);
   }
 
-  private async duplicate(file: string, name: string, sha256: string, known: { name: string; importedAt: string }): Promise<void> {
-    const quiet = this.importedInPlace.has(sha256) || (this.interrupted?.sha256 === sha256 && this.interrupted.name === name);
-    this.interrupted = undefined;
+  private async duplicate(file: string, name: string, sha256: string, known: { name: string; importedAt: string }, quiet: boolean): Promise<void> {
     const dir = path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name));
     const moved = await moveInto(file, dir);
-    this.importedInPlace.delete(sha256);
-    if (quiet) return;
+    if (quiet) {
+      this.files?.markFileArchived(sha256);
+      return;
+    }
     await writeSidecar(moved, '.duplicate.txt', duplicateText({ name, sha256, firstName: known.name, importedAt: known.importedAt, source: this.name }));
     const where = path.relative(this.layout.root, path.dirname(moved.path)).split(path.sep).join('/');
     const message = `${name} was already imported on ${humanTime(known.importedAt)}${known.name === name ? '' : ` (as ${known.name})`}; this copy was not sent again and was moved to ${where}/.`;

@@ -68,6 +68,7 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
     cloudUrl: options.url,
     enrolledAt: isoNow(clock),
   };
+  await options.secrets.set(SecretRefs.identity, JSON.stringify(enrollment));
   // agentId is the marker readEnrollment looks for: removed first and written last, so a crash
   // in between reads as "not enrolled" rather than as a mix of two identities.
   options.outbox.deleteState(EnrollmentKeys.agentId);
@@ -86,6 +87,22 @@ export function readEnrollment(outbox: EnrollmentStateStore): Enrollment | null 
   const enrolledAt = outbox.getState(EnrollmentKeys.enrolledAt);
   if (!agentId || !clientId || !cloudUrl || !enrolledAt) return null;
   return { agentId, clientId, cloudUrl, enrolledAt };
+}
+
+/**
+ * Puts the enrollment back into a fresh outbox from the keychain (after a corrupt outbox was moved
+ * aside, or a data dir restored without its queue). Returns the restored enrollment, or null.
+ */
+export async function restoreEnrollment(secrets: SecretStore, outbox: EnrollmentStateStore): Promise<Enrollment | null> {
+  if (readEnrollment(outbox) !== null) return null;
+  const stored = await secrets.get(SecretRefs.identity);
+  if (stored === undefined || (await secrets.get(SecretRefs.clientSecret)) === undefined) return null;
+  const identity = JSON.parse(stored) as Enrollment;
+  outbox.setState(EnrollmentKeys.clientId, identity.clientId);
+  outbox.setState(EnrollmentKeys.cloudUrl, identity.cloudUrl);
+  outbox.setState(EnrollmentKeys.enrolledAt, identity.enrolledAt);
+  outbox.setState(EnrollmentKeys.agentId, identity.agentId);
+  return identity;
 }
 
 /** Forgets the identity (the `revoke` command): secrets out of the keychain, ids out of the outbox. */

@@ -1,12 +1,11 @@
-import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { Outbox, type OutboxFullError } from '../outbox/index.ts';
 import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
-import { forgetEnrollment, readEnrollment, type DelivererEvent } from '../delivery/index.ts';
+import { forgetEnrollment, readEnrollment, restoreEnrollment, type DelivererEvent } from '../delivery/index.ts';
+import { installationNamespace } from './installation.ts';
 import { closeCloudLink, openCloudLink, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
 import { startControlServer, type ControlServer } from '../control/index.ts';
@@ -27,8 +26,6 @@ export interface AgentOptions {
   /** Serve the local control API (off for one-shot CLI runs). */
   controlServer?: boolean;
 }
-
-const INSTALLATION_KEY = 'installation.id';
 
 /**
  * The composition root: builds the outbox, sources, delivery, heartbeat and control API from the
@@ -78,8 +75,7 @@ export class Agent {
     if (outbox.recoveredFromCorruption) {
       logger.error({ movedTo: outbox.recoveredFromCorruption.movedTo }, 'The outbox file was corrupt and was moved aside.');
     }
-    const installationId = outbox.getState(INSTALLATION_KEY) ?? createInstallationId(outbox);
-    const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationId });
+    const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
     return new Agent(options, outbox, logger, secrets, layout);
   }
 
@@ -102,6 +98,10 @@ export class Agent {
     const { config } = this.options.loaded;
     this.running = true;
     this.startedAt = isoNow(this.clock);
+    const restored = await restoreEnrollment(this.secrets, this.outbox);
+    if (restored !== null) {
+      this.logger.warn({ agentId: restored.agentId }, 'The enrollment was restored from the keychain into a new outbox.');
+    }
     this.startDelivery();
     const resolver = new VaultSecretResolver(this.secrets);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
@@ -279,10 +279,4 @@ export class Agent {
     this.logger.info('The agent stopped.');
     this.logger.flush?.();
   }
-}
-
-function createInstallationId(outbox: Outbox): string {
-  const id = `${os.hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 20) || 'host'}-${randomUUID()}`;
-  outbox.setState(INSTALLATION_KEY, id);
-  return id;
 }

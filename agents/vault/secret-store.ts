@@ -19,4 +19,9 @@ export const SecretRefs = {
   signingSecret: 'cloud/signing-secret',
   /** The previous signing secret stays usable for 24 h after a rotation. */
   previousSigningSecret: 'cloud/previous-signing-secret',
+  /**
+   * The enrollment's ids (agentId, clientId, cloud URL) as JSON: not secret, but kept beside the
+   * secrets so an agent whose outbox was lost or corrupt finds its identity again without a new key.
+   */
+  identity: 'cloud/identity',
 } as const;

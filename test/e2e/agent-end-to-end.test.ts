@@ -12,9 +12,8 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { PosActivity } from '../../agents/cli/demo/pos-database.ts';
 import { POS_STREAMS } from '../../agents/cli/demo/pos-schema.ts';
-import { Outbox } from '../../agents/outbox/index.ts';
+import { installationNamespace } from '../../agents/engine/installation.ts';
 import { KeytarSecretStore, SecretRefs } from '../../agents/vault/index.ts';
-import { systemClock } from '../../agents/pipeline/clock.ts';
 import { AgentStatusSchema } from '../../agents/api/index.ts';
 import { runCli, startAgentProcess, waitFor, writeAgentConfig, type AgentProcess } from '../helpers/agent-process.ts';
 import { describeReconciliation, reconcile } from '../helpers/reconcile.ts';
@@ -226,11 +225,7 @@ describe('agent → sandbox over real processes (SQLite over ODBC)', () => {
 
   it('keeps the cloud secrets in the keychain and in no file, log line or output', async () => {
     const dataDir = path.join(dir, 'data');
-    const outbox = Outbox.openReadonly(path.join(dataDir, 'outbox.db'), systemClock);
-    const namespace = outbox.getState('installation.id');
-    outbox.close();
-    expect(namespace).toBeTruthy();
-    const store = new KeytarSecretStore({ namespace: namespace! });
+    const store = new KeytarSecretStore({ namespace: installationNamespace(dataDir) });
     const secrets = [await store.get(SecretRefs.clientSecret), await store.get(SecretRefs.signingSecret)];
     expect(secrets.every((s) => typeof s === 'string' && s.length >= 16)).toBe(true);
 

@@ -10,7 +10,10 @@ import { enrollCommand } from './commands/enroll.ts';
 import { syncCommand } from './commands/sync.ts';
 import { dlqCommand, type DlqAction } from './commands/dlq.ts';
 import { secretCommand } from './commands/secret.ts';
+import { discoverCommand, type DiscoverOptions } from './commands/discover.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { demoCommand } from './commands/demo.ts';
+import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -115,6 +118,26 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .action(action((opts: { config?: string }) => secretCommand('check', undefined, opts, io)));
 
   program
+    .command('discover')
+    .description('list what an ODBC source can read: schemas, tables, a table\'s columns with types and key, its first rows')
+    .requiredOption('--source <name>', 'the ODBC source (its name in the config)')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--schema <name>', 'only the tables of this schema (MariaDB: database)')
+    .option('--table <name>', 'describe this table (schema.table or table)')
+    .option('--preview <n>', 'with --table: show its first n rows as the agent would send them', positiveInt)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExit code: 0 done, 3 the source or table could not be read (the reason is printed), 2 wrong usage.')
+    .action(action((opts: DiscoverOptions) => discoverCommand(opts, io)));
+
+  program
+    .command('doctor')
+    .description('check this machine and config in plain words: Node, config, disk, keychain, ODBC drivers and DSNs, sources, cloud, clock')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--timeout-secs <n>', 'how long the cloud may take to answer', positiveInt, 5)
+    .addHelpText('after', '\nExit code: 0 nothing failed (warnings are marked !), 3 something failed (marked ✗, with what to do).')
+    .action(action((opts: { config?: string; timeoutSecs: number }) => doctorCommand(opts, io)));
+
+  program
     .command('demo')
     .description('run a complete demo: a sample POS database read over ODBC, the sandbox cloud, and this agent')
     .option('--dir <dir>', 'where the demo keeps its files', '.demo')
@@ -122,6 +145,21 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('--seed <n>', 'seed of the sample data', positiveInt, 7)
     .option('--duration-secs <n>', 'stop by itself after this long (default: run until Ctrl-C)', positiveInt)
     .action(action((opts: { dir: string; port: number; seed: number; durationSecs?: number }) => demoCommand(opts, io)));
+
+  program
+    .command('parse <file>')
+    .description('read a bank statement or shift-close (Z) file as a watched folder would, and say whether it would be accepted')
+    .option('--profile <name>', 'CSV/Excel column profile: a built-in name or a profile JSON file (default: recognised by the header)')
+    .option('--kind <kind>', 'auto, bank or zreport', (v: string) => {
+      if (v !== 'auto' && v !== 'bank' && v !== 'zreport') throw new InvalidArgumentError('expected auto, bank or zreport');
+      return v;
+    }, 'auto')
+    .option('--encoding <label>', 'code page of MT940/OFX/BAI2 files that are not UTF-8, e.g. windows-1252')
+    .option('--time-zone <zone>', 'IANA zone of shift times written without an offset', 'UTC')
+    .option('--all', 'list every entry (the text output shows the first 20 per statement)')
+    .option('--json', 'print the normalized statement(s) or report as JSON')
+    .addHelpText('after', '\nExit code: 0 the file would be accepted, 3 it would be rejected (the reason is printed), 2 wrong usage.')
+    .action(action((file: string, opts: ParseCommandOptions) => parseCommand(file, opts, io)));
 
   return program;
 }

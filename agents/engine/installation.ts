@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * The keychain namespace of this installation, derived from its data dir. Not stored anywhere: an
@@ -7,5 +8,6 @@ import { realpathSync } from 'node:fs';
  * and two agents on one machine always have different data dirs.
  */
 export function installationNamespace(dataDir: string): string {
-  return `inst-${createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 24)}`;
+  const resolved = existsSync(dataDir) ? realpathSync(dataDir) : path.resolve(dataDir);
+  return `inst-${createHash('sha256').update(resolved).digest('hex').slice(0, 24)}`;
 }

@@ -3,7 +3,7 @@
  * they do not measure each other), then one summary table and bench/results/summary.json with the
  * machine they ran on. A benchmark is any bench/<name>/index.ts; each writes
  * bench/results/<name>.json in the BenchResult shape (bench/lib/bench-result.ts).
- *   scripts/with-keyring.sh node bench/run-all.ts [--quick] [--runs N] [--only outbox,delivery]
+ *   scripts/with-keyring.sh node bench/run-all.ts [--quick] [--runs N] [--only outbox,delivery] [--from-source]
  * (the agent-process benchmarks enroll through the OS keychain, hence the keyring wrapper).
  */
 import { spawn } from 'node:child_process';
@@ -55,10 +55,19 @@ function freshResult(name: string, since: Date): unknown {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      'from-source': { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      only: { type: 'string' },
+    },
     strict: true,
   });
-  const flags = [...(values.quick ? ['--quick'] : []), ...(values.runs === undefined ? [] : ['--runs', values.runs])];
+  const flags = [
+    ...(values.quick ? ['--quick'] : []),
+    ...(values['from-source'] ? ['--from-source'] : []),
+    ...(values.runs === undefined ? [] : ['--runs', values.runs]),
+  ];
   const all = discoverBenchmarks();
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((name) => !all.includes(name)) ?? [];

@@ -3,25 +3,31 @@
  * sandbox (its own process): after a warm-up in which the agent reads and delivers both sources,
  * RSS (VmRSS, every second) and CPU (utime + stime over the window) are sampled. The baseline is a
  * bare `node -e "setInterval(()=>{},1000)"`, started and measured alongside, the same way.
- *   scripts/with-keyring.sh node bench/footprint/index.ts [--quick]   (60 s + 60 s; quick: 10 s + 10 s)
+ *   scripts/with-keyring.sh node bench/footprint/index.ts [--quick] [--text-type VARCHAR(100)]
+ * (60 s + 60 s; quick: 10 s + 10 s; text columns declared TEXT unless --text-type says otherwise)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAgentProcess, waitFor } from '../../test/helpers/agent-process.ts';
+import { waitFor } from '../../test/helpers/agent-process.ts';
+import { prepareAgentEntry, startAgent } from '../lib/agent-entry.ts';
 import { benchArgs } from '../lib/bench-args.ts';
 import { benchRow } from '../lib/bench-result.ts';
 import { enrolledAgent } from '../lib/enrolled-agent.ts';
+import { formatNumber } from '../lib/format-number.ts';
 import { median } from '../lib/median.ts';
 import { sampleRss, type ProcessSampling } from '../lib/sample-rss.ts';
 import { startSandboxProcess } from '../lib/sandbox-process.ts';
 import { createReceiptsDatabase, receiptsSource } from '../lib/sqlite-source-file.ts';
 import { writeResult } from '../lib/write-result.ts';
+import { moduleCostsMiB } from './module-costs.ts';
 import { guardRss } from './rss-guard.ts';
 
-const args = benchArgs();
+const args = benchArgs({ 'text-type': { default: 'TEXT' } });
+/** How the source tables declare their text columns (TEXT, or e.g. VARCHAR(100) to compare). */
+const textType = args.extra['text-type']!;
 const startedAt = new Date();
 const warmupMs = args.quick ? 10_000 : 60_000;
 const windowMs = args.quick ? 10_000 : 60_000;
@@ -31,12 +37,14 @@ const MiB = 1024 * 1024;
 const CEILING_BYTES = 3 * 1024 * MiB;
 const TARGETS = { rssMiB: 80, cpuPercent: 0.5 };
 
+// Built first: a sandbox left idle during a build closes its keep-alive connections under the admin client.
+const entry = prepareAgentEntry({ fromSource: args.fromSource, log: (line) => process.stdout.write(`${line}\n`) });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-footprint-'));
 const sandbox = await startSandboxProcess({ dbPath: path.join(dir, 'cloud.db') });
 const till = path.join(dir, 'till.db');
 const backoffice = path.join(dir, 'backoffice.db');
-createReceiptsDatabase(till, ROWS_PER_SOURCE, 1);
-createReceiptsDatabase(backoffice, ROWS_PER_SOURCE, 2);
+createReceiptsDatabase(till, ROWS_PER_SOURCE, 1, textType);
+createReceiptsDatabase(backoffice, ROWS_PER_SOURCE, 2, textType);
 const agentSetup = await enrolledAgent({
   dir,
   sandbox,
@@ -44,7 +52,7 @@ const agentSetup = await enrolledAgent({
   sources: [receiptsSource('till', till), receiptsSource('backoffice', backoffice)],
 });
 
-const agent = startAgentProcess(agentSetup.configFile);
+const agent = startAgent(entry, agentSetup.configFile);
 const bare = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
 const guard = guardRss(agent.child.pid!, CEILING_BYTES, () => agent.child.kill('SIGKILL'));
 const round = (n: number, places = 1) => Math.round(n * 10 ** places) / 10 ** places;
@@ -55,6 +63,10 @@ const base = {
   startedAt: startedAt.toISOString(),
 };
 const notes = [
+  entry.kind === 'built'
+    ? 'The agent runs as built (tsc output, as installed); --from-source measures it under type stripping instead.'
+    : 'The agent runs from its TypeScript source under Node type stripping (--from-source), which costs memory of its own.',
+  `Each source is a SQLite file of ${ROWS_PER_SOURCE} receipts whose text columns are declared ${textType}, read over the SQLite3 ODBC driver in pages of 500 rows.`,
   'Idle means both sources are read every 10 s (nothing new), a heartbeat goes out every 30 s, and the control API listens.',
   'RSS is VmRSS from /proc (the node binary and shared libraries included, as top shows it); CPU is utime + stime over the window (10 ms ticks).',
 ];
@@ -114,6 +126,7 @@ try {
       throw new Error(`The agent exited during the window:\n${agent.output().slice(-2000)}`);
     }
     const counts = await sandbox.admin.counts();
+    const moduleCosts = moduleCostsMiB(entry, path.resolve(import.meta.dirname, '../..'));
     const peakMiB = (s: ProcessSampling) => Math.max(...s.samples.map((x) => x.rssBytes)) / MiB;
     const summary = (s: ProcessSampling) => ({
       rssPeakMiB: round(peakMiB(s)),
@@ -146,6 +159,9 @@ try {
         windowSecs: windowMs / 1000,
         warmupPeakMiB,
         sources: 2,
+        textType,
+        agentEntry: entry.kind,
+        importCostMiB: moduleCosts,
         rowsPerSource: ROWS_PER_SOURCE,
         pollIntervalSecs: 10,
         heartbeatIntervalSecs: 30,
@@ -154,7 +170,15 @@ try {
         sandboxRecordsAccepted: counts.recordsAccepted,
         sandboxHeartbeats: counts.heartbeats,
       },
-      notes,
+      notes: [
+        ...notes,
+        `Imported but not started, the agent's code adds ${formatNumber(moduleCosts['the agent’s code (engine/agent imported, nothing started)']!)} MiB to a bare node ` +
+          `(${formatNumber(moduleCosts['bare node']!)} MiB); its six native and npm dependencies alone add ${formatNumber(moduleCosts['all six together']!)} MiB: ` +
+          (['undici', 'zod', 'odbc', 'pino', 'better-sqlite3', 'keytar'] as const)
+            .map((d) => `${d} ${formatNumber(moduleCosts[d]!)}`)
+            .join(', ') +
+          ' MiB.',
+      ],
     });
   }
 } finally {

@@ -1,9 +1,13 @@
-/** The flags every benchmark takes: `--quick` for a smoke run, `--runs N` (at least 5 for a real run). */
+/**
+ * The flags every benchmark takes: `--quick` for a smoke run, `--runs N` (at least 5 for a real
+ * run), `--from-source` to start agent processes from the TypeScript source instead of the build.
+ */
 import { parseArgs } from 'node:util';
 
 export interface BenchArgs {
   quick: boolean;
   runs: number;
+  fromSource: boolean;
   /** Flags a benchmark adds itself, as strings. */
   extra: Record<string, string | undefined>;
 }
@@ -13,7 +17,12 @@ export function benchArgs(extra: Record<string, { default?: string }> = {}, argv
   for (const [name, option] of Object.entries(extra)) options[name] = { type: 'string', ...option };
   const { values } = parseArgs({
     args: argv,
-    options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, ...options },
+    options: {
+      quick: { type: 'boolean', default: false },
+      'from-source': { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      ...options,
+    },
     strict: true,
   });
   const runs = values.runs === undefined ? 5 : Number(values.runs);
@@ -21,5 +30,5 @@ export function benchArgs(extra: Record<string, { default?: string }> = {}, argv
   const rest: Record<string, string | undefined> = {};
   const all = values as Record<string, unknown>;
   for (const name of Object.keys(extra)) rest[name] = all[name] as string | undefined;
-  return { quick: values.quick === true, runs, extra: rest };
+  return { quick: values.quick === true, runs, fromSource: values['from-source'] === true, extra: rest };
 }

@@ -8,12 +8,19 @@ import Database from 'better-sqlite3';
 import type { AgentConfigInput } from '../../agents/api/index.ts';
 import { receiptRecords } from './receipt-records.ts';
 
-export function createReceiptsDatabase(file: string, rows: number, seed: number): void {
+/**
+ * `textType` is how the text columns are declared: TEXT (what POS schemas mostly say) or e.g.
+ * VARCHAR(100); the SQLite ODBC driver sizes its buffers from it.
+ */
+export function createReceiptsDatabase(file: string, rows: number, seed: number, textType = 'TEXT'): void {
+  if (!/^[A-Z]+(\(\d+\))?$/.test(textType))
+    throw new Error(`${textType} is not a column type like TEXT or VARCHAR(100).`);
+  const t = textType;
   const db = new Database(file);
   try {
     db.exec(`CREATE TABLE receipts (
-      receipt_id INTEGER PRIMARY KEY, shift_id INTEGER NOT NULL, receipt_no TEXT NOT NULL, total TEXT NOT NULL,
-      tax TEXT NOT NULL, currency TEXT NOT NULL, note TEXT, updated_at TEXT NOT NULL);
+      receipt_id INTEGER PRIMARY KEY, shift_id INTEGER NOT NULL, receipt_no ${t} NOT NULL, total ${t} NOT NULL,
+      tax ${t} NOT NULL, currency ${t} NOT NULL, note ${t}, updated_at ${t} NOT NULL);
       CREATE INDEX receipts_cursor ON receipts (updated_at, receipt_id);`);
     const insert = db.prepare('INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     db.transaction(() => {

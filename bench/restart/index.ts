@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAgentProcess, type AgentProcess } from '../../test/helpers/agent-process.ts';
+import type { AgentProcess } from '../../test/helpers/agent-process.ts';
+import { prepareAgentEntry, startAgent } from '../lib/agent-entry.ts';
 import { benchArgs } from '../lib/bench-args.ts';
 import { benchRow } from '../lib/bench-result.ts';
 import { enrolledAgent } from '../lib/enrolled-agent.ts';
@@ -31,6 +32,8 @@ const MiB = 1024 * 1024;
 const DELIVER_BEFORE_KILL_MS = 1_000;
 const TIMEOUT_MS = 120_000;
 
+// Built first: a sandbox left idle during a build closes its keep-alive connections under the admin client.
+const entry = prepareAgentEntry({ fromSource: args.fromSource, log: (line) => process.stdout.write(`${line}\n`) });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-restart-'));
 const sandbox = await startSandboxProcess({ dbPath: path.join(dir, 'cloud.db') });
 const running: AgentProcess[] = [];
@@ -44,7 +47,7 @@ async function killHard(agent: AgentProcess): Promise<void> {
 
 function spawnAgent(configFile: string): { agent: AgentProcess; spawnedAt: number } {
   const spawnedAt = performance.now();
-  const agent = startAgentProcess(configFile);
+  const agent = startAgent(entry, configFile);
   running.push(agent);
   return { agent, spawnedAt };
 }
@@ -125,12 +128,16 @@ try {
       oursControlApiSamplesMs: oursControl.map(Math.round),
       baselineSamplesMs: baseline.map(Math.round),
       deliverBeforeKillMs: DELIVER_BEFORE_KILL_MS,
+      agentEntry: entry.kind,
     },
     notes: [
       `Medians: with the backlog the first batch was accepted ${formatNumber(secs(ours))} s after spawn and the control API answered after ` +
         `${formatNumber(secs(oursControl))} s (delivery starts before the control API); an empty agent's control API answers after ${formatNumber(secs(baseline))} s. ` +
         'The start opens the outbox with PRAGMA quick_check, which reads the whole file.',
       'The outbox file is in the page cache (it was just written): a cold start from disk would read it first.',
+      entry.kind === 'built'
+        ? 'The agent runs as built (tsc output, as installed); --from-source adds type stripping to every start.'
+        : 'The agent runs from its TypeScript source under Node type stripping (--from-source), which adds to every start.',
     ],
   });
 } finally {

@@ -1,0 +1,36 @@
+/**
+ * Not a side of the comparison, an explanation of it: how much RSS each dependency adds to a bare
+ * node process when merely imported, and what importing the agent's composition root costs, each
+ * in a fresh process. What remains of the idle figure beyond that is the agent's working state.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AgentEntry } from '../lib/agent-entry.ts';
+
+const DEPENDENCIES = ['better-sqlite3', 'odbc', 'keytar', 'undici', 'zod', 'pino'] as const;
+
+/** RSS in MiB of a fresh node process after importing `specifiers` and settling for a moment. */
+function rssAfterImport(specifiers: readonly string[], cwd: string): number {
+  const script = `for (const s of ${JSON.stringify(specifiers)}) await import(s);
+    const fs = await import('node:fs');
+    setTimeout(() => process.stdout.write(/VmRSS:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]), 1000);`;
+  const kib = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
+  return Math.round((Number(kib) / 1024) * 10) / 10;
+}
+
+export function moduleCostsMiB(entry: AgentEntry, repoRoot: string): Record<string, number> {
+  const bare = rssAfterImport([], repoRoot);
+  const costs: Record<string, number> = { 'bare node': bare };
+  for (const dependency of DEPENDENCIES)
+    costs[dependency] = Math.round((rssAfterImport([dependency], repoRoot) - bare) * 10) / 10;
+  costs['all six together'] = Math.round((rssAfterImport(DEPENDENCIES, repoRoot) - bare) * 10) / 10;
+  const agentModule = path.join(
+    path.dirname(entry.path),
+    '../engine',
+    entry.kind === 'built' ? 'agent.js' : 'agent.ts',
+  );
+  costs['the agent’s code (engine/agent imported, nothing started)'] =
+    Math.round((rssAfterImport([pathToFileURL(agentModule).href], repoRoot) - bare) * 10) / 10;
+  return costs;
+}

@@ -109,6 +109,8 @@ export async function dispatchCloudRequest(
     if (state.deprecation.sunset !== null) deprecation.sunset = state.deprecation.sunset;
     finish(String(reply.status), `answered ${reply.status}${reply.note === undefined ? '' : ` (${reply.note})`}`);
     writeResponse(res, reply.status, reply.body, {
+      // The sandbox's own clock (with its test offset), so agents can measure skew from Date too.
+      date: new Date(state.now()).toUTCString(),
       'x-request-id': requestId,
       'cache-control': 'no-store',
       ...deprecation,

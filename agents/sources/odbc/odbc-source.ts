@@ -16,13 +16,14 @@ import { AgentError, BackOffError, NotConnectedError, PermanentError } from '../
 import type { CheckResult, ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { describeTarget, namedDriver, withPassword } from './connection-string.ts';
-import type { Dialect } from './dialects/index.ts';
+import type { Dialect, RowHashSql } from './dialects/index.ts';
 import { dialectFor } from './dialects/index.ts';
 import { DocumentStreams, withDocumentChecks } from './documents/index.ts';
 import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
 import { nodeOdbcDriver } from './odbc-driver.ts';
 import { connectError, queryError } from './odbc-errors.ts';
 import { createReader } from './reader-factory.ts';
+import { resolveRowHash } from './snapshot/row-hash-sql.ts';
 import type { SchemaChange } from './schema-drift.ts';
 import { compareColumns, describeChange, onlyAdded, parseSignatures, schemaDriftError, tableDroppedError, tableSignature } from './schema-drift.ts';
 import { checkStreams, withHint } from './source-check.ts';
@@ -62,6 +63,7 @@ export class OdbcSource implements Source {
   #connection: OdbcConnection | null = null;
   #slots: Slot[] = [];
   #turn = 0;
+  #rowHash: RowHashSql | undefined;
 
   constructor(config: OdbcSourceConfig, ctx: SourceContext, driver: OdbcDriver = nodeOdbcDriver) {
     this.name = config.name;
@@ -100,6 +102,8 @@ export class OdbcSource implements Source {
         slots.push(slot);
       }
       await this.#documents.prepare(connection, signal);
+      const snapshots = slots.some((slot) => slot.settings.mode === 'snapshot');
+      this.#rowHash = snapshots ? await resolveRowHash(connection, this.#dialect) : undefined;
       this.#connection = connection;
       this.#slots = slots;
       this.#turn = 0;
@@ -216,6 +220,7 @@ export class OdbcSource implements Source {
     const context: ReadContext = {
       connection,
       dialect: this.#dialect,
+      rowHash: this.#rowHash,
       timeZone: this.#config.timeZone,
       capturedAt: isoNow(this.#ctx.clock),
       now: () => this.#ctx.clock.now(),

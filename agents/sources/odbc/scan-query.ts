@@ -37,6 +37,8 @@ export interface ScanRequest {
   selects?: string[];
   /** Columns whose NULL rows are left out (cursor columns: no position can come after NULL). */
   notNull?: ColumnPlan[];
+  /** `GROUP BY` clause (aggregates); the caller puts any parameters of `selects` before the query's. */
+  groupBy?: string;
 }
 
 export interface Query {
@@ -72,12 +74,13 @@ export function scanQuery(request: ScanRequest): Query {
   const orderBy = request.selects === undefined ? ` ORDER BY ${order.map((column) => column.compare).join(', ')}` : '';
   const limit = request.limit === undefined ? '' : ` ${dialect.limitClause(request.limit)}`;
   const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
-  const sql = `SELECT ${selects.join(', ')} FROM ${table.from}${filter}${orderBy}${limit}`;
+  const groupBy = request.groupBy === undefined ? '' : ` GROUP BY ${request.groupBy}`;
+  const sql = `SELECT ${selects.join(', ')} FROM ${table.from}${filter}${groupBy}${orderBy}${limit}`;
   return { sql, parameters };
 }
 
 /** `(a, b) > (?, ?)` with a leading range on `a` for the index; a single column compares plainly. */
-function compareTuple(columns: ColumnPlan[], operator: '>' | '<=', values: string[], parameters: string[]): string {
+export function compareTuple(columns: ColumnPlan[], operator: '>' | '<=', values: string[], parameters: string[]): string {
   if (values.length !== columns.length) throw new Error(`${values.length} bound values for ${columns.length} columns`);
   const first = columns[0]!;
   if (columns.length === 1) {

@@ -6,10 +6,11 @@ import type { OdbcSourceConfig } from '../../api/index.ts';
 import { AgentError } from '../../pipeline/errors.ts';
 import type { CheckResult } from '../../pipeline/source.ts';
 import { namedDriver } from './connection-string.ts';
-import type { Dialect } from './dialects/index.ts';
+import type { Dialect, RowHashSql } from './dialects/index.ts';
 import type { OdbcConnection } from './odbc-driver.ts';
 import { queryError } from './odbc-errors.ts';
 import { scanQuery } from './scan-query.ts';
+import { resolveRowHash } from './snapshot/row-hash-sql.ts';
 import type { StreamPlan } from './stream-plan.ts';
 import { planStream } from './stream-plan.ts';
 import { cellText } from './value-convert.ts';
@@ -33,7 +34,8 @@ export async function checkStreams(request: CheckRequest): Promise<CheckResult> 
       let nullCursors = false;
       try {
         // One row through the real query proves the casts, the hash and the SELECT permission.
-        const probe = probeQuery(plan, dialect);
+        const rowHash = plan.mode === 'snapshot' ? await resolveRowHash(connection, dialect) : undefined;
+        const probe = probeQuery(plan, dialect, rowHash);
         await connection.query(probe.sql, probe.parameters);
         if (plan.cursors.length > 0) {
           const isNull = plan.cursors.map((cursor) => `${cursor.compare} IS NULL`).join(' OR ');
@@ -82,8 +84,8 @@ function driverText(config: OdbcSourceConfig): string {
   return 'the default ODBC driver';
 }
 
-function probeQuery(plan: StreamPlan, dialect: Dialect) {
-  const hash = plan.mode === 'snapshot' ? dialect.rowHash?.hex(plan.table.columns) : undefined;
+function probeQuery(plan: StreamPlan, dialect: Dialect, rowHash: RowHashSql | undefined) {
+  const hash = rowHash?.hex(plan.table.columns);
   return scanQuery({
     table: plan.table,
     dialect,

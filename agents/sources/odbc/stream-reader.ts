@@ -4,13 +4,15 @@
  * backwards and never moves past what the outbox holds.
  */
 import type { JsonValue, SourceRecord } from '../../api/index.ts';
-import type { Dialect } from './dialects/index.ts';
+import type { Dialect, RowHashSql } from './dialects/index.ts';
 import type { OdbcConnection } from './odbc-driver.ts';
 import type { StreamPlan } from './stream-plan.ts';
 
 export interface ReadContext {
   connection: OdbcConnection;
   dialect: Dialect;
+  /** The row hash this server computes (snapshot mode); undefined: the agent hashes rows itself. */
+  rowHash: RowHashSql | undefined;
   timeZone: string;
   /** RFC 3339 capture time for the records of this read. */
   capturedAt: string;

@@ -51,6 +51,8 @@ export function offsetTimestampToRfc3339(text: string): string {
 
 /** The zone's offset (ms) for a wall-clock time given as if it were UTC, with the rules above. */
 export function offsetForWallClock(localMs: number, timeZone: string): number {
+  // The common server setting, and a fixed offset: no Intl formatting per row needed.
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
   // Offsets in force a day either side cover every real transition (none are closer than that).
   const before = offsetAt(localMs - 24 * HOUR_MS, timeZone);
   const after = offsetAt(localMs + 24 * HOUR_MS, timeZone);

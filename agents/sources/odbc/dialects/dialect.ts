@@ -79,15 +79,18 @@ export interface Dialect {
    */
   secondsBefore(parameter: string, seconds: number): string;
   /**
-   * A row's content hash computed in the database (see snapshot/row-hash.ts for the definition the
-   * agent computes itself where this is missing), as 16 hex digits, and the sum of many rows'
-   * hashes as exact decimal text. Undefined when the database has no hash function (SQLite).
+   * A row's 64-bit content hash computed in the database, as 16 hex digits, and the sum of many
+   * rows' hashes as exact decimal text (snapshot mode). Undefined when the database has no hash
+   * function (SQLite): the agent then hashes the rows it reads (snapshot/row-hash.ts).
    */
   readonly rowHash?: RowHashSql;
+  /** A query that fails where `rowHash` cannot run (an older server): `rowHashFallback` is used there. */
+  readonly rowHashProbe?: string;
+  readonly rowHashFallback?: RowHashSql;
 }
 
 export interface RowHashSql {
-  /** The row's hash: the first 16 hex digits of MD5 over its columns' length-prefixed text. */
+  /** The row's hash over all its columns' text, as 16 hex digits. */
   hex(columns: ColumnPlan[]): string;
   /** Aggregate: the sum of the rows' hashes (read as 64-bit integers) as decimal text, '0' for none. */
   sum(columns: ColumnPlan[]): string;

@@ -62,8 +62,14 @@ export const mariadbDialect: Dialect = {
   substring: (expression, start, length) => `SUBSTRING(${expression}, ${start}, ${length})`,
   secondsBefore: (parameter, seconds) => `(${parameter} - INTERVAL ${seconds} SECOND)`,
   rowHash: {
-    hex: (columns) => `LEFT(MD5(${rowText(columns)}), 16)`,
+    hex: (columns) => `LPAD(HEX(${crcPair(columns)}), 16, '0')`,
     // SUM of BIGINT UNSIGNED is an exact DECIMAL; the agent reduces it modulo 2^64.
+    sum: (columns) => `CAST(COALESCE(SUM(${crcPair(columns)}), 0) AS CHAR)`,
+  },
+  // CRC32C arrived in MariaDB 10.8; older servers (and MySQL) hash with MD5, about 7× slower.
+  rowHashProbe: "SELECT CRC32C('') AS crc",
+  rowHashFallback: {
+    hex: (columns) => `LEFT(MD5(${rowText(columns)}), 16)`,
     sum: (columns) => `CAST(COALESCE(SUM(CAST(CONV(LEFT(MD5(${rowText(columns)}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR)`,
   },
 
@@ -130,13 +136,20 @@ function castChar(quoted: string): string {
 }
 
 /**
- * Each column's text prefixed by its length in characters (`3:abc`), or `-` for NULL, all as
- * utf8mb4 so MD5 hashes the same bytes whatever the column's character set.
+ * Every column as a quoted literal or NULL (QUOTE), so no two different rows give the same input.
+ * The columns themselves, not their CAST(… AS CHAR) text: QUOTE converts numbers and dates to the
+ * same text about five times faster. Strings as utf8mb4, so columns of different character sets
+ * can be concatenated.
  */
 function rowText(columns: ColumnPlan[]): string {
-  const fields = columns.map((column) => {
-    const text = `CONVERT(${column.select} USING utf8mb4)`;
-    return `COALESCE(CONCAT(CHAR_LENGTH(${text}), ':', ${text}), '-')`;
-  });
-  return `CONCAT(${fields.join(', ')})`;
+  const quoted = columns.map((column) =>
+    column.kind === 'text' || column.kind === 'other' ? `QUOTE(CONVERT(${column.compare} USING utf8mb4))` : `QUOTE(${column.compare})`,
+  );
+  return `CONCAT(${quoted.join(', ')})`;
+}
+
+/** 64 bits from two different CRCs of the row's text (CRC32 and CRC32C): a chunk sum is about 3× a COUNT(*). */
+function crcPair(columns: ColumnPlan[]): string {
+  const text = rowText(columns);
+  return `(CRC32(${text}) | (CRC32C(${text}) << 32))`;
 }

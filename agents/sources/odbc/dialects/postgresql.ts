@@ -52,10 +52,8 @@ export const postgresqlDialect: Dialect = {
   substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
   secondsBefore: (parameter, seconds) => `(${parameter} - make_interval(secs => ${seconds}))`,
   rowHash: {
-    hex: (columns) => `substr(md5(${rowText(columns)}), 1, 16)`,
-    // '<16 hex digits>'::bit(64)::bigint reads the digits as a signed 64-bit integer; the sum is a
-    // numeric, exact, and the agent reduces it modulo 2^64.
-    sum: (columns) => `coalesce(sum(('x' || substr(md5(${rowText(columns)}), 1, 16))::bit(64)::bigint), 0)::text`,
+    hex: (columns) => `lpad(to_hex(${rowHash(columns)}), 16, '0')`,
+    sum: (columns) => `coalesce(sum(${rowHash(columns)}), 0)::text`,
   },
 
   async describeTable(connection: OdbcConnection, ref: TableRef): Promise<TablePlan | null> {
@@ -98,7 +96,11 @@ function columnPlan(name: string, udtSchema: string, udtName: string, modifier: 
   };
 }
 
-/** Each column's text prefixed by its length in characters (`3:abc`), or `-` for NULL: unambiguous. */
-function rowText(columns: ColumnPlan[]): string {
-  return columns.map((column) => `coalesce(length(${column.select})::text || ':' || ${column.select}, '-')`).join(' || ');
+/**
+ * PostgreSQL's own 64-bit text hash (the one hash partitioning relies on, stable across versions)
+ * over the columns' text, each quoted as a literal or NULL, so no two different rows give the same
+ * input. About 4× a COUNT(*) on a million rows; MD5 over the same text took 20×.
+ */
+function rowHash(columns: ColumnPlan[]): string {
+  return `hashtextextended(${columns.map((column) => `quote_nullable(${column.select})`).join(` || ',' || `)}, 0)`;
 }

@@ -1,10 +1,10 @@
 /**
  * One snapshot round: compares the table with the manifest (the rows' keys and hashes as of the last
  * round) and yields the records for what changed. data-diff's method: the manifest is cut into
- * chunks of consecutive keys; for each chunk the database adds up its rows' hashes in one query
- * (`rowHash.sum`) and the agent compares count and sum with the manifest's; only a chunk that
- * differs is halved, and halved again, until a range of at most `leafRows` manifest rows is compared
- * row by row: new keys and changed hashes become upserts, manifest keys not found become deletes.
+ * chunks of consecutive keys; for each chunk the database adds up its rows' hashes, in 64 parts
+ * with one query (segment-sums.ts), and the agent compares each part's count and sum with the
+ * manifest's; only a part that differs is split again, until a range of at most `leafRows`
+ * manifest rows is compared row by row: new keys and changed hashes become upserts, manifest keys not found become deletes.
  * The key space after the manifest's last key (the tail) is read row by row: on the first round,
  * that is the whole table. Where the database has no hash function (SQLite) every range is compared
  * row by row with hashes the agent computes.
@@ -23,10 +23,10 @@ import type { ColumnSignature } from '../schema-drift.ts';
 import type { StreamPlan } from '../stream-plan.ts';
 import type { SnapshotSettings } from '../stream-settings.ts';
 import type { ReadContext } from '../stream-reader.ts';
-import { cellText } from '../value-convert.ts';
 import { nextChunkRows } from './chunk-size.ts';
-import { hashFromHex, localRowHash, sumFromText, sumHashes } from './row-hash.ts';
+import { hashFromHex, localRowHash, sumHashes } from './row-hash.ts';
 import { RowList } from './row-list.ts';
+import { segmentSums } from './segment-sums.ts';
 import type { SnapshotState } from './snapshot-state.ts';
 
 export interface RoundStep {
@@ -52,6 +52,8 @@ const FLUSH_PAGES = 10;
 const FLUSH_BYTES = 8 * 1024 * 1024;
 const FLUSH_AFTER_MS = 5_000;
 const HASH_ALIAS = 'row_hash';
+/** Parts a differing range is split into per query. */
+const SEGMENTS = 64;
 
 export class SnapshotRound {
   readonly #w: SnapshotState;
@@ -70,7 +72,7 @@ export class SnapshotRound {
     this.#w = working;
     this.#options = options;
     this.#context = context;
-    const hashed = context().dialect.rowHash !== undefined;
+    const hashed = context().rowHash !== undefined;
     this.#compareSums = hashed && JSON.stringify(working.columns) === JSON.stringify(options.columns);
     this.#resumed = working.round !== null;
     if (working.round === null) {
@@ -114,47 +116,47 @@ export class SnapshotRound {
     return Math.min(this.#w.chunkRows, Math.max(this.#options.pageRows, this.#options.settings.leafRows));
   }
 
-  /** Compares the next `count` manifest rows' key range; bisects when the sums differ. */
+  /**
+   * Compares the next `count` manifest rows' key range in up to SEGMENTS parts with one query;
+   * equal parts are kept, differing ones split again (or compared row by row once small).
+   */
   async *#range(count: number, chunk: boolean): AsyncGenerator<RoundStep> {
     const w = this.#w;
-    const hi = w.old.keys[w.oldOffset + count - 1]!;
-    if (this.#compareSums) {
-      const context = this.#context();
-      const started = context.now();
-      const { rows, sum } = await this.#sumRange(w.round!.after, hi);
-      if (chunk) w.chunkRows = nextChunkRows(w.chunkRows, rows, context.now() - started, this.#options.settings);
-      if (rows === count && sum === sumHashes(w.old, w.oldOffset, count)) {
-        w.next.copyFrom(w.old, w.oldOffset, count);
-        w.nextLength += count;
-        w.oldOffset += count;
-        w.round!.after = hi;
-        return;
-      }
-      if (count > this.#options.settings.leafRows) {
-        const half = Math.ceil(count / 2);
-        yield* this.#range(half, false);
-        yield* this.#range(count - half, false);
-        return;
+    const rowHash = this.#context().rowHash;
+    if (!this.#compareSums || rowHash === undefined) {
+      w.round!.leaf = { end: count, at: null, seen: [] };
+      yield* this.#leaf();
+      return;
+    }
+    const parts = Math.min(SEGMENTS, count);
+    const sizes = Array.from({ length: parts }, (_, i) => Math.floor((count * (i + 1)) / parts) - Math.floor((count * i) / parts));
+    const boundaries: string[][] = [];
+    let end = w.oldOffset;
+    for (const size of sizes) {
+      end += size;
+      boundaries.push(w.old.keys[end - 1]!);
+    }
+    const context = this.#context();
+    const started = context.now();
+    const sums = await segmentSums(context, this.#options.plan, rowHash, w.round!.after, boundaries);
+    if (chunk) {
+      const scanned = sums.reduce((total, part) => total + part.rows, 0);
+      w.chunkRows = nextChunkRows(w.chunkRows, scanned, context.now() - started, this.#options.settings);
+    }
+    for (const [i, size] of sizes.entries()) {
+      const db = sums[i]!;
+      if (db.rows === size && db.sum === sumHashes(w.old, w.oldOffset, size)) {
+        w.next.copyFrom(w.old, w.oldOffset, size);
+        w.nextLength += size;
+        w.oldOffset += size;
+        w.round!.after = boundaries[i]!;
+      } else if (size <= this.#options.settings.leafRows) {
+        w.round!.leaf = { end: size, at: null, seen: [] };
+        yield* this.#leaf();
+      } else {
+        yield* this.#range(size, false);
       }
     }
-    w.round!.leaf = { end: count, at: null, seen: [] };
-    yield* this.#leaf();
-  }
-
-  async #sumRange(after: string[] | null, hi: string[]): Promise<{ rows: number; sum: bigint }> {
-    const context = this.#context();
-    const { plan } = this.#options;
-    const rowHash = context.dialect.rowHash!;
-    const query = scanQuery({
-      table: plan.table,
-      dialect: context.dialect,
-      order: plan.keys,
-      lower: after === null ? { type: 'start' } : { type: 'after', values: after },
-      upper: hi,
-      selects: ['COUNT(*) AS n', `${rowHash.sum(plan.table.columns)} AS s`],
-    });
-    const [row] = await context.connection.query(query.sql, query.parameters);
-    return { rows: Number(cellText(row?.n, 'n') ?? 0), sum: sumFromText(cellText(row?.s, 's') ?? '0') };
   }
 
   /** Compares the current leaf range row by row, from where it stopped; the tail when `end` is 0. */
@@ -197,7 +199,7 @@ export class SnapshotRound {
   async #readRows(after: string[] | null, hi: string[] | undefined): Promise<Row[]> {
     const context = this.#context();
     const { plan, pageRows } = this.#options;
-    const rowHash = context.dialect.rowHash;
+    const rowHash = context.rowHash;
     const guard = longestValueGuard(plan.table.columns);
     const extra = rowHash === undefined ? [] : [`${rowHash.hex(plan.table.columns)} AS ${HASH_ALIAS}`];
     if (guard !== null) extra.push(guard);

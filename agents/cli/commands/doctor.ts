@@ -1,0 +1,90 @@
+/**
+ * `tya-agent doctor [--config FILE]`: what an IT admin runs when something is wrong. Checks, in
+ * plain words with ✓ (fine), ! (works, but look at it) and ✗ (broken, with what to do): Node, the
+ * config, the data dir and free disk, the OS keychain, unixODBC's drivers and DSNs, every source's
+ * "Test connection", the cloud (reachable, proxy variables) and the clock against the cloud's.
+ * Exit code 0 when nothing failed, 3 when something did. Changes nothing (the keychain round trip
+ * removes its test secret).
+ */
+import type { LoadedConfig } from '../../engine/load-config.ts';
+import { AGENT_VERSION } from '../../engine/version.ts';
+import { AgentError } from '../../pipeline/errors.ts';
+import type { CommandRunner } from '../../sources/odbc/discovery/index.ts';
+import type { CliIo } from '../cli-io.ts';
+import { resolveConfig } from '../config-option.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import type { Finding } from './doctor-checks.ts';
+import { checkDataDir, checkKeychain, checkNode, checkOdbc, cloudFindings, probeCloud } from './doctor-checks.ts';
+import { checkSource } from './doctor-sources.ts';
+import { installationSecrets } from './installation-secrets.ts';
+
+export interface DoctorOptions {
+  config?: string;
+  /** How long the cloud may take to answer. */
+  timeoutSecs?: number;
+}
+
+/** Side effects a test may replace (the CLI uses the real ones). */
+export interface DoctorDependencies {
+  runCommand?: CommandRunner;
+  env?: NodeJS.ProcessEnv;
+}
+
+const MARKS: Record<Finding['status'], string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
+const SOURCE_CHECK_TIMEOUT_MS = 60_000;
+
+export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: DoctorDependencies = {}): Promise<ExitCodeValue> {
+  const findings: Finding[] = [];
+  const report = (finding: Finding) => {
+    findings.push(finding);
+    io.out(`${MARKS[finding.status]} ${finding.text}`);
+    for (const line of finding.detail ?? []) io.out(`    ${line}`);
+  };
+  io.out(`TYA Sync Agent ${AGENT_VERSION}: doctor`);
+  io.out('');
+  report(checkNode());
+
+  let loaded: LoadedConfig | null = null;
+  try {
+    loaded = resolveConfig(options.config);
+    const sources = loaded.config.sources;
+    report({
+      status: 'ok',
+      text: `The config ${loaded.file} is valid: ${sources.length === 0 ? 'no sources yet' : `${sources.length} source${sources.length === 1 ? '' : 's'} (${sources.map((s) => s.name).join(', ')})`}.`,
+    });
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    report({ status: 'fail', text: error.message, detail: error.hint === undefined ? [] : [error.hint] });
+  }
+
+  if (loaded !== null) report(checkDataDir(loaded.dataDir, loaded.config));
+  else report({ status: 'skip', text: 'Data dir not checked (it is named in the config).' });
+
+  const secrets = installationSecrets(loaded);
+  report(await checkKeychain(secrets.store));
+
+  const odbcSources = loaded?.config.sources.filter((s) => s.type === 'odbc') ?? [];
+  for (const finding of await checkOdbc(odbcSources, deps.runCommand)) report(finding);
+
+  if (loaded !== null) {
+    for (const source of loaded.config.sources) report(await checkSource(source, secrets.resolver, SOURCE_CHECK_TIMEOUT_MS));
+    const url = loaded.config.cloud.url;
+    const probe = await probeCloud(url, (options.timeoutSecs ?? 5) * 1000).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    for (const finding of cloudFindings(url, probe, deps.env)) report(finding);
+  } else {
+    report({ status: 'skip', text: 'Sources, cloud and clock not checked (they are named in the config).' });
+  }
+
+  const failed = findings.filter((f) => f.status === 'fail').length;
+  const warnings = findings.filter((f) => f.status === 'warn').length;
+  io.out('');
+  if (failed === 0) {
+    io.out(warnings === 0 ? 'All checks passed.' : `No check failed; ${warnings} warning${warnings === 1 ? '' : 's'} above (marked !).`);
+    return ExitCode.ok;
+  }
+  io.out(
+    `${failed} check${failed === 1 ? '' : 's'} failed (marked ✗)${warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'} (marked !)`}: ` +
+      'the lines under each say what to do.',
+  );
+  return ExitCode.incomplete;
+}

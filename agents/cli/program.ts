@@ -14,6 +14,7 @@ import { discoverCommand, type DiscoverOptions } from './commands/discover.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { demoCommand } from './commands/demo.ts';
 import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
+import { importCommand, type ImportOptions } from './commands/import.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -160,6 +161,17 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('--json', 'print the normalized statement(s) or report as JSON')
     .addHelpText('after', '\nExit code: 0 the file would be accepted, 3 it would be rejected (the reason is printed), 2 wrong usage.')
     .action(action((file: string, opts: ParseCommandOptions) => parseCommand(file, opts, io)));
+
+  program
+    .command('import <file>')
+    .description('load records from a CSV, Excel or JSON file into a stream; they are queued and sent like any other change')
+    .requiredOption('--stream <name>', 'the stream the records belong to, e.g. customers')
+    .requiredOption('--key <columns>', 'the column(s) that identify a record, comma-separated, e.g. customer_id or store,sku')
+    .option('--source <name>', 'the source name the cloud sees (not one of the configured sources)', 'import')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print the summary (accepted, rejected lines with reasons) as JSON')
+    .addHelpText('after', '\nExit code: 0 every line taken, 3 some lines rejected (each is listed with its reason), 2 wrong usage.')
+    .action(action((file: string, opts: ImportOptions) => importCommand(file, opts, io)));
 
   return program;
 }

@@ -35,6 +35,7 @@ export interface PropertyOptions {
   numRuns: number;
   seed: number;
   maxOps: number;
+  timeoutMs: number;
 }
 
 /**
@@ -45,6 +46,7 @@ export const PROPERTY_RUNS: PropertyOptions = {
   numRuns: process.env.TYA_LONG === '1' ? 400 : 30,
   seed: Number(process.env.TYA_PROPERTY_SEED ?? 20_260_301),
   maxOps: 40,
+  timeoutMs: process.env.TYA_LONG === '1' ? 1_800_000 : 60_000,
 };
 
 const LOOKBACK_SECS = 5;
@@ -186,6 +188,6 @@ export function describeCaptureProperties(fixture: ModeFixture, options: Propert
         fc.asyncProperty(operations(mode, options.maxOps), (ops) => run(mode, ops)),
         { numRuns: options.numRuns, seed: options.seed },
       );
-    });
+    }, options.timeoutMs);
   }
 }

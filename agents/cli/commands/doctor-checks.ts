@@ -80,17 +80,27 @@ export async function checkKeychain(store: SecretStore): Promise<Finding> {
   }
 }
 
+export interface OdbcFindings {
+  findings: Finding[];
+  /** Sources whose driver or DSN is missing: their connection test would only repeat it. */
+  unusable: Set<string>;
+}
+
 /** Installed drivers and DSNs, and whether each ODBC source names one that exists. */
-export async function checkOdbc(sources: readonly OdbcSourceConfig[], run?: CommandRunner): Promise<Finding[]> {
+export async function checkOdbc(sources: readonly OdbcSourceConfig[], run?: CommandRunner): Promise<OdbcFindings> {
+  const unusable = new Set<string>();
   const drivers = await listOdbcDrivers(run);
   if (!drivers.installed) {
-    return [
-      {
-        status: sources.length > 0 ? 'fail' : 'warn',
-        text: `unixODBC is not installed or not usable (${drivers.reason}).`,
-        detail: ['Install it: sudo apt-get install unixodbc odbcinst, then the database drivers (odbc-postgresql, odbc-mariadb, libsqliteodbc).'],
-      },
-    ];
+    return {
+      findings: [
+        {
+          status: sources.length > 0 ? 'fail' : 'warn',
+          text: `unixODBC is not installed or not usable (${drivers.reason}).`,
+          detail: ['Install it: sudo apt-get install unixodbc odbcinst, then the database drivers (odbc-postgresql, odbc-mariadb, libsqliteodbc).'],
+        },
+      ],
+      unusable,
+    };
   }
   const findings: Finding[] = [
     drivers.names.length === 0
@@ -107,6 +117,7 @@ export async function checkOdbc(sources: readonly OdbcSourceConfig[], run?: Comm
     const named = namedDriver(source.connectionString);
     const dialect = dialectFor(source.dialect);
     if (named.kind === 'driver' && !drivers.names.some((name) => name.toLowerCase() === named.name.toLowerCase())) {
+      unusable.add(source.name);
       findings.push({
         status: 'fail',
         text: `Source "${source.name}" names the ODBC driver "${named.name}", which is not installed.`,
@@ -116,6 +127,7 @@ export async function checkOdbc(sources: readonly OdbcSourceConfig[], run?: Comm
       });
     }
     if (named.kind === 'dsn' && !dsnNames.some((name) => name.toLowerCase() === named.name.toLowerCase())) {
+      unusable.add(source.name);
       findings.push({
         status: 'fail',
         text: `Source "${source.name}" uses the DSN "${named.name}", which is not defined.`,
@@ -123,7 +135,7 @@ export async function checkOdbc(sources: readonly OdbcSourceConfig[], run?: Comm
       });
     }
   }
-  return findings;
+  return { findings, unusable };
 }
 
 export interface CloudProbe {
@@ -219,7 +231,6 @@ export function formatBytes(bytes: number): string {
 }
 
 function formatSeconds(secs: number): string {
-  if (secs < 120) return `${Math.round(secs)} s`;
-  const minutes = Math.floor(secs / 60);
-  return `${minutes} min ${Math.round(secs - minutes * 60)} s`;
+  const whole = Math.round(secs);
+  return whole < 120 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }

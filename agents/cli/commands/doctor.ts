@@ -64,10 +64,17 @@ export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: Doc
   report(await checkKeychain(secrets.store));
 
   const odbcSources = loaded?.config.sources.filter((s) => s.type === 'odbc') ?? [];
-  for (const finding of await checkOdbc(odbcSources, deps.runCommand)) report(finding);
+  const odbc = await checkOdbc(odbcSources, deps.runCommand);
+  for (const finding of odbc.findings) report(finding);
 
   if (loaded !== null) {
-    for (const source of loaded.config.sources) report(await checkSource(source, secrets.resolver, SOURCE_CHECK_TIMEOUT_MS));
+    for (const source of loaded.config.sources) {
+      if (odbc.unusable.has(source.name)) {
+        report({ status: 'skip', text: `Source "${source.name}": connection not tested, its ODBC driver or DSN is missing (see above).` });
+      } else {
+        report(await checkSource(source, secrets.resolver, SOURCE_CHECK_TIMEOUT_MS));
+      }
+    }
     const url = loaded.config.cloud.url;
     const probe = await probeCloud(url, (options.timeoutSecs ?? 5) * 1000).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     for (const finding of cloudFindings(url, probe, deps.env)) report(finding);

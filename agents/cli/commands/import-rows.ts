@@ -66,7 +66,7 @@ function csvSource(file: string, head: Uint8Array): RowSource {
           first = false;
           continue;
         }
-        if (row.cells.length === 1 && row.cells[0]?.trim() === '') continue;
+        if (row.cells.every((c) => c.trim() === '')) continue;
         if (row.cells.length !== columns.length) {
           yield { line: row.line, problem: `the line has ${row.cells.length} cells, the header has ${columns.length}` };
           continue;

@@ -64,7 +64,9 @@ beforeAll(async () => {
     CREATE ROLE ${role} LOGIN;
     GRANT SELECT ON ledger TO ${role};`);
   sqlite = createSqliteFile('doctor');
-  await sqlite.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, changed INTEGER NOT NULL, price DECIMAL(10,2));');
+  await sqlite.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, changed INTEGER NOT NULL, price DECIMAL(10,2));
+    CREATE TABLE shifts (id INTEGER PRIMARY KEY, till TEXT NOT NULL, z INTEGER NOT NULL, closed DATETIME);
+    CREATE TABLE receipts (id INTEGER PRIMARY KEY, shift_id INTEGER NOT NULL, total TEXT NOT NULL);`);
 }, 60_000);
 
 afterAll(async () => {
@@ -80,7 +82,20 @@ afterAll(async () => {
 describe('tya-agent doctor', () => {
   it('says all is well for a good config, and exits 0', async () => {
     const file = config('good', sandbox.url, [
-      { type: 'odbc', name: 'pos', dialect: 'sqlite', connectionString: sqlite.connectionString, streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }] },
+      {
+        type: 'odbc',
+        name: 'pos',
+        dialect: 'sqlite',
+        connectionString: sqlite.connectionString,
+        streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }],
+        documents: [
+          {
+            name: 'shift_close',
+            shift: { table: 'shifts', keyColumns: ['id'], registerColumn: 'till', zNumberColumn: 'z', closedWhen: { type: 'closeColumnSet', column: 'closed' } },
+            receipts: { table: 'receipts', match: { shift_id: 'id' }, idColumn: 'id', totalColumn: 'total' },
+          },
+        ],
+      },
       { type: 'odbc', name: 'erp', dialect: 'postgresql', connectionString: pgConnection(), streams: ledgerStream },
     ]);
     const result = await runCli(['doctor', '--config', file]);
@@ -94,6 +109,7 @@ describe('tya-agent doctor', () => {
       /^✓ ODBC drivers installed: .*PostgreSQL Unicode.*MariaDB Unicode.*SQLite3/,
       /^✓ ODBC data sources \(DSNs\): /,
       /^✓ Source "pos": Connected to SQLite /,
+      /^ {4}Document "shift_close": table shifts is readable; no shift is closed yet/,
       /^✓ Source "erp": Connected to PostgreSQL \d+/,
       /^✓ The cloud http:\/\/127\.0\.0\.1:\d+ answered \(HTTP \d{3}\) in \d+ ms\.$/,
       /^✓ The clock agrees with the cloud's/,

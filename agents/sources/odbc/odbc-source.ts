@@ -15,26 +15,26 @@ import { isoNow } from '../../pipeline/clock.ts';
 import { AgentError, BackOffError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
 import type { CheckResult, ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import { describeTarget, namedDriver, withPassword } from './connection-string.ts';
+import { describeTarget } from './connection-string.ts';
 import type { Dialect, RowHashSql } from './dialects/index.ts';
 import { dialectFor } from './dialects/index.ts';
 import { DocumentStreams, withDocumentChecks } from './documents/index.ts';
 import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
 import { nodeOdbcDriver } from './odbc-driver.ts';
-import { connectError, queryError } from './odbc-errors.ts';
+import { queryError } from './odbc-errors.ts';
+import { openConnection } from './open-connection.ts';
 import { createReader } from './reader-factory.ts';
-import { resolveRowHash } from './snapshot/row-hash-sql.ts';
 import type { SchemaChange } from './schema-drift.ts';
-import { compareColumns, describeChange, onlyAdded, parseSignatures, schemaDriftError, tableDroppedError, tableSignature } from './schema-drift.ts';
+import { describeChange } from './schema-drift.ts';
+import { resolveRowHash } from './snapshot/row-hash-sql.ts';
 import { checkStreams, withHint } from './source-check.ts';
 import { stoppedStreamsError } from './stream-health.ts';
-import { describeStreamTable, planTable, tableMissingError } from './stream-plan.ts';
+import { planTable } from './stream-plan.ts';
 import type { ReadContext, StreamBatch, StreamReader } from './stream-reader.ts';
 import type { StreamSettings } from './stream-settings.ts';
 import { streamSettings } from './stream-settings.ts';
-import { isKnownTimeZone } from './zoned-time.ts';
-
-const LOGIN_TIMEOUT_SECS = 15;
+import type { TableCheckContext } from './table-check.ts';
+import { driftBehind, openTable, recheckTable } from './table-check.ts';
 
 interface Slot {
   config: OdbcStreamConfig;
@@ -78,7 +78,6 @@ export class OdbcSource implements Source {
   async connect(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     await this.close();
-    this.#assertTimeZone();
     const connection = await this.#open();
     try {
       const slots: Slot[] = [];
@@ -171,7 +170,6 @@ export class OdbcSource implements Source {
     signal.throwIfAborted();
     let connection: OdbcConnection;
     try {
-      this.#assertTimeZone();
       connection = await this.#open();
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
@@ -188,25 +186,23 @@ export class OdbcSource implements Source {
   /** Plans a stream against the catalog and its checkpoint; drift since the checkpoint stops it. */
   async #openReader(connection: OdbcConnection, slot: Slot): Promise<StreamReader> {
     const { config } = slot;
-    const table = await describeStreamTable(connection, this.#dialect, this.name, config);
     const saved = this.#ctx.checkpoints.getCheckpoint(this.name, config.name);
-    const drift = { source: this.name, stream: config.name, table: config.table };
-    if (table === null) throw saved === undefined ? tableMissingError(this.#dialect, this.name, config) : tableDroppedError(drift);
-    const savedColumns = saved !== null && typeof saved === 'object' && !Array.isArray(saved) ? parseSignatures(saved.columns) : null;
-    if (savedColumns !== null) {
-      this.#acceptOrRefuse(slot, compareColumns(savedColumns, tableSignature(table)), { ...drift, table: table.displayName });
-    }
+    const { table, added } = await openTable(this.#tableContext(connection, slot), saved);
+    this.#warnAdded(slot, added, table.displayName);
     const plan = planTable(table, this.name, config);
     return createReader({ source: this.name, config, settings: slot.settings, plan, saved, timeZone: this.#config.timeZone });
   }
 
-  /** Added columns are read from now on (with a warning); any other change is drift. */
-  #acceptOrRefuse(slot: Slot, changes: SchemaChange[], drift: { source: string; stream: string; table: string }): void {
-    if (changes.length === 0) return;
-    if (!onlyAdded(changes)) throw schemaDriftError(drift, changes);
+  #tableContext(connection: OdbcConnection, slot: Slot): TableCheckContext {
+    return { connection, dialect: this.#dialect, source: this.name, stream: slot.config };
+  }
+
+  /** Added columns are read from now on: said once, as a warning. */
+  #warnAdded(slot: Slot, added: SchemaChange[], table: string): void {
+    if (added.length === 0) return;
     this.#logger.warn(
       { stream: slot.config.name, errorType: 'schema_columns_added', stage: 'plan' },
-      `Stream "${slot.config.name}": ${changes.map(describeChange).join('; ')} in table ${drift.table}; ` +
+      `Stream "${slot.config.name}": ${added.map(describeChange).join('; ')} in table ${table}; ` +
         'its values are included in the records from now on.',
     );
   }
@@ -245,12 +241,9 @@ export class OdbcSource implements Source {
       if (slot.reader === null) {
         slot.reader = await this.#openReader(connection, slot);
       } else {
-        const table = await describeStreamTable(connection, this.#dialect, this.name, slot.config);
-        const drift = { source: this.name, stream: slot.config.name, table: slot.reader.plan.table.displayName };
-        if (table === null) throw tableDroppedError(drift);
-        const changes = compareColumns(tableSignature(slot.reader.plan.table), tableSignature(table));
-        if (changes.length > 0) {
-          this.#acceptOrRefuse(slot, changes, drift);
+        const { table, added } = await recheckTable(this.#tableContext(connection, slot), slot.reader.plan.table);
+        if (added.length > 0) {
+          this.#warnAdded(slot, added, table.displayName);
           slot.reader.replan(planTable(table, this.name, slot.config));
         }
       }
@@ -280,7 +273,7 @@ export class OdbcSource implements Source {
     }
     if (classified instanceof BackOffError) throw classified;
     // A query that fails may be the table changing under the stream: say so when it is.
-    const drift = await this.#diagnoseDrift(connection, slot).catch(() => null);
+    const drift = await driftBehind(this.#tableContext(connection, slot), slot.reader!.plan.table);
     if (drift !== null) {
       this.#markBroken(slot, drift, 'read');
       return;
@@ -294,15 +287,6 @@ export class OdbcSource implements Source {
       `Reading stream "${slot.config.name}" failed: ${classified.message}`,
     );
     throw classified;
-  }
-
-  async #diagnoseDrift(connection: OdbcConnection, slot: Slot): Promise<PermanentError | null> {
-    const planned = slot.reader!.plan.table;
-    const drift = { source: this.name, stream: slot.config.name, table: planned.displayName };
-    const table = await describeStreamTable(connection, this.#dialect, this.name, slot.config);
-    if (table === null) return tableDroppedError(drift);
-    const changes = compareColumns(tableSignature(planned), tableSignature(table));
-    return changes.length === 0 || onlyAdded(changes) ? null : schemaDriftError(drift, changes);
   }
 
   #markBroken(slot: Slot, error: PermanentError, stage: string): void {
@@ -320,32 +304,8 @@ export class OdbcSource implements Source {
     return stoppedStreamsError(stopped, this.#slots.length, this.#config.intervalSecs * 1000);
   }
 
-  async #open(): Promise<OdbcConnection> {
-    let connectionString = this.#config.connectionString;
-    let password: string | undefined;
-    if (this.#config.password !== undefined) {
-      password = await this.#ctx.secrets.resolve(this.#config.password.secretRef);
-      connectionString = withPassword(connectionString, password);
-    }
-    const context = {
-      dialect: this.#dialect,
-      source: this.name,
-      target: describeTarget(this.#config.connectionString),
-      driver: namedDriver(this.#config.connectionString),
-    };
-    let connection: OdbcConnection;
-    try {
-      connection = await this.#driver.connect({ connectionString, loginTimeoutSecs: LOGIN_TIMEOUT_SECS });
-    } catch (error) {
-      throw connectError(error, password === undefined ? context : { ...context, password });
-    }
-    try {
-      for (const sql of this.#dialect.sessionSetup) await connection.query(sql);
-    } catch (error) {
-      await connection.close().catch(() => undefined);
-      throw connectError(error, context);
-    }
-    return connection;
+  #open(): Promise<OdbcConnection> {
+    return openConnection({ config: this.#config, ctx: this.#ctx, driver: this.#driver, dialect: this.#dialect });
   }
 
   /** The next stream in turn that has not finished this pass, or null when none is left. */
@@ -365,16 +325,6 @@ export class OdbcSource implements Source {
     for (const slot of this.#slots) {
       slot.passDone = false;
       slot.roundBegun = false;
-    }
-  }
-
-  #assertTimeZone(): void {
-    if (!isKnownTimeZone(this.#config.timeZone)) {
-      throw new PermanentError(
-        'odbc_bad_time_zone',
-        `Source "${this.name}": timeZone "${this.#config.timeZone}" is not an IANA time zone this system knows.`,
-        { hint: 'Use a name such as "Europe/Berlin" or "America/New_York" (the zone the database clock shows).' },
-      );
     }
   }
 }

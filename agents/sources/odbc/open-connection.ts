@@ -1,0 +1,61 @@
+/**
+ * One connection per source: the keychain password appended at connect, the dialect's session setup
+ * run, and failures turned into typed errors that never contain the password.
+ */
+import type { OdbcSourceConfig } from '../../api/index.ts';
+import { PermanentError } from '../../pipeline/errors.ts';
+import type { SourceContext } from '../../pipeline/source.ts';
+import { describeTarget, namedDriver, withPassword } from './connection-string.ts';
+import type { Dialect } from './dialects/index.ts';
+import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
+import { connectError } from './odbc-errors.ts';
+import { isKnownTimeZone } from './zoned-time.ts';
+
+const LOGIN_TIMEOUT_SECS = 15;
+
+export interface OpenRequest {
+  config: OdbcSourceConfig;
+  ctx: SourceContext;
+  driver: OdbcDriver;
+  dialect: Dialect;
+}
+
+export async function openConnection(request: OpenRequest): Promise<OdbcConnection> {
+  const { config, ctx, driver, dialect } = request;
+  assertTimeZone(config);
+  let connectionString = config.connectionString;
+  let password: string | undefined;
+  if (config.password !== undefined) {
+    password = await ctx.secrets.resolve(config.password.secretRef);
+    connectionString = withPassword(connectionString, password);
+  }
+  const context = {
+    dialect,
+    source: config.name,
+    target: describeTarget(config.connectionString),
+    driver: namedDriver(config.connectionString),
+  };
+  let connection: OdbcConnection;
+  try {
+    connection = await driver.connect({ connectionString, loginTimeoutSecs: LOGIN_TIMEOUT_SECS });
+  } catch (error) {
+    throw connectError(error, password === undefined ? context : { ...context, password });
+  }
+  try {
+    for (const sql of dialect.sessionSetup) await connection.query(sql);
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw connectError(error, context);
+  }
+  return connection;
+}
+
+function assertTimeZone(config: OdbcSourceConfig): void {
+  if (!isKnownTimeZone(config.timeZone)) {
+    throw new PermanentError(
+      'odbc_bad_time_zone',
+      `Source "${config.name}": timeZone "${config.timeZone}" is not an IANA time zone this system knows.`,
+      { hint: 'Use a name such as "Europe/Berlin" or "America/New_York" (the zone the database clock shows).' },
+    );
+  }
+}

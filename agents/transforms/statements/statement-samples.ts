@@ -100,13 +100,18 @@ export function camtStatement(options: CamtSampleOptions): string {
   return [...camtChunks(options)].join('');
 }
 
-/** The same entries as a semicolon CSV export with a running balance is out of scope; plain rows for bulk import. */
-export function* csvChunks(options: { from: number; to: number }): Generator<string> {
-  yield 'Booking date,Value date,Amount,Currency,Reference,Counterparty,Remittance\n';
+/**
+ * The same entries as a bank's CSV export with a running balance (columns as in CSV_SAMPLE_PROFILE),
+ * so the statement's opening and closing balances, and the balance check, come from the file.
+ */
+export function* csvChunks(options: { from: number; to: number; opening: string }): Generator<string> {
+  yield 'Booking date,Value date,Amount,Currency,Reference,Counterparty,Remittance,Balance\n';
+  let balance = options.opening;
   let batch = '';
   for (let i = options.from; i < options.to; i += 1) {
     const e = sampleEntry(i);
-    batch += `${e.bookingDate},${e.bookingDate},${signedAmount(e)},EUR,${e.reference},"${e.counterparty.replace(/"/g, '""')}","${e.remittance}"\n`;
+    balance = addDecimals(balance, signedAmount(e));
+    batch += `${e.bookingDate},${e.bookingDate},${signedAmount(e)},EUR,${e.reference},"${e.counterparty.replace(/"/g, '""')}","${e.remittance}",${balance}\n`;
     if (batch.length > 64 * 1024) {
       yield batch;
       batch = '';
@@ -114,3 +119,22 @@ export function* csvChunks(options: { from: number; to: number }): Generator<str
   }
   yield batch;
 }
+
+/** The CSV profile (agents/formats/csv/profile.ts input) that reads csvChunks' columns. */
+export const CSV_SAMPLE_PROFILE = {
+  name: 'sample-bank-csv',
+  delimiter: ',',
+  dateFormat: 'YYYY-MM-DD',
+  accountId: 'SAMPLE-ACCOUNT',
+  headerSignature: ['Booking date', 'Amount', 'Balance'],
+  columns: {
+    bookingDate: 'Booking date',
+    valueDate: 'Value date',
+    amount: 'Amount',
+    currency: 'Currency',
+    reference: 'Reference',
+    counterparty: 'Counterparty',
+    remittance: ['Remittance'],
+    balance: 'Balance',
+  },
+} as const;

@@ -108,13 +108,15 @@ export class UnicentaShop {
   async losePayment(host: string): Promise<number> {
     const shift = this.#shift(host);
     const rows = await this.#db.query(
-      `SELECT p.id, p.payment, ROUND(CAST(p.total * 100 AS numeric)) FROM payments p JOIN receipts r ON r.id = p.receipt WHERE r.money = '${shift.money}' ORDER BY p.id LIMIT 1`,
+      `SELECT p.id, p.payment, p.total FROM payments p JOIN receipts r ON r.id = p.receipt WHERE r.money = '${shift.money}' ORDER BY p.id LIMIT 1`,
     );
-    const [id, tender, cents] = rows[0]!;
+    const [id, tender, total] = rows[0]!;
+    // The DOUBLE's text (e.g. 4.79) back to the cents this shop wrote.
+    const cents = Math.round(Number(total) * 100);
     await this.#db.exec(`DELETE FROM payments WHERE id = '${id}';`);
-    shift.expectation.paymentsCents -= Number(cents);
-    shift.expectation.tenders[tender!] = (shift.expectation.tenders[tender!] ?? 0) - Number(cents);
-    return Number(cents);
+    shift.expectation.paymentsCents -= cents;
+    shift.expectation.tenders[tender!] = (shift.expectation.tenders[tender!] ?? 0) - cents;
+    return cents;
   }
 
   /** Closes the open shift of `host` as uniCenta does: dateend set on it. */

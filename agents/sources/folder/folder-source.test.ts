@@ -2,7 +2,7 @@
  * The folder source on real files in a real folder, with a real outbox: complete files only, the
  * rename-in pattern, duplicates, polling, quarantine with reasons, sequence gaps, paging and resume.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { camtStatement } from '../../transforms/statements/statement-samples.ts';
@@ -66,6 +66,17 @@ describe('folder source: taking files', () => {
     writeFileSync(path.join(first.inbox, 'z-2.json'), zReportJson([sampleZReport({ zNumber: '2' })]));
     await first.restart();
     await first.pumpUntil('the report that arrived while stopped', () => queued(first, 'shift_reports').length === 2);
+  });
+
+  it('takes files from subfolders when configured, and keeps their subfolder in the archive', async () => {
+    kit = await openFolderKit({ kind: 'zreport', recursive: true, include: ['**/*.json'] });
+    mkdirSync(path.join(kit.inbox, 'till-2'));
+    writeFileSync(path.join(kit.inbox, 'till-2', 'z.json'), zReportJson([sampleZReport({ register: 'till-2' })]));
+    writeFileSync(path.join(kit.inbox, 'till-2', 'notes.txt'), 'not a report');
+    await kit.pumpUntil('the report from the subfolder', () => queued(kit!, 'shift_reports').length === 1);
+    await kit.pumpUntil('the archive move', () => existsSync(path.join(kit!.inbox, 'archive', today(), 'till-2', 'z.json')));
+    expect(queued(kit, 'source_files')[0]?.data.name).toBe('till-2/z.json');
+    expect(existsSync(path.join(kit.inbox, 'till-2', 'notes.txt'))).toBe(true);
   });
 
   it('recognises the same content dropped twice, says when it was imported, and sends nothing again', async () => {

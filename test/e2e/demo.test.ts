@@ -42,6 +42,10 @@ describe('tya-agent demo', () => {
       const counts = await admin.counts();
       return (counts.streams.find((s) => s.stream === 'receipts')?.records ?? 0) >= 100;
     }, { timeoutMs: 20_000, describe: () => output });
+    await waitFor('closed shifts as documents', async () => {
+      const counts = await admin.counts();
+      return (counts.streams.find((s) => s.stream === 'shift_close')?.records ?? 0) >= 1;
+    }, { timeoutMs: 10_000, describe: () => output });
     const page = await (await fetch(`${url}/`)).text();
     expect(page).toMatch(/receipts/);
     expect(page).toMatch(/pos-db/);

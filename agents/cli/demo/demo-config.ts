@@ -16,6 +16,33 @@ export function demoAgentConfig(options: { posDatabase: string; cloudUrl: string
         timeZone: 'Europe/Berlin',
         intervalSecs: 2,
         streams: POS_STREAMS.map((stream) => ({ ...stream, keyColumns: [...stream.keyColumns], pageRows: 500 })),
+        // A closed shift also goes out as one checked document in the urgent lane: the Z report.
+        documents: [
+          {
+            name: 'shift_close',
+            currency: 'EUR',
+            shift: {
+              table: 'shifts',
+              keyColumns: ['shift_id'],
+              registerColumn: 'register_id',
+              zNumberColumn: 'z_number',
+              closedWhen: { type: 'closeColumnSet', column: 'closed_at' },
+            },
+            receipts: { table: 'receipts', match: { shift_id: 'shift_id' }, idColumn: 'receipt_id', totalColumn: 'total' },
+            lines: {
+              sql: 'SELECT l.* FROM receipt_lines l JOIN receipts r ON r.receipt_id = l.receipt_id WHERE r.shift_id = ? ORDER BY l.line_id',
+              receiptColumn: 'receipt_id',
+              totalColumn: 'line_total',
+            },
+            payments: {
+              sql: 'SELECT p.* FROM payments p JOIN receipts r ON r.receipt_id = p.receipt_id WHERE r.shift_id = ? ORDER BY p.payment_id',
+              receiptColumn: 'receipt_id',
+              tenderColumn: 'tender',
+              amountColumn: 'amount',
+            },
+            cash: { countedColumn: 'counted_cash', expectedColumn: 'expected_cash' },
+          },
+        ],
       },
     ],
   };

@@ -74,7 +74,7 @@ export async function createBenchTable(dialect: BenchDialect, rows: number, memo
 export function benchSourceConfig(
   table: BenchTable,
   pageRows: number,
-  options: { name?: string; mode?: 'cursor' | 'snapshot' } = {},
+  options: { name?: string; mode?: 'cursor' | 'snapshot'; timeZone?: string } = {},
 ): OdbcSourceConfig {
   const stream =
     options.mode === 'snapshot'
@@ -85,7 +85,8 @@ export function benchSourceConfig(
     name: options.name ?? `bench-${table.dialect}`,
     dialect: table.dialect,
     connectionString: table.db.connectionString,
-    timeZone: 'UTC',
+    // The zone naive timestamps are read in: UTC has a fast path, any other zone is looked up per value.
+    timeZone: options.timeZone ?? 'UTC',
     intervalSecs: 3600,
     streams: [stream],
   });

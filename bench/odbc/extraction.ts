@@ -22,12 +22,12 @@ const PRODUCT: Record<BenchDialect, string> = { postgresql: 'PostgreSQL', mariad
 
 export async function benchExtraction(
   dialect: BenchDialect,
-  options: { rows: number; pageRows: number; runs: number; log: (line: string) => void },
+  options: { rows: number; pageRows: number; runs: number; timeZone: string; log: (line: string) => void },
 ): Promise<ExtractionResult> {
   const { rows, pageRows, runs, log } = options;
   const table = await createBenchTable(dialect, rows);
   try {
-    const config = benchSourceConfig(table, pageRows);
+    const config = benchSourceConfig(table, pageRows, { timeZone: options.timeZone });
     // Warm-up of ours, recorded: the raw loop runs the very queries it sees here.
     const recorder = recordingDriver();
     const recorded = await extractWithSource(config, recorder);
@@ -65,6 +65,7 @@ export async function benchExtraction(
         dialect,
         rows,
         pageRows,
+        timeZone: options.timeZone,
         pages: recorded.pages,
         oursMs: oursMs.map(Math.round),
         rawMs: rawMs.map(Math.round),

@@ -9,6 +9,7 @@
  *
  *   scripts/with-keyring.sh node bench/odbc/index.ts [--quick] [--runs 5] [--only extract,rss,snapshot]
  *     [--rows 20000] [--page-rows 1000] [--rss-rows 200000] [--memo-chars 2000] [--snapshot-rows 200000]
+ *     [--time-zone UTC] (the sources' zone for naive timestamps) [--dialects postgresql,mariadb,sqlite] (extraction)
  * The issue's full sizes: --rss-rows 1000000 --snapshot-rows 1000000 (each takes many minutes here).
  */
 import { benchArgs } from '../lib/bench-args.ts';
@@ -28,6 +29,8 @@ const args = benchArgs({
   'rss-rows': {},
   'memo-chars': { default: '2000' },
   'snapshot-rows': {},
+  'time-zone': { default: 'UTC' },
+  dialects: { default: BENCH_DIALECTS.join(',') },
 });
 const number = (name: string, full: number, quick: number): number => {
   const raw = args.extra[name];
@@ -52,14 +55,14 @@ log(
 );
 
 const rows: BenchRow[] = [];
-const details: Record<string, unknown> = { machine, sizes: { ...sizes, pageRows } };
+const details: Record<string, unknown> = { machine, sizes: { ...sizes, pageRows }, timeZone: args.extra['time-zone'] };
 const context: Array<{ metric: string; value: string }> = [];
 
 if (parts.has('extract')) {
   const extraction: unknown[] = [];
-  for (const dialect of BENCH_DIALECTS) {
+  for (const dialect of BENCH_DIALECTS.filter((d) => args.extra.dialects!.split(',').includes(d))) {
     log(`extraction, ${dialect}: ${sizes.rows} rows`);
-    const result = await benchExtraction(dialect, { rows: sizes.rows, pageRows, runs, log });
+    const result = await benchExtraction(dialect, { rows: sizes.rows, pageRows, runs, timeZone: args.extra['time-zone']!, log });
     rows.push(result.row);
     extraction.push(result.details);
     context.push({

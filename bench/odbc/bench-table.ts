@@ -31,7 +31,7 @@ export async function createBenchTable(dialect: BenchDialect, rows: number, memo
           amount numeric(14,2) NOT NULL, qty integer NOT NULL, memo text, posted boolean NOT NULL);
         INSERT INTO bench_rows SELECT i,
           timestamp '2025-01-01 00:00:00' + i * interval '1 second' + (i % 1000) * interval '1 microsecond',
-          'acct-' || (i % 97), ((i * 7919) % 1000000) / 100.0, i % 50,
+          'acct-' || (i % 97), ((i::bigint * 7919) % 1000000) / 100.0, i % 50,
           left(i || '-' || repeat(md5(i::text), ${Math.ceil(memoChars / 32) + 1}), ${memoChars}), i % 3 = 0
         FROM generate_series(1, ${rows}) AS i;
         CREATE INDEX bench_rows_cursor ON bench_rows (updated_at, id);

@@ -64,7 +64,7 @@ beforeAll(async () => {
       memo text);
     INSERT INTO journal_lines
       SELECT i, timestamp '2025-01-01 00:00:00.123456' + (i / ${ROWS_PER_CURSOR_VALUE}) * interval '1 second',
-        'acct-' || (i % 97), ((i * 7919) % 1000000 - 500000) / 100.0,
+        'acct-' || (i % 97), ((i::bigint * 7919) % 1000000 - 500000) / 100.0,
         CASE WHEN i % 10 = 0 THEN NULL ELSE md5(i::text) END
       FROM generate_series(1, ${ROWS}) AS i;
     CREATE INDEX journal_lines_position ON journal_lines (booked_at, id);

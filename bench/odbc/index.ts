@@ -62,7 +62,13 @@ if (parts.has('extract')) {
   const extraction: unknown[] = [];
   for (const dialect of BENCH_DIALECTS.filter((d) => args.extra.dialects!.split(',').includes(d))) {
     log(`extraction, ${dialect}: ${sizes.rows} rows`);
-    const result = await benchExtraction(dialect, { rows: sizes.rows, pageRows, runs, timeZone: args.extra['time-zone']!, log });
+    const result = await benchExtraction(dialect, {
+      rows: sizes.rows,
+      pageRows,
+      runs,
+      timeZone: args.extra['time-zone']!,
+      log,
+    });
     rows.push(result.row);
     extraction.push(result.details);
     context.push({

@@ -72,7 +72,13 @@ beforeAll(async () => {
   table = (await describeFixtureTables({ db: ledger, dialect: 'postgresql' }))[0]!;
   configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
     agent: { name: 'Resumable load', dataDir: 'data' },
-    cloud: { url: sandbox.url, entity: 'resume', batchMaxRecords: BATCH_MAX_RECORDS, batchMaxAgeMs: 0, heartbeatIntervalSecs: 3600 },
+    cloud: {
+      url: sandbox.url,
+      entity: 'resume',
+      batchMaxRecords: BATCH_MAX_RECORDS,
+      batchMaxAgeMs: 0,
+      heartbeatIntervalSecs: 3600,
+    },
     sources: [
       {
         type: 'odbc',
@@ -82,7 +88,9 @@ beforeAll(async () => {
         timeZone: 'UTC',
         // Once caught up it waits: the rows PostgreSQL counts are then the load's alone.
         intervalSecs: 3600,
-        streams: [{ name: STREAM, table: 'journal_lines', keyColumns: ['id'], cursorColumn: 'booked_at', pageRows: PAGE_ROWS }],
+        streams: [
+          { name: STREAM, table: 'journal_lines', keyColumns: ['id'], cursorColumn: 'booked_at', pageRows: PAGE_ROWS },
+        ],
       },
     ],
   });
@@ -121,9 +129,13 @@ async function committedPosition(): Promise<{ checkpoint: JsonValue | undefined;
  */
 async function rowsFetchedByDatabase(): Promise<number> {
   const read = async () =>
-    Number((await ledger.query(
-      `SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = 'journal_lines'`,
-    ))[0]![0]);
+    Number(
+      (
+        await ledger.query(
+          `SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = 'journal_lines'`,
+        )
+      )[0]![0],
+    );
   let last = -1;
   for (let i = 0; i < 20; i += 1) {
     const now = await read();
@@ -145,84 +157,104 @@ async function agentStatus() {
 }
 
 describe(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks of ${PAGE_ROWS}`, () => {
-  it('resumes after kill -9 at the next chunk and ends with exactly the table', async () => {
-    // 1. Killed by itself right after committing chunk N.
-    agent = startAgentProcess(configFile, { TYA_FAULT_KILL_AT: `capture.after-commit:${SELF_KILL_AFTER_CHUNKS}` });
-    const first = await Promise.race([agent.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), WAIT_MS))]);
-    expect(first?.signal, agent.output().slice(-2000)).toBe('SIGKILL');
-    const afterFirst = await committedPosition();
-    // Every commit before the kill was a full chunk, and the kill came right after the Nth.
-    expect(afterFirst.rows).toBe(SELF_KILL_AFTER_CHUNKS * PAGE_ROWS);
+  it(
+    'resumes after kill -9 at the next chunk and ends with exactly the table',
+    async () => {
+      // 1. Killed by itself right after committing chunk N.
+      agent = startAgentProcess(configFile, { TYA_FAULT_KILL_AT: `capture.after-commit:${SELF_KILL_AFTER_CHUNKS}` });
+      const first = await Promise.race([
+        agent.exited,
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), WAIT_MS)),
+      ]);
+      expect(first?.signal, agent.output().slice(-2000)).toBe('SIGKILL');
+      const afterFirst = await committedPosition();
+      // Every commit before the kill was a full chunk, and the kill came right after the Nth.
+      expect(afterFirst.rows).toBe(SELF_KILL_AFTER_CHUNKS * PAGE_ROWS);
 
-    // 2. Restarted, then killed from outside while loading and delivering.
-    agent = startAgentProcess(configFile);
-    const secondTarget = Math.round(ROWS * 0.7);
-    await waitFor(`${secondTarget} rows in the cloud`, async () => (await cloudRecords()) >= secondTarget, {
-      timeoutMs: WAIT_MS,
-      describe: () => agent!.output().slice(-2000),
-    });
-    const beforeKill = await agentStatus();
-    await agent.kill('SIGKILL');
-    const afterSecond = await committedPosition();
-    const readInSecondRun = beforeKill?.sources[0]?.recordsCaptured ?? -1;
-    // The second run started at chunk N+1: what it read is what lies between the two checkpoints
-    // (it may have committed one more chunk between the status call and the kill).
-    expect(readInSecondRun).toBeGreaterThan(0);
-    expect(afterFirst.rows + readInSecondRun).toBeLessThanOrEqual(afterSecond.rows);
-    expect(afterSecond.rows - (afterFirst.rows + readInSecondRun)).toBeLessThanOrEqual(2 * PAGE_ROWS);
-    expect(afterSecond.rows).toBeLessThan(ROWS);
+      // 2. Restarted, then killed from outside while loading and delivering.
+      agent = startAgentProcess(configFile);
+      const secondTarget = Math.round(ROWS * 0.7);
+      await waitFor(`${secondTarget} rows in the cloud`, async () => (await cloudRecords()) >= secondTarget, {
+        timeoutMs: WAIT_MS,
+        describe: () => agent!.output().slice(-2000),
+      });
+      const beforeKill = await agentStatus();
+      await agent.kill('SIGKILL');
+      const afterSecond = await committedPosition();
+      const readInSecondRun = beforeKill?.sources[0]?.recordsCaptured ?? -1;
+      // The second run started at chunk N+1: what it read is what lies between the two checkpoints
+      // (it may have committed one more chunk between the status call and the kill).
+      expect(readInSecondRun).toBeGreaterThan(0);
+      expect(afterFirst.rows + readInSecondRun).toBeLessThanOrEqual(afterSecond.rows);
+      expect(afterSecond.rows - (afterFirst.rows + readInSecondRun)).toBeLessThanOrEqual(2 * PAGE_ROWS);
+      expect(afterSecond.rows).toBeLessThan(ROWS);
 
-    // 3. Restarted to the end: it reads exactly the rows after the second checkpoint.
-    // Let the killed agent's and our own backends report first, then count from here.
-    const fetchedBefore = await rowsFetchedByDatabase();
-    agent = startAgentProcess(configFile);
-    await waitFor('every row in the cloud and an empty queue', async () => {
-      if ((await cloudRecords()) < ROWS) return false;
-      const status = await agentStatus();
-      return status !== null && status.queue.depth === 0 && status.sources[0]?.state === 'ok';
-    }, { timeoutMs: WAIT_MS, describe: () => agent!.output().slice(-2000) });
-    const finalStatus = (await agentStatus())!;
-    await agent.kill('SIGTERM');
-    agent = null;
-    const readInLastRun = finalStatus.sources[0]!.recordsCaptured;
-    const fetchedInLastRun = (await rowsFetchedByDatabase()) - fetchedBefore;
-    const counts = await admin.counts();
-    process.stdout.write(
-      `resumable load: ${ROWS} rows; run 1 committed ${afterFirst.rows} (killed after chunk ${SELF_KILL_AFTER_CHUNKS}); ` +
-        `run 2 read ${readInSecondRun}, checkpoint at ${afterSecond.rows}; run 3 read ${readInLastRun} (remaining ${ROWS - afterSecond.rows}), ` +
-        `PostgreSQL fetched ${fetchedInLastRun} rows for it; ` +
-        `cloud: ${counts.recordsAccepted} accepted, ${counts.duplicates} duplicates, ${counts.retransmissions} retransmitted batches\n`,
-    );
-    const remaining = ROWS - afterSecond.rows;
-    expect(readInLastRun).toBe(remaining);
-    // The database's own count: the remaining rows, never the finished chunks again. On top: the
-    // first page re-reads the last cursor value's rows (and skips them), and each page's index scan
-    // passes over the rows of its first cursor value before the key it starts after (the keyset
-    // predicate's OR part is a filter, not an index bound): at most one run of equal values per page.
-    const pages = Math.ceil(remaining / PAGE_ROWS) + 1;
-    expect(fetchedInLastRun).toBeGreaterThanOrEqual(remaining);
-    expect(fetchedInLastRun).toBeLessThanOrEqual(remaining + (pages + 1) * (ROWS_PER_CURSOR_VALUE + 1));
-    expect(fetchedInLastRun).toBeLessThan(remaining + afterSecond.rows / 2);
-    // Redelivery is limited to what was in flight at the two kills, never a re-read of the table.
-    expect(counts.duplicates).toBeLessThanOrEqual(2 * 2 * BATCH_MAX_RECORDS);
-    expect(counts.recordsAccepted).toBe(ROWS);
+      // 3. Restarted to the end: it reads exactly the rows after the second checkpoint.
+      // Let the killed agent's and our own backends report first, then count from here.
+      const fetchedBefore = await rowsFetchedByDatabase();
+      agent = startAgentProcess(configFile);
+      await waitFor(
+        'every row in the cloud and an empty queue',
+        async () => {
+          if ((await cloudRecords()) < ROWS) return false;
+          const status = await agentStatus();
+          return status !== null && status.queue.depth === 0 && status.sources[0]?.state === 'ok';
+        },
+        { timeoutMs: WAIT_MS, describe: () => agent!.output().slice(-2000) },
+      );
+      const finalStatus = (await agentStatus())!;
+      await agent.kill('SIGTERM');
+      agent = null;
+      const readInLastRun = finalStatus.sources[0]!.recordsCaptured;
+      const fetchedInLastRun = (await rowsFetchedByDatabase()) - fetchedBefore;
+      const counts = await admin.counts();
+      process.stdout.write(
+        `resumable load: ${ROWS} rows; run 1 committed ${afterFirst.rows} (killed after chunk ${SELF_KILL_AFTER_CHUNKS}); ` +
+          `run 2 read ${readInSecondRun}, checkpoint at ${afterSecond.rows}; run 3 read ${readInLastRun} (remaining ${ROWS - afterSecond.rows}), ` +
+          `PostgreSQL fetched ${fetchedInLastRun} rows for it; ` +
+          `cloud: ${counts.recordsAccepted} accepted, ${counts.duplicates} duplicates, ${counts.retransmissions} retransmitted batches\n`,
+      );
+      const remaining = ROWS - afterSecond.rows;
+      expect(readInLastRun).toBe(remaining);
+      // The database's own count: the remaining rows, never the finished chunks again. On top: the
+      // first page re-reads the last cursor value's rows (and skips them), and each page's index scan
+      // passes over the rows of its first cursor value before the key it starts after (the keyset
+      // predicate's OR part is a filter, not an index bound): at most one run of equal values per page.
+      const pages = Math.ceil(remaining / PAGE_ROWS) + 1;
+      expect(fetchedInLastRun).toBeGreaterThanOrEqual(remaining);
+      expect(fetchedInLastRun).toBeLessThanOrEqual(remaining + (pages + 1) * (ROWS_PER_CURSOR_VALUE + 1));
+      expect(fetchedInLastRun).toBeLessThan(remaining + afterSecond.rows / 2);
+      // Redelivery is limited to what was in flight at the two kills, never a re-read of the table.
+      expect(counts.duplicates).toBeLessThanOrEqual(2 * 2 * BATCH_MAX_RECORDS);
+      expect(counts.recordsAccepted).toBe(ROWS);
 
-    // 4. The cloud holds exactly the table: count, one record per key, digest computed by PostgreSQL.
-    const stored = new Database(path.join(cloudDir, 'sandbox.db'), { readonly: true });
-    try {
-      const [{ records, keys }] = stored
-        .prepare('SELECT count(*) AS records, count(DISTINCT key_json) AS keys FROM records WHERE source = ? AND stream = ?')
-        .all(SOURCE, STREAM) as [{ records: number; keys: number }];
-      expect({ records, keys }).toEqual({ records: ROWS, keys: ROWS });
-      const rows = stored.prepare('SELECT data_json FROM records WHERE source = ? AND stream = ?').pluck().iterate(SOURCE, STREAM);
-      const cloud = cloudDigest('postgresql', table, (function* () {
-        for (const json of rows) yield JSON.parse(json as string) as Record<string, unknown>;
-      })());
-      const database = await databaseDigest({ db: ledger, dialect: 'postgresql' }, table);
-      expect(cloud.badColumns).toEqual([]);
-      expect({ count: cloud.count, digest: cloud.digest }).toEqual(database);
-    } finally {
-      stored.close();
-    }
-  }, LONG ? 3_600_000 : 240_000);
+      // 4. The cloud holds exactly the table: count, one record per key, digest computed by PostgreSQL.
+      const stored = new Database(path.join(cloudDir, 'sandbox.db'), { readonly: true });
+      try {
+        const [{ records, keys }] = stored
+          .prepare(
+            'SELECT count(*) AS records, count(DISTINCT key_json) AS keys FROM records WHERE source = ? AND stream = ?',
+          )
+          .all(SOURCE, STREAM) as [{ records: number; keys: number }];
+        expect({ records, keys }).toEqual({ records: ROWS, keys: ROWS });
+        const rows = stored
+          .prepare('SELECT data_json FROM records WHERE source = ? AND stream = ?')
+          .pluck()
+          .iterate(SOURCE, STREAM);
+        const cloud = cloudDigest(
+          'postgresql',
+          table,
+          (function* () {
+            for (const json of rows) yield JSON.parse(json as string) as Record<string, unknown>;
+          })(),
+        );
+        const database = await databaseDigest({ db: ledger, dialect: 'postgresql' }, table);
+        expect(cloud.badColumns).toEqual([]);
+        expect({ count: cloud.count, digest: cloud.digest }).toEqual(database);
+      } finally {
+        stored.close();
+      }
+    },
+    LONG ? 3_600_000 : 240_000,
+  );
 });

@@ -146,7 +146,11 @@ export function cloudDigest(
     hashes.push(hash(names.map((name) => cloudText(data[name])).join(FIELD_SEP)));
   }
   hashes.sort();
-  return { count: hashes.length, digest: hashes.length === 0 ? '' : hash(hashes.join('')), badColumns: [...badColumns] };
+  return {
+    count: hashes.length,
+    digest: hashes.length === 0 ? '' : hash(hashes.join('')),
+    badColumns: [...badColumns],
+  };
 }
 
 function cloudText(value: unknown): string {
@@ -202,7 +206,8 @@ function mariadbRender(column: FixtureColumn): string {
 function sqliteRender(column: FixtureColumn): string {
   const q = quoteDouble(column.name);
   const type = column.type.toUpperCase();
-  if (type.includes('BLOB')) throw new Error(`SQLite column ${column.name} (${column.type}): the shell has no base64 to render it.`);
+  if (type.includes('BLOB'))
+    throw new Error(`SQLite column ${column.name} (${column.type}): the shell has no base64 to render it.`);
   if (type.includes('DATETIME') || type.includes('TIMESTAMP')) {
     return (
       `CASE WHEN ${q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]' ` +

@@ -9,7 +9,12 @@ import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OdbcSourceConfig } from '../../agents/api/index.ts';
 import { REPO_ROOT } from './agent-process.ts';
-import { createMariaDbDatabase, createPostgresDatabase, createSqliteFile, type ThrowawayDatabase } from './databases.ts';
+import {
+  createMariaDbDatabase,
+  createPostgresDatabase,
+  createSqliteFile,
+  type ThrowawayDatabase,
+} from './databases.ts';
 
 export type FixtureDialect = OdbcSourceConfig['dialect'];
 
@@ -26,17 +31,25 @@ export const FIXTURE_DB_DIR = path.join(FIXTURES_DIR, 'db');
 
 function fixtureText(relative: string): string {
   const file = path.join(FIXTURE_DB_DIR, relative);
-  if (!existsSync(file)) throw new Error(`The shared fixture ${file} is missing (set TYA_FIXTURES_DIR to the fixtures folder).`);
+  if (!existsSync(file))
+    throw new Error(`The shared fixture ${file} is missing (set TYA_FIXTURES_DIR to the fixtures folder).`);
   return readFileSync(file, 'utf8');
 }
 
 /** Replaces each pattern, which must occur exactly `times` times (default once). */
-export function rewriteScript(script: string, name: string, rules: Array<{ pattern: RegExp; replacement: string; times?: number }>): string {
+export function rewriteScript(
+  script: string,
+  name: string,
+  rules: Array<{ pattern: RegExp; replacement: string; times?: number }>,
+): string {
   let result = script;
   for (const { pattern, replacement, times = 1 } of rules) {
     const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
     const found = result.match(global)?.length ?? 0;
-    if (found !== times) throw new Error(`${name}: expected ${times} match(es) of ${String(pattern)}, found ${found}; the fixture changed.`);
+    if (found !== times)
+      throw new Error(
+        `${name}: expected ${times} match(es) of ${String(pattern)}, found ${found}; the fixture changed.`,
+      );
     result = result.replace(global, replacement);
   }
   return result;

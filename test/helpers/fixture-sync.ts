@@ -11,7 +11,14 @@ import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import type { StoredRecord } from '../../sandbox/admin-schemas.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { runCli, writeAgentConfig, type CliResult } from './agent-process.ts';
-import { cloudDigest, databaseDigest, describeFixtureTables, streamForTable, type FixtureTable, type TableDigest } from './fixture-checksum.ts';
+import {
+  cloudDigest,
+  databaseDigest,
+  describeFixtureTables,
+  streamForTable,
+  type FixtureTable,
+  type TableDigest,
+} from './fixture-checksum.ts';
 import type { FixtureDatabase } from './fixture-databases.ts';
 
 export interface FixtureSyncOptions {
@@ -41,7 +48,10 @@ export interface FixtureSync {
   close(): Promise<void>;
 }
 
-export async function syncFixtures(fixtures: readonly FixtureDatabase[], options: FixtureSyncOptions): Promise<FixtureSync> {
+export async function syncFixtures(
+  fixtures: readonly FixtureDatabase[],
+  options: FixtureSyncOptions,
+): Promise<FixtureSync> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-fixtures-'));
   const cloudDir = mkdtempSync(path.join(os.tmpdir(), 'tya-fixtures-cloud-'));
   let sandbox: Sandbox | null = null;
@@ -75,7 +85,13 @@ export async function syncFixtures(fixtures: readonly FixtureDatabase[], options
     }
     const configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
       agent: { name: 'Fixture sync', dataDir: 'data' },
-      cloud: { url: sandbox.url, entity: 'fixtures', batchMaxRecords: options.batchMaxRecords, batchMaxAgeMs: 0, heartbeatIntervalSecs: 3600 },
+      cloud: {
+        url: sandbox.url,
+        entity: 'fixtures',
+        batchMaxRecords: options.batchMaxRecords,
+        batchMaxAgeMs: 0,
+        heartbeatIntervalSecs: 3600,
+      },
       sources,
     });
     const { key } = await admin.createEnrollmentKey();
@@ -118,7 +134,8 @@ export async function syncFixtures(fixtures: readonly FixtureDatabase[], options
 
 /** One line per table for the test log: `sakila-postgresql.payment 16049 rows ok`. */
 export function describeComparison(c: TableComparison): string {
-  const ok = c.database.count === c.cloud.count && c.database.digest === c.cloud.digest && c.storedRecords === c.database.count;
+  const ok =
+    c.database.count === c.cloud.count && c.database.digest === c.cloud.digest && c.storedRecords === c.database.count;
   return (
     `${c.source}.${c.table}: database ${c.database.count} rows ${c.database.digest.slice(0, 12)}, ` +
     `cloud ${c.cloud.count} rows (${c.storedRecords} stored) ${c.cloud.digest.slice(0, 12)}${ok ? ' ok' : ' MISMATCH'}` +

@@ -8,7 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decimalSum } from '../helpers/fixture-checksum.ts';
-import { loadChinookMariaDb, loadChinookPostgres, loadChinookSqlite, type FixtureDatabase } from '../helpers/fixture-databases.ts';
+import {
+  loadChinookMariaDb,
+  loadChinookPostgres,
+  loadChinookSqlite,
+  type FixtureDatabase,
+} from '../helpers/fixture-databases.ts';
 import { describeComparison, syncFixtures, type FixtureSync } from '../helpers/fixture-sync.ts';
 
 /** SOURCES.md: "412 invoices (sum 2328.60), 2240 invoice lines" in every variant. */
@@ -31,8 +36,22 @@ afterAll(async () => {
 /** The invoice table and its columns as each variant spells them. */
 function invoiceNames(label: (typeof LABELS)[number]) {
   return label === 'chinook-postgresql'
-    ? { invoice: 'invoice', id: 'invoice_id', total: 'total', line: 'invoice_line', lineId: 'invoice_line_id', price: 'unit_price' }
-    : { invoice: 'Invoice', id: 'InvoiceId', total: 'Total', line: 'InvoiceLine', lineId: 'InvoiceLineId', price: 'UnitPrice' };
+    ? {
+        invoice: 'invoice',
+        id: 'invoice_id',
+        total: 'total',
+        line: 'invoice_line',
+        lineId: 'invoice_line_id',
+        price: 'unit_price',
+      }
+    : {
+        invoice: 'Invoice',
+        id: 'InvoiceId',
+        total: 'Total',
+        line: 'InvoiceLine',
+        lineId: 'InvoiceLineId',
+        price: 'UnitPrice',
+      };
 }
 
 describe('Chinook synced completely by a real agent', () => {
@@ -46,11 +65,25 @@ describe('Chinook synced completely by a real agent', () => {
       const fixture = fixtures.find((f) => f.label === label)!;
       const comparisons = await run.compare(fixture);
       for (const comparison of comparisons) process.stdout.write(`${describeComparison(comparison)}\n`);
-      expect(comparisons.map((c) => c.table.toLowerCase().replaceAll('_', '')).sort()).toEqual(
-        ['album', 'artist', 'customer', 'employee', 'genre', 'invoice', 'invoiceline', 'mediatype', 'playlist', 'playlisttrack', 'track'],
-      );
+      expect(comparisons.map((c) => c.table.toLowerCase().replaceAll('_', '')).sort()).toEqual([
+        'album',
+        'artist',
+        'customer',
+        'employee',
+        'genre',
+        'invoice',
+        'invoiceline',
+        'mediatype',
+        'playlist',
+        'playlisttrack',
+        'track',
+      ]);
       const mismatches = comparisons.filter(
-        (c) => c.database.count !== c.cloud.count || c.database.digest !== c.cloud.digest || c.storedRecords !== c.database.count || c.badColumns.length > 0,
+        (c) =>
+          c.database.count !== c.cloud.count ||
+          c.database.digest !== c.cloud.digest ||
+          c.storedRecords !== c.database.count ||
+          c.badColumns.length > 0,
       );
       expect(mismatches.map(describeComparison)).toEqual([]);
       expect(comparisons.find((c) => /^invoice_?line$/i.test(c.table))!.cloud.count).toBe(DOCUMENTED.invoiceLines);

@@ -11,7 +11,10 @@ import { loadSakilaMariaDb, loadSakilaPostgres, type FixtureDatabase } from '../
 import { describeComparison, syncFixtures, type FixtureSync } from '../helpers/fixture-sync.ts';
 
 /** Payment totals as SOURCES.md states them for these two files (they are different Sakila versions). */
-const DOCUMENTED_PAYMENT_TOTALS = { 'sakila-postgresql': { rows: 16049, sum: '67416.51' }, 'sakila-mariadb': { rows: 16044, sum: '67406.56' } };
+const DOCUMENTED_PAYMENT_TOTALS = {
+  'sakila-postgresql': { rows: 16049, sum: '67416.51' },
+  'sakila-mariadb': { rows: 16044, sum: '67406.56' },
+};
 
 let fixtures: FixtureDatabase[] = [];
 let run: FixtureSync;
@@ -39,10 +42,16 @@ describe('Sakila synced completely by a real agent', () => {
       const comparisons = await run.compare(fixture);
       for (const comparison of comparisons) process.stdout.write(`${describeComparison(comparison)}\n`);
       // Every base table of the schema is there (views are not tables).
-      expect(comparisons.map((c) => c.table)).toEqual(expect.arrayContaining(['actor', 'film', 'payment', 'rental', 'staff', 'store']));
+      expect(comparisons.map((c) => c.table)).toEqual(
+        expect.arrayContaining(['actor', 'film', 'payment', 'rental', 'staff', 'store']),
+      );
       expect(comparisons.length).toBeGreaterThanOrEqual(15);
       const mismatches = comparisons.filter(
-        (c) => c.database.count !== c.cloud.count || c.database.digest !== c.cloud.digest || c.storedRecords !== c.database.count || c.badColumns.length > 0,
+        (c) =>
+          c.database.count !== c.cloud.count ||
+          c.database.digest !== c.cloud.digest ||
+          c.storedRecords !== c.database.count ||
+          c.badColumns.length > 0,
       );
       expect(mismatches.map(describeComparison)).toEqual([]);
       const rental = comparisons.find((c) => c.table === 'rental')!;
@@ -51,7 +60,9 @@ describe('Sakila synced completely by a real agent', () => {
 
     it(`${label}: payment amounts are the database's exact decimal text and add up to the documented total`, async () => {
       const fixture = fixtures.find((f) => f.label === label)!;
-      const expected = await fixture.db.query('SELECT CAST(payment_id AS CHAR(12)), CAST(amount AS CHAR(12)) FROM payment');
+      const expected = await fixture.db.query(
+        'SELECT CAST(payment_id AS CHAR(12)), CAST(amount AS CHAR(12)) FROM payment',
+      );
       const databaseText = new Map(expected.map(([id, amount]) => [id!.trim(), amount!.trim()]));
       const stored = await run.latest(label, 'payment');
       const cloudText = new Map(stored.map((record) => [record.key.payment_id!, record.data?.amount]));

@@ -1,5 +1,9 @@
-import { addDecimals, compareDecimals, formatDecimalForHumans, subtractDecimals, sumDecimals } from './decimal.ts';
+import { addDecimals, compareDecimals, formatDecimalForHumans, subtractDecimals } from './decimal.ts';
+import { EntryTotals } from './entry-totals.ts';
 import type { CheckResult, ControlTotal, ParsedFile, Statement } from './model.ts';
+
+/** A statement without its entries: what a streamed parse keeps. */
+export type StatementHeader = Omit<Statement, 'entries'>;
 
 /**
  * Checks a parsed file before it is sent (issue 4, item 3): every statement's opening balance plus
@@ -12,6 +16,11 @@ export function runChecks(parsed: ParsedFile): CheckResult[] {
 }
 
 export function checkBalance(statement: Statement): CheckResult {
+  return checkBalanceTotals(statement, EntryTotals.of(statement.entries));
+}
+
+/** The balance check from summed entries (a streamed statement keeps no entries, only their totals). */
+export function checkBalanceTotals(statement: StatementHeader, totals: EntryTotals): CheckResult {
   const name = `balance of ${describeStatement(statement)}`;
   const { openingBalance: opening, closingBalance: closing } = statement;
   if (opening === undefined || closing === undefined) {
@@ -27,14 +36,15 @@ export function checkBalance(statement: Statement): CheckResult {
     return fail(name, `the opening balance is in ${opening.currency} but the closing balance in ${closing.currency}; they cannot be reconciled`);
   }
   const currency = opening.currency;
-  const foreign = statement.entries.filter((e) => e.currency !== currency);
+  const foreign = totals.currencies().filter((c) => c.currency !== currency);
   if (foreign.length > 0) {
-    const currencies = [...new Set(foreign.map((e) => e.currency))].join(', ');
-    return fail(name, `${count(foreign.length, 'entry is', 'entries are')} in ${currencies} while the balances are in ${currency}; they cannot be added up`);
+    const foreignCount = foreign.reduce((n, c) => n + c.count, 0);
+    const currencies = foreign.map((c) => c.currency).join(', ');
+    return fail(name, `${count(foreignCount, 'entry is', 'entries are')} in ${currencies} while the balances are in ${currency}; they cannot be added up`);
   }
-  const movement = sumDecimals(statement.entries.map((e) => e.amount));
+  const movement = totals.movement();
   const reached = addDecimals(opening.amount, movement);
-  const summary = `opening ${money(opening.amount, currency)} plus ${count(statement.entries.length, 'entry', 'entries')} (${money(movement, currency)})`;
+  const summary = `opening ${money(opening.amount, currency)} plus ${count(totals.count, 'entry', 'entries')} (${money(movement, currency)})`;
   if (compareDecimals(reached, closing.amount) === 0) {
     return { name, passed: true, status: 'passed', message: `${summary} = closing ${money(closing.amount, currency)}.` };
   }
@@ -67,7 +77,7 @@ export function checkControlTotal(total: ControlTotal): CheckResult {
   return { name: total.name, passed: true, status: 'passed', message: `Matches: ${facts.join(', ')}.` };
 }
 
-export function describeStatement(statement: Statement): string {
+export function describeStatement(statement: StatementHeader): string {
   const number =
     statement.statementNumber === undefined
       ? ''

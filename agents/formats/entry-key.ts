@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { HashCounter } from './hash-counter.ts';
 
 export interface KeyableEntry {
   bookingDate: string;
@@ -22,8 +23,9 @@ export interface KeyableEntry {
  */
 export class EntryKeyer {
   private readonly accountId: string;
-  private readonly seenReferences = new Set<string>();
-  private readonly ordinals = new Map<string, number>();
+  /** How often each reference and each content digest was seen, as hashes (hash-counter.ts). */
+  private readonly seenReferences = new HashCounter();
+  private readonly ordinals = new HashCounter();
   /** References that appeared more than once; the caller turns them into a warning. */
   readonly repeatedReferences = new Set<string>();
 
@@ -34,18 +36,14 @@ export class EntryKeyer {
   keyFor(entry: KeyableEntry): string {
     const ref = entry.bankReference?.trim();
     if (ref !== undefined && ref !== '') {
-      if (!this.seenReferences.has(ref)) {
-        this.seenReferences.add(ref);
-        return `ref:${this.accountId}:${ref}`;
-      }
-      this.repeatedReferences.add(ref);
+      if (this.seenReferences.incrementText(ref) === 0) return `ref:${this.accountId}:${ref}`;
+      this.repeatedReferences.add(detached(ref));
     }
     const text = [entry.counterparty ?? '', entry.remittance ?? '', ref ?? ''].join('\u001f').replace(/\s+/g, ' ').trim();
     const tuple = JSON.stringify([this.accountId, entry.bookingDate, stripTrailingZeros(entry.amount), entry.currency, text]);
     const digest = createHash('sha256').update(tuple).digest('hex').slice(0, 32);
-    // Only the short digest is remembered, not the text: a million rows stay a few tens of MB.
-    const ordinal = this.ordinals.get(digest) ?? 0;
-    this.ordinals.set(digest, ordinal + 1);
+    // Only a hash of the digest is remembered, not the text: a million rows stay about 16 MB.
+    const ordinal = this.ordinals.incrementHex(digest);
     return ordinal === 0 ? `digest:${digest}` : `digest:${createHash('sha256').update(`${digest}#${ordinal}`).digest('hex').slice(0, 32)}`;
   }
 
@@ -62,4 +60,13 @@ export class EntryKeyer {
 
 function stripTrailingZeros(amount: string): string {
   return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
+}
+
+/**
+ * A copy of `text` that does not share memory with the text it was cut from. A reference sliced
+ * out of a parser's buffer keeps that whole buffer alive for as long as the set remembers it.
+ * Slicing a concatenation forces V8 to flatten it into a fresh string first.
+ */
+function detached(text: string): string {
+  return `${text} `.slice(0, -1);
 }

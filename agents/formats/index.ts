@@ -16,10 +16,13 @@ export {
 } from './decimal.ts';
 export { decodeText, type DecodedText, type DecodeOptions } from './text-decode.ts';
 export { EntryKeyer } from './entry-key.ts';
-export { checkBalance, checkControlTotal, describeStatement, runChecks } from './checks.ts';
+export { checkBalance, checkBalanceTotals, checkControlTotal, describeStatement, runChecks, type StatementHeader } from './checks.ts';
+export { EntryTotals } from './entry-totals.ts';
+export type { EntrySink } from './entry-sink.ts';
 export { positionOf, sequenceGap, sequenceWarnings, type StatementPosition } from './sequence.ts';
 export { detectFormat, DETECT_BYTES, type DetectedKind, type Detection } from './detect.ts';
 export { parseFile, type ParseReport } from './parse-file.ts';
+export { parseFileStreaming, type StatementSummary, type StreamOptions, type StreamReport } from './parse-stream.ts';
 export { parseStatementBytes, type ParseOptions } from './parse-bytes.ts';
 export { CamtStreamParser, parseCamt } from './camt/parse-camt.ts';
 export { parseMt940, type Mt940Options } from './mt940/parse-mt940.ts';

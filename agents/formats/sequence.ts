@@ -11,7 +11,7 @@ export interface StatementPosition {
   periodEnd?: string;
 }
 
-export function positionOf(statement: Statement): StatementPosition {
+export function positionOf(statement: Omit<Statement, 'entries'>): StatementPosition {
   const position: StatementPosition = { format: statement.format, accountId: statement.accountId };
   if (statement.statementNumber !== undefined) position.statementNumber = statement.statementNumber;
   if (statement.sequenceNumber !== undefined) position.sequenceNumber = statement.sequenceNumber;
@@ -55,7 +55,7 @@ export function sequenceGap(previous: StatementPosition, next: StatementPosition
 }
 
 /** Gaps between consecutive statements of the same account inside one file. */
-export function sequenceWarnings(statements: readonly Statement[]): string[] {
+export function sequenceWarnings(statements: readonly Omit<Statement, 'entries'>[]): string[] {
   const last = new Map<string, StatementPosition>();
   const warnings: string[] = [];
   for (const statement of statements) {

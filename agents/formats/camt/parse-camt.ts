@@ -1,5 +1,7 @@
 import { EntryKeyer } from '../entry-key.ts';
 import type { ParseContext } from '../format-error.ts';
+import { EntryTotals } from '../entry-totals.ts';
+import type { EntrySink } from '../entry-sink.ts';
 import type { Entry, ParsedFile, Statement } from '../model.ts';
 import { decodeText } from '../text-decode.ts';
 import { mapEntry, mapStatementHeader, type CamtStatementHeader } from './camt-map.ts';
@@ -11,6 +13,11 @@ const KNOWN_VERSIONS = new Set(['02', '03', '04', '05', '06', '07', '08', '09', 
 interface OpenStatement {
   header: CamtStatementHeader;
   entries: Entry[];
+  /** Set when entries go to a sink instead of `entries`. */
+  totals: EntryTotals | undefined;
+  firstCurrency: string | undefined;
+  /** Index for the sink, given when the statement is first handed out. */
+  index: number;
   keyer: EntryKeyer;
   notBooked: number;
   line: number;
@@ -28,10 +35,20 @@ export class CamtStreamParser {
   private readonly statements: Statement[] = [];
   private readonly warnings: string[] = [];
   private open: OpenStatement | undefined;
+  private readonly sink: EntrySink | undefined;
+  private readonly streamedTotals: EntryTotals[] = [];
+  private announced = 0;
 
-  constructor(context: ParseContext) {
+  /** With a sink, entries go to it as they are parsed and statements end up without entries. */
+  constructor(context: ParseContext, sink?: EntrySink) {
     this.file = context.file;
     this.scanner = new CamtScanner(context.file);
+    this.sink = sink;
+  }
+
+  /** With a sink: each statement's entry totals, in the order of `end().statements`. */
+  entryTotals(): EntryTotals[] {
+    return this.streamedTotals;
   }
 
   push(text: string): void {
@@ -55,7 +72,16 @@ export class CamtStreamParser {
         case 'statement': {
           const root = parseXmlPiece(chunk.xml, this.file, chunk.line, 'statement header');
           const header = mapStatementHeader(root, this.type, { file: this.file, line: chunk.line });
-          this.open = { header, entries: [], keyer: new EntryKeyer(header.accountId), notBooked: 0, line: chunk.line };
+          this.open = {
+            header,
+            entries: [],
+            totals: this.sink === undefined ? undefined : new EntryTotals(),
+            firstCurrency: undefined,
+            index: -1,
+            keyer: new EntryKeyer(header.accountId),
+            notBooked: 0,
+            line: chunk.line,
+          };
           break;
         }
         case 'entry':
@@ -76,19 +102,51 @@ export class CamtStreamParser {
       open.notBooked += 1;
       return;
     }
-    for (const draft of drafts) open.entries.push({ ...draft, entryKey: open.keyer.keyFor(draft) });
+    const sink = this.sink;
+    for (const draft of drafts) {
+      const entry: Entry = draft as Entry;
+      entry.entryKey = open.keyer.keyFor(draft);
+      open.firstCurrency ??= entry.currency;
+      if (sink === undefined || open.totals === undefined) open.entries.push(entry);
+      else {
+        if (open.index < 0) this.announce(open, sink);
+        open.totals.add(entry.amount, entry.currency);
+        sink.onEntry(entry, open.index);
+      }
+    }
+  }
+
+  private announce(open: OpenStatement, sink: EntrySink): void {
+    open.index = this.announced;
+    this.announced += 1;
+    const { statement } = this.statementOf(open);
+    sink.onStatement?.(statement, open.index);
+  }
+
+  /** The statement as far as known now, without entries, and its warnings about currency. */
+  private statementOf(open: OpenStatement): { statement: Omit<Statement, 'entries'>; noCurrency: boolean } {
+    const { header } = open;
+    const currency = header.accountCurrency ?? header.openingBalance?.currency ?? header.closingBalance?.currency ?? open.firstCurrency;
+    const statement: Omit<Statement, 'entries'> = { format: this.type, accountId: header.accountId, currency: currency ?? 'XXX', warnings: [] };
+    if (header.iban !== undefined) statement.iban = header.iban;
+    if (header.periodStart !== undefined) statement.periodStart = header.periodStart;
+    if (header.periodEnd !== undefined) statement.periodEnd = header.periodEnd;
+    if (header.openingBalance !== undefined) statement.openingBalance = header.openingBalance;
+    if (header.closingBalance !== undefined) statement.closingBalance = header.closingBalance;
+    if (header.statementNumber !== undefined) statement.statementNumber = header.statementNumber;
+    if (header.sequenceNumber !== undefined) statement.sequenceNumber = header.sequenceNumber;
+    return { statement, noCurrency: currency === undefined };
   }
 
   private closeStatement(): void {
     const open = this.open;
     if (open === undefined) return;
     this.open = undefined;
+    if (this.sink !== undefined && open.index < 0) this.announce(open, this.sink);
     const { header } = open;
-    const warnings: string[] = [];
-    let currency =
-      header.accountCurrency ?? header.openingBalance?.currency ?? header.closingBalance?.currency ?? open.entries[0]?.currency;
-    if (currency === undefined) {
-      currency = 'XXX';
+    const { statement: head, noCurrency } = this.statementOf(open);
+    const warnings = head.warnings;
+    if (noCurrency) {
       warnings.push(`Account ${header.accountId}: the statement names no currency and has no entries; currency recorded as XXX (none).`);
     }
     if (open.notBooked > 0) {
@@ -98,15 +156,9 @@ export class CamtStreamParser {
     }
     const repeated = open.keyer.repeatedReferenceWarning();
     if (repeated !== undefined) warnings.push(repeated);
-    const statement: Statement = { format: this.type, accountId: header.accountId, currency, entries: open.entries, warnings };
-    if (header.iban !== undefined) statement.iban = header.iban;
-    if (header.periodStart !== undefined) statement.periodStart = header.periodStart;
-    if (header.periodEnd !== undefined) statement.periodEnd = header.periodEnd;
-    if (header.openingBalance !== undefined) statement.openingBalance = header.openingBalance;
-    if (header.closingBalance !== undefined) statement.closingBalance = header.closingBalance;
-    if (header.statementNumber !== undefined) statement.statementNumber = header.statementNumber;
-    if (header.sequenceNumber !== undefined) statement.sequenceNumber = header.sequenceNumber;
-    this.statements.push(statement);
+    const { format, accountId, currency, ...rest } = head;
+    this.statements.push({ format, accountId, currency, entries: open.entries, ...rest });
+    if (open.totals !== undefined) this.streamedTotals.push(open.totals);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { EntrySink } from '../entry-sink.ts';
+import type { EntryTotals } from '../entry-totals.ts';
 import { FormatError, type ParseContext } from '../format-error.ts';
 import type { ParsedFile } from '../model.ts';
 import { decodeText } from '../text-decode.ts';
@@ -11,6 +13,8 @@ export interface CsvOptions extends ParseContext {
   profile?: CsvProfile;
   /** Profiles to try when none is given (default: the built-in ones). */
   profiles?: readonly CsvProfile[];
+  /** Entries go here as they are read instead of into the statements (CsvStreamParser only). */
+  sink?: EntrySink;
 }
 
 const DETECT_CHARS = 64 * 1024;
@@ -37,6 +41,11 @@ export class CsvStreamParser {
     } else this.feed(this.tokenizer.push(text));
   }
 
+  /** After end(), with a sink: each statement's entry totals, in the order of its statements. */
+  entryTotals(): EntryTotals[] {
+    return this.mapper?.entryTotals() ?? [];
+  }
+
   end(): ParsedFile {
     if (this.tokenizer === undefined) this.start(true);
     const tokenizer = this.tokenizer;
@@ -60,7 +69,7 @@ export class CsvStreamParser {
     this.profileName = profile.name;
     const delimiter = profile.delimiter ?? guessDelimiter(this.head);
     this.tokenizer = new CsvTokenizer({ delimiter, quote: profile.quote, file });
-    this.mapper = new RowMapper(profile, { file, format: 'csv' });
+    this.mapper = new RowMapper(profile, { file, format: 'csv', ...(this.options.sink === undefined ? {} : { sink: this.options.sink }) });
     const head = this.head;
     this.head = '';
     this.feed(this.tokenizer.push(head));

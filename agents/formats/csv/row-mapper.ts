@@ -1,5 +1,7 @@
 import { negateDecimal, parseDecimal, subtractDecimals } from '../decimal.ts';
 import { EntryKeyer } from '../entry-key.ts';
+import type { EntrySink } from '../entry-sink.ts';
+import { EntryTotals } from '../entry-totals.ts';
 import { FormatError } from '../format-error.ts';
 import type { Entry, ParsedFile, Statement } from '../model.ts';
 import { dateReader } from './date-format.ts';
@@ -13,8 +15,17 @@ export interface SheetRow {
 interface Builder {
   statement: Statement;
   keyer: EntryKeyer;
-  /** Running balance after each entry, in file order, when the profile has a balance column. */
-  balances: string[];
+  index: number;
+  /** What finish() needs, kept as the rows go by, so a streamed statement needs no entries. */
+  totals: EntryTotals;
+  minDate: string;
+  maxDate: string;
+  ascending: boolean;
+  descending: boolean;
+  first: { amount: string; date: string; balance: string | undefined } | undefined;
+  last: { amount: string; date: string; balance: string | undefined } | undefined;
+  /** Rows that had a running balance. */
+  balances: number;
 }
 
 const HEADER_SEARCH_ROWS = 60;
@@ -38,8 +49,12 @@ export class RowMapper {
   private preambleAccount: string | undefined;
   private repeatedHeaders = 0;
 
-  constructor(profile: CsvProfile, options: { file: string; format: 'csv' | 'xlsx' }) {
+  private readonly sink: EntrySink | undefined;
+
+  /** With a sink, entries go to it as they are read and statements end up without entries. */
+  constructor(profile: CsvProfile, options: { file: string; format: 'csv' | 'xlsx'; sink?: EntrySink }) {
     this.profile = profile;
+    this.sink = options.sink;
     this.file = options.file;
     this.format = options.format;
     this.readDate = dateReader(profile.dateFormat);
@@ -84,6 +99,7 @@ export class RowMapper {
     }
     if (this.repeatedHeaders > 0) this.warnings.push(`The header row appears ${this.repeatedHeaders} more time(s) further down; those rows were skipped.`);
     const statements = [...this.builders.values()].map((b) => this.finish(b));
+    this.totals = [...this.builders.values()].map((b) => b.totals);
     if (statements.length === 0) this.warnings.push('The file has no transaction rows.');
     return { format: this.format, statements, warnings: this.warnings };
   }
@@ -107,6 +123,13 @@ export class RowMapper {
         });
       }
     }
+  }
+
+  private totals: EntryTotals[] = [];
+
+  /** After end(), with a sink: each statement's entry totals, in the order of its statements. */
+  entryTotals(): EntryTotals[] {
+    return this.totals;
   }
 
   private readonly resolved = new Map<string, number>();
@@ -166,14 +189,36 @@ export class RowMapper {
     if (remittance !== '') entry.remittance = remittance;
     if (reference !== undefined) entry.bankReference = reference;
 
-    const builder = this.builderFor(accountId, currency);
-    builder.statement.entries.push({ ...entry, entryKey: builder.keyer.keyFor(entry) });
+    let balance: string | undefined;
     if (c.balance !== undefined) {
       const raw = this.cell(cells, c.balance);
-      const balance = raw === undefined ? undefined : this.decimal(raw);
+      balance = raw === undefined ? undefined : this.decimal(raw);
       if (balance === undefined) throw fail(c.balance, `"${raw ?? ''}" is not a balance`, this.numberStyle());
-      builder.balances.push(balance);
     }
+    const builder = this.builderFor(accountId, currency);
+    const keyed = entry as Entry;
+    keyed.entryKey = builder.keyer.keyFor(entry);
+    this.track(builder, keyed, balance);
+    if (this.sink === undefined) builder.statement.entries.push(keyed);
+    else this.sink.onEntry(keyed, builder.index);
+  }
+
+  private track(b: Builder, entry: Entry, balance: string | undefined): void {
+    const date = entry.bookingDate;
+    if (b.last === undefined) {
+      b.minDate = date;
+      b.maxDate = date;
+    } else {
+      if (date < b.last.date) b.ascending = false;
+      if (date > b.last.date) b.descending = false;
+      if (date < b.minDate) b.minDate = date;
+      if (date > b.maxDate) b.maxDate = date;
+    }
+    const point = { amount: entry.amount, date, balance };
+    b.first ??= point;
+    b.last = point;
+    if (balance !== undefined) b.balances += 1;
+    b.totals.add(entry.amount, entry.currency);
   }
 
   private amountOf(cells: string[], fail: (ref: ColumnRef, problem: string, expected: string) => FormatError): string {
@@ -228,41 +273,50 @@ export class RowMapper {
     const key = `${accountId}\u0000${currency}`;
     let builder = this.builders.get(key);
     if (builder === undefined) {
-      builder = { statement: { format: this.format, accountId, currency, entries: [], warnings: [] }, keyer: new EntryKeyer(accountId), balances: [] };
+      builder = {
+        statement: { format: this.format, accountId, currency, entries: [], warnings: [] },
+        keyer: new EntryKeyer(accountId),
+        index: this.builders.size,
+        totals: new EntryTotals(),
+        minDate: '',
+        maxDate: '',
+        ascending: true,
+        descending: true,
+        first: undefined,
+        last: undefined,
+        balances: 0,
+      };
       if (/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(accountId)) builder.statement.iban = accountId;
       this.builders.set(key, builder);
+      if (this.sink?.onStatement !== undefined) {
+        const { entries: _entries, ...header } = builder.statement;
+        this.sink.onStatement(header, builder.index);
+      }
     }
     return builder;
   }
 
   private finish(builder: Builder): Statement {
-    const { statement, balances } = builder;
-    const dates = statement.entries.map((e) => e.bookingDate);
-    const sorted = [...dates].sort();
-    if (sorted.length > 0) {
-      statement.periodStart = sorted[0] ?? '';
-      statement.periodEnd = sorted[sorted.length - 1] ?? '';
+    const { statement, first, last } = builder;
+    const count = builder.totals.count;
+    if (count > 0) {
+      statement.periodStart = builder.minDate;
+      statement.periodEnd = builder.maxDate;
     }
     const repeated = builder.keyer.repeatedReferenceWarning();
     if (repeated !== undefined) statement.warnings.push(repeated);
-    if (balances.length === 0 || balances.length !== statement.entries.length) return statement;
-    const ascending = dates.every((d, i) => i === 0 || (dates[i - 1] ?? '') <= d);
-    const descending = dates.every((d, i) => i === 0 || (dates[i - 1] ?? '') >= d);
-    if (!ascending && !descending) {
+    if (builder.balances === 0 || builder.balances !== count) return statement;
+    if (!builder.ascending && !builder.descending) {
       statement.warnings.push(`Account ${statement.accountId}: the rows are not in date order, so the running balance column gives no opening and closing balance.`);
       return statement;
     }
-    const oldestFirst = ascending && descending ? this.profile.rowOrder === 'ascending' : ascending;
-    const first = oldestFirst ? 0 : statement.entries.length - 1;
-    const last = oldestFirst ? statement.entries.length - 1 : 0;
-    const firstEntry = statement.entries[first];
-    const firstBalance = balances[first];
-    const lastBalance = balances[last];
-    const lastEntry = statement.entries[last];
-    if (firstEntry === undefined || firstBalance === undefined || lastBalance === undefined || lastEntry === undefined) return statement;
-    const opening = subtractDecimals(firstBalance, firstEntry.amount);
-    statement.openingBalance = { amount: opening, currency: statement.currency, date: firstEntry.bookingDate, kind: 'csv-running-balance' };
-    statement.closingBalance = { amount: lastBalance, currency: statement.currency, date: lastEntry.bookingDate, kind: 'csv-running-balance' };
+    const oldestFirst = builder.ascending && builder.descending ? this.profile.rowOrder === 'ascending' : builder.ascending;
+    const oldest = oldestFirst ? first : last;
+    const newest = oldestFirst ? last : first;
+    if (oldest?.balance === undefined || newest?.balance === undefined) return statement;
+    const opening = subtractDecimals(oldest.balance, oldest.amount);
+    statement.openingBalance = { amount: opening, currency: statement.currency, date: oldest.date, kind: 'csv-running-balance' };
+    statement.closingBalance = { amount: newest.balance, currency: statement.currency, date: newest.date, kind: 'csv-running-balance' };
     return statement;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Bank and POS files (issue 4, item 9): a generated ~100 MB CAMT.053 and a ~100 MB bank CSV parsed by
- * the agent (parseFile: detection, streaming parser, checks) beside a plain stream with a regex
+ * the agent (parseFileStreaming: detection, streaming parser, checks from running sums, entries
+ * handed out and dropped) beside a plain stream with a regex
  * line split over the same file, each in a fresh process (speed and peak RSS growth); and the time
  * from dropping a shift-close report into a watched folder to the sandbox holding it (p50/p99).
  *   scripts/with-keyring.sh node bench/files/index.ts [--quick] [--runs 5] [--mb 100] [--drops 30] [--from-source]
@@ -84,7 +85,7 @@ try {
   notes.push(
     'Each parse runs in a fresh process; peak RSS growth is the kernel high-water mark (VmHWM, reset after start-up) minus the RSS before parsing.',
     `The drop latency includes the stability wait (${stableMs} ms unchanged), the capture loop's pick-up interval, parsing, the original's upload and the urgent batch; the sandbox is polled every ${latency.pollMs} ms.`,
-    'parseFile keeps every entry of a file in memory (the formats return whole statements), so the peak grows with the number of entries, not with a fixed buffer.',
+    'ours is parseFileStreaming: every entry goes to a callback as it is parsed and is dropped; balances are checked from running exact sums, and the entry keyer remembers 64-bit hashes, so the peak does not grow with the number of entries (parseFile, which returns whole statements, needed ~1.7 KiB per CAMT entry and ~0.9 KiB per CSV row).',
   );
   writeResult({
     name: 'files',

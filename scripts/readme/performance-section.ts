@@ -17,6 +17,13 @@ export function renderPerformance(summary: BenchSummary | null): string {
       `${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.platform}, Node ${m.node}; load average ${m.loadAverage1m} when it started. ` +
       'Every benchmark runs its raw baseline in the same run on the same data; figures are medians of the timed runs' +
       `${quick.length > 0 ? `; ${quick.join(', ')} ran in quick mode (smaller sizes or shorter windows)` : ''}.`,
+    ...(m.loadAverage1m > m.cores
+      ? [
+          '',
+          `The machine was shared with other jobs (load ${m.loadAverage1m} on ${m.cores} cores), so absolute figures are lower than ` +
+            'an idle machine gives; each ratio compares two sides measured in the same moments, run by run.',
+        ]
+      : []),
     '',
     `| ${SUMMARY_COLUMNS.join(' | ')} |`,
     `| ${SUMMARY_COLUMNS.map(() => '---').join(' | ')} |`,

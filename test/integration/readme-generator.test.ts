@@ -162,6 +162,12 @@ describe('the performance section', () => {
     );
   });
 
+  it('warns when the machine was busier than its cores, and not otherwise', () => {
+    expect(renderPerformance(summary)).not.toContain('shared with other jobs');
+    const busy = { ...summary, machine: { ...summary.machine, loadAverage1m: 7.5 } };
+    expect(renderPerformance(busy)).toContain('shared with other jobs (load 7.5 on 3 cores)');
+  });
+
   it('says there are no results yet instead of an empty table', () => {
     expect(renderPerformance(null)).toContain('No benchmark results yet');
   });

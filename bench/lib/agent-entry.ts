@@ -1,17 +1,18 @@
 /**
  * Which agent the process benchmarks start: by default the built package (tsc output, what the
- * installer ships and `tya-agent` runs), compiled into bench/results/.agent-dist; with
- * `--from-source`, agents/cli/main.ts under Node's type stripping, as the tests run it (stripping
- * costs memory and start-up time of its own, which is not the product's).
+ * installer ships and `tya-agent` runs), compiled into node_modules/.cache/tya-bench-agent (a tool
+ * cache: ignored by git, ESLint and Prettier, and node_modules resolve from it) with the project's
+ * package.json beside it (ESM, and the agent reads its version there); with `--from-source`,
+ * agents/cli/main.ts under Node's type stripping, as the tests run it (stripping costs memory and
+ * start-up time of its own, which is not the product's).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentProcess } from '../../test/helpers/agent-process.ts';
-import { RESULTS_DIR } from './write-result.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const BUILD_DIR = path.join(RESULTS_DIR, '.agent-dist');
+const BUILD_DIR = path.join(REPO_ROOT, 'node_modules/.cache/tya-bench-agent');
 const STAMP = path.join(BUILD_DIR, '.sources-stamp');
 
 export interface AgentEntry {
@@ -40,7 +41,7 @@ export function prepareAgentEntry(options: { fromSource: boolean; log?: (line: s
   const entry = path.join(BUILD_DIR, 'agents/cli/main.js');
   const stamp = sourcesStamp();
   if (!existsSync(entry) || !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== stamp) {
-    options.log?.('building the agent (tsc -p tsconfig.build.json) into bench/results/.agent-dist…');
+    options.log?.('building the agent (tsc -p tsconfig.build.json) into node_modules/.cache/tya-bench-agent…');
     execFileSync(
       process.execPath,
       [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR],
@@ -49,6 +50,7 @@ export function prepareAgentEntry(options: { fromSource: boolean; log?: (line: s
         stdio: 'inherit',
       },
     );
+    copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(BUILD_DIR, 'package.json'));
     writeFileSync(STAMP, stamp);
   }
   return { kind: 'built', path: entry };

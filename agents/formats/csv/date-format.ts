@@ -19,10 +19,19 @@ export function dateReader(format: string): (text: string) => string | undefined
     }
   }
   const re = new RegExp(`^${pattern}(?:[ T].*)?$`);
+  // Rows of an export come day by day, so the same text repeats: remember the last one.
+  let lastText: string | undefined;
+  let lastDate: string | undefined;
   return (text: string) => {
+    if (text === lastText) return lastDate;
     const groups = re.exec(text.trim())?.groups;
-    if (groups === undefined) return undefined;
-    const year = groups['y4'] !== undefined ? Number(groups['y4']) : expandTwoDigitYear(Number(groups['y2']));
-    return ymd(year, Number(groups['m']), Number(groups['d']));
+    let date: string | undefined;
+    if (groups !== undefined) {
+      const year = groups['y4'] !== undefined ? Number(groups['y4']) : expandTwoDigitYear(Number(groups['y2']));
+      date = ymd(year, Number(groups['m']), Number(groups['d']));
+    }
+    lastText = text;
+    lastDate = date;
+    return date;
   };
 }

@@ -40,7 +40,7 @@ export interface StreamOptions extends ParseOptions, EntrySink {
 
 /** Same as parse-file.ts: smaller files are parsed in memory (UTF-16 sniffing and all), then handed out. */
 const STREAM_FROM_BYTES = 8 * 1024 * 1024;
-const CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 32 * 1024;
 
 /**
  * parseFile for files of any size: the same detection, decoding, checks and warnings, but every

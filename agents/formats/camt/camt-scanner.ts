@@ -16,7 +16,7 @@ const MESSAGE_ELEMENTS: Record<string, CamtMessageType> = {
 };
 const STATEMENT_ELEMENT: Record<CamtMessageType, string> = { 'camt.052': 'Rpt', 'camt.053': 'Stmt', 'camt.054': 'Ntfctn' };
 const PROLOG_LIMIT = 1 << 20;
-const COMPACT_AFTER = 1 << 15;
+const COMPACT_AFTER = 1 << 14;
 
 type State = 'prolog' | 'between' | 'header' | 'entries' | 'done';
 

@@ -11,7 +11,7 @@ import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
 import { createSilentLogger } from '../../agents/telemetry/logger.ts';
 import { chunk } from '../lib/receipt-records.ts';
-import { seededRandom } from '../lib/seeded-random.ts';
+import { seededRandom } from '../../agents/pipeline/seeded-random.ts';
 
 export const AGENT_VERSION = '0.1.0';
 /** The config defaults (agents/api/config.ts), so the loop runs as a default agent's does. */

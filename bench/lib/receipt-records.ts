@@ -4,7 +4,7 @@
  * gets the same rows from the same seed, so "same data" is literal.
  */
 import type { JsonObject, SourceRecord } from '../../agents/api/index.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../agents/pipeline/seeded-random.ts';
 
 const PRODUCTS = ['Espresso', 'Flat white', 'Croissant', 'Bagel', 'Orange juice', 'Sandwich', 'Muffin', 'Tea'];
 const TENDERS = ['cash', 'card', 'voucher'];

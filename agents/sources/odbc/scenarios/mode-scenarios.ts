@@ -242,6 +242,9 @@ export function describeOdbcModes(fixture: ModeFixture): void {
   });
 
   const hashedBySql = dialectFor(fixture.dialect).rowHash !== undefined;
+  if (!hashedBySql) {
+    console.log(`skipped on ${fixture.dialect}: it has no hash function in SQL, so snapshot rows are hashed locally (covered by the snapshot diff scenarios above)`);
+  }
   it.skipIf(!hashedBySql)('hashes rows in the database: NULL, empty, quotes and Unicode apart, and chunk sums equal the rows’ hashes', async () => {
     await writer.exec(
       `CREATE TABLE hashed (id ${t.int} PRIMARY KEY, note ${t.text}, amount ${t.decimal})`,

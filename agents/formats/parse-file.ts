@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CamtStreamParser, xmlDeclaredEncoding } from './camt/parse-camt.ts';
 import { runChecks } from './checks.ts';
 import { CsvStreamParser } from './csv/parse-csv.ts';
-import { DETECT_BYTES, detectFormat } from './detect.ts';
+import { detectFormat } from './detect.ts';
+import { readHead } from './read-head.ts';
 import { FormatError } from './format-error.ts';
 import type { CheckResult, FormatName, ParsedFile, Statement } from './model.ts';
 import { parseStatementBytes, type ParseOptions } from './parse-bytes.ts';
@@ -77,17 +78,6 @@ export async function parseFile(path: string, options: ParseOptions = {}): Promi
   report.warnings = [...parsed.warnings, ...parsed.statements.flatMap((s) => s.warnings), ...sequenceWarnings(parsed.statements)];
   report.accepted = report.checks.every((c) => c.status !== 'failed');
   return report;
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(DETECT_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, DETECT_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

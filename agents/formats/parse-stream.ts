@@ -1,12 +1,13 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CamtStreamParser, xmlDeclaredEncoding } from './camt/parse-camt.ts';
 import { checkBalanceTotals, checkControlTotal, type StatementHeader } from './checks.ts';
 import { CsvStreamParser } from './csv/parse-csv.ts';
-import { DETECT_BYTES, detectFormat } from './detect.ts';
+import { detectFormat } from './detect.ts';
+import { readHead } from './read-head.ts';
 import type { EntrySink } from './entry-sink.ts';
 import { EntryTotals } from './entry-totals.ts';
 import type { ParseReport } from './parse-file.ts';
@@ -123,17 +124,6 @@ function handOut(parsed: ParsedFile, sink: EntrySink): EntryTotals[] {
     statement.entries = [];
     return totals;
   });
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(DETECT_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, DETECT_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

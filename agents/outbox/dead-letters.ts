@@ -71,16 +71,21 @@ export class DeadLetters {
     return rows.map(toDeadLetter);
   }
 
+  /** How many dead letters (and bytes) a selection holds. */
+  #countChosen(where: string, params: string[]): { n: number; bytes: number } {
+    return this.#db
+      .prepare<string[], { n: number; bytes: number }>(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM dead_letters WHERE ${where}`,
+      )
+      .get(...params)!;
+  }
+
   /** Puts dead letters back in the queue (unassigned, attempts 0); returns how many left the list. */
   replay(ids: readonly number[] | 'all'): number {
     const { where, params } = idSelection(ids);
     return this.#db
       .transaction(() => {
-        const chosen = this.#db
-          .prepare<string[], { n: number; bytes: number }>(
-            `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM dead_letters WHERE ${where}`,
-          )
-          .get(...params)!;
+        const chosen = this.#countChosen(where, params);
         if (chosen.n === 0) return 0;
         const maxIdBefore = this.#db.prepare('SELECT COALESCE(MAX(id), 0) FROM records').pluck().get() as number;
         this.#db
@@ -119,11 +124,7 @@ export class DeadLetters {
     const { where, params } = idSelection(ids);
     return this.#db
       .transaction(() => {
-        const chosen = this.#db
-          .prepare<string[], { n: number; bytes: number }>(
-            `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM dead_letters WHERE ${where}`,
-          )
-          .get(...params)!;
+        const chosen = this.#countChosen(where, params);
         if (chosen.n === 0) return 0;
         this.#db
           .prepare(

@@ -20,9 +20,16 @@ export interface SourceRecord {
   data?: JsonObject;
   /** When the agent captured the change, RFC 3339 with offset. Not part of the version. */
   capturedAt: string;
+  /**
+   * Records that belong together (the lines of one journal entry, one shift-close document) share a
+   * group: they are never split across batches and the cloud applies or rejects them together.
+   */
+  group?: string;
 }
 
 /** A record with its content version (`sha256:<hex>` of canonical `{key, op, data}`). */
 export interface VersionedRecord extends SourceRecord {
   version: string;
+  /** The change's sequence number for its key, fixed when it was captured (cloud-api.md § Batches). */
+  seq: number;
 }

@@ -21,9 +21,11 @@ export function buildBatchRequest(batch: OutboxBatch, agentId: string, entity: s
         key: record.key,
         op: record.op,
         version: record.version,
+        seq: record.seq,
         capturedAt: record.capturedAt,
       };
       if (record.op === 'upsert' && record.data !== undefined) wire.data = record.data;
+      if (record.group !== undefined) wire.group = record.group;
       return wire;
     }),
   };

@@ -19,13 +19,18 @@ export interface DeliveryError {
   clockSkewMs?: number;
 }
 
+/** What a halt covers (cloud-api.md § Batches): one source, one entity, or the whole agent. */
+export type HaltScope = { type: 'agent' } | { type: 'entity'; entity: string } | { type: 'source'; source: string };
+
 export type DeliveryOutcome =
   | { kind: 'delivered'; response: BatchResponse }
   | { kind: 'retry'; waitHintMs?: number; error: DeliveryError }
   | { kind: 'split' }
   | { kind: 'dead-letter'; error: DeliveryError }
   | { kind: 'revoked'; error: DeliveryError }
-  | { kind: 'upgrade-required'; error: DeliveryError };
+  | { kind: 'upgrade-required'; error: DeliveryError }
+  /** "Not this agent, not now" (401, 403, 404, 407, 409): stop sending what `scope` covers, keep the queue. */
+  | { kind: 'refused'; scope: HaltScope; error: DeliveryError };
 
 /** Non-delivered outcomes: what any endpoint's failure can mean. */
 export type FailureOutcome = Exclude<DeliveryOutcome, { kind: 'delivered' }>;
@@ -41,14 +46,17 @@ export interface HttpAnswer {
 
 /** Retryable statuses of cloud-api.md besides the whole 5xx range. */
 const RETRYABLE_4XX = new Set([408, 429]);
+/** "Not this agent, not now": halt (scoped), keep the queue, try again every 5 minutes. */
+const HALTING = new Set([401, 403, 404, 407, 409]);
 
 /**
- * Classifies a non-2xx answer. 401 is about credentials, never about the batch's content, so
- * apart from `agent_revoked` it is retried instead of dead-lettering every queued batch:
- * `token_expired` after the client's one refresh, `signature_expired` (clock skew) and
- * `bad_signature` (a rotation racing a request) all heal without touching the data.
+ * Classifies a non-2xx answer (cloud-api.md § Batches). `token_expired` and `signature_expired`
+ * reach here only after the client's one refresh or re-signed retry: they are retried, never a
+ * halt. Other 401s, 403, 404, 407 and 409 halt what they name and keep the queue; 426 asks for an
+ * upgrade. Only 400 and 422 carrying the cloud's own error body (with a `requestId`) dead-letter a
+ * batch: the same status from a proxy says nothing about the data. Anything else is transient.
  */
-export function classifyFailure(answer: HttpAnswer, nowMs: number): FailureOutcome {
+export function classifyFailure(answer: HttpAnswer, nowMs: number, where: BatchWhere = {}): FailureOutcome {
   const { status } = answer;
   const error = errorFromBody(answer);
   if (status === 413) return { kind: 'split' };
@@ -57,25 +65,67 @@ export function classifyFailure(answer: HttpAnswer, nowMs: number): FailureOutco
   if (status === 401 && error.code === 'signature_expired') {
     return { kind: 'retry', error: clockSkewError(answer, error, nowMs) };
   }
-  if (status === 401) return { kind: 'retry', error };
+  if (status === 401 && error.code === 'token_expired') return { kind: 'retry', error };
+  if (HALTING.has(status)) return { kind: 'refused', scope: haltScope(status, error, where), error };
   if (status >= 500 || RETRYABLE_4XX.has(status)) {
     const waitHintMs = parseRetryAfter(answer.headers['retry-after'], nowMs);
     return waitHintMs === undefined ? { kind: 'retry', error } : { kind: 'retry', waitHintMs, error };
   }
-  if (status >= 400) return { kind: 'dead-letter', error };
-  // 1xx/3xx here mean a proxy or server we do not understand: wait and ask again.
-  return { kind: 'retry', error: { ...error, code: 'bad_response' } };
+  if ((status === 400 || status === 422) && error.requestId !== undefined) return { kind: 'dead-letter', error };
+  // Other 4xx, and 1xx/3xx (a redirect is never followed): a proxy or server we do not understand.
+  return { kind: 'retry', error: status >= 400 ? error : { ...error, code: 'bad_response' } };
 }
 
-/** Classifies the answer to `POST /v1/batches` for the batch with `batchId`. */
-export function classifyBatchAnswer(answer: HttpAnswer, batchId: string, nowMs: number): DeliveryOutcome {
-  if (answer.status < 200 || answer.status > 299) return classifyFailure(answer, nowMs);
+/** The batch an answer is about, so a scoped refusal can name its source or entity. */
+export interface BatchWhere {
+  entity?: string;
+  source?: string;
+}
+
+function haltScope(status: number, error: DeliveryError, where: BatchWhere): HaltScope {
+  if (status === 409 && error.code === 'source_owned' && where.source !== undefined) {
+    return { type: 'source', source: where.source };
+  }
+  if (status === 403 && error.code === 'entity_not_allowed' && where.entity !== undefined) {
+    return { type: 'entity', entity: where.entity };
+  }
+  return { type: 'agent' };
+}
+
+/**
+ * Classifies the answer to `POST /v1/batches`. A 2xx counts only when its body is the contract's
+ * JSON, echoes the batch id, and its counts add up to the records sent; anything else is a
+ * transient failure (a proxy's page, a truncated body), never a delivery.
+ */
+export function classifyBatchAnswer(
+  answer: HttpAnswer,
+  batch: { batchId: string; records: number; entity?: string; source?: string },
+  nowMs: number,
+): DeliveryOutcome {
+  if (answer.status < 200 || answer.status > 299) {
+    return classifyFailure(answer, nowMs, { entity: batch.entity, source: batch.source });
+  }
   const parsed = BatchResponseSchema.safeParse(answer.body);
   if (!parsed.success) return badResponse(answer.status, 'the batch response does not match cloud-api.md');
-  if (parsed.data.batchId !== batchId) {
-    return badResponse(answer.status, `the batch response is for batch ${parsed.data.batchId}, not ${batchId}`);
+  const r = parsed.data;
+  if (r.batchId !== batch.batchId) {
+    return badResponse(answer.status, `the batch response is for batch ${r.batchId}, not ${batch.batchId}`);
   }
-  return { kind: 'delivered', response: parsed.data };
+  const counted = r.accepted + r.duplicates + r.stale + r.rejected.length;
+  const indexes = [...r.staleIndexes, ...r.rejected.map((x) => x.index)];
+  if (
+    counted !== batch.records ||
+    r.staleIndexes.length !== r.stale ||
+    new Set(indexes).size !== indexes.length ||
+    indexes.some((i) => i >= batch.records)
+  ) {
+    return badResponse(
+      answer.status,
+      `its counts (${r.accepted} accepted, ${r.duplicates} duplicates, ${r.stale} stale, ${r.rejected.length} rejected) ` +
+        `do not add up to the ${batch.records} records sent`,
+    );
+  }
+  return { kind: 'delivered', response: r };
 }
 
 /** A request that got no HTTP answer: refused, reset, timed out, DNS. Always worth retrying. */

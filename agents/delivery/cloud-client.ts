@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import {
   EnrollResponseSchema,
   FilePutResponseSchema,
+  filePutPath,
   HeartbeatResponseSchema,
   ReferenceListSchema,
   RotateResponseSchema,
@@ -21,6 +22,7 @@ import type {
   HeartbeatRequest,
   ReferenceList,
   RotateResponse,
+  SeqFloors,
 } from '../api/cloud.ts';
 import { isAllowedCloudUrl } from '../api/config.ts';
 import type { Clock } from '../pipeline/clock.ts';
@@ -50,6 +52,8 @@ export interface CloudClientOptions {
   credentials: CloudCredentials;
   clock?: Clock;
   onDeprecation?: (notice: DeprecationNotice) => void;
+  /** Every token answer carries the cloud's seq floors (cloud-api.md § Batches). */
+  onSeqFloors?: (floors: SeqFloors) => void;
   dispatcher?: Dispatcher;
 }
 
@@ -62,6 +66,16 @@ export interface FileMeta {
   fileName: string;
   source: string;
   contentType: string;
+  /** The books the file belongs to; the cloud keeps files per entity. */
+  entity: string;
+  /** For files an export wrote (`run-export`). */
+  exportName?: string;
+}
+
+export interface HeartbeatAnswer {
+  commands: CloudCommand[];
+  seqFloors: SeqFloors;
+  auditHeadAck: string | null;
 }
 
 export type PutFileResult = FilePutResponse & { created: boolean };
@@ -78,11 +92,18 @@ export class CloudClient {
   readonly #credentials: CloudCredentials;
   readonly #clock: Clock;
   readonly #tokens: TokenCache<FailureOutcome>;
+  readonly #onSeqFloors: ((floors: SeqFloors) => void) | undefined;
+  /**
+   * The cloud's clock minus ours, learnt from a `signature_expired` answer's Date header: signatures
+   * are stamped in the cloud's time so a skewed clock costs one retry, not a halt.
+   */
+  #clockOffsetMs = 0;
 
   constructor(options: CloudClientOptions) {
     assertAllowedUrl(options.baseUrl);
     this.#clock = options.clock ?? systemClock;
     this.#credentials = options.credentials;
+    this.#onSeqFloors = options.onSeqFloors;
     this.#http = new HttpExchange({
       baseUrl: options.baseUrl,
       agentVersion: options.agentVersion,
@@ -139,6 +160,11 @@ export class CloudClient {
     return result.token;
   }
 
+  /** The measured offset of the cloud's clock (ms, cloud minus this machine), for status and doctor. */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
+  }
+
   /** `POST /v1/batches`: gzip above 1 KB, signed over the bytes sent, idempotent by batchId. */
   async postBatch(request: BatchRequest, options: RequestOptions = {}): Promise<DeliveryOutcome> {
     const encoded = encodeBatchBody(request);
@@ -152,10 +178,15 @@ export class CloudClient {
       path: '/v1/batches',
       headers,
       body: encoded.bytes,
+      where: { entity: request.entity, source: request.source },
       ...signalOf(options),
     });
     if (!result.ok) return result.outcome;
-    return classifyBatchAnswer(result.answer, request.batchId, this.#clock.now());
+    return classifyBatchAnswer(
+      result.answer,
+      { batchId: request.batchId, records: request.records.length, entity: request.entity, source: request.source },
+      this.#clock.now(),
+    );
   }
 
   /** `PUT /v1/files/{sha256}`: idempotent by content hash (201 first time, 200 after). */
@@ -167,16 +198,17 @@ export class CloudClient {
   ): Promise<PutFileResult> {
     if (!/^[0-9a-f]{64}$/.test(sha256))
       throw new Error(`putFile needs a lowercase hex sha256, got ${sha256.length} characters`);
-    const headers = {
-      'content-type': meta.contentType,
-      'tya-file-name': headerSafe(meta.fileName),
-      'tya-source': headerSafe(meta.source),
-    };
+    const path = filePutPath(sha256, {
+      entity: meta.entity,
+      source: meta.source,
+      name: meta.fileName,
+      ...(meta.exportName === undefined ? {} : { exportName: meta.exportName }),
+    });
     const parsed = this.#parse(
       await this.#authorized({
         method: 'PUT',
-        path: `/v1/files/${sha256}`,
-        headers,
+        path,
+        headers: { 'content-type': meta.contentType },
         body: bytes,
         ...signalOf(options),
       }),
@@ -187,8 +219,8 @@ export class CloudClient {
     return { ...parsed.value, created: parsed.answer.status === 201 };
   }
 
-  /** `POST /v1/agents/{agentId}/heartbeat` → the commands the cloud queued for this agent. */
-  async heartbeat(body: HeartbeatRequest, options: RequestOptions = {}): Promise<CloudCommand[]> {
+  /** `POST /v1/agents/{agentId}/heartbeat` → the commands the cloud queued, its seq floors and audit head. */
+  async heartbeat(body: HeartbeatRequest, options: RequestOptions = {}): Promise<HeartbeatAnswer> {
     const parsed = this.#parse(
       await this.#authorized({
         method: 'POST',
@@ -201,7 +233,20 @@ export class CloudClient {
       'the heartbeat answer does not match cloud-api.md',
     );
     if (!parsed.ok) throw errorFromFailure(parsed.outcome);
-    return parsed.value.commands;
+    this.#onSeqFloors?.(parsed.value.seqFloors);
+    return parsed.value;
+  }
+
+  /** `DELETE /v1/agents/{agentId}`: unregister (uninstall); the agent's sources are free for another. */
+  async unregister(options: RequestOptions = {}): Promise<void> {
+    const result = await this.#authorized({
+      method: 'DELETE',
+      path: `/v1/agents/${encodeURIComponent(this.#credentials.agentId)}`,
+      headers: {},
+      body: new Uint8Array(),
+      ...signalOf(options),
+    });
+    if (!result.ok) throw errorFromFailure(result.outcome);
   }
 
   /** `GET /v1/reference/{name}` with `If-None-Match`, so an unchanged list costs a 304. */
@@ -246,25 +291,45 @@ export class CloudClient {
     await this.#http.close();
   }
 
-  /** Bearer token + signature; when the cloud refuses the token, one fresh token and one more try. */
+  /**
+   * Bearer token + signature. A refused token gets one fresh token and one more try; a signature the
+   * cloud found too old or new (`signature_expired`) is re-stamped in the cloud's time, measured from
+   * its Date header, and tried once more: a skewed clock never halts delivery.
+   */
   async #authorized(request: ExchangeRequest): Promise<ExchangeResult> {
-    for (let attempt = 0; ; attempt++) {
+    let tokenRetried = false;
+    let resigned = false;
+    for (;;) {
       const token = await this.#tokens.get();
       if (!token.ok) return { ok: false, outcome: token.failure };
       const result = await this.#http.send(
         await this.#signed({ ...request, headers: { ...request.headers, authorization: `Bearer ${token.token}` } }),
       );
-      if (result.ok || !isTokenRefused(result.outcome)) return result;
-      // Expired, or unknown to a cloud that lost its token table: either way this token is done.
-      this.#tokens.invalidate(token.token);
-      if (attempt > 0) return result;
+      if (result.ok) return result;
+      if (isTokenRefused(result.outcome) && !tokenRetried) {
+        // Expired, or unknown to a cloud that lost its token table: either way this token is done.
+        this.#tokens.invalidate(token.token);
+        tokenRetried = true;
+        continue;
+      }
+      const skewMs = signatureSkewMs(result.outcome);
+      if (skewMs !== undefined && !resigned) {
+        this.#clockOffsetMs = skewMs;
+        resigned = true;
+        continue;
+      }
+      return result;
     }
   }
 
   async #signed(request: ExchangeRequest): Promise<ExchangeRequest> {
     if (request.method === 'GET') return request;
     const secret = await this.#credentials.getSigningSecret();
-    const signature = signatureHeader(secret, request.body ?? new Uint8Array(), Math.floor(this.#clock.now() / 1000));
+    const signature = signatureHeader(
+      secret,
+      { method: request.method, pathWithQuery: this.#http.pathOnWire(request.path), body: request.body ?? new Uint8Array() },
+      Math.floor((this.#clock.now() + this.#clockOffsetMs) / 1000),
+    );
     return { ...request, headers: { ...request.headers, 'tya-signature': signature } };
   }
 
@@ -276,20 +341,20 @@ export class CloudClient {
       client_id: this.#credentials.clientId,
       client_secret: await this.#credentials.getClientSecret(),
     });
-    const result = await this.#http.send(
-      await this.#signed({
-        method: 'POST',
-        path: '/v1/oauth/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: Buffer.from(form.toString(), 'utf8'),
-      }),
-    );
+    // Not signed (cloud-api.md § Signatures): the client secret is the proof here.
+    const result = await this.#http.send({
+      method: 'POST',
+      path: '/v1/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from(form.toString(), 'utf8'),
+    });
     const parsed = this.#parse(
       result,
       (body) => TokenResponseSchema.safeParse(body),
       'the token answer does not match cloud-api.md',
     );
     if (!parsed.ok) return { ok: false, failure: parsed.outcome };
+    this.#onSeqFloors?.(parsed.value.seqFloors);
     return { ok: true, value: { token: parsed.value.access_token, expiresInSecs: parsed.value.expires_in } };
   }
 
@@ -318,9 +383,10 @@ function signalOf(options: RequestOptions): { signal?: AbortSignal } {
   return options.signal === undefined ? {} : { signal: options.signal };
 }
 
-/** Header values must be latin-1 without control characters; file names often are not. */
-function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+/** On `signature_expired` with a measurable skew: the cloud's clock minus ours. */
+function signatureSkewMs(outcome: FailureOutcome): number | undefined {
+  if (outcome.kind !== 'retry' || outcome.error.code !== 'signature_expired') return undefined;
+  return outcome.error.clockSkewMs;
 }
 
 function assertAllowedUrl(baseUrl: string): void {

@@ -23,6 +23,10 @@ export function errorFromFailure(outcome: FailureOutcome): AgentError {
       return new PermanentError('agent_revoked', 'The cloud revoked this agent; delivery stopped.', {
         hint: 'Enroll the agent again with a new enrollment key; the queue is kept.',
       });
+    case 'refused':
+      return new PermanentError(outcome.error.code, outcome.error.message, {
+        hint: 'Delivery is paused and the queue kept; it is tried again every 5 minutes.',
+      });
     case 'upgrade-required':
       return new PermanentError('upgrade_required', 'The cloud no longer accepts this agent version.', {
         hint: 'Install the current agent version; the queue is kept.',

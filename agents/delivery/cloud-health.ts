@@ -4,7 +4,7 @@
  * for good (a critical alert: revoked, or this version is too old).
  */
 import type { Logger } from '../telemetry/logger.ts';
-import type { DeliveryError } from './classify.ts';
+import type { DeliveryError, HaltScope } from './classify.ts';
 import type { DelivererEvent } from './deliverer-events.ts';
 
 export const DeliveryAlerts = {
@@ -12,16 +12,63 @@ export const DeliveryAlerts = {
   upgradeRequired: 'upgrade_required',
   unreachable: 'cloud_unreachable',
   clockSkew: 'clock_skew',
+  halted: 'delivery_halted',
 } as const;
 
-export type Halt = { kind: 'revoked' | 'upgrade-required'; error: DeliveryError };
+/**
+ * Delivery stopped by the cloud's word (cloud-api.md § Batches): what it covers, why, and when it is
+ * tried again. The queue is always kept; a halt ends by itself once a retry gets through.
+ */
+export interface Halt {
+  kind: 'revoked' | 'upgrade-required' | 'refused';
+  scope: HaltScope;
+  error: DeliveryError;
+  /** Epoch ms of the next try (every 5 minutes). */
+  retryAt: number;
+}
+
+/** The alert code of a halt: one per scope, so halting one source does not hide another's. */
+export function haltAlertCode(halt: Pick<Halt, 'kind' | 'scope'>): string {
+  if (halt.kind === 'revoked') return DeliveryAlerts.revoked;
+  if (halt.kind === 'upgrade-required') return DeliveryAlerts.upgradeRequired;
+  const { scope } = halt;
+  if (scope.type === 'source') return `${DeliveryAlerts.halted}:source:${scope.source}`;
+  if (scope.type === 'entity') return `${DeliveryAlerts.halted}:entity:${scope.entity}`;
+  return DeliveryAlerts.halted;
+}
+
+/** What a person reads about a halt: what stopped, why in the cloud's words, and what to do. */
+export function describeHalt(halt: Pick<Halt, 'kind' | 'scope' | 'error'>): string {
+  if (halt.kind !== 'refused') return HALT_MESSAGES[halt.kind].message;
+  const { scope, error } = halt;
+  const what =
+    scope.type === 'source'
+      ? `Delivery of source ${scope.source} is paused`
+      : scope.type === 'entity'
+        ? `Delivery for entity ${scope.entity} is paused`
+        : 'Delivery is paused';
+  const todo = HALT_ADVICE[error.status ?? 0] ?? 'Check the cloud URL and this agent\'s enrollment.';
+  return (
+    `${what}: the cloud answered HTTP ${error.status ?? '?'} ${error.code} (${error.message}). ${todo} ` +
+    'The queue is kept and delivery is tried again every 5 minutes, so it resumes by itself once the cause is gone.'
+  );
+}
+
+const HALT_ADVICE: Record<number, string> = {
+  401: 'The cloud does not accept this agent\'s credentials: rotate them or enroll the agent again.',
+  403: 'This agent may not send for that entity: check cloud.entity in the config against the entities it was enrolled for.',
+  404: 'The cloud URL looks wrong, or a captive portal or proxy answered instead: check cloud.url.',
+  407: 'A proxy between this agent and the cloud wants a login: configure the proxy credentials.',
+  409:
+    'Another agent already sends this data: if this server replaces the old one, approve the hand-over in the portal.',
+};
 
 export interface AlertSink {
   raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
   clearAlert(code: string): void;
 }
 
-const HALT_MESSAGES: Record<Halt['kind'], { code: string; message: string }> = {
+const HALT_MESSAGES: Record<Exclude<Halt['kind'], 'refused'>, { code: string; message: string }> = {
   revoked: {
     code: DeliveryAlerts.revoked,
     message:
@@ -88,10 +135,20 @@ export class CloudHealth {
 
   halted(halt: Halt): void {
     this.#ok = false;
-    const { code, message } = HALT_MESSAGES[halt.kind];
+    const code = haltAlertCode(halt);
+    const message = describeHalt(halt);
     this.#alerts.raiseAlert({ code, severity: 'critical', message });
     this.#log.error({ errorType: halt.error.code, stage: 'delivery' }, message);
-    this.#emit(halt.kind === 'revoked' ? { type: 'revoked', message } : { type: 'upgrade-required', message });
+    if (halt.kind === 'revoked') this.#emit({ type: 'revoked', message });
+    else if (halt.kind === 'upgrade-required') this.#emit({ type: 'upgrade-required', message });
+    else this.#emit({ type: 'halted', scope: halt.scope, code: halt.error.code, message });
     this.#emit({ type: 'cloud-error', code: halt.error.code, message: halt.error.message });
+  }
+
+  /** A halt's retry got through: its alert goes (the others stay until their own retry succeeds). */
+  haltLifted(halt: Halt): void {
+    this.#alerts.clearAlert(haltAlertCode(halt));
+    this.#log.info({ stage: 'delivery' }, `The cloud accepts again what was halted (${halt.error.code}); delivery resumed.`);
+    this.#emit({ type: 'resumed', scope: halt.scope });
   }
 }

@@ -1,5 +1,6 @@
 /** What the delivery loop reports, for status, the tray and notifications. */
 import type { Lane } from '../api/records.ts';
+import type { HaltScope } from './classify.ts';
 
 export type DelivererEvent =
   | {
@@ -10,7 +11,10 @@ export type DelivererEvent =
       stream: string;
       accepted: number;
       duplicates: number;
+      stale: number;
       rejected: number;
+      /** Given a new seq and queued again (stale while still newest, seq_conflict, seq_in_future). */
+      renumbered: number;
     }
   | {
       type: 'retry-scheduled';
@@ -27,5 +31,7 @@ export type DelivererEvent =
   | { type: 'cloud-error'; code: string; message: string }
   | { type: 'revoked'; message: string }
   | { type: 'upgrade-required'; message: string }
+  | { type: 'halted'; scope: HaltScope; code: string; message: string }
+  | { type: 'resumed'; scope: HaltScope }
   /** A local failure (the outbox), not the cloud's. */
   | { type: 'error'; code: string; message: string };

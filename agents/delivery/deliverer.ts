@@ -5,26 +5,32 @@
  * where it stopped. When nothing is due a loop sleeps until the earliest retry or until notify().
  */
 import { faultPoint } from '../pipeline/fault-points.ts';
-import type { BatchRejection, BatchRequest } from '../api/cloud.ts';
+import type { BatchRequest } from '../api/cloud.ts';
 import type { Lane } from '../api/records.ts';
 import { LANES_BY_PRIORITY } from '../api/records.ts';
-import type { OutboxBatch, OutboxStats, RecordError } from '../outbox/outbox-types.ts';
+import type {
+  BatchSettlement,
+  BatchVerdict,
+  OutboxBatch,
+  OutboxStats,
+  RecordError,
+} from '../outbox/outbox-types.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { assertNever, describeError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { nextWaitMs } from './backoff.ts';
 import { buildBatchRequest } from './batch-request.ts';
-import type { DeliveryError, DeliveryOutcome } from './classify.ts';
+import type { DeliveryError, DeliveryOutcome, HaltScope } from './classify.ts';
 import type { RequestOptions } from './cloud-client.ts';
 import type { DelivererEvent } from './deliverer-events.ts';
 import { CloudHealth } from './cloud-health.ts';
-import type { Halt } from './cloud-health.ts';
+import { haltAlertCode, type Halt } from './cloud-health.ts';
 import { FileUploader, type FilePutter, type FileUploadOutbox } from './file-uploader.ts';
 
 /** The outbox operations delivery needs (agents/outbox Outbox implements them). */
 export interface DelivererOutbox extends Partial<FileUploadOutbox> {
-  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null;
-  completeBatch(batchId: string, rejections: readonly BatchRejection[]): void;
+  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null;
+  completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement;
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: RecordError }): void;
   splitBatch(batchId: string): void;
   deadLetterBatch(batchId: string, error: RecordError): void;
@@ -62,6 +68,8 @@ const DUE_ELSEWHERE_MS = 1_000;
 const ERROR_PAUSE_MS = 1_000;
 /** stop() lets a request in flight finish for this long before aborting it. */
 const STOP_GRACE_MS = 5_000;
+/** A halt (cloud-api.md § Batches) is tried again this often, so it ends by itself when its cause goes. */
+export const HALT_RETRY_MS = 300_000;
 
 interface LaneState {
   pending: boolean;
@@ -75,7 +83,8 @@ export class Deliverer {
   readonly #lanes = new Map<Lane, LaneState>();
   #stop: AbortController | undefined;
   #done: Promise<void> | undefined;
-  #halt: Halt | undefined;
+  /** Halts by alert code (one per scope): what the cloud said not to send, and when to try again. */
+  readonly #halts = new Map<string, Halt>();
   readonly #health: CloudHealth;
   /** Originals of ingested files, uploaded ahead of each lane's batches (when outbox and client support it). */
   readonly #files: FileUploader | undefined;
@@ -99,21 +108,28 @@ export class Deliverer {
     return this.#done !== undefined;
   }
 
-  /** Why delivery stopped by itself (revoked, upgrade required), or undefined. */
+  /**
+   * Why delivery as a whole stopped by the cloud's word (revoked, upgrade required, a refusal of the
+   * agent or of its entity), or undefined. A halt of one source does not stop the others: see `halts`.
+   */
   get halted(): Halt | undefined {
-    return this.#halt;
+    return this.#blockingHalt();
+  }
+
+  /** Every halt in force, scoped ones included. */
+  get halts(): Halt[] {
+    return [...this.#halts.values()];
   }
 
   start(): void {
     if (this.#done !== undefined) return;
-    this.#halt = undefined;
+    this.#halts.clear();
     const stop = new AbortController();
     this.#stop = stop;
     const loops = [...this.#lanes.keys()].map((lane) => this.#runLane(lane, stop.signal));
     const done: Promise<void> = Promise.all(loops).then(() => {
-      // Whatever a loop left leased (an aborted request, a revocation) is due again next start.
+      // Whatever a loop left leased (an aborted request) is due again next start.
       this.#o.outbox.releaseInFlight();
-      // Halted loops end by themselves; start() after a re-enrollment must be able to begin anew.
       if (this.#done === done) {
         this.#done = undefined;
         this.#stop = undefined;
@@ -152,14 +168,27 @@ export class Deliverer {
 
   async #runLane(lane: Lane, stop: AbortSignal): Promise<void> {
     const state = this.#lanes.get(lane)!;
-    while (!stop.aborted && this.#halt === undefined) {
+    while (!stop.aborted) {
       try {
         state.pending = false;
-        if (this.#files !== undefined && (await this.#files.uploadDue(lane, stop))) continue;
+        const blocking = this.#blockingHalt();
+        if (blocking !== undefined && blocking.retryAt > this.#o.clock.now()) {
+          // Nothing may go out until the halt's next try; notify() does not shorten it.
+          await this.#pause(Math.min(blocking.retryAt - this.#o.clock.now(), MAX_IDLE_MS), stop);
+          continue;
+        }
+        if (
+          blocking === undefined &&
+          this.#files !== undefined &&
+          (await this.#files.uploadDue(lane, stop))
+        ) {
+          continue;
+        }
         const batch = this.#o.outbox.nextBatch({
           lane,
           maxRecords: this.#o.limits.batchMaxRecords,
           maxBytes: this.#o.limits.batchMaxBytes,
+          excludeSources: this.#haltedSources(),
         });
         if (batch === null) await this.#idle(lane, state, stop);
         else await this.#deliver(batch, state);
@@ -233,19 +262,24 @@ export class Deliverer {
   #apply(batch: OutboxBatch, outcome: DeliveryOutcome): void {
     const { outbox } = this.#o;
     const where = `batch ${batch.batchId} (${batch.records.length} records of ${batch.source}/${batch.stream})`;
+    if (outcome.kind === 'delivered' || outcome.kind === 'split' || outcome.kind === 'dead-letter') {
+      this.#liftHalts(batch.source);
+    }
     switch (outcome.kind) {
       case 'delivered': {
-        const { accepted, duplicates, rejected } = outcome.response;
-        outbox.completeBatch(batch.batchId, rejected);
+        const { accepted, duplicates, stale, staleIndexes, rejected } = outcome.response;
+        const settled = outbox.completeBatch(batch.batchId, { rejected, staleIndexes });
         this.#health.answered();
         this.#log.debug(
-          { batchId: batch.batchId, lane: batch.lane, accepted, duplicates, rejected: rejected.length },
-          `Delivered ${where}: ${accepted} accepted, ${duplicates} duplicates, ${rejected.length} rejected.`,
+          { batchId: batch.batchId, lane: batch.lane, accepted, duplicates, stale, rejected: rejected.length, ...settled },
+          `Delivered ${where}: ${accepted} accepted, ${duplicates} duplicates, ${stale} stale, ` +
+            `${rejected.length} refused (${settled.deadLettered} to the dead letters, ${settled.renumbered} renumbered ` +
+            `and queued again, ${settled.superseded} superseded by a later change).`,
         );
         for (const r of rejected) {
           this.#log.warn(
             { batchId: batch.batchId, index: r.index, errorType: r.code, stage: 'delivery' },
-            `The cloud rejected record ${r.index} of ${where}; it moved to the dead letters: ${r.message}`,
+            `The cloud refused record ${r.index} of ${where} (${r.code}): ${r.message}`,
           );
         }
         this.#emit({
@@ -256,8 +290,11 @@ export class Deliverer {
           stream: batch.stream,
           accepted,
           duplicates,
-          rejected: rejected.length,
+          stale,
+          rejected: settled.deadLettered,
+          renumbered: settled.renumbered,
         });
+        if (settled.renumbered > 0) this.notify();
         return;
       }
       case 'retry': {
@@ -317,22 +354,68 @@ export class Deliverer {
         });
         return;
       case 'revoked':
-        this.#halted({ kind: 'revoked', error: outcome.error });
+        this.#halt(batch, { kind: 'revoked', scope: { type: 'agent' }, error: outcome.error });
         return;
       case 'upgrade-required':
-        this.#halted({ kind: 'upgrade-required', error: outcome.error });
+        this.#halt(batch, { kind: 'upgrade-required', scope: { type: 'agent' }, error: outcome.error });
+        return;
+      case 'refused':
+        this.#halt(batch, { kind: 'refused', scope: outcome.scope, error: outcome.error });
         return;
       default:
         assertNever(outcome, 'delivery outcome');
     }
   }
 
-  #halted(halt: Halt): void {
-    if (this.#halt !== undefined) return;
-    // The leased batch is left alone: releaseInFlight() hands it back untouched, the queue is kept.
-    this.#halt = halt;
+  /**
+   * The cloud said "not this agent, not now": the batch waits (unchanged, same Idempotency-Key) for
+   * the halt's next try, what the halt covers stops, and the queue is kept.
+   */
+  #halt(batch: OutboxBatch, cause: Omit<Halt, 'retryAt'>): void {
+    const now = this.#o.clock.now();
+    const halt: Halt = { ...cause, retryAt: now + HALT_RETRY_MS };
+    this.#o.outbox.retryBatch(batch.batchId, { nextAttemptAt: halt.retryAt, error: recordError(cause.error) });
+    const code = haltAlertCode(halt);
+    const known = this.#halts.has(code);
+    this.#halts.set(code, halt);
+    if (!known) this.#health.halted(halt);
     for (const state of this.#lanes.values()) state.wake?.abort();
-    this.#health.halted(halt);
+  }
+
+  /** A batch of `source` got a real answer: halts that covered it are over. */
+  #liftHalts(source: string): void {
+    for (const [code, halt] of this.#halts) {
+      if (!this.#covers(halt.scope, source)) continue;
+      this.#halts.delete(code);
+      this.#health.haltLifted(halt);
+    }
+  }
+
+  #covers(scope: HaltScope, source: string): boolean {
+    if (scope.type === 'source') return scope.source === source;
+    if (scope.type === 'entity') return scope.entity === this.#o.entity;
+    return true;
+  }
+
+  /** A halt that stops everything this deliverer sends: the agent's, or its one entity's. */
+  #blockingHalt(): Halt | undefined {
+    let blocking: Halt | undefined;
+    for (const halt of this.#halts.values()) {
+      if (halt.scope.type === 'source') continue;
+      if (halt.scope.type === 'entity' && halt.scope.entity !== this.#o.entity) continue;
+      if (blocking === undefined || halt.retryAt < blocking.retryAt) blocking = halt;
+    }
+    return blocking;
+  }
+
+  /** Sources halted on their own whose next try is not due yet. */
+  #haltedSources(): string[] {
+    const now = this.#o.clock.now();
+    const sources: string[] = [];
+    for (const halt of this.#halts.values()) {
+      if (halt.scope.type === 'source' && halt.retryAt > now) sources.push(halt.scope.source);
+    }
+    return sources;
   }
 
   async #pause(ms: number, stop: AbortSignal): Promise<void> {
@@ -371,6 +454,7 @@ function fileUploaderFor(options: DelivererOptions, logger: Logger): FileUploade
     random: options.random,
     retry: { baseMs: options.retry.baseMs, maxMs: options.retry.maxMs },
     logger,
+    entity: options.entity,
   });
 }
 

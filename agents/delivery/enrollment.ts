@@ -18,6 +18,8 @@ export interface EnrollmentStateStore {
   getState(key: string): string | null | undefined;
   setState(key: string, value: string): void;
   deleteState(key: string): void;
+  /** The cloud's seq floors (enrollment carries them): the change clock never numbers below them. */
+  raiseSeqFloors?(floors: Readonly<Record<string, number>>): void;
 }
 
 export const EnrollmentKeys = {
@@ -25,6 +27,8 @@ export const EnrollmentKeys = {
   clientId: 'enrollment.clientId',
   cloudUrl: 'enrollment.cloudUrl',
   enrolledAt: 'enrollment.enrolledAt',
+  cloudKey: 'enrollment.cloudKey',
+  entities: 'enrollment.entities',
 } as const;
 
 export interface Enrollment {
@@ -32,7 +36,14 @@ export interface Enrollment {
   clientId: string;
   cloudUrl: string;
   enrolledAt: string;
+  /** The cloud's Ed25519 public key (base64 DER); commands signed with another key are refused. */
+  cloudKey?: string;
+  /** The entities this agent may send for. */
+  entities?: string[];
 }
+
+/** How often enrollment is tried when the answer is lost on the way: the cloud answers a retry from the same host alike. */
+const ENROLL_ATTEMPTS = 3;
 
 export interface EnrollAgentOptions {
   url: string;
@@ -50,15 +61,22 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
   const clock = options.clock ?? systemClock;
   // An enrollment key works once: find out the keychain is broken BEFORE spending it.
   await options.secrets.probe();
-  const result = await CloudClient.enroll(
-    options.url,
-    { enrollmentKey: options.enrollmentKey, name: options.name, hostname: options.hostname, version: options.version },
-    {
-      agentVersion: options.version,
-      clock,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    },
-  );
+  let result: Awaited<ReturnType<typeof CloudClient.enroll>>;
+  for (let attempt = 1; ; attempt++) {
+    result = await CloudClient.enroll(
+      options.url,
+      { enrollmentKey: options.enrollmentKey, name: options.name, hostname: options.hostname, version: options.version },
+      {
+        agentVersion: options.version,
+        clock,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      },
+    );
+    // A lost answer (timeout, reset) may mean the key was spent: asking again from the same host
+    // within 10 minutes gets the same answer (cloud-api.md § Authentication 1).
+    if (result.ok || !isLostAnswer(result.outcome) || attempt >= ENROLL_ATTEMPTS) break;
+    await clock.sleep(1000 * attempt);
+  }
   if (!result.ok) throw enrollmentError(result.outcome, options.url);
   await storeSecrets(options.secrets, result.value);
 
@@ -67,6 +85,8 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
     clientId: result.value.clientId,
     cloudUrl: options.url,
     enrolledAt: isoNow(clock),
+    cloudKey: result.value.cloudKey,
+    entities: result.value.entities,
   };
   await options.secrets.set(SecretRefs.identity, JSON.stringify(enrollment));
   // agentId is the marker readEnrollment looks for: removed first and written last, so a crash
@@ -75,8 +95,15 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
   options.outbox.setState(EnrollmentKeys.clientId, enrollment.clientId);
   options.outbox.setState(EnrollmentKeys.cloudUrl, enrollment.cloudUrl);
   options.outbox.setState(EnrollmentKeys.enrolledAt, enrollment.enrolledAt);
+  options.outbox.setState(EnrollmentKeys.cloudKey, result.value.cloudKey);
+  options.outbox.setState(EnrollmentKeys.entities, JSON.stringify(result.value.entities));
+  options.outbox.raiseSeqFloors?.(result.value.seqFloors);
   options.outbox.setState(EnrollmentKeys.agentId, enrollment.agentId);
   return enrollment;
+}
+
+function isLostAnswer(outcome: FailureOutcome): boolean {
+  return outcome.kind === 'retry' && ['network_error', 'timeout', 'bad_response'].includes(outcome.error.code);
 }
 
 /** The stored enrollment, or null when this agent was never (completely) enrolled. */
@@ -86,7 +113,12 @@ export function readEnrollment(outbox: EnrollmentStateStore): Enrollment | null 
   const cloudUrl = outbox.getState(EnrollmentKeys.cloudUrl);
   const enrolledAt = outbox.getState(EnrollmentKeys.enrolledAt);
   if (!agentId || !clientId || !cloudUrl || !enrolledAt) return null;
-  return { agentId, clientId, cloudUrl, enrolledAt };
+  const enrollment: Enrollment = { agentId, clientId, cloudUrl, enrolledAt };
+  const cloudKey = outbox.getState(EnrollmentKeys.cloudKey);
+  if (cloudKey) enrollment.cloudKey = cloudKey;
+  const entities = outbox.getState(EnrollmentKeys.entities);
+  if (entities) enrollment.entities = JSON.parse(entities) as string[];
+  return enrollment;
 }
 
 /**
@@ -101,6 +133,8 @@ export async function restoreEnrollment(secrets: SecretStore, outbox: Enrollment
   outbox.setState(EnrollmentKeys.clientId, identity.clientId);
   outbox.setState(EnrollmentKeys.cloudUrl, identity.cloudUrl);
   outbox.setState(EnrollmentKeys.enrolledAt, identity.enrolledAt);
+  if (identity.cloudKey !== undefined) outbox.setState(EnrollmentKeys.cloudKey, identity.cloudKey);
+  if (identity.entities !== undefined) outbox.setState(EnrollmentKeys.entities, JSON.stringify(identity.entities));
   outbox.setState(EnrollmentKeys.agentId, identity.agentId);
   return identity;
 }
@@ -108,7 +142,13 @@ export async function restoreEnrollment(secrets: SecretStore, outbox: Enrollment
 /** Forgets the identity (the `revoke` command): secrets out of the keychain, ids out of the outbox. */
 export async function forgetEnrollment(secrets: SecretStore, outbox: EnrollmentStateStore): Promise<void> {
   outbox.deleteState(EnrollmentKeys.agentId);
-  for (const key of [EnrollmentKeys.clientId, EnrollmentKeys.cloudUrl, EnrollmentKeys.enrolledAt])
+  for (const key of [
+    EnrollmentKeys.clientId,
+    EnrollmentKeys.cloudUrl,
+    EnrollmentKeys.enrolledAt,
+    EnrollmentKeys.cloudKey,
+    EnrollmentKeys.entities,
+  ])
     outbox.deleteState(key);
   for (const ref of Object.values(SecretRefs)) await secrets.delete(ref);
 }

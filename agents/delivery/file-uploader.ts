@@ -34,6 +34,8 @@ export interface FileUploaderOptions {
   random: () => number;
   retry: { baseMs: number; maxMs: number };
   logger: Logger;
+  /** The books the originals belong to (files are kept per entity in the cloud). */
+  entity: string;
 }
 
 /** Delivery stops for these anyway (the batch path halts); the file waits, it is not given up. */
@@ -54,7 +56,7 @@ export class FileUploader {
       const result = await this.#o.client.putFile(
         file.sha256,
         this.#o.outbox.fileContent(file.sha256),
-        { fileName: file.name, source: file.source, contentType: file.contentType },
+        { fileName: file.name, source: file.source, contentType: file.contentType, entity: this.#o.entity },
         { signal },
       );
       if (signal.aborted) return true;

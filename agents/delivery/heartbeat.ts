@@ -3,11 +3,12 @@
  * and the commands the cloud queued come back. It is also the command channel of last resort when
  * a proxy kills the WebSocket, so each command id runs at most once across both channels.
  */
-import type { CloudCommand, HeartbeatRequest } from '../api/cloud.ts';
+import type { CloudCommand, CommandAck, HeartbeatRequest } from '../api/cloud.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { describeError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { RequestOptions } from './cloud-client.ts';
+import type { HeartbeatAnswer, RequestOptions } from './cloud-client.ts';
+import type { CloudSignatureVerifier } from './cloud-signature.ts';
 import { CommandLedger } from './command-ledger.ts';
 import type { EnrollmentStateStore } from './enrollment.ts';
 
@@ -15,16 +16,29 @@ export type CommandResult =
   { ok: true; result?: Record<string, unknown> } | { ok: false; error: { code: string; message: string } };
 
 export interface HeartbeatClient {
-  heartbeat(body: HeartbeatRequest, options?: RequestOptions): Promise<CloudCommand[]>;
+  heartbeat(body: HeartbeatRequest, options?: RequestOptions): Promise<HeartbeatAnswer>;
 }
+
+/** The heartbeat body as the engine builds it; the loop adds the command acks. */
+export type HeartbeatSummary = Omit<HeartbeatRequest, 'acks'>;
+
+/** Where acks of heartbeat commands wait for the next heartbeat, so a restart does not lose them. */
+const PENDING_ACKS_KEY = 'commands.pendingAcks';
 
 export interface HeartbeatLoopOptions {
   client: HeartbeatClient;
   intervalSecs: number;
   clock: Clock;
-  buildSummary: () => HeartbeatRequest;
+  buildSummary: () => HeartbeatSummary;
   onCommand: (command: CloudCommand) => Promise<CommandResult>;
-  outbox: EnrollmentStateStore;
+  outbox: EnrollmentStateStore & {
+    raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
+  };
+  /**
+   * Checks the cloud's signature on each command. Undefined only for an agent enrolled before the
+   * cloud signed commands: then every command is refused, with an alert saying to enroll again.
+   */
+  verifier: CloudSignatureVerifier | undefined;
   logger: Logger;
   /** Shared with the WebSocket tunnel; one is made from `outbox` when absent. */
   ledger?: CommandLedger;
@@ -68,8 +82,15 @@ export class HeartbeatLoop {
   /** One heartbeat and its commands; what the loop does each interval. */
   async beat(signal?: AbortSignal): Promise<void> {
     let commands: CloudCommand[];
+    const acks = this.#pendingAcks();
     try {
-      commands = await this.#o.client.heartbeat(this.#o.buildSummary(), signal === undefined ? {} : { signal });
+      const answer = await this.#o.client.heartbeat(
+        { ...this.#o.buildSummary(), acks },
+        signal === undefined ? {} : { signal },
+      );
+      commands = answer.commands;
+      // The cloud has these acks now; ones added while the request was out stay for the next beat.
+      this.#dropAcks(acks.map((a) => a.id));
     } catch (error) {
       const { code, message } = describeError(error);
       // Once per kind of failure: a cloud that is down for an hour should not write 120 lines.
@@ -82,11 +103,25 @@ export class HeartbeatLoop {
     if (this.#lastErrorCode !== undefined) this.#log.info('The heartbeat reaches the cloud again.');
     this.#lastErrorCode = undefined;
     this.#o.onBeat?.({ ok: true, commands: commands.length });
-    for (const command of commands) await this.execute(command);
+    for (const command of commands) {
+      const result = await this.execute(command);
+      this.#queueAck(command.id, result ?? { ok: true, result: { alreadyExecuted: true } });
+    }
   }
 
-  /** Runs a command unless its id already ran (on this channel or the tunnel). */
+  /**
+   * Runs a command unless its id already ran (on this channel or the tunnel) or it does not carry
+   * the cloud's signature. Returns undefined when it already ran.
+   */
   async execute(command: CloudCommand): Promise<CommandResult | undefined> {
+    const check =
+      this.#o.verifier?.check(command, `The cloud command ${command.name} (${command.id})`) ??
+      ({ ok: false, code: 'bad_cloud_signature', message: `The cloud command ${command.name} (${command.id}) cannot be checked: this agent has no cloud key from enrollment; enroll it again.` } as const);
+    if (!check.ok) {
+      this.#o.outbox.raiseAlert({ code: 'command_signature_refused', severity: 'critical', message: check.message });
+      this.#log.error({ commandId: command.id, errorType: check.code, stage: 'command' }, check.message);
+      return { ok: false, error: { code: check.code, message: check.message } };
+    }
     if (!this.#ledger.claim(command.id)) {
       this.#log.debug({ commandId: command.id }, `Command ${command.name} (${command.id}) already ran; skipped.`);
       return undefined;
@@ -106,6 +141,30 @@ export class HeartbeatLoop {
       );
     }
     return result;
+  }
+
+  #pendingAcks(): CommandAck[] {
+    const raw = this.#o.outbox.getState(PENDING_ACKS_KEY);
+    if (raw === null || raw === undefined) return [];
+    try {
+      return JSON.parse(raw) as CommandAck[];
+    } catch {
+      return [];
+    }
+  }
+
+  #queueAck(id: string, result: CommandResult): void {
+    const ack: CommandAck = result.ok
+      ? { type: 'ack', id, ok: true, ...(result.result === undefined ? {} : { result: result.result }) }
+      : { type: 'ack', id, ok: false, error: result.error };
+    const acks = this.#pendingAcks().filter((a) => a.id !== id);
+    this.#o.outbox.setState(PENDING_ACKS_KEY, JSON.stringify([...acks, ack].slice(-200)));
+  }
+
+  #dropAcks(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const sent = new Set(ids);
+    this.#o.outbox.setState(PENDING_ACKS_KEY, JSON.stringify(this.#pendingAcks().filter((a) => !sent.has(a.id))));
   }
 
   async #run(stop: AbortSignal): Promise<void> {

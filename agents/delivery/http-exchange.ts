@@ -7,7 +7,7 @@
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyNetworkError } from './classify.ts';
-import type { FailureOutcome, HttpAnswer, ResponseHeaders } from './classify.ts';
+import type { BatchWhere, FailureOutcome, HttpAnswer, ResponseHeaders } from './classify.ts';
 
 /** A response body larger than this is a misbehaving server, not data: stop reading. */
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -32,12 +32,14 @@ export interface HttpExchangeOptions {
 }
 
 export interface ExchangeRequest {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below the base URL, starting with `/v1/`. */
   path: string;
   headers: Record<string, string>;
   body?: Uint8Array;
   signal?: AbortSignal;
+  /** The batch a failure is about, so a scoped refusal names its source or entity. */
+  where?: BatchWhere;
 }
 
 export type ExchangeResult = { ok: true; answer: HttpAnswer } | { ok: false; outcome: FailureOutcome };
@@ -66,6 +68,11 @@ export class HttpExchange {
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
+  }
+
+  /** The path as it goes on the wire (the base URL's own path first): what a signature covers. */
+  pathOnWire(path: string): string {
+    return this.#pathPrefix + path;
   }
 
   async send(request: ExchangeRequest): Promise<ExchangeResult> {
@@ -102,7 +109,7 @@ export class HttpExchange {
     this.#noticeDeprecation(answer.headers, request.path);
     if (answer.status >= 200 && answer.status <= 299) return { ok: true, answer };
     if (answer.status === 304) return { ok: true, answer };
-    return { ok: false, outcome: classifyFailure(answer, this.#options.now()) };
+    return { ok: false, outcome: classifyFailure(answer, this.#options.now(), request.where) };
   }
 
   async close(): Promise<void> {

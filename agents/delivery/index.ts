@@ -14,3 +14,4 @@ export * from './heartbeat.ts';
 export * from './rotation.ts';
 export * from './cloud-health.ts';
 export * from './file-uploader.ts';
+export * from './cloud-signature.ts';

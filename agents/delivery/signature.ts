@@ -1,14 +1,19 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
- * `TYA-Signature` header value (cloud-api.md § Signatures): HMAC-SHA256 over `"<t>."` followed by
- * the request body exactly as it goes on the wire, i.e. after gzip. Signing the compressed bytes
- * means the cloud can verify before it spends any effort decompressing.
+ * `TYA-Signature` header value (cloud-api.md § Signatures):
+ * `t=<unix seconds>,v2=HMAC-SHA256(signingSecret, "<t>\n<METHOD>\n<path with query>\n<hex SHA-256 of body>")`
+ * over the body exactly as it goes on the wire (after gzip), so the cloud can verify before it
+ * decompresses anything. Binding method and path means a captured body cannot be replayed to
+ * another route.
  */
-export function signatureHeader(signingSecret: string, bodyBytes: Uint8Array, unixSecs: number): string {
+export function signatureHeader(
+  signingSecret: string,
+  request: { method: string; pathWithQuery: string; body: Uint8Array },
+  unixSecs: number,
+): string {
   const t = Math.floor(unixSecs);
-  const hmac = createHmac('sha256', signingSecret);
-  hmac.update(`${t}.`, 'utf8');
-  hmac.update(bodyBytes);
-  return `t=${t},v1=${hmac.digest('hex')}`;
+  const bodyHash = createHash('sha256').update(request.body).digest('hex');
+  const signed = `${t}\n${request.method.toUpperCase()}\n${request.pathWithQuery}\n${bodyHash}`;
+  return `t=${t},v2=${createHmac('sha256', signingSecret).update(signed, 'utf8').digest('hex')}`;
 }

@@ -6,7 +6,7 @@ import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vau
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { forgetEnrollment, readEnrollment, restoreEnrollment, type DelivererEvent } from '../delivery/index.ts';
 import { installationNamespace } from './installation.ts';
-import { closeCloudLink, openCloudLink, type CloudLink } from './cloud-link.ts';
+import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
 import { startControlServer, type ControlServer } from '../control/index.ts';
 import { createSource } from '../sources/index.ts';
@@ -32,6 +32,9 @@ export interface AgentOptions {
  * config, and starts and stops them through one code path. Everything the agent does at run time
  * hangs off one Agent instance.
  */
+/** How long start() waits for the cloud's seq floor before capture begins anyway. */
+const SEQ_FLOOR_WAIT_MS = 3_000;
+
 export class Agent {
   readonly layout: DataDirLayout;
   readonly outbox: Outbox;
@@ -103,6 +106,8 @@ export class Agent {
       this.logger.warn({ agentId: restored.agentId }, 'The enrollment was restored from the keychain into a new outbox.');
     }
     this.startDelivery();
+    // A new data folder or a restored enrollment has no floor yet: take it before numbering changes.
+    if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
     if (this.options.controlServer !== false) {

@@ -1,5 +1,5 @@
-import type { AgentStatus, CloudCommand, HeartbeatRequest } from '../api/index.ts';
-import type { CommandResult } from '../delivery/index.ts';
+import type { AgentStatus, CloudCommand } from '../api/index.ts';
+import type { CommandResult, HeartbeatSummary } from '../delivery/index.ts';
 
 /** What the cloud's commands can ask of the engine. */
 export interface CommandTarget {
@@ -35,14 +35,16 @@ export async function runCloudCommand(command: CloudCommand, target: CommandTarg
     case 'rotate-credentials':
     case 'run-export':
     case 'collect-diagnostics':
+    case 'writeback-available':
+    case 'push-file':
       return { ok: false, error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` } };
     default:
-      return { ok: false, error: { code: 'unknown_command', message: 'Unknown command.' } };
+      return { ok: false, error: { code: 'unknown_command', message: `This agent does not know the command "${command.name}".` } };
   }
 }
 
 /** The heartbeat body: a status summary, never secrets or record data. */
-export function heartbeatSummary(status: AgentStatus, version: string, nowMs: number): HeartbeatRequest {
+export function heartbeatSummary(status: AgentStatus, version: string, nowMs: number): HeartbeatSummary {
   const startedMs = status.agent.startedAt === null ? nowMs : Date.parse(status.agent.startedAt);
   return {
     version,
@@ -55,8 +57,9 @@ export function heartbeatSummary(status: AgentStatus, version: string, nowMs: nu
       lastSuccessAt: s.lastSuccessAt,
       lastErrorCode: s.lastError?.code ?? null,
     })),
-    lastErrorCodes: [...new Set([...status.sources.map((s) => s.lastError?.code), status.cloud.lastError?.code])].filter(
-      (code): code is string => code !== undefined,
-    ),
+    // No tunnel yet: commands come with the heartbeat.
+    channel: 'heartbeat',
+    alerts: status.alerts.map((a) => ({ code: a.code, message: a.message, since: a.since })),
+    auditHead: null,
   };
 }

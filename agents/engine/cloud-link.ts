@@ -1,10 +1,19 @@
-import type { AgentConfig, CloudCommand, HeartbeatRequest } from '../api/index.ts';
+import type { AgentConfig, CloudCommand } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import type { Outbox } from '../outbox/index.ts';
 import { SecretRefs, type SecretStore } from '../vault/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { CloudClient, Deliverer, HeartbeatLoop, readEnrollment, type CommandResult, type DelivererEvent } from '../delivery/index.ts';
+import {
+  CloudClient,
+  CloudSignatureVerifier,
+  Deliverer,
+  HeartbeatLoop,
+  readEnrollment,
+  type CommandResult,
+  type DelivererEvent,
+  type HeartbeatSummary,
+} from '../delivery/index.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** Everything that talks to the cloud, built together from the enrollment and the config. */
@@ -21,7 +30,7 @@ export interface CloudLinkOptions {
   clock: Clock;
   logger: Logger;
   onEvent: (event: DelivererEvent) => void;
-  buildSummary: () => HeartbeatRequest;
+  buildSummary: () => HeartbeatSummary;
   onCommand: (command: CloudCommand) => Promise<CommandResult>;
 }
 
@@ -70,6 +79,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
       getClientSecret: () => requireSecret(SecretRefs.clientSecret),
       getSigningSecret: () => requireSecret(SecretRefs.signingSecret),
     },
+    onSeqFloors: (floors) => outbox.raiseSeqFloors(floors),
     onDeprecation: (notice) =>
       outbox.raiseAlert({
         code: 'cloud_deprecation',
@@ -101,6 +111,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     logger: logger.child({ component: 'heartbeat' }),
     buildSummary: options.buildSummary,
     onCommand: options.onCommand,
+    verifier: verifierFor(enrollment.cloudKey, outbox, logger),
   });
   deliverer.start();
   heartbeat.start();
@@ -112,4 +123,46 @@ export async function closeCloudLink(link: CloudLink | null): Promise<void> {
   await link.heartbeat.stop();
   await link.deliverer.stop();
   await link.client.close();
+}
+
+function verifierFor(cloudKey: string | undefined, outbox: Outbox, logger: Logger): CloudSignatureVerifier | undefined {
+  if (cloudKey === undefined) {
+    outbox.raiseAlert({
+      code: 'cloud_key_missing',
+      severity: 'warning',
+      message:
+        'This agent was enrolled before the cloud signed its commands, so it refuses every command from the cloud. Enroll it again to receive the cloud\'s key; the queue is kept.',
+    });
+    return undefined;
+  }
+  try {
+    const verifier = new CloudSignatureVerifier(cloudKey);
+    outbox.clearAlert('cloud_key_missing');
+    return verifier;
+  } catch (error) {
+    logger.error({ err: error }, 'The cloud key stored at enrollment is unusable; commands from the cloud are refused.');
+    return undefined;
+  }
+}
+
+/**
+ * Before the first change is numbered in a new data folder, after a restore or a re-enrollment, the
+ * cloud's floor is taken (it comes with every token), so the clock starts above what the cloud holds.
+ * Best effort within `timeoutMs`: offline, capture goes on and a `stale` answer renumbers later.
+ */
+export async function takeSeqFloor(link: CloudLink | null, timeoutMs: number, logger: Logger): Promise<boolean> {
+  if (link === null) return false;
+  try {
+    await Promise.race([
+      link.client.fetchToken(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in time')), timeoutMs).unref()),
+    ]);
+    return true;
+  } catch (error) {
+    logger.info(
+      { stage: 'seq-floor' },
+      `Could not take the cloud's seq floor before capture (${(error as Error).message}); numbering from this clock, the cloud's answers correct it.`,
+    );
+    return false;
+  }
 }

@@ -98,7 +98,7 @@ describe('Outbox.nextBatch', () => {
     // The 1-byte batch was formed and persisted: it comes back first. Settle it.
     const first = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
     expect(ids(first)).toEqual(['0']);
-    outbox.completeBatch(first.batchId, []);
+    outbox.completeBatch(first.batchId, { rejected: [], staleIndexes: [] });
 
     const limit = 3 * (one.length + 1) + 5; // room for three records (and commas) but not four
     const batch = outbox.nextBatch({ lane: 'bulk', maxRecords: 100, maxBytes: limit })!;
@@ -162,14 +162,14 @@ describe('Outbox.nextBatch', () => {
 
     const other = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
     expect(other.stream).toBe('items');
-    outbox.completeBatch(other.batchId, []);
+    outbox.completeBatch(other.batchId, { rejected: [], staleIndexes: [] });
     // Newer receipts must not overtake the waiting ones.
     expect(outbox.nextBatch({ lane: 'bulk', ...BIG })).toBeNull();
 
     clock.advance(10_000);
     const retried = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
     expect(retried.batchId).toBe(waiting.batchId);
-    outbox.completeBatch(retried.batchId, []);
+    outbox.completeBatch(retried.batchId, { rejected: [], staleIndexes: [] });
     expect(ids(outbox.nextBatch({ lane: 'bulk', ...BIG }))).toEqual(['2', '3']);
   });
 });
@@ -179,10 +179,10 @@ describe('settling batches', () => {
     const outbox = openOutbox();
     enqueueRange(outbox, { stream: 'receipts' }, 0, 4);
     const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
-    outbox.completeBatch(batch.batchId, [
+    outbox.completeBatch(batch.batchId, { rejected: [
       { index: 1, code: 'invalid_total', message: 'total is not a decimal' },
       { index: 3, code: 'unknown_currency', message: 'XXX' },
-    ]);
+    ], staleIndexes: [] });
     expect(outbox.stats()).toMatchObject({ depth: 0, delivered: 2, deadLetters: 2 });
     const letters = outbox.listDeadLetters();
     expect(letters.map((l) => [l.key.id, l.reasonCode, l.reasonMessage, l.attempts])).toEqual([
@@ -190,7 +190,7 @@ describe('settling batches', () => {
       ['3', 'unknown_currency', 'XXX', 1],
     ]);
     expect(letters[0]!.version).toBe(batch.records[1]!.version);
-    expect(() => outbox.completeBatch(batch.batchId, [])).toThrow(/No batch/);
+    expect(() => outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] })).toThrow(/No batch/);
     // The delivered counter survives a restart.
     expect(reopen(outbox).stats().delivered).toBe(2);
   });
@@ -199,7 +199,7 @@ describe('settling batches', () => {
     const outbox = openOutbox();
     enqueueRange(outbox, { stream: 'receipts' }, 0, 2);
     const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
-    expect(() => outbox.completeBatch(batch.batchId, [{ index: 2, code: 'x', message: 'x' }])).toThrow(/outside batch/);
+    expect(() => outbox.completeBatch(batch.batchId, { rejected: [{ index: 2, code: 'x', message: 'x' }], staleIndexes: [] })).toThrow(/outside batch/);
     expect(outbox.stats()).toMatchObject({ depth: 2, delivered: 0, deadLetters: 0 });
   });
 
@@ -225,7 +225,7 @@ describe('settling batches', () => {
       b = outbox.nextBatch({ lane: 'bulk', ...BIG })
     ) {
       order.push(ids(b));
-      outbox.completeBatch(b.batchId, []);
+      outbox.completeBatch(b.batchId, { rejected: [], staleIndexes: [] });
     }
     expect(order).toEqual([['0', '1'], ['2'], ['3', '4']]);
     expect(outbox.stats()).toMatchObject({ depth: 0, delivered: 5 });

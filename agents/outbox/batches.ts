@@ -8,13 +8,17 @@
  * the earlier one would arrive last and win.
  */
 import { monotonicFactory } from 'ulid';
+import { GroupRejectedCode, RenumberRejectionCodes } from '../api/cloud.ts';
 import type { Lane } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { depthCounter, type Counters } from './counters.ts';
 import type { DeadLetters } from './dead-letters.ts';
+import { groupSafeCut, groupSafeHalf } from './group-cut.ts';
+import type { KeyMemory } from './key-memory.ts';
 import type { SqliteDatabase } from './open-database.ts';
-import type { OutboxBatch, RecordError } from './outbox-types.ts';
+import type { BatchSettlement, BatchVerdict, OutboxBatch, RecordError } from './outbox-types.ts';
 import { RECORD_COLUMNS, type RecordRow, toOutboxRecord, wireBytes } from './record-rows.ts';
+import type { SeqClock } from './seq-clock.ts';
 
 interface BatchRow {
   batch_id: string;
@@ -28,25 +32,41 @@ interface BatchRow {
 }
 
 const TOO_LARGE: RecordError = {
-  code: 'payload_too_large',
+  code: 'record_too_large',
   message:
-    'The cloud refused this record as too large (HTTP 413) even when sent on its own. Look for an oversized field in the source row; replay the record once it is smaller, or discard it.',
+    'The cloud refused this record (or its group) as too large (HTTP 413) even when sent on its own. Look for an oversized field in the source row; replay the record once it is smaller, or discard it.',
 };
+
+/** The cloud's limit on records per batch: a group may stretch a batch up to it, never beyond. */
+const CLOUD_MAX_RECORDS = 5000;
+
+const RENUMBER_CODES: ReadonlySet<string> = new Set(RenumberRejectionCodes);
 
 export class BatchQueue {
   readonly #db: SqliteDatabase;
   readonly #counters: Counters;
   readonly #deadLetters: DeadLetters;
   readonly #clock: Clock;
+  readonly #seqClock: SeqClock;
+  readonly #keys: KeyMemory;
   readonly #ulid = monotonicFactory();
   /** Handed out and not yet settled. Memory only: after a restart nothing is in flight. */
   readonly #inFlight = new Set<string>();
 
-  constructor(db: SqliteDatabase, counters: Counters, deadLetters: DeadLetters, clock: Clock) {
+  constructor(
+    db: SqliteDatabase,
+    counters: Counters,
+    deadLetters: DeadLetters,
+    clock: Clock,
+    seqClock: SeqClock,
+    keys: KeyMemory,
+  ) {
     this.#db = db;
     this.#counters = counters;
     this.#deadLetters = deadLetters;
     this.#clock = clock;
+    this.#seqClock = seqClock;
+    this.#keys = keys;
   }
 
   next(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null {
@@ -66,31 +86,91 @@ export class BatchQueue {
     };
   }
 
-  complete(batchId: string, rejections: ReadonlyArray<{ index: number; code: string; message: string }>): void {
-    this.#db
-      .transaction(() => {
+  /**
+   * Settles a batch the cloud answered (cloud-api.md § Batches). Accepted and duplicate records are
+   * done. A record refused for its seq (`seq_conflict`, `seq_in_future`) or answered `stale` is
+   * renumbered and queued again while it is still its key's newest change, and otherwise dropped as
+   * superseded (the later change carries the content). Other refusals are dead-lettered with the
+   * cloud's reason; a group member refused only because of its group follows the member that caused it.
+   */
+  complete(batchId: string, verdict: BatchVerdict): BatchSettlement {
+    const settlement = this.#db
+      .transaction((): BatchSettlement => {
         const batch = this.#batch(batchId);
         const rows = this.#recordRows(batchId);
-        const rejected = new Map<number, RecordError>();
-        for (const r of rejections) {
-          if (!Number.isInteger(r.index) || r.index < 0 || r.index >= rows.length) {
-            throw new Error(`Rejection index ${r.index} is outside batch ${batchId} of ${rows.length} records`);
-          }
-          if (!rejected.has(r.index)) rejected.set(r.index, { code: r.code, message: r.message });
+        const rejected = rejectionsByIndex(batchId, rows.length, verdict.rejected);
+        if (verdict.rejected.some((r) => r.code === 'seq_in_future')) this.#restartSeqClock();
+        const groupCause = new Map<string, RecordError>();
+        for (const [index, reason] of rejected) {
+          const grp = rows[index]!.grp;
+          if (grp !== null && reason.code !== GroupRejectedCode && !groupCause.has(grp)) groupCause.set(grp, reason);
         }
-        for (const [index, reason] of rejected) this.#deadLetters.moveRecords([rows[index]!.id], reason);
-        let deliveredBytes = 0;
-        rows.forEach((row, i) => {
-          if (!rejected.has(i)) deliveredBytes += row.bytes;
+        const result: BatchSettlement = { delivered: 0, deadLettered: 0, renumbered: 0, superseded: 0 };
+        const deadLetterIds = new Map<string, { reason: RecordError; ids: number[] }>();
+        let settledBytes = 0;
+        rows.forEach((row, index) => {
+          const refusal = rejected.get(index);
+          const cause = refusal?.code === GroupRejectedCode && row.grp !== null ? groupCause.get(row.grp) : undefined;
+          const needsNewSeq =
+            refusal === undefined
+              ? verdict.staleIndexes.includes(index)
+              : RENUMBER_CODES.has(refusal.code) || (cause !== undefined && RENUMBER_CODES.has(cause.code));
+          if (refusal !== undefined && !needsNewSeq) {
+            const entry = deadLetterIds.get(refusal.code + '\u0000' + refusal.message) ?? { reason: refusal, ids: [] };
+            entry.ids.push(row.id);
+            deadLetterIds.set(refusal.code + '\u0000' + refusal.message, entry);
+            result.deadLettered += 1;
+            return;
+          }
+          const newest = this.#keys.latestSeq(row.source, row.stream, row.key_canonical) === row.seq;
+          if (needsNewSeq && newest) {
+            this.#renumber(row);
+            result.renumbered += 1;
+            return;
+          }
+          // Delivered, or refused/stale while a later change of the key is already captured.
+          this.#db.prepare('DELETE FROM records WHERE id = ?').run(row.id);
+          settledBytes += row.bytes;
+          if (needsNewSeq) result.superseded += 1;
+          else result.delivered += 1;
         });
-        const delivered = this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId).changes;
+        for (const { reason, ids } of deadLetterIds.values()) this.#deadLetters.moveRecords(ids, reason);
         this.#db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
-        this.#counters.add(depthCounter(batch.lane), -delivered);
-        this.#counters.add('queued_bytes', -deliveredBytes);
-        this.#counters.add('delivered', delivered);
+        this.#counters.add(depthCounter(batch.lane), -(result.delivered + result.superseded));
+        this.#counters.add('queued_bytes', -settledBytes);
+        this.#counters.add('delivered', result.delivered);
+        return result;
       })
       .immediate();
     this.#inFlight.delete(batchId);
+    return settlement;
+  }
+
+  /** Gives a record a new seq and puts it back in the queue (unassigned, ahead of newer records by id). */
+  #renumber(row: RecordRow): void {
+    const seq = this.#seqClock.next();
+    this.#db.prepare('UPDATE records SET seq = ?, batch_id = NULL WHERE id = ?').run(seq, row.id);
+    this.#keys.renumbered(row.source, row.stream, row.key_canonical, row.seq, seq);
+  }
+
+  /**
+   * `seq_in_future`: this clock ran more than a day ahead of the cloud's. Start it again from
+   * max(floor, now) and renumber every record not yet handed to a batch, in queue order, so each key's
+   * changes stay increasing. Records in other formed batches keep theirs (they may already be at the
+   * cloud, and a batch must keep its records): if refused, they are renumbered when their answer comes.
+   */
+  #restartSeqClock(): void {
+    this.#seqClock.reset();
+    const unsent = this.#db
+      .prepare<[], Pick<RecordRow, 'id' | 'source' | 'stream' | 'key_canonical' | 'seq'>>(
+        'SELECT id, source, stream, key_canonical, seq FROM records WHERE batch_id IS NULL ORDER BY id',
+      )
+      .all();
+    for (const row of unsent) {
+      const seq = this.#seqClock.next();
+      this.#db.prepare('UPDATE records SET seq = ? WHERE id = ?').run(seq, row.id);
+      this.#keys.renumbered(row.source, row.stream, row.key_canonical, row.seq, seq);
+    }
   }
 
   retry(batchId: string, retry: { nextAttemptAt: number; error: RecordError }): void {
@@ -114,11 +194,13 @@ export class BatchQueue {
     this.#db
       .transaction(() => {
         const batch = this.#batch(batchId);
-        const ids = this.#recordRows(batchId).map((row) => row.id);
-        if (ids.length <= 1) {
+        const rows = this.#recordRows(batchId);
+        const ids = rows.map((row) => row.id);
+        // Never inside a group: a batch that is one group cannot shrink.
+        const half = groupSafeHalf(rows.map((row) => row.grp));
+        if (half === null) {
           this.#deadLetters.moveRecords(ids, TOO_LARGE);
         } else {
-          const half = Math.ceil(ids.length / 2);
           const now = this.#clock.now();
           const first = this.#insertBatch(batch, ids[0]!, now);
           const second = this.#insertBatch(batch, ids[half]!, now);
@@ -194,19 +276,26 @@ export class BatchQueue {
           )
           .get(lane);
         if (group === undefined) return null;
+        // One more than fits, and up to the cloud's limit when a group needs the room: a group is
+        // never split across batches (cloud-api.md § Batches).
         const candidates = this.#db
           .prepare<[Lane, string, string, number], RecordRow>(
             `SELECT ${RECORD_COLUMNS} FROM records
              WHERE batch_id IS NULL AND lane = ? AND source = ? AND stream = ? ORDER BY id LIMIT ?`,
           )
-          .all(lane, group.source, group.stream, maxRecords);
-        let taken = 0;
+          .all(lane, group.source, group.stream, CLOUD_MAX_RECORDS + 1);
+        let fits = 0;
         let bytes = 0;
-        for (const row of candidates) {
+        for (const row of candidates.slice(0, maxRecords)) {
           bytes += wireBytes(row);
-          if (taken > 0 && bytes > maxBytes) break;
-          taken += 1;
+          if (fits > 0 && bytes > maxBytes) break;
+          fits += 1;
         }
+        const taken = groupSafeCut(
+          candidates.map((row) => row.grp),
+          fits,
+          CLOUD_MAX_RECORDS,
+        );
         const first = candidates[0]!;
         const last = candidates[taken - 1]!;
         const batchId = this.#insertBatch({ source: group.source, stream: group.stream, lane }, first.id, now);
@@ -248,4 +337,19 @@ export class BatchQueue {
   #inFlightJson(): string {
     return JSON.stringify([...this.#inFlight]);
   }
+}
+
+function rejectionsByIndex(
+  batchId: string,
+  count: number,
+  rejections: BatchVerdict['rejected'],
+): Map<number, RecordError> {
+  const rejected = new Map<number, RecordError>();
+  for (const r of rejections) {
+    if (!Number.isInteger(r.index) || r.index < 0 || r.index >= count) {
+      throw new Error(`Rejection index ${r.index} is outside batch ${batchId} of ${count} records`);
+    }
+    if (!rejected.has(r.index)) rejected.set(r.index, { code: r.code, message: r.message });
+  }
+  return rejected;
 }

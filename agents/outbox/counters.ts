@@ -5,7 +5,15 @@
 import type { Lane } from '../api/index.ts';
 import type { SqliteDatabase } from './open-database.ts';
 
-export type CounterName = 'queued_bytes' | 'delivered' | 'depth_urgent' | 'depth_bulk' | 'dead_letters' | 'max_bytes';
+export type CounterName =
+  | 'queued_bytes'
+  | 'delivered'
+  | 'depth_urgent'
+  | 'depth_bulk'
+  | 'dead_letters'
+  | 'max_bytes'
+  | 'seq_last'
+  | 'seq_floor';
 
 export function depthCounter(lane: Lane): CounterName {
   return lane === 'urgent' ? 'depth_urgent' : 'depth_bulk';

@@ -60,7 +60,7 @@ describe('dead letters', () => {
       ['1', 0, letters[1]!.version],
       ['3', 0, letters[3]!.version],
     ]);
-    outbox.completeBatch(batch.batchId, []);
+    outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
     expect(outbox.replayDeadLetters('all')).toBe(3);
     expect(outbox.stats()).toMatchObject({ depth: 3, deadLetters: 0, delivered: 2 });
     expect(outbox.replayDeadLetters('all')).toBe(0);

@@ -24,9 +24,11 @@ interface DeadLetterRow {
   reason_code: string;
   reason_message: string;
   failed_at: string;
+  seq: number;
+  grp: string | null;
 }
 
-const COPY_COLUMNS = 'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes';
+const COPY_COLUMNS = 'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp';
 
 export class DeadLetters {
   readonly #db: SqliteDatabase;
@@ -52,6 +54,15 @@ export class DeadLetters {
         `SELECT lane, COUNT(*) AS n FROM records WHERE ${where} GROUP BY lane`,
       )
       .all(idsJson);
+    // A refused record does not count as what the cloud holds: if it was its key's newest change,
+    // the next read of the same content is queued again (cloud-api.md § Batches).
+    this.#db
+      .prepare(
+        `UPDATE key_memory SET version = NULL WHERE EXISTS (
+           SELECT 1 FROM records r WHERE r.${where} AND r.source = key_memory.source AND r.stream = key_memory.stream
+             AND r.key_canonical = key_memory.key_canonical AND r.seq = key_memory.seq)`,
+      )
+      .run(idsJson);
     this.#db
       .prepare(
         `INSERT INTO dead_letters (${COPY_COLUMNS}, attempts, reason_code, reason_message, failed_at)
@@ -93,13 +104,27 @@ export class DeadLetters {
             `INSERT OR IGNORE INTO streams (source, stream) SELECT DISTINCT source, stream FROM dead_letters WHERE ${where}`,
           )
           .run(...params);
-        // OR IGNORE: the same version may have been captured again meanwhile; one copy is enough.
+        // A replayed record keeps its seq (cloud-api.md § Batches): if a later change of its key was
+        // captured meanwhile, the cloud keeps it as history (stale) and the newer content stays.
         this.#db
           .prepare(
-            `INSERT OR IGNORE INTO records (${COPY_COLUMNS}, attempts)
+            `INSERT INTO records (${COPY_COLUMNS}, attempts)
              SELECT ${COPY_COLUMNS}, 0 FROM dead_letters WHERE ${where} ORDER BY id`,
           )
           .run(...params);
+        // Still its key's newest change: the memory counts its version again (it was forgotten on refusal).
+        this.#db
+          .prepare(
+            `UPDATE key_memory SET version = (
+               SELECT d.version FROM dead_letters d WHERE ${where.replace('id IN', 'd.id IN')}
+                 AND d.source = key_memory.source AND d.stream = key_memory.stream
+                 AND d.key_canonical = key_memory.key_canonical AND d.seq = key_memory.seq)
+             WHERE version IS NULL AND EXISTS (
+               SELECT 1 FROM dead_letters d WHERE ${where.replace('id IN', 'd.id IN')}
+                 AND d.source = key_memory.source AND d.stream = key_memory.stream
+                 AND d.key_canonical = key_memory.key_canonical AND d.seq = key_memory.seq)`,
+          )
+          .run(...params, ...params);
         // New rowids are always above the previous maximum, so these are exactly the replayed rows.
         const inserted = this.#db
           .prepare<[number], { lane: Lane; n: number; bytes: number }>(
@@ -151,6 +176,7 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
     key: JSON.parse(row.key_canonical) as RecordKey,
     op: row.op,
     version: row.version,
+    seq: row.seq,
     capturedAt: row.captured_at,
     lane: row.lane,
     reasonCode: row.reason_code,
@@ -159,5 +185,6 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
     attempts: row.attempts,
   };
   if (row.data !== null) letter.data = JSON.parse(row.data) as JsonObject;
+  if (row.grp !== null) letter.group = row.grp;
   return letter;
 }

@@ -75,7 +75,7 @@ describe('file store (originals awaiting upload, fingerprints)', () => {
     outbox.enqueue({ source: 'tills', stream: 'shift_reports', lane: 'urgent', records: makeRecords('shift_reports', 1, 2), checkpoint: null });
     expect(outbox.recordState('tills', 'shift_reports', { id: '1' })).toEqual({ state: 'queued' });
     const batch = outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1_000_000 })!;
-    outbox.completeBatch(batch.batchId, [{ index: 1, code: 'invalid', message: 'register unknown' }]);
+    outbox.completeBatch(batch.batchId, { rejected: [{ index: 1, code: 'invalid', message: 'register unknown' }], staleIndexes: [] });
     expect(outbox.recordState('tills', 'shift_reports', { id: '1' })).toEqual({ state: 'gone' });
     expect(outbox.recordState('tills', 'shift_reports', { id: '2' })).toMatchObject({ state: 'dead-letter' });
   });

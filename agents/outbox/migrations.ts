@@ -154,6 +154,53 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description:
+      'seq: every queued change gets its per-key sequence number (in queue order), groups, and the per-key memory ' +
+      'of the newest version that replaces the all-time (key, version) dedupe, so A → B → A is sent',
+    up(db) {
+      db.exec(`
+        ALTER TABLE records ADD COLUMN seq INTEGER;
+        ALTER TABLE records ADD COLUMN grp TEXT;
+        ALTER TABLE dead_letters ADD COLUMN seq INTEGER;
+        ALTER TABLE dead_letters ADD COLUMN grp TEXT;
+
+        -- The hybrid logical clock's last value and the highest floor the cloud gave (cloud-api.md § Batches).
+        INSERT INTO meta (key, value) VALUES ('seq_last', 0), ('seq_floor', 0);
+
+        -- Per key: the newest version captured that the cloud has not refused (NULL: nothing to compare
+        -- with, the next read is queued) and the newest seq captured. Replaces records_dedupe: a version
+        -- equal to an older one (A → B → A) is a change again.
+        CREATE TABLE key_memory (
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          key_canonical TEXT NOT NULL,
+          version TEXT,
+          seq INTEGER NOT NULL,
+          PRIMARY KEY (source, stream, key_canonical)
+        ) WITHOUT ROWID;
+        DROP INDEX records_dedupe;
+        CREATE INDEX records_key ON records (source, stream, key_canonical, id);
+      `);
+      // Queued records (captured before seq existed) are numbered in queue order from the current time,
+      // which keeps each key's changes increasing; the cloud's floor is taken before the next capture.
+      const base = Date.now() * 1000;
+      db.prepare('UPDATE records SET seq = ? + id').run(base);
+      db.prepare('UPDATE dead_letters SET seq = ? + id + (SELECT COALESCE(MAX(id), 0) FROM records)').run(base);
+      db.prepare(
+        `UPDATE meta SET value = (SELECT MAX(s) FROM (SELECT MAX(seq) AS s FROM records UNION ALL
+                                                    SELECT MAX(seq) FROM dead_letters UNION ALL SELECT ?))
+         WHERE key = 'seq_last'`,
+      ).run(base);
+      db.exec(`
+        INSERT INTO key_memory (source, stream, key_canonical, version, seq)
+        SELECT source, stream, key_canonical, version, seq FROM records r
+        WHERE id = (SELECT MAX(id) FROM records o
+                    WHERE o.source = r.source AND o.stream = r.stream AND o.key_canonical = r.key_canonical);
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

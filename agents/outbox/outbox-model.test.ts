@@ -94,9 +94,9 @@ function apply(outbox: Outbox, clock: ManualClock, inFlight: OutboxBatch[], op: 
       if (inFlight.length === 0) return;
       const [batch] = inFlight.splice(op.pick % inFlight.length, 1);
       const id = batch!.batchId;
-      if (op.kind === 'complete') outbox.completeBatch(id, []);
+      if (op.kind === 'complete') outbox.completeBatch(id, { rejected: [], staleIndexes: [] });
       else if (op.kind === 'reject')
-        outbox.completeBatch(id, [{ index: op.pick % batch!.records.length, code: 'bad', message: 'bad' }]);
+        outbox.completeBatch(id, { rejected: [{ index: op.pick % batch!.records.length, code: 'bad', message: 'bad' }], staleIndexes: [] });
       else if (op.kind === 'retry')
         outbox.retryBatch(id, { nextAttemptAt: clock.now() + 1_000, error: { code: 'e', message: 'e' } });
       else if (op.kind === 'split') outbox.splitBatch(id);

@@ -37,6 +37,8 @@ export interface DeadLetter {
   key: RecordKey;
   op: RecordOp;
   version: string;
+  seq: number;
+  group?: string;
   data?: JsonObject;
   capturedAt: string;
   lane: Lane;
@@ -61,4 +63,21 @@ export interface OutboxStats {
 export interface RecordError {
   code: string;
   message: string;
+}
+
+/** What the cloud said about a delivered batch, as far as the outbox must act on it. */
+export interface BatchVerdict {
+  rejected: ReadonlyArray<{ index: number; code: string; message: string }>;
+  staleIndexes: readonly number[];
+}
+
+/** What completing a batch did with its records. */
+export interface BatchSettlement {
+  /** Accepted, duplicates, and stale records that a later change had already superseded. */
+  delivered: number;
+  deadLettered: number;
+  /** Still their key's newest change: given a new seq and queued again (stale, seq_conflict, seq_in_future). */
+  renumbered: number;
+  /** Refused for their seq while a later change of the key was captured: nothing to send. */
+  superseded: number;
 }

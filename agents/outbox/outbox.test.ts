@@ -249,7 +249,7 @@ describe('Outbox.stats', () => {
     });
     enqueueRange(outbox, { stream: 'shifts', lane: 'urgent' }, 0, 2);
     const bulk = outbox.nextBatch({ lane: 'bulk', maxRecords: 2, maxBytes: 1_000_000 })!;
-    outbox.completeBatch(bulk.batchId, [{ index: 0, code: 'invalid', message: 'bad total' }]);
+    outbox.completeBatch(bulk.batchId, { rejected: [{ index: 0, code: 'invalid', message: 'bad total' }], staleIndexes: [] });
     const urgent = outbox.nextBatch({ lane: 'urgent', maxRecords: 5, maxBytes: 1_000_000 })!;
     expect(outbox.stats().nextAttemptAt).toBeNull();
     outbox.retryBatch(urgent.batchId, {

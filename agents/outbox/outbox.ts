@@ -13,11 +13,20 @@ import { AlertStore } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../api/canonical-json.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
+import { KeyMemory } from './key-memory.ts';
+import { SeqClock } from './seq-clock.ts';
 import { OUTBOX_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { openDatabase, openDatabaseReadonly, type SqliteDatabase } from './open-database.ts';
-import type { DeadLetter, OutboxBatch, OutboxOptions, OutboxStats } from './outbox-types.ts';
+import type {
+  BatchSettlement,
+  BatchVerdict,
+  DeadLetter,
+  OutboxBatch,
+  OutboxOptions,
+  OutboxStats,
+} from './outbox-types.ts';
 import { RecordWriter } from './record-writer.ts';
 
 export class Outbox {
@@ -26,6 +35,7 @@ export class Outbox {
   readonly #readonly: boolean;
   readonly #maxBytes: number;
   readonly #counters: Counters;
+  readonly #seqClock: SeqClock;
   readonly #writer: RecordWriter;
   readonly #batches: BatchQueue;
   readonly #deadLetters: DeadLetters;
@@ -49,9 +59,11 @@ export class Outbox {
     this.#maxBytes = settings.maxBytes;
     this.recoveredFromCorruption = settings.recoveredFromCorruption;
     this.#counters = new Counters(db);
-    this.#writer = new RecordWriter(db, this.#counters, settings.maxBytes);
+    this.#seqClock = new SeqClock(this.#counters, () => settings.clock.now());
+    const keys = new KeyMemory(db);
+    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, settings.maxBytes);
     this.#deadLetters = new DeadLetters(db, this.#counters, nowIso);
-    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock);
+    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys);
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
@@ -159,9 +171,24 @@ export class Outbox {
     return this.#batches.next(opts);
   }
 
-  completeBatch(batchId: string, rejections: ReadonlyArray<{ index: number; code: string; message: string }>): void {
+  completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
     this.#assertWritable('completeBatch');
-    this.#batches.complete(batchId, rejections);
+    return this.#batches.complete(batchId, verdict);
+  }
+
+  /**
+   * The cloud's floors (per entity, the highest seq it holds), from enrollment, tokens and
+   * heartbeats: the clock never numbers a change at or below the highest of them.
+   */
+  raiseSeqFloors(floors: Readonly<Record<string, number>>): void {
+    this.#assertWritable('raiseSeqFloors');
+    const highest = Math.max(0, ...Object.values(floors));
+    this.#db.transaction(() => this.#seqClock.raiseFloor(highest)).immediate();
+  }
+
+  /** The change clock's state: its last seq and the highest floor the cloud gave. */
+  seqClockState(): { last: number; floor: number } {
+    return { last: this.#seqClock.last, floor: this.#seqClock.floor };
   }
 
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {

@@ -14,10 +14,12 @@ export interface RecordRow {
   captured_at: string;
   bytes: number;
   attempts: number;
+  seq: number;
+  grp: string | null;
 }
 
 export const RECORD_COLUMNS =
-  'id, source, stream, lane, key_canonical, op, version, data, captured_at, bytes, attempts';
+  'id, source, stream, lane, key_canonical, op, version, data, captured_at, bytes, attempts, seq, grp';
 
 export function toOutboxRecord(row: RecordRow): OutboxRecord {
   // Parsed from canonical text: key order is canonical, so a re-sent batch serialises identically.
@@ -29,19 +31,22 @@ export function toOutboxRecord(row: RecordRow): OutboxRecord {
     key: JSON.parse(row.key_canonical) as RecordKey,
     op: row.op,
     version: row.version,
+    seq: row.seq,
     capturedAt: row.captured_at,
     attempts: row.attempts,
   };
   if (row.data !== null) record.data = JSON.parse(row.data) as JsonObject;
+  if (row.grp !== null) record.group = row.grp;
   return record;
 }
 
 /**
  * What a record adds to a request body beyond its key and data: `{"key":,"op":"","version":"",
- * "capturedAt":"","data":}` plus a separating comma. Used to keep formed batches under maxBytes.
+ * "seq":,"capturedAt":"","data":,"group":""}` plus a separating comma. Used to keep formed batches
+ * under maxBytes.
  */
-export function wireBytes(row: Pick<RecordRow, 'bytes' | 'op' | 'version' | 'captured_at' | 'data'>): number {
-  const punctuation = row.data === null ? 46 : 54;
+export function wireBytes(row: Pick<RecordRow, 'bytes' | 'op' | 'version' | 'captured_at' | 'data' | 'grp'>): number {
+  const punctuation = (row.data === null ? 46 : 54) + 23 + (row.grp === null ? 0 : 11 + row.grp.length);
   return row.bytes + row.op.length + row.version.length + row.captured_at.length + punctuation;
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JsonObject, RecordKey, RecordOp } from '../api/index.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../api/canonical-json.ts';
 
 export function recordVersion(r: { key: RecordKey; op: RecordOp; data?: JsonObject }): string {
   return versionOfCanonical(

@@ -3,11 +3,13 @@
  * (DESIGN.md §4.2), and the size cap is enforced before anything is written (§4.3).
  */
 import type { JsonValue, Lane, SourceRecord } from '../api/index.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../api/canonical-json.ts';
 import { depthCounter, type Counters } from './counters.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { KeyMemory } from './key-memory.ts';
 import { OutboxFullError, formatBytes } from './outbox-full-error.ts';
 import { versionOfCanonical } from './record-version.ts';
+import type { SeqClock } from './seq-clock.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 
 export interface EnqueueInput {
@@ -26,11 +28,14 @@ interface PreparedRecord {
   capturedAt: string;
   capturedMs: number;
   bytes: number;
+  group: string | null;
 }
 
 export class RecordWriter {
   readonly #db: SqliteDatabase;
   readonly #counters: Counters;
+  readonly #seqClock: SeqClock;
+  readonly #keys: KeyMemory;
   readonly #maxBytes: number;
   readonly #insertRecord;
   readonly #insertStream;
@@ -38,15 +43,17 @@ export class RecordWriter {
   readonly #getCheckpoint;
   readonly #enqueueTx;
 
-  constructor(db: SqliteDatabase, counters: Counters, maxBytes: number) {
+  constructor(db: SqliteDatabase, counters: Counters, seqClock: SeqClock, keys: KeyMemory, maxBytes: number) {
     this.#db = db;
     this.#counters = counters;
+    this.#seqClock = seqClock;
+    this.#keys = keys;
     this.#maxBytes = maxBytes;
     this.#insertRecord = db.prepare<
-      [string, string, Lane, string, string, string, string | null, string, number, number]
+      [string, string, Lane, string, string, string, string | null, string, number, number, number, string | null]
     >(
-      `INSERT OR IGNORE INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertStream = db.prepare<[string, string]>('INSERT OR IGNORE INTO streams (source, stream) VALUES (?, ?)');
     this.#upsertCheckpoint = db.prepare<[string, string, string]>(
@@ -82,9 +89,16 @@ export class RecordWriter {
     return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
   }
 
+  /**
+   * Forget where a source (or one stream) stands: its checkpoint and its memory of each key's newest
+   * version, so a resync re-sends everything and the cloud sorts out what it already holds.
+   */
   deleteCheckpoint(source: string, stream?: string): void {
-    if (stream === undefined) this.#db.prepare('DELETE FROM checkpoints WHERE source = ?').run(source);
-    else this.#db.prepare('DELETE FROM checkpoints WHERE source = ? AND stream = ?').run(source, stream);
+    this.#db.transaction(() => {
+      if (stream === undefined) this.#db.prepare('DELETE FROM checkpoints WHERE source = ?').run(source);
+      else this.#db.prepare('DELETE FROM checkpoints WHERE source = ? AND stream = ?').run(source, stream);
+      this.#keys.forget(source, stream);
+    })();
   }
 
   #write(
@@ -101,7 +115,10 @@ export class RecordWriter {
     let insertedBytes = 0;
     if (rows.length > 0) this.#insertStream.run(input.source, input.stream);
     for (const row of rows) {
-      const changes = this.#insertRecord.run(
+      // A re-read without a change: the newest version of this key is already queued or delivered.
+      if (this.#keys.latestVersion(input.source, input.stream, row.keyJson) === row.version) continue;
+      const seq = this.#seqClock.next();
+      this.#insertRecord.run(
         input.source,
         input.stream,
         input.lane,
@@ -112,9 +129,12 @@ export class RecordWriter {
         row.capturedAt,
         row.capturedMs,
         row.bytes,
-      ).changes;
-      inserted += changes;
-      insertedBytes += changes * row.bytes;
+        seq,
+        row.group,
+      );
+      this.#keys.remember(input.source, input.stream, row.keyJson, row.version, seq);
+      inserted += 1;
+      insertedBytes += row.bytes;
     }
     this.#counters.add(depthCounter(input.lane), inserted);
     this.#counters.add('queued_bytes', insertedBytes);
@@ -173,5 +193,6 @@ function prepare(input: EnqueueInput, record: SourceRecord, index: number): Prep
     capturedAt: record.capturedAt,
     capturedMs,
     bytes: Buffer.byteLength(keyJson, 'utf8') + (dataJson === null ? 0 : Buffer.byteLength(dataJson, 'utf8')),
+    group: record.group ?? null,
   };
 }

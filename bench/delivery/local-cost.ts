@@ -39,7 +39,7 @@ export function localCostPerBatch(outboxPath: string, records: readonly SourceRe
       encodeBatchBody(buildBatchRequest(batch, 'agent', 'bench'));
       encode.push(performance.now() - started);
       started = performance.now();
-      outbox.completeBatch(batch.batchId, []);
+      outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
       complete.push(performance.now() - started);
     }
     return { leaseMs: median(lease), encodeMs: median(encode), completeMs: median(complete) };

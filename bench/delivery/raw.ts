@@ -23,6 +23,7 @@ export interface PreparedBatch {
 /** Builds, serialises and compresses every batch before the clock starts. */
 export function prebuildBatches(agentId: string, source: string, records: readonly SourceRecord[]): PreparedBatch[] {
   const ulid = monotonicFactory();
+  const seqBase = Date.now() * 1000;
   return chunk(records, LIMITS.batchMaxRecords).map((page) => {
     const batch: BatchRequest = {
       batchId: ulid(),
@@ -32,10 +33,11 @@ export function prebuildBatches(agentId: string, source: string, records: readon
       stream: page[0]!.stream,
       schemaVersion: 1,
       createdAt: new Date().toISOString(),
-      records: page.map((r) => ({
+      records: page.map((r, i) => ({
         key: r.key,
         op: r.op,
         version: recordVersion(r),
+        seq: seqBase + i,
         capturedAt: r.capturedAt,
         data: r.data!,
       })),

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchRejection } from '../../agents/api/cloud.ts';
+import type { BatchSettlement, BatchVerdict } from '../../agents/outbox/outbox-types.ts';
 import type { DelivererOutbox } from '../../agents/delivery/index.ts';
 import type { Outbox, OutboxBatch } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
@@ -41,11 +41,11 @@ class PassThroughOutbox implements DelivererOutbox {
   constructor(inner: Outbox) {
     this.inner = inner;
   }
-  nextBatch(opts: { lane: OutboxBatch['lane']; maxRecords: number; maxBytes: number }): OutboxBatch | null {
+  nextBatch(opts: { lane: OutboxBatch["lane"]; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
     return this.inner.nextBatch(opts);
   }
-  completeBatch(batchId: string, rejections: readonly BatchRejection[]): void {
-    this.inner.completeBatch(batchId, rejections);
+  completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
+    return this.inner.completeBatch(batchId, verdict);
   }
   retryBatch(batchId: string, retry: Retry): void {
     this.inner.retryBatch(batchId, retry);
@@ -73,7 +73,7 @@ class PassThroughOutbox implements DelivererOutbox {
 /** Versions derived from the attempt, not the content (deterministic per attempt); a new batch id each time. */
 class AttemptVersionedOutbox extends PassThroughOutbox {
   readonly #real = new Map<string, string>();
-  override nextBatch(opts: { lane: OutboxBatch['lane']; maxRecords: number; maxBytes: number }): OutboxBatch | null {
+  override nextBatch(opts: { lane: OutboxBatch["lane"]; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
     const batch = this.inner.nextBatch(opts);
     if (batch === null) return null;
     const batchId = ulid();
@@ -84,8 +84,8 @@ class AttemptVersionedOutbox extends PassThroughOutbox {
     }));
     return { ...batch, batchId, records };
   }
-  override completeBatch(batchId: string, rejections: readonly BatchRejection[]): void {
-    this.inner.completeBatch(this.#real.get(batchId)!, rejections);
+  override completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
+    return this.inner.completeBatch(this.#real.get(batchId)!, verdict);
   }
   override retryBatch(batchId: string, retry: Retry): void {
     this.inner.retryBatch(this.#real.get(batchId)!, retry);
@@ -101,7 +101,7 @@ class AttemptVersionedOutbox extends PassThroughOutbox {
 /** At most once: a request that failed is taken as delivered. */
 class AckOnErrorOutbox extends PassThroughOutbox {
   override retryBatch(batchId: string): void {
-    this.inner.completeBatch(batchId, []);
+    this.inner.completeBatch(batchId, { rejected: [], staleIndexes: [] });
   }
 }
 

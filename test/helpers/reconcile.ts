@@ -4,7 +4,7 @@
  * record. Duplicate effect: the same content applied more than once for one key (which is what a
  * non-deterministic version would cause after a redelivery).
  */
-import { canonicalJson } from '../../agents/outbox/canonical-json.ts';
+import { canonicalJson } from '../../agents/api/canonical-json.ts';
 import type { JsonObject, JsonValue } from '../../agents/api/index.ts';
 
 export interface SourceRow {

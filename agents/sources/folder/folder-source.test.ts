@@ -197,7 +197,7 @@ describe('folder source: records', () => {
     expect(kit.outbox.listAlerts().find((a) => a.code === 'z_cash:bank-folder:till-1')?.message).toContain('Cash short by 2.00 EUR');
     // Delivery acknowledges both urgent batches (the report and the file record).
     for (let batch = kit.outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1e6 }); batch !== null; batch = kit.outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1e6 })) {
-      kit.outbox.completeBatch(batch.batchId, []);
+      kit.outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
     }
     await kit.pumpUntil('the uploaded notice', () => kit!.notices.includes('Z-00412 (register till-1) uploaded.'));
   });

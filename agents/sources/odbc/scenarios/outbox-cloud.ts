@@ -29,6 +29,7 @@ export class OutboxCloud {
   readonly #dir: string;
   readonly #versions = new Set<string>();
   readonly #applied = new Set<string>();
+  readonly #latestSeq = new Map<string, number>();
 
   constructor(clock: Clock = { now: () => Date.UTC(2025, 0, 2, 3, 4, 5), sleep: () => Promise.resolve() }) {
     this.#dir = mkdtempSync(join(tmpdir(), 'tya-odbc-cloud-'));
@@ -74,15 +75,19 @@ export class OutboxCloud {
         if (batch === null) break;
         for (const record of batch.records) {
           const key = JSON.stringify(record.key);
-          const id = `${record.stream}|${key}|${record.version}`;
-          if (this.#applied.has(id)) continue; // the cloud's permanent dedupe
+          const id = `${record.stream}|${key}|${record.seq}`;
+          if (this.#applied.has(id)) continue; // the cloud's permanent (key, seq) dedupe
           this.#applied.add(id);
+          // Only a newer seq becomes the key's latest (cloud-api.md § Batches).
+          const latestSeq = this.#latestSeq.get(`${record.stream}|${key}`) ?? 0;
+          if (record.seq < latestSeq) continue;
+          this.#latestSeq.set(`${record.stream}|${key}`, record.seq);
           const stream = this.rows.get(record.stream) ?? new Map<string, CloudRow>();
           this.rows.set(record.stream, stream);
           if (record.op === 'delete') stream.delete(key);
           else stream.set(key, { data: record.data!, version: record.version });
         }
-        this.outbox.completeBatch(batch.batchId, []);
+        this.outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
       }
     }
   }

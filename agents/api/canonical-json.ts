@@ -4,7 +4,7 @@
  * this text, and the cloud dedupes on them forever, so any instability here would show up as
  * duplicated effects.
  */
-import type { JsonValue } from '../api/index.ts';
+import type { JsonValue } from './json.ts';
 
 export function canonicalJson(value: JsonValue): string {
   const parts: string[] = [];

@@ -1,0 +1,63 @@
+/**
+ * Per key, what the agent last captured: the newest version the cloud has not refused (or null when
+ * there is nothing to compare with) and the newest seq (cloud-api.md § Batches). It answers two
+ * questions: is a re-read row a change at all (its version differs from the newest), and is a record
+ * still the newest change of its key (then a `stale` or `seq_conflict` answer means "renumber and send
+ * again"; otherwise a later change already superseded it).
+ */
+import type { SqliteDatabase } from './open-database.ts';
+
+export class KeyMemory {
+  readonly #db: SqliteDatabase;
+  readonly #get;
+  readonly #upsert;
+  readonly #forgetVersion;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#get = db.prepare<[string, string, string], { version: string | null; seq: number }>(
+      'SELECT version, seq FROM key_memory WHERE source = ? AND stream = ? AND key_canonical = ?',
+    );
+    this.#upsert = db.prepare<[string, string, string, string | null, number]>(
+      `INSERT INTO key_memory (source, stream, key_canonical, version, seq) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (source, stream, key_canonical) DO UPDATE SET version = excluded.version, seq = excluded.seq`,
+    );
+    this.#forgetVersion = db.prepare<[string, string, string, number]>(
+      `UPDATE key_memory SET version = NULL WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ?`,
+    );
+  }
+
+  latestVersion(source: string, stream: string, keyJson: string): string | null {
+    return this.#get.get(source, stream, keyJson)?.version ?? null;
+  }
+
+  latestSeq(source: string, stream: string, keyJson: string): number | undefined {
+    return this.#get.get(source, stream, keyJson)?.seq;
+  }
+
+  /** The caller owns the transaction. */
+  remember(source: string, stream: string, keyJson: string, version: string, seq: number): void {
+    this.#upsert.run(source, stream, keyJson, version, seq);
+  }
+
+  /**
+   * A record the cloud refused (or a person discarded) does not count as what the cloud holds: if it
+   * was the key's newest change, the next read of the same content is queued again.
+   */
+  forgetRefused(source: string, stream: string, keyJson: string, seq: number): void {
+    this.#forgetVersion.run(source, stream, keyJson, seq);
+  }
+
+  /** A record renumbered while it is still its key's newest change keeps the memory pointing at it. */
+  renumbered(source: string, stream: string, keyJson: string, oldSeq: number, newSeq: number): void {
+    this.#db
+      .prepare('UPDATE key_memory SET seq = ? WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ?')
+      .run(newSeq, source, stream, keyJson, oldSeq);
+  }
+
+  /** Resync and restore: forget every key of a source (or one stream) so everything is sent again. */
+  forget(source: string, stream?: string): void {
+    if (stream === undefined) this.#db.prepare('DELETE FROM key_memory WHERE source = ?').run(source);
+    else this.#db.prepare('DELETE FROM key_memory WHERE source = ? AND stream = ?').run(source, stream);
+  }
+}

@@ -3,7 +3,8 @@ import { classifyBatchAnswer, classifyNetworkError } from './classify.ts';
 import type { DeliveryOutcome, HttpAnswer } from './classify.ts';
 
 const NOW = Date.parse('2026-11-29T15:00:00.000Z');
-const BATCH = '01JF3Q8Z7V0K6W1M8N2P4R5S6T';
+const BATCH_ID = '01JF3Q8Z7V0K6W1M8N2P4R5S6T';
+const BATCH = { batchId: BATCH_ID, records: 5, entity: 'store-7', source: 'pos-db' };
 
 function cloudError(code: string, message = `the cloud says ${code}`) {
   return { error: { code, message, requestId: 'req_1' } };
@@ -13,7 +14,14 @@ function answer(status: number, body: unknown, headers: HttpAnswer['headers'] = 
   return { status, headers, body };
 }
 
-const ok = { batchId: BATCH, accepted: 2, duplicates: 1, rejected: [{ index: 0, code: 'bad_number', message: 'no' }] };
+const ok = {
+  batchId: BATCH_ID,
+  accepted: 2,
+  duplicates: 1,
+  stale: 1,
+  staleIndexes: [4],
+  rejected: [{ index: 0, code: 'bad_number', message: 'no' }],
+};
 
 /** status, body, headers → expected kind (and the fields that matter for it). */
 const table: Array<[string, HttpAnswer, Partial<DeliveryOutcome> & { kind: DeliveryOutcome['kind'] }]> = [
@@ -40,10 +48,30 @@ const table: Array<[string, HttpAnswer, Partial<DeliveryOutcome> & { kind: Deliv
   ['401 agent_revoked', answer(401, cloudError('agent_revoked')), { kind: 'revoked' }],
   ['401 token_expired (after the refresh)', answer(401, cloudError('token_expired')), { kind: 'retry' }],
   ['401 signature_expired (clock skew)', answer(401, cloudError('signature_expired')), { kind: 'retry' }],
-  ['400', answer(400, cloudError('invalid_batch')), { kind: 'dead-letter' }],
-  ['403', answer(403, cloudError('forbidden')), { kind: 'dead-letter' }],
-  ['404 without a body', answer(404, undefined), { kind: 'dead-letter' }],
+  ['200 whose counts do not add up', answer(200, { ...ok, accepted: 3 }), { kind: 'retry' }],
+  ['200 whose stale count disagrees with its indexes', answer(200, { ...ok, stale: 2, accepted: 1 }), { kind: 'retry' }],
+  ['200 listing an index twice', answer(200, { ...ok, staleIndexes: [0] }), { kind: 'retry' }],
+  ['200 listing an index beyond the batch', answer(200, { ...ok, staleIndexes: [9] }), { kind: 'retry' }],
+  ['400 with the cloud error body', answer(400, cloudError('invalid_batch')), { kind: 'dead-letter' }],
+  ['400 from a proxy (no requestId)', answer(400, { error: { code: 'x', message: 'y' } }), { kind: 'retry' }],
   ['422 idempotency_key_reused', answer(422, cloudError('idempotency_key_reused')), { kind: 'dead-letter' }],
+  ['422 without a body', answer(422, '<html>'), { kind: 'retry' }],
+  ['401 bad_signature', answer(401, cloudError('bad_signature')), { kind: 'refused', scope: { type: 'agent' } }],
+  ['403 forbidden', answer(403, cloudError('forbidden')), { kind: 'refused', scope: { type: 'agent' } }],
+  [
+    '403 entity_not_allowed halts the entity',
+    answer(403, cloudError('entity_not_allowed')),
+    { kind: 'refused', scope: { type: 'entity', entity: 'store-7' } },
+  ],
+  ['404 without a body (wrong URL)', answer(404, undefined), { kind: 'refused', scope: { type: 'agent' } }],
+  ['407 proxy authentication', answer(407, undefined), { kind: 'refused', scope: { type: 'agent' } }],
+  [
+    '409 source_owned halts the source',
+    answer(409, cloudError('source_owned')),
+    { kind: 'refused', scope: { type: 'source', source: 'pos-db' } },
+  ],
+  ['426 seq_required', answer(426, cloudError('seq_required')), { kind: 'upgrade-required' }],
+  ['410 (not in the contract)', answer(410, cloudError('gone')), { kind: 'retry' }],
   ['302 (a captive portal?)', answer(302, undefined, { location: 'http://x' }), { kind: 'retry' }],
 ];
 
@@ -73,7 +101,7 @@ describe('classifyBatchAnswer', () => {
 
   it('gives an error without a cloud body a code from the status', () => {
     const outcome = classifyBatchAnswer(answer(404, '<html>'), BATCH, NOW);
-    expect(outcome.kind === 'dead-letter' && outcome.error.code).toBe('http_404');
+    expect(outcome.kind === 'refused' && outcome.error.code).toBe('http_404');
   });
 });
 

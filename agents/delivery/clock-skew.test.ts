@@ -12,7 +12,7 @@ import { CloudHealth, DeliveryAlerts } from './cloud-health.ts';
 import type { DelivererEvent } from './deliverer-events.ts';
 
 const NOW = Date.parse('2026-11-29T15:00:00.000Z');
-const BATCH = '01JF3Q8Z7V0K6W1M8N2P4R5S6T';
+const BATCH = { batchId: '01JF3Q8Z7V0K6W1M8N2P4R5S6T', records: 1 };
 
 function refusal(details: Record<string, unknown> | undefined, headers: HttpAnswer['headers'] = {}): HttpAnswer {
   const error = { code: 'signature_expired', message: 'The signature timestamp is 600 s away.', requestId: 'req_1' };
@@ -74,7 +74,12 @@ describe('signature_expired', () => {
       BATCH,
       NOW,
     );
-    expect(outcome).toEqual({ kind: 'retry', error: { code: 'bad_signature', message: 'x', status: 401 } });
+    // Not a clock problem: a wrong signature halts delivery (cloud-api.md § Batches), with no skew attached.
+    expect(outcome).toEqual({
+      kind: 'refused',
+      scope: { type: 'agent' },
+      error: { code: 'bad_signature', message: 'x', status: 401 },
+    });
   });
 });
 

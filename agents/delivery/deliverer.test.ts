@@ -15,7 +15,7 @@ import { systemClock } from '../pipeline/clock.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
 import { encodeBatchBody } from './batch-body.ts';
 import type { DeliveryOutcome } from './classify.ts';
-import { Deliverer } from './deliverer.ts';
+import { Deliverer, HALT_RETRY_MS } from './deliverer.ts';
 import type { BatchPoster } from './deliverer.ts';
 import type { DelivererEvent } from './deliverer-events.ts';
 
@@ -51,7 +51,7 @@ class ScriptedCloud implements BatchPoster {
 
 const delivered = (request: BatchRequest): DeliveryOutcome => ({
   kind: 'delivered',
-  response: { batchId: request.batchId, accepted: request.records.length, duplicates: 0, rejected: [] },
+  response: { batchId: request.batchId, accepted: request.records.length, duplicates: 0, stale: 0, staleIndexes: [], rejected: [] },
 });
 const networkDown = (): DeliveryOutcome => ({
   kind: 'retry',
@@ -154,7 +154,7 @@ describe('Deliverer', () => {
     expect(outbox.stats().delivered).toBe(5);
   });
 
-  it('halts on upgrade-required with the queue kept, and starts again once told to', async () => {
+  it('halts on upgrade-required with the queue kept, tries again after 5 minutes and resumes by itself', async () => {
     const cloud = new ScriptedCloud(clock, [
       () => ({ kind: 'upgrade-required', error: { code: 'upgrade_required', message: 'Too old.', status: 426 } }),
     ]);
@@ -162,21 +162,54 @@ describe('Deliverer', () => {
     const d = deliverer(cloud);
     d.start();
     await until(() => events.some((e) => e.type === 'upgrade-required'), 'the halt');
-    await until(() => !d.running, 'the loops to end');
     expect(d.halted?.kind).toBe('upgrade-required');
     expect(outbox.stats().depth).toBe(3);
     expect(outbox.listAlerts()).toContainEqual(
       expect.objectContaining({ code: 'upgrade_required', severity: 'critical' }),
     );
-
-    d.start();
-    await until(() => outbox.stats().depth === 0, 'delivery after the restart');
+    // notify() does not shorten a halt: nothing goes out before its next try.
+    d.notify();
+    await until(() => outbox.stats().depth === 0, 'delivery after the halt’s retry');
     expect(d.halted).toBeUndefined();
     expect(outbox.listAlerts().map((a) => a.code)).not.toContain('upgrade_required');
     expect(cloud.calls.map((c) => c.request.batchId)).toEqual([
       cloud.calls[0]!.request.batchId,
       cloud.calls[0]!.request.batchId,
     ]);
+    expect(cloud.calls[1]!.at - cloud.calls[0]!.at).toBeGreaterThanOrEqual(HALT_RETRY_MS);
+  });
+
+  it('halts only the source the cloud names (409 source_owned); other sources keep flowing', async () => {
+    const cloud: BatchPoster = {
+      postBatch: (request) =>
+        Promise.resolve<DeliveryOutcome>(
+          request.source === 'owned'
+            ? {
+                kind: 'refused',
+                scope: { type: 'source', source: 'owned' },
+                error: { code: 'source_owned', message: 'Another agent sends this source.', status: 409 },
+              }
+            : delivered(request),
+        ),
+    };
+    const records = (n: number): SourceRecord[] =>
+      Array.from({ length: n }, (_, i) => ({
+        stream: 'receipts',
+        key: { id: String(i) },
+        op: 'upsert' as const,
+        data: { id: String(i) },
+        capturedAt: '2026-11-29T15:00:00.000Z',
+      }));
+    outbox.enqueue({ source: 'owned', stream: 'receipts', lane: 'bulk', records: records(2), checkpoint: 2 });
+    outbox.enqueue({ source: 'pos', stream: 'receipts', lane: 'bulk', records: records(4), checkpoint: 4 });
+    const d = deliverer(cloud);
+    d.start();
+    await until(() => events.some((e) => e.type === 'halted'), 'the halt of one source');
+    await until(() => outbox.stats().depth === 2, 'the other source delivered');
+    expect(d.halted).toBeUndefined(); // the agent as a whole is not halted
+    expect(d.halts.map((h) => h.scope)).toEqual([{ type: 'source', source: 'owned' }]);
+    const alert = outbox.listAlerts().find((a) => a.code === 'delivery_halted:source:owned');
+    expect(alert?.message).toMatch(/source owned is paused.*hand-over.*every 5 minutes/);
   });
 
   it('treats a local failure while posting (the keychain) as a retry, not a crash', async () => {

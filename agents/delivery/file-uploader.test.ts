@@ -37,7 +37,7 @@ class Cloud implements BatchPoster {
 
   postBatch(request: BatchRequest): Promise<DeliveryOutcome> {
     this.steps.push({ kind: 'batch', stream: request.stream });
-    return Promise.resolve({ kind: 'delivered', response: { batchId: request.batchId, accepted: request.records.length, duplicates: 0, rejected: [] } });
+    return Promise.resolve({ kind: 'delivered', response: { batchId: request.batchId, accepted: request.records.length, duplicates: 0, stale: 0, staleIndexes: [], rejected: [] } });
   }
 
   putFile(sha256: string, bytes: Uint8Array, meta: FileMeta): Promise<PutFileResult> {

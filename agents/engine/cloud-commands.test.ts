@@ -23,16 +23,20 @@ describe('cloud commands', () => {
       ['resync-stream', { source: 'pos-db', stream: 'receipts' }],
       ['revoke', {}],
     ] as const) {
-      expect(await runCloudCommand({ id: name, name, args }, target)).toEqual({ ok: true });
+      expect(await runCloudCommand({ type: 'command', id: name, name, args }, target)).toEqual({ ok: true });
     }
     expect(target.calls).toEqual(['sync *', 'pause pos-db', 'resume *', 'resync pos-db/receipts', 'revoke']);
   });
 
   it('refuses unknown sources and unsupported commands without touching the engine', async () => {
     const target = recordingTarget();
-    expect(await runCloudCommand({ id: '1', name: 'sync-now', args: { source: 'nope' } }, target)).toMatchObject({ ok: false, error: { code: 'unknown_source' } });
-    expect(await runCloudCommand({ id: '2', name: 'resync-stream', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'source_required' } });
-    expect(await runCloudCommand({ id: '3', name: 'run-export', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'not_supported' } });
+    expect(await runCloudCommand({ type: 'command', id: '1', name: 'sync-now', args: { source: 'nope' } }, target)).toMatchObject({ ok: false, error: { code: 'unknown_source' } });
+    expect(await runCloudCommand({ type: 'command', id: '2', name: 'resync-stream', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'source_required' } });
+    expect(await runCloudCommand({ type: 'command', id: '3', name: 'run-export', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'not_supported' } });
+    expect(await runCloudCommand({ type: 'command', id: '4', name: 'format-disk', args: {} }, target)).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_command', message: expect.stringContaining('format-disk') as unknown },
+    });
     expect(target.calls).toEqual([]);
   });
 });

@@ -49,7 +49,7 @@ function body(batch: OutboxBatch): string {
     stream: batch.stream,
     schemaVersion: 1,
     createdAt: batch.createdAt,
-    records: batch.records.map(({ key, op, version, capturedAt, data }) => ({ key, op, version, capturedAt, data })),
+    records: batch.records.map(({ key, op, version, seq, capturedAt, data }) => ({ key, op, version, seq, capturedAt, data })),
   });
 }
 
@@ -238,7 +238,7 @@ describe('settling batches', () => {
     outbox.splitBatch(batch.batchId);
     expect(outbox.stats()).toMatchObject({ depth: 0, deadLetters: 1 });
     const [letter] = outbox.listDeadLetters();
-    expect(letter).toMatchObject({ reasonCode: 'payload_too_large', key: { id: '0' } });
+    expect(letter).toMatchObject({ reasonCode: 'record_too_large', key: { id: '0' } });
     expect(letter!.reasonMessage).toMatch(/too large.*413/);
     expect(outbox.nextBatch({ lane: 'bulk', ...BIG })).toBeNull();
   });

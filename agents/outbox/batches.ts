@@ -69,10 +69,13 @@ export class BatchQueue {
     this.#keys = keys;
   }
 
-  next(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null {
+  /** The next batch to send; `excludeSources` are halted by the cloud (their batches wait). */
+  next(opts: { lane: Lane; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
     const maxRecords = Math.max(1, Math.trunc(opts.maxRecords));
     const now = this.#clock.now();
-    const formed = this.#dueBatch(opts.lane, now) ?? this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now);
+    const excluded = JSON.stringify(opts.excludeSources ?? []);
+    const formed =
+      this.#dueBatch(opts.lane, now, excluded) ?? this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now, excluded);
     if (formed === null) return null;
     this.#inFlight.add(formed.batch_id);
     return {
@@ -245,36 +248,38 @@ export class BatchQueue {
     );
   }
 
-  #dueBatch(lane: Lane, now: number): BatchRow | null {
+  #dueBatch(lane: Lane, now: number, excluded: string): BatchRow | null {
     return (
       this.#db
-        .prepare<[Lane, number, string], BatchRow>(
+        .prepare<[Lane, number, string, string], BatchRow>(
           `SELECT b.* FROM batches b
            WHERE b.lane = ? AND b.next_attempt_at <= ? AND b.batch_id NOT IN (SELECT value FROM json_each(?))
+             AND b.source NOT IN (SELECT value FROM json_each(?))
              AND NOT EXISTS (SELECT 1 FROM batches o
                              WHERE o.source = b.source AND o.stream = b.stream AND o.first_record_id < b.first_record_id)
            ORDER BY b.first_record_id LIMIT 1`,
         )
-        .get(lane, now, this.#inFlightJson()) ?? null
+        .get(lane, now, this.#inFlightJson(), excluded) ?? null
     );
   }
 
-  #formBatch(lane: Lane, maxRecords: number, maxBytes: number, now: number): BatchRow | null {
+  #formBatch(lane: Lane, maxRecords: number, maxBytes: number, now: number, excluded: string): BatchRow | null {
     return this.#db
       .transaction((): BatchRow | null => {
         // The stream whose oldest unassigned record is oldest, among streams with no batch open.
         const group = this.#db
-          .prepare<[Lane], { source: string; stream: string }>(
+          .prepare<[Lane, string], { source: string; stream: string }>(
             `SELECT source, stream FROM (
                SELECT s.source, s.stream,
                  (SELECT r.id FROM records r
                   WHERE r.batch_id IS NULL AND r.lane = ? AND r.source = s.source AND r.stream = s.stream
                   ORDER BY r.id LIMIT 1) AS first_id
                FROM streams s
-               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.source = s.source AND b.stream = s.stream))
+               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.source = s.source AND b.stream = s.stream)
+                 AND s.source NOT IN (SELECT value FROM json_each(?)))
              WHERE first_id IS NOT NULL ORDER BY first_id LIMIT 1`,
           )
-          .get(lane);
+          .get(lane, excluded);
         if (group === undefined) return null;
         // One more than fits, and up to the cloud's limit when a group needs the room: a group is
         // never split across batches (cloud-api.md § Batches).

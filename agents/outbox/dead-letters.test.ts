@@ -12,10 +12,10 @@ const BIG = { maxRecords: 5_000, maxBytes: 10_000_000 };
 function seedDeadLetters(): void {
   enqueueRange(outbox, { stream: 'receipts' }, 0, 5);
   const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
-  outbox.completeBatch(
-    batch.batchId,
-    batch.records.map((_, index) => ({ index, code: `bad_${index}`, message: `Record ${index} is wrong.` })),
-  );
+  outbox.completeBatch(batch.batchId, {
+    rejected: batch.records.map((_, index) => ({ index, code: `bad_${index}`, message: `Record ${index} is wrong.` })),
+    staleIndexes: [],
+  });
 }
 
 beforeEach(() => {
@@ -66,9 +66,12 @@ describe('dead letters', () => {
     expect(outbox.replayDeadLetters('all')).toBe(0);
   });
 
-  it('replaying a record that was captured again meanwhile keeps one copy and the byte count right', () => {
+  it('replays a record that was captured again meanwhile under its old seq, beside the newer capture', () => {
     seedDeadLetters();
-    enqueueRange(outbox, { stream: 'receipts' }, 0, 2); // same versions as dead letters 0 and 1
+    // Same versions as dead letters 0 and 1: a refused version does not count as delivered, so the
+    // re-read is queued again with a new seq.
+    enqueueRange(outbox, { stream: 'receipts' }, 0, 2);
+    const letterSeqs = outbox.listDeadLetters().map((l) => l.seq);
     expect(outbox.replayDeadLetters('all')).toBe(5);
     const path = tmp.path('o.db');
     const db = new Database(path, { readonly: true });
@@ -77,8 +80,15 @@ describe('dead letters', () => {
       bytes: number;
     };
     db.close();
-    expect(outbox.stats()).toMatchObject({ depth: 5, deadLetters: 0, bytes: actual.bytes });
-    expect(actual.n).toBe(5);
+    expect(outbox.stats()).toMatchObject({ depth: 7, deadLetters: 0, bytes: actual.bytes });
+    expect(actual.n).toBe(7);
+    // The replayed ones keep their seqs (the cloud keeps them as history, stale); the new captures are newer.
+    const queued = outbox.nextBatch({ lane: 'bulk', maxRecords: 100, maxBytes: 10_000_000 })!.records;
+    const replayed = queued.filter((r) => letterSeqs.includes(r.seq));
+    expect(replayed).toHaveLength(5);
+    const recaptured = queued.filter((r) => !letterSeqs.includes(r.seq));
+    expect(recaptured.map((r) => r.key.id)).toEqual(['0', '1']);
+    expect(Math.min(...recaptured.map((r) => r.seq))).toBeGreaterThan(Math.max(...letterSeqs));
   });
 
   it('discards with an audit row saying what was thrown away and when', () => {

@@ -166,7 +166,7 @@ export class Outbox {
     return this.#counters.get('queued_bytes') + bytes <= this.#maxBytes;
   }
 
-  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number }): OutboxBatch | null {
+  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
     this.#assertWritable('nextBatch');
     return this.#batches.next(opts);
   }

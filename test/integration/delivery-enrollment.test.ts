@@ -18,6 +18,7 @@ import {
   rotateCredentials,
 } from '../../agents/delivery/index.ts';
 import type { DeprecationNotice, Enrollment } from '../../agents/delivery/index.ts';
+import { CloudSignatureVerifier } from '../../agents/delivery/index.ts';
 import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
 import { AgentError } from '../../agents/pipeline/errors.ts';
@@ -219,7 +220,7 @@ describe('cloud client', () => {
 
     const bytes = Buffer.from('OFXHEADER:100\nDATA:OFXSGML\n<OFX></OFX>\n');
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const meta = { fileName: 'statement €.ofx', source: 'bank-folder', contentType: 'application/x-ofx' };
+    const meta = { fileName: 'statement €.ofx', source: 'bank-folder', contentType: 'application/x-ofx', entity: 'store-7' };
     expect(await client.putFile(sha, bytes, meta)).toMatchObject({ sha256: sha, bytes: bytes.length, created: true });
     expect(await client.putFile(sha, bytes, meta)).toMatchObject({ created: false });
     expect((await admin.fileContent(sha)).equals(bytes)).toBe(true);
@@ -259,7 +260,7 @@ describe('cloud client', () => {
     // A new token from the new client secret, and a request signed with the new signing secret.
     const bytes = Buffer.from('after rotation');
     const sha = createHash('sha256').update(bytes).digest('hex');
-    await client.putFile(sha, bytes, { fileName: 'a.txt', source: 's', contentType: 'text/plain' });
+    await client.putFile(sha, bytes, { fileName: 'a.txt', source: 's', contentType: 'text/plain', entity: 'store-7' });
     const counts = await admin.counts();
     expect(counts.requests['POST /v1/oauth/token']).toEqual({ '200': 2 });
     expect(counts.requests['PUT /v1/files/{sha256}']).toEqual({ '201': 1 });
@@ -293,8 +294,11 @@ describe('heartbeat', () => {
           sentAt: new Date().toISOString(),
           queue: { depth: 3, oldestAgeSecs: 1.5, deadLetters: 0 },
           sources: [{ name: 'pos-db', healthy: true, lastSuccessAt: null, lastErrorCode: null }],
-          lastErrorCodes: [],
+          channel: 'heartbeat' as const,
+          alerts: [],
+          auditHead: null,
         }),
+        verifier: new CloudSignatureVerifier(enrollment.cloudKey!),
         onCommand: (command) => {
           ran.push(command);
           return Promise.resolve(
@@ -340,8 +344,11 @@ describe('heartbeat', () => {
         sentAt: new Date().toISOString(),
         queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
         sources: [],
-        lastErrorCodes: [],
+        channel: 'heartbeat' as const,
+        alerts: [],
+        auditHead: null,
       }),
+      verifier: new CloudSignatureVerifier(enrollment.cloudKey!),
       onCommand: () => Promise.resolve({ ok: true as const }),
       onBeat: (beat) => beats.push(beat),
     });

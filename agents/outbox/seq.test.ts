@@ -208,7 +208,7 @@ describe('groups', () => {
 });
 
 describe('migration 3', () => {
-  it('numbers a queue written before seq existed in queue order and remembers each key's newest version', () => {
+  it('numbers a queue written before seq existed in queue order and remembers each key’s newest version', () => {
     const path = tmp.path('v2.db');
     const db = new Database(path);
     migrate(db, OUTBOX_MIGRATIONS.slice(0, 2));

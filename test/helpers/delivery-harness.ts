@@ -92,6 +92,7 @@ export async function harness(sandboxOptions: Partial<SandboxOptions> = {}): Pro
       agentVersion: VERSION,
       timeoutMs: 10_000,
       clock,
+      onSeqFloors: (floors) => outbox.raiseSeqFloors(floors),
       credentials: {
         agentId: enrollment.agentId,
         clientId: enrollment.clientId,

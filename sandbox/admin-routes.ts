@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
 import {
   ClockRequestSchema,
   DeprecationRequestSchema,
@@ -8,9 +7,9 @@ import {
   LimitsSchema,
   MinAgentVersionRequestSchema,
   QueueCommandRequestSchema,
-  RecordFilterSchema,
   RejectRuleSchema,
 } from './admin-schemas.ts';
+import { INSPECTION_ROUTES, unknownAgent, type AdminCall, type AdminRoute } from './admin-inspection-routes.ts';
 import { readBody } from './body-reader.ts';
 import type { CloudServices } from './cloud-types.ts';
 import { CloudHttpError, errorBody } from './http-error.ts';
@@ -20,60 +19,21 @@ import { validate } from './request-parsing.ts';
 import { isSemver } from './semver.ts';
 import { randomSecret } from './store/secrets.ts';
 
-const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
+// Files put there for agents come through here too.
+const MAX_ADMIN_BODY_BYTES = 64 * 1024 * 1024;
 
-interface AdminCall {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  json<S extends z.ZodType>(schema: S): z.output<S>;
-}
-type AdminReply = { status: number; body?: unknown; headers?: Record<string, string> };
-type AdminHandler = (call: AdminCall, services: CloudServices) => AdminReply;
+const ok = (body: unknown, status = 200) => ({ status, body });
 
-const ok = (body: unknown, status = 200): AdminReply => ({ status, body });
-const limitParam = (query: URLSearchParams) => {
-  const limit = query.get('limit');
-  return limit === null ? undefined : Math.max(0, Number.parseInt(limit, 10) || 0);
-};
-
-const ADMIN_ROUTES: [method: string, pattern: RegExp, names: string[], handler: AdminHandler][] = [
-  ['GET', /^\/admin\/counts$/, [], (_c, { store }) => ok(store.counts.counts())],
-  ['GET', /^\/admin\/agents$/, [], (_c, { store }) => ok({ agents: store.agents.list() })],
-  ['GET', /^\/admin\/batches$/, [], (c, { store }) => ok({ batches: store.batches.batches(limitParam(c.query)) })],
-  [
-    'GET',
-    /^\/admin\/heartbeats$/,
-    [],
-    (c, { store }) => ok({ heartbeats: store.heartbeats.list(limitParam(c.query)) }),
-  ],
-  ['GET', /^\/admin\/files$/, [], (_c, { store }) => ok({ files: store.files.list() })],
-  [
-    'GET',
-    /^\/admin\/files\/([0-9a-f]{64})$/,
-    ['sha256'],
-    (c, { store }) => {
-      const content = store.files.content(c.params.sha256!);
-      if (content === undefined)
-        throw new CloudHttpError(404, 'unknown_file', 'No file with this SHA-256 was uploaded.');
-      return { status: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
-    },
-  ],
-  [
-    'GET',
-    /^\/admin\/records$/,
-    [],
-    (c, { store }) => {
-      const filter = validate(RecordFilterSchema, Object.fromEntries([...c.query].filter(([k]) => k !== 'limit')));
-      return ok({ records: store.batches.records(filter, limitParam(c.query)) });
-    },
-  ],
+const ADMIN_ROUTES: AdminRoute[] = [
+  ...INSPECTION_ROUTES,
   [
     'POST',
     /^\/admin\/enrollment-keys$/,
     [],
     (c, { store, state }) => {
-      const key = c.json(EnrollmentKeyRequestSchema).key ?? `ek_${randomSecret(18)}`;
-      const result = store.agents.createEnrollmentKey(key, state.nowIso());
+      const request = c.json(EnrollmentKeyRequestSchema);
+      const key = request.key ?? `ek_${randomSecret(18)}`;
+      const result = store.agents.createEnrollmentKey(key, request.entities ?? state.defaultEntities, state.nowIso());
       return ok({ key, ...result }, result.created ? 201 : 200);
     },
   ],
@@ -86,11 +46,15 @@ const ADMIN_ROUTES: [method: string, pattern: RegExp, names: string[], handler: 
     [],
     (c, { store, state }) => {
       const command = c.json(QueueCommandRequestSchema);
-      if (!store.agents.list().some((a) => a.agentId === command.agentId)) throw unknownAgent(command.agentId);
-      return ok(
-        { id: store.heartbeats.queueCommand(command.agentId, command.name, command.args, state.nowIso()) },
-        201,
+      if (!store.agents.exists(command.agentId)) throw unknownAgent(command.agentId);
+      const id = store.heartbeats.queueCommand(
+        command.agentId,
+        command.name,
+        command.args,
+        command.signature,
+        state.nowIso(),
       );
+      return ok({ id }, 201);
     },
   ],
   [
@@ -109,8 +73,15 @@ const ADMIN_ROUTES: [method: string, pattern: RegExp, names: string[], handler: 
     /^\/admin\/clock$/,
     [],
     (c, { state }) => {
-      state.clockOffsetMs = c.json(ClockRequestSchema).offsetMs;
-      return ok({ offsetMs: state.clockOffsetMs, now: state.nowIso() });
+      const clock = c.json(ClockRequestSchema);
+      if (clock.offsetMs !== undefined) state.clockOffsetMs = clock.offsetMs;
+      if (clock.seqOffsetMs !== undefined) state.seqOffsetMs = clock.seqOffsetMs;
+      return ok({
+        offsetMs: state.clockOffsetMs,
+        seqOffsetMs: state.seqOffsetMs,
+        now: state.nowIso(),
+        maxSeq: state.maxSeq(),
+      });
     },
   ],
   [
@@ -156,10 +127,6 @@ const ADMIN_ROUTES: [method: string, pattern: RegExp, names: string[], handler: 
   ],
 ];
 
-function unknownAgent(agentId: string): CloudHttpError {
-  return new CloudHttpError(404, 'unknown_agent', `No agent ${agentId} is enrolled.`);
-}
-
 /** The test/admin surface: loopback callers only, because it can revoke agents and queue commands. */
 export async function dispatchAdminRequest(
   req: IncomingMessage,
@@ -182,6 +149,7 @@ export async function dispatchAdminRequest(
       const call: AdminCall = {
         params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])),
         query: url.searchParams,
+        raw,
         json: (schema) => {
           let value: unknown = {};
           if (raw.length > 0) {

@@ -3,7 +3,16 @@
  * these schemas and SandboxAdmin parses the responses with them.
  */
 import { z } from 'zod';
-import { CloudCommandNameSchema, HeartbeatRequestSchema } from '../agents/api/cloud.ts';
+import { HeartbeatRequestSchema } from '../agents/api/cloud.ts';
+import { StreamCountSchema } from './inspection-schemas.ts';
+
+export {
+  HistoryFilterSchema as RecordFilterSchema,
+  StoredRecordSchema,
+  StreamCountSchema,
+  type RecordFilter,
+  type StoredRecord,
+} from './inspection-schemas.ts';
 
 export const FaultSchema = z
   .object({
@@ -44,18 +53,51 @@ export const FaultSchema = z
 export type Fault = z.output<typeof FaultSchema>;
 export type FaultInput = z.input<typeof FaultSchema>;
 
-export const EnrollmentKeyRequestSchema = z.object({ key: z.string().min(8).max(200).optional() });
-export const EnrollmentKeyResponseSchema = z.object({ key: z.string(), created: z.boolean(), used: z.boolean() });
+export const EntitySchema = z.string().min(1).max(200);
+
+export const EnrollmentKeyRequestSchema = z.object({
+  key: z.string().min(8).max(200).optional(),
+  /** The entities an agent enrolled with this key may send for; the sandbox's default entities when absent. */
+  entities: z.array(EntitySchema).min(1).max(100).optional(),
+});
+export type EnrollmentKeyRequest = z.infer<typeof EnrollmentKeyRequestSchema>;
+export const EnrollmentKeyResponseSchema = z.object({
+  key: z.string(),
+  created: z.boolean(),
+  used: z.boolean(),
+  entities: z.array(z.string()),
+});
 export type EnrollmentKeyResponse = z.infer<typeof EnrollmentKeyResponseSchema>;
 
 export const QueueCommandRequestSchema = z.object({
   agentId: z.string().min(1),
-  name: CloudCommandNameSchema,
+  /** Any name, so tests can send a command the agent does not know (a newer cloud's). */
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
   args: z.record(z.string(), z.unknown()).default({}),
+  /** `valid` (default): signed with the cloud key; `missing`: no `sig`; `invalid`: a signature over other content. */
+  signature: z.enum(['valid', 'missing', 'invalid']).default('valid'),
 });
+export type QueueCommandRequest = z.input<typeof QueueCommandRequestSchema>;
 export const QueueCommandResponseSchema = z.object({ id: z.string() });
 
-export const ClockRequestSchema = z.object({ offsetMs: z.number().int() });
+export const ClockRequestSchema = z
+  .object({
+    /** Added to the real clock for everything: token expiry, the signature window, `Date`, the seq horizon. */
+    offsetMs: z.number().int().optional(),
+    /** Added on top, for the seq horizon only (`seq_in_future`): signatures keep working. */
+    seqOffsetMs: z.number().int().optional(),
+  })
+  .refine((c) => c.offsetMs !== undefined || c.seqOffsetMs !== undefined, {
+    message: 'Give offsetMs, seqOffsetMs or both.',
+  });
+export const ClockResponseSchema = z.object({
+  offsetMs: z.number().int(),
+  seqOffsetMs: z.number().int(),
+  now: z.string(),
+  /** The highest seq the cloud takes now (its seq clock plus 24 h, unix ms × 1000). */
+  maxSeq: z.number().int(),
+});
+export type ClockResponse = z.infer<typeof ClockResponseSchema>;
 
 export const LimitsSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
@@ -84,14 +126,14 @@ export const DeprecationRequestSchema = z.object({
 });
 export type Deprecation = z.output<typeof DeprecationRequestSchema>;
 
-export const StreamCountSchema = z.object({ source: z.string(), stream: z.string(), records: z.number().int() });
-
 export const CountsSchema = z.object({
   /** `"POST /v1/batches" → {"200": 3, "503": 1, "dropped": 1}` */
   requests: z.record(z.string(), z.record(z.string(), z.number().int())),
   batchesApplied: z.number().int(),
   recordsAccepted: z.number().int(),
+  /** Seqs already held plus `unchanged` records, as the batch answers count them. */
   duplicates: z.number().int(),
+  stale: z.number().int(),
   rejected: z.number().int(),
   /** Batches received again with an idempotency key already applied (answered from the stored response). */
   retransmissions: z.number().int(),
@@ -102,28 +144,6 @@ export const CountsSchema = z.object({
 });
 export type Counts = z.infer<typeof CountsSchema>;
 
-export const RecordFilterSchema = z.object({
-  entity: z.string().optional(),
-  source: z.string().optional(),
-  stream: z.string().optional(),
-});
-export type RecordFilter = z.infer<typeof RecordFilterSchema>;
-
-export const StoredRecordSchema = z.object({
-  seq: z.number().int(),
-  batchId: z.string(),
-  entity: z.string(),
-  source: z.string(),
-  stream: z.string(),
-  key: z.record(z.string(), z.string()),
-  op: z.enum(['upsert', 'delete']),
-  version: z.string(),
-  capturedAt: z.string(),
-  data: z.record(z.string(), z.unknown()).optional(),
-  receivedAt: z.string(),
-});
-export type StoredRecord = z.infer<typeof StoredRecordSchema>;
-
 export const StoredBatchSchema = z.object({
   batchId: z.string(),
   agentId: z.string(),
@@ -133,6 +153,8 @@ export const StoredBatchSchema = z.object({
   records: z.number().int(),
   accepted: z.number().int(),
   duplicates: z.number().int(),
+  unchanged: z.number().int(),
+  stale: z.number().int(),
   rejected: z.number().int(),
   retransmissions: z.number().int(),
   contentEncoding: z.string(),
@@ -155,19 +177,28 @@ export const StoredAgentSchema = z.object({
   name: z.string(),
   hostname: z.string(),
   version: z.string(),
+  entities: z.array(z.string()),
   enrolledAt: z.string(),
   revokedAt: z.string().nullable(),
+  /** Set by `DELETE /v1/agents/{id}` (unregistered). */
+  deletedAt: z.string().nullable(),
   lastSeenAt: z.string().nullable(),
+  /** The newest audit-chain head the agent reported. */
+  auditHead: z.string().nullable(),
 });
 export type StoredAgent = z.infer<typeof StoredAgentSchema>;
 
 export const StoredFileSchema = z.object({
+  entity: z.string(),
   sha256: z.string(),
   bytes: z.number().int(),
   name: z.string().nullable(),
   source: z.string().nullable(),
+  /** The export's name for a file uploaded with `export=`. */
+  exportName: z.string().nullable(),
   contentType: z.string().nullable(),
-  agentId: z.string(),
+  /** Null for a file the cloud put there for the agent (`PUT /admin/files/{sha256}`). */
+  agentId: z.string().nullable(),
   storedAt: z.string(),
 });
 export type StoredFile = z.infer<typeof StoredFileSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CloudHeaders,
   EnrollRequestSchema,
   type EnrollResponse,
   type RotateResponse,
@@ -14,7 +15,7 @@ export const PREVIOUS_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export function enrollAgent(request: CloudRequest, { store, state }: CloudServices): CloudReply {
   const body = parseJsonBody(request, EnrollRequestSchema);
-  const outcome = store.agents.enroll(body, state.nowIso());
+  const outcome = store.agents.enroll(body, state.now(), state.nowIso());
   switch (outcome.kind) {
     case 'unknown_key':
       throw new CloudHttpError(401, 'unknown_enrollment_key', 'This enrollment key is not known to the cloud.');
@@ -25,11 +26,18 @@ export function enrollAgent(request: CloudRequest, { store, state }: CloudServic
         'This enrollment key was already used; ask for a new key to enroll another agent.',
       );
     case 'enrolled':
+    case 'retried': {
+      const answer: EnrollResponse = {
+        ...outcome.credentials,
+        seqFloors: store.history.floors(outcome.credentials.entities),
+        cloudKey: store.cloudKey.publicKey,
+      };
       return {
         status: 201,
-        body: outcome.credentials satisfies EnrollResponse,
-        note: `enrolled agent ${outcome.credentials.agentId} (${body.name})`,
+        body: answer,
+        note: `${outcome.kind === 'retried' ? 're-sent the enrollment of' : 'enrolled'} agent ${answer.agentId} (${body.name})`,
       };
+    }
   }
 }
 
@@ -76,21 +84,53 @@ export function issueToken(request: CloudRequest, { store, state }: CloudService
   if (client.revoked) throw revokedError();
   const ttlSecs = state.limits.tokenTtlSecs;
   const token = store.agents.issueToken(client.agentId, state.now(), ttlSecs);
-  const body: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttlSecs };
+  const body: TokenResponse = {
+    access_token: token,
+    token_type: 'Bearer',
+    expires_in: ttlSecs,
+    seqFloors: store.seqFloors(client.agentId),
+  };
   return { status: 200, body, headers: { pragma: 'no-cache' }, note: `token issued to ${client.agentId}` };
 }
 
+/** `POST /v1/agents/{agentId}/rotate`: idempotent by Idempotency-Key, so a crashed agent asks again. */
 export function rotateCredentials(request: CloudRequest, { store, state }: CloudServices): CloudReply {
   const agentId = requireOwnAgent(request);
+  const idempotencyKey = request.headers[CloudHeaders.idempotencyKey];
+  if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
+    throw new CloudHttpError(
+      400,
+      'missing_idempotency_key',
+      'Send Idempotency-Key with a rotation, and the same key again if the answer was lost.',
+    );
+  }
   if (request.body.length > 0) validate(z.record(z.string(), z.unknown()), parseJsonValue(request));
-  const rotated: RotateResponse = store.agents.rotate(agentId, state.now(), PREVIOUS_SECRET_GRACE_MS);
+  const rotated: RotateResponse = store.agents.rotate(
+    agentId,
+    idempotencyKey,
+    state.now(),
+    PREVIOUS_SECRET_GRACE_MS,
+    state.nowIso(),
+  );
   return { status: 200, body: rotated, note: `credentials of ${agentId} rotated` };
 }
 
-export function revokedError(): CloudHttpError {
+/** `DELETE /v1/agents/{agentId}`: the agent leaves (uninstall); its sources are free. Idempotent. */
+export function unregisterAgent(request: CloudRequest, { store, state }: CloudServices): CloudReply {
+  const agentId = requireOwnAgent(request);
+  store.db.transaction(() => {
+    store.agents.unregister(agentId, state.nowIso());
+    store.owners.release(agentId);
+  })();
+  return { status: 204, note: `agent ${agentId} unregistered, its sources freed` };
+}
+
+export function revokedError(unregistered = false): CloudHttpError {
   return new CloudHttpError(
     401,
     'agent_revoked',
-    'This agent was revoked in the cloud; delivery stops, the queue is kept. Enroll again to resume.',
+    unregistered
+      ? 'This agent was unregistered (DELETE /v1/agents/{agentId}); enroll again with a new enrollment key to send data.'
+      : 'This agent was revoked in the cloud; delivery stops, the queue is kept. Enroll again to resume.',
   );
 }

@@ -11,9 +11,9 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-function enrollWith(key: string) {
+function enrollWith(key: string, hostname = 'pos-pc') {
   return send(t.sandbox.url, 'POST', '/v1/agents/enroll', {
-    body: JSON.stringify({ enrollmentKey: key, name: 'till-1', hostname: 'pos-pc', version: '1.4.0' }),
+    body: JSON.stringify({ enrollmentKey: key, name: 'till-1', hostname, version: '1.4.0' }),
     headers: { 'content-type': 'application/json' },
   });
 }
@@ -25,10 +25,13 @@ describe('enrollment', () => {
     const first = await enrollWith(key);
     expect(first.status).toBe(201);
     const credentials = EnrollResponseSchema.parse(first.json);
-    expect(new Set(Object.values(credentials)).size).toBe(4);
+    const { agentId, clientId, clientSecret, signingSecret } = credentials;
+    expect(new Set([agentId, clientId, clientSecret, signingSecret]).size).toBe(4);
+    expect(credentials.entities).toEqual(['store-7']);
+    expect(credentials.seqFloors).toEqual({ 'store-7': 0 });
 
-    const second = await enrollWith(key);
-    expect([second.status, errorCode(second)]).toEqual([409, 'enrollment_key_used']);
+    const elsewhere = await enrollWith(key, 'another-pc');
+    expect([elsewhere.status, errorCode(elsewhere)]).toEqual([409, 'enrollment_key_used']);
     const unknown = await enrollWith('ek_never_issued');
     expect([unknown.status, errorCode(unknown)]).toEqual([401, 'unknown_enrollment_key']);
     expect((await t.admin.createEnrollmentKey(key)).used).toBe(true);
@@ -147,9 +150,12 @@ describe('signatures', () => {
     version: '1.4.0',
     uptimeSecs: 12,
     sentAt: '2026-11-29T15:01:49.123Z',
+    channel: 'heartbeat',
     queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
     sources: [],
-    lastErrorCodes: [],
+    alerts: [],
+    auditHead: null,
+    acks: [],
   };
 
   it('refuses a missing or wrong signature with bad_signature', async () => {
@@ -168,6 +174,8 @@ describe('signatures', () => {
     const { signatureHeader } = await import('./signature.ts');
     const signed = signatureHeader(
       agent.credentials.signingSecret,
+      'POST',
+      hb(agent),
       JSON.stringify(heartbeat),
       Math.floor(Date.now() / 1000),
     );
@@ -201,15 +209,29 @@ describe('signatures', () => {
   it('after rotation accepts the previous signing secret for 24 hours, then only the new one', async () => {
     const agent = await TestAgent.enroll(t.sandbox.url, t.admin);
     const oldSecret = agent.credentials.signingSecret;
-    const rotatedAnswer = await agent.postJson(`/v1/agents/${agent.credentials.agentId}/rotate`, {});
+    const rotatedAnswer = await agent.postJson(
+      `/v1/agents/${agent.credentials.agentId}/rotate`,
+      {},
+      { headers: { 'idempotency-key': 'rotation-1' } },
+    );
     expect(rotatedAnswer.status).toBe(200);
     const rotated = RotateResponseSchema.parse(rotatedAnswer.json);
     expect(rotated.signingSecret).not.toBe(oldSecret);
 
     expect((await agent.postJson(hb(agent), heartbeat, { sign: { secret: oldSecret } })).status).toBe(200);
     expect((await agent.postJson(hb(agent), heartbeat, { sign: { secret: rotated.signingSecret } })).status).toBe(200);
-    expect(errorCode(await agent.requestToken())).toBe('invalid_client');
+    // The old client secret works until the new one is first used; the same Idempotency-Key gets the same secrets.
+    expect((await agent.requestToken()).status).toBe(200);
+    const again = await agent.postJson(
+      `/v1/agents/${agent.credentials.agentId}/rotate`,
+      {},
+      { headers: { 'idempotency-key': 'rotation-1' }, sign: { secret: oldSecret } },
+    );
+    expect(RotateResponseSchema.parse(again.json)).toEqual(rotated);
     expect((await agent.requestToken(rotated.clientSecret)).status).toBe(200);
+    expect(errorCode(await agent.requestToken())).toBe('invalid_client');
+    const missingKey = await agent.postJson(`/v1/agents/${agent.credentials.agentId}/rotate`, {});
+    expect([missingKey.status, errorCode(missingKey)]).toEqual([400, 'missing_idempotency_key']);
 
     const dayLaterMs = 24 * 3600 * 1000 + 60_000;
     await t.admin.setClockOffset(dayLaterMs);

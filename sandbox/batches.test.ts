@@ -26,6 +26,8 @@ describe('POST /v1/batches', () => {
       batchId: batchOf(1).batchId,
       accepted: 3,
       duplicates: 0,
+      stale: 0,
+      staleIndexes: [],
       rejected: [],
     });
     const records = await t.admin.records({ source: 'pos-db', stream: 'sales_receipts' });
@@ -81,7 +83,20 @@ describe('POST /v1/batches', () => {
       rejected: 0,
       retransmissions: 0,
     });
-    expect(counts.streams).toEqual([{ source: 'pos-db', stream: 'sales_receipts', records: 4 }]);
+    expect(counts.streams).toEqual([
+      {
+        entity: 'store-7',
+        source: 'pos-db',
+        stream: 'sales_receipts',
+        records: 4,
+        accepted: 4,
+        duplicates: 3,
+        unchanged: 0,
+        stale: 0,
+        rejected: 0,
+        keys: 3,
+      },
+    ]);
   });
 
   it('treats the key as canonical JSON: field order does not make a new record', async () => {

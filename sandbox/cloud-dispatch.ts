@@ -42,7 +42,7 @@ function checkAgentVersion(headers: IncomingHttpHeaders, minimum: string | null)
 
 const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer error="invalid_token"' };
 
-function authenticate(headers: IncomingHttpHeaders, { store, state }: CloudServices): string {
+function authenticate(headers: IncomingHttpHeaders, { store, state }: CloudServices, allowRevoked: boolean): string {
   const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
   if (match === null) {
     throw new CloudHttpError(401, 'invalid_token', 'Send Authorization: Bearer <token> from POST /v1/oauth/token.', {
@@ -55,7 +55,7 @@ function authenticate(headers: IncomingHttpHeaders, { store, state }: CloudServi
       headers: BEARER_CHALLENGE,
     });
   }
-  if (token.revoked) throw revokedError();
+  if (token.revoked && !allowRevoked) throw revokedError(token.deleted);
   if (token.expiresAtMs <= state.now()) {
     throw new CloudHttpError(401, 'token_expired', 'The bearer token has expired; get a new one and retry.', {
       headers: BEARER_CHALLENGE,
@@ -88,6 +88,8 @@ export async function dispatchCloudRequest(
   const started = performance.now();
   const { services, requestId } = ctx;
   const { store, state } = services;
+  // The signature's time is judged when the headers arrive, so a long upload is not penalised.
+  const headersAtMs = state.now();
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
   const path = url.pathname;
@@ -137,15 +139,16 @@ export async function dispatchCloudRequest(
         headers: { allow: match.allow.join(', ') },
       });
     }
-    const agentId = match.route.auth === 'bearer' ? authenticate(req.headers, services) : undefined;
+    const agentId =
+      match.route.auth === 'bearer'
+        ? authenticate(req.headers, services, match.route.allowRevoked === true)
+        : undefined;
     if (match.route.signed && agentId !== undefined) {
-      const now = state.now();
       const header = req.headers[CloudHeaders.signature];
       verifySignature(
-        typeof header === 'string' ? header : undefined,
-        rawBody,
-        store.agents.signingSecrets(agentId, now),
-        now,
+        { header: typeof header === 'string' ? header : undefined, method, pathWithQuery: req.url ?? path, rawBody },
+        store.agents.signingSecrets(agentId, headersAtMs),
+        headersAtMs,
         state.limits.signatureWindowSecs,
       );
     }
@@ -155,6 +158,7 @@ export async function dispatchCloudRequest(
       {
         method,
         path,
+        pathWithQuery: req.url ?? path,
         params: match.params,
         query: url.searchParams,
         headers: req.headers,

@@ -1,7 +1,7 @@
-import { enrollAgent, issueToken, rotateCredentials } from './auth-handlers.ts';
+import { enrollAgent, issueToken, rotateCredentials, unregisterAgent } from './auth-handlers.ts';
 import { receiveBatch } from './batch-handler.ts';
 import type { CloudRoute } from './cloud-types.ts';
-import { putFile } from './file-handler.ts';
+import { getFile, putFile } from './file-handler.ts';
 import { receiveHeartbeat } from './heartbeat-handler.ts';
 import { getReference } from './reference-handler.ts';
 
@@ -18,7 +18,16 @@ export const CLOUD_ROUTES: readonly CloudRoute[] = [
     handler: receiveHeartbeat,
   },
   { method: 'POST', pattern: '/v1/batches', auth: 'bearer', signed: true, handler: receiveBatch },
+  {
+    method: 'DELETE',
+    pattern: '/v1/agents/{agentId}',
+    auth: 'bearer',
+    signed: true,
+    allowRevoked: true,
+    handler: unregisterAgent,
+  },
   { method: 'PUT', pattern: '/v1/files/{sha256}', auth: 'bearer', signed: true, handler: putFile },
+  { method: 'GET', pattern: '/v1/files/{sha256}', auth: 'bearer', signed: false, handler: getFile },
   { method: 'GET', pattern: '/v1/reference/{name}', auth: 'bearer', signed: false, handler: getReference },
 ];
 

@@ -6,6 +6,8 @@ import type { SandboxStore } from './store/sandbox-store.ts';
 export interface CloudRequest {
   method: string;
   path: string;
+  /** The request target exactly as sent (path and query, percent-encoding untouched): what the signature covers. */
+  pathWithQuery: string;
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
@@ -36,11 +38,13 @@ export interface CloudServices {
 export type CloudHandler = (request: CloudRequest, services: CloudServices) => CloudReply;
 
 export interface CloudRoute {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The path template, also the endpoint label in counts: `/v1/agents/{agentId}/heartbeat`. */
   pattern: string;
   auth: 'none' | 'bearer';
-  /** POST and PUT carry TYA-Signature, except enroll and token (there is no secret yet). */
+  /** POST, PUT and DELETE carry TYA-Signature, except enroll and token (there is no secret yet). */
   signed: boolean;
+  /** A revoked or unregistered agent may still call this (leaving is idempotent). */
+  allowRevoked?: boolean;
   handler: CloudHandler;
 }

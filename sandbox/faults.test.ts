@@ -81,7 +81,14 @@ describe('injected faults', () => {
     await expect(agent.sendBatch(batch(1))).rejects.toThrow();
     expect((await t.admin.counts()).recordsAccepted).toBe(1);
     const retry = await agent.sendBatch(batch(1));
-    expect(retry.json).toEqual({ batchId: batch(1).batchId, accepted: 1, duplicates: 0, rejected: [] });
+    expect(retry.json).toEqual({
+      batchId: batch(1).batchId,
+      accepted: 1,
+      duplicates: 0,
+      stale: 0,
+      staleIndexes: [],
+      rejected: [],
+    });
     const counts = await t.admin.counts();
     expect(counts).toMatchObject({ batchesApplied: 1, recordsAccepted: 1, duplicates: 0, retransmissions: 1 });
   });

@@ -18,40 +18,47 @@ afterEach(async () => {
 describe('PUT /v1/files/{sha256}', () => {
   const statement = Buffer.from(':20:STMT-0001\n:60F:C261129EUR1234,50\n', 'latin1');
   const sha = createHash('sha256').update(statement).digest('hex');
-  const headers = {
-    'content-type': 'text/plain',
-    'tya-file-name': 'mt940-2026-11-29.sta',
-    'tya-source': 'bank-folder',
-  };
+  const headers = { 'content-type': 'text/plain' };
+  const name = 'Wyciąg_0412 (kopia).sta';
+  const path = (entity = 'store-7', hash = sha) =>
+    `/v1/files/${hash}?entity=${encodeURIComponent(entity)}&source=bank-folder&name=${encodeURIComponent(name)}`;
 
-  it('stores the bytes once: 201 the first time, 200 after, keeping name, source and content type', async () => {
-    const first = await agent.call('PUT', `/v1/files/${sha}`, { body: statement, headers });
+  it('stores the bytes once per entity: 201 the first time, 200 after, keeping the UTF-8 name from the query', async () => {
+    const first = await agent.call('PUT', path(), { body: statement, headers });
     expect(first.status).toBe(201);
     expect(FilePutResponseSchema.parse(first.json)).toEqual({ sha256: sha, bytes: statement.length });
-    const second = await agent.call('PUT', `/v1/files/${sha}`, { body: statement, headers });
+    const second = await agent.call('PUT', path(), { body: statement, headers });
     expect(second.status).toBe(200);
     expect(await t.admin.files()).toEqual([
       expect.objectContaining({
+        entity: 'store-7',
         sha256: sha,
         bytes: statement.length,
-        name: headers['tya-file-name'],
+        name,
         source: 'bank-folder',
+        exportName: null,
         contentType: 'text/plain',
       }),
     ]);
+    const exported = await agent.call('PUT', `${path()}&export=daily%20sales`, { body: statement, headers });
+    expect(exported.status).toBe(200);
     expect((await t.admin.fileContent(sha)).equals(statement)).toBe(true);
     expect(existsSync(join(t.dir, 'files', sha))).toBe(true);
     expect((await t.admin.counts()).files).toBe(1);
   });
 
   it('refuses bytes that do not hash to the path with 400 hash_mismatch, and a malformed hash', async () => {
-    const wrong = await agent.call('PUT', `/v1/files/${sha}`, {
+    const wrong = await agent.call('PUT', path(), {
       body: Buffer.concat([statement, Buffer.from('x')]),
       headers,
     });
     expect([wrong.status, errorCode(wrong)]).toEqual([400, 'hash_mismatch']);
-    const malformed = await agent.call('PUT', '/v1/files/not-a-hash', { body: statement, headers });
+    const malformed = await agent.call('PUT', path('store-7', 'not-a-hash'), { body: statement, headers });
     expect([malformed.status, errorCode(malformed)]).toEqual([400, 'invalid_hash']);
+    const noName = await agent.call('PUT', `/v1/files/${sha}?entity=store-7&source=bank-folder`, { body: statement });
+    expect([noName.status, errorCode(noName)]).toEqual([400, 'missing_parameter']);
+    const foreign = await agent.call('PUT', path('store-9'), { body: statement, headers });
+    expect([foreign.status, errorCode(foreign)]).toEqual([403, 'entity_not_allowed']);
     expect(await t.admin.files()).toEqual([]);
   });
 
@@ -59,7 +66,7 @@ describe('PUT /v1/files/{sha256}', () => {
     const inDb = await startTestSandbox({ filesDir: undefined });
     try {
       const other = await TestAgent.enroll(inDb.sandbox.url, inDb.admin);
-      const answer = await other.call('PUT', `/v1/files/${sha}`, { body: statement, headers, gzip: true });
+      const answer = await other.call('PUT', path(), { body: statement, headers, gzip: true });
       expect(answer.status).toBe(201);
       expect((await inDb.admin.fileContent(sha)).equals(statement)).toBe(true);
       expect(existsSync(join(inDb.dir, 'files', sha))).toBe(false);
@@ -74,9 +81,12 @@ describe('POST /v1/agents/{agentId}/heartbeat', () => {
     version: '1.4.0',
     uptimeSecs: 3600.5,
     sentAt: '2026-11-29T15:01:49.123Z',
+    channel: 'heartbeat' as const,
     queue: { depth: 12, oldestAgeSecs: 4.2, deadLetters: 1 },
     sources: [{ name: 'pos-db', healthy: true, lastSuccessAt: '2026-11-29T15:01:40.000Z', lastErrorCode: null }],
-    lastErrorCodes: ['odbc_timeout'],
+    alerts: [{ code: 'odbc_timeout', message: 'The POS database did not answer.', since: '2026-11-29T15:00:00.000Z' }],
+    auditHead: null,
+    acks: [],
   };
   const path = () => `/v1/agents/${agent.credentials.agentId}/heartbeat`;
 
@@ -90,10 +100,12 @@ describe('POST /v1/agents/{agentId}/heartbeat', () => {
     });
 
     const withCommands = HeartbeatResponseSchema.parse((await agent.postJson(path(), heartbeat)).json);
-    expect(withCommands.commands).toEqual([
+    expect(withCommands.commands.map(({ sig: _sig, ...command }) => command)).toEqual([
       { type: 'command', id: syncId, name: 'sync-now', args: { source: 'pos-db' } },
       { type: 'command', id: resyncId, name: 'resync-stream', args: { source: 'pos-db', stream: 'sales' } },
     ]);
+    expect(withCommands.commands.every((c) => typeof c.sig === 'string' && c.sig.length > 0)).toBe(true);
+    expect(withCommands.seqFloors).toEqual({ 'store-7': 0 });
     const after = HeartbeatResponseSchema.parse((await agent.postJson(path(), heartbeat)).json);
     expect(after.commands).toEqual([]);
 

@@ -1,6 +1,6 @@
 /**
  * The sandbox cloud as a program, for the demo and for IT trying a configuration safely:
- *   node sandbox/main.ts [--port 8787] [--db .data/sandbox.db] [--files-dir DIR] [--enrollment-key KEY]
+ *   node sandbox/main.ts [--port 8787] [--db .data/sandbox.db] [--files-dir DIR] [--enrollment-key KEY]... [--entity E]...
  * Prints one JSON line {"event":"listening","url":…} on stdout; logs one sentence per request on stderr.
  */
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
       db: { type: 'string', default: '.data/sandbox.db' },
       'files-dir': { type: 'string' },
       'enrollment-key': { type: 'string', multiple: true, default: [] },
+      // The entities of keys that name none (those above and POST /admin/enrollment-keys without entities).
+      entity: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     dbPath,
     filesDir: resolve(values['files-dir'] ?? join(dirname(dbPath), 'sandbox-files')),
     enrollmentKeys: keys,
+    ...(values.entity.length > 0 ? { entities: values.entity } : {}),
     log,
   });
   if (keys.length === 0) {

@@ -50,8 +50,11 @@ export interface Answer {
 export interface SendOptions {
   body?: string | Buffer;
   headers?: Record<string, string>;
-  /** Sign the body (default for POST/PUT with credentials): with `secret`/`unixSecs` overrides. */
-  sign?: false | { secret?: string; unixSecs?: number };
+  /**
+   * Sign the request (default for POST/PUT/DELETE with credentials), with overrides: another secret,
+   * time, or the method and path the signature claims (to prove it is bound to them).
+   */
+  sign?: false | { secret?: string; unixSecs?: number; method?: string; path?: string };
   gzip?: boolean;
   token?: string | null;
 }
@@ -71,8 +74,15 @@ export async function send(
   if (options.token != null) headers.authorization = `Bearer ${options.token}`;
   const secret = options.sign === false ? undefined : (options.sign?.secret ?? options.signingSecret);
   if (secret !== undefined) {
-    const unixSecs = (options.sign === false ? undefined : options.sign?.unixSecs) ?? Math.floor(Date.now() / 1000);
-    headers['tya-signature'] = signatureHeader(secret, body ?? Buffer.alloc(0), unixSecs);
+    const sign = options.sign === false ? undefined : options.sign;
+    const unixSecs = sign?.unixSecs ?? Math.floor(Date.now() / 1000);
+    headers['tya-signature'] = signatureHeader(
+      secret,
+      sign?.method ?? method,
+      sign?.path ?? path,
+      body ?? Buffer.alloc(0),
+      unixSecs,
+    );
   }
   const response = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
@@ -101,8 +111,8 @@ export class TestAgent {
     this.credentials = credentials;
   }
 
-  static async enroll(url: string, admin: SandboxAdmin, name = 'test-agent'): Promise<TestAgent> {
-    const { key } = await admin.createEnrollmentKey();
+  static async enroll(url: string, admin: SandboxAdmin, name = 'test-agent', entities?: string[]): Promise<TestAgent> {
+    const { key } = await admin.createEnrollmentKey(entities === undefined ? {} : { entities });
     const answer = await send(url, 'POST', '/v1/agents/enroll', {
       body: JSON.stringify({ enrollmentKey: key, name, hostname: 'test-host', version: TEST_AGENT_VERSION }),
       headers: { 'content-type': 'application/json' },
@@ -172,18 +182,41 @@ export function testBatchId(n: number): string {
   return `01JF3Q8Z7V0K6W1M8N${suffix}`;
 }
 
-export function testRecord(key: Record<string, string>, data?: Record<string, unknown>): BatchRecord {
+/** Seqs near the real clock (unix ms × 1000), as an agent's hybrid logical clock numbers them. */
+export const SEQ_BASE = Date.now() * 1000;
+const seqByContent = new Map<string, number>();
+
+/**
+ * A record. Without `seq`, the same key and content always get the same seq (a redelivery) and new
+ * content a higher one (a new change), like an agent that captured each state once.
+ */
+export function testRecord(key: Record<string, string>, data?: Record<string, unknown>, seq?: number): BatchRecord {
   const op = data === undefined ? 'delete' : 'upsert';
   const version = `sha256:${createHash('sha256').update(JSON.stringify({ key, op, data })).digest('hex')}`;
-  return { key, op, version, capturedAt: '2026-11-29T15:01:48.000Z', ...(data === undefined ? {} : { data: data }) };
+  const identity = `${JSON.stringify(key)}\u0000${version}`;
+  if (seq === undefined && !seqByContent.has(identity)) seqByContent.set(identity, SEQ_BASE + seqByContent.size + 1);
+  return {
+    key,
+    op,
+    version,
+    seq: seq ?? seqByContent.get(identity)!,
+    capturedAt: '2026-11-29T15:01:48.000Z',
+    ...(data === undefined ? {} : { data: data }),
+  };
 }
 
-export function testBatch(agentId: string, n: number, records: BatchRecord[], stream = 'sales_receipts'): BatchRequest {
+export function testBatch(
+  agentId: string,
+  n: number,
+  records: BatchRecord[],
+  stream = 'sales_receipts',
+  where: { entity?: string; source?: string } = {},
+): BatchRequest {
   return {
     batchId: testBatchId(n),
     agentId,
-    entity: 'store-7',
-    source: 'pos-db',
+    entity: where.entity ?? 'store-7',
+    source: where.source ?? 'pos-db',
     stream,
     schemaVersion: 1,
     createdAt: '2026-11-29T15:01:49.123Z',

@@ -26,6 +26,11 @@ export interface SandboxOptions {
   maxRecordsPerBatch?: number;
   /** Enrollment keys to create at start (single use, like those from POST /admin/enrollment-keys). */
   enrollmentKeys?: readonly string[];
+  /**
+   * The entities an agent may send for when its enrollment key names none (keys from `enrollmentKeys`,
+   * and `POST /admin/enrollment-keys` without `entities`). Default: `DEFAULT_ENTITIES`.
+   */
+  entities?: readonly string[];
   /** One sentence per request (never secrets or record data). Silent by default. */
   log?: (sentence: string) => void;
   /** The underlying clock in ms since the epoch; the admin clock offset is added to it. */
@@ -44,11 +49,17 @@ export const DEFAULT_LIMITS: Limits = {
   maxRecordsPerBatch: 5000,
 };
 
+/** The entities of an enrollment key that names none, unless the sandbox was started with `entities`. */
+export const DEFAULT_ENTITIES: readonly string[] = ['store-7'];
+
 const TUNNEL_PATH = /^\/v1\/agents\/[^/]+\/tunnel$/;
 
 /** Starts the sandbox cloud on loopback; resolves once it is listening. */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
+  if (options.entities !== undefined && options.entities.length === 0) {
+    throw new Error('The sandbox needs at least one entity for enrollment keys that name none.');
+  }
   const store = new SandboxStore(options.dbPath, options.filesDir);
   const state = new SandboxState(
     {
@@ -58,8 +69,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       maxRecordsPerBatch: options.maxRecordsPerBatch ?? DEFAULT_LIMITS.maxRecordsPerBatch,
     },
     options.now ?? Date.now,
+    options.entities ?? DEFAULT_ENTITIES,
   );
-  for (const key of options.enrollmentKeys ?? []) store.agents.createEnrollmentKey(key, state.nowIso());
+  for (const key of options.enrollmentKeys ?? []) {
+    store.agents.createEnrollmentKey(key, state.defaultEntities, state.nowIso());
+  }
   const services: CloudServices = { store, state };
   const shutdown = new AbortController();
   const inflight = new Set<Promise<void>>();
@@ -76,7 +90,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         now: state.nowIso(),
         agents: store.agents.list(),
         batches: store.batches.batches(30),
-        latestRecords: store.batches.latestPerStream(5),
+        streams: store.batches.streamCounts(),
+        owners: store.owners.list(),
+        latestRecords: store.history.latestPerStream(5),
+        cloudKeyFingerprint: store.cloudKey.fingerprint,
       });
       return writeResponse(res, 200, req.method === 'HEAD' ? undefined : Buffer.from(html), {
         'content-type': 'text/html; charset=utf-8',

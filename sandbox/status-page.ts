@@ -1,4 +1,5 @@
-import type { StoredAgent, StoredBatch, StoredRecord } from './admin-schemas.ts';
+import type { StoredAgent, StoredBatch } from './admin-schemas.ts';
+import type { HistoryEntry, SourceOwner, StreamCount } from './inspection-schemas.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -11,7 +12,11 @@ export interface StatusPageData {
   now: string;
   agents: StoredAgent[];
   batches: StoredBatch[];
-  latestRecords: StoredRecord[];
+  streams: StreamCount[];
+  owners: SourceOwner[];
+  /** The newest records received per stream, whatever their outcome. */
+  latestRecords: HistoryEntry[];
+  cloudKeyFingerprint: string;
 }
 
 function table(headings: string[], rows: string[][], empty: string): string {
@@ -21,9 +26,9 @@ function table(headings: string[], rows: string[][], empty: string): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function recordsByStream(records: StoredRecord[]): string {
+function recordsByStream(records: HistoryEntry[]): string {
   if (records.length === 0) return '<p class="empty">No records yet.</p>';
-  const groups = new Map<string, StoredRecord[]>();
+  const groups = new Map<string, HistoryEntry[]>();
   for (const r of records) {
     const name = `${r.entity} / ${r.source} / ${r.stream}`;
     groups.set(name, [...(groups.get(name) ?? []), r]);
@@ -33,10 +38,12 @@ function recordsByStream(records: StoredRecord[]): string {
       ([name, rs]) =>
         `<h3>${escapeHtml(name)}</h3>\n` +
         table(
-          ['received', 'key', 'op', 'data'],
+          ['received', 'key', 'seq', 'outcome', 'op', 'data'],
           rs.map((r) => [
             r.receivedAt,
             JSON.stringify(r.key),
+            String(r.seq),
+            r.outcome,
             r.op,
             r.data === undefined ? '' : JSON.stringify(r.data),
           ]),
@@ -52,30 +59,49 @@ function recordsByStream(records: StoredRecord[]): string {
  */
 export function renderStatusPage(data: StatusPageData): string {
   const agents = table(
-    ['agent', 'name', 'host', 'version', 'enrolled', 'last seen', 'state'],
+    ['agent', 'name', 'host', 'version', 'entities', 'enrolled', 'last seen', 'audit head', 'state'],
     data.agents.map((a) => [
       a.agentId,
       a.name,
       a.hostname,
       a.version,
+      a.entities.join(', '),
       a.enrolledAt,
       a.lastSeenAt ?? 'never',
-      a.revokedAt === null ? 'active' : `revoked ${a.revokedAt}`,
+      a.auditHead ?? '',
+      a.deletedAt !== null ? `unregistered ${a.deletedAt}` : a.revokedAt === null ? 'active' : `revoked ${a.revokedAt}`,
     ]),
     'No agent has enrolled yet.',
   );
   const batches = table(
-    ['received', 'agent', 'entity / source / stream', 'accepted', 'duplicates', 'rejected', 'resent'],
+    ['received', 'agent', 'entity / source / stream', 'accepted', 'duplicates', 'stale', 'rejected', 'resent'],
     data.batches.map((b) => [
       b.receivedAt,
       b.agentId,
       `${b.entity} / ${b.source} / ${b.stream}`,
       String(b.accepted),
-      String(b.duplicates),
+      `${b.duplicates}${b.unchanged > 0 ? ` (${b.unchanged} unchanged)` : ''}`,
+      String(b.stale),
       String(b.rejected),
       String(b.retransmissions),
     ]),
     'No batches yet.',
+  );
+  const owner = (s: StreamCount) =>
+    data.owners.find((o) => o.entity === s.entity && o.source === s.source)?.agentId ?? 'free';
+  const streams = table(
+    ['entity / source / stream', 'owner', 'keys', 'accepted', 'duplicates', 'unchanged', 'stale', 'rejected'],
+    data.streams.map((s) => [
+      `${s.entity} / ${s.source} / ${s.stream}`,
+      owner(s),
+      String(s.keys),
+      String(s.accepted),
+      String(s.duplicates),
+      String(s.unchanged),
+      String(s.stale),
+      String(s.rejected),
+    ]),
+    'No streams yet.',
   );
   return `<!doctype html>
 <html lang="en">
@@ -93,12 +119,16 @@ th { background: #f3f3f3; }
 </head>
 <body>
 <h1>TYA sandbox cloud</h1>
-<p>Sandbox time ${escapeHtml(data.now)}. This page refreshes every 3 seconds.</p>
+<p>Sandbox time ${escapeHtml(data.now)}. This page refreshes every 3 seconds. Commands are signed with the cloud key
+${escapeHtml(data.cloudKeyFingerprint)}. Records are kept per key by seq: a stale one (a seq below the key's latest) is
+kept in the history, an unchanged one (the latest's content again) counts as a duplicate and moves the latest's seq up.</p>
 <h2>Agents</h2>
 ${agents}
+<h2>Streams</h2>
+${streams}
 <h2>Recent batches</h2>
 ${batches}
-<h2>Latest records per stream</h2>
+<h2>Newest records received per stream</h2>
 ${recordsByStream(data.latestRecords)}
 </body>
 </html>

@@ -1,70 +1,89 @@
 import type Database from 'better-sqlite3';
 import type { BatchRecord, BatchRejection, BatchRequest, BatchResponse } from '../../agents/api/cloud.ts';
-import type { RecordFilter, StoredBatch, StoredRecord } from '../admin-schemas.ts';
+import type { StoredBatch } from '../admin-schemas.ts';
+import { evaluateRecords, type RuleOptions } from '../batch-rules.ts';
+import type { StreamCount } from '../inspection-schemas.ts';
+import { canonicalKeyJson, type HistoryRepo } from './history-repo.ts';
+import { sha256Hex } from './secrets.ts';
+
+export { canonicalKeyJson } from './history-repo.ts';
 
 export interface BatchApplyInput {
   agentId: string;
   idempotencyKey: string;
-  /** sha256 of the decoded body bytes: what "the same body" means for a retransmission. */
-  bodySha256: string;
   batch: BatchRequest;
   contentEncoding: string;
   bytes: number;
   nowIso: string;
-  /** Why the cloud refuses a record, or null to apply it. */
-  refuse: (record: BatchRecord, index: number) => { code: string; message: string } | null;
+  rules: RuleOptions;
+  /** Claims the batch's source for the agent, or throws (source owned by another agent); inside the transaction. */
+  claimSource: () => void;
 }
 
 export type IdempotencyOutcome =
   { kind: 'new' } | { kind: 'replayed'; response: BatchResponse } | { kind: 'key_reused' };
 
-/** The key of a record as the dedupe sees it: JSON with fields in code-unit order. */
-export function canonicalKeyJson(key: Record<string, string>): string {
-  const sorted = Object.keys(key).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(Object.fromEntries(sorted.map((k) => [k, key[k]])));
+/**
+ * What "the same batch" means for an Idempotency-Key (cloud-api.md): the same records, compared by
+ * key, seq and version, in the same order (the stored answer's indexes refer to it), for the same
+ * stream. The envelope (createdAt, schemaVersion) and the compression may differ.
+ */
+export function recordsFingerprint(batch: BatchRequest): string {
+  return sha256Hex(
+    JSON.stringify([
+      batch.entity,
+      batch.source,
+      batch.stream,
+      batch.records.map((r: BatchRecord) => [canonicalKeyJson(r.key), r.seq, r.version]),
+    ]),
+  );
 }
 
-/** Batches, their stored responses, and the records they applied, deduplicated forever. */
+/** Batches and their stored answers; the records go to the history through the seq rules. */
 export class BatchRepo {
   readonly #db: Database.Database;
+  readonly #history: HistoryRepo;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, history: HistoryRepo) {
     this.#db = db;
+    this.#history = history;
   }
 
   /**
-   * What an idempotency key already means: nothing yet, a retransmission (counted, answered with
-   * the stored response, nothing re-applied), or a key reused for a different body.
+   * What an idempotency key already means: nothing yet, a retransmission of the same records
+   * (counted, answered with the stored response, nothing re-applied), or a key reused for others.
    */
-  checkIdempotency(agentId: string, idempotencyKey: string, bodySha256: string): IdempotencyOutcome {
+  checkIdempotency(agentId: string, idempotencyKey: string, fingerprint: string): IdempotencyOutcome {
     return this.#db.transaction((): IdempotencyOutcome => {
       const row = this.#db
-        .prepare('SELECT seq, body_sha256, response_json FROM batches WHERE agent_id = ? AND idempotency_key = ?')
-        .get(agentId, idempotencyKey) as { seq: number; body_sha256: string; response_json: string } | undefined;
+        .prepare('SELECT seq, records_sha256, response_json FROM batches WHERE agent_id = ? AND idempotency_key = ?')
+        .get(agentId, idempotencyKey) as { seq: number; records_sha256: string; response_json: string } | undefined;
       if (row === undefined) return { kind: 'new' };
-      if (row.body_sha256 !== bodySha256) return { kind: 'key_reused' };
+      if (row.records_sha256 !== fingerprint) return { kind: 'key_reused' };
       this.#db.prepare('UPDATE batches SET retransmissions = retransmissions + 1 WHERE seq = ?').run(row.seq);
       return { kind: 'replayed', response: JSON.parse(row.response_json) as BatchResponse };
     })();
   }
 
-  /** Applies the records and stores the response in one transaction, so a crash leaves both or neither. */
-  apply(input: BatchApplyInput): IdempotencyOutcome | { kind: 'applied'; response: BatchResponse } {
+  /** Applies the records and stores the answer in one transaction, so a crash leaves both or neither. */
+  apply(input: BatchApplyInput): IdempotencyOutcome | { kind: 'applied'; response: BatchResponse; unchanged: number } {
     return this.#db.transaction(() => {
-      const prior = this.checkIdempotency(input.agentId, input.idempotencyKey, input.bodySha256);
-      if (prior.kind !== 'new') return prior;
       const { batch } = input;
+      const fingerprint = recordsFingerprint(batch);
+      const prior = this.checkIdempotency(input.agentId, input.idempotencyKey, fingerprint);
+      if (prior.kind !== 'new') return prior;
+      input.claimSource();
       const batchSeq = Number(
         this.#db
           .prepare(
-            `INSERT INTO batches (agent_id, idempotency_key, body_sha256, entity, source, stream, record_count,
-               accepted, duplicates, rejected, response_json, content_encoding, bytes, received_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, '', ?, ?, ?)`,
+            `INSERT INTO batches (agent_id, idempotency_key, records_sha256, entity, source, stream, record_count,
+               accepted, duplicates, unchanged, stale, rejected, response_json, content_encoding, bytes, received_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, '', ?, ?, ?)`,
           )
           .run(
             input.agentId,
             input.idempotencyKey,
-            input.bodySha256,
+            fingerprint,
             batch.entity,
             batch.source,
             batch.stream,
@@ -74,72 +93,84 @@ export class BatchRepo {
             input.nowIso,
           ).lastInsertRowid,
       );
-      const insert = this.#db.prepare(
-        `INSERT INTO records (batch_seq, entity, source, stream, key_json, version, op, captured_at, data_json, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (entity, source, stream, key_json, version) DO NOTHING`,
+      const scope = { entity: batch.entity, source: batch.source, stream: batch.stream };
+      const keyJsons = batch.records.map((r) => canonicalKeyJson(r.key));
+      const outcomes = evaluateRecords(
+        batch.records,
+        keyJsons,
+        {
+          versionAt: (keyJson, seq) => this.#history.versionAt(scope, keyJson, seq),
+          latest: (keyJson) => this.#history.latestOf(scope, keyJson),
+        },
+        input.rules,
       );
       let accepted = 0;
       let duplicates = 0;
+      let unchanged = 0;
+      const staleIndexes: number[] = [];
       const rejected: BatchRejection[] = [];
-      batch.records.forEach((record, index) => {
-        const refusal = input.refuse(record, index);
-        if (refusal !== null) return void rejected.push({ index, ...refusal });
-        const info = insert.run(
+      outcomes.forEach((outcome, index) => {
+        const record = batch.records[index]!;
+        if (outcome.kind === 'rejected')
+          return void rejected.push({ index, code: outcome.code, message: outcome.message });
+        if (outcome.kind === 'duplicate') return void (duplicates += 1);
+        if (outcome.kind === 'accepted') accepted += 1;
+        else if (outcome.kind === 'unchanged') unchanged += 1;
+        else staleIndexes.push(index);
+        this.#history.insert({
           batchSeq,
-          batch.entity,
-          batch.source,
-          batch.stream,
-          canonicalKeyJson(record.key),
-          record.version,
-          record.op,
-          record.capturedAt,
-          record.data === undefined ? null : JSON.stringify(record.data),
-          input.nowIso,
-        );
-        if (info.changes === 1) accepted += 1;
-        else duplicates += 1;
+          ...scope,
+          keyJson: keyJsons[index]!,
+          seq: record.seq,
+          version: record.version,
+          op: record.op,
+          capturedAt: record.capturedAt,
+          dataJson: record.data === undefined ? null : JSON.stringify(record.data),
+          group: record.group ?? null,
+          outcome: outcome.kind,
+          receivedAt: input.nowIso,
+        });
       });
-      const response: BatchResponse = { batchId: batch.batchId, accepted, duplicates, rejected };
+      const response: BatchResponse = {
+        batchId: batch.batchId,
+        accepted,
+        duplicates: duplicates + unchanged,
+        stale: staleIndexes.length,
+        staleIndexes,
+        rejected,
+      };
       this.#db
-        .prepare('UPDATE batches SET accepted = ?, duplicates = ?, rejected = ?, response_json = ? WHERE seq = ?')
-        .run(accepted, duplicates, rejected.length, JSON.stringify(response), batchSeq);
-      return { kind: 'applied' as const, response };
+        .prepare(
+          `UPDATE batches SET accepted = ?, duplicates = ?, unchanged = ?, stale = ?, rejected = ?, response_json = ?
+           WHERE seq = ?`,
+        )
+        .run(
+          accepted,
+          duplicates + unchanged,
+          unchanged,
+          staleIndexes.length,
+          rejected.length,
+          JSON.stringify(response),
+          batchSeq,
+        );
+      return { kind: 'applied' as const, response, unchanged };
     })();
   }
 
-  records(filter: RecordFilter, limit?: number): StoredRecord[] {
-    const where: string[] = [];
-    const params: string[] = [];
-    for (const column of ['entity', 'source', 'stream'] as const) {
-      const value = filter[column];
-      if (value !== undefined) {
-        where.push(`r.${column} = ?`);
-        params.push(value);
-      }
-    }
-    const rows = this.#db
+  /** Per stream: what the batch answers counted (retransmissions not again) and the keys held. */
+  streamCounts(): StreamCount[] {
+    return this.#db
       .prepare(
-        `SELECT r.*, b.idempotency_key AS batch_id FROM records r JOIN batches b ON b.seq = r.batch_seq
-         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.seq
-         ${limit === undefined ? '' : `LIMIT ${Math.trunc(limit)}`}`,
+        `SELECT b.entity, b.source, b.stream, SUM(b.accepted) AS accepted, SUM(b.duplicates) AS duplicates,
+           SUM(b.unchanged) AS unchanged, SUM(b.stale) AS stale, SUM(b.rejected) AS rejected,
+           (SELECT COUNT(*) FROM latest l WHERE l.entity = b.entity AND l.source = b.source AND l.stream = b.stream) AS keys
+         FROM batches b GROUP BY b.entity, b.source, b.stream ORDER BY b.entity, b.source, b.stream`,
       )
-      .all(...params) as RecordRow[];
-    return rows.map(toStoredRecord);
-  }
-
-  /** The newest `perStream` records of every (entity, source, stream), newest first within each. */
-  latestPerStream(perStream: number): StoredRecord[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM (
-           SELECT r.*, b.idempotency_key AS batch_id,
-             ROW_NUMBER() OVER (PARTITION BY r.entity, r.source, r.stream ORDER BY r.seq DESC) AS rn
-           FROM records r JOIN batches b ON b.seq = r.batch_seq)
-         WHERE rn <= ? ORDER BY entity, source, stream, seq DESC`,
-      )
-      .all(perStream) as RecordRow[];
-    return rows.map(toStoredRecord);
+      .all()
+      .map((row) => {
+        const r = row as Omit<StreamCount, 'records'>;
+        return { ...r, records: r.accepted };
+      });
   }
 
   batches(limit?: number): StoredBatch[] {
@@ -155,6 +186,8 @@ export class BatchRepo {
       records: r.record_count,
       accepted: r.accepted,
       duplicates: r.duplicates,
+      unchanged: r.unchanged,
+      stale: r.stale,
       rejected: r.rejected,
       retransmissions: r.retransmissions,
       contentEncoding: r.content_encoding,
@@ -162,20 +195,6 @@ export class BatchRepo {
       receivedAt: r.received_at,
     }));
   }
-}
-
-interface RecordRow {
-  seq: number;
-  batch_id: string;
-  entity: string;
-  source: string;
-  stream: string;
-  key_json: string;
-  version: string;
-  op: 'upsert' | 'delete';
-  captured_at: string;
-  data_json: string | null;
-  received_at: string;
 }
 
 interface BatchRow {
@@ -187,25 +206,11 @@ interface BatchRow {
   record_count: number;
   accepted: number;
   duplicates: number;
+  unchanged: number;
+  stale: number;
   rejected: number;
   retransmissions: number;
   content_encoding: string;
   bytes: number;
   received_at: string;
-}
-
-function toStoredRecord(r: RecordRow): StoredRecord {
-  return {
-    seq: r.seq,
-    batchId: r.batch_id,
-    entity: r.entity,
-    source: r.source,
-    stream: r.stream,
-    key: JSON.parse(r.key_json) as Record<string, string>,
-    op: r.op,
-    version: r.version,
-    capturedAt: r.captured_at,
-    ...(r.data_json === null ? {} : { data: JSON.parse(r.data_json) as Record<string, unknown> }),
-    receivedAt: r.received_at,
-  };
 }

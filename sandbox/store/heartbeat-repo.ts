@@ -1,9 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { CloudCommand, CloudCommandName, HeartbeatRequest } from '../../agents/api/cloud.ts';
+import type { CloudCommand, CommandAck, HeartbeatRequest } from '../../agents/api/cloud.ts';
 import type { StoredHeartbeat } from '../admin-schemas.ts';
+import type { StoredAck, StoredCommand } from '../inspection-schemas.ts';
 import { randomId } from './secrets.ts';
 
-/** Heartbeats as received, and the command queue they drain (the tunnel's fallback channel). */
+export type CommandSignature = StoredCommand['signature'];
+
+/** Heartbeats as received, the command queue they drain (the tunnel's fallback channel), and the acks. */
 export class HeartbeatRepo {
   readonly #db: Database.Database;
 
@@ -11,32 +14,106 @@ export class HeartbeatRepo {
     this.#db = db;
   }
 
-  queueCommand(agentId: string, name: CloudCommandName, args: Record<string, unknown>, nowIso: string): string {
+  queueCommand(
+    agentId: string,
+    name: string,
+    args: Record<string, unknown>,
+    signature: CommandSignature,
+    nowIso: string,
+  ): string {
     const id = randomId('cmd');
     this.#db
-      .prepare('INSERT INTO commands (id, agent_id, name, args_json, queued_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, agentId, name, JSON.stringify(args), nowIso);
+      .prepare('INSERT INTO commands (id, agent_id, name, args_json, signature, queued_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, agentId, name, JSON.stringify(args), signature, nowIso);
     return id;
   }
 
-  /** Stores the heartbeat and hands over the queued commands, each exactly once, in one transaction. */
-  record(agentId: string, body: HeartbeatRequest, nowIso: string): CloudCommand[] {
+  /**
+   * Stores the heartbeat and its acks, and hands over the queued commands, each exactly once, in one
+   * transaction. `sign` turns a command into what goes on the wire (signed as the command asks).
+   */
+  record(
+    agentId: string,
+    body: HeartbeatRequest,
+    nowIso: string,
+    sign: (command: CloudCommand, signature: CommandSignature) => CloudCommand,
+  ): CloudCommand[] {
     return this.#db.transaction(() => {
       this.#db
         .prepare('INSERT INTO heartbeats (agent_id, received_at, body_json) VALUES (?, ?, ?)')
         .run(agentId, nowIso, JSON.stringify(body));
+      for (const ack of body.acks) this.recordAck(agentId, ack, 'heartbeat', nowIso);
       const rows = this.#db
-        .prepare('SELECT id, name, args_json FROM commands WHERE agent_id = ? AND delivered_at IS NULL ORDER BY rowid')
-        .all(agentId) as { id: string; name: CloudCommandName; args_json: string }[];
+        .prepare(
+          'SELECT id, name, args_json, signature FROM commands WHERE agent_id = ? AND delivered_at IS NULL ORDER BY rowid',
+        )
+        .all(agentId) as { id: string; name: string; args_json: string; signature: CommandSignature }[];
       const deliver = this.#db.prepare('UPDATE commands SET delivered_at = ? WHERE id = ?');
       for (const row of rows) deliver.run(nowIso, row.id);
-      return rows.map((r) => ({
-        type: 'command' as const,
-        id: r.id,
-        name: r.name,
-        args: JSON.parse(r.args_json) as Record<string, unknown>,
-      }));
+      return rows.map((r) =>
+        sign(
+          {
+            type: 'command' as const,
+            id: r.id,
+            name: r.name,
+            args: JSON.parse(r.args_json) as Record<string, unknown>,
+          },
+          r.signature,
+        ),
+      );
     })();
+  }
+
+  recordAck(agentId: string, ack: CommandAck, channel: StoredAck['channel'], nowIso: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO command_acks (agent_id, command_id, ok, ack_json, channel, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(agentId, ack.id, ack.ok ? 1 : 0, JSON.stringify(ack), channel, nowIso);
+  }
+
+  acks(agentId?: string): StoredAck[] {
+    const rows = this.#db
+      .prepare(`SELECT * FROM command_acks ${agentId === undefined ? '' : 'WHERE agent_id = ?'} ORDER BY seq`)
+      .all(...(agentId === undefined ? [] : [agentId])) as {
+      agent_id: string;
+      command_id: string;
+      ok: number;
+      ack_json: string;
+      channel: StoredAck['channel'];
+      received_at: string;
+    }[];
+    return rows.map((r) => ({
+      agentId: r.agent_id,
+      commandId: r.command_id,
+      ok: r.ok === 1,
+      ack: JSON.parse(r.ack_json) as Record<string, unknown>,
+      channel: r.channel,
+      receivedAt: r.received_at,
+    }));
+  }
+
+  commands(agentId?: string): StoredCommand[] {
+    const rows = this.#db
+      .prepare(`SELECT * FROM commands ${agentId === undefined ? '' : 'WHERE agent_id = ?'} ORDER BY rowid`)
+      .all(...(agentId === undefined ? [] : [agentId])) as {
+      id: string;
+      agent_id: string;
+      name: string;
+      args_json: string;
+      signature: CommandSignature;
+      queued_at: string;
+      delivered_at: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      agentId: r.agent_id,
+      name: r.name,
+      args: JSON.parse(r.args_json) as Record<string, unknown>,
+      signature: r.signature,
+      queuedAt: r.queued_at,
+      deliveredAt: r.delivered_at,
+    }));
   }
 
   list(limit?: number): StoredHeartbeat[] {

@@ -269,12 +269,12 @@ export class CloudClient {
   }
 
   /** `POST /v1/agents/{agentId}/rotate`: new secrets; the caller stores them in the keychain. */
-  async rotateCredentials(options: RequestOptions = {}): Promise<RotateResponse> {
+  async rotateCredentials(idempotencyKey: string, options: RequestOptions = {}): Promise<RotateResponse> {
     const parsed = this.#parse(
       await this.#authorized({
         method: 'POST',
         path: `/v1/agents/${encodeURIComponent(this.#credentials.agentId)}/rotate`,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
         body: Buffer.from('{}', 'utf8'),
         ...signalOf(options),
       }),

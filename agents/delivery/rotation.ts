@@ -4,25 +4,44 @@
  * keychain: the keychain is proven writable first, and the old signing secret is kept as the
  * previous one, which the cloud still accepts for 24 hours.
  */
+import { ulid } from 'ulid';
 import type { RotateResponse } from '../api/cloud.ts';
 import { AgentError, describeError } from '../pipeline/errors.ts';
 import { SecretRefs } from '../vault/secret-store.ts';
 import type { SecretStore } from '../vault/secret-store.ts';
 import type { RequestOptions } from './cloud-client.ts';
+import type { EnrollmentStateStore } from './enrollment.ts';
 
 export interface RotatingClient {
-  rotateCredentials(options?: RequestOptions): Promise<RotateResponse>;
+  rotateCredentials(idempotencyKey: string, options?: RequestOptions): Promise<RotateResponse>;
 }
 
-export async function rotateCredentials(options: { client: RotatingClient; secrets: SecretStore }): Promise<void> {
-  const { client, secrets } = options;
+/**
+ * Where the rotation's Idempotency-Key waits until the new secrets are in the keychain: an agent that
+ * crashed between the cloud's answer and the keychain write asks again with the same key and gets
+ * the same secrets (cloud-api.md § Authentication 4).
+ */
+const PENDING_ROTATION_KEY = 'rotation.idempotencyKey';
+
+export async function rotateCredentials(options: {
+  client: RotatingClient;
+  secrets: SecretStore;
+  state: Pick<EnrollmentStateStore, 'getState' | 'setState' | 'deleteState'>;
+}): Promise<void> {
+  const { client, secrets, state } = options;
   await secrets.probe();
   const previousSigningSecret = await secrets.get(SecretRefs.signingSecret);
-  const rotated = await client.rotateCredentials();
+  let idempotencyKey = state.getState(PENDING_ROTATION_KEY);
+  if (!idempotencyKey) {
+    idempotencyKey = ulid();
+    state.setState(PENDING_ROTATION_KEY, idempotencyKey);
+  }
+  const rotated = await client.rotateCredentials(idempotencyKey);
   try {
     if (previousSigningSecret !== undefined) await secrets.set(SecretRefs.previousSigningSecret, previousSigningSecret);
     await secrets.set(SecretRefs.clientSecret, rotated.clientSecret);
     await secrets.set(SecretRefs.signingSecret, rotated.signingSecret);
+    state.deleteState(PENDING_ROTATION_KEY);
   } catch (error) {
     throw new AgentError(
       'keychain_failed',

@@ -9,7 +9,7 @@
  * with the same content and the same `capturedAt` (a change keeps its capture time when it is
  * renumbered), reported as "renumbered" and left out of the comparison.
  */
-import { canonicalJson } from '../../agents/outbox/canonical-json.ts';
+import { canonicalJson } from '../../agents/api/canonical-json.ts';
 import type { JsonObject, JsonValue } from '../../agents/api/index.ts';
 import type { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import type { HistoryEntry, LatestEntry } from '../../sandbox/inspection-schemas.ts';

@@ -156,10 +156,10 @@ describe('Deliverer against the sandbox', () => {
     expect(counts.recordsAccepted).toBe(10);
     expect(counts.requests['POST /v1/batches']).toEqual({ '200': 1, '401': 1 });
 
-    // The batch was not retried or dead-lettered, just handed back: the same records wait.
+    // The batch was not dead-lettered: it waits, unchanged, for the halt's next try in 5 minutes.
     await deliverer.stop();
-    const waiting = h.outbox.nextBatch({ lane: 'bulk', maxRecords: 100, maxBytes: 4_000_000 });
-    expect(waiting?.records.map((r) => r.key.receipt_id)).toEqual(Array.from({ length: 10 }, (_, i) => String(10 + i)));
-    expect(waiting?.attempts).toBe(0);
+    const nextTry = h.outbox.stats().nextAttemptAt!;
+    expect(nextTry - Date.now()).toBeGreaterThan(290_000);
+    expect(h.outbox.listDeadLetters()).toEqual([]);
   });
 });

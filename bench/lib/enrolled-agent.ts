@@ -29,7 +29,7 @@ export async function enrolledAgent(options: {
     ...(options.outbox === undefined ? {} : { outbox: options.outbox }),
     sources: options.sources ?? [],
   });
-  const { key } = await options.sandbox.admin.createEnrollmentKey();
+  const { key } = await options.sandbox.admin.createEnrollmentKey({ entities: ['bench'] });
   const enrolled = await runCli(['enroll', '--url', options.sandbox.url, '--key', key, '--config', configFile]);
   if (enrolled.code !== 0) {
     const hint = enrolled.code === 5 ? ' Run the benchmark inside scripts/with-keyring.sh (npm run bench does).' : '';

@@ -69,7 +69,7 @@ beforeAll(async () => {
       },
     ],
   });
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
   expect((await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile])).code).toBe(0);
 });
 

@@ -67,7 +67,7 @@ describe('tya-agent CLI', () => {
   });
 
   it('refuses to enroll without a keychain: exit 5, the key not spent, nothing written', async () => {
-    const { key } = await admin.createEnrollmentKey();
+    const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
     const result = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile], {
       env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', DISPLAY: '' },
     });

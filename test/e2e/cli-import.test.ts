@@ -28,7 +28,7 @@ beforeAll(async () => {
     cloud: { url: sandbox.url, entity: 'store-3', heartbeatIntervalSecs: 3600 },
     sources: [{ type: 'folder', name: 'bank', path: path.join(dir, 'bank') }],
   });
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-3'] });
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
 });

@@ -53,7 +53,7 @@ beforeAll(async () => {
       { type: 'folder', name: 'tills', path: tillDir, kind: 'zreport', stableMs: 300, timeZone: 'Europe/Vienna' },
     ],
   });
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-9'] });
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
   agent = startAgentProcess(configFile);

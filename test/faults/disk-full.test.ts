@@ -124,7 +124,7 @@ describe('SQLITE_FULL in the running engine', () => {
     const open = (maxPageCount?: number) =>
       Outbox.open({ path: layout.outbox, maxBytes: 1024 ** 3, synchronous: 'FULL', clock: systemClock, maxPageCount });
     const first = open();
-    const { key } = await admin.createEnrollmentKey();
+    const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
     await enrollAgent({
       url: sandbox.url,
       enrollmentKey: key,

@@ -43,7 +43,7 @@ beforeAll(async () => {
     // Small pages: one bank file is several commits, so kills land between them.
     sources: [{ type: 'folder', name: 'drop', path: inbox, kind: 'auto', stableMs: 100, pageRows: 7, rescanIntervalSecs: 1 }],
   });
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
 });

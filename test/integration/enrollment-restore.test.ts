@@ -27,7 +27,7 @@ describe('enrollment after a corrupt outbox', () => {
       path.join(dir, 'agent.json'),
     );
     const first = Agent.open({ loaded });
-    const { key } = await admin.createEnrollmentKey();
+    const { key } = await admin.createEnrollmentKey({ entities: ['e'] });
     const enrollment = await enrollAgent({ url: sandbox.url, enrollmentKey: key, name: 'restore', hostname: 'h', version: '0.1.0', secrets: first.secretStore, outbox: first.outbox });
     first.outbox.close();
 

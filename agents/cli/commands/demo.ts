@@ -8,7 +8,7 @@ import { AGENT_VERSION } from '../../engine/version.ts';
 import { enrollAgent } from '../../delivery/index.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { demoAgentConfig } from '../demo/demo-config.ts';
+import { DEMO_ENTITY, demoAgentConfig } from '../demo/demo-config.ts';
 import { demoScript, startJsonLineProcess, type JsonLineProcess } from '../demo/child-process.ts';
 import { waitForStopSignal } from './run.ts';
 
@@ -52,7 +52,7 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
   try {
     sandbox = await startJsonLineProcess({
       script: demoScript('../../../sandbox/main'),
-      args: ['--port', String(options.port), '--db', path.join(dir, 'sandbox.db'), '--enrollment-key', enrollmentKey],
+      args: ['--port', String(options.port), '--db', path.join(dir, 'sandbox.db'), '--enrollment-key', enrollmentKey, '--entity', DEMO_ENTITY],
       readyEvent: 'listening',
       what: 'The sandbox cloud',
       hint: `Is port ${options.port} already in use? Pass --port to pick another.`,

@@ -1,11 +1,14 @@
 import type { AgentConfigInput } from '../../api/index.ts';
 import { POS_STREAMS } from './pos-schema.ts';
 
+/** The books the demo's data belongs to; the demo's sandbox enrolls the agent for this entity. */
+export const DEMO_ENTITY = 'demo-cafe';
+
 /** The agent config the demo writes: one ODBC source on the sample POS database (SQLite over ODBC). */
 export function demoAgentConfig(options: { posDatabase: string; cloudUrl: string; dataDir: string }): AgentConfigInput {
   return {
     agent: { name: 'Demo café back office', dataDir: options.dataDir },
-    cloud: { url: options.cloudUrl, entity: 'demo-cafe', heartbeatIntervalSecs: 10 },
+    cloud: { url: options.cloudUrl, entity: DEMO_ENTITY, heartbeatIntervalSecs: 10 },
     sources: [
       {
         type: 'odbc',

@@ -147,7 +147,7 @@ export async function startAgentWorld(options: {
     },
     start: (env = {}) => startAgentProcess(configFile, env),
     enroll: async () => {
-      const { key } = await admin.createEnrollmentKey();
+      const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
       const enrolled = await cli(['enroll', '--url', cloudUrl, '--key', key]);
       expect(enrolled.code, enrolled.stderr + enrolled.stdout).toBe(0);
     },

@@ -88,6 +88,9 @@ describe('the admin surface and the status page', () => {
     expect(html).toContain('&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;');
     expect(html).toContain('till &lt;b&gt;1&lt;/b&gt;');
     expect(html).toContain('store-7 / pos-db / sales_receipts');
+    expect(html).toContain('<h2>Streams</h2>');
+    expect(html).toContain('<td>accepted</td>');
+    expect(html).toContain((await t.admin.cloudKey()).fingerprint);
     expect(html).toContain('18.40');
     expect(html).not.toMatch(/(src|href)=/);
   });

@@ -5,7 +5,8 @@
  * full run), each for at least one entity; checks that need to look inside the cloud are skipped
  * with a printed line.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnrollResponseSchema } from '../../agents/api/cloud.ts';
@@ -32,13 +33,7 @@ export async function openContractTarget(): Promise<ContractTarget> {
     return {
       url: url.replace(/\/+$/, ''),
       admin: undefined,
-      newEnrollmentKey: () => {
-        const key = keys.shift();
-        if (key === undefined) {
-          throw new Error('The contract suite ran out of enrollment keys: add more to TYA_CONTRACT_ENROLLMENT_KEYS.');
-        }
-        return Promise.resolve(key);
-      },
+      newEnrollmentKey: () => Promise.resolve(claimKey(url, keys)),
       close: () => Promise.resolve(),
     };
   }
@@ -55,6 +50,26 @@ export async function openContractTarget(): Promise<ContractTarget> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Takes the next key no other test file has taken: vitest runs each file in its own process, so the
+ * claim is a file created exclusively per key (a key works once anyway).
+ */
+function claimKey(url: string, keys: readonly string[]): string {
+  const dir = join(tmpdir(), 'tya-contract-keys');
+  mkdirSync(dir, { recursive: true });
+  for (const key of keys) {
+    try {
+      writeFileSync(join(dir, createHash('sha256').update(`${url}\n${key}`).digest('hex')), '', { flag: 'wx' });
+      return key;
+    } catch {
+      // taken by another test file or an earlier run
+    }
+  }
+  throw new Error(
+    'The contract suite ran out of enrollment keys: give it more, unused, in TYA_CONTRACT_ENROLLMENT_KEYS.',
+  );
 }
 
 /** Prints why a check is skipped and returns true, when the target is not the sandbox. */

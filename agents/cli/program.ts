@@ -15,6 +15,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { demoCommand } from './commands/demo.ts';
 import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
 import { importCommand, type ImportOptions } from './commands/import.ts';
+import { alertsCommand } from './commands/alerts.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -100,6 +101,26 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
       }),
     );
   }
+
+  const alerts = program
+    .command('alerts')
+    .description('what needs a person: conditions (last while their cause does) and events (stay until acknowledged)');
+  alerts
+    .command('list', { isDefault: true })
+    .description('list conditions and events with their codes')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExit code: 0 nothing raised, 3 something needs attention.')
+    .action(action((opts: { config?: string; json?: boolean }) => alertsCommand('list', { ...opts, codes: [] }, io)));
+  alerts
+    .command('ack')
+    .description('acknowledge events (a short shift, a rejected file) once you have looked; conditions cannot be acknowledged')
+    .argument('[codes...]', 'codes from "tya-agent alerts"')
+    .option('--all', 'every event')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit code: 0 all acknowledged, 3 some codes were conditions or not raised, 2 wrong usage.')
+    .action(action((codes: string[], opts: { config?: string; all?: boolean; json?: boolean }) => alertsCommand('ack', { ...opts, codes }, io)));
 
   const secret = program.command('secret').description('manage secrets in the OS keychain (database passwords)');
   secret

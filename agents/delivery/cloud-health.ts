@@ -55,13 +55,18 @@ export class CloudHealth {
     this.#alertAfterMs = options.alertAfterMs;
   }
 
-  /** Any answer that settles a batch proves the cloud is there and accepts this agent. */
+  /**
+   * Any answer that settles a batch proves the cloud is there and accepts this agent. Every answer
+   * is reported (status's "last contact" moves with each one, issue 9); alerts are cleared once,
+   * when the cloud comes back.
+   */
   answered(): void {
     this.#failingSince = undefined;
-    if (this.#ok === true) return;
-    this.#ok = true;
-    for (const code of Object.values(DeliveryAlerts)) this.#alerts.clearAlert(code);
-    this.#unreachableRaised = false;
+    if (this.#ok !== true) {
+      this.#ok = true;
+      for (const code of Object.values(DeliveryAlerts)) this.#alerts.clearAlert(code);
+      this.#unreachableRaised = false;
+    }
     this.#emit({ type: 'cloud-ok' });
   }
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
@@ -15,7 +16,14 @@ import { CaptureLoop } from './capture-loop.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
+import { DataDirLock } from './data-dir-lock.ts';
+import { captureBlocker, deliveryBlocker, type Blocker } from './blockers.ts';
 import { AGENT_VERSION } from './version.ts';
+
+export type DrainResult = { outcome: 'done' } | { outcome: 'timeout' } | { outcome: 'blocked'; blocker: Blocker };
+
+/** How long every remaining source must stay paused or failing before a one-shot drain gives up (well under 5 s). */
+const SOURCES_STUCK_MS = 2_500;
 
 export interface AgentOptions {
   loaded: LoadedConfig;
@@ -25,6 +33,12 @@ export interface AgentOptions {
   secretStore?: SecretStore;
   /** Serve the local control API (off for one-shot CLI runs). */
   controlServer?: boolean;
+  /**
+   * Take the data folder's lock for this command (`run`, `sync`…) before anything is opened, so a
+   * second agent on the same folder is refused (data-dir-lock.ts). start() always locks (default
+   * `run`); open() locks only when asked.
+   */
+  lockAs?: string;
 }
 
 /**
@@ -47,6 +61,8 @@ export class Agent {
   private startedAt: string | null = null;
   private running = false;
 
+  private lock: DataDirLock | null = null;
+
   private constructor(options: AgentOptions, outbox: Outbox, logger: Logger, secrets: SecretStore, layout: DataDirLayout) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
@@ -54,7 +70,7 @@ export class Agent {
     this.logger = logger;
     this.secrets = secrets;
     this.layout = layout;
-    this.tracker = new StatusTracker(this.clock);
+    this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => this.onBackpressure(full, error));
   }
 
@@ -63,24 +79,37 @@ export class Agent {
     const { config, dataDir } = options.loaded;
     const layout = dataDirLayout(dataDir);
     ensureDataDir(layout);
-    const clock = options.clock ?? systemClock;
-    const logger =
-      options.logger ?? createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
-    const outbox = Outbox.open({
-      path: layout.outbox,
-      maxBytes: config.outbox.maxBytes,
-      synchronous: config.outbox.synchronous,
-      clock,
-    });
+    // Before the outbox: a second agent must leave the first one's files alone.
+    const lock = options.lockAs === undefined ? null : DataDirLock.acquire(layout.root, options.lockAs);
+    let outbox: Outbox;
+    let logger: Logger;
+    try {
+      // We hold the folder: a control.json left by a killed agent is stale, and clients must not find it.
+      if (lock !== null) rmSync(layout.controlFile, { force: true });
+      const clock = options.clock ?? systemClock;
+      logger =
+        options.logger ?? createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
+      outbox = Outbox.open({
+        path: layout.outbox,
+        maxBytes: config.outbox.maxBytes,
+        synchronous: config.outbox.synchronous,
+        clock,
+      });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     if (outbox.recoveredFromCorruption) {
       logger.error({ movedTo: outbox.recoveredFromCorruption.movedTo }, 'The outbox file was corrupt and was moved aside.');
     }
     const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
-    return new Agent(options, outbox, logger, secrets, layout);
+    const agent = new Agent(options, outbox, logger, secrets, layout);
+    agent.lock = lock;
+    return agent;
   }
 
   static async start(options: AgentOptions): Promise<Agent> {
-    const agent = Agent.open(options);
+    const agent = Agent.open({ ...options, lockAs: options.lockAs ?? 'run' });
     try {
       await agent.start();
     } catch (error) {
@@ -117,6 +146,7 @@ export class Agent {
           listDeadLetters: (limit) => Promise.resolve(this.outbox.listDeadLetters({ limit })),
           replayDeadLetters: (ids) => Promise.resolve(this.replayDeadLetters(ids)),
           discardDeadLetters: (ids) => Promise.resolve(this.outbox.discardDeadLetters(ids)),
+          acknowledgeAlerts: (codes) => Promise.resolve(this.outbox.acknowledgeAlerts(codes)),
         },
       });
     }
@@ -161,6 +191,11 @@ export class Agent {
       onEvent: (event) => this.onDeliveryEvent(event),
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
+      onBeat: (beat) => {
+        if (beat.ok) this.tracker.cloudSucceeded();
+        // Like delivery: no answer at all (network, timeout) means unreachable; any HTTP answer is contact.
+        else this.tracker.cloudFailed(beat, !['network_error', 'timeout'].includes(beat.code));
+      },
     });
   }
 
@@ -217,6 +252,7 @@ export class Agent {
 
   status(): AgentStatus {
     const enrollment = readEnrollment(this.outbox);
+    const halt = this.cloud?.deliverer.halted;
     return this.tracker.build({
       name: this.options.loaded.config.agent.name,
       version: AGENT_VERSION,
@@ -225,7 +261,18 @@ export class Agent {
       enrollment: enrollment === null ? null : { agentId: enrollment.agentId, cloudUrl: enrollment.cloudUrl },
       stats: this.outbox.stats(),
       alerts: this.outbox.listAlerts(),
+      halted: halt === undefined ? null : { kind: halt.kind, message: halt.error.message },
+      deliveredByStream: this.outbox.deliveredByStream(),
     });
+  }
+
+  /**
+   * Whether this data folder is enrolled, restoring the enrollment from the keychain into a new
+   * outbox first (as start() does). One-shot commands ask before they read anything.
+   */
+  async isEnrolled(): Promise<boolean> {
+    await restoreEnrollment(this.secrets, this.outbox);
+    return readEnrollment(this.outbox) !== null;
   }
 
   /** Forgets the checkpoint and re-reads; the cloud's version dedupe makes the re-read harmless. */
@@ -248,18 +295,31 @@ export class Agent {
 
   /**
    * Reads every source until it is caught up and delivers until the queue is empty (one-shot
-   * `tya-agent sync`). Resolves true when done, false when `timeoutMs` passed first.
+   * `tya-agent sync`). Ends early, within a few seconds, when nothing can progress: delivery is
+   * blocked (not enrolled, revoked, halted), or every source still to read is paused or failing and
+   * the queue is empty. The queue is kept in every case.
    */
-  async drain(options: { timeoutMs: number; onProgress?: (p: { waiting: number; delivered: number }) => void }): Promise<boolean> {
+  async drain(options: { timeoutMs: number; onProgress?: (p: { waiting: number; delivered: number }) => void }): Promise<DrainResult> {
     const deadline = this.clock.now() + options.timeoutMs;
     const deliveredAtStart = this.outbox.stats().delivered;
+    let stuckSince: number | null = null;
     await this.syncNow();
     for (;;) {
-      const stats = this.outbox.stats();
-      options.onProgress?.({ waiting: stats.depth, delivered: stats.delivered - deliveredAtStart });
-      const captured = [...this.loops.values()].every((loop) => loop.isCaughtUp);
-      if (captured && stats.depth === 0) return true;
-      if (this.clock.now() >= deadline) return false;
+      const status = this.status();
+      const { queue } = status;
+      options.onProgress?.({ waiting: queue.depth, delivered: queue.delivered - deliveredAtStart });
+      const delivery = deliveryBlocker(status);
+      if (delivery !== null) return { outcome: 'blocked', blocker: delivery };
+      const loops = [...this.loops.entries()];
+      if (loops.every(([, loop]) => loop.isCaughtUp) && queue.depth === 0) return { outcome: 'done' };
+      const stateOf = (name: string) => status.sources.find((s) => s.name === name)?.state;
+      const settled = loops.every(([name, loop]) => loop.isCaughtUp || stateOf(name) === 'error' || stateOf(name) === 'paused');
+      const capture = queue.depth === 0 ? captureBlocker(status.sources, settled) : null;
+      const now = this.clock.now();
+      // A failing source retries with backoff: give it a moment to recover before calling it stuck.
+      stuckSince = capture === null ? null : (stuckSince ?? now);
+      if (capture !== null && stuckSince !== null && now - stuckSince >= SOURCES_STUCK_MS) return { outcome: 'blocked', blocker: capture };
+      if (now >= deadline) return { outcome: 'timeout' };
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -274,9 +334,23 @@ export class Agent {
     this.running = false;
     await this.control?.close();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+    // After the loops: their last figures are what `status` shows while the agent is stopped.
+    this.tracker.persistAll();
     await closeCloudLink(this.cloud);
     this.outbox.close();
     this.logger.info('The agent stopped.');
     this.logger.flush?.();
+    this.releaseLock();
+  }
+
+  /** For open() without start(): closes the outbox and lets the next agent in. */
+  close(): void {
+    this.outbox.close();
+    this.releaseLock();
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = null;
   }
 }

@@ -5,6 +5,7 @@ import type { Outbox } from '../outbox/index.ts';
 import { SecretRefs, type SecretStore } from '../vault/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { CloudClient, Deliverer, HeartbeatLoop, readEnrollment, type CommandResult, type DelivererEvent } from '../delivery/index.ts';
+import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** Everything that talks to the cloud, built together from the enrollment and the config. */
@@ -23,6 +24,8 @@ export interface CloudLinkOptions {
   onEvent: (event: DelivererEvent) => void;
   buildSummary: () => HeartbeatRequest;
   onCommand: (command: CloudCommand) => Promise<CommandResult>;
+  /** After each heartbeat, whether the cloud answered (status's last contact). */
+  onBeat?: HeartbeatLoopOptions['onBeat'];
 }
 
 /**
@@ -101,6 +104,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     logger: logger.child({ component: 'heartbeat' }),
     buildSummary: options.buildSummary,
     onCommand: options.onCommand,
+    ...(options.onBeat === undefined ? {} : { onBeat: options.onBeat }),
   });
   deliverer.start();
   heartbeat.start();

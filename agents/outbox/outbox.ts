@@ -9,9 +9,9 @@ import type { Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/ind
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { AgentStateStore } from './agent-state.ts';
-import { AlertStore } from './alerts.ts';
+import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
-import { Counters } from './counters.ts';
+import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
@@ -26,6 +26,7 @@ export class Outbox {
   readonly #readonly: boolean;
   readonly #maxBytes: number;
   readonly #counters: Counters;
+  readonly #streamCounters: StreamCounters;
   readonly #writer: RecordWriter;
   readonly #batches: BatchQueue;
   readonly #deadLetters: DeadLetters;
@@ -49,6 +50,7 @@ export class Outbox {
     this.#maxBytes = settings.maxBytes;
     this.recoveredFromCorruption = settings.recoveredFromCorruption;
     this.#counters = new Counters(db);
+    this.#streamCounters = new StreamCounters(db);
     this.#writer = new RecordWriter(db, this.#counters, settings.maxBytes);
     this.#deadLetters = new DeadLetters(db, this.#counters, nowIso);
     this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock);
@@ -161,7 +163,27 @@ export class Outbox {
 
   completeBatch(batchId: string, rejections: ReadonlyArray<{ index: number; code: string; message: string }>): void {
     this.#assertWritable('completeBatch');
-    this.#batches.complete(batchId, rejections);
+    this.#db
+      .transaction(() => {
+        // Counted with the batch, in its transaction: the records sent minus those refused is what
+        // the cloud took (accepted + duplicates + stale, since its counts add up to the records sent).
+        const batch = this.#db
+          .prepare<[string, string], { source: string; stream: string; records: number }>(
+            'SELECT source, stream, (SELECT COUNT(*) FROM records WHERE batch_id = ?) AS records FROM batches WHERE batch_id = ?',
+          )
+          .get(batchId, batchId);
+        this.#batches.complete(batchId, rejections);
+        if (batch !== undefined) {
+          const refused = new Set(rejections.map((r) => r.index)).size;
+          this.#streamCounters.addDelivered(batch.source, batch.stream, batch.records - refused);
+        }
+      })
+      .immediate();
+  }
+
+  /** Records delivered per stream since this outbox was created. */
+  deliveredByStream(): StreamDelivered[] {
+    return this.#streamCounters.listDelivered();
   }
 
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {
@@ -243,6 +265,12 @@ export class Outbox {
 
   listAlerts(): Alert[] {
     return this.#alerts.list();
+  }
+
+  /** Acknowledges events (never conditions) by code, or every event with 'all'. */
+  acknowledgeAlerts(codes: readonly string[] | 'all'): AcknowledgeResult {
+    this.#assertWritable('acknowledgeAlerts');
+    return this.#alerts.acknowledge(codes);
   }
 
   /** Keeps an ingested file's original until it is uploaded (file-store.ts); `known` if the content is already there. */

@@ -85,9 +85,11 @@ describe('tya-agent CLI', () => {
     await admin.rejectRecords({ stream: 'invoices', key: { invoice_id: '7' }, code: 'unknown_customer', message: 'Customer 7 is not in the books.' });
     await admin.rejectRecords({ stream: 'invoices', key: { invoice_id: '8' }, code: 'unknown_customer', message: 'Customer 8 is not in the books.' });
     const sync = await runCli(['sync', '--config', configFile, '--timeout-secs', '60']);
-    // Done, but two changes need attention: exit 3.
+    // Done, but two changes need attention: exit 3, and the summary says how many, why, and where to look.
     expect(sync.code, sync.stderr).toBe(3);
-    expect(sync.stdout).toMatch(/Up to date/);
+    expect(sync.stdout).not.toMatch(/Up to date/);
+    expect(sync.stdout).toMatch(/refused 2 changes in this run \(unknown_customer ×2, e\.g\. "Customer 7 is not in the books\."\)/);
+    expect(sync.stdout).toContain('tya-agent dlq list');
     expect((await admin.counts()).recordsAccepted).toBe(38);
 
     const list = await runCli(['dlq', 'list', '--config', configFile]);

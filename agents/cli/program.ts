@@ -142,7 +142,7 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
   program
     .command('discover')
     .description('list what an ODBC source can read: schemas, tables, a table\'s columns with types and key, its first rows')
-    .requiredOption('--source <name>', 'the ODBC source (its name in the config)')
+    .option('--source <name>', 'the ODBC source (its name in the config); may be left out when there is only one')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--schema <name>', 'only the tables of this schema (MariaDB: database)')
     .option('--table <name>', 'describe this table (schema.table or table)')

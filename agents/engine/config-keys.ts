@@ -68,7 +68,7 @@ function objectSchemasAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, va
     case 'array': {
       if (path.length === 0 || typeof path[0] !== 'number' || def.element === undefined) return [];
       const [index, ...rest] = path;
-      return objectSchemasAt(def.element, rest, Array.isArray(value) ? value[index as number] : undefined);
+      return objectSchemasAt(def.element, rest, Array.isArray(value) ? value[index] : undefined);
     }
     default:
       return [];

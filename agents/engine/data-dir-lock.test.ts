@@ -36,8 +36,8 @@ function holderProcess(dataDir: string): Promise<ChildProcess> {
   children.push(child);
   return new Promise((resolve, reject) => {
     let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('locked')) resolve(child);
     });
     child.on('exit', (code) => reject(new Error(`holder exited with ${code}: ${err}`)));

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentStatus } from '../../agents/api/index.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { createSqliteFile, type ThrowawayDatabase } from '../helpers/databases.ts';
@@ -85,7 +86,7 @@ describe('one agent per data folder', () => {
     expect(readFileSync(controlFile(), 'utf8')).toBe(before);
 
     const status = await runCli(['status', '--json', '--config', configFile]);
-    expect(JSON.parse(status.stdout).agent.pid).toBe(first.child.pid);
+    expect((JSON.parse(status.stdout) as AgentStatus).agent.pid).toBe(first.child.pid);
     const sync = await runCli(['sync', '--config', configFile]);
     expect(sync.code, sync.stderr).toBe(0);
     expect(sync.stdout).toContain(`running agent (pid ${first.child.pid})`);
@@ -100,10 +101,18 @@ describe('one agent per data folder', () => {
       describe: () => third.output(),
     });
     const after = await runCli(['status', '--json', '--config', configFile]);
-    expect(JSON.parse(after.stdout).agent.pid).toBe(third.child.pid);
+    expect((JSON.parse(after.stdout) as AgentStatus).agent.pid).toBe(third.child.pid);
     expect(third.output()).not.toMatch(/in use by/);
     expect(await third.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(readControl()).toBeNull();
+
+    // The agents' log lines name each key once (it was "component":"control","component":"control").
+    const log = readFileSync(path.join(dir, 'data', 'logs', 'agent.log'), 'utf8').trim().split('\n');
+    expect(log.some((line) => line.includes('"component":"control"'))).toBe(true);
+    for (const line of log) {
+      const keys = [...line.matchAll(/[{,]"([^"]+)":/g)].map((m) => m[1]);
+      expect(new Set(keys).size, line).toBe(keys.length);
+    }
   });
 
   it('runs one-shot commands on their own when no agent runs, and a one-shot holds the folder while it works', async () => {

@@ -61,6 +61,7 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
   program
     .command('run')
     .description('run the agent in the foreground (what the service runs); Ctrl-C or SIGTERM stops it cleanly')
+    .addHelpText('after', '\nOne agent per data folder: a second "run" exits at once with exit code 9, naming the running agent\'s pid.')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .action(action((opts: { config?: string }) => runCommand(opts, io)));
 
@@ -69,7 +70,10 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .description('say in plain words whether the agent runs, reaches the cloud, and what is queued or failing')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print the status as JSON')
-    .addHelpText('after', '\nExit code: 0 healthy, 3 something needs attention, 8 the agent is not running.')
+    .addHelpText(
+      'after',
+      '\nExit code: 0 healthy, 3 a condition holds or an event is not acknowledged ("tya-agent alerts"), 8 the agent is not running.',
+    )
     .action(action((opts: { config?: string; json?: boolean }) => statusCommand(opts, io)));
 
   program
@@ -78,6 +82,12 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--source <name>', 'only this source')
     .option('--timeout-secs <n>', 'give up waiting after this long (the rest stays queued)', positiveInt, 600)
+    .addHelpText(
+      'after',
+      '\nEnds by itself, with a sentence saying why and what to do, as soon as nothing can progress; the queue is kept.\n' +
+        'Exit code: 0 up to date, 3 refused changes or not finished in time, 6 not enrolled (nothing was read),\n' +
+        '10 revoked, 11 delivery halted by the cloud, 12 every source paused or failing, 9 another one-shot command holds the data folder.',
+    )
     .action(action((opts: { config?: string; source?: string; timeoutSecs: number }) => syncCommand(opts, io)));
 
   const dlq = program.command('dlq').description('changes the cloud refused for good (dead letters): list, replay, discard');

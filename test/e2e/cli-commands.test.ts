@@ -55,6 +55,13 @@ describe('tya-agent CLI', () => {
     expect(help.code).toBe(0);
     for (const command of ['enroll', 'run', 'status', 'sync', 'dlq', 'secret', 'demo']) expect(help.stdout).toContain(command);
     expect(help.stdout).toMatch(/Exit codes:[\s\S]*5 {2}OS keychain unavailable/);
+    // One code per class of "nothing can progress", documented in --help and the README alike.
+    const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const [code, words] of [[9, 'data folder'], [10, 'revoked'], [11, 'halted delivery'], [12, 'every source'], [13, 'Node 24']] as const) {
+      expect(help.stdout).toMatch(new RegExp(`\\n *${code} {2}[^\\n]*${words}`));
+      expect(readme).toMatch(new RegExp(`\`${code}\` [^·]*${words}`));
+    }
+    expect(help.stdout).toContain('alerts');
     const version = await runCli(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });

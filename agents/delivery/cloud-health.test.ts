@@ -26,12 +26,14 @@ describe('CloudHealth', () => {
     health.answered();
     health.answered();
     health.answered();
-    expect(events.filter((e) => e.type === 'cloud-ok')).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'cloud-contact')).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'cloud-ok')).toHaveLength(1);
     const clearsAfterFirst = cleared.length;
     expect(clearsAfterFirst).toBeGreaterThan(0);
     health.failed({ code: 'http_503', message: 'Busy.' }, 0);
     health.answered();
     expect(cleared.length).toBe(2 * clearsAfterFirst);
-    expect(events.filter((e) => e.type === 'cloud-ok')).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'cloud-contact')).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'cloud-ok')).toHaveLength(2);
   });
 });

@@ -57,16 +57,16 @@ export class CloudHealth {
 
   /**
    * Any answer that settles a batch proves the cloud is there and accepts this agent. Every answer
-   * is reported (status's "last contact" moves with each one, issue 9); alerts are cleared once,
-   * when the cloud comes back.
+   * is reported as contact (status's "last contact" moves with each one, issue 9); `cloud-ok` and
+   * the clearing of alerts happen once, when the cloud comes back.
    */
   answered(): void {
     this.#failingSince = undefined;
-    if (this.#ok !== true) {
-      this.#ok = true;
-      for (const code of Object.values(DeliveryAlerts)) this.#alerts.clearAlert(code);
-      this.#unreachableRaised = false;
-    }
+    this.#emit({ type: 'cloud-contact' });
+    if (this.#ok === true) return;
+    this.#ok = true;
+    for (const code of Object.values(DeliveryAlerts)) this.#alerts.clearAlert(code);
+    this.#unreachableRaised = false;
     this.#emit({ type: 'cloud-ok' });
   }
 

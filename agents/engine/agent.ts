@@ -17,13 +17,8 @@ import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
 import { DataDirLock } from './data-dir-lock.ts';
-import { captureBlocker, deliveryBlocker, type Blocker } from './blockers.ts';
+import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { AGENT_VERSION } from './version.ts';
-
-export type DrainResult = { outcome: 'done' } | { outcome: 'timeout' } | { outcome: 'blocked'; blocker: Blocker };
-
-/** How long every remaining source must stay paused or failing before a one-shot drain gives up (well under 5 s). */
-const SOURCES_STUCK_MS = 2_500;
 
 export interface AgentOptions {
   loaded: LoadedConfig;
@@ -223,6 +218,7 @@ export class Agent {
   private onDeliveryEvent(event: DelivererEvent): void {
     switch (event.type) {
       case 'cloud-ok':
+      case 'cloud-contact':
         this.tracker.cloudSucceeded();
         break;
       case 'cloud-error':
@@ -293,35 +289,14 @@ export class Agent {
     return Promise.resolve();
   }
 
-  /**
-   * Reads every source until it is caught up and delivers until the queue is empty (one-shot
-   * `tya-agent sync`). Ends early, within a few seconds, when nothing can progress: delivery is
-   * blocked (not enrolled, revoked, halted), or every source still to read is paused or failing and
-   * the queue is empty. The queue is kept in every case.
-   */
-  async drain(options: { timeoutMs: number; onProgress?: (p: { waiting: number; delivered: number }) => void }): Promise<DrainResult> {
-    const deadline = this.clock.now() + options.timeoutMs;
-    const deliveredAtStart = this.outbox.stats().delivered;
-    let stuckSince: number | null = null;
-    await this.syncNow();
-    for (;;) {
-      const status = this.status();
-      const { queue } = status;
-      options.onProgress?.({ waiting: queue.depth, delivered: queue.delivered - deliveredAtStart });
-      const delivery = deliveryBlocker(status);
-      if (delivery !== null) return { outcome: 'blocked', blocker: delivery };
-      const loops = [...this.loops.entries()];
-      if (loops.every(([, loop]) => loop.isCaughtUp) && queue.depth === 0) return { outcome: 'done' };
-      const stateOf = (name: string) => status.sources.find((s) => s.name === name)?.state;
-      const settled = loops.every(([name, loop]) => loop.isCaughtUp || stateOf(name) === 'error' || stateOf(name) === 'paused');
-      const capture = queue.depth === 0 ? captureBlocker(status.sources, settled) : null;
-      const now = this.clock.now();
-      // A failing source retries with backoff: give it a moment to recover before calling it stuck.
-      stuckSince = capture === null ? null : (stuckSince ?? now);
-      if (capture !== null && stuckSince !== null && now - stuckSince >= SOURCES_STUCK_MS) return { outcome: 'blocked', blocker: capture };
-      if (now >= deadline) return { outcome: 'timeout' };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  /** One-shot `tya-agent sync`: see drain.ts. */
+  drain(options: DrainOptions): Promise<DrainResult> {
+    return drainAgent(this, this.clock, options);
+  }
+
+  /** Whether each source's loop has caught up since the last syncNow (for drain). */
+  captureProgress(): Array<{ name: string; caughtUp: boolean }> {
+    return [...this.loops].map(([name, loop]) => ({ name, caughtUp: loop.isCaughtUp }));
   }
 
   private replayDeadLetters(ids: number[] | 'all'): number {

@@ -56,7 +56,7 @@ describe('a newcomer\'s first hour', () => {
     expect(result.status, result.stderr).toBe(13);
     expect(result.stderr).toContain(`tya-agent needs Node 24 or newer; this is Node ${older.version.slice(1)}`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 180_000);
 
   it('discover needs no --source when the config has exactly one ODBC source, and asks for one when there are two', async () => {
     const one = writeAgentConfig(path.join(dir, 'one.json'), {
@@ -80,7 +80,7 @@ describe('a newcomer\'s first hour', () => {
     const ambiguous = await runCli(['discover', '--config', two]);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toMatch(/2 ODBC sources: name one with --source[\s\S]*pos, erp/);
-  });
+  }, 180_000);
 
   it('a misspelled time zone and an unknown key stop the config with what was meant (exit 4)', async () => {
     const file = path.join(dir, 'typos.json');
@@ -97,5 +97,5 @@ describe('a newcomer\'s first hour', () => {
     expect(result.stderr).toContain(`${file} is not a valid agent configuration`);
     expect(result.stderr).toContain('cloud: unknown key "timeotMs" (did you mean "timeoutMs"?)');
     expect(result.stderr).toMatch(/sources\[0\]\.timeZone: "Europe\/Wien" is not an IANA time zone; did you mean "Europe\/\w+"\?/);
-  });
+  }, 180_000);
 });

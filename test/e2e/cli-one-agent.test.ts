@@ -113,7 +113,7 @@ describe('one agent per data folder', () => {
       const keys = [...line.matchAll(/[{,]"([^"]+)":/g)].map((m) => m[1]);
       expect(new Set(keys).size, line).toBe(keys.length);
     }
-  });
+  }, 180_000);
 
   it('runs one-shot commands on their own when no agent runs, and a one-shot holds the folder while it works', async () => {
     const sync = await runCli(['sync', '--config', configFile]);
@@ -122,5 +122,5 @@ describe('one agent per data folder', () => {
     const status = await runCli(['status', '--config', configFile]);
     expect(status.code).toBe(8);
     expect(status.stdout).toMatch(/NOT RUNNING/);
-  });
+  }, 180_000);
 });

@@ -143,5 +143,5 @@ describe('tya-agent status', () => {
     expect(stopped.status.sources[0]!.recordsCaptured).toBe(27);
     expect(stopped.status.sources[0]!.lastSuccessAt).not.toBeNull();
     expect(Object.fromEntries((stopped.status.queue.streams ?? []).map((s) => [s.stream, s.delivered]))).toEqual({ customers: 7, invoices: 20 });
-  });
+  }, 240_000);
 });

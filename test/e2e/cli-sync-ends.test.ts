@@ -84,7 +84,7 @@ describe('a one-shot sync that cannot progress', () => {
     const after = await status(configFile);
     expect(after.json.sources[0]!.recordsCaptured).toBe(0);
     expect(after.json.queue.depth).toBe(0);
-  });
+  }, 180_000);
 
   it('revoked: ends at once with exit 10, the queue kept; status says revoked, not "Enrolled: yes"', async () => {
     const configFile = agentConfig('revoked');
@@ -115,7 +115,7 @@ describe('a one-shot sync that cannot progress', () => {
     expect(again.code).toBe(10);
     expect(again.stderr).toMatch(/No source was read/);
     expect(again.ms).toBeLessThan(5_000);
-  });
+  }, 180_000);
 
   it('delivery halted (the cloud wants a newer version): exit 11 with the cloud\'s reason, queue kept', async () => {
     const configFile = agentConfig('halted');
@@ -131,7 +131,7 @@ describe('a one-shot sync that cannot progress', () => {
     } finally {
       await admin.setMinimumAgentVersion(null);
     }
-  });
+  }, 180_000);
 
   it('every source failing: exit 12 naming the source and its error, within seconds', async () => {
     const configFile = agentConfig('no-table', 'no_such_table');
@@ -141,5 +141,5 @@ describe('a one-shot sync that cannot progress', () => {
     expect(sync.stderr).toMatch(/No source can be read \(erp: /);
     expect(sync.stderr).toMatch(/What to do:/);
     expect(sync.ms).toBeLessThan(20_000);
-  });
+  }, 180_000);
 });

@@ -115,7 +115,7 @@ describe('one agent per data folder', () => {
     }
   }, 180_000);
 
-  it('runs one-shot commands on their own when no agent runs, and a one-shot holds the folder while it works', async () => {
+  it('runs one-shot commands on their own when no agent runs', async () => {
     const sync = await runCli(['sync', '--config', configFile]);
     expect(sync.code, sync.stderr).toBe(0);
     expect(sync.stdout).toMatch(/Up to date/);

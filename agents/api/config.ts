@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { LaneSchema } from './records.ts';
+import { TimeZoneSchema } from './time-zone.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -213,7 +214,7 @@ export const OdbcSourceSchema = z
     /** Appended to the connection string as `PWD=…` at connect time, read from the keychain. */
     password: SecretRefSchema.optional(),
     /** IANA zone in which the source's naive timestamps are meant. */
-    timeZone: z.string().default('UTC'),
+    timeZone: TimeZoneSchema.default('UTC'),
     intervalSecs: z.number().positive().max(86_400).default(10),
     streams: z.array(OdbcStreamSchema).min(1),
     /** POS shift closes, each sent as one document in the urgent lane when a shift closes. */
@@ -256,7 +257,7 @@ export const FolderSourceSchema = z
     /** MT940/OFX/BAI2 code page for files that are not UTF-8 (e.g. windows-1252). */
     encoding: z.string().min(1).optional(),
     /** IANA zone of shift-close times written without a UTC offset (e.g. `Europe/Vienna`). */
-    timeZone: z.string().min(1).default('UTC'),
+    timeZone: TimeZoneSchema.default('UTC'),
     /** Stream names as the cloud sees them. */
     streams: z
       .object({

@@ -9,11 +9,21 @@ const Rfc3339 = z.iso.datetime({ offset: true });
 export const ErrorInfoSchema = z.object({ code: z.string(), message: z.string(), at: Rfc3339 });
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 
+/**
+ * `event`: something happened (a short shift, a rejected file); it stays until a person
+ * acknowledges it. `condition`: something holds (revoked, delivery halted, not enrolled, queue
+ * full); it cannot be acknowledged and lasts as long as its cause.
+ */
+export const AlertKindSchema = z.enum(['event', 'condition']);
+export type AlertKind = z.infer<typeof AlertKindSchema>;
+
 export const AlertSchema = z.object({
   code: z.string(),
   severity: z.enum(['warning', 'critical']),
   message: z.string(),
   since: Rfc3339,
+  /** Absent from agents older than this field: treat as a condition. */
+  kind: AlertKindSchema.optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
@@ -42,6 +52,8 @@ export const QueueStatusSchema = z.object({
   deadLetters: z.number().int().min(0),
   delivered: z.number().int().min(0),
   capturePaused: z.boolean(),
+  /** Delivered records per stream, as the cloud counts them (accepted + duplicates + stale); kept across restarts. */
+  streams: z.array(z.object({ source: z.string(), stream: z.string(), delivered: z.number().int().min(0) })).optional(),
 });
 export type QueueStatus = z.infer<typeof QueueStatusSchema>;
 
@@ -62,8 +74,14 @@ export const AgentStatusSchema = z.object({
   cloud: z.object({
     /** null: not tried yet (or no agent running to try). */
     reachable: z.boolean().nullable(),
+    /** The last time the cloud answered anything (a batch, a heartbeat, an error). */
     lastContactAt: Rfc3339.nullable(),
     lastError: ErrorInfoSchema.nullable(),
+    /**
+     * Delivery stopped by itself until its cause goes away (revoked, version too old, forbidden…);
+     * the queue is kept. `kind` is the delivery halt's kind. Absent or null: not halted.
+     */
+    halted: z.object({ kind: z.string(), message: z.string() }).nullable().optional(),
   }),
   queue: QueueStatusSchema,
   sources: z.array(SourceStatusSchema),

@@ -17,6 +17,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error.code.startsWith('config_')) return ExitCode.config;
   if (error.code === 'keychain_unavailable') return ExitCode.keychain;
   if (error.code === 'not_enrolled') return ExitCode.notEnrolled;
+  if (error.code === 'data_dir_busy') return ExitCode.busy;
   if (error.code.startsWith('enroll') || error.code.startsWith('cloud_') || error.code === 'network_error') return ExitCode.cloud;
   return ExitCode.internal;
 }

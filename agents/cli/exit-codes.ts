@@ -17,6 +17,16 @@ export const ExitCode = {
   cloud: 7,
   /** The command needs a running agent and none runs. */
   notRunning: 8,
+  /** Another agent process holds the data folder (its pid is printed). */
+  busy: 9,
+  /** The cloud revoked this agent: nothing is sent until it is enrolled again. The queue is kept. */
+  revoked: 10,
+  /** The cloud halted delivery (forbidden, wrong URL, proxy login, version too old…). The queue is kept. */
+  halted: 11,
+  /** Every source is paused or stopped by an error, so nothing more can be read. */
+  sourcesStopped: 12,
+  /** This Node.js is too old for the agent (it needs Node 24). */
+  nodeTooOld: 13,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -30,4 +40,9 @@ Exit codes:
   5  OS keychain unavailable (no secret was stored)
   6  not enrolled
   7  the cloud refused or could not be reached
-  8  no agent is running`;
+  8  no agent is running
+  9  another agent process is using the data folder (its pid is printed)
+ 10  the cloud revoked this agent (queue kept; enroll again)
+ 11  the cloud halted delivery: forbidden, wrong URL, proxy login, version too old… (queue kept)
+ 12  every source is paused or stopped by an error, so nothing more can be read
+ 13  this Node.js is too old (the agent needs Node 24)`;

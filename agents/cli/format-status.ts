@@ -15,13 +15,7 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
         : 'NOT RUNNING (figures below read from the queue on disk)'
     }`,
   );
-  lines.push(
-    `  Enrolled:  ${
-      status.enrollment.enrolled
-        ? `yes, as ${status.enrollment.agentId} with ${status.enrollment.cloudUrl}${status.enrollment.revoked ? ' — REVOKED by the cloud' : ''}`
-        : 'no — run "tya-agent enroll --url URL --key KEY"'
-    }`,
-  );
+  lines.push(`  Enrolled:  ${formatEnrollment(status)}`);
   lines.push(`  Cloud:     ${formatCloud(status, ago)}`);
   const q = status.queue;
   lines.push(
@@ -33,6 +27,10 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
     `  Attention: ${q.deadLetters === 0 ? 'no failed changes' : `${q.deadLetters} failed change${q.deadLetters === 1 ? '' : 's'} — see "tya-agent dlq list"`}`,
   );
   if (q.capturePaused) lines.push('  Capture:   PAUSED because the queue is full; nothing is dropped');
+  if (q.streams !== undefined && q.streams.length > 0) {
+    lines.push('  Delivered per stream (as the cloud counts: accepted + duplicates + stale):');
+    for (const s of q.streams) lines.push(`    ${`${s.source}/${s.stream}`.padEnd(32)} ${s.delivered}`);
+  }
   lines.push('  Sources:');
   if (status.sources.length === 0) lines.push('    (none configured)');
   for (const source of status.sources) {
@@ -48,22 +46,44 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
       lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`);
     }
   }
-  if (status.alerts.length > 0) {
-    lines.push('  Alerts:');
-    for (const alert of status.alerts) lines.push(`    ${alert.severity === 'critical' ? '!!' : '! '} ${alert.message}`);
+  const conditions = status.alerts.filter((a) => a.kind !== 'event');
+  const events = status.alerts.filter((a) => a.kind === 'event');
+  if (conditions.length > 0) {
+    lines.push('  Conditions (they clear by themselves once the cause is fixed):');
+    for (const alert of conditions) lines.push(`    ${alert.severity === 'critical' ? '!!' : '! '} ${alert.message}`);
+  }
+  if (events.length > 0) {
+    lines.push('  Events (acknowledge with "tya-agent alerts ack CODE…" or "--all" once you have looked):');
+    for (const alert of events) {
+      lines.push(`    ${alert.severity === 'critical' ? '!!' : '! '} ${alert.message}`);
+      lines.push(`       code ${alert.code}, since ${ago(alert.since)}`);
+    }
   }
   return lines.join('\n');
+}
+
+function formatEnrollment(status: AgentStatus): string {
+  const { enrollment } = status;
+  const as = enrollment.agentId === null ? '' : ` (was ${enrollment.agentId} with ${enrollment.cloudUrl})`;
+  if (enrollment.revoked) return `REVOKED by the cloud${as}: nothing is sent; enroll again with a new key ("tya-agent enroll")`;
+  if (!enrollment.enrolled) return 'no — run "tya-agent enroll --url URL --key KEY"';
+  return `yes, as ${enrollment.agentId} with ${enrollment.cloudUrl}`;
 }
 
 function formatCloud(status: AgentStatus, ago: (iso: string | null) => string): string {
   const { cloud } = status;
   if (!status.agent.running) return 'unknown (the agent is not running)';
+  if (cloud.halted) return `DELIVERY HALTED (${cloud.halted.kind}): ${cloud.halted.message}; the queue is kept`;
   if (cloud.reachable === null) return 'not contacted yet';
   const last = cloud.lastError ? `; last error ${ago(cloud.lastError.at)}: ${cloud.lastError.message}` : '';
   return cloud.reachable ? `reachable, last contact ${ago(cloud.lastContactAt)}${last}` : `NOT REACHABLE${last}`;
 }
 
-/** True when a person should look: exit code 3 for scripts. */
+/**
+ * True when a person should look (exit code 3 for scripts): while a condition holds (not enrolled,
+ * revoked, halted, unreachable, queue full, a source failing) or an event is not acknowledged.
+ * Acknowledging every event and fixing every cause is what turns it back to 0.
+ */
 export function needsAttention(status: AgentStatus): boolean {
   return (
     !status.enrollment.enrolled ||
@@ -71,6 +91,7 @@ export function needsAttention(status: AgentStatus): boolean {
     status.cloud.reachable === false ||
     status.queue.deadLetters > 0 ||
     status.queue.capturePaused ||
+    (status.cloud.halted !== null && status.cloud.halted !== undefined) ||
     status.sources.some((s) => s.state === 'error') ||
     status.alerts.length > 0
   );

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 // tya-agent: the command-line entry point (the package's bin, the service's ExecStart).
-import { runCli } from './program.ts';
+import { ExitCode } from './exit-codes.ts';
+import { nodeVersionProblem } from './node-version.ts';
+
+// Before anything else loads: under an older Node the native modules and newer APIs fail with a
+// raw stack trace that says nothing about the cause. Only the program is imported after this.
+const problem = nodeVersionProblem(process.versions.node, process.execPath);
+if (problem !== null) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(ExitCode.nodeTooOld);
+}
 
 // `tya-agent status | head` closes the pipe early: that is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -8,4 +17,5 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+const { runCli } = await import('./program.ts');
 await runCli(process.argv);

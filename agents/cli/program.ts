@@ -15,6 +15,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { demoCommand } from './commands/demo.ts';
 import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
 import { importCommand, type ImportOptions } from './commands/import.ts';
+import { alertsCommand } from './commands/alerts.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
   program
     .command('run')
     .description('run the agent in the foreground (what the service runs); Ctrl-C or SIGTERM stops it cleanly')
+    .addHelpText('after', '\nOne agent per data folder: a second "run" exits at once with exit code 9, naming the running agent\'s pid.')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .action(action((opts: { config?: string }) => runCommand(opts, io)));
 
@@ -68,7 +70,10 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .description('say in plain words whether the agent runs, reaches the cloud, and what is queued or failing')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print the status as JSON')
-    .addHelpText('after', '\nExit code: 0 healthy, 3 something needs attention, 8 the agent is not running.')
+    .addHelpText(
+      'after',
+      '\nExit code: 0 healthy, 3 a condition holds or an event is not acknowledged ("tya-agent alerts"), 8 the agent is not running.',
+    )
     .action(action((opts: { config?: string; json?: boolean }) => statusCommand(opts, io)));
 
   program
@@ -77,6 +82,12 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--source <name>', 'only this source')
     .option('--timeout-secs <n>', 'give up waiting after this long (the rest stays queued)', positiveInt, 600)
+    .addHelpText(
+      'after',
+      '\nEnds by itself, with a sentence saying why and what to do, as soon as nothing can progress; the queue is kept.\n' +
+        'Exit code: 0 up to date, 3 refused changes or not finished in time, 6 not enrolled (nothing was read),\n' +
+        '10 revoked, 11 delivery halted by the cloud, 12 every source paused or failing, 9 another one-shot command holds the data folder.',
+    )
     .action(action((opts: { config?: string; source?: string; timeoutSecs: number }) => syncCommand(opts, io)));
 
   const dlq = program.command('dlq').description('changes the cloud refused for good (dead letters): list, replay, discard');
@@ -101,6 +112,26 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     );
   }
 
+  const alerts = program
+    .command('alerts')
+    .description('what needs a person: conditions (last while their cause does) and events (stay until acknowledged)');
+  alerts
+    .command('list', { isDefault: true })
+    .description('list conditions and events with their codes')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExit code: 0 nothing raised, 3 something needs attention.')
+    .action(action((opts: { config?: string; json?: boolean }) => alertsCommand('list', { ...opts, codes: [] }, io)));
+  alerts
+    .command('ack')
+    .description('acknowledge events (a short shift, a rejected file) once you have looked; conditions cannot be acknowledged')
+    .argument('[codes...]', 'codes from "tya-agent alerts"')
+    .option('--all', 'every event')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit code: 0 all acknowledged, 3 some codes were conditions or not raised, 2 wrong usage.')
+    .action(action((codes: string[], opts: { config?: string; all?: boolean; json?: boolean }) => alertsCommand('ack', { ...opts, codes }, io)));
+
   const secret = program.command('secret').description('manage secrets in the OS keychain (database passwords)');
   secret
     .command('set <ref>')
@@ -121,7 +152,7 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
   program
     .command('discover')
     .description('list what an ODBC source can read: schemas, tables, a table\'s columns with types and key, its first rows')
-    .requiredOption('--source <name>', 'the ODBC source (its name in the config)')
+    .option('--source <name>', 'the ODBC source (its name in the config); may be left out when there is only one')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--schema <name>', 'only the tables of this schema (MariaDB: database)')
     .option('--table <name>', 'describe this table (schema.table or table)')

@@ -3,8 +3,8 @@ import { AgentStatusSchema } from '../api/index.ts';
 import type { AgentStatus } from '../api/index.ts';
 import { AgentError, NotConnectedError } from '../pipeline/errors.ts';
 import { readControlFileSync } from './control-file.ts';
-import { CONTROL_API_PREFIX, ControlResultSchema } from './control-protocol.ts';
-import type { DeadLetterIds } from './control-protocol.ts';
+import { AcknowledgeAlertsResultSchema, CONTROL_API_PREFIX, ControlResultSchema } from './control-protocol.ts';
+import type { AcknowledgeAlertsResult, AlertCodes, DeadLetterIds } from './control-protocol.ts';
 
 /** Nothing answers at the address in control.json: the CLI says "no agent is running". */
 export class AgentNotRunningError extends NotConnectedError {
@@ -68,6 +68,10 @@ export class ControlClient {
 
   async discardDeadLetters(ids: DeadLetterIds): Promise<number> {
     return this.#request('POST', '/dlq/discard', { ids }, z.number().int().min(0));
+  }
+
+  async acknowledgeAlerts(codes: AlertCodes): Promise<AcknowledgeAlertsResult> {
+    return this.#request('POST', '/alerts/ack', { codes }, AcknowledgeAlertsResultSchema);
   }
 
   async #request<T extends z.ZodType>(method: string, path: string, body: unknown, schema: T): Promise<z.output<T>> {

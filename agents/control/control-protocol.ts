@@ -45,4 +45,18 @@ export interface ControlHandlers {
   listDeadLetters(limit: number): Promise<unknown[]>;
   replayDeadLetters(ids: DeadLetterIds): Promise<number>;
   discardDeadLetters(ids: DeadLetterIds): Promise<number>;
+  /** Acknowledges events (never conditions); absent on agents that cannot (control-alert-routes.ts). */
+  acknowledgeAlerts?(codes: AlertCodes): Promise<AcknowledgeAlertsResult>;
 }
+
+export const AcknowledgeAlertsRequestSchema = z.strictObject({
+  codes: z.union([z.literal('all'), z.array(z.string().min(1).max(500)).min(1).max(1_000)]),
+});
+export type AlertCodes = z.infer<typeof AcknowledgeAlertsRequestSchema>['codes'];
+
+export const AcknowledgeAlertsResultSchema = z.object({
+  acknowledged: z.array(z.string()),
+  conditions: z.array(z.string()),
+  unknown: z.array(z.string()),
+});
+export type AcknowledgeAlertsResult = z.infer<typeof AcknowledgeAlertsResultSchema>;

@@ -7,6 +7,7 @@ import {
   SyncRequestSchema,
 } from './control-protocol.ts';
 import type { ControlHandlers } from './control-protocol.ts';
+import { ALERT_ACK_PATH, acknowledgeAlertsRoute } from './control-alert-routes.ts';
 
 /** A request the control API refuses before any handler runs; `status` is the HTTP status. */
 export class ControlHttpError extends AgentError {
@@ -48,6 +49,10 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST', Route>>> = {
   },
   '/dlq/discard': {
     POST: (request, handlers) => handlers.discardDeadLetters(parse(DeadLetterIdsRequestSchema, request.body).ids),
+  },
+  [ALERT_ACK_PATH]: {
+    POST: (request, handlers) =>
+      acknowledgeAlertsRoute(request.body, handlers, { httpError: (status, code, message) => new ControlHttpError(status, code, message) }),
   },
 };
 

@@ -102,9 +102,14 @@ export class CloudHealth {
     this.#alertAfterMs = options.alertAfterMs;
   }
 
-  /** Any answer that settles a batch proves the cloud is there and accepts this agent. */
+  /**
+   * Any answer that settles a batch proves the cloud is there and accepts this agent. Every answer
+   * is reported as contact (status's "last contact" moves with each one, issue 9); `cloud-ok` and
+   * the clearing of alerts happen once, when the cloud comes back.
+   */
   answered(): void {
     this.#failingSince = undefined;
+    this.#emit({ type: 'cloud-contact' });
     if (this.#ok === true) return;
     this.#ok = true;
     for (const code of Object.values(DeliveryAlerts)) this.#alerts.clearAlert(code);

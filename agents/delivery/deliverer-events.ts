@@ -27,7 +27,10 @@ export type DelivererEvent =
     }
   | { type: 'split'; batchId: string; lane: Lane; records: number }
   | { type: 'dead-lettered'; batchId: string; lane: Lane; records: number; code: string; message: string }
+  /** The cloud is reachable again (once per recovery). */
   | { type: 'cloud-ok' }
+  /** The cloud answered a batch (every answer: status's "last contact"). */
+  | { type: 'cloud-contact' }
   | { type: 'cloud-error'; code: string; message: string }
   | { type: 'revoked'; message: string }
   | { type: 'upgrade-required'; message: string }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
@@ -15,6 +16,8 @@ import { CaptureLoop } from './capture-loop.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
+import { DataDirLock } from './data-dir-lock.ts';
+import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {
@@ -25,6 +28,12 @@ export interface AgentOptions {
   secretStore?: SecretStore;
   /** Serve the local control API (off for one-shot CLI runs). */
   controlServer?: boolean;
+  /**
+   * Take the data folder's lock for this command (`run`, `sync`…) before anything is opened, so a
+   * second agent on the same folder is refused (data-dir-lock.ts). start() always locks (default
+   * `run`); open() locks only when asked.
+   */
+  lockAs?: string;
 }
 
 /**
@@ -50,6 +59,8 @@ export class Agent {
   private startedAt: string | null = null;
   private running = false;
 
+  private lock: DataDirLock | null = null;
+
   private constructor(options: AgentOptions, outbox: Outbox, logger: Logger, secrets: SecretStore, layout: DataDirLayout) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
@@ -57,7 +68,7 @@ export class Agent {
     this.logger = logger;
     this.secrets = secrets;
     this.layout = layout;
-    this.tracker = new StatusTracker(this.clock);
+    this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => this.onBackpressure(full, error));
   }
 
@@ -66,24 +77,37 @@ export class Agent {
     const { config, dataDir } = options.loaded;
     const layout = dataDirLayout(dataDir);
     ensureDataDir(layout);
-    const clock = options.clock ?? systemClock;
-    const logger =
-      options.logger ?? createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
-    const outbox = Outbox.open({
-      path: layout.outbox,
-      maxBytes: config.outbox.maxBytes,
-      synchronous: config.outbox.synchronous,
-      clock,
-    });
+    // Before the outbox: a second agent must leave the first one's files alone.
+    const lock = options.lockAs === undefined ? null : DataDirLock.acquire(layout.root, options.lockAs);
+    let outbox: Outbox;
+    let logger: Logger;
+    try {
+      // We hold the folder: a control.json left by a killed agent is stale, and clients must not find it.
+      if (lock !== null) rmSync(layout.controlFile, { force: true });
+      const clock = options.clock ?? systemClock;
+      logger =
+        options.logger ?? createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
+      outbox = Outbox.open({
+        path: layout.outbox,
+        maxBytes: config.outbox.maxBytes,
+        synchronous: config.outbox.synchronous,
+        clock,
+      });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     if (outbox.recoveredFromCorruption) {
       logger.error({ movedTo: outbox.recoveredFromCorruption.movedTo }, 'The outbox file was corrupt and was moved aside.');
     }
     const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
-    return new Agent(options, outbox, logger, secrets, layout);
+    const agent = new Agent(options, outbox, logger, secrets, layout);
+    agent.lock = lock;
+    return agent;
   }
 
   static async start(options: AgentOptions): Promise<Agent> {
-    const agent = Agent.open(options);
+    const agent = Agent.open({ ...options, lockAs: options.lockAs ?? 'run' });
     try {
       await agent.start();
     } catch (error) {
@@ -122,6 +146,7 @@ export class Agent {
           listDeadLetters: (limit) => Promise.resolve(this.outbox.listDeadLetters({ limit })),
           replayDeadLetters: (ids) => Promise.resolve(this.replayDeadLetters(ids)),
           discardDeadLetters: (ids) => Promise.resolve(this.outbox.discardDeadLetters(ids)),
+          acknowledgeAlerts: (codes) => Promise.resolve(this.outbox.acknowledgeAlerts(codes)),
         },
       });
     }
@@ -166,6 +191,11 @@ export class Agent {
       onEvent: (event) => this.onDeliveryEvent(event),
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
+      onBeat: (beat) => {
+        if (beat.ok) this.tracker.cloudSucceeded();
+        // Like delivery: no answer at all (network, timeout) means unreachable; any HTTP answer is contact.
+        else this.tracker.cloudFailed(beat, !['network_error', 'timeout'].includes(beat.code));
+      },
     });
   }
 
@@ -193,6 +223,7 @@ export class Agent {
   private onDeliveryEvent(event: DelivererEvent): void {
     switch (event.type) {
       case 'cloud-ok':
+      case 'cloud-contact':
         this.tracker.cloudSucceeded();
         break;
       case 'cloud-error':
@@ -222,6 +253,7 @@ export class Agent {
 
   status(): AgentStatus {
     const enrollment = readEnrollment(this.outbox);
+    const halt = this.cloud?.deliverer.halted;
     return this.tracker.build({
       name: this.options.loaded.config.agent.name,
       version: AGENT_VERSION,
@@ -230,7 +262,18 @@ export class Agent {
       enrollment: enrollment === null ? null : { agentId: enrollment.agentId, cloudUrl: enrollment.cloudUrl },
       stats: this.outbox.stats(),
       alerts: this.outbox.listAlerts(),
+      halted: halt === undefined ? null : { kind: halt.kind, message: halt.error.message },
+      deliveredByStream: this.outbox.deliveredByStream(),
     });
+  }
+
+  /**
+   * Whether this data folder is enrolled, restoring the enrollment from the keychain into a new
+   * outbox first (as start() does). One-shot commands ask before they read anything.
+   */
+  async isEnrolled(): Promise<boolean> {
+    await restoreEnrollment(this.secrets, this.outbox);
+    return readEnrollment(this.outbox) !== null;
   }
 
   /** Forgets the checkpoint and re-reads; the cloud's version dedupe makes the re-read harmless. */
@@ -251,22 +294,14 @@ export class Agent {
     return Promise.resolve();
   }
 
-  /**
-   * Reads every source until it is caught up and delivers until the queue is empty (one-shot
-   * `tya-agent sync`). Resolves true when done, false when `timeoutMs` passed first.
-   */
-  async drain(options: { timeoutMs: number; onProgress?: (p: { waiting: number; delivered: number }) => void }): Promise<boolean> {
-    const deadline = this.clock.now() + options.timeoutMs;
-    const deliveredAtStart = this.outbox.stats().delivered;
-    await this.syncNow();
-    for (;;) {
-      const stats = this.outbox.stats();
-      options.onProgress?.({ waiting: stats.depth, delivered: stats.delivered - deliveredAtStart });
-      const captured = [...this.loops.values()].every((loop) => loop.isCaughtUp);
-      if (captured && stats.depth === 0) return true;
-      if (this.clock.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  /** One-shot `tya-agent sync`: see drain.ts. */
+  drain(options: DrainOptions): Promise<DrainResult> {
+    return drainAgent(this, this.clock, options);
+  }
+
+  /** Whether each source's loop has caught up since the last syncNow (for drain). */
+  captureProgress(): Array<{ name: string; caughtUp: boolean }> {
+    return [...this.loops].map(([name, loop]) => ({ name, caughtUp: loop.isCaughtUp }));
   }
 
   private replayDeadLetters(ids: number[] | 'all'): number {
@@ -279,9 +314,23 @@ export class Agent {
     this.running = false;
     await this.control?.close();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+    // After the loops: their last figures are what `status` shows while the agent is stopped.
+    this.tracker.persistAll();
     await closeCloudLink(this.cloud);
     this.outbox.close();
     this.logger.info('The agent stopped.');
     this.logger.flush?.();
+    this.releaseLock();
+  }
+
+  /** For open() without start(): closes the outbox and lets the next agent in. */
+  close(): void {
+    this.outbox.close();
+    this.releaseLock();
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = null;
   }
 }

@@ -14,6 +14,7 @@ import {
   type DelivererEvent,
   type HeartbeatSummary,
 } from '../delivery/index.ts';
+import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** Everything that talks to the cloud, built together from the enrollment and the config. */
@@ -32,6 +33,8 @@ export interface CloudLinkOptions {
   onEvent: (event: DelivererEvent) => void;
   buildSummary: () => HeartbeatSummary;
   onCommand: (command: CloudCommand) => Promise<CommandResult>;
+  /** After each heartbeat, whether the cloud answered (status's last contact). */
+  onBeat?: HeartbeatLoopOptions['onBeat'];
 }
 
 /**
@@ -112,6 +115,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     buildSummary: options.buildSummary,
     onCommand: options.onCommand,
     verifier: verifierFor(enrollment.cloudKey, outbox, logger),
+    ...(options.onBeat === undefined ? {} : { onBeat: options.onBeat }),
   });
   deliverer.start();
   heartbeat.start();

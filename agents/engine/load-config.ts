@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import path from 'node:path';
 import { AgentConfigSchema, type AgentConfig } from '../api/index.ts';
 import { PermanentError } from '../pipeline/errors.ts';
 import { lineAndColumn, stripJsonComments } from './jsonc.ts';
+import { knownKeysAt, suggestKeys } from './config-keys.ts';
 
 export interface LoadedConfig {
   config: AgentConfig;
@@ -48,13 +50,24 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   }
   const parsed = AgentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`).join('\n');
+    const problems = parsed.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue, raw)}`).join('\n');
     throw new PermanentError('config_invalid', `${file} is not a valid agent configuration:\n${problems}`, {
       hint: 'Fix the fields listed above. The README section "Configuration" has a complete commented example.',
     });
   }
   const dataDir = path.resolve(path.dirname(file), parsed.data.agent.dataDir);
   return { config: parsed.data, file, dataDir };
+}
+
+/** zod's words, plus "did you mean" for a misspelled key. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const suggestions = suggestKeys(issue.keys, knownKeysAt(AgentConfigSchema, issue.path, raw));
+  const keys = issue.keys.map((key) => {
+    const meant = suggestions.get(key);
+    return meant === undefined ? `"${key}"` : `"${key}" (did you mean "${meant}"?)`;
+  });
+  return `unknown key${keys.length === 1 ? '' : 's'} ${keys.join(', ')}`;
 }
 
 function formatPath(segments: ReadonlyArray<PropertyKey>): string {

@@ -9,6 +9,32 @@ export interface EnrollmentSummary {
   cloudUrl: string;
 }
 
+/** What a source's status keeps across a stop (status-tracker persists it through this store). */
+export interface PersistedSourceStats {
+  lastSuccessAt: string | null;
+  recordsCaptured: number;
+  lastError: ErrorInfo | null;
+}
+
+/** Durable per-source figures (the outbox's agent_state table), so `status` after a stop still tells the truth. */
+export interface SourceStatsStore {
+  getState(key: string): string | undefined;
+  setState?(key: string, value: string): void;
+}
+
+/** The alert the engine raises while the cloud has revoked this agent (cloud-health.ts). */
+const REVOKED_ALERT = 'agent_revoked';
+/**
+ * How often the figures are written while a source reads (each write is an fsync: not one per page
+ * of an initial load) and while it idles; stop() writes them all, and a kill -9 loses at most this.
+ */
+const PERSIST_BUSY_MS = 5_000;
+const PERSIST_IDLE_MS = 60_000;
+
+export function sourceStatsKey(source: string): string {
+  return `source.stats.${source}`;
+}
+
 /**
  * Keeps what the engine knows about its sources and the cloud, and turns it, with the outbox's
  * numbers, into the AgentStatus that status, the tray, the heartbeat and the browser all show.
@@ -21,13 +47,25 @@ export class StatusTracker {
   private lastCloudError: ErrorInfo | null = null;
   private capturePaused = false;
   private revoked = false;
+  private readonly store: SourceStatsStore | undefined;
+  private readonly persistedAt = new Map<string, number>();
 
-  constructor(clock: Clock) {
+  /** With a store, each source's last success, count and last error survive a stop. */
+  constructor(clock: Clock, store?: SourceStatsStore) {
     this.clock = clock;
+    this.store = store;
   }
 
   registerSource(name: string, type: string): void {
-    this.sources.set(name, { name, type, state: 'starting', lastSuccessAt: null, lastError: null, recordsCaptured: 0 });
+    const saved = this.loadStats(name);
+    this.sources.set(name, {
+      name,
+      type,
+      state: 'starting',
+      lastSuccessAt: saved?.lastSuccessAt ?? null,
+      lastError: saved?.lastError ?? null,
+      recordsCaptured: saved?.recordsCaptured ?? 0,
+    });
   }
 
   sourceSucceeded(name: string, records: number): void {
@@ -35,6 +73,13 @@ export class StatusTracker {
     source.state = 'ok';
     source.lastSuccessAt = isoNow(this.clock);
     source.recordsCaptured += records;
+    const last = this.persistedAt.get(name);
+    if (last === undefined || this.clock.now() - last >= (records > 0 ? PERSIST_BUSY_MS : PERSIST_IDLE_MS)) this.persist(name);
+  }
+
+  /** Writes every source's figures now (at stop). */
+  persistAll(): void {
+    for (const name of this.sources.keys()) this.persist(name);
   }
 
   /** Keeps the newest five. */
@@ -45,8 +90,10 @@ export class StatusTracker {
 
   sourceFailed(name: string, error: { code: string; message: string }): void {
     const source = this.mustGet(name);
+    const changed = source.lastError?.code !== error.code || source.lastError.message !== error.message;
     source.state = 'error';
     source.lastError = { ...error, at: isoNow(this.clock) };
+    if (changed) this.persist(name);
   }
 
   setSourceState(name: string, state: SourceState): void {
@@ -84,8 +131,14 @@ export class StatusTracker {
     enrollment: EnrollmentSummary | null;
     stats: OutboxStats;
     alerts: Alert[];
+    /** Why delivery stopped by itself, if it did (Deliverer.halted). */
+    halted?: { kind: string; message: string } | null;
+    deliveredByStream?: Array<{ source: string; stream: string; delivered: number }>;
   }): AgentStatus {
     const { stats } = input;
+    // The persisted alert, not only this process's memory: a restarted or stopped agent that the
+    // cloud revoked must not say "Enrolled: yes" beside "the cloud revoked this agent".
+    const revoked = this.revoked || input.alerts.some((alert) => alert.code === REVOKED_ALERT);
     const oldestAgeSecs =
       stats.oldestCapturedAt === null
         ? null
@@ -102,9 +155,14 @@ export class StatusTracker {
         enrolled: input.enrollment !== null,
         agentId: input.enrollment?.agentId ?? null,
         cloudUrl: input.enrollment?.cloudUrl ?? null,
-        revoked: this.revoked,
+        revoked,
       },
-      cloud: { reachable: this.cloudReachable, lastContactAt: this.lastContactAt, lastError: this.lastCloudError },
+      cloud: {
+        reachable: this.cloudReachable,
+        lastContactAt: this.lastContactAt,
+        lastError: this.lastCloudError,
+        halted: input.halted ?? null,
+      },
       queue: {
         depth: stats.depth,
         urgentDepth: stats.urgentDepth,
@@ -115,10 +173,37 @@ export class StatusTracker {
         deadLetters: stats.deadLetters,
         delivered: stats.delivered,
         capturePaused: this.capturePaused,
+        ...(input.deliveredByStream === undefined ? {} : { streams: input.deliveredByStream }),
       },
       sources: this.sourceStatuses(),
       alerts: input.alerts,
     };
+  }
+
+  private loadStats(name: string): PersistedSourceStats | null {
+    const text = this.store?.getState(sourceStatsKey(name));
+    if (text === undefined) return null;
+    try {
+      return JSON.parse(text) as PersistedSourceStats;
+    } catch {
+      return null;
+    }
+  }
+
+  private persist(name: string): void {
+    const source = this.sources.get(name);
+    if (source === undefined || this.store?.setState === undefined) return;
+    const stats: PersistedSourceStats = {
+      lastSuccessAt: source.lastSuccessAt,
+      recordsCaptured: source.recordsCaptured,
+      lastError: source.lastError,
+    };
+    try {
+      this.store.setState(sourceStatsKey(name), JSON.stringify(stats));
+      this.persistedAt.set(name, this.clock.now());
+    } catch {
+      // A read-only outbox (status of a stopped agent) or a closing one: the figures stay in memory.
+    }
   }
 
   private mustGet(name: string): SourceStatus {

@@ -42,3 +42,44 @@ export class Counters {
     this.#set.run(value, name);
   }
 }
+
+/** Per-stream delivered counts: `meta` rows keyed `delivered:["<source>","<stream>"]` (no schema change needed). */
+const STREAM_DELIVERED_PREFIX = 'delivered:';
+
+export interface StreamDelivered {
+  source: string;
+  stream: string;
+  /** Records the cloud took from this stream: what it counts as accepted + duplicates + stale. */
+  delivered: number;
+}
+
+/**
+ * Delivered records per stream, counted in the transaction that completes their batch, so the
+ * figure is exactly as durable as the queue and survives a stop or a kill -9.
+ */
+export class StreamCounters {
+  readonly #add;
+  readonly #list;
+
+  constructor(db: SqliteDatabase) {
+    this.#add = db.prepare<[string, number]>(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value',
+    );
+    // [prefix, prefix with its last character incremented): exactly the keys that start with it.
+    this.#list = db.prepare<[string, string], { key: string; value: number }>(
+      'SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key',
+    );
+  }
+
+  addDelivered(source: string, stream: string, delivered: number): void {
+    if (delivered > 0) this.#add.run(`${STREAM_DELIVERED_PREFIX}${JSON.stringify([source, stream])}`, delivered);
+  }
+
+  listDelivered(): StreamDelivered[] {
+    const upper = STREAM_DELIVERED_PREFIX.slice(0, -1) + String.fromCharCode(STREAM_DELIVERED_PREFIX.charCodeAt(STREAM_DELIVERED_PREFIX.length - 1) + 1);
+    return this.#list.all(STREAM_DELIVERED_PREFIX, upper).map(({ key, value }) => {
+      const [source, stream] = JSON.parse(key.slice(STREAM_DELIVERED_PREFIX.length)) as [string, string];
+      return { source, stream, delivered: value };
+    });
+  }
+}

@@ -8,3 +8,6 @@ export type { OpenDatabaseOptions, OpenedDatabase, SqliteDatabase } from './open
 export { migrate, schemaVersion, OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION } from './migrations.ts';
 export type { Migration } from './migrations.ts';
 export type { FileToStore, PendingFileUpload, StoredFileInfo } from './file-store.ts';
+export { alertKind } from './alerts.ts';
+export type { AcknowledgeResult } from './alerts.ts';
+export type { StreamDelivered } from './counters.ts';

@@ -9,9 +9,9 @@ import type { Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/ind
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { AgentStateStore } from './agent-state.ts';
-import { AlertStore } from './alerts.ts';
+import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
-import { Counters } from './counters.ts';
+import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
@@ -36,6 +36,7 @@ export class Outbox {
   readonly #maxBytes: number;
   readonly #counters: Counters;
   readonly #seqClock: SeqClock;
+  readonly #streamCounters: StreamCounters;
   readonly #writer: RecordWriter;
   readonly #batches: BatchQueue;
   readonly #deadLetters: DeadLetters;
@@ -60,6 +61,7 @@ export class Outbox {
     this.recoveredFromCorruption = settings.recoveredFromCorruption;
     this.#counters = new Counters(db);
     this.#seqClock = new SeqClock(this.#counters, () => settings.clock.now());
+    this.#streamCounters = new StreamCounters(db);
     const keys = new KeyMemory(db);
     this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, settings.maxBytes);
     this.#deadLetters = new DeadLetters(db, this.#counters, nowIso);
@@ -173,7 +175,23 @@ export class Outbox {
 
   completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
     this.#assertWritable('completeBatch');
-    return this.#batches.complete(batchId, verdict);
+    return this.#db
+      .transaction((): BatchSettlement => {
+        // Counted with the batch, in its transaction: the records sent minus those refused is what
+        // the cloud took (accepted + duplicates + stale, since its counts add up to the records sent).
+        const batch = this.#db
+          .prepare<[string, string], { source: string; stream: string; records: number }>(
+            'SELECT source, stream, (SELECT COUNT(*) FROM records WHERE batch_id = ?) AS records FROM batches WHERE batch_id = ?',
+          )
+          .get(batchId, batchId);
+        const settlement = this.#batches.complete(batchId, verdict);
+        if (batch !== undefined) {
+          const refused = new Set(verdict.rejected.map((r) => r.index)).size;
+          this.#streamCounters.addDelivered(batch.source, batch.stream, batch.records - refused);
+        }
+        return settlement;
+      })
+      .immediate();
   }
 
   /**
@@ -189,6 +207,11 @@ export class Outbox {
   /** The change clock's state: its last seq and the highest floor the cloud gave. */
   seqClockState(): { last: number; floor: number } {
     return { last: this.#seqClock.last, floor: this.#seqClock.floor };
+  }
+
+  /** Records delivered per stream since this outbox was created. */
+  deliveredByStream(): StreamDelivered[] {
+    return this.#streamCounters.listDelivered();
   }
 
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {
@@ -270,6 +293,12 @@ export class Outbox {
 
   listAlerts(): Alert[] {
     return this.#alerts.list();
+  }
+
+  /** Acknowledges events (never conditions) by code, or every event with 'all'. */
+  acknowledgeAlerts(codes: readonly string[] | 'all'): AcknowledgeResult {
+    this.#assertWritable('acknowledgeAlerts');
+    return this.#alerts.acknowledge(codes);
   }
 
   /** Keeps an ingested file's original until it is uploaded (file-store.ts); `known` if the content is already there. */

@@ -70,3 +70,35 @@ describe('createLogger', () => {
     expect(() => logger.child({ component: 'x' }).error('Nothing happens.')).not.toThrow();
   });
 });
+
+describe('child loggers', () => {
+  it('write each key once: a repeated binding is not doubled and a re-labelled one keeps the newest value', async () => {
+    const file = join(dir, 'agent.log');
+    const root = createLogger({ level: 'info', destination: file, base: { agent: 'office-1' } });
+    const control = root.child({ component: 'control' });
+    control.child({ component: 'control' }).info('Listening.');
+    control.child({ component: 'control.http', route: '/status' }).child({ agent: 'office-1' }).info('Served.');
+    root.child({ component: 'source.odbc', source: 'erp' }).child({ stream: 'receipts' }).warn('Read.');
+    const text = await readFile(file, 'utf8');
+    for (const line of text.trim().split('\n')) {
+      const keys = [...line.matchAll(/"([a-zA-Z]+)":/g)].map((m) => m[1]);
+      expect(new Set(keys).size, line).toBe(keys.length);
+    }
+    const lines = await linesOf(file);
+    expect(lines.map((l) => [l.component, l.agent])).toEqual([
+      ['control', 'office-1'],
+      ['control.http', 'office-1'],
+      ['source.odbc', 'office-1'],
+    ]);
+    expect(lines[1]).toMatchObject({ route: '/status' });
+    expect(lines[2]).toMatchObject({ source: 'erp', stream: 'receipts', level: 'warn' });
+  });
+
+  it('keep a child level', async () => {
+    const file = join(dir, 'agent.log');
+    const quiet = createLogger({ level: 'info', destination: file }).child({ component: 'a' }, { level: 'error' });
+    quiet.child({ component: 'b' }).warn('Not written.');
+    quiet.child({ component: 'b' }).error('Written.');
+    expect((await linesOf(file)).map((l) => l.msg)).toEqual(['Written.']);
+  });
+});

@@ -27,7 +27,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination === undefined
       ? pino.destination({ dest: 1, sync: true })
       : pino.destination({ dest: options.destination, sync: true, mkdir: true, mode: 0o640 });
-  return pino(
+  const root = pino(
     {
       level: options.level,
       base: { pid: process.pid, hostname: hostname(), ...options.base },
@@ -39,6 +39,28 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
+  return withMergedChildBindings(root);
+}
+
+/**
+ * pino appends a child's bindings to its parent's as text, so a component that narrows its
+ * logger again (`logger.child({component: 'control'})` on a logger that already says so) wrote
+ * `"component":"control","component":"control"`, and a re-labelled one two different values. Every
+ * child is made from the root with the merged bindings instead: each key once, the newest value.
+ */
+export function withMergedChildBindings(root: Logger): Logger {
+  const rootBindings = root.bindings();
+  const rootChild = root.child.bind(root);
+  const attach = (logger: Logger): Logger => {
+    logger.child = ((bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => {
+      const merged: Record<string, unknown> = { ...logger.bindings(), ...bindings };
+      // The root's own bindings are on every line already.
+      for (const [key, value] of Object.entries(rootBindings)) if (merged[key] === value) delete merged[key];
+      return attach(rootChild(merged, { level: logger.level, ...options }));
+    }) as unknown as Logger['child'];
+    return logger;
+  };
+  return attach(root);
 }
 
 /** For tests and tools that need a Logger but no output. */

@@ -55,6 +55,13 @@ describe('tya-agent CLI', () => {
     expect(help.code).toBe(0);
     for (const command of ['enroll', 'run', 'status', 'sync', 'dlq', 'secret', 'demo']) expect(help.stdout).toContain(command);
     expect(help.stdout).toMatch(/Exit codes:[\s\S]*5 {2}OS keychain unavailable/);
+    // One code per class of "nothing can progress", documented in --help and the README alike.
+    const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const [code, words] of [[9, 'data folder'], [10, 'revoked'], [11, 'halted delivery'], [12, 'every source'], [13, 'Node 24']] as const) {
+      expect(help.stdout).toMatch(new RegExp(`\\n *${code} {2}[^\\n]*${words}`));
+      expect(readme).toMatch(new RegExp(`\`${code}\` [^·]*${words}`));
+    }
+    expect(help.stdout).toContain('alerts');
     const version = await runCli(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
@@ -85,9 +92,11 @@ describe('tya-agent CLI', () => {
     await admin.rejectRecords({ stream: 'invoices', key: { invoice_id: '7' }, code: 'unknown_customer', message: 'Customer 7 is not in the books.' });
     await admin.rejectRecords({ stream: 'invoices', key: { invoice_id: '8' }, code: 'unknown_customer', message: 'Customer 8 is not in the books.' });
     const sync = await runCli(['sync', '--config', configFile, '--timeout-secs', '60']);
-    // Done, but two changes need attention: exit 3.
+    // Done, but two changes need attention: exit 3, and the summary says how many, why, and where to look.
     expect(sync.code, sync.stderr).toBe(3);
-    expect(sync.stdout).toMatch(/Up to date/);
+    expect(sync.stdout).not.toMatch(/Up to date/);
+    expect(sync.stdout).toMatch(/refused 2 changes in this run \(unknown_customer ×2, e\.g\. "Customer 7 is not in the books\."\)/);
+    expect(sync.stdout).toContain('tya-agent dlq list');
     expect((await admin.counts()).recordsAccepted).toBe(38);
 
     const list = await runCli(['dlq', 'list', '--config', configFile]);

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../agents/api/index.ts';
+import type { AgentStatus, JsonValue } from '../../agents/api/index.ts';
 import { ControlClient } from '../../agents/control/index.ts';
 import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
@@ -171,7 +171,10 @@ describe(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks 
       // Every commit before the kill was a full chunk, and the kill came right after the Nth.
       expect(afterFirst.rows).toBe(SELF_KILL_AFTER_CHUNKS * PAGE_ROWS);
 
-      // 2. Restarted, then killed from outside while loading and delivering.
+      // 2. Restarted, then killed from outside while loading and delivering. A source's count
+      // survives a stop (issue 9), so what the second run read is its count minus the one it started with.
+      const stopped = await runCli(['status', '--json', '--config', configFile]);
+      const countedBefore = (JSON.parse(stopped.stdout) as AgentStatus).sources[0]?.recordsCaptured ?? 0;
       agent = startAgentProcess(configFile);
       const secondTarget = Math.round(ROWS * 0.7);
       await waitFor(`${secondTarget} rows in the cloud`, async () => (await cloudRecords()) >= secondTarget, {
@@ -181,7 +184,7 @@ describe(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks 
       const beforeKill = await agentStatus();
       await agent.kill('SIGKILL');
       const afterSecond = await committedPosition();
-      const readInSecondRun = beforeKill?.sources[0]?.recordsCaptured ?? -1;
+      const readInSecondRun = (beforeKill?.sources[0]?.recordsCaptured ?? -1) - countedBefore;
       // The second run started at chunk N+1: what it read is what lies between the two checkpoints
       // (it may have committed one more chunk between the status call and the kill).
       expect(readInSecondRun).toBeGreaterThan(0);
@@ -192,6 +195,8 @@ describe(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks 
       // 3. Restarted to the end: it reads exactly the rows after the second checkpoint.
       // Let the killed agent's and our own backends report first, then count from here.
       const fetchedBefore = await rowsFetchedByDatabase();
+      const stoppedAgain = await runCli(['status', '--json', '--config', configFile]);
+      const countedBeforeLast = (JSON.parse(stoppedAgain.stdout) as AgentStatus).sources[0]?.recordsCaptured ?? 0;
       agent = startAgentProcess(configFile);
       await waitFor(
         'every row in the cloud and an empty queue',
@@ -205,7 +210,7 @@ describe(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks 
       const finalStatus = (await agentStatus())!;
       await agent.kill('SIGTERM');
       agent = null;
-      const readInLastRun = finalStatus.sources[0]!.recordsCaptured;
+      const readInLastRun = finalStatus.sources[0]!.recordsCaptured - countedBeforeLast;
       const fetchedInLastRun = (await rowsFetchedByDatabase()) - fetchedBefore;
       const counts = await admin.counts();
       process.stdout.write(

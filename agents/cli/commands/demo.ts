@@ -11,6 +11,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { DEMO_ENTITY, demoAgentConfig } from '../demo/demo-config.ts';
 import { demoScript, startJsonLineProcess, type JsonLineProcess } from '../demo/child-process.ts';
 import { waitForStopSignal } from './run.ts';
+import { shiftCloseLine } from '../demo/shift-close-line.ts';
 
 export interface DemoOptions {
   dir: string;
@@ -39,7 +40,7 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
       if (event.event === 'receipts' && Array.isArray(event.ids)) {
         io.out(`Till: ${event.ids.length} new receipt${event.ids.length === 1 ? '' : 's'} (#${event.ids.join(', #')})`);
       } else if (event.event === 'shift-closed') {
-        io.out(`Till ${String(event.register)}: shift closed, Z-${String(event.zNumber).padStart(5, '0')} (goes in the urgent lane)`);
+        io.out(shiftCloseLine({ register: event.register, zNumber: event.zNumber, expectedCash: event.expectedCash, countedCash: event.countedCash }));
       }
     },
   });
@@ -74,7 +75,7 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
         outbox: enrolling.outbox,
       });
     } finally {
-      enrolling.outbox.close();
+      enrolling.close();
     }
     agent = await Agent.start({ loaded });
 

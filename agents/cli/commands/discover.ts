@@ -1,5 +1,5 @@
 /**
- * `tya-agent discover --source NAME [--table T] [--preview N]`: what an ODBC source can read, for
+ * `tya-agent discover [--source NAME] [--table T] [--preview N]`: what an ODBC source can read, for
  * the admin writing its streams: schemas and tables (PostgreSQL marks those this user may not read),
  * a table's columns with types and primary key, and its first rows exactly as the agent would send
  * them. Connects like the source does (keychain password, session setup); reads nothing else.
@@ -17,7 +17,8 @@ import { installationSecrets } from './installation-secrets.ts';
 
 export interface DiscoverOptions {
   config?: string;
-  source: string;
+  /** Optional when the config has exactly one ODBC source. */
+  source?: string;
   table?: string;
   schema?: string;
   preview?: number;
@@ -28,9 +29,19 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
 
 export async function discoverCommand(options: DiscoverOptions, io: CliIo): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
-  const source = loaded.config.sources.find((s) => s.name === options.source);
-  if (source === undefined || source.type !== 'odbc') {
-    const names = loaded.config.sources.filter((s) => s.type === 'odbc').map((s) => s.name);
+  const odbcSources = loaded.config.sources.filter((s): s is OdbcSourceConfig => s.type === 'odbc');
+  const names = odbcSources.map((s) => s.name);
+  if (options.source === undefined && odbcSources.length !== 1) {
+    throw new CliError(
+      ExitCode.usage,
+      'source_required',
+      odbcSources.length === 0 ? `${loaded.file} has no ODBC source to discover.` : `${loaded.file} has ${odbcSources.length} ODBC sources: name one with --source.`,
+      { hint: odbcSources.length === 0 ? 'Add an ODBC source to the config first (README, "Configuration").' : `Its ODBC sources are: ${names.join(', ')}.` },
+    );
+  }
+  // With only one ODBC source, --source may be left out.
+  const source = options.source === undefined ? odbcSources[0] : odbcSources.find((s) => s.name === options.source);
+  if (source === undefined) {
     throw new CliError(ExitCode.usage, 'unknown_source', `There is no ODBC source named "${options.source}" in ${loaded.file}.`, {
       hint: names.length === 0 ? 'The config has no ODBC sources yet.' : `Its ODBC sources are: ${names.join(', ')}.`,
     });

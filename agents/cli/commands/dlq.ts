@@ -1,10 +1,10 @@
-import { ControlClient } from '../../control/index.ts';
 import { Agent } from '../../engine/agent.ts';
 import type { DeadLetter } from '../../outbox/index.ts';
 import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { busyError, findRunningAgent } from '../running-agent.ts';
 
 export type DlqAction = 'list' | 'replay' | 'discard';
 
@@ -18,8 +18,11 @@ export async function dlqCommand(
   io: CliIo,
 ): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
-  const client = ControlClient.fromDataDir(loaded.dataDir);
-  const agent = client === null ? Agent.open({ loaded }) : null;
+  const running = findRunningAgent(loaded.dataDir);
+  if (running !== null && running.client === null) throw busyError(loaded.dataDir, running);
+  const client = running?.client ?? null;
+  // No agent runs: work on the outbox directly, holding the folder so no agent starts meanwhile.
+  const agent = client === null ? Agent.open({ loaded, lockAs: `dlq ${action}` }) : null;
   try {
     if (action === 'list') {
       const letters = (client ? await client.listDeadLetters(options.limit) : agent!.outbox.listDeadLetters({ limit: options.limit })) as DeadLetter[];
@@ -43,7 +46,7 @@ export async function dlqCommand(
     );
     return ExitCode.ok;
   } finally {
-    agent?.outbox.close();
+    agent?.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { enrollAgent } from '../../delivery/index.ts';
 import { Agent } from '../../engine/agent.ts';
 import { AGENT_VERSION } from '../../engine/version.ts';
-import { ControlClient } from '../../control/index.ts';
+import { findRunningAgent } from '../running-agent.ts';
 import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
@@ -35,13 +35,16 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
       secrets: agent.secretStore,
       outbox: agent.outbox,
     });
+    // A new identity: the old one's revocation no longer holds (the condition's cause is gone).
+    agent.outbox.clearAlert('agent_revoked');
+    agent.outbox.clearAlert('not_enrolled');
     io.out(`Enrolled as ${enrollment.agentId} with ${enrollment.cloudUrl}. The credentials are in the OS keychain.`);
-    if (ControlClient.fromDataDir(loaded.dataDir) !== null) {
+    if (findRunningAgent(loaded.dataDir) !== null) {
       io.out('An agent is already running with this data dir: restart it so it starts sending (e.g. systemctl restart tya-agent).');
     }
     return ExitCode.ok;
   } finally {
-    agent.outbox.close();
+    agent.close();
   }
 }
 

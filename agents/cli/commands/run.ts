@@ -1,19 +1,33 @@
 import { Agent } from '../../engine/agent.ts';
+import { DataDirBusyError } from '../../engine/data-dir-lock.ts';
 import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
+import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { findRunningAgent, reachHint } from '../running-agent.ts';
 
 /** `tya-agent run`: the service's foreground process. Stops cleanly on SIGINT/SIGTERM. */
 export async function runCommand(options: { config?: string }, io: CliIo): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
-  const agent = await Agent.start({ loaded });
+  let agent: Agent;
+  try {
+    agent = await Agent.start({ loaded, lockAs: 'run' });
+  } catch (error) {
+    if (!(error instanceof DataDirBusyError)) throw error;
+    // Exit at once, naming the holder and how to reach it; its files are untouched.
+    const running = findRunningAgent(loaded.dataDir);
+    const hint = running === null ? undefined : reachHint(running);
+    throw new CliError(ExitCode.busy, error.code, error.message, { hint: hint ?? error.hint, cause: error });
+  }
   const status = agent.status();
   io.out(`TYA Sync Agent "${loaded.config.agent.name}" is running (pid ${process.pid}).`);
   io.out(`  Config:   ${loaded.file}`);
   io.out(`  Data dir: ${agent.layout.root}`);
   io.out(`  Log:      ${agent.layout.logFile}`);
   io.out(`  Sources:  ${status.sources.map((s) => s.name).join(', ') || '(none)'}`);
-  if (!status.enrollment.enrolled) io.out('  Not enrolled yet: changes are queued until you run "tya-agent enroll".');
+  if (!status.enrollment.enrolled) {
+    io.out('  Not enrolled yet: changes are queued; enroll with "tya-agent enroll", then restart this agent to send them.');
+  }
   io.out('Stop it with Ctrl-C (or SIGTERM); "tya-agent status" shows how it is doing.');
   const signal = await waitForStopSignal();
   io.out(`Received ${signal}; stopping after the work in hand…`);

@@ -1,5 +1,6 @@
 import type { AgentStatus } from '../../api/index.ts';
-import { ControlClient, AgentNotRunningError } from '../../control/index.ts';
+import { existsSync } from 'node:fs';
+import { AgentNotRunningError } from '../../control/index.ts';
 import { readEnrollment } from '../../delivery/index.ts';
 import { dataDirLayout } from '../../engine/data-dir.ts';
 import { StatusTracker } from '../../engine/status-tracker.ts';
@@ -11,24 +12,33 @@ import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { formatStatus, needsAttention } from '../format-status.ts';
+import { findRunningAgent, type RunningAgent } from '../running-agent.ts';
 
 /**
  * `tya-agent status`: asks the running agent; when none runs, reads the queue on disk read-only so an
- * admin still sees what is waiting. Exit 0 healthy, 3 needs attention, 8 not running.
+ * admin still sees what is waiting (before the first run: an empty status, not an error). Exit 0
+ * healthy, 3 needs attention, 8 not running.
  */
 export async function statusCommand(options: { config?: string; json?: boolean }, io: CliIo): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
-  const status = (await liveStatus(loaded.dataDir)) ?? offlineStatus(loaded);
+  const running = findRunningAgent(loaded.dataDir, { timeoutMs: 10_000 });
+  const status = (await liveStatus(running)) ?? offlineStatus(loaded);
   io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, Date.now()));
+  if (!options.json && !status.agent.running) {
+    if (running !== null) {
+      io.out(`  (A "tya-agent ${running.holder.command}" process, pid ${running.holder.pid}, is using this data folder right now.)`);
+    } else if (!existsSync(dataDirLayout(loaded.dataDir).outbox)) {
+      io.out(`  This agent has not run yet in ${loaded.dataDir}: start it with "tya-agent run" (or the service).`);
+    }
+  }
   if (!status.agent.running) return ExitCode.notRunning;
   return needsAttention(status) ? ExitCode.incomplete : ExitCode.ok;
 }
 
-async function liveStatus(dataDir: string): Promise<AgentStatus | null> {
-  const client = ControlClient.fromDataDir(dataDir, { timeoutMs: 10_000 });
-  if (client === null) return null;
+async function liveStatus(running: RunningAgent | null): Promise<AgentStatus | null> {
+  if (running === null || running.client === null) return null;
   try {
-    return await client.status();
+    return await running.client.status();
   } catch (error) {
     if (error instanceof AgentNotRunningError) return null;
     throw error;
@@ -37,24 +47,36 @@ async function liveStatus(dataDir: string): Promise<AgentStatus | null> {
 
 /** Status of a stopped agent, from its outbox file (read-only: never competes with a starting agent). */
 export function offlineStatus(loaded: LoadedConfig): AgentStatus {
-  const outbox = Outbox.openReadonly(dataDirLayout(loaded.dataDir).outbox, systemClock);
+  const layout = dataDirLayout(loaded.dataDir);
+  // Before the first run there is no outbox: say so as a status (not an error), in text and JSON.
+  const outbox = existsSync(layout.outbox) ? Outbox.openReadonly(layout.outbox, systemClock) : null;
   try {
-    const tracker = new StatusTracker(systemClock);
+    const tracker = new StatusTracker(systemClock, outbox ?? undefined);
     for (const source of loaded.config.sources) {
       tracker.registerSource(source.name, source.type);
       tracker.setSourceState(source.name, 'stopped');
     }
-    const enrollment = readEnrollment(outbox);
+    const enrollment = outbox === null ? null : readEnrollment(outbox);
     return tracker.build({
       name: loaded.config.agent.name,
       version: AGENT_VERSION,
       startedAt: null,
       running: false,
       enrollment: enrollment && { agentId: enrollment.agentId, cloudUrl: enrollment.cloudUrl },
-      stats: outbox.stats(),
-      alerts: outbox.listAlerts(),
+      stats: outbox?.stats() ?? {
+        depth: 0,
+        urgentDepth: 0,
+        bytes: 0,
+        maxBytes: loaded.config.outbox.maxBytes,
+        oldestCapturedAt: null,
+        deadLetters: 0,
+        delivered: 0,
+        nextAttemptAt: null,
+      },
+      alerts: outbox?.listAlerts() ?? [],
+      deliveredByStream: outbox?.deliveredByStream() ?? [],
     });
   } finally {
-    outbox.close();
+    outbox?.close();
   }
 }

@@ -145,7 +145,7 @@ export class PosActivity {
   }
 
   /** Closes the register's open shift with the next Z number; counted cash differs from expected now and then. */
-  closeShift(registerId: number): { shiftId: number; zNumber: number } | null {
+  closeShift(registerId: number): { shiftId: number; zNumber: number; expectedCash: string; countedCash: string } | null {
     const shiftId = this.openShiftOf(registerId);
     if (shiftId === undefined) return null;
     const at = this.tick(120_000);
@@ -163,7 +163,7 @@ export class PosActivity {
     this.db
       .prepare('UPDATE shifts SET z_number = ?, closed_at = ?, expected_cash = ?, counted_cash = ?, updated_at = ? WHERE shift_id = ?')
       .run(zNumber, at, centsToDecimal(expected), centsToDecimal(counted), at, shiftId);
-    return { shiftId, zNumber };
+    return { shiftId, zNumber, expectedCash: centsToDecimal(expected), countedCash: centsToDecimal(counted) };
   }
 
   /** Rows per table, for the demo's printout and the tests' reconciliation. */

@@ -22,7 +22,7 @@ const timer = setInterval(() => {
     const registers = pos.registerIds();
     const register = registers[tick % registers.length]!;
     const closed = pos.closeShift(register);
-    if (closed) emit({ event: 'shift-closed', register, zNumber: closed.zNumber });
+    if (closed) emit({ event: 'shift-closed', register, zNumber: closed.zNumber, expectedCash: closed.expectedCash, countedCash: closed.countedCash });
     pos.openShift(register);
   }
 }, Number(intervalText ?? 3000));

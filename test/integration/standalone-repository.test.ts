@@ -87,13 +87,16 @@ describe('a clone of the repository alone', () => {
   }, 180_000);
 });
 
-/** Markdown link targets `](target)` of a file, without anchors and web addresses. */
+/** Markdown link targets `](target)` of a file, without web addresses; `#anchor` kept. */
 function localLinks(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
-    .map((m) => m[1]!)
-    .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'))
-    .map((target) => target.split('#')[0]!);
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/i.test(target));
+}
+
+/** GitHub's anchors of a Markdown file's headings. */
+function anchors(file: string): Set<string> {
+  const headings = readFileSync(file, 'utf8').split('\n').filter((l) => /^#{1,6} /.test(l));
+  return new Set(headings.map((h) => h.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
 }
 
 describe('the repository explains itself', () => {
@@ -108,13 +111,16 @@ describe('the repository explains itself', () => {
     }
   });
 
-  it('links only to files inside the repository, and every one exists', () => {
+  it('links only to files inside the repository, and every file and heading linked to exists', () => {
     const broken: string[] = [];
     for (const file of documents) {
-      for (const target of localLinks(file)) {
-        const resolved = path.resolve(path.dirname(file), target);
+      for (const link of localLinks(file)) {
+        const [target, anchor] = link.split('#') as [string, string | undefined];
+        const resolved = target === '' ? file : path.resolve(path.dirname(file), target);
         const inside = resolved === REPO_ROOT || resolved.startsWith(`${REPO_ROOT}${path.sep}`);
-        if (!inside || !existsSync(resolved)) broken.push(`${path.relative(REPO_ROOT, file)} → ${target}`);
+        const found = inside && existsSync(resolved);
+        const anchored = anchor === undefined || !resolved.endsWith('.md') || (found && anchors(resolved).has(anchor));
+        if (!found || !anchored) broken.push(`${path.relative(REPO_ROOT, file)} → ${link}`);
       }
     }
     expect(broken).toEqual([]);

@@ -17,5 +17,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/helpers/count-reporter.ts'],
+    // Finds the servers and the external corpus once, and prints one line for each that is missing.
+    globalSetup: ['./test/helpers/global-setup.ts'],
   },
 });

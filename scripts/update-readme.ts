@@ -1,6 +1,6 @@
 /**
  * `npm run readme`: regenerates README.md's two generated sections — "Guarantees and how we test
- * them" (DESIGN.md §4 → test files, checked to exist) and "Performance" (bench/results/summary.json
+ * them" (docs/guarantees.md → test files, checked to exist) and "Performance" (bench/results/summary.json
  * from the last `npm run bench`). `--check` changes nothing and exits 1 when the README is stale.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

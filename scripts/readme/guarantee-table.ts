@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §4's guarantees and the tests that prove them. A test file can also claim a guarantee
+ * The guarantees of docs/guarantees.md and the tests that prove them. A test file can also claim a guarantee
  * itself with a comment `@guarantee <n> <what it shows>`; the generator adds those. Every file named
  * here or tagged must exist, or the README is not regenerated.
  */
@@ -11,7 +11,7 @@ export interface Proof {
 }
 
 export interface Guarantee {
-  /** The number in DESIGN.md §4. */
+  /** The number in docs/guarantees.md. */
   number: number;
   title: string;
   promise: string;

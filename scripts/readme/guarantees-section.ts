@@ -37,7 +37,7 @@ export function collectGuarantees(root: string, table: readonly Guarantee[] = GU
   const unknownNumbers = [...tagged.keys()].filter((n) => !table.some((g) => g.number === n));
   if (unknownNumbers.length > 0) {
     const where = unknownNumbers.flatMap((n) => tagged.get(n)!.map((p) => `${p.file} (@guarantee ${n})`));
-    throw new Error(`These tests claim a guarantee DESIGN.md §4 does not have: ${where.join(', ')}.`);
+    throw new Error(`These tests claim a guarantee docs/guarantees.md does not have: ${where.join(', ')}.`);
   }
   const guarantees = table.map((g) => {
     const proofs = [...g.proofs];
@@ -55,9 +55,10 @@ export function renderGuarantees(guarantees: readonly Guarantee[]): string {
   const lines = [
     '## Guarantees and how we test them',
     '',
-    'Each guarantee of the design (DESIGN.md §4) and the tests that would fail if it broke. The fault tests run real agent',
-    'processes against the sandbox cloud and end with a reconciler that compares the source with what the cloud applied',
-    '(0 lost, 0 duplicate effects). All of them run in `bash scripts/test.sh`; `TYA_LONG=1` runs the long modes.',
+    'Each guarantee of the design and the tests that would fail if it broke ([docs/guarantees.md](docs/guarantees.md) also',
+    'says how each is kept). The fault tests run real agent processes against the sandbox cloud and end with a reconciler',
+    'that compares the source with what the cloud applied (0 lost, 0 duplicate effects). All of them run in',
+    '`bash scripts/test.sh`; `TYA_LONG=1` runs the long modes.',
     '',
   ];
   for (const g of guarantees) {

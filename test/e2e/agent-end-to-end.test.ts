@@ -20,6 +20,7 @@ import { describeReconciliation, reconcile } from '../helpers/reconcile.ts';
 import { sqliteRowsAsText } from '../helpers/pos-rows.ts';
 import { createPostgresDatabase, type ThrowawayDatabase } from '../helpers/databases.ts';
 import type { SourceRow } from '../helpers/reconcile.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 const EXACT_ROWS = [
   { id: 1, big: '9007199254740993', amount: '12345678901234567.89' }, // 2^53 + 1
@@ -125,7 +126,7 @@ afterAll(async () => {
   rmSync(cloudDir, { recursive: true, force: true });
 });
 
-describe('agent → sandbox over real processes (SQLite over ODBC)', () => {
+describe.skipIf(serviceMissing('postgresql'))('agent → sandbox over real processes (SQLite over ODBC)', () => {
   it('enrolls with a one-time key; the same host asking again gets the same identity', async () => {
     const { key } = await admin.createEnrollmentKey();
     const first = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);

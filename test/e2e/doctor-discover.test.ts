@@ -14,6 +14,7 @@ import type { AgentConfigInput } from '../../agents/api/index.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { runCli, writeAgentConfig } from '../helpers/agent-process.ts';
 import { createPostgresDatabase, createSqliteFile, POSTGRES, type ThrowawayDatabase } from '../helpers/databases.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 let dir: string;
 let cloudDir: string;
@@ -79,7 +80,7 @@ afterAll(async () => {
   if (cloudDir) rmSync(cloudDir, { recursive: true, force: true });
 });
 
-describe('tya-agent doctor', () => {
+describe.skipIf(serviceMissing('postgresql'))('tya-agent doctor', () => {
   it('says all is well for a good config, and exits 0', async () => {
     const file = config('good', sandbox.url, [
       {
@@ -184,7 +185,7 @@ describe('tya-agent doctor', () => {
   });
 });
 
-describe('tya-agent discover', () => {
+describe.skipIf(serviceMissing('postgresql'))('tya-agent discover', () => {
   let file: string;
 
   beforeAll(() => {

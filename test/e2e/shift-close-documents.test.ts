@@ -1,5 +1,5 @@
 /**
- * POS shift closes as documents, end to end on the real POS schemas (../shared/fixtures/db/pos):
+ * POS shift closes as documents, end to end on the real POS schemas (the external corpus's db/pos):
  * uniCenta oPOS on PostgreSQL (closedcash, receipts, ticketlines, taxlines, payments) and Open Source
  * POS on MariaDB (ospos_cash_up, sales, items, taxes, payments), filled by seeded generators that
  * keep their own books in cents. A real `tya-agent run` process reads both over ODBC while it loads a
@@ -22,6 +22,8 @@ import { centsText, type ShiftExpectation } from '../helpers/pos-schemas/money.t
 import { OsposShop } from '../helpers/pos-schemas/ospos-shop.ts';
 import { OSPOS_CASH_UP, UNICENTA_SHIFT_CLOSE } from '../helpers/pos-schemas/shift-close-configs.ts';
 import { UnicentaShop } from '../helpers/pos-schemas/unicenta-shop.ts';
+import { hasExternalCorpus } from '../helpers/external-corpus.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 const BACKLOG_ROWS = 6000;
 
@@ -178,7 +180,7 @@ afterAll(async () => {
   if (cloudDir) rmSync(cloudDir, { recursive: true, force: true });
 });
 
-describe('POS shift close documents on the uniCenta and OSPOS schemas', () => {
+describe.skipIf(!hasExternalCorpus() || serviceMissing('postgresql', 'mariadb'))('POS shift close documents on the uniCenta and OSPOS schemas', () => {
   it('sends every closed shift as one document with the totals the tills rang up, ahead of the bulk backlog', async () => {
     // A slow cloud: each batch takes 150 ms, so the 6,000-row backlog needs well over ten seconds.
     await admin.addFault({ method: 'POST', pathPrefix: '/v1/batches', latencyMs: 150, times: 1_000_000 });

@@ -33,6 +33,7 @@ import { waitFor, writeAgentConfig } from '../helpers/agent-process.ts';
 import { createPostgresDatabase, type ThrowawayDatabase } from '../helpers/databases.ts';
 import type { SourceRow } from '../helpers/reconcile.ts';
 import { assertExactlyOnce, printReport, reconcileWithCloud } from './kit/exactly-once.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 type AgentConstructor = new (
   options: AgentOptions,
@@ -93,7 +94,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('SQLITE_FULL in the running engine', () => {
+describe.skipIf(serviceMissing('postgresql'))('SQLITE_FULL in the running engine', () => {
   it('blocks capture with the cursor in place, raises the alert and keeps the file sound', async () => {
     const configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
       agent: { name: 'Disk full', dataDir: 'data' },

@@ -26,6 +26,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { runCli, startAgentProcess, waitFor, writeAgentConfig, type AgentProcess } from '../helpers/agent-process.ts';
 import { createPostgresDatabase, type ThrowawayDatabase } from '../helpers/databases.ts';
 import { cloudDigest, databaseDigest, describeFixtureTables, type FixtureTable } from '../helpers/fixture-checksum.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 const LONG = process.env.TYA_LONG === '1';
 const ROWS = LONG ? 1_000_000 : 100_000;
@@ -156,7 +157,7 @@ async function agentStatus() {
   return client === null ? null : client.status().catch(() => null);
 }
 
-describe(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks of ${PAGE_ROWS}`, () => {
+describe.skipIf(serviceMissing('postgresql'))(`resumable initial load of ${ROWS.toLocaleString('en')} rows in chunks of ${PAGE_ROWS}`, () => {
   it(
     'resumes after kill -9 at the next chunk and ends with exactly the table',
     async () => {

@@ -21,8 +21,10 @@ export interface ThrowawayDatabase {
   drop(): Promise<void>;
 }
 
-export const POSTGRES = { host: '127.0.0.1', port: 5432, user: 'postgres' } as const;
-export const MARIADB = { host: '127.0.0.1', port: 3306, user: 'root' } as const;
+// The ports can be moved for a machine whose servers listen elsewhere (and by the test that proves
+// a missing server is skipped, not failed: test/integration/standalone-repository.test.ts).
+export const POSTGRES = { host: '127.0.0.1', port: Number(process.env.TYA_POSTGRES_PORT ?? 5432), user: 'postgres' } as const;
+export const MARIADB = { host: '127.0.0.1', port: Number(process.env.TYA_MARIADB_PORT ?? 3306), user: 'root' } as const;
 
 let counter = 0;
 

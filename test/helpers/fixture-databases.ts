@@ -1,5 +1,5 @@
 /**
- * Real databases no one here wrote (../shared/fixtures/db, provenance in SOURCES.md), loaded into
+ * Real databases no one here wrote (the external corpus's db/, see external-corpus.ts), loaded into
  * throwaway databases: Sakila into PostgreSQL and MariaDB, Chinook into SQLite, PostgreSQL and
  * MariaDB. The scripts name their own database (`sakila`, `chinook`, `Chinook`); those lines are
  * rewritten in memory so parallel runs and leftovers never collide, and each rewrite must match
@@ -8,13 +8,13 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OdbcSourceConfig } from '../../agents/api/index.ts';
-import { REPO_ROOT } from './agent-process.ts';
 import {
   createMariaDbDatabase,
   createPostgresDatabase,
   createSqliteFile,
   type ThrowawayDatabase,
 } from './databases.ts';
+import { CORPUS_ENV, externalCorpusDir } from './external-corpus.ts';
 
 export type FixtureDialect = OdbcSourceConfig['dialect'];
 
@@ -26,13 +26,13 @@ export interface FixtureDatabase {
   readonly db: ThrowawayDatabase;
 }
 
-export const FIXTURES_DIR = path.resolve(process.env.TYA_FIXTURES_DIR ?? path.join(REPO_ROOT, '../shared/fixtures'));
+export const FIXTURES_DIR = externalCorpusDir();
 export const FIXTURE_DB_DIR = path.join(FIXTURES_DIR, 'db');
 
 function fixtureText(relative: string): string {
   const file = path.join(FIXTURE_DB_DIR, relative);
   if (!existsSync(file))
-    throw new Error(`The shared fixture ${file} is missing (set TYA_FIXTURES_DIR to the fixtures folder).`);
+    throw new Error(`The external corpus file ${file} is missing (set ${CORPUS_ENV} to the corpus folder).`);
   return readFileSync(file, 'utf8');
 }
 
@@ -96,7 +96,7 @@ export async function loadSakilaMariaDb(): Promise<FixtureDatabase> {
 /** Chinook's ready-made SQLite file, copied into a temp dir (never into the repo). */
 export function loadChinookSqlite(): FixtureDatabase {
   const source = path.join(FIXTURE_DB_DIR, 'chinook/sqlite/Chinook_Sqlite.sqlite');
-  if (!existsSync(source)) throw new Error(`The shared fixture ${source} is missing.`);
+  if (!existsSync(source)) throw new Error(`The external corpus file ${source} is missing (set ${CORPUS_ENV} to the corpus folder).`);
   const db = createSqliteFile('chinook');
   copyFileSync(source, db.name);
   // The fixtures are read-only; the copy must not be (the driver opens it read-write).

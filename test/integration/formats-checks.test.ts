@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFile, parseStatementBytes, type ParseReport } from '../../agents/formats/index.ts';
+import { corpusPath, hasExternalCorpus } from '../helpers/external-corpus.ts';
 
-const bank = path.resolve(import.meta.dirname, '../..', '../shared/fixtures/bank');
+const bank = corpusPath('bank');
+/** Every case here changes a file of the external corpus. */
+const describeOnCorpus = describe.skipIf(!hasExternalCorpus());
 const dir = mkdtempSync(path.join(tmpdir(), 'formats-checks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,7 +32,7 @@ function replaceOnce(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-describe('control totals on changed fixtures', () => {
+describeOnCorpus('control totals on changed fixtures', () => {
   it('CAMT: a statement that added up fails once one amount changes, with the difference', async () => {
     const original = fixture('camt/bankstatementparser_camt053_multicurrency.xml');
     expect((await parseChanged('balanced.xml', original)).accepted).toBe(true);
@@ -71,7 +74,7 @@ describe('control totals on changed fixtures', () => {
   });
 });
 
-describe('statement sequence', () => {
+describeOnCorpus('statement sequence', () => {
   it('MT940: a statement number skipped inside a file raises a warning naming the missing statements', async () => {
     const original = fixture('mt940/wolph-mt940_jejik_abnamro.sta');
     expect((await parseChanged('seq-ok.sta', original)).warnings.filter((w) => /missing/.test(w))).toEqual([]);
@@ -80,7 +83,7 @@ describe('statement sequence', () => {
   });
 });
 
-describe('overlapping re-downloads', () => {
+describeOnCorpus('overlapping re-downloads', () => {
   it('OFX: entries already in the first download get the same keys from FITID', async () => {
     const original = fixture('ofx/asgrim-ofxparser_ofxdata-oneline.ofx');
     const first = await parseStatementBytes(Buffer.from(original, 'latin1'), 'first.ofx');

@@ -1,6 +1,6 @@
 /**
  * Fuzzing every parser with fast-check (fixed seed, a time budget per parser): byte mutations of the
- * shared fixtures, truncations at every kind of boundary, random bytes. Whatever comes in, a parser
+ * project's own bank samples (and of the external corpus's files when it is there), truncations at every kind of boundary, random bytes. Whatever comes in, a parser
  * returns statements or throws a FormatError naming the file and a line or byte offset: never another
  * exception, never a hang. Each input is parsed in a worker thread behind a per-call timeout, so a
  * parser stuck in a loop fails the test with the input instead of freezing it.
@@ -12,9 +12,11 @@ import { Worker } from 'node:worker_threads';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bankSampleBytes, type SampleFormat } from '../helpers/bank-samples.ts';
+import { corpusPath, hasExternalCorpus } from '../helpers/external-corpus.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const bank = path.resolve(repoRoot, '../shared/fixtures/bank');
+const bank = corpusPath('bank');
 const PER_CALL_TIMEOUT_MS = 3000;
 const BUDGET_MS = 2500;
 const MIN_RUNS = 50;
@@ -128,8 +130,11 @@ class ParserGuard {
   }
 }
 
-function fixturesOf(folder: string): Uint8Array[] {
-  return readdirSync(path.join(bank, folder)).map((f) => new Uint8Array(readFileSync(path.join(bank, folder, f))));
+/** Seeds of one format: the project's own samples, then the external corpus's files when it is there. */
+function fixturesOf(folder: SampleFormat): Uint8Array[] {
+  const owned = bankSampleBytes(folder);
+  if (!hasExternalCorpus()) return owned;
+  return [...owned, ...readdirSync(path.join(bank, folder)).map((f) => new Uint8Array(readFileSync(path.join(bank, folder, f))))];
 }
 
 const BOUNDARIES = [...'\n<>:,;/"?'].map((c) => c.charCodeAt(0));
@@ -193,7 +198,7 @@ beforeAll(async () => {
   seeds.set('bai2', fixturesOf('bai2'));
   seeds.set('csv', fixturesOf('csv'));
   seeds.set('xlsx', [await xlsxSeed()]);
-  seeds.set('any', [...['camt', 'mt940', 'ofx', 'bai2', 'csv'].flatMap((f) => fixturesOf(f)), await xlsxSeed()]);
+  seeds.set('any', [...(['camt', 'mt940', 'ofx', 'bai2', 'csv'] as const).flatMap((f) => fixturesOf(f)), await xlsxSeed()]);
 });
 
 afterAll(async () => {

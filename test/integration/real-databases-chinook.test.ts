@@ -1,5 +1,5 @@
 /**
- * Chinook, a database no one here wrote (../shared/fixtures/db/chinook), in SQLite (the ready-made
+ * Chinook, a database no one here wrote (the external corpus's db/chinook), in SQLite (the ready-made
  * file, copied to a temp dir), PostgreSQL and MariaDB (its scripts, pointed at throwaway databases),
  * synced completely by a real agent process. Chinook has no updated-at columns: every stream uses
  * its primary key as the cursor (PlaylistTrack's composite key: first column as cursor, both as key).
@@ -15,6 +15,8 @@ import {
   type FixtureDatabase,
 } from '../helpers/fixture-databases.ts';
 import { describeComparison, syncFixtures, type FixtureSync } from '../helpers/fixture-sync.ts';
+import { hasExternalCorpus } from '../helpers/external-corpus.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 /** SOURCES.md: "412 invoices (sum 2328.60), 2240 invoice lines" in every variant. */
 const DOCUMENTED = { invoices: 412, invoiceTotal: '2328.60', invoiceLines: 2240 };
@@ -54,7 +56,7 @@ function invoiceNames(label: (typeof LABELS)[number]) {
       };
 }
 
-describe('Chinook synced completely by a real agent', () => {
+describe.skipIf(!hasExternalCorpus() || serviceMissing('postgresql', 'mariadb'))('Chinook synced completely by a real agent', () => {
   it('the agent finished: every stream read, queue empty', () => {
     expect(run.sync.stderr).toBe('');
     expect(run.sync.code, run.sync.stdout).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * Sakila, a database no one here wrote (../shared/fixtures/db/sakila), loaded into PostgreSQL (jOOQ's
+ * Sakila, a database no one here wrote (the external corpus's db/sakila), loaded into PostgreSQL (jOOQ's
  * port, COPY data) and MariaDB (Oracle's 1.5 scripts) and synced completely by a real agent process.
  * Per table: the cloud's row count equals COUNT(*) and its order-independent digest equals the one
  * the database computes in SQL (test/helpers/fixture-checksum.ts). Payment amounts arrive exactly
@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudDigest, decimalSum } from '../helpers/fixture-checksum.ts';
 import { loadSakilaMariaDb, loadSakilaPostgres, type FixtureDatabase } from '../helpers/fixture-databases.ts';
 import { describeComparison, syncFixtures, type FixtureSync } from '../helpers/fixture-sync.ts';
+import { hasExternalCorpus } from '../helpers/external-corpus.ts';
+import { serviceMissing } from '../helpers/services.ts';
 
 /** Payment totals as SOURCES.md states them for these two files (they are different Sakila versions). */
 const DOCUMENTED_PAYMENT_TOTALS = {
@@ -30,7 +32,7 @@ afterAll(async () => {
   await Promise.all(fixtures.map((fixture) => fixture.db.drop()));
 });
 
-describe('Sakila synced completely by a real agent', () => {
+describe.skipIf(!hasExternalCorpus() || serviceMissing('postgresql', 'mariadb'))('Sakila synced completely by a real agent', () => {
   it('the agent finished: every stream read, queue empty', () => {
     expect(run.sync.stderr).toBe('');
     expect(run.sync.code, run.sync.stdout).toBe(0);

@@ -8,9 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/helpers/agent-process.ts';
+import { corpusPath, hasExternalCorpus } from '../../../test/helpers/external-corpus.ts';
 import { sampleZReport, zReportCsv } from '../../formats/zreport/zreport-samples.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/bank');
+const FIXTURES = corpusPath('bank');
+/** The cases that read bank files of the external corpus. */
+const itOnCorpus = it.skipIf(!hasExternalCorpus());
 let dir: string;
 
 beforeAll(() => {
@@ -28,7 +31,7 @@ interface BankJson {
 }
 
 describe('tya-agent parse', () => {
-  it('prints an OFX statement as JSON with the balance and count its source project states (exit 0)', async () => {
+  itOnCorpus('prints an OFX statement as JSON with the balance and count its source project states (exit 0)', async () => {
     // EXPECTED.csv: ofxparse_bank_medium.ofx has 3 transactions and a closing (LEDGERBAL) balance of 382.34.
     const result = await runCli(['parse', path.join(FIXTURES, 'ofx/ofxparse_bank_medium.ofx'), '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -40,7 +43,7 @@ describe('tya-agent parse', () => {
     for (const entry of report.statements[0]!.entries) expect(typeof entry.amount).toBe('string');
   });
 
-  it('describes an MT940 statement in words, with the balance check', async () => {
+  itOnCorpus('describes an MT940 statement in words, with the balance check', async () => {
     const result = await runCli(['parse', path.join(FIXTURES, 'mt940/wolph-mt940_sberbank_171011_01234945.sta')]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('MT940, would be accepted');
@@ -48,7 +51,7 @@ describe('tya-agent parse', () => {
     expect(result.stdout).toMatch(/passed +balance of account 1966315302010001/);
   });
 
-  it('exits 3 and names the line and field when a file cannot be read', async () => {
+  itOnCorpus('exits 3 and names the line and field when a file cannot be read', async () => {
     const result = await runCli(['parse', path.join(FIXTURES, 'ofx/ofxparse_fail_nice_decimal_error.ofx'), '--json']);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('ofxparse_fail_nice_decimal_error.ofx would be rejected: ofxparse_fail_nice_decimal_error.ofx, line 37, field STMTTRN/TRNAMT: "$120" is not an amount');
@@ -57,13 +60,13 @@ describe('tya-agent parse', () => {
     expect(report.error).toMatchObject({ line: 37, field: 'STMTTRN/TRNAMT' });
   });
 
-  it('exits 3 with the difference when a statement does not add up', async () => {
+  itOnCorpus('exits 3 with the difference when a statement does not add up', async () => {
     const result = await runCli(['parse', path.join(FIXTURES, 'mt940/jejik-mt940_ing-dos.txt')]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/jejik-mt940_ing-dos\.txt would be rejected: balance of account .*: Closing balance 3\.47 EUR expected, .*difference/);
   });
 
-  it('reads a CSV export with a named profile, and refuses an unknown profile (exit 2)', async () => {
+  itOnCorpus('reads a CSV export with a named profile, and refuses an unknown profile (exit 2)', async () => {
     const file = path.join(FIXTURES, 'csv/ofxstatement-de-ing_test_with_saldo_1.csv');
     const result = await runCli(['parse', file, '--profile', 'ing-de', '--json']);
     expect(result.code, result.stderr).toBe(0);

@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
 import { MARIADB_MODES } from './scenarios/mode-fixtures.ts';
 import { describeOdbcModes } from './scenarios/mode-scenarios.ts';
+import { serviceMissing } from '../../../test/helpers/services.ts';
 
-describe('ODBC stream modes on MariaDB', () => {
+describe.skipIf(serviceMissing('mariadb'))('ODBC stream modes on MariaDB', () => {
   describeOdbcModes(MARIADB_MODES);
 });

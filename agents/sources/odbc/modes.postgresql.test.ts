@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
 import { POSTGRESQL_MODES } from './scenarios/mode-fixtures.ts';
 import { describeOdbcModes } from './scenarios/mode-scenarios.ts';
+import { serviceMissing } from '../../../test/helpers/services.ts';
 
-describe('ODBC stream modes on PostgreSQL', () => {
+describe.skipIf(serviceMissing('postgresql'))('ODBC stream modes on PostgreSQL', () => {
   describeOdbcModes(POSTGRESQL_MODES);
 });

@@ -5,10 +5,11 @@ import { createMariaDbDatabase } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
 import { describeOdbcSource } from './odbc-source-scenarios.ts';
 import { drain, memoryContext } from './test-harness.ts';
+import { serviceMissing } from '../../../test/helpers/services.ts';
 
 const signal = new AbortController().signal;
 
-describe('OdbcSource on MariaDB (MariaDB Unicode driver)', () => {
+describe.skipIf(serviceMissing('mariadb'))('OdbcSource on MariaDB (MariaDB Unicode driver)', () => {
   describeOdbcSource({
     dialect: 'mariadb',
     create: () => createMariaDbDatabase('odbc_maria'),
@@ -30,7 +31,7 @@ describe('OdbcSource on MariaDB (MariaDB Unicode driver)', () => {
   });
 });
 
-describe('OdbcSource on MariaDB specifics', () => {
+describe.skipIf(serviceMissing('mariadb'))('OdbcSource on MariaDB specifics', () => {
   let db: ThrowawayDatabase;
   const user = `tya_odbc_${process.pid}`;
   // Braces, a semicolon and an equals sign: all must survive the connection string's quoting.

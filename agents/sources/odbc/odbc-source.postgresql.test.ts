@@ -6,10 +6,11 @@ import { createPostgresDatabase } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
 import { describeOdbcSource } from './odbc-source-scenarios.ts';
 import { drain, memoryContext } from './test-harness.ts';
+import { serviceMissing } from '../../../test/helpers/services.ts';
 
 const signal = new AbortController().signal;
 
-describe('OdbcSource on PostgreSQL (PostgreSQL Unicode driver)', () => {
+describe.skipIf(serviceMissing('postgresql'))('OdbcSource on PostgreSQL (PostgreSQL Unicode driver)', () => {
   describeOdbcSource({
     dialect: 'postgresql',
     create: () => createPostgresDatabase('odbc_pg'),
@@ -31,7 +32,7 @@ describe('OdbcSource on PostgreSQL (PostgreSQL Unicode driver)', () => {
   });
 });
 
-describe('OdbcSource on PostgreSQL specifics', () => {
+describe.skipIf(serviceMissing('postgresql'))('OdbcSource on PostgreSQL specifics', () => {
   let db: ThrowawayDatabase;
   beforeAll(async () => {
     db = await createPostgresDatabase('odbc_pg_more');

@@ -1,5 +1,5 @@
 /**
- * The real POS schemas from ../shared/fixtures/db/pos (schema only; see fixtures/SOURCES.md),
+ * The real POS schemas from the external corpus's db/pos (schema only; see its SOURCES.md),
  * loaded into throwaway databases. What cannot load as shipped is changed in memory only:
  * - uniCenta's seed INSERTs carry `$FILE{…}` / `$APP_…{}` placeholders the POS substitutes at
  *   install time: they become NULL and literal application names;
@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../agent-process.ts';
 import type { ThrowawayDatabase } from '../databases.ts';
+import { corpusPath } from '../external-corpus.ts';
 
-export const POS_FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures/db/pos');
+export const POS_FIXTURES = corpusPath('db', 'pos');
 
 export function unicentaScript(dialect: 'postgresql' | 'mariadb'): string {
   const file =

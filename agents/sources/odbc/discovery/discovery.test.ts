@@ -8,6 +8,7 @@ import { createMariaDbDatabase, createPostgresDatabase, createSqliteFile, POSTGR
 import { dialectFor } from '../dialects/index.ts';
 import type { OdbcConnection } from '../odbc-driver.ts';
 import { describeColumns, grantStatement, listOdbcDataSources, listOdbcDrivers, listSchemas, listTables, openSourceConnection, previewRows, primaryKeyOf, probeTableAccess } from './index.ts';
+import { serviceMissing } from '../../../../test/helpers/services.ts';
 
 const noSecrets = { resolve: () => Promise.reject(new Error('no secrets in this test')) };
 
@@ -16,7 +17,7 @@ async function connect(db: ThrowawayDatabase, dialect: 'postgresql' | 'mariadb' 
   return (await openSourceConnection(config, noSecrets)).connection;
 }
 
-describe('PostgreSQL catalog', () => {
+describe.skipIf(serviceMissing('postgresql'))('PostgreSQL catalog', () => {
   let db: ThrowawayDatabase;
   let connection: OdbcConnection;
   let limited: OdbcConnection;
@@ -101,7 +102,7 @@ describe('PostgreSQL catalog', () => {
   });
 });
 
-describe('MariaDB catalog', () => {
+describe.skipIf(serviceMissing('mariadb'))('MariaDB catalog', () => {
   let db: ThrowawayDatabase;
   let connection: OdbcConnection;
 

@@ -15,6 +15,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { demoCommand } from './commands/demo.ts';
 import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
 import { importCommand, type ImportOptions } from './commands/import.ts';
+import { registerOpenUiCommand } from './commands/open-ui.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -173,6 +174,7 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .addHelpText('after', '\nExit code: 0 every line taken, 3 some lines rejected (each is listed with its reason), 2 wrong usage.')
     .action(action((file: string, opts: ImportOptions) => importCommand(file, opts, io)));
 
+  registerOpenUiCommand(program, action, io);
   return program;
 }
 

@@ -30,6 +30,10 @@ export class StatusTracker {
     this.sources.set(name, { name, type, state: 'starting', lastSuccessAt: null, lastError: null, recordsCaptured: 0 });
   }
 
+  removeSource(name: string): void {
+    this.sources.delete(name);
+  }
+
   sourceSucceeded(name: string, records: number): void {
     const source = this.mustGet(name);
     source.state = 'ok';

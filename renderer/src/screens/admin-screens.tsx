@@ -254,7 +254,13 @@ export function FirstRunScreen() {
           <h2>
             {t('firstRun.step1')} {enrolled && <Badge tone="ok">{t('firstRun.done')}</Badge>}
           </h2>
-          {!enrolled && (settings.data ? <EnrollCard settings={settings.data} onDone={settings.reload} /> : <Loading error={settings.error} />)}
+          {enrolled ? (
+            <p>{t('settings.enrolled', { agentId: status?.enrollment.agentId ?? '' })}</p>
+          ) : settings.data ? (
+            <EnrollCard settings={settings.data} onDone={settings.reload} />
+          ) : (
+            <Loading error={settings.error} />
+          )}
         </li>
         <li>
           <h2>

@@ -189,4 +189,148 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await page.getByText(/records have reached the cloud/).waitFor({ timeout: 20_000 });
     await screenshot(page, 'first-run-done');
   });
+
+  it('says "offline" in words while the cloud is away and the queue grows; it drains when the cloud is back', async () => {
+    await sandbox.close();
+    await pg.exec(`INSERT INTO sales VALUES (4, 4.00, 'tea'), (5, 5.55, 'cake'), (6, 6.06, 'juice');`);
+    await show('overview');
+    await page.getByTestId('health').getByText(/The cloud cannot be reached\. \d+ changes are waiting safely/).waitFor({ timeout: 30_000 });
+    await waitFor('the queue on the overview', async () => Number((await page.getByTestId('queue-depth').textContent()) ?? '0') >= 3, { timeoutMs: 20_000 });
+    await screenshot(page, 'overview-offline');
+    sandbox = await startSandbox({ port: sandboxPort, dbPath: path.join(cloudDir, 'sandbox.db') });
+    await waitFor('the queue drained on the overview', async () => (await page.getByTestId('queue-depth').textContent()) === '0', { timeoutMs: 30_000 });
+    await page.getByTestId('health').getByText('Everything is up to date.').waitFor({ timeout: 20_000 });
+    expect(await cloudCount('shop', 'sales')).toBe(6);
+    await screenshot(page, 'overview-drained');
+  }, 90_000);
+
+  it('retries one dead letter and discards the rest from the Queue screen', async () => {
+    await admin.rejectRecords({ stream: 'sales', key: { id: '7' }, code: 'amount_negative', message: 'Amount may not be negative here.' });
+    await admin.rejectRecords({ stream: 'sales', key: { id: '8' }, code: 'amount_negative', message: 'Amount may not be negative here.' });
+    await pg.exec(`INSERT INTO sales VALUES (7, -7.00, 'void'), (8, -8.00, 'void');`);
+    await show('queue');
+    const list = page.getByTestId('dead-letters');
+    await list.getByText('Amount may not be negative here.').first().waitFor({ timeout: 30_000 });
+    expect(await list.locator('li').count()).toBe(2);
+    await screenshot(page, 'queue-dead-letters');
+    await admin.clearRejectRules();
+    await list.locator('input[type="checkbox"]').first().check();
+    await page.getByRole('button', { name: 'Send again (1)' }).click();
+    await page.getByText('1 changes are queued to be sent again.').waitFor();
+    await waitFor('the retried record in the cloud', async () => (await cloudCount('shop', 'sales')) === 7, { timeoutMs: 20_000 });
+    await page.getByRole('button', { name: 'Discard all' }).click();
+    await page.getByRole('button', { name: 'Yes, discard all' }).click();
+    await page.getByText('1 changes were discarded.').waitFor();
+    await page.getByText('The cloud has refused nothing.').waitFor({ timeout: 10_000 });
+    expect(await cloudCount('shop', 'sales')).toBe(7);
+    await show('activity');
+    await page.getByTestId('activity').getByText(/put back in the queue/).waitFor({ timeout: 10_000 });
+    await page.getByTestId('activity').getByText(/discarded \(kept in the discard audit\)/).waitFor({ timeout: 10_000 });
+  }, 90_000);
+
+  it('watched folders added in the form: a bank file, a shift close with its Z number, and a rejected file with its reason', async () => {
+    for (const [name, folder, kind] of [['bank', bankDir, 'bank'], ['tills', tillDir, 'zreport']] as const) {
+      await show('sources');
+      await page.getByRole('button', { name: 'Add a watched folder' }).click();
+      await page.locator('input[name="name"]').fill(name);
+      await page.locator('input[name="path"]').fill(folder);
+      await page.locator('select[name="kind"]').selectOption(kind);
+      if (name === 'tills') await page.locator('input[name="timeZone"]').fill('Europe/Vienna');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved. The source runs with its new settings now.').first().waitFor({ timeout: 20_000 });
+    }
+    dropFile(bankDir, 'statement-1.xml', camtStatement({ iban: 'AT611904300234573201', sequence: 1, opening: '500.00', from: 0, to: 5 }));
+    dropFile(bankDir, 'wrong.xml', camtStatement({ iban: 'AT611904300234573201', sequence: 2, opening: '0', from: 5, to: 8, closingError: '-0.01' }));
+    dropFile(tillDir, 'Z-00412.json', zReportJson([sampleZReport()]));
+    await waitFor('the Z report in the cloud', async () => (await cloudCount('tills', 'shift_reports')) === 1, { timeoutMs: 30_000, describe: () => agent.process.output().slice(-2000) });
+    await show('files');
+    const files = page.getByTestId('files');
+    await files.locator('li', { hasText: 'statement-1.xml' }).first().waitFor({ timeout: 20_000 });
+    await files.locator('li', { hasText: 'wrong.xml' }).first().waitFor({ timeout: 20_000 });
+    const rejected = files.locator('li', { hasText: 'wrong.xml' }).first();
+    expect(await rejected.textContent()).toContain('Rejected');
+    expect(await rejected.textContent()).toMatch(/Why: .*(balance|difference)/i);
+    expect(await files.locator('li', { hasText: 'statement-1.xml' }).first().textContent()).toContain('Imported');
+    expect(await files.locator('li', { hasText: 'Z-00412.json' }).first().textContent()).toContain('Imported');
+    await screenshot(page, 'files');
+    await show('shifts');
+    const shift = page.getByTestId('shifts').locator('li').first();
+    await shift.waitFor({ timeout: 20_000 });
+    expect(await shift.textContent()).toMatch(/Z-00412 from till-1 uploaded at \d{2}:\d{2}/);
+    await screenshot(page, 'shifts');
+    // The quarantine raised an alert a bookkeeper can acknowledge.
+    await show('overview');
+    const alert = page.locator('#ov-alerts + ul li', { hasText: 'wrong.xml' });
+    await alert.waitFor({ timeout: 20_000 });
+    await alert.getByRole('button', { name: 'Acknowledge' }).click();
+    await alert.waitFor({ state: 'detached', timeout: 10_000 });
+  }, 120_000);
+
+  it('every screen: screenshot, no serious axe violation, no sideways scroll at 1280x800 and at 200 % zoom, German too', async () => {
+    const zoomed = await browser.newContext({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, locale: 'de-DE', timezoneId: 'Europe/Vienna' });
+    await zoomed.addCookies(await context.cookies());
+    const small = await zoomed.newPage();
+    const problems: string[] = [];
+    try {
+      for (const screen of SCREENS) {
+        await show(screen);
+        await page.waitForLoadState('networkidle').catch(() => undefined);
+        await page.waitForTimeout(300);
+        await screenshot(page, `screen-${screen}`);
+        for (const v of await seriousAxeViolations(page)) problems.push(`${screen}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`);
+        const wide = await sidewaysOverflow(page);
+        if (wide.scrollWidth > wide.clientWidth || wide.culprits.length > 0) problems.push(`${screen} at 1280x800 scrolls sideways: ${JSON.stringify(wide)}`);
+        await small.goto(`${agent.url()}/#/${screen}`);
+        await small.locator('#page-title').waitFor();
+        await small.waitForTimeout(300);
+        await screenshot(small, `screen-${screen}-200pct-de`);
+        const narrow = await sidewaysOverflow(small);
+        if (narrow.scrollWidth > narrow.clientWidth || narrow.culprits.length > 0) problems.push(`${screen} at 200 % scrolls sideways: ${JSON.stringify(narrow)}`);
+      }
+    } finally {
+      await zoomed.close();
+    }
+    expect(problems).toEqual([]);
+  }, 180_000);
+
+  it('keyboard only: reaches every action on the screens and uses one', async () => {
+    const actions: Record<string, Array<string | RegExp>> = {
+      overview: ['Sync now'],
+      sources: ['Add a database (ODBC)', 'Add a watched folder', 'Edit shop', 'Pause', 'Sync now', 'Read again from the start', 'Remove'],
+      settings: ['Save', 'Replace'],
+      activity: [/Everything/],
+      diagnostics: ['Run the checks again'],
+    };
+    for (const [screen, names] of Object.entries(actions)) {
+      await show(screen);
+      for (const name of names) {
+        await page.locator('body').focus();
+        await page.evaluate('document.activeElement && document.activeElement.blur()');
+        await tabTo(page, name);
+      }
+    }
+    // Pause a source by keyboard alone, from the navigation.
+    await show('overview');
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
+    await tabTo(page, 'Sources');
+    await page.keyboard.press('Enter');
+    await page.locator('#page-title').waitFor();
+    await tabTo(page, 'Pause');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Resume' }).first().waitFor({ timeout: 10_000 });
+    await tabTo(page, 'Resume');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Pause' }).first().waitFor({ timeout: 10_000 });
+  }, 120_000);
+
+  it('configuration edited in the UI survives a restart of the agent', async () => {
+    await agent.stop();
+    agent = await startUiAgent(dir, JSON.parse(readFileSync(agent.configFile, 'utf8')) as Parameters<typeof startUiAgent>[1]);
+    await page.goto(await agent.loginLink());
+    await show('sources');
+    for (const name of ['shop', 'bank', 'tills']) await page.getByTestId(`source-${name}`).waitFor({ timeout: 20_000 });
+    await pg.exec(`INSERT INTO sales VALUES (9, 9.99, 'after restart');`);
+    await waitFor('the row read after the restart', async () => (await cloudCount('shop', 'sales')) === 8, { timeoutMs: 30_000 });
+  }, 90_000);
 });
+

@@ -106,3 +106,49 @@ export const IPC_CONTRACT = {
   listAlerts: { channel: 'alerts:list', args: z.tuple([]) },
   acknowledgeAlert: { channel: 'alerts:ack', args: z.tuple([z.string().min(1).max(120)]) },
 } as const satisfies Record<InvokeMethod, { channel: string; args: z.ZodType }>;
+
+export interface HttpCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Below /api/v1, with the query string. */
+  path: string;
+  body?: unknown;
+}
+
+const seg = encodeURIComponent;
+function query(values: Record<string, string | undefined>): string {
+  const params = new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * How each method maps to the agent's control API: the renderer's HTTP transport and main's IPC
+ * backend both use this, so the two transports cannot drift apart.
+ */
+export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M]>) => HttpCall } = {
+  getStatus: () => ({ method: 'GET', path: '/status' }),
+  syncNow: (source) => ({ method: 'POST', path: '/sync', body: source === undefined ? {} : { source } }),
+  listSources: () => ({ method: 'GET', path: '/sources' }),
+  saveSource: (draft, original) => (original === undefined ? { method: 'POST', path: '/sources', body: draft } : { method: 'PUT', path: `/sources/${seg(original)}`, body: draft }),
+  removeSource: (name) => ({ method: 'DELETE', path: `/sources/${seg(name)}` }),
+  testConnection: (draft) => ({ method: 'POST', path: '/sources/test', body: draft }),
+  discoverTables: (draft) => ({ method: 'POST', path: '/sources/discover', body: draft }),
+  previewRows: (draft, table, rows) => ({ method: 'POST', path: '/sources/preview', body: { ...draft, table, rows } }),
+  pauseSource: (name) => ({ method: 'POST', path: `/sources/${seg(name)}/pause`, body: {} }),
+  resumeSource: (name) => ({ method: 'POST', path: `/sources/${seg(name)}/resume`, body: {} }),
+  resyncSource: (name, stream) => ({ method: 'POST', path: `/sources/${seg(name)}/resync`, body: stream === undefined ? {} : { stream } }),
+  listFiles: (source) => ({ method: 'GET', path: `/files${query({ source })}` }),
+  getQueue: () => ({ method: 'GET', path: '/queue' }),
+  retryDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/replay', body: { ids } }),
+  discardDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/discard', body: { ids } }),
+  listShifts: () => ({ method: 'GET', path: '/shifts' }),
+  listActivity: (filter) => ({ method: 'GET', path: `/activity${query(filter)}` }),
+  getHistory: () => ({ method: 'GET', path: '/history' }),
+  getSettings: () => ({ method: 'GET', path: '/settings' }),
+  updateSettings: (change) => ({ method: 'PUT', path: '/settings', body: change }),
+  enroll: (url, key) => ({ method: 'POST', path: '/settings/enroll', body: { url, key } }),
+  setSecret: (ref, value) => ({ method: 'PUT', path: `/settings/secrets/${seg(ref)}`, body: { value } }),
+  getDiagnostics: () => ({ method: 'GET', path: '/diagnostics' }),
+  listAlerts: () => ({ method: 'GET', path: '/alerts' }),
+  acknowledgeAlert: (code) => ({ method: 'POST', path: `/alerts/${seg(code)}/ack`, body: {} }),
+};

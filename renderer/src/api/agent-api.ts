@@ -5,7 +5,7 @@
  * (cookie + CSRF token) and live events over server-sent events.
  */
 import type { LiveEvent } from '../../../agents/api/index.ts';
-import type { Result, WindowApi } from '../../../preload/contract.ts';
+import { HTTP_CALLS, type HttpCall, type InvokeMethod, type Result, type WindowApi } from '../../../preload/contract.ts';
 
 declare global {
   interface Window {
@@ -33,7 +33,7 @@ export function httpAgentApi(base = ''): WindowApi {
       .catch(() => null);
     return csrf;
   };
-  const call = async <T,>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<Result<T>> => {
+  const call = async (method: HttpCall['method'], path: string, body?: unknown): Promise<Result<unknown>> => {
     try {
       const headers: Record<string, string> = {};
       if (method !== 'GET') {
@@ -47,7 +47,7 @@ export function httpAgentApi(base = ''): WindowApi {
         credentials: 'same-origin',
         body: method === 'GET' ? null : JSON.stringify(body ?? {}),
       });
-      const result = (await response.json()) as Result<T>;
+      const result = (await response.json()) as Result<unknown>;
       // A stale CSRF token (the agent restarted): fetch a new one once.
       if (!result.ok && result.error.code === 'csrf_mismatch') csrf = null;
       return result;
@@ -55,38 +55,38 @@ export function httpAgentApi(base = ''): WindowApi {
       return { ok: false, error: { code: 'agent_unreachable', message: 'The dashboard cannot reach the agent. Is it running?' } };
     }
   };
-  const query = (values: Record<string, string | undefined>) => {
-    const params = new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
-    const text = params.toString();
-    return text === '' ? '' : `?${text}`;
-  };
-  const name = encodeURIComponent;
+  const via =
+    <M extends InvokeMethod>(method: M) =>
+    (...args: Parameters<WindowApi[M]>) => {
+      const request = (HTTP_CALLS[method] as (...a: Parameters<WindowApi[M]>) => HttpCall)(...args);
+      return call(request.method, request.path, request.body) as ReturnType<WindowApi[M]>;
+    };
   return {
-    getStatus: () => call('GET', '/status'),
-    syncNow: (source) => call('POST', '/sync', source === undefined ? {} : { source }),
-    listSources: () => call('GET', '/sources'),
-    saveSource: (draft, original) => (original === undefined ? call('POST', '/sources', draft) : call('PUT', `/sources/${name(original)}`, draft)),
-    removeSource: (source) => call('DELETE', `/sources/${name(source)}`),
-    testConnection: (draft) => call('POST', '/sources/test', draft),
-    discoverTables: (draft) => call('POST', '/sources/discover', draft),
-    previewRows: (draft, table, rows) => call('POST', '/sources/preview', { ...draft, table, rows }),
-    pauseSource: (source) => call('POST', `/sources/${name(source)}/pause`),
-    resumeSource: (source) => call('POST', `/sources/${name(source)}/resume`),
-    resyncSource: (source, stream) => call('POST', `/sources/${name(source)}/resync`, stream === undefined ? {} : { stream }),
-    listFiles: (source) => call('GET', `/files${query({ source })}`),
-    getQueue: () => call('GET', '/queue'),
-    retryDeadLetters: (ids) => call('POST', '/dlq/replay', { ids }),
-    discardDeadLetters: (ids) => call('POST', '/dlq/discard', { ids }),
-    listShifts: () => call('GET', '/shifts'),
-    listActivity: (filter) => call('GET', `/activity${query(filter)}`),
-    getHistory: () => call('GET', '/history'),
-    getSettings: () => call('GET', '/settings'),
-    updateSettings: (change) => call('PUT', '/settings', change),
-    enroll: (url, key) => call('POST', '/settings/enroll', { url, key }),
-    setSecret: (ref, value) => call('PUT', `/settings/secrets/${ref.split('/').map(name).join('%2F')}`, { value }),
-    getDiagnostics: () => call('GET', '/diagnostics'),
-    listAlerts: () => call('GET', '/alerts'),
-    acknowledgeAlert: (code) => call('POST', `/alerts/${name(code)}/ack`),
+    getStatus: via('getStatus'),
+    syncNow: via('syncNow'),
+    listSources: via('listSources'),
+    saveSource: via('saveSource'),
+    removeSource: via('removeSource'),
+    testConnection: via('testConnection'),
+    discoverTables: via('discoverTables'),
+    previewRows: via('previewRows'),
+    pauseSource: via('pauseSource'),
+    resumeSource: via('resumeSource'),
+    resyncSource: via('resyncSource'),
+    listFiles: via('listFiles'),
+    getQueue: via('getQueue'),
+    retryDeadLetters: via('retryDeadLetters'),
+    discardDeadLetters: via('discardDeadLetters'),
+    listShifts: via('listShifts'),
+    listActivity: via('listActivity'),
+    getHistory: via('getHistory'),
+    getSettings: via('getSettings'),
+    updateSettings: via('updateSettings'),
+    enroll: via('enroll'),
+    setSecret: via('setSecret'),
+    getDiagnostics: via('getDiagnostics'),
+    listAlerts: via('listAlerts'),
+    acknowledgeAlert: via('acknowledgeAlert'),
     subscribe: (listener) => {
       const source = new EventSource(`${base}${PREFIX}/events`, { withCredentials: true });
       source.onmessage = (message: MessageEvent<string>) => {

@@ -13,7 +13,10 @@ export function BarChart({ title, points, value }: { title: string; points: Hist
   const max = Math.max(1, ...values);
   const width = 600;
   const height = 120;
-  const bar = width / Math.max(points.length, 1);
+  // Always 24 hours wide (one slot per minute), newest at the right: a fresh agent's few minutes stay small.
+  const slots = 24 * 60;
+  const bar = width / slots;
+  const offset = Math.max(0, slots - points.length);
   const total = values.reduce((a, b) => a + b, 0);
   const latest = values.at(-1) ?? 0;
   return (
@@ -26,7 +29,7 @@ export function BarChart({ title, points, value }: { title: string; points: Hist
       ) : (
         <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title} preserveAspectRatio="none">
           {values.map((v, i) => (
-            <rect key={points[i]!.at} x={i * bar} y={height - (v / max) * height} width={Math.max(bar - 1, 1)} height={(v / max) * height} />
+            <rect key={points[i]!.at} x={(offset + i) * bar} y={height - (v / max) * height} width={Math.max(bar, 1)} height={(v / max) * height} />
           ))}
         </svg>
       )}

@@ -210,6 +210,7 @@ export const de: Record<MessageKey, string> = {
   'activity.kind.alert': 'Hinweise',
 
   'settings.title': 'Einstellungen',
+  'settings.general': 'Allgemein',
   'settings.agentName': 'Name des Agenten',
   'settings.cloudUrl': 'Cloud-Adresse',
   'settings.entity': 'Mandant',

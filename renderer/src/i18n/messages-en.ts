@@ -211,6 +211,7 @@ export const en = {
   'activity.kind.alert': 'Alerts',
 
   'settings.title': 'Settings',
+  'settings.general': 'General',
   'settings.agentName': 'Agent name',
   'settings.cloudUrl': 'Cloud address',
   'settings.entity': 'Entity',

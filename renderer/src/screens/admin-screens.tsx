@@ -121,7 +121,7 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
   };
   return (
     <form className="card form" onSubmit={(e) => void submit(e)} aria-labelledby="st-general">
-      <h2 id="st-general">{t('settings.title')}</h2>
+      <h2 id="st-general">{t('settings.general')}</h2>
       <div className="fields">
         <label>
           {t('settings.agentName')}

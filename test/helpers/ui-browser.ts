@@ -50,10 +50,10 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
   // Evaluated through DevTools rather than as a <script>: the dashboard's CSP (rightly) refuses inline scripts.
   await page.evaluate(axeSource);
   // Runs in the page (this file is type-checked without the DOM library, so the page code is text).
-  const result = (await page.evaluate(`(async () => {
+  const result = await page.evaluate<AxeViolation[]>(`(async () => {
     const run = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return run.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  })()`)) as AxeViolation[];
+  })()`);
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
@@ -81,12 +81,12 @@ export async function tabTo(page: Page, accessibleName: string | RegExp, max = 1
   const matches = (text: string) => (typeof accessibleName === 'string' ? text.trim() === accessibleName : accessibleName.test(text));
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
-    const focused = (await page.evaluate(`(() => {
+    const focused = await page.evaluate<string>(`(() => {
       const el = document.activeElement;
       if (el === null) return '';
       const label = el.getAttribute('aria-label') ?? el.closest('label')?.textContent ?? '';
       return (el.textContent ?? '') + '|' + label + '|' + (el.name ?? '');
-    })()`)) as string;
+    })()`);
     if (focused.split('|').some(matches)) return;
   }
   throw new Error(`Could not reach "${String(accessibleName)}" with the Tab key in ${max} presses.`);

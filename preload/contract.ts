@@ -1,18 +1,154 @@
 /**
- * The one window API contract (GitHub Desktop's ipc-shared.ts): channel → args → result. main/ipc
- * implements it, preload/index.ts exposes it as named methods, renderer/api calls it. Results are
+ * The one window API contract (GitHub Desktop's ipc-shared.ts): every method the dashboard may call,
+ * its channel, and the zod schema its arguments are parsed with in main/ipc. preload/index.ts exposes
+ * it as named methods, main/ipc implements it by calling the agent's control API, and
+ * renderer/api has a second, HTTP implementation of the same interface for the browser. Results are
  * `{ok: true, value} | {ok: false, error}` (Signal's wrapResult) so failures cross the bridge as data.
  */
-import type { AgentStatus } from '../agents/api/index.ts';
+import { z } from 'zod';
+import type {
+  ActivityEntry,
+  AgentStatus,
+  Alert,
+  CatalogTable,
+  ConnectionTest,
+  DiagnosticsView,
+  FileEntry,
+  HistoryPoint,
+  LiveEvent,
+  QueueView,
+  SettingsView,
+  Shift,
+  SourceSummary,
+  TablePreview,
+} from '../agents/api/index.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+export interface SourceDraft {
+  config: Record<string, unknown>;
+  /** Write-only: sent once, stored in the keychain by the agent, never read back. */
+  password?: string;
+}
+
+export interface SettingsChange {
+  agentName?: string;
+  cloud?: { url?: string; entity?: string; timeoutMs?: number; heartbeatIntervalSecs?: number };
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export type DeadLetterSelection = number[] | 'all';
 
 export interface WindowApi {
   getStatus(): Promise<Result<AgentStatus>>;
   syncNow(source?: string): Promise<Result<null>>;
+  listSources(): Promise<Result<SourceSummary[]>>;
+  saveSource(draft: SourceDraft, original?: string): Promise<Result<SourceSummary>>;
+  removeSource(name: string): Promise<Result<null>>;
+  testConnection(draft: SourceDraft): Promise<Result<ConnectionTest>>;
+  discoverTables(draft: SourceDraft): Promise<Result<CatalogTable[]>>;
+  previewRows(draft: SourceDraft, table: string, rows: number): Promise<Result<TablePreview>>;
+  pauseSource(name: string): Promise<Result<null>>;
+  resumeSource(name: string): Promise<Result<null>>;
+  resyncSource(name: string, stream?: string): Promise<Result<null>>;
+  listFiles(source?: string): Promise<Result<FileEntry[]>>;
+  getQueue(): Promise<Result<QueueView>>;
+  retryDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
+  discardDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
+  listShifts(): Promise<Result<Shift[]>>;
+  listActivity(filter: { kind?: ActivityEntry['kind']; source?: string }): Promise<Result<ActivityEntry[]>>;
+  getHistory(): Promise<Result<HistoryPoint[]>>;
+  getSettings(): Promise<Result<SettingsView>>;
+  updateSettings(change: SettingsChange): Promise<Result<SettingsView>>;
+  enroll(url: string, key: string): Promise<Result<SettingsView>>;
+  setSecret(ref: string, value: string): Promise<Result<null>>;
+  getDiagnostics(): Promise<Result<DiagnosticsView>>;
+  listAlerts(): Promise<Result<Alert[]>>;
+  acknowledgeAlert(code: string): Promise<Result<{ acknowledged: boolean }>>;
+  /** Live events; returns the function that stops them. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
 }
 
-export const IPC_CHANNELS = {
-  getStatus: 'agent:get-status',
-  syncNow: 'agent:sync-now',
-} as const satisfies Record<keyof WindowApi, string>;
+/** The invoke-style methods (everything but `subscribe`, which is an event channel). */
+export type InvokeMethod = Exclude<keyof WindowApi, 'subscribe'>;
+
+export const LIVE_EVENT_CHANNEL = 'agent:live-event';
+
+const Name = z.string().min(1).max(63);
+const Draft = z.strictObject({ config: z.record(z.string(), z.unknown()), password: z.string().max(1024).optional() });
+const Ids = z.union([z.literal('all'), z.array(z.number().int().positive()).min(1).max(10_000)]);
+
+/** Channel and argument tuple schema per method: main/ipc parses every call with these. */
+export const IPC_CONTRACT = {
+  getStatus: { channel: 'agent:get-status', args: z.tuple([]) },
+  syncNow: { channel: 'agent:sync-now', args: z.tuple([Name.optional()]) },
+  listSources: { channel: 'sources:list', args: z.tuple([]) },
+  saveSource: { channel: 'sources:save', args: z.tuple([Draft, Name.optional()]) },
+  removeSource: { channel: 'sources:remove', args: z.tuple([Name]) },
+  testConnection: { channel: 'sources:test', args: z.tuple([Draft]) },
+  discoverTables: { channel: 'sources:discover', args: z.tuple([Draft]) },
+  previewRows: { channel: 'sources:preview', args: z.tuple([Draft, z.string().min(1).max(200), z.number().int().min(1).max(100)]) },
+  pauseSource: { channel: 'sources:pause', args: z.tuple([Name]) },
+  resumeSource: { channel: 'sources:resume', args: z.tuple([Name]) },
+  resyncSource: { channel: 'sources:resync', args: z.tuple([Name, Name.optional()]) },
+  listFiles: { channel: 'files:list', args: z.tuple([Name.optional()]) },
+  getQueue: { channel: 'queue:get', args: z.tuple([]) },
+  retryDeadLetters: { channel: 'queue:retry', args: z.tuple([Ids]) },
+  discardDeadLetters: { channel: 'queue:discard', args: z.tuple([Ids]) },
+  listShifts: { channel: 'shifts:list', args: z.tuple([]) },
+  listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional() })]) },
+  getHistory: { channel: 'status:history', args: z.tuple([]) },
+  getSettings: { channel: 'settings:get', args: z.tuple([]) },
+  updateSettings: { channel: 'settings:update', args: z.tuple([z.record(z.string(), z.unknown())]) },
+  enroll: { channel: 'settings:enroll', args: z.tuple([z.url(), z.string().min(1).max(4096)]) },
+  setSecret: { channel: 'settings:set-secret', args: z.tuple([z.string().min(1).max(200), z.string().min(1).max(4096)]) },
+  getDiagnostics: { channel: 'diagnostics:get', args: z.tuple([]) },
+  listAlerts: { channel: 'alerts:list', args: z.tuple([]) },
+  acknowledgeAlert: { channel: 'alerts:ack', args: z.tuple([z.string().min(1).max(120)]) },
+} as const satisfies Record<InvokeMethod, { channel: string; args: z.ZodType }>;
+
+export interface HttpCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Below /api/v1, with the query string. */
+  path: string;
+  body?: unknown;
+}
+
+const seg = encodeURIComponent;
+function query(values: Record<string, string | undefined>): string {
+  const params = new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * How each method maps to the agent's control API: the renderer's HTTP transport and main's IPC
+ * backend both use this, so the two transports cannot drift apart.
+ */
+export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M]>) => HttpCall } = {
+  getStatus: () => ({ method: 'GET', path: '/status' }),
+  syncNow: (source) => ({ method: 'POST', path: '/sync', body: source === undefined ? {} : { source } }),
+  listSources: () => ({ method: 'GET', path: '/sources' }),
+  saveSource: (draft, original) => (original === undefined ? { method: 'POST', path: '/sources', body: draft } : { method: 'PUT', path: `/sources/${seg(original)}`, body: draft }),
+  removeSource: (name) => ({ method: 'DELETE', path: `/sources/${seg(name)}` }),
+  testConnection: (draft) => ({ method: 'POST', path: '/sources/test', body: draft }),
+  discoverTables: (draft) => ({ method: 'POST', path: '/sources/discover', body: draft }),
+  previewRows: (draft, table, rows) => ({ method: 'POST', path: '/sources/preview', body: { ...draft, table, rows } }),
+  pauseSource: (name) => ({ method: 'POST', path: `/sources/${seg(name)}/pause`, body: {} }),
+  resumeSource: (name) => ({ method: 'POST', path: `/sources/${seg(name)}/resume`, body: {} }),
+  resyncSource: (name, stream) => ({ method: 'POST', path: `/sources/${seg(name)}/resync`, body: stream === undefined ? {} : { stream } }),
+  listFiles: (source) => ({ method: 'GET', path: `/files${query({ source })}` }),
+  getQueue: () => ({ method: 'GET', path: '/queue' }),
+  retryDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/replay', body: { ids } }),
+  discardDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/discard', body: { ids } }),
+  listShifts: () => ({ method: 'GET', path: '/shifts' }),
+  listActivity: (filter) => ({ method: 'GET', path: `/activity${query(filter)}` }),
+  getHistory: () => ({ method: 'GET', path: '/history' }),
+  getSettings: () => ({ method: 'GET', path: '/settings' }),
+  updateSettings: (change) => ({ method: 'PUT', path: '/settings', body: change }),
+  enroll: (url, key) => ({ method: 'POST', path: '/settings/enroll', body: { url, key } }),
+  setSecret: (ref, value) => ({ method: 'PUT', path: `/settings/secrets/${seg(ref)}`, body: { value } }),
+  getDiagnostics: () => ({ method: 'GET', path: '/diagnostics' }),
+  listAlerts: () => ({ method: 'GET', path: '/alerts' }),
+  acknowledgeAlert: (code) => ({ method: 'POST', path: `/alerts/${seg(code)}/ack`, body: {} }),
+};

@@ -16,6 +16,7 @@ import { demoCommand } from './commands/demo.ts';
 import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
 import { importCommand, type ImportOptions } from './commands/import.ts';
 import { alertsCommand } from './commands/alerts.ts';
+import { registerOpenUiCommand } from './commands/open-ui.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -204,6 +205,7 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .addHelpText('after', '\nExit code: 0 every line taken, 3 some lines rejected (each is listed with its reason), 2 wrong usage.')
     .action(action((file: string, opts: ImportOptions) => importCommand(file, opts, io)));
 
+  registerOpenUiCommand(program, action, io);
   return program;
 }
 

@@ -74,6 +74,11 @@ export class ControlClient {
     return this.#request('POST', '/alerts/ack', { codes }, AcknowledgeAlertsResultSchema);
   }
 
+  /** A one-time login link for the browser dashboard (single use, short lived). */
+  async createLoginLink(): Promise<{ url: string; expiresAt: string }> {
+    return this.#request('POST', '/ui/login-links', {}, z.object({ url: z.string(), expiresAt: z.string() }));
+  }
+
   async #request<T extends z.ZodType>(method: string, path: string, body: unknown, schema: T): Promise<z.output<T>> {
     let response: Response;
     try {

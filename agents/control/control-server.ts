@@ -2,13 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { redactSecrets } from '../vault/redaction.ts';
 import { removeControlFileSync, writeControlFileSync } from './control-file.ts';
-import type { ControlHandlers, ControlResult } from './control-protocol.ts';
+import { CONTROL_API_PREFIX, type ControlHandlers, type ControlResult } from './control-protocol.ts';
 import { ControlHttpError, routeControlRequest } from './control-routes.ts';
-import { checkControlRequest } from './request-guard.ts';
+import type { DashboardPort } from './dashboard-port.ts';
+import { EventStreams } from './event-streams.ts';
+import { buildOpenApi, OPENAPI_PATH } from './openapi.ts';
+import { bearerMatches, checkHostAndOrigin, secretEquals, UNAUTHORIZED } from './request-guard.ts';
+import { roleAllows, type Principal } from './roles.ts';
+import { matchRoute, type AnyRoute } from './route-table.ts';
+import { CSRF_HEADER, LOGIN_LINK_TTL_MS, readCookie, SESSION_COOKIE, SessionStore, type Session } from './session-store.ts';
+import { defaultRendererDir, serveStatic } from './static-files.ts';
+import { controlRouteTable } from './v1/index.ts';
 
 export interface ControlServerOptions {
   /** 0 picks a free port; clients find it in control.json. */
@@ -16,26 +26,53 @@ export interface ControlServerOptions {
   /** Where control.json (port and token) is written, readable only by the agent's user. */
   dataDir: string;
   handlers: ControlHandlers;
+  /** The dashboard's routes (sources, files, settings…); without it they answer 503. */
+  dashboard?: DashboardPort;
   logger: Logger;
   version: string;
+  /** The built renderer served to browsers; default: dist/renderer (null: none). */
+  rendererDir?: string | null;
+  clock?: Clock;
 }
 
 export interface ControlServer {
   port: number;
   url: string;
+  /** The route table, for the OpenAPI test. */
+  routes: readonly AnyRoute[];
   close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
+export const LOGIN_PATH = '/ui/login';
 
 /** Starts the local control API on 127.0.0.1 and publishes how to reach it in `dataDir/control.json`. */
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const logger = options.logger.child({ component: 'control' });
   const token = randomBytes(32).toString('base64url');
+  const sessions = new SessionStore(options.clock ?? systemClock);
   let port = 0;
+  const routes = controlRouteTable(options.handlers, options.dashboard, {
+    createLoginLink: () => {
+      const { secret, expiresAt } = sessions.createLoginSecret();
+      return { url: `http://127.0.0.1:${port}${LOGIN_PATH}?s=${secret}`, expiresAt: new Date(expiresAt).toISOString() };
+    },
+  });
+  const openApi = JSON.stringify({ ok: true, value: buildOpenApi(routes, options.version) });
+  const streams = new EventStreams(options.handlers, options.dashboard, logger);
+  const context: ServeContext = {
+    token,
+    handlers: options.handlers,
+    routes,
+    openApi,
+    sessions,
+    streams,
+    logger,
+    rendererDir: options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir,
+  };
   const server = createServer((request, response) => {
-    void serve(request, response, { port, token, handlers: options.handlers, logger });
+    void serve(request, response, context);
   });
   await listen(server, options.port);
   port = (server.address() as AddressInfo).port;
@@ -56,14 +93,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
     });
   }
   logger.info({ url }, `The control API is listening on ${url}.`);
-
   let closing: Promise<void> | undefined;
   return {
     port,
     url,
+    routes,
     close() {
       closing ??= new Promise<void>((resolve) => {
         removeControlFileSync(options.dataDir, token);
+        streams.close();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
@@ -92,40 +130,142 @@ function listen(server: Server, port: number): Promise<void> {
 }
 
 interface ServeContext {
-  port: number;
   token: string;
   handlers: ControlHandlers;
+  routes: readonly AnyRoute[];
+  openApi: string;
+  sessions: SessionStore;
+  streams: EventStreams;
   logger: Logger;
+  rendererDir: string | null;
+}
+
+interface Caller {
+  principal: Principal;
+  session: Session | null;
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, context: ServeContext): Promise<void> {
   const { method = 'GET', url = '/' } = request;
-  const refusal = checkControlRequest(request.headers, context.port, context.token);
-  if (refusal !== null) {
-    context.logger.warn({ method, code: refusal.code }, 'Refused a control request: ' + refusal.message);
-    // Drain whatever was sent so the refusal is not lost in a reset connection.
+  const hostRefusal = checkHostAndOrigin(request.headers);
+  if (hostRefusal !== null) return refuse(request, response, context, hostRefusal);
+  const { pathname, searchParams } = new URL(url, 'http://127.0.0.1');
+  if (!pathname.startsWith('/api/')) {
     request.resume();
-    return reply(response, refusal.status, { ok: false, error: { code: refusal.code, message: refusal.message } });
+    if (method !== 'GET' && method !== 'HEAD') return reply(response, 405, error('method_not_allowed', 'Only GET here.'));
+    if (pathname === LOGIN_PATH) return login(searchParams.get('s') ?? '', response, context);
+    return serveStatic(context.rendererDir, pathname, response);
   }
-  try {
-    const { pathname, searchParams } = new URL(url, 'http://127.0.0.1');
-    const body = await readJsonBody(request);
-    const value = await routeControlRequest({ method, path: pathname, query: searchParams, body }, context.handlers);
-    reply(response, 200, { ok: true, value: value ?? null });
-  } catch (error) {
-    if (error instanceof ControlHttpError) {
-      request.resume();
-      return reply(response, error.status, { ok: false, error: { code: error.code, message: error.message } });
-    }
-    if (error instanceof AgentError) {
-      return reply(response, 409, { ok: false, error: { code: error.code, message: redactSecrets(error.message) } });
-    }
-    context.logger.error({ err: error, method, stage: 'control' }, 'A control request failed with an internal error.');
-    reply(response, 500, {
-      ok: false,
-      error: { code: 'internal_error', message: 'The agent hit an internal error; its log has the details.' },
+  const caller = authenticate(request, context);
+  if (caller === null) return refuse(request, response, context, UNAUTHORIZED);
+  // A browser session changes nothing without the CSRF token the page got from /session.
+  if (caller.session !== null && method !== 'GET' && !secretEquals(String(request.headers[CSRF_HEADER] ?? ''), caller.session.csrfToken)) {
+    return refuse(request, response, context, {
+      status: 403,
+      code: 'csrf_mismatch',
+      message: 'This change did not come with the dashboard’s CSRF token: reload the dashboard and try again.',
     });
   }
+  try {
+    if (pathname === `${CONTROL_API_PREFIX}${OPENAPI_PATH}` && method === 'GET') {
+      request.resume();
+      return replyRaw(response, 200, context.openApi);
+    }
+    const subPath = pathname.startsWith(`${CONTROL_API_PREFIX}/`) ? pathname.slice(CONTROL_API_PREFIX.length) : null;
+    const match = subPath === null ? null : matchRoute(context.routes, method, subPath);
+    if (match !== null && 'allowed' in match) {
+      throw new ControlHttpError(405, 'method_not_allowed', `${pathname} accepts ${match.allowed.join(', ')}, not ${method}.`);
+    }
+    if (match === null) {
+      // Routes added to the older table (control-routes.ts) keep working until they are declared here.
+      const body = await readJsonBody(request);
+      const value = await routeControlRequest({ method, path: pathname, query: searchParams, body }, context.handlers);
+      return reply(response, 200, { ok: true, value: value ?? null });
+    }
+    const { route, params } = match;
+    if (!roleAllows(caller.principal.role, route.role)) {
+      throw new ControlHttpError(403, 'forbidden_role', `${method} ${pathname} needs the ${route.role} role; this caller is ${caller.principal.role}.`);
+    }
+    if (route.stream) {
+      request.resume();
+      return context.streams.open(request, response);
+    }
+    const rawInput = method === 'GET' || method === 'DELETE' ? Object.fromEntries(searchParams) : ((await readJsonBody(request)) ?? {});
+    if (method === 'GET' || method === 'DELETE') request.resume();
+    const value = await route.run({
+      params: parse(route.params, params),
+      input: parse(route.input, rawInput),
+      caller: { principal: caller.principal, csrfToken: caller.session?.csrfToken ?? null },
+    });
+    reply(response, 200, { ok: true, value: value ?? null });
+  } catch (failure) {
+    if (failure instanceof ControlHttpError) {
+      request.resume();
+      return reply(response, failure.status, error(failure.code, failure.message));
+    }
+    if (failure instanceof AgentError) {
+      const message = failure.hint === undefined ? failure.message : `${failure.message} ${failure.hint}`;
+      return reply(response, 409, error(failure.code, redactSecrets(message)));
+    }
+    context.logger.error({ err: failure, method, stage: 'control' }, 'A control request failed with an internal error.');
+    reply(response, 500, error('internal_error', 'The agent hit an internal error; its log has the details.'));
+  }
+}
+
+/** The control token (CLI, scripts, the tray) or a browser session cookie; both are admin until the security issue. */
+function authenticate(request: IncomingMessage, context: ServeContext): Caller | null {
+  if (request.headers.authorization !== undefined) {
+    return bearerMatches(request.headers.authorization, context.token) ? { principal: { role: 'admin', via: 'token' }, session: null } : null;
+  }
+  const sessionId = readCookie(request.headers.cookie, SESSION_COOKIE);
+  const session = sessionId === undefined ? null : context.sessions.find(sessionId);
+  return session === null ? null : { principal: { role: 'admin', via: 'session' }, session };
+}
+
+function login(secret: string, response: ServerResponse, context: ServeContext): void {
+  const redeemed = context.sessions.redeem(secret);
+  if (redeemed === null) {
+    context.logger.warn('Refused a dashboard login link: unknown, already used or expired.');
+    const body =
+      '<!doctype html><html lang="en"><meta charset="utf-8"><title>Link expired</title>' +
+      `<p>This login link was already used or is older than ${LOGIN_LINK_TTL_MS / 60_000} minutes.</p>` +
+      '<p>Make a new one with <code>tya-agent open-ui</code> on the agent’s computer.</p></html>';
+    response.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'" });
+    response.end(body);
+    return;
+  }
+  context.logger.info('A browser opened the dashboard with a one-time login link.');
+  response.writeHead(303, {
+    Location: '/',
+    'Set-Cookie': `${SESSION_COOKIE}=${redeemed.sessionId}; HttpOnly; SameSite=Strict; Path=/`,
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+  });
+  response.end();
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ControlHttpError(400, 'invalid_request', `The request is not valid: ${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: ServeContext,
+  refusal: { status: number; code: string; message: string },
+): void {
+  context.logger.warn({ method: request.method, code: refusal.code }, 'Refused a control request: ' + refusal.message);
+  // Drain whatever was sent so the refusal is not lost in a reset connection.
+  request.resume();
+  reply(response, refusal.status, error(refusal.code, refusal.message));
+}
+
+function error(code: string, message: string): ControlResult<never> {
+  return { ok: false, error: { code, message } };
 }
 
 async function readJsonBody(request: IncomingMessage): Promise<unknown> {
@@ -151,7 +291,10 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 function reply(response: ServerResponse, status: number, result: ControlResult<unknown>): void {
-  const body = JSON.stringify(result);
+  replyRaw(response, status, JSON.stringify(result));
+}
+
+function replyRaw(response: ServerResponse, status: number, body: string): void {
   response.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),

@@ -5,11 +5,13 @@ import { AgentError } from '../pipeline/errors.ts';
 import { Outbox, type OutboxFullError } from '../outbox/index.ts';
 import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
-import { forgetEnrollment, readEnrollment, restoreEnrollment, type DelivererEvent } from '../delivery/index.ts';
+import { hostname } from 'node:os';
+import { enrollAgent, forgetEnrollment, readEnrollment, restoreEnrollment, type DelivererEvent } from '../delivery/index.ts';
 import { installationNamespace } from './installation.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
 import { startControlServer, type ControlServer } from '../control/index.ts';
+import { createDashboardService } from '../control/service/dashboard-service.ts';
 import { createSource } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
@@ -56,13 +58,19 @@ export class Agent {
   private readonly gate: BackpressureGate;
   private cloud: CloudLink | null = null;
   private control: ControlServer | null = null;
+  private stopDashboard: () => void = () => undefined;
   private startedAt: string | null = null;
   private running = false;
+  /** The configuration in force: the file's at start, replaced by applyConfig without a restart. */
+  private current: LoadedConfig;
+  private readonly pausedSources = new Set<string>();
+  private applying: Promise<void> = Promise.resolve();
 
   private lock: DataDirLock | null = null;
 
   private constructor(options: AgentOptions, outbox: Outbox, logger: Logger, secrets: SecretStore, layout: DataDirLayout) {
     this.options = options;
+    this.current = options.loaded;
     this.clock = options.clock ?? systemClock;
     this.outbox = outbox;
     this.logger = logger;
@@ -121,6 +129,15 @@ export class Agent {
     return this.secrets;
   }
 
+  /** The configuration in force (changes when the dashboard saves one). */
+  get loaded(): LoadedConfig {
+    return this.current;
+  }
+
+  get agentClock(): Clock {
+    return this.clock;
+  }
+
   async start(): Promise<void> {
     const { config } = this.options.loaded;
     this.running = true;
@@ -135,7 +152,10 @@ export class Agent {
     const resolver = new VaultSecretResolver(this.secrets);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
     if (this.options.controlServer !== false) {
+      const dashboard = createDashboardService(this);
+      this.stopDashboard = () => dashboard.close();
       this.control = await startControlServer({
+        dashboard,
         port: config.control.port,
         dataDir: this.layout.root,
         logger: this.logger.child({ component: 'control' }),
@@ -144,8 +164,8 @@ export class Agent {
           status: () => this.status(),
           syncNow: (source) => this.syncNow(source),
           listDeadLetters: (limit) => Promise.resolve(this.outbox.listDeadLetters({ limit })),
-          replayDeadLetters: (ids) => Promise.resolve(this.replayDeadLetters(ids)),
-          discardDeadLetters: (ids) => Promise.resolve(this.outbox.discardDeadLetters(ids)),
+          replayDeadLetters: (ids) => Promise.resolve(dashboard.noteDeadLetters('retried', this.replayDeadLetters(ids))),
+          discardDeadLetters: (ids) => Promise.resolve(dashboard.noteDeadLetters('discarded', this.outbox.discardDeadLetters(ids))),
           acknowledgeAlerts: (codes) => Promise.resolve(this.outbox.acknowledgeAlerts(codes)),
         },
       });
@@ -154,7 +174,7 @@ export class Agent {
   }
 
   private startSource(name: string, resolver: VaultSecretResolver): void {
-    const sourceConfig = this.options.loaded.config.sources.find((s) => s.name === name);
+    const sourceConfig = this.current.config.sources.find((s) => s.name === name);
     if (!sourceConfig) throw new AgentError('unknown_source', `There is no source named "${name}" in the config.`);
     const logger = this.logger.child({ component: `source.${sourceConfig.type}`, source: name });
     const source = createSource(sourceConfig, {
@@ -178,12 +198,81 @@ export class Agent {
       gate: this.gate,
     });
     this.loops.set(name, loop);
+    if (this.pausedSources.has(name)) loop.setPaused(true);
     loop.start();
+  }
+
+  /**
+   * Applies a new configuration without a restart (issue 11): sources that were removed or changed
+   * stop (what they queued is still sent), changed and new ones start; a changed cloud section
+   * restarts delivery; the log level changes in place. Calls run one at a time.
+   */
+  applyConfig(next: LoadedConfig, options: { restartSources?: readonly string[] } = {}): Promise<void> {
+    const run = this.applying.then(() => this.applyConfigNow(next, new Set(options.restartSources ?? [])));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyConfigNow(next: LoadedConfig, restart: ReadonlySet<string>): Promise<void> {
+    const before = this.current.config;
+    this.current = next;
+    const previous = new Map(before.sources.map((s) => [s.name, JSON.stringify(s)]));
+    const wanted = new Map(next.config.sources.map((s) => [s.name, JSON.stringify(s)]));
+    for (const [name, loop] of [...this.loops]) {
+      if (wanted.get(name) === previous.get(name) && !restart.has(name)) continue;
+      await loop.stop();
+      this.loops.delete(name);
+      if (!wanted.has(name)) {
+        this.tracker.removeSource(name);
+        this.pausedSources.delete(name);
+      }
+    }
+    const resolver = new VaultSecretResolver(this.secrets);
+    for (const source of next.config.sources) if (!this.loops.has(source.name)) this.startSource(source.name, resolver);
+    if (JSON.stringify(before.cloud) !== JSON.stringify(next.config.cloud)) await this.restartDelivery();
+    if (before.logging.level !== next.config.logging.level) this.logger.level = next.config.logging.level;
+    this.logger.info({ sources: next.config.sources.length }, 'Applied a new configuration without a restart.');
+  }
+
+  isPaused(name: string): boolean {
+    return this.pausedSources.has(name);
+  }
+
+  /** Pauses or resumes reading a source (delivery of what it queued goes on). */
+  setPaused(name: string, paused: boolean): void {
+    const loop = this.loops.get(name);
+    if (loop === undefined) throw new AgentError('unknown_source', `There is no source named "${name}".`);
+    if (paused) this.pausedSources.add(name);
+    else this.pausedSources.delete(name);
+    loop.setPaused(paused);
+  }
+
+  /** Enrolls the running agent with a key from the portal and starts sending. */
+  async enroll(request: { url: string; key: string }): Promise<void> {
+    await enrollAgent({
+      url: request.url,
+      enrollmentKey: request.key,
+      name: this.current.config.agent.name,
+      hostname: hostname(),
+      version: AGENT_VERSION,
+      secrets: this.secrets,
+      outbox: this.outbox,
+      clock: this.clock,
+    });
+    this.tracker.setRevoked(false);
+    this.outbox.clearAlert('agent_revoked');
+    await this.restartDelivery();
+  }
+
+  private async restartDelivery(): Promise<void> {
+    await closeCloudLink(this.cloud);
+    this.cloud = null;
+    if (this.running) this.startDelivery();
   }
 
   private startDelivery(): void {
     this.cloud = openCloudLink({
-      config: this.options.loaded.config,
+      config: this.current.config,
       outbox: this.outbox,
       secrets: this.secrets,
       clock: this.clock,
@@ -204,7 +293,7 @@ export class Agent {
       hasSource: (name) => this.loops.has(name),
       syncNow: (source) => this.syncNow(source),
       setPaused: (source, paused) => {
-        for (const [name, loop] of this.loops) if (source === undefined || source === name) loop.setPaused(paused);
+        for (const name of this.loops.keys()) if (source === undefined || source === name) this.setPaused(name, paused);
       },
       resync: (source, stream) => this.resync(source, stream),
       revoke: async () => {
@@ -255,7 +344,7 @@ export class Agent {
     const enrollment = readEnrollment(this.outbox);
     const halt = this.cloud?.deliverer.halted;
     return this.tracker.build({
-      name: this.options.loaded.config.agent.name,
+      name: this.current.config.agent.name,
       version: AGENT_VERSION,
       startedAt: this.startedAt,
       running: this.running,
@@ -313,6 +402,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.running = false;
     await this.control?.close();
+    this.stopDashboard();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
     // After the loops: their last figures are what `status` shows while the agent is stopped.
     this.tracker.persistAll();

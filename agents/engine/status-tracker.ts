@@ -68,6 +68,10 @@ export class StatusTracker {
     });
   }
 
+  removeSource(name: string): void {
+    this.sources.delete(name);
+  }
+
   sourceSucceeded(name: string, records: number): void {
     const source = this.mustGet(name);
     source.state = 'ok';

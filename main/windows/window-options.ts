@@ -7,8 +7,10 @@ export const DASHBOARD_CSP =
 /** Every window is isolated and sandboxed; the preload is the only bridge (DESIGN.md §8). */
 export function dashboardWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {
-    width: 960,
-    height: 680,
+    width: 1280,
+    height: 800,
+    minWidth: 640,
+    minHeight: 480,
     show: false,
     title: 'TYA Sync Agent',
     webPreferences: {
@@ -17,8 +19,35 @@ export function dashboardWindowOptions(preloadPath: string): BrowserWindowConstr
       sandbox: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
       webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
       spellcheck: false,
     },
   };
+}
+
+/**
+ * In-window navigation stays on the dashboard page (hash routes only); anything else is denied.
+ * Links to the web open nowhere: the dashboard has none, and a crafted one must not load in-app.
+ */
+export function isAllowedNavigation(target: string, rendererIndexUrl: string): boolean {
+  try {
+    const to = new URL(target);
+    const ours = new URL(rendererIndexUrl);
+    return to.protocol === ours.protocol && to.host === ours.host && to.pathname === ours.pathname;
+  } catch {
+    return false;
+  }
+}
+
+/** The dashboard needs no permission (camera, notifications from the page, geolocation…). */
+export function allowPermission(_permission: string): boolean {
+  return false;
+}
+
+/** Response headers for every file the window loads: the CSP is enforced even if the HTML's meta tag changed. */
+export function withCsp(headers: Record<string, string[] | string>): Record<string, string[] | string> {
+  return { ...headers, 'Content-Security-Policy': [DASHBOARD_CSP] };
 }

@@ -1,4 +1,5 @@
 import { createRoot } from 'react-dom/client';
-import { StatusScreen } from './screens/status-screen.tsx';
+import { App } from './app.tsx';
+import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<StatusScreen />);
+createRoot(document.getElementById('root')!).render(<App />);

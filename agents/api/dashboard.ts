@@ -1,0 +1,180 @@
+/**
+ * The dashboard's wire contract (issue 11): what the control API's /api/v1 routes answer, beside
+ * AgentStatus. Pure zod, shared by the agent (which serves it), the renderer (which shows it) and
+ * the OpenAPI document (generated from it). Money stays a decimal string; times carry an offset.
+ */
+import { z } from 'zod';
+import { AgentStatusSchema, ErrorInfoSchema, SourceStateSchema } from './status.ts';
+
+const Rfc3339 = z.iso.datetime({ offset: true });
+
+/** When a write-only secret was last set; its value never leaves the keychain. */
+export const SecretAgeSchema = z.object({ ref: z.string(), setAt: Rfc3339.nullable(), present: z.boolean() });
+export type SecretAge = z.infer<typeof SecretAgeSchema>;
+
+export const SourceSummarySchema = z.object({
+  name: z.string(),
+  type: z.enum(['odbc', 'folder']),
+  state: SourceStateSchema,
+  paused: z.boolean(),
+  lastSuccessAt: Rfc3339.nullable(),
+  lastError: ErrorInfoSchema.nullable(),
+  recordsCaptured: z.number().int().min(0),
+  /** The source's configuration as written in the config file (secrets are only references). */
+  config: z.record(z.string(), z.unknown()),
+  password: SecretAgeSchema.nullable(),
+});
+export type SourceSummary = z.infer<typeof SourceSummarySchema>;
+
+/** The outcome of "Test connection", in the words the source uses. */
+export const ConnectionTestSchema = z.object({ ok: z.boolean(), code: z.string().optional(), message: z.string() });
+export type ConnectionTest = z.infer<typeof ConnectionTestSchema>;
+
+export const CatalogTableSchema = z.object({
+  schema: z.string(),
+  name: z.string(),
+  kind: z.enum(['table', 'view']),
+  readable: z.boolean(),
+});
+export type CatalogTable = z.infer<typeof CatalogTableSchema>;
+
+export const CatalogColumnSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  nullable: z.boolean(),
+  primaryKey: z.number().int().nullable(),
+});
+
+export const TablePreviewSchema = z.object({
+  table: z.string(),
+  columns: z.array(CatalogColumnSchema),
+  /** Every value as the agent would send it: exact text, timestamps with an offset. */
+  rows: z.array(z.record(z.string(), z.unknown())),
+  primaryKey: z.array(z.string()),
+});
+export type TablePreview = z.infer<typeof TablePreviewSchema>;
+
+export const FileOutcomeSchema = z.enum(['imported', 'duplicate', 'rejected']);
+export type FileOutcome = z.infer<typeof FileOutcomeSchema>;
+
+export const FileEntrySchema = z.object({
+  source: z.string(),
+  name: z.string(),
+  outcome: FileOutcomeSchema,
+  /** When the file was handled (its archive or quarantine time). */
+  at: Rfc3339,
+  bytes: z.number().int().min(0),
+  /** Rejected and duplicate files: why, in one sentence. */
+  reason: z.string().nullable(),
+  /** The full explanation written beside the file. */
+  detail: z.string().nullable(),
+  /** Where the original is now. */
+  path: z.string(),
+  upload: z.enum(['pending', 'uploaded', 'failed', 'none']),
+});
+export type FileEntry = z.infer<typeof FileEntrySchema>;
+
+export const StreamQueueSchema = z.object({
+  source: z.string(),
+  stream: z.string(),
+  lane: z.enum(['urgent', 'bulk']),
+  depth: z.number().int().min(0),
+  oldestCapturedAt: Rfc3339.nullable(),
+  oldestAgeSecs: z.number().min(0).nullable(),
+});
+export type StreamQueue = z.infer<typeof StreamQueueSchema>;
+
+export const DeadLetterViewSchema = z.object({
+  id: z.number().int(),
+  source: z.string(),
+  stream: z.string(),
+  key: z.unknown(),
+  reasonCode: z.string(),
+  reasonMessage: z.string(),
+  failedAt: Rfc3339,
+  capturedAt: Rfc3339,
+  attempts: z.number().int(),
+});
+export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
+
+export const QueueViewSchema = z.object({
+  streams: z.array(StreamQueueSchema),
+  deadLetters: z.array(DeadLetterViewSchema),
+  deadLetterTotal: z.number().int().min(0),
+});
+export type QueueView = z.infer<typeof QueueViewSchema>;
+
+export const ShiftSchema = z.object({
+  source: z.string(),
+  register: z.string(),
+  /** `Z-00412`. */
+  zLabel: z.string(),
+  businessDay: z.string(),
+  closedAt: Rfc3339,
+  currency: z.string(),
+  total: z.string(),
+  /** counted − expected cash: positive over, negative short. */
+  overShort: z.string(),
+  file: z.string(),
+  upload: z.enum(['pending', 'uploaded', 'failed', 'none']),
+});
+export type Shift = z.infer<typeof ShiftSchema>;
+
+export const ActivityKindSchema = z.enum(['source', 'file', 'queue', 'config', 'cloud', 'alert']);
+export const ActivityEntrySchema = z.object({
+  at: Rfc3339,
+  kind: ActivityKindSchema,
+  source: z.string().nullable(),
+  message: z.string(),
+});
+export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;
+
+/** One point per minute: records delivered in that minute and the queue depth at its end. */
+export const HistoryPointSchema = z.object({ at: Rfc3339, delivered: z.number().int().min(0), depth: z.number().int().min(0) });
+export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
+
+export const CompletenessRowSchema = z.object({
+  day: z.string(),
+  source: z.string(),
+  stream: z.string(),
+  read: z.number().int().min(0),
+  queued: z.number().int().min(0),
+  delivered: z.number().int().min(0),
+  /** Money total of what was read, when the stream carries one (decimal string). */
+  amount: z.string().nullable(),
+});
+export type CompletenessRow = z.infer<typeof CompletenessRowSchema>;
+
+export const SettingsViewSchema = z.object({
+  configFile: z.string(),
+  agentName: z.string(),
+  cloud: z.object({ url: z.string(), entity: z.string(), timeoutMs: z.number(), heartbeatIntervalSecs: z.number() }),
+  enrollment: z.object({ enrolled: z.boolean(), agentId: z.string().nullable(), cloudUrl: z.string().nullable() }),
+  logLevel: z.string(),
+  secrets: z.array(SecretAgeSchema),
+  /** Previous versions of the config file, newest first. */
+  history: z.array(z.object({ file: z.string(), savedAt: Rfc3339 })),
+});
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
+
+export const DoctorCheckSchema = z.object({
+  name: z.string(),
+  status: z.enum(['ok', 'warn', 'fail']),
+  message: z.string(),
+});
+export type DoctorCheck = z.infer<typeof DoctorCheckSchema>;
+
+export const DiagnosticsViewSchema = z.object({
+  checks: z.array(DoctorCheckSchema),
+  logFile: z.string(),
+  /** The newest log lines, secrets already redacted by the logger. */
+  logTail: z.array(z.string()),
+});
+export type DiagnosticsView = z.infer<typeof DiagnosticsViewSchema>;
+
+/** A live event on /api/v1/events: the new status, or which topic's data changed (refetch it). */
+export const LiveEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: AgentStatusSchema }),
+  z.object({ type: z.literal('changed'), topic: z.enum(['sources', 'files', 'queue', 'settings', 'activity', 'alerts']) }),
+]);
+export type LiveEvent = z.infer<typeof LiveEventSchema>;

@@ -1,0 +1,55 @@
+/**
+ * What the engine supplies to the dashboard routes (issue 11), beside the original ControlHandlers.
+ * The control server only authenticates, checks roles, parses and routes; this does the work.
+ */
+import type {
+  ActivityEntry,
+  CatalogTable,
+  ConnectionTest,
+  DiagnosticsView,
+  FileEntry,
+  HistoryPoint,
+  LiveEvent,
+  QueueView,
+  SettingsView,
+  Shift,
+  SourceSummary,
+  TablePreview,
+} from '../api/index.ts';
+
+/** A source configuration typed into a form, with its password (write-only: it goes to the keychain). */
+export interface SourceDraft {
+  config: unknown;
+  password?: string | undefined;
+}
+
+export interface SettingsChange {
+  agentName?: string | undefined;
+  cloud?: { url?: string | undefined; entity?: string | undefined; timeoutMs?: number | undefined; heartbeatIntervalSecs?: number | undefined } | undefined;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | undefined;
+}
+
+export interface DashboardPort {
+  listSources(): Promise<SourceSummary[]>;
+  /** Adds (`original` undefined) or replaces the source named `original`; applied live. */
+  saveSource(draft: SourceDraft, original?: string): Promise<SourceSummary>;
+  removeSource(name: string): Promise<void>;
+  testConnection(draft: SourceDraft): Promise<ConnectionTest>;
+  discoverTables(draft: SourceDraft): Promise<CatalogTable[]>;
+  previewRows(draft: SourceDraft, table: string, rows: number): Promise<TablePreview>;
+  setPaused(name: string, paused: boolean): void;
+  resync(name: string, stream?: string): Promise<void>;
+  files(options: { source?: string | undefined; limit: number }): Promise<FileEntry[]>;
+  queue(limit: number): QueueView;
+  shifts(options: { source?: string | undefined; limit: number }): Promise<Shift[]>;
+  activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; limit: number }): ActivityEntry[];
+  history(): HistoryPoint[];
+  settings(): Promise<SettingsView>;
+  updateSettings(change: SettingsChange): Promise<SettingsView>;
+  enroll(request: { url: string; key: string }): Promise<SettingsView>;
+  setSecret(ref: string, value: string): Promise<void>;
+  diagnostics(options: { lines: number }): Promise<DiagnosticsView>;
+  acknowledgeAlert(code: string): boolean;
+  /** Live events for /api/v1/events; returns the unsubscribe function. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+}

@@ -1,0 +1,293 @@
+/**
+ * The engine side of the dashboard routes (DashboardPort): reads what the screens show and makes
+ * the changes they ask for through the agent's one start/stop/reload path (Agent.applyConfig).
+ */
+import { EventEmitter } from 'node:events';
+import type { AgentStatus, FileEntry, LiveEvent, SecretAge, SettingsView, Shift, SourceSummary } from '../../api/index.ts';
+import { readEnrollment } from '../../delivery/index.ts';
+import type { DataDirLayout } from '../../engine/data-dir.ts';
+import type { LoadedConfig } from '../../engine/load-config.ts';
+import type { Outbox } from '../../outbox/index.ts';
+import { isoNow, type Clock } from '../../pipeline/clock.ts';
+import { AgentError } from '../../pipeline/errors.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import { VaultSecretResolver, type SecretStore } from '../../vault/index.ts';
+import type { DashboardPort, SettingsChange, SourceDraft } from '../dashboard-port.ts';
+import { ActivityLog } from './activity-log.ts';
+import { ConfigStore } from './config-store.ts';
+import { diagnose } from './diagnostics-view.ts';
+import { folderFiles, folderShifts } from './files-view.ts';
+import { HistorySampler, SAMPLE_MS } from './history-sampler.ts';
+import { OutboxReader } from './outbox-reader.ts';
+import { discoverDraft, DraftSecretResolver, parseSourceDraft, previewDraft, testDraft } from './source-drafts.ts';
+
+/** What the service needs of the running agent (Agent implements it). */
+export interface AgentHost {
+  readonly loaded: LoadedConfig;
+  readonly outbox: Outbox;
+  readonly secretStore: SecretStore;
+  readonly logger: Logger;
+  readonly layout: DataDirLayout;
+  readonly agentClock: Clock;
+  status(): AgentStatus;
+  isPaused(name: string): boolean;
+  setPaused(name: string, paused: boolean): void;
+  resync(name: string, stream?: string): Promise<void>;
+  applyConfig(next: LoadedConfig, options?: { restartSources?: readonly string[] }): Promise<void>;
+  enroll(request: { url: string; key: string }): Promise<void>;
+}
+
+const OBSERVE_MS = 1000;
+const SECRET_SET_AT = 'dashboard.secret-set-at:';
+
+export interface DashboardService extends DashboardPort {
+  /** Records a dead-letter retry/discard made through the control API; returns `count`. */
+  noteDeadLetters(action: 'retried' | 'discarded', count: number): number;
+  close(): void;
+}
+
+export function createDashboardService(host: AgentHost): DashboardService {
+  const clock = host.agentClock;
+  const now = () => isoNow(clock);
+  const events = new EventEmitter<{ event: [LiveEvent] }>();
+  const emit = (event: LiveEvent) => events.emit('event', event);
+  const activity = new ActivityLog(now);
+  const history = new HistorySampler();
+  const reader = new OutboxReader(host.layout.outbox);
+  const store = () => new ConfigStore(host.loaded.file, host.loaded.dataDir);
+  const resolver = () => new VaultSecretResolver(host.secretStore);
+
+  const observe = () => {
+    try {
+      if (activity.observe(host.status())) emit({ type: 'changed', topic: 'activity' });
+    } catch (error) {
+      host.logger.warn({ err: error }, 'Could not read the status for the activity log.');
+    }
+  };
+  const sample = () => {
+    const stats = host.outbox.stats();
+    history.sample(now(), stats.delivered, stats.depth);
+  };
+  sample();
+  observe();
+  const timers = [setInterval(observe, OBSERVE_MS), setInterval(sample, SAMPLE_MS)];
+  for (const timer of timers) timer.unref();
+
+  const secretAge = async (ref: string): Promise<SecretAge> => {
+    const setAt = host.outbox.getState(`${SECRET_SET_AT}${ref}`) ?? null;
+    const present = (await host.secretStore.get(ref).catch(() => undefined)) !== undefined;
+    return { ref, setAt, present };
+  };
+
+  const summary = async (name: string): Promise<SourceSummary> => {
+    const config = host.loaded.config.sources.find((s) => s.name === name);
+    if (config === undefined) throw new AgentError('unknown_source', `There is no source named "${name}".`);
+    const raw = (store().readRaw().sources ?? []).find((s) => s.name === name) ?? config;
+    const status = host.status().sources.find((s) => s.name === name);
+    const ref = config.type === 'odbc' ? (config.password?.secretRef ?? null) : null;
+    return {
+      name,
+      type: config.type,
+      state: status?.state ?? 'stopped',
+      paused: host.isPaused(name),
+      lastSuccessAt: status?.lastSuccessAt ?? null,
+      lastError: status?.lastError ?? null,
+      recordsCaptured: status?.recordsCaptured ?? 0,
+      config: raw,
+      password: ref === null ? null : await secretAge(ref),
+    };
+  };
+
+  const storeSecret = async (ref: string, value: string) => {
+    await host.secretStore.set(ref, value);
+    host.outbox.setState(`${SECRET_SET_AT}${ref}`, now());
+  };
+
+  const settings = async (): Promise<SettingsView> => {
+    const { config, file } = host.loaded;
+    const enrollment = readEnrollment(host.outbox);
+    const refs = new Set<string>();
+    for (const source of config.sources) if (source.type === 'odbc' && source.password) refs.add(source.password.secretRef);
+    return {
+      configFile: file,
+      agentName: config.agent.name,
+      cloud: { url: config.cloud.url, entity: config.cloud.entity, timeoutMs: config.cloud.timeoutMs, heartbeatIntervalSecs: config.cloud.heartbeatIntervalSecs },
+      enrollment: { enrolled: enrollment !== null, agentId: enrollment?.agentId ?? null, cloudUrl: enrollment?.cloudUrl ?? null },
+      logLevel: config.logging.level,
+      secrets: await Promise.all([...refs].map(secretAge)),
+      history: store().history(),
+    };
+  };
+
+  const allFiles = async (source?: string): Promise<FileEntry[]> => {
+    const folders = host.loaded.config.sources.filter((s) => s.type === 'folder' && (source === undefined || s.name === source));
+    const lists = await Promise.all(folders.map(async (f) => (f.type === 'folder' ? folderFiles(f, reader.files(f.name)) : [])));
+    return lists.flat().sort((a, b) => b.at.localeCompare(a.at));
+  };
+
+  const service: DashboardService = {
+    listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
+
+    async saveSource(draft: SourceDraft, original?: string) {
+      const config = parseSourceDraft(draft);
+      const raw = store().readRaw();
+      const existing = raw.sources ?? [];
+      if (original !== undefined && !existing.some((s) => s.name === original)) {
+        throw new AgentError('unknown_source', `There is no source named "${original}".`);
+      }
+      if (existing.some((s) => s.name === config.name && s.name !== original)) {
+        throw new AgentError('source_exists', `There is already a source named "${config.name}": choose another name.`);
+      }
+      // Nothing is written (neither keychain nor config) unless the source can actually be reached.
+      const check = await testDraft(draft, resolver());
+      if (!check.ok) throw new AgentError(check.code ?? 'source_check_failed', `Not saved: ${check.message}`);
+      const input = { ...(draft.config as Record<string, unknown>) };
+      if (config.type === 'odbc' && config.password !== undefined) input.password = config.password;
+      const next = store().update((file) => ({
+        ...file,
+        sources: original === undefined ? [...(file.sources ?? []), input as never] : (file.sources ?? []).map((s) => (s.name === original ? (input as never) : s)),
+      }));
+      if (draft.password !== undefined && config.type === 'odbc' && config.password !== undefined) {
+        await storeSecret(config.password.secretRef, draft.password);
+      }
+      await host.applyConfig(next, { restartSources: [config.name] });
+      activity.add('config', original === undefined ? `Source ${config.name} was added.` : `Source ${config.name} was changed.`, config.name);
+      emit({ type: 'changed', topic: 'sources' });
+      return summary(config.name);
+    },
+
+    async removeSource(name) {
+      if (!host.loaded.config.sources.some((s) => s.name === name)) throw new AgentError('unknown_source', `There is no source named "${name}".`);
+      const next = store().update((file) => ({ ...file, sources: (file.sources ?? []).filter((s) => s.name !== name) }));
+      await host.applyConfig(next);
+      activity.add('config', `Source ${name} was removed; what it had queued is still sent.`, name);
+      emit({ type: 'changed', topic: 'sources' });
+    },
+
+    testConnection: (draft) => testDraft(draft, resolver()),
+    discoverTables: (draft) => discoverDraft(draft, resolver()),
+    previewRows: (draft, table, rows) => previewDraft(draft, table, rows, resolver()),
+
+    setPaused(name, paused) {
+      host.setPaused(name, paused);
+      activity.add('source', paused ? `${name} was paused.` : `${name} was resumed.`, name);
+      emit({ type: 'changed', topic: 'sources' });
+    },
+
+    async resync(name, stream) {
+      await host.resync(name, stream);
+      activity.add('source', `${name}${stream === undefined ? '' : ` (${stream})`} is being read again from the start.`, name);
+    },
+
+    async files(options) {
+      return (await allFiles(options.source)).slice(0, options.limit);
+    },
+
+    queue(limit) {
+      const stats = host.outbox.stats();
+      const deadLetters = host.outbox.listDeadLetters({ limit }).map((d) => ({
+        id: d.id,
+        source: d.source,
+        stream: d.stream,
+        key: d.key,
+        reasonCode: d.reasonCode,
+        reasonMessage: d.reasonMessage,
+        failedAt: d.failedAt,
+        capturedAt: d.capturedAt,
+        attempts: d.attempts,
+      }));
+      return { streams: reader.streams(clock.now()), deadLetters, deadLetterTotal: stats.deadLetters };
+    },
+
+    async shifts(options) {
+      const shifts: Shift[] = [];
+      for (const source of host.loaded.config.sources) {
+        if (source.type !== 'folder' || source.kind === 'bank' || (options.source !== undefined && source.name !== options.source)) continue;
+        shifts.push(...(await folderShifts(source, await allFiles(source.name))));
+      }
+      return shifts.sort((a, b) => b.closedAt.localeCompare(a.closedAt)).slice(0, options.limit);
+    },
+
+    activity: (options) => activity.list(options),
+
+    history() {
+      const stats = host.outbox.stats();
+      return history.points(now(), stats.delivered, stats.depth);
+    },
+
+    settings,
+
+    async updateSettings(change: SettingsChange) {
+      const next = store().update((file) => ({
+        ...file,
+        agent: { ...file.agent, ...(change.agentName === undefined ? {} : { name: change.agentName }) },
+        cloud: { ...file.cloud, ...dropUndefined(change.cloud ?? {}) },
+        ...(change.logLevel === undefined ? {} : { logging: { ...file.logging, level: change.logLevel } }),
+      }));
+      await host.applyConfig(next);
+      activity.add('config', 'The settings were changed.');
+      emit({ type: 'changed', topic: 'settings' });
+      return settings();
+    },
+
+    async enroll(request) {
+      await host.enroll(request);
+      activity.add('cloud', `This agent was enrolled with ${request.url}.`);
+      emit({ type: 'changed', topic: 'settings' });
+      return settings();
+    },
+
+    async setSecret(ref, value) {
+      await storeSecret(ref, value);
+      const users = host.loaded.config.sources.filter((s) => s.type === 'odbc' && s.password?.secretRef === ref).map((s) => s.name);
+      if (users.length > 0) await host.applyConfig(host.loaded, { restartSources: users });
+      activity.add('config', `The credential ${ref} was replaced.`);
+      emit({ type: 'changed', topic: 'settings' });
+    },
+
+    diagnostics: (options) =>
+      diagnose({
+        config: host.loaded.config,
+        dataDir: host.loaded.dataDir,
+        logFile: host.layout.logFile,
+        secrets: host.secretStore,
+        resolver: new DraftSecretResolver(resolver(), undefined, undefined),
+        lines: options.lines,
+      }),
+
+    // Events (a short shift, a rejected file) can be acknowledged; conditions (revoked, halted, a
+    // failing source) cannot: they last while their cause does.
+    acknowledgeAlert(code) {
+      const acknowledged = host.outbox.acknowledgeAlerts([code]).acknowledged.includes(code);
+      if (acknowledged) {
+        activity.add('alert', `An alert was acknowledged (${code}).`);
+        emit({ type: 'changed', topic: 'alerts' });
+      }
+      return acknowledged;
+    },
+
+    subscribe(listener) {
+      events.on('event', listener);
+      return () => events.off('event', listener);
+    },
+
+    noteDeadLetters(action, count) {
+      if (count > 0) {
+        activity.add('queue', `${count} ${count === 1 ? 'change was' : 'changes were'} ${action === 'retried' ? 'put back in the queue to be sent again' : 'discarded (kept in the discard audit)'}.`);
+        emit({ type: 'changed', topic: 'queue' });
+      }
+      return count;
+    },
+
+    close() {
+      for (const timer of timers) clearInterval(timer);
+      events.removeAllListeners();
+      reader.close();
+    },
+  };
+  return service;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

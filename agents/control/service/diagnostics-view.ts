@@ -1,0 +1,54 @@
+/**
+ * The Diagnostics screen: the same checks as `tya-agent doctor` (Node, data dir and disk, keychain,
+ * every source's Test connection, the cloud and the clock) and the newest lines of the log.
+ */
+import { open, stat } from 'node:fs/promises';
+import type { AgentConfig, DiagnosticsView, DoctorCheck } from '../../api/index.ts';
+import { checkDataDir, checkKeychain, checkNode, cloudFindings, probeCloud, type Finding } from '../../cli/commands/doctor-checks.ts';
+import { checkSource } from '../../cli/commands/doctor-sources.ts';
+import type { SecretResolver } from '../../pipeline/source.ts';
+import type { SecretStore } from '../../vault/index.ts';
+
+const TAIL_BYTES = 256 * 1024;
+const SOURCE_CHECK_MS = 20_000;
+
+export async function diagnose(input: {
+  config: AgentConfig;
+  dataDir: string;
+  logFile: string;
+  secrets: SecretStore;
+  resolver: SecretResolver;
+  lines: number;
+}): Promise<DiagnosticsView> {
+  const findings: Finding[] = [checkNode(), checkDataDir(input.dataDir, input.config), await checkKeychain(input.secrets)];
+  const sources = await Promise.all(input.config.sources.map((source) => checkSource(source, input.resolver, SOURCE_CHECK_MS)));
+  findings.push(...sources);
+  const probe = await probeCloud(input.config.cloud.url, Math.min(input.config.cloud.timeoutMs, 10_000)).catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
+  );
+  findings.push(...cloudFindings(input.config.cloud.url, probe));
+  return { checks: findings.filter((f) => f.status !== 'skip').map(toCheck), logFile: input.logFile, logTail: await tail(input.logFile, input.lines) };
+}
+
+function toCheck(finding: Finding): DoctorCheck {
+  const status = finding.status === 'skip' ? 'ok' : finding.status;
+  return { name: finding.text, status, message: (finding.detail ?? []).join('\n') };
+}
+
+/** The last `lines` lines of a file, reading at most its last 256 KiB. */
+export async function tail(file: string, lines: number): Promise<string[]> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size === 0) return [];
+  const start = Math.max(0, size - TAIL_BYTES);
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    const all = buffer.toString('utf8').split('\n').filter((line) => line !== '');
+    // A cut first line is half a line: drop it unless it is all there is.
+    if (start > 0 && all.length > 1) all.shift();
+    return all.slice(-lines);
+  } finally {
+    await handle.close();
+  }
+}

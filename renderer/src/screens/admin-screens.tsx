@@ -1,0 +1,280 @@
+/** Activity, Settings, Diagnostics and the first-run path. */
+import { useState, type FormEvent } from 'react';
+import type { ActivityEntry, DiagnosticsView, SettingsView } from '../../../agents/api/index.ts';
+import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
+import { useI18n } from '../i18n/i18n.ts';
+import { useLive, useResource } from '../state/live.tsx';
+
+const KINDS: ActivityEntry['kind'][] = ['source', 'file', 'queue', 'config', 'cloud', 'alert'];
+
+export function ActivityScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [kind, setKind] = useState<ActivityEntry['kind'] | ''>('');
+  const activity = useResource((a) => a.listActivity(kind === '' ? {} : { kind }), ['activity']);
+  return (
+    <Page title={t('activity.title')}>
+      <label className="inline-field">
+        {t('activity.filter')}{' '}
+        <select value={kind} onChange={(e) => setKind(e.target.value as ActivityEntry['kind'] | '')} onBlur={() => activity.reload()}>
+          <option value="">{t('activity.all')}</option>
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {t(`activity.kind.${k}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ActivityList entries={activity.data} error={activity.error} kind={kind} />
+    </Page>
+  );
+}
+
+function ActivityList({ entries, error, kind }: { entries: ActivityEntry[] | null; error: string | null; kind: string }) {
+  const i18n = useI18n();
+  if (entries === null) return <Loading error={error} />;
+  const shown = kind === '' ? entries : entries.filter((e) => e.kind === kind);
+  if (shown.length === 0) return <p className="muted">{i18n.t('common.none')}</p>;
+  return (
+    <ol className="rows" data-testid="activity">
+      {shown.map((entry, i) => (
+        <li key={`${entry.at}-${i}`}>
+          <span className="muted">{i18n.dateTime(entry.at)}</span> <span className="tag">{i18n.t(`activity.kind.${entry.kind}`)}</span> {entry.message}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function SettingsScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { api } = useLive();
+  const settings = useResource((a) => a.getSettings(), ['settings']);
+  if (settings.data === null) return <Page title={t('settings.title')}><Loading error={settings.error} /></Page>;
+  return (
+    <Page title={t('settings.title')}>
+      <EnrollCard settings={settings.data} onDone={settings.reload} />
+      <GeneralSettings key={JSON.stringify(settings.data)} settings={settings.data} onDone={settings.reload} />
+      <section className="card" aria-labelledby="st-creds">
+        <h2 id="st-creds">{t('settings.credentials')}</h2>
+        {settings.data.secrets.length === 0 ? (
+          <p className="muted">{t('common.none')}</p>
+        ) : (
+          <ul className="rows">
+            {settings.data.secrets.map((s) => (
+              <li key={s.ref}>
+                {!s.present ? t('settings.credentialMissing', { ref: s.ref }) : s.setAt === null ? t('settings.credentialUnknownAge', { ref: s.ref }) : t('settings.credentialSet', { ref: s.ref, when: i18n.ago(s.setAt) })}
+                <ReplaceSecret refName={s.ref} onDone={settings.reload} api={api} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <MoreDetail>
+        <p className="mono wrap">{t('settings.configFile', { file: settings.data.configFile })}</p>
+        <p className="muted">{t('settings.versions', { count: settings.data.history.length })}</p>
+      </MoreDetail>
+    </Page>
+  );
+}
+
+function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () => void; api: ReturnType<typeof useLive>['api'] }) {
+  const { t } = useI18n();
+  const [value, setValue] = useState('');
+  const action = useAction<null>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await action.run(() => api.setSecret(refName, value), () => t('settings.saved'))) {
+      setValue('');
+      onDone();
+    }
+  };
+  return (
+    <MoreDetail summary={t('settings.replaceCredential')}>
+      <form onSubmit={(e) => void submit(e)}>
+        <label>
+          {t('settings.newValue', { ref: refName })}
+          <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" required />
+        </label>{' '}
+        <button type="submit" disabled={action.busy}>
+          {t('common.save')}
+        </button>
+        {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
+      </form>
+    </MoreDetail>
+  );
+}
+
+function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone: () => void }) {
+  const { t } = useI18n();
+  const { api } = useLive();
+  const [agentName, setAgentName] = useState(settings.agentName);
+  const [url, setUrl] = useState(settings.cloud.url);
+  const [entity, setEntity] = useState(settings.cloud.entity);
+  const [logLevel, setLogLevel] = useState(settings.logLevel);
+  const action = useAction<SettingsView>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const change = { agentName, cloud: { url, entity }, logLevel: logLevel as 'info' };
+    if (await action.run(() => api.updateSettings(change), () => t('settings.saved'))) onDone();
+  };
+  return (
+    <form className="card form" onSubmit={(e) => void submit(e)} aria-labelledby="st-general">
+      <h2 id="st-general">{t('settings.general')}</h2>
+      <div className="fields">
+        <label>
+          {t('settings.agentName')}
+          <input name="agentName" value={agentName} onChange={(e) => setAgentName(e.target.value)} required />
+        </label>
+        <label>
+          {t('settings.cloudUrl')}
+          <input name="cloudUrl" value={url} onChange={(e) => setUrl(e.target.value)} required />
+        </label>
+        <label>
+          {t('settings.entity')}
+          <input name="entity" value={entity} onChange={(e) => setEntity(e.target.value)} required />
+        </label>
+        <label>
+          {t('settings.logLevel')}
+          <select name="logLevel" value={logLevel} onChange={(e) => setLogLevel(e.target.value)}>
+            {['error', 'warn', 'info', 'debug'].map((level) => (
+              <option key={level} value={level}>
+                {level}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
+      <button type="submit" className="primary" disabled={action.busy}>
+        {t('common.save')}
+      </button>
+    </form>
+  );
+}
+
+export function EnrollCard({ settings, onDone }: { settings: SettingsView; onDone: () => void }) {
+  const { t } = useI18n();
+  const { api, refreshStatus } = useLive();
+  const [url, setUrl] = useState(settings.enrollment.cloudUrl ?? settings.cloud.url);
+  const [key, setKey] = useState('');
+  const action = useAction<SettingsView>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await action.run(() => api.enroll(url, key), (s) => t('settings.enrolled', { agentId: s.enrollment.agentId ?? '' }))) {
+      setKey('');
+      onDone();
+      refreshStatus();
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="st-enroll">
+      <h2 id="st-enroll">{t('settings.enrollment')}</h2>
+      <p data-testid="enrollment">
+        {settings.enrollment.enrolled ? <Badge tone="ok">{t('settings.enrolled', { agentId: settings.enrollment.agentId ?? '' })}</Badge> : <Badge tone="idle">{t('settings.notEnrolled')}</Badge>}
+      </p>
+      {!settings.enrollment.enrolled && (
+        <form onSubmit={(e) => void submit(e)} className="form">
+          <div className="fields">
+            <label>
+              {t('settings.cloudUrl')}
+              <input name="enrollUrl" value={url} onChange={(e) => setUrl(e.target.value)} required />
+            </label>
+            <label>
+              {t('settings.enrollKey')}
+              <input name="enrollKey" type="password" value={key} onChange={(e) => setKey(e.target.value)} required autoComplete="off" />
+            </label>
+          </div>
+          <button type="submit" className="primary" disabled={action.busy}>
+            {action.busy ? t('settings.enrolling') : t('settings.enroll')}
+          </button>
+        </form>
+      )}
+      {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
+    </section>
+  );
+}
+
+export function DiagnosticsScreen() {
+  const { t } = useI18n();
+  const diagnostics = useResource<DiagnosticsView>((a) => a.getDiagnostics(), []);
+  return (
+    <Page
+      title={t('diagnostics.title')}
+      actions={
+        <button
+          type="button"
+          onClick={() => diagnostics.reload()}
+        >
+          {t('diagnostics.run')}
+        </button>
+      }
+    >
+      {diagnostics.data === null ? (
+        <Loading error={diagnostics.error} />
+      ) : (
+        <>
+          <section aria-labelledby="dg-checks">
+            <h2 id="dg-checks">{t('diagnostics.checks')}</h2>
+            <ul className="rows" data-testid="checks">
+              {diagnostics.data.checks.map((check, i) => (
+                <li key={i}>
+                  <Badge tone={check.status === 'ok' ? 'ok' : check.status === 'warn' ? 'warn' : 'error'}>{t(`diagnostics.status.${check.status}`)}</Badge> {check.name}
+                  {check.message !== '' && <p className="muted pre">{check.message}</p>}
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section aria-labelledby="dg-log">
+            <h2 id="dg-log">{t('diagnostics.log')}</h2>
+            <p className="mono wrap">{t('diagnostics.logFile', { file: diagnostics.data.logFile })}</p>
+            <pre className="log" tabIndex={0} aria-label={t('diagnostics.log')}>
+              {diagnostics.data.logTail.join('\n')}
+            </pre>
+          </section>
+        </>
+      )}
+    </Page>
+  );
+}
+
+export function FirstRunScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { status } = useLive();
+  const settings = useResource((a) => a.getSettings(), ['settings']);
+  const enrolled = status?.enrollment.enrolled ?? false;
+  const hasSource = (status?.sources.length ?? 0) > 0;
+  const delivered = status?.queue.delivered ?? 0;
+  return (
+    <Page title={t('firstRun.title')}>
+      <ol className="steps">
+        <li>
+          <h2>
+            {t('firstRun.step1')} {enrolled && <Badge tone="ok">{t('firstRun.done')}</Badge>}
+          </h2>
+          {enrolled ? (
+            <p>{t('settings.enrolled', { agentId: status?.enrollment.agentId ?? '' })}</p>
+          ) : settings.data ? (
+            <EnrollCard settings={settings.data} onDone={settings.reload} />
+          ) : (
+            <Loading error={settings.error} />
+          )}
+        </li>
+        <li>
+          <h2>
+            {t('firstRun.step2')} {hasSource && <Badge tone="ok">{t('firstRun.done')}</Badge>}
+          </h2>
+          {!hasSource && <a href="#/sources">{t('firstRun.goSources')}</a>}
+        </li>
+        <li>
+          <h2>{t('firstRun.step3')}</h2>
+          <p data-testid="first-record">
+            {delivered > 0 ? <Badge tone="ok">{t('firstRun.arrived', { count: i18n.number(delivered) })}</Badge> : <Badge tone="busy">{t('firstRun.waiting')}</Badge>}
+          </p>
+        </li>
+      </ol>
+    </Page>
+  );
+}

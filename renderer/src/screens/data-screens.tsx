@@ -1,0 +1,229 @@
+/** Files, Queue, Shifts and Completeness: what arrived, what waits, what the cloud has. */
+import { useState } from 'react';
+import type { FileEntry } from '../../../agents/api/index.ts';
+import { Badge, ConfirmButton, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
+import { useI18n } from '../i18n/i18n.ts';
+import type { Tone } from '../state/health.ts';
+import { useLive, useResource } from '../state/live.tsx';
+
+const OUTCOME_TONE: Record<FileEntry['outcome'], Tone> = { imported: 'ok', duplicate: 'idle', rejected: 'error' };
+
+export function FilesScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const files = useResource((a) => a.listFiles(), ['files', 'activity']);
+  return (
+    <Page title={t('files.title')}>
+      {files.data === null ? (
+        <Loading error={files.error} />
+      ) : files.data.length === 0 ? (
+        <p className="muted">{t('common.none')}</p>
+      ) : (
+        <ul className="rows" data-testid="files">
+          {files.data.map((file) => (
+            <li key={file.path}>
+              <strong className="wrap">{file.name}</strong> <Badge tone={OUTCOME_TONE[file.outcome]}>{t(`files.outcome.${file.outcome}`)}</Badge>{' '}
+              <span className="muted">
+                {file.source} · {i18n.dateTime(file.at)}
+                {file.upload !== 'none' && ` · ${t(`files.upload.${file.upload}`)}`}
+              </span>
+              {file.reason && (
+                <p className={file.outcome === 'rejected' ? 'error-text' : 'muted'}>
+                  {t('files.reason')}: {file.reason}
+                </p>
+              )}
+              <MoreDetail>
+                <p className="mono wrap">
+                  {t('files.where')}: {file.path}
+                </p>
+                <p className="muted">{t('files.size', { size: i18n.number(file.bytes) })}</p>
+                {file.detail && <pre className="pre wrap">{file.detail}</pre>}
+              </MoreDetail>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Page>
+  );
+}
+
+export function QueueScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { api } = useLive();
+  const queue = useResource((a) => a.getQueue(), ['queue', 'status']);
+  const action = useAction<number>();
+  const [selected, setSelected] = useState<number[]>([]);
+  if (queue.data === null) return <Page title={t('queue.title')}><Loading error={queue.error} /></Page>;
+  const { streams, deadLetters, deadLetterTotal } = queue.data;
+  const after = () => {
+    setSelected([]);
+    queue.reload();
+  };
+  return (
+    <Page title={t('queue.title')}>
+      <section aria-labelledby="q-streams">
+        <h2 id="q-streams">{t('queue.streams')}</h2>
+        {streams.length === 0 ? (
+          <p>
+            <Badge tone="ok">{t('queue.empty')}</Badge>
+          </p>
+        ) : (
+          <table className="fit" data-testid="queue-streams">
+            <thead>
+              <tr>
+                <th scope="col">{t('common.source')}</th>
+                <th scope="col">{t('common.stream')}</th>
+                <th scope="col">{t('queue.depth')}</th>
+                <th scope="col">{t('queue.oldest')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {streams.map((s) => (
+                <tr key={`${s.source}/${s.stream}/${s.lane}`}>
+                  <td>{s.source}</td>
+                  <td>
+                    {s.stream} <span className="muted">({t(`queue.lane.${s.lane}`)})</span>
+                  </td>
+                  <td>{i18n.number(s.depth)}</td>
+                  <td>{s.oldestAgeSecs === null ? '–' : i18n.duration(s.oldestAgeSecs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-labelledby="q-dead">
+        <h2 id="q-dead">{t('queue.deadLetters', { count: i18n.number(deadLetterTotal) })}</h2>
+        {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
+        {deadLetters.length === 0 ? (
+          <p className="muted">{t('queue.noDeadLetters')}</p>
+        ) : (
+          <>
+            <p className="actions">
+              <button type="button" onClick={() => void action.run(() => api.retryDeadLetters(selected.length > 0 ? selected : 'all'), (n) => t('queue.retried', { count: n })).then(after)}>
+                {selected.length > 0 ? `${t('queue.retry')} (${selected.length})` : t('queue.retryAll')}
+              </button>{' '}
+              <ConfirmButton
+                label={selected.length > 0 ? `${t('queue.discard')} (${selected.length})` : t('queue.discardAll')}
+                question={t('queue.discardConfirm', { count: selected.length > 0 ? selected.length : deadLetterTotal })}
+                onConfirm={() => void action.run(() => api.discardDeadLetters(selected.length > 0 ? selected : 'all'), (n) => t('queue.discarded', { count: n })).then(after)}
+              />
+            </p>
+            <ul className="rows" data-testid="dead-letters">
+              {deadLetters.map((d) => (
+                <li key={d.id}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={selected.includes(d.id)}
+                      onChange={(e) => setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id))}
+                    />{' '}
+                    <strong>
+                      {d.source} / {d.stream}
+                    </strong>
+                    : {d.reasonMessage}
+                  </label>
+                  <MoreDetail>
+                    <p className="mono wrap">
+                      {t('queue.key')}: {JSON.stringify(d.key)} · {d.reasonCode} · {i18n.dateTime(d.failedAt)}
+                    </p>
+                  </MoreDetail>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
+    </Page>
+  );
+}
+
+export function ShiftsScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const shifts = useResource((a) => a.listShifts(), ['files', 'activity']);
+  return (
+    <Page title={t('shifts.title')}>
+      {shifts.data === null ? (
+        <Loading error={shifts.error} />
+      ) : shifts.data.length === 0 ? (
+        <p className="muted">{t('shifts.none')}</p>
+      ) : (
+        <ul className="rows" data-testid="shifts">
+          {shifts.data.map((s) => {
+            const diff = Number(s.overShort);
+            const overShort = diff === 0 ? t('shifts.balanced') : diff > 0 ? t('shifts.over', { amount: i18n.money(s.overShort, s.currency) }) : t('shifts.short', { amount: i18n.money(s.overShort.replace(/^-/, ''), s.currency) });
+            return (
+              <li key={`${s.source}/${s.register}/${s.zLabel}`}>
+                <p>
+                  <strong>{t('shifts.sentence', { z: s.zLabel, register: s.register, time: i18n.time(s.closedAt) })}</strong>{' '}
+                  <Badge tone={s.upload === 'uploaded' ? 'ok' : s.upload === 'failed' ? 'error' : 'busy'}>{t(`files.upload.${s.upload === 'none' ? 'pending' : s.upload}`)}</Badge>
+                </p>
+                <dl className="facts inline">
+                  <dt>{t('shifts.day')}</dt>
+                  <dd>{s.businessDay}</dd>
+                  <dt>{t('shifts.total')}</dt>
+                  <dd>{i18n.money(s.total, s.currency)}</dd>
+                  <dt>{t('shifts.overShort')}</dt>
+                  <dd>
+                    <Badge tone={diff === 0 ? 'ok' : 'warn'}>{overShort}</Badge>
+                  </dd>
+                </dl>
+                <MoreDetail>
+                  <p className="mono wrap">
+                    {s.source} · {s.file} · {i18n.dateTime(s.closedAt)}
+                  </p>
+                </MoreDetail>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </Page>
+  );
+}
+
+/**
+ * Completeness per business day needs delivered counts per day, which the agent does not keep yet;
+ * the screen says so plainly and shows what it can (the queue per stream) instead of made-up numbers.
+ */
+export function CompletenessScreen() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const queue = useResource((a) => a.getQueue(), ['queue', 'status']);
+  const { status } = useLive();
+  return (
+    <Page title={t('completeness.title')}>
+      <p>{t('completeness.intro')}</p>
+      <Notice tone="info">{t('completeness.unavailable')}</Notice>
+      {queue.data === null ? (
+        <Loading error={queue.error} />
+      ) : (
+        <table className="fit">
+          <thead>
+            <tr>
+              <th scope="col">{t('common.source')}</th>
+              <th scope="col">{t('completeness.read')}</th>
+              <th scope="col">{t('completeness.queued')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(status?.sources ?? []).map((source) => {
+              const waiting = queue.data!.streams.filter((s) => s.source === source.name).reduce((n, s) => n + s.depth, 0);
+              return (
+                <tr key={source.name}>
+                  <td>{source.name}</td>
+                  <td>{i18n.number(source.recordsCaptured)}</td>
+                  <td>
+                    <Badge tone={waiting === 0 ? 'ok' : 'busy'}>{waiting === 0 ? t('completeness.complete') : t('completeness.incomplete', { count: i18n.number(waiting) })}</Badge>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </Page>
+  );
+}

@@ -58,6 +58,8 @@ export class CsvStreamParser {
 
   private start(complete: boolean): void {
     const { file } = this.options;
+    // Before detection, which would only say that no profile fits: a NUL byte is named as such.
+    if (this.head.includes('\0')) new CsvTokenizer({ delimiter: ',', file }).push(this.head.slice(0, this.head.indexOf('\0') + 1));
     const profile = this.options.profile ?? detectCsvProfile(this.head, file, this.options.profiles ?? BUILTIN_CSV_PROFILES, complete);
     if (profile === undefined) {
       const firstLine = this.head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';

@@ -44,7 +44,7 @@ export class CsvTokenizer {
     this.quote = options.quote ?? '"';
     this.file = options.file;
     const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    this.special = new RegExp(`[${escape(this.delimiter)}${escape(this.quote)}\\r\\n]`, 'g');
+    this.special = new RegExp(`[${escape(this.delimiter)}${escape(this.quote)}\\r\\n\\0]`, 'g');
   }
 
   push(text: string): CsvRow[] {
@@ -100,6 +100,7 @@ export class CsvTokenizer {
       if (m === null) return rows;
       const ch = text[at];
       i = at + 1;
+      if (ch === '\0') throw this.nulByte(this.line);
       if (ch === this.delimiter) {
         this.pushCell();
         this.rowHasContent = true;
@@ -146,6 +147,7 @@ export class CsvTokenizer {
 
   private appendQuoted(part: string): void {
     if (part === '') return;
+    if (part.includes('\0')) throw this.nulByte(this.line);
     if (this.quotedCr && part[0] !== '\n') this.line += 1;
     this.quotedCr = false;
     for (let j = part.indexOf('\n'); j !== -1; j = part.indexOf('\n', j + 1)) this.line += 1;
@@ -160,6 +162,14 @@ export class CsvTokenizer {
         expected: 'a closing quote (a quote character is probably missing)',
       });
     }
+  }
+
+  /** NUL is never text: the file is damaged, binary, or UTF-16 read as something else. */
+  private nulByte(line: number): FormatError {
+    return new FormatError({ file: this.file, line }, 'the line contains NUL bytes (character 0), which a bank export never has', {
+      expected: 'plain text',
+      hint: 'The file may be damaged or saved as UTF-16 without a byte order mark: export it again as CSV (UTF-8 or the bank\'s code page).',
+    });
   }
 
   private pushCell(): void {

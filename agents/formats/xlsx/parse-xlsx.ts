@@ -5,6 +5,7 @@ import { BUILTIN_CSV_PROFILES } from '../csv/builtin-profiles.ts';
 import { matchesProfile } from '../csv/parse-csv.ts';
 import type { CsvProfile } from '../csv/profile.ts';
 import { RowMapper, type SheetRow } from '../csv/row-mapper.ts';
+import { listZip, looksLikeZip } from '../zip/read-zip.ts';
 
 export interface XlsxOptions extends ParseContext {
   profile?: CsvProfile;
@@ -22,6 +23,9 @@ const RAW_STYLE: Style = { decimalSeparator: '.', dateFormat: 'YYYY-MM-DD' };
  * format), then the CSV row mapper reads it. Line numbers in errors are worksheet row numbers.
  */
 export async function parseXlsx(input: Uint8Array, options: XlsxOptions): Promise<ParsedFile> {
+  // The recorded sizes are checked against the unpack budget before exceljs inflates anything; a
+  // size that lies is caught by the worker's memory limit (parse-in-worker.ts).
+  if (looksLikeZip(input)) listZip(input, options.file);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(Buffer.from(input.buffer, input.byteOffset, input.byteLength) as unknown as ExcelJS.Buffer);

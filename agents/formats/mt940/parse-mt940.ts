@@ -47,7 +47,7 @@ export function parseMt940(input: Uint8Array | string, options: Mt940Options): P
   const rabobankLegacy = /^[ \t]*:940:[ \t]*$/m.test(text.slice(0, 200));
   const drafts: Draft[] = [];
   const ignoredTags = new Set<string>();
-  for (const message of tokenizeSwift(text)) {
+  for (const message of tokenizeSwift(text, options.file)) {
     let draft: Draft | undefined;
     let entryOpen = false;
     for (const field of message.fields) {

@@ -1,3 +1,5 @@
+import { FormatError } from '../format-error.ts';
+
 /** One SWIFT field (`:61:` and its continuation lines), with the line it starts on. */
 export interface SwiftField {
   tag: string;
@@ -13,6 +15,8 @@ export interface SwiftMessage {
 }
 
 const TAG = /^:(\d{2}[A-Z]?|NS):/;
+/** Far beyond any bank's :86: (SWIFT allows 390 characters, some banks write a few KB). */
+const MAX_FIELD_CHARS = 256 * 1024;
 
 /**
  * Cuts MT940/MT942 text into messages and fields. A line that starts with `:NN[A]:` starts a field;
@@ -21,7 +25,7 @@ const TAG = /^:(\d{2}[A-Z]?|NS):/;
  * message, SOH/ETX and other control characters around messages, blank lines, trailing spaces, the
  * bank envelope ABN AMRO and Rabobank put before `:20:`, and the DOS end-of-file byte.
  */
-export function tokenizeSwift(text: string): SwiftMessage[] {
+export function tokenizeSwift(text: string, file = 'statement'): SwiftMessage[] {
   const lines = text.split(/\r\n|\r|\n/);
   const messages: SwiftMessage[] = [];
   let current: SwiftMessage | undefined;
@@ -64,7 +68,13 @@ export function tokenizeSwift(text: string): SwiftMessage[] {
       current.fields.push(field);
       return;
     }
-    if (field !== undefined) field.value += `\n${line}`;
+    if (field === undefined) return;
+    field.value += `\n${line}`;
+    if (field.value.length > MAX_FIELD_CHARS) {
+      throw new FormatError({ file, line: field.line, field: `:${field.tag}:` }, `the field runs on for more than ${MAX_FIELD_CHARS / 1024} KB`, {
+        expected: 'a field of a few lines (SWIFT allows 6 lines of 65 characters for :86:); the next field may be missing its tag',
+      });
+    }
   }
 }
 

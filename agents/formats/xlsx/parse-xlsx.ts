@@ -5,7 +5,7 @@ import { BUILTIN_CSV_PROFILES } from '../csv/builtin-profiles.ts';
 import { matchesProfile } from '../csv/parse-csv.ts';
 import type { CsvProfile } from '../csv/profile.ts';
 import { RowMapper, type SheetRow } from '../csv/row-mapper.ts';
-import { listZip, looksLikeZip } from '../zip/read-zip.ts';
+import { looksLikeZip, readZip, storedZip } from '../zip/read-zip.ts';
 
 export interface XlsxOptions extends ParseContext {
   profile?: CsvProfile;
@@ -23,12 +23,12 @@ const RAW_STYLE: Style = { decimalSeparator: '.', dateFormat: 'YYYY-MM-DD' };
  * format), then the CSV row mapper reads it. Line numbers in errors are worksheet row numbers.
  */
 export async function parseXlsx(input: Uint8Array, options: XlsxOptions): Promise<ParsedFile> {
-  // The recorded sizes are checked against the unpack budget before exceljs inflates anything; a
-  // size that lies is caught by the worker's memory limit (parse-in-worker.ts).
-  if (looksLikeZip(input)) listZip(input, options.file);
+  // Unpacked once, here, within the budget (100 times the file, at most 512 MiB; a recorded size that
+  // lies stops the inflater at that size), then handed to exceljs uncompressed (issue 10).
+  const unpacked = looksLikeZip(input) ? storedZip(readZip(input, options.file)) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const workbook = new ExcelJS.Workbook();
   try {
-    await workbook.xlsx.load(Buffer.from(input.buffer, input.byteOffset, input.byteLength) as unknown as ExcelJS.Buffer);
+    await workbook.xlsx.load(unpacked as unknown as ExcelJS.Buffer);
   } catch (cause) {
     throw new FormatError({ file: options.file, offset: 0 }, 'this is not a readable Excel workbook', {
       expected: 'an .xlsx file (Office Open XML); older .xls files must be saved as .xlsx or CSV first',

@@ -28,6 +28,7 @@ export function detectFormat(head: Uint8Array): Detection | undefined {
     return { kind: 'ofx', reason: 'it has an OFX header or <OFX> body' };
   }
   // SWIFT transmissions put SOH/ETX and other control characters around messages.
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const swift = text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+/g, '');
   if (/^\s*(\{1:|\{4:|:940:[ \t]*$)/m.test(swift.trimStart().slice(0, 200)) || (/^:20:/m.test(swift) && /^:(25|28C?|60[FM]|61|34F|13D?):/m.test(swift))) {
     return { kind: 'mt940', reason: 'it has SWIFT MT940/MT942 fields (:20:, :25:, :61:…)' };

@@ -6,6 +6,7 @@
  */
 
 /** Raw C0 controls other than tab, line feed and carriage return, or a character reference to one (or to NUL). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124-9]|2\d|3[01]));/gi;
 
 export interface RemovedControls {

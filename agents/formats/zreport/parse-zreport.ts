@@ -2,7 +2,7 @@
  * Z-report files (README.md beside this file): JSON, CSV or Excel, recognised by content. Reading
  * never throws anything but FormatError for a bad file.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { guessDelimiter } from '../csv/parse-csv.ts';
 import { tokenizeCsv } from '../csv/tokenizer.ts';
 import { FormatError } from '../format-error.ts';
@@ -139,7 +139,8 @@ function parseCsvReports(bytes: Uint8Array, file: string, timeZone: string): ZRe
 }
 
 async function parseXlsxReports(bytes: Uint8Array, file: string, timeZone: string): Promise<ZReportFile> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
   } catch (cause) {

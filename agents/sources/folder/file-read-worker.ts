@@ -13,7 +13,7 @@ import { overBudgetReason, readBudgetFor, type ReadBudget } from './read-budget.
 import type { EntryPage, WorkerReply, WorkerRequest } from './read-worker.ts';
 
 export interface FileReadWorkerOptions {
-  /** A thread without work for this long is ended (it holds some memory). Default 30 s. */
+  /** A thread without work for this long is ended (it holds some memory). Default 10 minutes. */
   idleMs?: number;
   /** Override for tests. */
   budgetFor?: (bytes: number) => ReadBudget;
@@ -23,7 +23,7 @@ interface Call {
   id: number;
   /** The thread this call runs on: events of an ended thread must not touch a later call. */
   worker: Worker;
-  onStarted?: () => void;
+  onStarted?: (worker: Worker) => void;
   onPage?: (page: EntryPage) => void;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
@@ -36,6 +36,12 @@ export interface EntriesDone {
   accepted: boolean;
   error?: { code: string; message: string };
 }
+
+/** How often the reading thread's CPU time is looked at against the file's budget. */
+const CPU_POLL_MS = 100;
+/** The wall-clock limit, for a thread that waits (a hung share) rather than works: 4 × budget + 10 s. */
+const WALL_FACTOR = 4;
+const WALL_EXTRA_MS = 10_000;
 
 class WorkerStopped extends Error {
   readonly why: 'time' | 'memory' | 'exit';
@@ -54,19 +60,41 @@ export class FileReadWorker {
   private readonly budgetFor: (bytes: number) => ReadBudget;
 
   constructor(options: FileReadWorkerOptions = {}) {
-    this.idleMs = options.idleMs ?? 30_000;
+    this.idleMs = options.idleMs ?? 600_000;
     this.budgetFor = options.budgetFor ?? readBudgetFor;
   }
 
   /** Parses and checks a file in the worker; over budget it is rejected, never waited for. */
   async read(file: string, fileKind: FileKind, options: FileReaderOptions, bytes: number): Promise<ReadOutcome> {
     const budget = this.budgetFor(bytes);
-    let timer: NodeJS.Timeout | undefined;
+    let watch: NodeJS.Timeout | undefined;
+    let backstop: NodeJS.Timeout | undefined;
     try {
       return (await this.request({ type: 'read', id: 0, path: file, fileKind, options }, budget.memoryMb, {
-        // The clock starts when the worker starts on the file (a fresh thread loads its code first).
-        onStarted: () => {
-          timer = setTimeout(() => this.stop('time'), budget.timeMs);
+        // The clock starts when the worker starts on the file (a fresh thread loads its code first)
+        // and counts the thread's CPU time, so a machine busy with other work does not make a good
+        // file "too slow"; a wall-clock backstop catches a thread that waits instead of working.
+        onStarted: (worker) => {
+          let start: number | undefined;
+          const cpu = async (): Promise<number> => {
+            const used = await worker.cpuUsage();
+            return (used.user + used.system) / 1000;
+          };
+          const poll = (): void => {
+            watch = setTimeout(() => {
+              cpu().then(
+                (ms) => {
+                  start ??= ms;
+                  if (ms - start > budget.timeMs) this.stop('time');
+                  else if (this.call?.worker === worker) poll();
+                },
+                () => undefined,
+              );
+            }, CPU_POLL_MS);
+          };
+          void cpu().then((ms) => (start = ms), () => undefined);
+          poll();
+          backstop = setTimeout(() => this.stop('time'), WALL_FACTOR * budget.timeMs + WALL_EXTRA_MS);
         },
       })) as ReadOutcome;
     } catch (error) {
@@ -74,7 +102,8 @@ export class FileReadWorker {
       const { reason, hint } = overBudgetReason(error.why, path.basename(file), bytes, budget);
       return { kind: 'rejected', fileKind, rejection: { reason: `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`, hint } };
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (watch !== undefined) clearTimeout(watch);
+      if (backstop !== undefined) clearTimeout(backstop);
     }
   }
 
@@ -84,7 +113,7 @@ export class FileReadWorker {
    */
   async entries(file: string, options: ParseOptions, skip: number, pageRows: number, onPage: (page: EntryPage) => Promise<void>): Promise<EntriesDone> {
     let chain = Promise.resolve();
-    let failure: unknown;
+    let failure: Error | undefined;
     const done = (await this.request({ type: 'entries', id: 0, path: file, options, skip, pageRows }, this.budgetFor(0).memoryMb, {
       onPage: (page) => {
         chain = chain
@@ -92,17 +121,28 @@ export class FileReadWorker {
           .then(
             () => this.post({ type: 'next', id: this.call?.id ?? 0 }),
             (error: unknown) => {
-              failure = error;
+              failure = error instanceof Error ? error : new Error(String(error));
               this.stop('exit');
             },
           );
       },
     }).catch((error: unknown) => {
-      throw failure ?? error;
+      throw failure ?? (error instanceof Error ? error : new Error(String(error)));
     })) as EntriesDone;
     await chain;
     if (failure !== undefined) throw failure;
     return done;
+  }
+
+  /**
+   * Starts the thread now, so the first file does not wait for it to load the parsers (most of a
+   * second): a shift-close report must reach the cloud seconds after the till closes.
+   */
+  warm(): void {
+    if (this.worker !== null || this.call !== null) return;
+    this.ensureWorker(this.budgetFor(0).memoryMb);
+    this.idleTimer = setTimeout(() => void this.close(), this.idleMs);
+    this.idleTimer.unref();
   }
 
   async close(): Promise<void> {
@@ -143,9 +183,6 @@ export class FileReadWorker {
     const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const worker = new Worker(new URL(`./read-worker${extension}`, import.meta.url), {
       resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32 },
-      // The worker's own output would go to the agent's stdout, where a service has no reader.
-      stdout: false,
-      stderr: false,
     });
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
@@ -176,7 +213,7 @@ export class FileReadWorker {
     if (call === null || call.worker !== worker || reply.id !== call.id) return;
     switch (reply.type) {
       case 'started':
-        call.onStarted?.();
+        call.onStarted?.(worker);
         return;
       case 'page':
         call.onPage?.(reply.page);

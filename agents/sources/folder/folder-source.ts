@@ -85,6 +85,7 @@ export class FolderSource implements Source {
       onRescan: () => this.alerts.tidy(this.layout.quarantineDir, this.ctx.clock.now()),
     });
     await this.watcher.start();
+    this.reader.warm();
   }
 
   async read(signal?: AbortSignal): Promise<ReadResult | null> {

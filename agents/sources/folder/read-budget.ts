@@ -1,7 +1,8 @@
 /**
  * What one file may cost to read (issue 10): a hostile file (nested tags, a compression bomb, a cell
  * of a gigabyte) must be stopped and quarantined instead of stalling the agent. Time: 2 s plus 1 s
- * per 20 MB of file; memory: the reading worker's heap is limited to 256 MB.
+ * per 20 MB of file, of the reading thread's CPU time (file-read-worker.ts); memory: the reading
+ * worker's heap is limited to 256 MB.
  */
 export interface ReadBudget {
   timeMs: number;

@@ -52,6 +52,11 @@ export class CamtScanner {
   private statements = 0;
   /** Where a search for the end of the current piece stopped without finding it (no rescans). */
   private searchedTo = 0;
+  /** Text of an unfinished piece not yet appended to `buf` (its end is not in it), and its length. */
+  private waiting: string[] = [];
+  private waitingChars = 0;
+  /** The last characters seen, so an end tag cut between two chunks is still found. */
+  private tail = '';
   /** Built once the message element (and so the namespace prefix) is known. */
   private patterns: { statementOrEnd: RegExp; entryOrClose: RegExp; entryClose: RegExp } | undefined;
 
@@ -61,7 +66,25 @@ export class CamtScanner {
 
   /** Feeds text; returns the pieces that became complete. */
   push(text: string): CamtChunk[] {
-    this.buf += text;
+    if (this.searchedTo > 0 && (this.state === 'entries' || this.state === 'header')) {
+      // An unfinished piece: look for its end in the new text only. Appending to the buffer and
+      // searching it would flatten the whole growing string on every chunk (quadratic copying).
+      const needle = this.pattern(this.state === 'entries' ? 'entryClose' : 'entryOrClose');
+      const window = this.tail + text;
+      needle.lastIndex = 0;
+      if (!needle.test(window)) {
+        this.waiting.push(text);
+        this.waitingChars += text.length;
+        this.tail = window.slice(-OVERLAP);
+        const start = this.state === 'header' ? this.statementStart : this.pos;
+        this.capPiece(start, this.state === 'header' ? `<${this.statementName()}> header` : '<Ntry>');
+        return [];
+      }
+    }
+    this.buf += this.waiting.length === 0 ? text : this.waiting.join('') + text;
+    this.waiting = [];
+    this.waitingChars = 0;
+    this.tail = this.buf.slice(-OVERLAP);
     const out: CamtChunk[] = [];
     this.scan(out);
     this.compact();
@@ -70,6 +93,11 @@ export class CamtScanner {
 
   /** No more text: returns the last pieces or throws when the document is incomplete. */
   end(): CamtChunk[] {
+    if (this.waiting.length > 0) {
+      this.buf += this.waiting.join('');
+      this.waiting = [];
+      this.waitingChars = 0;
+    }
     const out: CamtChunk[] = [];
     this.scan(out);
     if (this.state === 'prolog') {
@@ -222,7 +250,7 @@ export class CamtScanner {
 
   /** A piece that runs on past MAX_PIECE_CHARS is refused rather than held (memory) and parsed (time). */
   private capPiece(start: number, what: string): void {
-    if (this.buf.length - start <= MAX_PIECE_CHARS) return;
+    if (this.buf.length + this.waitingChars - start <= MAX_PIECE_CHARS) return;
     throw this.error(start, `the ${what} that begins here runs on for more than ${MAX_PIECE_CHARS / (1024 * 1024)} MB without its end tag`, 'an end tag (the file may be broken or cut off)');
   }
 

@@ -93,3 +93,17 @@ describe('BAI2: record counts that disagree while every amount agrees', () => {
     expect(failed[0]?.message).toMatch(/Total 250\.01 USD stated, the records add up to 250\.00 USD: difference 0\.01 USD; 3 stated, 4 found\./);
   });
 });
+
+describe('CAMT: control characters inside text', () => {
+  it('are removed, and each place is named with its line and element', async () => {
+    const { parseCamt } = await import('../../agents/formats/index.ts');
+    const xml = `<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>1</MsgId></GrpHdr>
+<Stmt><Id>S</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-01-02</Dt></BookgDt>
+<NtryDtls><TxDtls><RmtInf><Ustrd>Inv\u0000oice&#0; 7&#x8;</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>\n`;
+    const parsed = parseCamt(Buffer.from(xml), { file: 'ctl.xml' });
+    expect(parsed.statements[0]?.entries[0]?.remittance).toBe('Invoice 7');
+    expect(parsed.warnings).toContain('ctl.xml, line 5, field Ustrd: 3 control characters (U+0000, U+0008) removed from the text; XML does not allow them.');
+  });
+});

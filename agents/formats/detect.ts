@@ -27,7 +27,10 @@ export function detectFormat(head: Uint8Array): Detection | undefined {
   if (/^\s*OFXHEADER\s*:/i.test(text) || /<\?OFX\b/i.test(text) || /<OFX>/i.test(text)) {
     return { kind: 'ofx', reason: 'it has an OFX header or <OFX> body' };
   }
-  if (/^\s*(\{1:|\{4:|:940:\s*$)/m.test(trimmed.slice(0, 200)) || (/^:20:/m.test(text) && /^:(25|28C?|60[FM]|61):/m.test(text))) {
+  // SWIFT transmissions put SOH/ETX and other control characters around messages.
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const swift = text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+/g, '');
+  if (/^\s*(\{1:|\{4:|:940:[ \t]*$)/m.test(swift.trimStart().slice(0, 200)) || (/^:20:/m.test(swift) && /^:(25|28C?|60[FM]|61|34F|13D?):/m.test(swift))) {
     return { kind: 'mt940', reason: 'it has SWIFT MT940/MT942 fields (:20:, :25:, :61:…)' };
   }
   const firstLine = trimmed.split(/\r\n|\r|\n/, 1)[0] ?? '';

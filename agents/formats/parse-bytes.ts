@@ -8,7 +8,7 @@ import type { ParsedFile } from './model.ts';
 import { parseMt940 } from './mt940/parse-mt940.ts';
 import { parseOfx } from './ofx/parse-ofx.ts';
 import { parseXlsx } from './xlsx/parse-xlsx.ts';
-import { readZip } from './zip/read-zip.ts';
+import { listZip, readZip } from './zip/read-zip.ts';
 
 export interface ParseOptions {
   /** CSV/Excel: the column-mapping profile; found among the built-in ones when absent. */
@@ -25,6 +25,8 @@ export interface ParseOptions {
 export async function parseStatementBytes(bytes: Uint8Array, file: string, options: ParseOptions = {}): Promise<ParsedFile> {
   const detection = detectFormat(bytes.subarray(0, DETECT_BYTES));
   if (detection === undefined) {
+    const nul = bytes.subarray(0, DETECT_BYTES).indexOf(0);
+    if (nul !== -1 && isTextApartFromNul(bytes.subarray(0, DETECT_BYTES))) throw nulBytes(bytes, nul, file);
     throw new FormatError({ file, offset: 0 }, bytes.length === 0 ? 'the file is empty' : 'this is not a bank statement format the agent knows', {
       expected: 'OFX/QFX, CAMT.052/053/054, MT940/MT942, BAI2, CSV or Excel (.xlsx), or a zip of CAMT files',
     });
@@ -55,10 +57,12 @@ function csvOptions(file: string, options: ParseOptions) {
 
 /** An Excel workbook, or an archive of statement files (banks zip several CAMT files into one download). */
 async function parseZip(bytes: Uint8Array, file: string, options: ParseOptions): Promise<ParsedFile> {
-  const entries = readZip(bytes, file);
-  if (entries.some((e) => e.name === '[Content_Types].xml') && entries.some((e) => e.name.startsWith('xl/'))) {
+  // The directory first (nothing unpacked): a workbook goes to the Excel reader, which unpacks it once.
+  const listing = listZip(bytes, file);
+  if (listing.some((e) => e.name === '[Content_Types].xml') && listing.some((e) => e.name.startsWith('xl/'))) {
     return parseXlsx(bytes, { ...csvOptions(file, options), ...(options.sheet === undefined ? {} : { sheet: options.sheet }) });
   }
+  const entries = readZip(bytes, file);
   const files = entries.filter((e) => !e.name.startsWith('__MACOSX/') && !/(^|\/)\.[^/]*$/.test(e.name));
   const parts: ParsedFile[] = [];
   for (const entry of files) {
@@ -81,4 +85,29 @@ async function parseZip(bytes: Uint8Array, file: string, options: ParseOptions):
     warnings,
     ...(controlTotals.length > 0 ? { controlTotals } : {}),
   };
+}
+
+/** A text-like file full of NUL bytes gets that said, with where the first one is (issue 10). */
+export function nulBytes(bytes: Uint8Array, at: number, file: string): FormatError {
+  let line = 1;
+  for (let i = bytes.indexOf(10); i !== -1 && i < at; i = bytes.indexOf(10, i + 1)) line += 1;
+  let count = 0;
+  const sample = bytes.subarray(0, DETECT_BYTES);
+  for (let i = sample.indexOf(0); i !== -1; i = sample.indexOf(0, i + 1)) count += 1;
+  return new FormatError({ file, line, offset: at }, `the file contains NUL bytes (character 0; ${count} in its first ${Math.min(bytes.length, DETECT_BYTES)} bytes, the first at byte ${at}), which no bank statement has`, {
+    expected: 'a text file (CSV, MT940, BAI2, OFX, CAMT XML) or an Excel/zip file',
+    hint: 'The file may be damaged, or UTF-16 text without a byte order mark: export it again, as UTF-8 or the bank\'s code page.',
+  });
+}
+
+/** Text with NUL bytes in it (a damaged export), as opposed to a binary file (an image, a PDF). */
+function isTextApartFromNul(head: Uint8Array): boolean {
+  let text = 0;
+  let control = 0;
+  for (const byte of head) {
+    if (byte === 0) continue;
+    text += 1;
+    if (byte < 32 && byte !== 9 && byte !== 10 && byte !== 13) control += 1;
+  }
+  return text > 0 && control <= text * 0.01;
 }

@@ -1,5 +1,5 @@
 import { expandTwoDigitYear, ymd } from '../dates.ts';
-import { decimalFromMinorUnits } from '../decimal.ts';
+import { compareDecimals, decimalFromMinorUnits } from '../decimal.ts';
 import { EntryKeyer } from '../entry-key.ts';
 import { FormatError, type ParseContext } from '../format-error.ts';
 import type { ControlTotal, Entry, Money, ParsedFile, Statement } from '../model.ts';
@@ -132,7 +132,25 @@ export function parseBai2(input: Uint8Array | string, context: ParseContext): Pa
       expected: '49, 98 and 99 trailers closing the account, group and file',
     });
   }
+  forgiveRecordMiscounts(controlTotals, warnings, file);
   return { format: 'bai2', statements, warnings, controlTotals };
+}
+
+/**
+ * Bank software often miscounts records in a trailer (88 continuations counted or not). When every
+ * amount total in the file agrees, the money is accounted for and a record count that disagrees is
+ * a warning; when any amount disagrees the counts stay checks too (and the file is rejected anyway).
+ */
+function forgiveRecordMiscounts(totals: ControlTotal[], warnings: string[], file: string): void {
+  const amounts = totals.filter((t) => t.statedAmount !== undefined && t.computedAmount !== undefined);
+  if (amounts.some((t) => compareDecimals(t.statedAmount ?? '0', t.computedAmount ?? '0') !== 0)) return;
+  for (const total of totals) {
+    if (total.computedAmount === undefined || total.statedCount === undefined || total.statedCount === total.computedCount) continue;
+    warnings.push(
+      `${file}: the ${total.name.replace(/^BAI2 /, '')} states ${total.statedCount} records but ${total.computedCount} were found; every amount total agrees, so this is taken as the bank software's miscount (often of 88 continuation records).`,
+    );
+    delete total.statedCount;
+  }
 }
 
 function requireFile<T>(open: T | undefined, record: Bai2Record): T {
@@ -153,10 +171,12 @@ function openAccount(record: Bai2Record, group: Group, file: string, warnings: s
   const statement: Statement = { format: 'bai2', accountId, currency, entries: [], warnings: [], periodStart: group.asOf, periodEnd: group.asOf };
   let sum = 0n;
   const fields = record.fields.slice(2);
+  // Where the trailing empty fields begin, found once (checking the rest on every step was quadratic).
+  let filled = fields.length;
+  while (filled > 0 && (fields[filled - 1] ?? '').trim() === '') filled -= 1;
   let i = 0;
-  while (i < fields.length) {
+  while (i < filled) {
     const [type = '', amount = '', , funds = ''] = fields.slice(i, i + 4);
-    if (fields.slice(i).every((f) => f.trim() === '')) break;
     i += 4 + fundsExtra(funds, fields, i + 4, record, file);
     if (type.trim() === '' && amount.trim() === '') continue;
     if (!/^\d{3}$/.test(type.trim())) throw new FormatError({ file, line: record.line, field: 'type code' }, `"${type}" is not a type code`, { expected: 'three digits such as 010' });

@@ -16,6 +16,13 @@ const MESSAGE_ELEMENTS: Record<string, CamtMessageType> = {
 };
 const STATEMENT_ELEMENT: Record<CamtMessageType, string> = { 'camt.052': 'Rpt', 'camt.053': 'Stmt', 'camt.054': 'Ntfctn' };
 const PROLOG_LIMIT = 1 << 20;
+/**
+ * The largest statement header or single Ntry read as one piece. A batch booking with thousands of
+ * TxDtls stays well below; a piece that does not close within this is a broken or hostile file.
+ */
+export const MAX_PIECE_CHARS = 16 * 1024 * 1024;
+/** A search that found nothing resumes this far back, in case its pattern was cut by the chunk end. */
+const OVERLAP = 256;
 const COMPACT_AFTER = 1 << 14;
 
 type State = 'prolog' | 'between' | 'header' | 'entries' | 'done';
@@ -43,6 +50,13 @@ export class CamtScanner {
   private statementStart = 0;
   private statementLine = 0;
   private statements = 0;
+  /** Where a search for the end of the current piece stopped without finding it (no rescans). */
+  private searchedTo = 0;
+  /** Text of an unfinished piece not yet appended to `buf` (its end is not in it), and its length. */
+  private waiting: string[] = [];
+  private waitingChars = 0;
+  /** The last characters seen, so an end tag cut between two chunks is still found. */
+  private tail = '';
   /** Built once the message element (and so the namespace prefix) is known. */
   private patterns: { statementOrEnd: RegExp; entryOrClose: RegExp; entryClose: RegExp } | undefined;
 
@@ -52,7 +66,25 @@ export class CamtScanner {
 
   /** Feeds text; returns the pieces that became complete. */
   push(text: string): CamtChunk[] {
-    this.buf += text;
+    if (this.searchedTo > 0 && (this.state === 'entries' || this.state === 'header')) {
+      // An unfinished piece: look for its end in the new text only. Appending to the buffer and
+      // searching it would flatten the whole growing string on every chunk (quadratic copying).
+      const needle = this.pattern(this.state === 'entries' ? 'entryClose' : 'entryOrClose');
+      const window = this.tail + text;
+      needle.lastIndex = 0;
+      if (!needle.test(window)) {
+        this.waiting.push(text);
+        this.waitingChars += text.length;
+        this.tail = window.slice(-OVERLAP);
+        const start = this.state === 'header' ? this.statementStart : this.pos;
+        this.capPiece(start, this.state === 'header' ? `<${this.statementName()}> header` : '<Ntry>');
+        return [];
+      }
+    }
+    this.buf += this.waiting.length === 0 ? text : this.waiting.join('') + text;
+    this.waiting = [];
+    this.waitingChars = 0;
+    this.tail = this.buf.slice(-OVERLAP);
     const out: CamtChunk[] = [];
     this.scan(out);
     this.compact();
@@ -61,6 +93,11 @@ export class CamtScanner {
 
   /** No more text: returns the last pieces or throws when the document is incomplete. */
   end(): CamtChunk[] {
+    if (this.waiting.length > 0) {
+      this.buf += this.waiting.join('');
+      this.waiting = [];
+      this.waitingChars = 0;
+    }
     const out: CamtChunk[] = [];
     this.scan(out);
     if (this.state === 'prolog') {
@@ -139,7 +176,11 @@ export class CamtScanner {
     const re = this.pattern('statementOrEnd');
     re.lastIndex = this.pos;
     const m = re.exec(this.buf);
-    if (m === null) return false;
+    if (m === null) {
+      // What lies between statements (GrpHdr, whitespace) is not kept: move on, so it is scanned once.
+      this.pos = Math.max(this.pos, this.buf.length - OVERLAP);
+      return false;
+    }
     if (m[0].startsWith('</')) {
       this.pos = m.index + m[0].length;
       this.state = 'done';
@@ -155,9 +196,14 @@ export class CamtScanner {
   private findHeaderEnd(out: CamtChunk[]): boolean {
     const name = this.statementName();
     const re = this.pattern('entryOrClose');
-    re.lastIndex = this.pos + 1;
+    re.lastIndex = Math.max(this.pos + 1, this.searchedTo - OVERLAP);
     const m = re.exec(this.buf);
-    if (m === null) return false;
+    if (m === null) {
+      this.searchedTo = this.buf.length;
+      this.capPiece(this.statementStart, `<${name}> header`);
+      return false;
+    }
+    this.searchedTo = 0;
     const close = `</${this.prefix}${name}>`;
     out.push({ kind: 'statement', xml: this.buf.slice(this.statementStart, m.index) + close, line: this.statementLine });
     this.statements += 1;
@@ -184,19 +230,28 @@ export class CamtScanner {
       return true;
     }
     const closeRe = this.pattern('entryClose');
-    closeRe.lastIndex = m.index;
+    closeRe.lastIndex = Math.max(m.index, this.searchedTo - OVERLAP);
     const close = closeRe.exec(this.buf);
     if (close === null) {
       if (m[0].endsWith('/')) {
         throw this.error(m.index, 'an empty <Ntry/> element', 'an entry with Amt, CdtDbtInd and BookgDt');
       }
       this.pos = m.index;
+      this.searchedTo = this.buf.length;
+      this.capPiece(m.index, '<Ntry>');
       return false;
     }
+    this.searchedTo = 0;
     const end = close.index + close[0].length;
     out.push({ kind: 'entry', xml: this.buf.slice(m.index, end), line: this.lineAt(m.index) });
     this.pos = end;
     return true;
+  }
+
+  /** A piece that runs on past MAX_PIECE_CHARS is refused rather than held (memory) and parsed (time). */
+  private capPiece(start: number, what: string): void {
+    if (this.buf.length + this.waitingChars - start <= MAX_PIECE_CHARS) return;
+    throw this.error(start, `the ${what} that begins here runs on for more than ${MAX_PIECE_CHARS / (1024 * 1024)} MB without its end tag`, 'an end tag (the file may be broken or cut off)');
   }
 
   private pattern(which: 'statementOrEnd' | 'entryOrClose' | 'entryClose'): RegExp {
@@ -213,6 +268,7 @@ export class CamtScanner {
     this.lineIndex -= keepFrom;
     this.pos -= keepFrom;
     this.statementStart -= keepFrom;
+    this.searchedTo = Math.max(0, this.searchedTo - keepFrom);
   }
 
   private lineAt(index: number): number {

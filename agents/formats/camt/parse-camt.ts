@@ -7,6 +7,10 @@ import { decodeText } from '../text-decode.ts';
 import { mapEntry, mapStatementHeader, type CamtStatementHeader } from './camt-map.ts';
 import { CamtScanner, type CamtChunk, type CamtMessageType } from './camt-scanner.ts';
 import { parseXmlPiece } from './xml-node.ts';
+import { controlWarnings, stripControlCharacters } from './xml-controls.ts';
+
+/** Places with removed control characters that get a warning of their own; the rest are counted. */
+const CONTROL_WARNINGS = 20;
 
 const KNOWN_VERSIONS = new Set(['02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13']);
 
@@ -38,6 +42,7 @@ export class CamtStreamParser {
   private readonly sink: EntrySink | undefined;
   private readonly streamedTotals: EntryTotals[] = [];
   private announced = 0;
+  private controlPlaces = 0;
 
   /** With a sink, entries go to it as they are parsed and statements end up without entries. */
   constructor(context: ParseContext, sink?: EntrySink) {
@@ -57,6 +62,9 @@ export class CamtStreamParser {
 
   end(): ParsedFile {
     this.consume(this.scanner.end());
+    if (this.controlPlaces > CONTROL_WARNINGS) {
+      this.warnings.push(`${this.file}: control characters were removed in ${this.controlPlaces - CONTROL_WARNINGS} more places.`);
+    }
     return { format: this.type, statements: this.statements, warnings: this.warnings };
   }
 
@@ -70,7 +78,7 @@ export class CamtStreamParser {
           }
           break;
         case 'statement': {
-          const root = parseXmlPiece(chunk.xml, this.file, chunk.line, 'statement header');
+          const root = parseXmlPiece(this.clean(chunk.xml, chunk.line), this.file, chunk.line, 'statement header');
           const header = mapStatementHeader(root, this.type, { file: this.file, line: chunk.line });
           this.open = {
             header,
@@ -97,7 +105,7 @@ export class CamtStreamParser {
   private addEntry(xml: string, line: number): void {
     const open = this.open;
     if (open === undefined) return;
-    const { status, drafts } = mapEntry(parseXmlPiece(xml, this.file, line, 'Ntry'), { file: this.file, line });
+    const { status, drafts } = mapEntry(parseXmlPiece(this.clean(xml, line), this.file, line, 'Ntry'), { file: this.file, line });
     if (status === 'not-booked') {
       open.notBooked += 1;
       return;
@@ -114,6 +122,16 @@ export class CamtStreamParser {
         sink.onEntry(entry, open.index);
       }
     }
+  }
+
+  /** The piece without control characters, each removal reported (the first few by place). */
+  private clean(xml: string, line: number): string {
+    const { xml: cleaned, removed } = stripControlCharacters(xml, line);
+    if (removed.length === 0) return xml;
+    const room = Math.max(0, CONTROL_WARNINGS - this.controlPlaces);
+    this.warnings.push(...controlWarnings(this.file, removed.slice(0, room), room));
+    this.controlPlaces += removed.length;
+    return cleaned;
   }
 
   private announce(open: OpenStatement, sink: EntrySink): void {

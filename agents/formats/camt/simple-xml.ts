@@ -12,6 +12,7 @@ interface Frame {
   hasChildren: boolean;
 }
 
+const MAX_DEPTH = 100;
 const NAME = /^([A-Za-z_][\w.-]*)(?::([A-Za-z_][\w.-]*))?/;
 /** An `&` that is not one of XML's five entities (numeric references go to fast-xml-parser). */
 const OTHER_AMPERSAND = /&(?!(?:amp|lt|gt|quot|apos);)/;
@@ -64,7 +65,11 @@ export function parseSimpleXml(xml: string): Record<string, XmlNode> | undefined
       if (roots > 1) return undefined;
     }
     if (selfClosing) addChild(top, frame.name, finish(frame));
-    else stack.push(frame);
+    else {
+      stack.push(frame);
+      // Deep nesting goes to the strict reader, which refuses it with the line.
+      if (stack.length > MAX_DEPTH) return undefined;
+    }
   }
   if (stack.length !== 1 || roots !== 1) return undefined;
   return root.children as Record<string, XmlNode>;

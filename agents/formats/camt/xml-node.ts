@@ -30,6 +30,8 @@ export function parseXmlPiece(xml: string, file: string, firstLine: number, what
 
 /** fast-xml-parser behind its validator: entities, comments, CDATA, and every error message. */
 export function parseXmlPieceStrictly(xml: string, file: string, firstLine: number, what: string): Record<string, XmlNode> {
+  refuseUndeclaredEntities(xml, file, firstLine, what);
+  refuseDeepNesting(xml, file, firstLine, what);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw new FormatError(
@@ -86,4 +88,48 @@ export function attribute(node: XmlNode | undefined, name: string): string | und
   if (node === undefined || typeof node === 'string') return undefined;
   const value = node[`@_${name}`];
   return typeof value === 'string' ? value.trim() : undefined;
+}
+
+/** CAMT nests about fifteen deep; far deeper is hostile, and fast-xml-parser recurses per level. */
+export const MAX_XML_DEPTH = 100;
+const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+/**
+ * `&e;` with no declaration is malformed XML (and CAMT has no DTD, so nothing is declared): kept as
+ * literal text it would put "&e;" into a remittance. Refused, naming the entity and its line.
+ */
+function refuseUndeclaredEntities(xml: string, file: string, firstLine: number, what: string): void {
+  const re = /&([A-Za-z_][\w.-]*);/g;
+  for (let m = re.exec(xml); m !== null; m = re.exec(xml)) {
+    const name = m[1] ?? '';
+    if (XML_ENTITIES.has(name)) continue;
+    throw new FormatError({ file, line: firstLine + countNewlines(xml, m.index), field: what }, `the entity &${name}; is not declared (a CAMT file may use only &amp; &lt; &gt; &quot; &apos; and numeric references)`, {
+      expected: 'well-formed XML',
+    });
+  }
+}
+
+/** Counts element depth with a linear scan over the tags, before any recursive parser sees the piece. */
+function refuseDeepNesting(xml: string, file: string, firstLine: number, what: string): void {
+  let depth = 0;
+  for (let lt = xml.indexOf('<'); lt !== -1; lt = xml.indexOf('<', lt + 1)) {
+    const next = xml[lt + 1];
+    if (next === '/') depth -= 1;
+    else if (next !== '?' && next !== '!') {
+      const gt = xml.indexOf('>', lt);
+      if (gt === -1) return;
+      if (xml[gt - 1] !== '/') depth += 1;
+      if (depth > MAX_XML_DEPTH) {
+        throw new FormatError({ file, line: firstLine + countNewlines(xml, lt), field: what }, `elements are nested more than ${MAX_XML_DEPTH} deep`, {
+          expected: 'a CAMT entry (real ones nest about fifteen deep)',
+        });
+      }
+    }
+  }
+}
+
+function countNewlines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n += 1;
+  return n;
 }

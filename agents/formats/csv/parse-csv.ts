@@ -58,8 +58,14 @@ export class CsvStreamParser {
 
   private start(complete: boolean): void {
     const { file } = this.options;
-    const profile = this.options.profile ?? detectCsvProfile(this.head, file, this.options.profiles ?? BUILTIN_CSV_PROFILES, complete);
+    // Before detection, which would only say that no profile fits: a NUL byte is named as such.
+    if (this.head.includes('\0')) new CsvTokenizer({ delimiter: ',', file }).push(this.head.slice(0, this.head.indexOf('\0') + 1));
+    // Detection looks at the head only: the whole text may have been pushed at once.
+    const head = this.head.length > DETECT_CHARS ? this.head.slice(0, DETECT_CHARS) : this.head;
+    const profile = this.options.profile ?? detectCsvProfile(head, file, this.options.profiles ?? BUILTIN_CSV_PROFILES, complete && head === this.head);
     if (profile === undefined) {
+      // A structural problem (a runaway cell, a row of thousands of cells) says more than "no profile fits".
+      new CsvTokenizer({ delimiter: guessDelimiter(head), file }).push(head);
       const firstLine = this.head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
       throw new FormatError({ file, line: 1 }, `no CSV profile fits this file (first line: "${firstLine.slice(0, 80)}")`, {
         expected: `one of the known exports (${(this.options.profiles ?? BUILTIN_CSV_PROFILES).map((p) => p.name).join(', ')}) or a profile given with the file`,
@@ -67,12 +73,12 @@ export class CsvStreamParser {
       });
     }
     this.profileName = profile.name;
-    const delimiter = profile.delimiter ?? guessDelimiter(this.head);
+    const delimiter = profile.delimiter ?? guessDelimiter(head);
     this.tokenizer = new CsvTokenizer({ delimiter, quote: profile.quote, file });
     this.mapper = new RowMapper(profile, { file, format: 'csv', ...(this.options.sink === undefined ? {} : { sink: this.options.sink }) });
-    const head = this.head;
+    const text = this.head;
     this.head = '';
-    this.feed(this.tokenizer.push(head));
+    this.feed(this.tokenizer.push(text));
   }
 
   private feed(rows: SheetRow[]): void {

@@ -8,6 +8,8 @@ export interface CsvRow {
 
 /** A quoted cell longer than this is a stray quote swallowing the file, not data. */
 const MAX_CELL = 1 << 20;
+/** Bank exports have tens of columns; a row of a million empty cells is an attack on memory. */
+const MAX_CELLS = 10_000;
 
 /**
  * An incremental CSV tokenizer (RFC 4180 plus what banks do): any delimiter and quote character,
@@ -32,6 +34,8 @@ export class CsvTokenizer {
   private rowLine = 1;
   private quoteLine = 0;
   private rowHasContent = false;
+  /** The current cell has a character other than white space (so a quote now is literal). */
+  private cellHasText = false;
   /** A quoted piece ended with CR: whether it was a line end depends on the next character. */
   private quotedCr = false;
 
@@ -40,7 +44,7 @@ export class CsvTokenizer {
     this.quote = options.quote ?? '"';
     this.file = options.file;
     const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    this.special = new RegExp(`[${escape(this.delimiter)}${escape(this.quote)}\\r\\n]`, 'g');
+    this.special = new RegExp(`[${escape(this.delimiter)}${escape(this.quote)}\\r\\n\\0]`, 'g');
   }
 
   push(text: string): CsvRow[] {
@@ -81,19 +85,29 @@ export class CsvTokenizer {
       const m = this.special.exec(text);
       const at = m === null ? text.length : m.index;
       if (at > i) {
-        this.cell += text.slice(i, at);
+        const part = text.slice(i, at);
+        this.cell += part;
         this.rowHasContent = true;
+        if (!this.cellHasText && part.trim() !== '') this.cellHasText = true;
+        // The same limit as a quoted cell: a megabyte without a delimiter or line end is not a bank
+        // export (an unquoted cell had no limit, so one line could take all memory; issue 10).
+        if (this.cell.length > MAX_CELL) {
+          throw new FormatError({ file: this.file, line: this.rowLine }, 'a cell runs on for more than a megabyte without a delimiter or line end', {
+            expected: `cells separated by "${this.delimiter === '\t' ? 'tab' : this.delimiter}" and lines of ordinary length`,
+          });
+        }
       }
       if (m === null) return rows;
       const ch = text[at];
       i = at + 1;
+      if (ch === '\0') throw this.nulByte(this.line);
       if (ch === this.delimiter) {
-        this.cells.push(this.cell);
-        this.cell = '';
+        this.pushCell();
         this.rowHasContent = true;
       } else if (ch === quote) {
         this.rowHasContent = true;
-        if (this.cell.trim() === '') {
+        // A flag, not cell.trim(): trimming a long cell at every stray quote was quadratic.
+        if (!this.cellHasText) {
           this.cell = '';
           this.inQuotes = true;
           this.quoteLine = this.line;
@@ -126,12 +140,14 @@ export class CsvTokenizer {
 
   private leaveQuotes(): void {
     this.inQuotes = false;
+    this.cellHasText = true;
     if (this.quotedCr) this.line += 1;
     this.quotedCr = false;
   }
 
   private appendQuoted(part: string): void {
     if (part === '') return;
+    if (part.includes('\0')) throw this.nulByte(this.line);
     if (this.quotedCr && part[0] !== '\n') this.line += 1;
     this.quotedCr = false;
     for (let j = part.indexOf('\n'); j !== -1; j = part.indexOf('\n', j + 1)) this.line += 1;
@@ -148,15 +164,35 @@ export class CsvTokenizer {
     }
   }
 
+  /** NUL is never text: the file is damaged, binary, or UTF-16 read as something else. */
+  private nulByte(line: number): FormatError {
+    return new FormatError({ file: this.file, line }, 'the line contains NUL bytes (character 0), which a bank export never has', {
+      expected: 'plain text',
+      hint: 'The file may be damaged or saved as UTF-16 without a byte order mark: export it again as CSV (UTF-8 or the bank\'s code page).',
+    });
+  }
+
+  private pushCell(): void {
+    this.cells.push(this.cell);
+    this.cell = '';
+    this.cellHasText = false;
+    if (this.cells.length > MAX_CELLS) {
+      throw new FormatError({ file: this.file, line: this.rowLine }, `a row has more than ${MAX_CELLS} cells`, {
+        expected: 'a bank export with an ordinary number of columns (the delimiter may be wrong)',
+      });
+    }
+  }
+
   private endRow(rows: CsvRow[]): void {
     if (this.rowHasContent || this.cell !== '') {
-      this.cells.push(this.cell);
+      this.pushCell();
       rows.push({ cells: this.cells, line: this.rowLine });
     } else {
       rows.push({ cells: [], line: this.rowLine });
     }
     this.cells = [];
     this.cell = '';
+    this.cellHasText = false;
     this.rowHasContent = false;
   }
 }

@@ -44,10 +44,10 @@ export function parseMt940(input: Uint8Array | string, options: Mt940Options): P
     text = decoded.text;
     if (decoded.warning !== undefined) warnings.push(decoded.warning);
   }
-  const rabobankLegacy = /^\s*:940:\s*$/m.test(text.slice(0, 200));
+  const rabobankLegacy = /^[ \t]*:940:[ \t]*$/m.test(text.slice(0, 200));
   const drafts: Draft[] = [];
   const ignoredTags = new Set<string>();
-  for (const message of tokenizeSwift(text)) {
+  for (const message of tokenizeSwift(text, options.file)) {
     let draft: Draft | undefined;
     let entryOpen = false;
     for (const field of message.fields) {
@@ -141,9 +141,11 @@ function readField(draft: Draft, field: SwiftField, entryOpen: boolean, file: st
       draft.interimCurrency ??= m[1];
       return false;
     }
+    case '13':
     case '13D': {
       draft.interim = true;
-      const m = /^(\d{2})(\d{2})(\d{2})\d{4}[+-]\d{4}$/.exec(value);
+      // Date and time with its UTC offset; older MT942s (and some banks) leave the offset out.
+      const m = /^(\d{2})(\d{2})(\d{2})\d{4}(?:[+-]\d{4})?$/.exec(value);
       const date = m === null ? undefined : ymd(expandTwoDigitYear(Number(m[1])), Number(m[2]), Number(m[3]));
       if (date === undefined) throw new FormatError(where, `"${value}" is not a date and time`, { expected: 'YYMMDDhhmm+hhmm' });
       draft.periodEnd = date;
@@ -152,8 +154,8 @@ function readField(draft: Draft, field: SwiftField, entryOpen: boolean, file: st
     case '90D':
     case '90C': {
       draft.interim = true;
-      const m = /^(\d{1,5})([A-Z]{3})(\d[\d,]*)$/.exec(value);
-      const amount = m === null ? undefined : parseDecimal(m[3] ?? '', { decimalSeparator: ',' });
+      const m = /^(\d{1,5})([A-Z]{3})(\d[\d,.]*)$/.exec(value);
+      const amount = m === null ? undefined : parseDecimal(m[3] ?? '', { decimalSeparator: (m[3] ?? '').includes(',') ? ',' : '.' });
       if (m === null || amount === undefined) {
         throw new FormatError(where, `"${value}" is not a number of entries and a sum`, { expected: 'count, currency and amount, e.g. 3EUR12,50' });
       }

@@ -1,3 +1,5 @@
+import { FormatError } from '../format-error.ts';
+
 /** One SWIFT field (`:61:` and its continuation lines), with the line it starts on. */
 export interface SwiftField {
   tag: string;
@@ -13,30 +15,52 @@ export interface SwiftMessage {
 }
 
 const TAG = /^:(\d{2}[A-Z]?|NS):/;
-const TERMINATOR = /^-\s*\}?\s*$/;
+/** Far beyond any bank's :86: (SWIFT allows 390 characters, some banks write a few KB). */
+const MAX_FIELD_CHARS = 256 * 1024;
 
 /**
  * Cuts MT940/MT942 text into messages and fields. A line that starts with `:NN[A]:` starts a field;
- * other lines continue the field before them. What sits outside a message (SWIFT blocks `{1:…}{2:…}{4:`,
- * the bank envelope ABN AMRO and Rabobank put before `:20:`, the DOS end-of-file byte) is skipped.
+ * other lines continue the field before them. Framing is ignored, content never: SWIFT blocks
+ * (`{1:…}{2:…}{3:{…}}{4:` before the text, `-}` or `-}{5:{CHK:…}}` after it), a `-` line ending a
+ * message, SOH/ETX and other control characters around messages, blank lines, trailing spaces, the
+ * bank envelope ABN AMRO and Rabobank put before `:20:`, and the DOS end-of-file byte.
  */
-export function tokenizeSwift(text: string): SwiftMessage[] {
-  // DOS editors end a file with Ctrl-Z (0x1A).
-  const lines = stripTrailingCtrlZ(text).split(/\r\n|\r|\n/);
+export function tokenizeSwift(text: string, file = 'statement'): SwiftMessage[] {
+  const lines = text.split(/\r\n|\r|\n/);
   const messages: SwiftMessage[] = [];
   let current: SwiftMessage | undefined;
   let field: SwiftField | undefined;
-  lines.forEach((raw, index) => {
+  const close = (): void => {
+    field = undefined;
+    if (current !== undefined && current.fields.length > 0) messages.push(current);
+    current = undefined;
+  };
+  lines.forEach((original, index) => {
     const lineNumber = index + 1;
-    // SWIFT blocks: `{1:…}{2:…}` are envelope; `{4:` opens the text block and a field may follow it.
-    const block4 = raw.startsWith('{') ? raw.indexOf('{4:') : -1;
-    const line = raw.startsWith('{') ? (block4 === -1 ? '' : raw.slice(block4 + 3)) : raw;
-    if (TERMINATOR.test(line) || (raw.startsWith('{') && line.trim() === '')) {
-      field = undefined;
-      if (current !== undefined && current.fields.length > 0) messages.push(current);
-      current = undefined;
+    const raw = withoutFramingControls(original);
+    if (raw.startsWith('{')) {
+      // `{1:…}{2:…}` are envelope; `{4:` opens the text block and a field may follow it on the line.
+      const block4 = raw.indexOf('{4:');
+      if (block4 === -1) {
+        close();
+        return;
+      }
+      close();
+      const rest = raw.slice(block4 + 3);
+      if (rest.trim() === '') return;
+      startOrContinue(rest, lineNumber);
       return;
     }
+    if (isTerminator(raw)) {
+      close();
+      return;
+    }
+    startOrContinue(raw, lineNumber);
+  });
+  close();
+  return messages;
+
+  function startOrContinue(line: string, lineNumber: number): void {
     const tag = TAG.exec(line);
     if (tag !== null) {
       current ??= { fields: [], line: lineNumber };
@@ -44,14 +68,35 @@ export function tokenizeSwift(text: string): SwiftMessage[] {
       current.fields.push(field);
       return;
     }
-    if (field !== undefined) field.value += `\n${line}`;
-  });
-  if (current !== undefined && current.fields.length > 0) messages.push(current);
-  return messages;
+    if (field === undefined) return;
+    field.value += `\n${line}`;
+    if (field.value.length > MAX_FIELD_CHARS) {
+      throw new FormatError({ file, line: field.line, field: `:${field.tag}:` }, `the field runs on for more than ${MAX_FIELD_CHARS / 1024} KB`, {
+        expected: 'a field of a few lines (SWIFT allows 6 lines of 65 characters for :86:); the next field may be missing its tag',
+      });
+    }
+  }
 }
 
-function stripTrailingCtrlZ(text: string): string {
-  let end = text.length;
-  while (end > 0 && (text.charCodeAt(end - 1) === 0x1a || /\s/.test(text.charAt(end - 1)))) end -= 1;
-  return text.slice(0, end);
+/** `-`, `-}` or `-}{5:{CHK:…}}` (the trailer blocks after the text block): the message ends. */
+function isTerminator(line: string): boolean {
+  const t = line.trim();
+  return t === '-' || t === '-}' || t.startsWith('-}{');
+}
+
+/**
+ * Without SOH, ETX, Ctrl-Z and other C0 controls that transmission software puts around messages
+ * (at either end of a line; spaces are content and stay). By hand: a regex anchored at the end
+ * backtracks over long runs.
+ */
+function withoutFramingControls(line: string): string {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isControl(line.charCodeAt(start))) start += 1;
+  while (end > start && isControl(line.charCodeAt(end - 1))) end -= 1;
+  return start === 0 && end === line.length ? line : line.slice(start, end);
+}
+
+function isControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09) || code === 0x7f;
 }

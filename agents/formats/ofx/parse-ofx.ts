@@ -74,10 +74,21 @@ function mapStatement(stmt: OfxNode, accountTag: string, file: string): Statemen
     currency = fromEntries ?? 'XXX';
   }
   const keyer = new EntryKeyer(accountId);
-  const entries = transactions.map((t) => mapTransaction(t, currency, keyer, file));
+  const entries = transactions.map((t) => mapTransaction(t, currency, keyer, file, warnings));
   const statement: Statement = { format: 'ofx', accountId, currency, entries, warnings };
-  const periodStart = optionalDate(child(list, 'DTSTART'), file);
-  const periodEnd = optionalDate(child(list, 'DTEND'), file);
+  // Non-essential fields (period, balance, value dates) that cannot be read are warnings: the
+  // transactions are still trustworthy. Only what makes an entry (amount, posting date) rejects.
+  const lenient = (node: OfxNode | undefined, what: string): string | undefined => {
+    try {
+      return optionalDate(node, file);
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      warnings.push(`${file}, line ${node?.line ?? stmt.line}, field ${node?.name ?? what}: the ${what} "${node?.value?.trim().slice(0, 30) ?? ''}" is not a date (YYYYMMDD); it was left out.`);
+      return undefined;
+    }
+  };
+  const periodStart = lenient(child(list, 'DTSTART'), 'period start');
+  const periodEnd = lenient(child(list, 'DTEND'), 'period end');
   if (periodStart !== undefined) statement.periodStart = periodStart;
   if (periodEnd !== undefined) statement.periodEnd = periodEnd;
 
@@ -88,18 +99,24 @@ function mapStatement(stmt: OfxNode, accountTag: string, file: string): Statemen
   } else if (ledger !== undefined && balance !== undefined) {
     const amount = ofxAmount(balance);
     if (amount === undefined) {
-      throw new FormatError(at(child(ledger, 'BALAMT'), 'LEDGERBAL/BALAMT'), `"${balance}" is not an amount`, { expected: 'a decimal such as -123.45' });
+      // Seen in Latin-American exports: "R$ 1.234,56", "1.234,56". Guessing could invent a balance
+      // that then "passes" its check; the entries do not depend on it, so they are kept.
+      const line = child(ledger, 'BALAMT')?.line ?? ledger.line;
+      warnings.push(
+        `${file}, line ${line}, field LEDGERBAL/BALAMT: the ledger balance "${balance.slice(0, 40)}" is not a number the agent can read exactly (expected a decimal such as -123.45); the transactions were read, the closing balance left out and the balance not checked.`,
+      );
+    } else {
+      statement.closingBalance = { amount, currency, kind: 'LEDGERBAL' };
+      const asOf = lenient(child(ledger, 'DTASOF'), 'balance date');
+      if (asOf !== undefined) statement.closingBalance.date = asOf;
     }
-    statement.closingBalance = { amount, currency, kind: 'LEDGERBAL' };
-    const asOf = optionalDate(child(ledger, 'DTASOF'), file);
-    if (asOf !== undefined) statement.closingBalance.date = asOf;
   }
   const repeated = keyer.repeatedReferenceWarning();
   if (repeated !== undefined) warnings.push(repeated);
   return statement;
 }
 
-function mapTransaction(t: OfxNode, currency: string, keyer: EntryKeyer, file: string): Entry {
+function mapTransaction(t: OfxNode, currency: string, keyer: EntryKeyer, file: string, warnings: string[]): Entry {
   const rawAmount = valueAt(t, 'TRNAMT')?.trim() ?? '';
   const amount = ofxAmount(rawAmount);
   if (amount === undefined) {
@@ -118,8 +135,14 @@ function mapTransaction(t: OfxNode, currency: string, keyer: EntryKeyer, file: s
     currency: transactionCurrency(t) ?? currency,
     creditDebit: amount.startsWith('-') ? 'debit' : 'credit',
   };
-  const valueDate = optionalDate(child(t, 'DTAVAIL'), file);
-  if (valueDate !== undefined) entry.valueDate = valueDate;
+  const available = child(t, 'DTAVAIL');
+  try {
+    const valueDate = optionalDate(available, file);
+    if (valueDate !== undefined) entry.valueDate = valueDate;
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    warnings.push(`${file}, line ${available?.line ?? t.line}, field STMTTRN/DTAVAIL: the value date "${available?.value?.trim().slice(0, 30) ?? ''}" is not a date (YYYYMMDD); it was left out.`);
+  }
   const name = nonEmpty(valueAt(t, 'NAME') ?? valueAt(t, 'PAYEE', 'NAME'));
   const memo = nonEmpty(valueAt(t, 'MEMO'));
   const fitid = nonEmpty(valueAt(t, 'FITID'));

@@ -22,12 +22,32 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
+/** A file in the archive as its directory describes it, before anything is unpacked. */
+export interface ZipListing {
+  name: string;
+  /** Unpacked size as recorded (checked again while unpacking: a lying size fails there). */
+  size: number;
+  compressedSize: number;
+  method: number;
+  crc: number;
+  dataStart: number;
+}
+
 /**
- * Reads a zip archive's files from its central directory (stored or deflated entries), checking
- * every offset, size and CRC, so a truncated or hostile archive becomes a FormatError with the byte
- * offset rather than a crash or a memory blow-up. Banks zip several CAMT statements into one download.
+ * The unpack budget for an archive of `archiveBytes`: at most 100 times its own size and never more
+ * than 512 MiB, so a 256 KB workbook that claims to unpack to 250 MB is refused before any of it is
+ * inflated (issue 10).
  */
-export function readZip(bytes: Uint8Array, file: string, limits: ZipLimits = DEFAULT_LIMITS): ZipEntry[] {
+export function zipLimitsFor(archiveBytes: number): ZipLimits {
+  const cap = Math.min(100 * archiveBytes, DEFAULT_LIMITS.maxTotalBytes);
+  return { maxEntries: DEFAULT_LIMITS.maxEntries, maxEntryBytes: Math.min(cap, DEFAULT_LIMITS.maxEntryBytes), maxTotalBytes: cap };
+}
+
+/**
+ * Reads a zip archive's central directory, checking every offset and every recorded size against
+ * the limits, without unpacking anything.
+ */
+export function listZip(bytes: Uint8Array, file: string, limits: ZipLimits = zipLimitsFor(bytes.length)): ZipListing[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (offset: number, problem: string, expected: string) => new FormatError({ file, offset }, problem, { expected });
   const u16 = (at: number) => {
@@ -54,7 +74,7 @@ export function readZip(bytes: Uint8Array, file: string, limits: ZipLimits = DEF
   if (count > limits.maxEntries) throw fail(eocd, `the archive holds ${count} files`, `at most ${limits.maxEntries}`);
   if (directoryOffset + directorySize > eocd) throw fail(eocd, 'the central directory lies outside the archive', 'a consistent zip archive');
 
-  const entries: ZipEntry[] = [];
+  const listing: ZipListing[] = [];
   let total = 0;
   let at = directoryOffset;
   for (let i = 0; i < count; i += 1) {
@@ -73,23 +93,93 @@ export function readZip(bytes: Uint8Array, file: string, limits: ZipLimits = DEF
     at += 46 + nameLength + extraLength + commentLength;
     if (name.endsWith('/')) continue;
     if (flags & 1) throw fail(localOffset, `"${name}" is encrypted`, 'an archive without a password');
-    if (size > limits.maxEntryBytes || total + size > limits.maxTotalBytes) throw fail(localOffset, `"${name}" unpacks to ${size} bytes`, `at most ${limits.maxEntryBytes} bytes per file`);
+    if (size > limits.maxEntryBytes || total + size > limits.maxTotalBytes) {
+      throw new FormatError({ file, offset: localOffset }, `"${name}" unpacks to ${mib(total + size)} (the archive itself is ${mib(bytes.length)})`, {
+        expected: `at most ${mib(limits.maxTotalBytes)} unpacked in all (100 times the archive, never more than 512 MiB)`,
+        hint: 'This looks like a compression bomb or a damaged archive. If it is a real export, ask the bank for CSV or several smaller files.',
+      });
+    }
+    if (method !== 0 && method !== 8) throw fail(localOffset, `"${name}" uses compression method ${method}`, 'stored (0) or deflate (8)');
     if (u32(localOffset) !== LOCAL) throw fail(localOffset, `the local header of "${name}" is damaged`, 'the signature PK\\x03\\x04');
     const dataStart = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
     if (dataStart + compressedSize > bytes.length) throw fail(dataStart, `the data of "${name}" runs past the end of the archive`, 'a complete zip archive');
-    const packed = bytes.subarray(dataStart, dataStart + compressedSize);
-    let data: Uint8Array;
-    if (method === 0) data = packed;
-    else if (method === 8) {
-      try {
-        data = inflateRawSync(packed, { maxOutputLength: Math.max(size, 1) });
-      } catch (cause) {
-        throw new FormatError({ file, offset: dataStart }, `"${name}" cannot be unpacked`, { expected: 'valid deflate data', cause });
-      }
-    } else throw fail(localOffset, `"${name}" uses compression method ${method}`, 'stored (0) or deflate (8)');
-    if (data.length !== size || crc32(data) !== crc) throw fail(dataStart, `"${name}" is damaged (size or checksum does not match)`, 'the CRC-32 recorded in the archive');
     total += size;
-    entries.push({ name, data });
+    listing.push({ name, size, compressedSize, method, crc, dataStart });
   }
-  return entries;
+  return listing;
+}
+
+/** Unpacks one listed file; a recorded size that lies stops the inflater at that size. */
+export function unpackZipEntry(bytes: Uint8Array, entry: ZipListing, file: string): Uint8Array {
+  const packed = bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
+  let data: Uint8Array;
+  if (entry.method === 0) data = packed;
+  else {
+    try {
+      data = inflateRawSync(packed, { maxOutputLength: Math.max(entry.size, 1) });
+    } catch (cause) {
+      throw new FormatError({ file, offset: entry.dataStart }, `"${entry.name}" cannot be unpacked (damaged, or larger than its recorded size)`, { expected: 'valid deflate data', cause });
+    }
+  }
+  if (data.length !== entry.size || crc32(data) !== entry.crc) {
+    throw new FormatError({ file, offset: entry.dataStart }, `"${entry.name}" is damaged (size or checksum does not match)`, { expected: 'the CRC-32 recorded in the archive' });
+  }
+  return data;
+}
+
+/**
+ * Reads a zip archive's files from its central directory (stored or deflated entries), checking
+ * every offset, size and CRC, so a truncated or hostile archive becomes a FormatError with the byte
+ * offset rather than a crash or a memory blow-up. Banks zip several CAMT statements into one download.
+ */
+export function readZip(bytes: Uint8Array, file: string, limits: ZipLimits = zipLimitsFor(bytes.length)): ZipEntry[] {
+  return listZip(bytes, file, limits).map((entry) => ({ name: entry.name, data: unpackZipEntry(bytes, entry, file) }));
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/**
+ * The same files as an archive without compression. The Excel reader (exceljs, through JSZip)
+ * unpacks whatever it is given however large it turns out; given files that were already unpacked
+ * here, within the budget and with their recorded sizes and checksums verified, it only slices them.
+ */
+export function storedZip(entries: readonly ZipEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name, 'utf8');
+    const crc = crc32(entry.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL, 0);
+    local.writeUInt16LE(10, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(entry.data.length, 18);
+    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const record = Buffer.alloc(46);
+    record.writeUInt32LE(CENTRAL, 0);
+    record.writeUInt16LE(10, 4);
+    record.writeUInt16LE(10, 6);
+    record.writeUInt16LE(0x800, 8);
+    record.writeUInt32LE(crc, 16);
+    record.writeUInt32LE(entry.data.length, 20);
+    record.writeUInt32LE(entry.data.length, 24);
+    record.writeUInt16LE(name.length, 28);
+    record.writeUInt32LE(offset, 42);
+    parts.push(local, name, Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength));
+    central.push(record, name);
+    offset += 30 + name.length + entry.data.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(EOCD, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
 }

@@ -2,12 +2,12 @@
  * Z-report files (README.md beside this file): JSON, CSV or Excel, recognised by content. Reading
  * never throws anything but FormatError for a bad file.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { guessDelimiter } from '../csv/parse-csv.ts';
 import { tokenizeCsv } from '../csv/tokenizer.ts';
 import { FormatError } from '../format-error.ts';
 import { decodeText } from '../text-decode.ts';
-import { looksLikeZip, readZip } from '../zip/read-zip.ts';
+import { listZip, looksLikeZip, unpackZipEntry } from '../zip/read-zip.ts';
 import { headerMeaning, isZReportHeader } from './headers.ts';
 import type { ZReport, ZReportEncoding, ZReportFile } from './model.ts';
 import { readReport, type RawReport, type ZField } from './read-report.ts';
@@ -19,14 +19,18 @@ export interface ZReportOptions {
 }
 
 const JSON_MARKER = /"zNumber"\s*:/;
+const MAX_DETECT_STRINGS = 4 * 1024 * 1024;
 
 /** Whether these bytes (the whole file or its first 64 KB) are a Z report, and in which encoding. */
 export function detectZReport(bytes: Uint8Array): ZReportEncoding | undefined {
   if (looksLikeZip(bytes)) {
     try {
-      const strings = readZip(bytes, 'detect').find((e) => e.name === 'xl/sharedStrings.xml');
-      if (strings === undefined) return undefined;
-      const cells = [...new TextDecoder().decode(strings.data).matchAll(/<t[^>]*>([^<]*)<\/t>/g)].map((m) => m[1] ?? '');
+      // Only the shared strings are unpacked, and only when small: a Z report is one shift, and the
+      // folder source asks this on its main thread for every zip it sees.
+      const strings = listZip(bytes, 'detect').find((e) => e.name === 'xl/sharedStrings.xml');
+      if (strings === undefined || strings.size > MAX_DETECT_STRINGS) return undefined;
+      const data = unpackZipEntry(bytes, strings, 'detect');
+      const cells = [...new TextDecoder().decode(data).matchAll(/<t[^>]*>([^<]*)<\/t>/g)].map((m) => m[1] ?? '');
       return isZReportHeader(cells) ? 'xlsx' : undefined;
     } catch {
       return undefined;
@@ -135,7 +139,8 @@ function parseCsvReports(bytes: Uint8Array, file: string, timeZone: string): ZRe
 }
 
 async function parseXlsxReports(bytes: Uint8Array, file: string, timeZone: string): Promise<ZReportFile> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
   } catch (cause) {

@@ -6,7 +6,8 @@
  * committed already.
  */
 import type { JsonValue, Lane, SourceRecord } from '../../api/index.ts';
-import type { CheckResult, ParseReport, Statement } from '../../formats/index.ts';
+import type { CheckResult, ParseReport, Statement, StreamReport } from '../../formats/index.ts';
+import type { EntryPager } from './entry-pager.ts';
 import type { ZReportFile } from '../../formats/zreport/index.ts';
 import { entryRecord, fileRecord, statementRecord, StatementSeries, ZSeries, zReportRecord, type FileSummary, type SeriesChange } from '../../transforms/statements/index.ts';
 import type { SourceFileRef } from '../../transforms/statements/index.ts';
@@ -45,10 +46,12 @@ export class FileJob {
   readonly file: JobInput['file'];
   readonly lane: Lane;
   readonly summary: FileSummary;
-  private readonly pages: Array<() => Page>;
+  private readonly pages: Array<() => Page | Promise<Page>>;
   private index = 0;
+  /** A streamed page is built once and kept until committed (the worker cannot hand it out twice). */
+  private built: { index: number; page: Page } | null = null;
 
-  private constructor(input: JobInput, lane: Lane, summary: FileSummary, pages: Array<() => Page>) {
+  private constructor(input: JobInput, lane: Lane, summary: FileSummary, pages: Array<() => Page | Promise<Page>>) {
     this.file = input.file;
     this.lane = lane;
     this.summary = summary;
@@ -94,6 +97,55 @@ export class FileJob {
     return new FileJob(input, 'bulk', summary, pages);
   }
 
+  /**
+   * A large file checked in a first pass without its entries (`report` has per-statement counts and
+   * sums): its statements page comes from the report, its entry pages from `pager` (the second
+   * pass), one at a time. A restart skips the entry pages already committed, as above.
+   */
+  static forStreamedStatements(input: JobInput, report: StreamReport, pager: (skip: number) => EntryPager): FileJob {
+    const { streams, file, capturedAt } = input;
+    const statements: Statement[] = report.statements.map(({ entryCount: _count, movement: _movement, ...header }) => ({ ...header, entries: [] }));
+    const summary = summaryOf(input, { kind: 'bank', lane: 'bulk', format: report.format, statements: statements.length, entries: report.entries, reports: 0, checks: report.checks, warnings: report.warnings });
+    const series = new StatementSeries(input.checkpoint(streams.statements));
+    for (const statement of statements) series.observe(statement);
+    const changes = series.takeChanges();
+    const seriesState = series.toJSON();
+    const done = input.checkpoint(streams.entries) as Partial<EntriesCheckpoint> | undefined;
+    const skipPages = done?.sha256 === file.sha256 && typeof done.next === 'number' && done.next > 0 ? Math.floor(done.next / input.pageRows) : 0;
+    const skip = skipPages * input.pageRows;
+    let source: EntryPager | undefined;
+    const pages: Array<() => Page | Promise<Page>> = [
+      () => ({
+        stream: streams.statements,
+        records: statements.map((statement, i) =>
+          statementRecord({ stream: streams.statements, statement, entryCount: report.statements[i]?.entryCount ?? 0, checks: checksOf(report.checks, statement), sourceFile: ref(file), capturedAt }),
+        ),
+        checkpoint: seriesState,
+        seriesChanges: { kind: 'statement', changes },
+        last: false,
+      }),
+    ];
+    for (let from = skip; from < report.entries; from += input.pageRows) {
+      const to = Math.min(report.entries, from + input.pageRows);
+      pages.push(async () => {
+        source ??= pager(skip);
+        const page = await source.next();
+        if (page.entries.length !== to - from) await source.finished({ sha256: file.sha256, entries: report.entries, skip });
+        return {
+          stream: streams.entries,
+          records: page.entries.map(({ statement, entry }) => entryRecord({ stream: streams.entries, accountId: page.accounts[statement] ?? '', entry, capturedAt })),
+          checkpoint: { sha256: file.sha256, next: to } satisfies EntriesCheckpoint,
+          last: false,
+        };
+      });
+    }
+    pages.push(async () => {
+      if (source !== undefined) await source.finished({ sha256: file.sha256, entries: report.entries, skip });
+      return fileRecordPage(input, summary);
+    });
+    return new FileJob(input, 'bulk', summary, pages);
+  }
+
   static forZReports(input: JobInput, parsed: ZReportFile, checks: CheckResult[], warnings: string[]): FileJob {
     const { streams, file, capturedAt } = input;
     const summary = summaryOf(input, { kind: 'zreport', lane: 'urgent', format: `zreport-${parsed.encoding}`, statements: 0, entries: 0, reports: parsed.reports.length, checks, warnings });
@@ -117,14 +169,18 @@ export class FileJob {
   }
 
   /** The page to commit next (the same one again until it is acknowledged). */
-  current(): Page {
-    const page = this.pages[this.index];
-    if (page === undefined) throw new Error(`File job for ${this.file.name} has no page ${this.index}`);
-    return page();
+  async current(): Promise<Page> {
+    if (this.built?.index === this.index) return this.built.page;
+    const build = this.pages[this.index];
+    if (build === undefined) throw new Error(`File job for ${this.file.name} has no page ${this.index}`);
+    const page = await build();
+    this.built = { index: this.index, page };
+    return page;
   }
 
   /** The current page committed; true when that was the last one. */
   advance(): boolean {
+    this.built = null;
     this.index += 1;
     return this.index >= this.pages.length;
   }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FormatError, parseFile, type CheckResult, type ParseOptions, type ParseReport } from '../../formats/index.ts';
+import { detectFormat, FormatError, parseFile, parseFileStreaming, type CheckResult, type ParseOptions, type ParseReport, type StreamReport } from '../../formats/index.ts';
 import { looksLikeZip } from '../../formats/zip/read-zip.ts';
 import { checkZReports, detectZReport, parseZReport, type ZReportFile } from '../../formats/zreport/index.ts';
 import type { Rejection } from './sidecar-text.ts';
@@ -16,6 +16,8 @@ export type FileKind = 'bank' | 'zreport';
 
 export type ReadOutcome =
   | { kind: 'bank'; report: ParseReport }
+  /** A large file, checked without keeping its entries: they are read again, page by page, to be sent. */
+  | { kind: 'bank-streamed'; report: StreamReport }
   | { kind: 'zreport'; file: ZReportFile; checks: CheckResult[]; warnings: string[] }
   | { kind: 'rejected'; fileKind: FileKind; rejection: Rejection };
 
@@ -26,6 +28,10 @@ export interface FileReaderOptions {
 }
 
 const HEAD_BYTES = 64 * 1024;
+/** From this size a bank file's entries are not kept: it is checked in one pass and sent in another. */
+export const STREAM_ENTRIES_FROM_BYTES = 8 * 1024 * 1024;
+/** Formats without a streaming parser (MT940, OFX, BAI2, Excel, zip) are read whole, up to this. */
+const MAX_WHOLE_FILE_BYTES = 128 * 1024 * 1024;
 /** Workbooks are small; above this a zip is a bank archive and is not opened just to look. */
 const MAX_SNIFF_ZIP = 20 * 1024 * 1024;
 
@@ -42,15 +48,7 @@ export async function hashFile(file: string): Promise<{ sha256: string; bytes: n
 /** Bank statement or Z report, by content (a Z report names its register and Z number). */
 export async function classify(file: string, kind: FileReaderOptions['kind']): Promise<FileKind> {
   if (kind !== 'auto') return kind;
-  const handle = await open(file, 'r');
-  let head: Buffer;
-  try {
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    head = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  const head = await readHead(file);
   if (looksLikeZip(head)) {
     const size = (await stat(file)).size;
     return size <= MAX_SNIFF_ZIP && detectZReport(await readFile(file)) !== undefined ? 'zreport' : 'bank';
@@ -60,24 +58,24 @@ export async function classify(file: string, kind: FileReaderOptions['kind']): P
 
 export async function readIncomingFile(file: string, fileKind: FileKind, options: FileReaderOptions): Promise<ReadOutcome> {
   if (fileKind === 'bank') {
-    const report = await parseFile(file, options.parse);
-    if (report.error !== undefined) {
-      const e = report.error;
-      return { kind: 'rejected', fileKind, rejection: { reason: e.message, ...pick(e), ...(e.hint === undefined ? {} : { hint: e.hint }) } };
+    const size = (await stat(file)).size;
+    if (size < STREAM_ENTRIES_FROM_BYTES) {
+      const report = await parseFile(file, options.parse);
+      return bankRejection(report) ?? { kind: 'bank', report };
     }
-    const failed = report.checks.filter((c) => c.status === 'failed');
-    if (failed.length > 0) {
+    const detected = detectFormat(await readHead(file))?.kind;
+    if (size > MAX_WHOLE_FILE_BYTES && detected !== 'camt' && detected !== 'csv') {
       return {
         kind: 'rejected',
         fileKind,
         rejection: {
-          reason: `${failed.length === 1 ? 'A check failed' : `${failed.length} checks failed`}: ${failed.map((c) => `${c.name}: ${c.message}`).join(' ')}`,
-          checks: report.checks,
-          hint: 'Download the statement again from e-banking; if it still does not add up, ask the bank.',
+          reason: `${path.basename(file)} is ${Math.round(size / (1024 * 1024))} MB: ${detected ?? 'a file of this kind'} is read in one piece, and at most ${MAX_WHOLE_FILE_BYTES / (1024 * 1024)} MB is (CAMT and CSV of any size are read as a stream)`,
+          hint: 'Ask the bank for the statement as CAMT.053 or CSV, or for several smaller files.',
         },
       };
     }
-    return { kind: 'bank', report };
+    const report = await parseFileStreaming(file, { ...options.parse, onEntry: () => undefined });
+    return bankRejection(report) ?? { kind: 'bank-streamed', report };
   }
   try {
     const parsed = await parseZReport(await readFile(file), { file: path.basename(file), timeZone: options.timeZone });
@@ -107,6 +105,36 @@ export async function readIncomingFile(file: string, fileKind: FileKind, options
         ...(error.hint === undefined ? {} : { hint: error.hint }),
       },
     };
+  }
+}
+
+/** Why a parsed bank file cannot be accepted (unreadable, or a check failed), or undefined when it can. */
+function bankRejection(report: Pick<ParseReport, 'error' | 'checks'>): ReadOutcome | undefined {
+  if (report.error !== undefined) {
+    const e = report.error;
+    return { kind: 'rejected', fileKind: 'bank', rejection: { reason: e.message, ...pick(e), ...(e.hint === undefined ? {} : { hint: e.hint }) } };
+  }
+  const failed = report.checks.filter((c) => c.status === 'failed');
+  if (failed.length === 0) return undefined;
+  return {
+    kind: 'rejected',
+    fileKind: 'bank',
+    rejection: {
+      reason: `${failed.length === 1 ? 'A check failed' : `${failed.length} checks failed`}: ${failed.map((c) => `${c.name}: ${c.message}`).join(' ')}`,
+      checks: report.checks,
+      hint: 'Download the statement again from e-banking; if it still does not add up, ask the bank.',
+    },
+  };
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -14,7 +14,9 @@ import { builtinCsvProfile, CsvProfileSchema, type ParseOptions } from '../../fo
 import { offsetMinutes, zLabel } from '../../formats/zreport/index.ts';
 import { AgentError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
 import type { CheckResult as SourceCheckResult, ReadResult, Source, SourceContext, SourceFileStore } from '../../pipeline/source.ts';
-import { classify, contentTypeOf, hashFile, readIncomingFile, type ReadOutcome } from './file-reader.ts';
+import { EntryPager } from './entry-pager.ts';
+import { classify, contentTypeOf, hashFile, type ReadOutcome } from './file-reader.ts';
+import { FileReadWorker } from './file-read-worker.ts';
 import { FileJob, type Page } from './file-job.ts';
 import { dayFolder, moveInto, writeSidecar } from './file-mover.ts';
 import { FolderAlerts } from './folder-alerts.ts';
@@ -48,6 +50,8 @@ export class FolderSource implements Source {
   private active: Active | null = null;
   /** The archive move of the last finished file, awaited before the next read. */
   private finishing: Promise<void> | null = null;
+  /** Files are parsed in a worker thread, under a budget per file, never on the agent's main thread. */
+  private readonly reader = new FileReadWorker();
 
   constructor(config: FolderSourceConfig, ctx: SourceContext) {
     this.name = config.name;
@@ -81,6 +85,7 @@ export class FolderSource implements Source {
       onRescan: () => this.alerts.tidy(this.layout.quarantineDir, this.ctx.clock.now()),
     });
     await this.watcher.start();
+    this.reader.warm();
   }
 
   async read(signal?: AbortSignal): Promise<ReadResult | null> {
@@ -93,7 +98,18 @@ export class FolderSource implements Source {
       if (this.active === null) return null;
     }
     const active = this.active;
-    const page = active.job.current();
+    let page: Page;
+    try {
+      page = await active.job.current();
+    } catch (error) {
+      if (!(error instanceof AgentError && error.code === 'file_changed')) throw error;
+      // A large file changed between its two readings: drop the job; it is taken again when stable.
+      this.ctx.logger.warn({ file: active.job.file.name, errorType: 'file_changed', stage: 'read' }, error.message);
+      this.active = null;
+      await this.reader.close();
+      this.tracker.touch(active.path);
+      return null;
+    }
     return {
       stream: page.stream,
       lane: active.job.lane,
@@ -108,6 +124,7 @@ export class FolderSource implements Source {
     await this.watcher?.close();
     this.watcher = null;
     await this.finishing;
+    await this.reader.close();
     // An unfinished file stays in the folder and is read again (its committed pages deduplicate).
     this.active = null;
     this.ready = [];
@@ -199,17 +216,17 @@ export class FolderSource implements Source {
       return null;
     }
     const kind = await classify(file, this.config.kind);
-    const outcome = await readIncomingFile(file, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone });
+    const outcome = await this.reader.read(file, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone }, bytes);
     if (outcome.kind === 'rejected') {
       await this.quarantine(file, name, sha256, bytes, outcome.fileKind, outcome.rejection);
       return null;
     }
-    if (outcome.kind === 'bank' && outcome.report.sha256 !== sha256) {
+    if ((outcome.kind === 'bank' || outcome.kind === 'bank-streamed') && outcome.report.sha256 !== sha256) {
       this.tracker.touch(file);
       return null;
     }
     const lane = kind === 'zreport' ? 'urgent' : 'bulk';
-    const format = outcome.kind === 'bank' ? outcome.report.format : outcome.file.encoding;
+    const format = outcome.kind === 'zreport' ? outcome.file.encoding : outcome.report.format;
     files.storeFile({ sha256, source: this.name, name, contentType: contentTypeOf(name, kind, format), lane, path: file });
     const input = {
       file: { sha256, name, bytes, path: file },
@@ -218,7 +235,12 @@ export class FolderSource implements Source {
       capturedAt: new Date(this.ctx.clock.now()).toISOString(),
       checkpoint: (stream: string): JsonValue | undefined => this.ctx.checkpoints.getCheckpoint(this.name, stream),
     };
-    const job = outcome.kind === 'bank' ? FileJob.forStatements(input, outcome.report) : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
+    const job =
+      outcome.kind === 'bank'
+        ? FileJob.forStatements(input, outcome.report)
+        : outcome.kind === 'bank-streamed'
+          ? FileJob.forStreamedStatements(input, outcome.report, (skip) => new EntryPager(this.reader, file, this.parseOptions, skip, this.config.pageRows))
+          : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
     this.ctx.logger.info({ file: name, sha256, kind, lane }, `Importing ${name}.`);
     return { job, path: file, kind, outcome };
   }

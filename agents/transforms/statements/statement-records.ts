@@ -25,6 +25,8 @@ export function statementId(statement: Statement): string {
 export function statementRecord(input: {
   stream: string;
   statement: Statement;
+  /** For a statement whose entries were streamed and not kept (a large file): how many it has. */
+  entryCount?: number;
   checks: readonly CheckResult[];
   sourceFile: SourceFileRef;
   capturedAt: string;
@@ -34,7 +36,7 @@ export function statementRecord(input: {
     format: statement.format,
     accountId: statement.accountId,
     currency: statement.currency,
-    entryCount: String(statement.entries.length),
+    entryCount: String(input.entryCount ?? statement.entries.length),
     checks: input.checks.map((c) => ({ name: c.name, status: c.status, message: c.message })),
     warnings: statement.warnings,
     sourceFile: { sha256: input.sourceFile.sha256, name: input.sourceFile.name },

@@ -6,7 +6,7 @@ import type { JsonValue, Lane, SourceRecord } from '../api/index.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
 import { depthCounter, type Counters } from './counters.ts';
 import type { SqliteDatabase } from './open-database.ts';
-import { KeyMemory } from './key-memory.ts';
+import type { KeyMemory } from './key-memory.ts';
 import { OutboxFullError, formatBytes } from './outbox-full-error.ts';
 import { versionOfCanonical } from './record-version.ts';
 import type { SeqClock } from './seq-clock.ts';

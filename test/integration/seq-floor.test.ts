@@ -19,7 +19,7 @@ import { waitFor } from '../helpers/agent-process.ts';
 afterEach(runDeliveryCleanups);
 
 const TWO_HOURS = 2 * 3_600_000;
-const aheadClock: Clock = { now: () => systemClock.now() + TWO_HOURS, sleep: systemClock.sleep };
+const aheadClock: Clock = { now: () => systemClock.now() + TWO_HOURS, sleep: (ms, signal) => systemClock.sleep(ms, signal) };
 
 function receipt(total: string) {
   return { stream: 'sales_receipts', key: { receipt_id: '7' }, op: 'upsert' as const, data: { receipt_id: '7', total }, capturedAt: new Date().toISOString() };

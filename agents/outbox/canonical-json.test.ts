@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from './index.ts';
-import { canonicalJson } from './canonical-json.ts';
+import type { JsonValue } from '../api/index.ts';
+import { canonicalJson } from '../api/canonical-json.ts';
 import { seededRandom } from '../pipeline/seeded-random.ts';
 
 describe('canonicalJson', () => {

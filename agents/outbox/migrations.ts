@@ -188,11 +188,12 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       const base = Date.now() * 1000;
       db.prepare('UPDATE records SET seq = ? + id').run(base);
       db.prepare('UPDATE dead_letters SET seq = ? + id + (SELECT COALESCE(MAX(id), 0) FROM records)').run(base);
-      db.prepare(
-        `UPDATE meta SET value = (SELECT MAX(s) FROM (SELECT MAX(seq) AS s FROM records UNION ALL
-                                                    SELECT MAX(seq) FROM dead_letters UNION ALL SELECT ?))
+      // The clock continues above what was numbered here; a fresh outbox starts from its own clock.
+      db.exec(
+        `UPDATE meta SET value = (SELECT COALESCE(MAX(s), 0) FROM (SELECT MAX(seq) AS s FROM records UNION ALL
+                                                                  SELECT MAX(seq) FROM dead_letters))
          WHERE key = 'seq_last'`,
-      ).run(base);
+      );
       db.exec(`
         INSERT INTO key_memory (source, stream, key_canonical, version, seq)
         SELECT source, stream, key_canonical, version, seq FROM records r

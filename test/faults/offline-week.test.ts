@@ -96,7 +96,9 @@ describe('offline for a week, then replayed', () => {
     expect(counts.requests['POST /v1/oauth/token']?.['200']).toBeGreaterThanOrEqual(2);
     expect(h.outbox.listAlerts().map((a) => a.code)).not.toContain('cloud_unreachable');
 
-    // The source loses its checkpoint and reads everything again: same content, same versions.
+    // The source loses its checkpoint and reads everything again (a resync forgets each key's newest
+    // version too): same content, so the cloud answers each new seq as unchanged.
+    h.outbox.deleteCheckpoint(SOURCE);
     h.enqueue(0, 40);
     h.enqueue(100, 25);
     h.enqueue(900, 2, { stream: 'shifts', lane: 'urgent' });

@@ -12,7 +12,6 @@
  *
  * @guarantee 1 the fault scenarios' own ending catches versions that change per attempt (duplicates) and ack-on-error (loss)
  */
-import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchSettlement, BatchVerdict } from '../../agents/outbox/outbox-types.ts';
@@ -70,18 +69,18 @@ class PassThroughOutbox implements DelivererOutbox {
   }
 }
 
-/** Versions derived from the attempt, not the content (deterministic per attempt); a new batch id each time. */
-class AttemptVersionedOutbox extends PassThroughOutbox {
+/**
+ * Seqs derived from the attempt, not fixed at capture (deterministic per attempt); a new batch id each
+ * time: each resend looks like a new change to the cloud.
+ */
+class AttemptSeqOutbox extends PassThroughOutbox {
   readonly #real = new Map<string, string>();
   override nextBatch(opts: { lane: OutboxBatch["lane"]; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
     const batch = this.inner.nextBatch(opts);
     if (batch === null) return null;
     const batchId = ulid();
     this.#real.set(batchId, batch.batchId);
-    const records = batch.records.map((r) => ({
-      ...r,
-      version: `sha256:${createHash('sha256').update(`${r.version}#attempt-${batch.attempts}`).digest('hex')}`,
-    }));
+    const records = batch.records.map((r) => ({ ...r, seq: r.seq + batch.attempts * 1_000 }));
     return { ...batch, batchId, records };
   }
   override completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
@@ -139,13 +138,13 @@ describe('the reconciler catches broken idempotency', () => {
     assertExactlyOnce(report);
   });
 
-  it('reports duplicate effects when versions change with each attempt', async () => {
-    const { report } = await run('attempt-versions', resetMidResponse, (outbox) => new AttemptVersionedOutbox(outbox));
-    const duplicates = report.streams.reduce((n, s) => n + s.result.duplicateEffects.length, 0);
-    expect(duplicates).toBeGreaterThan(0);
-    // The cloud took the resent records for new ones: nothing looked like a retransmission to it.
+  it('reports changes applied twice when seqs change with each attempt', async () => {
+    const { report } = await run('attempt-seqs', resetMidResponse, (outbox) => new AttemptSeqOutbox(outbox));
+    const twice = report.history.problems.filter((p) => p.kind === 'applied_twice');
+    expect(twice.length).toBeGreaterThan(0);
+    // The cloud took the resent records for new changes: nothing looked like a retransmission to it.
     expect(report.counts.retransmissions).toBe(0);
-    expect(() => assertExactlyOnce(report)).toThrow(/duplicate effects [1-9]/);
+    expect(() => assertExactlyOnce(report)).toThrow(/took effect [2-9] times/);
   });
 
   it('reports lost rows when a failed request is taken as delivered', async () => {

@@ -30,6 +30,19 @@ export function describeClockSkew(skewMs: number | undefined, windowSecs?: numbe
   );
 }
 
+/**
+ * The sentence when the clock is off by more than the signature window but delivery goes on (the
+ * client stamps its signatures in the cloud's time, cloud-api.md § Signatures).
+ */
+export function describeSkewCompensated(skewMs: number): string {
+  const direction = skewMs > 0 ? 'behind' : 'ahead of';
+  return (
+    `This computer's clock is about ${formatAmount(Math.abs(skewMs))} ${direction} the cloud's clock. ` +
+    'Delivery goes on (requests are signed in the cloud\'s time), but the times this computer records are off: ' +
+    'set the correct time on this computer (turn on automatic time / NTP).'
+  );
+}
+
 /** `details.windowSecs` of the refusal, when the cloud names its window. */
 export function signatureWindowSecs(body: unknown): number | undefined {
   const value = details(body)?.windowSecs;

@@ -31,6 +31,7 @@ import { PermanentError } from '../pipeline/errors.ts';
 import { encodeBatchBody } from './batch-body.ts';
 import { badResponse, classifyBatchAnswer } from './classify.ts';
 import type { DeliveryOutcome, FailureOutcome, HttpAnswer } from './classify.ts';
+import { measureClockSkewMs } from './clock-skew.ts';
 import { errorFromFailure } from './cloud-errors.ts';
 import { HttpExchange, firstHeader } from './http-exchange.ts';
 import type { DeprecationNotice, ExchangeRequest, ExchangeResult } from './http-exchange.ts';
@@ -54,6 +55,8 @@ export interface CloudClientOptions {
   onDeprecation?: (notice: DeprecationNotice) => void;
   /** Every token answer carries the cloud's seq floors (cloud-api.md § Batches). */
   onSeqFloors?: (floors: SeqFloors) => void;
+  /** The cloud's clock minus this machine's, measured from each answer's Date header. */
+  onClockSkew?: (skewMs: number) => void;
   dispatcher?: Dispatcher;
 }
 
@@ -93,6 +96,7 @@ export class CloudClient {
   readonly #clock: Clock;
   readonly #tokens: TokenCache<FailureOutcome>;
   readonly #onSeqFloors: ((floors: SeqFloors) => void) | undefined;
+  readonly #onClockSkew: ((skewMs: number) => void) | undefined;
   /**
    * The cloud's clock minus ours, learnt from a `signature_expired` answer's Date header: signatures
    * are stamped in the cloud's time so a skewed clock costs one retry, not a halt.
@@ -104,6 +108,7 @@ export class CloudClient {
     this.#clock = options.clock ?? systemClock;
     this.#credentials = options.credentials;
     this.#onSeqFloors = options.onSeqFloors;
+    this.#onClockSkew = options.onClockSkew;
     this.#http = new HttpExchange({
       baseUrl: options.baseUrl,
       agentVersion: options.agentVersion,
@@ -305,7 +310,10 @@ export class CloudClient {
       const result = await this.#http.send(
         await this.#signed({ ...request, headers: { ...request.headers, authorization: `Bearer ${token.token}` } }),
       );
-      if (result.ok) return result;
+      if (result.ok) {
+        this.#noteClock(result.answer);
+        return result;
+      }
       if (isTokenRefused(result.outcome) && !tokenRetried) {
         // Expired, or unknown to a cloud that lost its token table: either way this token is done.
         this.#tokens.invalidate(token.token);
@@ -320,6 +328,17 @@ export class CloudClient {
       }
       return result;
     }
+  }
+
+  /**
+   * Keeps the signature clock honest from the cloud's Date header: a skew past half the signature
+   * window is used for stamping (so signatures stay valid), a small one is left to this machine's clock.
+   */
+  #noteClock(answer: HttpAnswer): void {
+    const skewMs = measureClockSkewMs(answer, this.#clock.now());
+    if (skewMs === undefined) return;
+    this.#clockOffsetMs = Math.abs(skewMs) > SKEW_COMPENSATE_MS ? skewMs : 0;
+    this.#onClockSkew?.(skewMs);
   }
 
   async #signed(request: ExchangeRequest): Promise<ExchangeRequest> {
@@ -382,6 +401,9 @@ function isTokenRefused(outcome: FailureOutcome): boolean {
 function signalOf(options: RequestOptions): { signal?: AbortSignal } {
   return options.signal === undefined ? {} : { signal: options.signal };
 }
+
+/** Half the cloud's 300 s signature window: beyond it, signatures are stamped in the cloud's time. */
+const SKEW_COMPENSATE_MS = 150_000;
 
 /** On `signature_expired` with a measurable skew: the cloud's clock minus ours. */
 function signatureSkewMs(outcome: FailureOutcome): number | undefined {

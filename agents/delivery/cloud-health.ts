@@ -112,7 +112,8 @@ export class CloudHealth {
     this.#emit({ type: 'cloud-contact' });
     if (this.#ok === true) return;
     this.#ok = true;
-    for (const code of Object.values(DeliveryAlerts)) this.#alerts.clearAlert(code);
+    // clock_skew is the client's to clear: it measures the cloud's clock on every answer.
+    for (const code of Object.values(DeliveryAlerts)) if (code !== DeliveryAlerts.clockSkew) this.#alerts.clearAlert(code);
     this.#unreachableRaised = false;
     this.#emit({ type: 'cloud-ok' });
   }

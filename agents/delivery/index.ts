@@ -15,3 +15,4 @@ export * from './rotation.ts';
 export * from './cloud-health.ts';
 export * from './file-uploader.ts';
 export * from './cloud-signature.ts';
+export * from './clock-skew.ts';

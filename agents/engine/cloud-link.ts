@@ -13,9 +13,14 @@ import {
   type CommandResult,
   type DelivererEvent,
   type HeartbeatSummary,
+  describeSkewCompensated,
 } from '../delivery/index.ts';
 import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
 import { AGENT_VERSION } from './version.ts';
+
+/** A clock this far off the cloud's (the signature window) raises an alert; one within a minute clears it. */
+const CLOCK_SKEW_ALERT_MS = 300_000;
+const CLOCK_SKEW_CLEAR_MS = 60_000;
 
 /** Everything that talks to the cloud, built together from the enrollment and the config. */
 export interface CloudLink {
@@ -83,6 +88,12 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
       getSigningSecret: () => requireSecret(SecretRefs.signingSecret),
     },
     onSeqFloors: (floors) => outbox.raiseSeqFloors(floors),
+    onClockSkew: (skewMs) => {
+      // Past the signature window is worth a person's attention even though delivery goes on.
+      if (Math.abs(skewMs) >= CLOCK_SKEW_ALERT_MS) {
+        outbox.raiseAlert({ code: 'clock_skew', severity: 'warning', message: describeSkewCompensated(skewMs) });
+      } else if (Math.abs(skewMs) < CLOCK_SKEW_CLEAR_MS) outbox.clearAlert('clock_skew');
+    },
     onDeprecation: (notice) =>
       outbox.raiseAlert({
         code: 'cloud_deprecation',

@@ -41,23 +41,25 @@ async function skewReported(direction: RegExp): Promise<{ alert: string; statusT
   const detectedMs = Date.now() - since;
   const status = await world.status();
   const alert = status.alerts.find((a) => a.code === 'clock_skew')!;
-  expect(alert.severity).toBe('critical');
-  expect(status.queue.depth).toBeGreaterThan(0);
-  expect(status.cloud.lastError?.code).toBe('signature_expired');
+  expect(alert.severity).toBe('warning');
   return { alert: alert.message, statusText: await world.statusText(), detectedMs };
 }
 
 describe('clock skew against the signature window', () => {
-  it('reports a clock 10 minutes behind, keeps the queue, and delivers once the clocks agree', async () => {
+  // cloud-api.md § Signatures: a signature_expired answer is measured against the cloud's Date and
+  // re-signed once; it never halts delivery. The skew is still an alert: times this computer records are off.
+  it('reports a clock 10 minutes behind, delivers anyway (signed in the cloud\'s time), and clears once the clocks agree', async () => {
     await world.admin.setClockOffset(TEN_MINUTES);
     agent = world.start();
     const behind = await skewReported(/behind/);
     expect(behind.alert).toMatch(/This computer's clock is about 10 minutes behind the cloud's clock/);
     expect(behind.alert).toMatch(/automatic time/);
-    expect(behind.statusText).toContain("!! This computer's clock is about 10 minutes behind the cloud's clock");
-    expect((await world.admin.counts()).recordsAccepted).toBe(0);
+    expect(behind.statusText).toContain("This computer's clock is about 10 minutes behind the cloud's clock");
+    await world.waitDelivered(agent);
+    expect((await world.admin.counts()).recordsAccepted).toBeGreaterThan(0);
 
     await world.admin.setClockOffset(0);
+    world.pos.addReceipts(2);
     await world.waitDelivered(agent);
     await waitFor(
       'the alert to clear',
@@ -68,15 +70,18 @@ describe('clock skew against the signature window', () => {
     assertExactlyOnce(report);
   });
 
-  it('reports a clock 10 minutes ahead for new changes, and delivers once the clocks agree', async () => {
+  it('reports a clock 10 minutes ahead while new changes keep arriving, and clears once the clocks agree', async () => {
     await world.admin.setClockOffset(-TEN_MINUTES);
     world.pos.addReceipts(6);
     const ahead = await skewReported(/ahead of/);
     expect(ahead.alert).toMatch(/This computer's clock is about 10 minutes ahead of the cloud's clock/);
     expect(ahead.statusText).toContain('10 minutes ahead of');
+    await world.waitDelivered(agent);
 
     await world.admin.setClockOffset(0);
+    world.pos.addReceipts(2);
     await world.waitDelivered(agent);
+    await waitFor('the alert to clear', async () => !(await world.status()).alerts.some((a) => a.code === 'clock_skew'));
     const report = await world.reconcile('clock-skew:ahead');
     printReport(report, { reported: ahead.alert.split(',')[0], detectedWithinMs: ahead.detectedMs });
     assertExactlyOnce(report);

@@ -242,12 +242,12 @@ describe.skipIf(serviceMissing('postgresql'))(`resumable initial load of ${ROWS.
       try {
         const [{ records, keys }] = stored
           .prepare(
-            'SELECT count(*) AS records, count(DISTINCT key_json) AS keys FROM records WHERE source = ? AND stream = ?',
+            "SELECT count(*) AS records, count(DISTINCT key_json) AS keys FROM history WHERE source = ? AND stream = ? AND outcome = 'accepted'",
           )
           .all(SOURCE, STREAM) as [{ records: number; keys: number }];
         expect({ records, keys }).toEqual({ records: ROWS, keys: ROWS });
         const rows = stored
-          .prepare('SELECT data_json FROM records WHERE source = ? AND stream = ?')
+          .prepare('SELECT h.data_json FROM latest l JOIN history h ON h.id = l.history_id WHERE l.source = ? AND l.stream = ?')
           .pluck()
           .iterate(SOURCE, STREAM);
         const cloud = cloudDigest(

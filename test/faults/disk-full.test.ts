@@ -44,8 +44,11 @@ type AgentConstructor = new (
 ) => Agent;
 
 const SOURCE = 'ledger-db';
-/** Pages the outbox may grow by beyond its empty, enrolled self: ~160 KB of records. */
-const HEADROOM_PAGES = 40;
+/**
+ * Pages the outbox may grow by beyond its empty, enrolled self (~440 KB): more than the per-key memory
+ * of all 1,600 rows needs for good (about 300 KB with its index), less than that plus the queue.
+ */
+const HEADROOM_PAGES = 110;
 
 let dir: string;
 let sandbox: Sandbox;
@@ -205,7 +208,11 @@ async function drainAndReconcile(running: Agent, capped: Outbox): Promise<void> 
       }
       return ((await admin.counts()).streams.find((s) => s.stream === 'sales')?.records ?? 0) >= 1600;
     },
-    { timeoutMs: 40_000 },
+    {
+      timeoutMs: 40_000,
+      describe: async () =>
+        `queue ${JSON.stringify(running.status().queue)}; cloud ${JSON.stringify((await admin.counts()).streams)}; alerts ${JSON.stringify(running.status().alerts.map((a) => a.code))}`,
+    },
   );
   await waitFor('an empty queue and the alert gone', () => {
     const s = running.status();

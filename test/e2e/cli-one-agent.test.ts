@@ -50,7 +50,7 @@ beforeAll(async () => {
       },
     ],
   });
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
 });

@@ -55,7 +55,7 @@ function agentConfig(name: string, table = 'orders'): string {
 }
 
 async function enroll(configFile: string): Promise<void> {
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
 }

@@ -35,7 +35,7 @@ beforeAll(async () => {
     cloud: { url: sandbox.url, entity: 'store-h', batchMaxAgeMs: 50, heartbeatIntervalSecs: 3600, retryBaseMs: 50, retryMaxMs: 500 },
     sources: [{ type: 'folder', name: 'bank', path: bankDir, kind: 'bank', stableMs: 200 }],
   });
-  const { key } = await admin.createEnrollmentKey();
+  const { key } = await admin.createEnrollmentKey({ entities: ['store-h'] });
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
   agent = startAgentProcess(configFile);

@@ -71,7 +71,8 @@ describe('a clone of the repository alone', () => {
   }, 180_000);
 
   it('skips what needs an unreachable server with one line, and fails instead when CI requires every server', async () => {
-    const unreachable = { TYA_POSTGRES_PORT: '1', TYA_FIXTURES: empty };
+    // CI sets TYA_REQUIRE_SERVICES=1 for the whole run; the first child must not inherit it.
+    const unreachable = { TYA_POSTGRES_PORT: '1', TYA_FIXTURES: empty, TYA_REQUIRE_SERVICES: '0' };
     const skipped = await runVitest(['agents/sources/odbc/drift.postgresql.test.ts'], unreachable);
     expect(skipped.code, skipped.output).toBe(0);
     // The line the parent would print, with the port the child was given.

@@ -75,7 +75,10 @@ export class AlertStore {
     return this.#db
       .transaction(() => {
         const raised = new Map(this.list().map((alert) => [alert.code, alert]));
-        const wanted = codes === 'all' ? [...raised.values()].filter((a) => a.kind === 'event').map((a) => a.code) : [...new Set(codes)];
+        const wanted =
+          codes === 'all'
+            ? [...raised.values()].filter((a) => a.kind === 'event').map((a) => a.code)
+            : [...new Set(codes)];
         const result: AcknowledgeResult = { acknowledged: [], conditions: [], unknown: [] };
         for (const code of wanted) {
           const alert = raised.get(code);

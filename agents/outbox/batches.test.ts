@@ -49,7 +49,14 @@ function body(batch: OutboxBatch): string {
     stream: batch.stream,
     schemaVersion: 1,
     createdAt: batch.createdAt,
-    records: batch.records.map(({ key, op, version, seq, capturedAt, data }) => ({ key, op, version, seq, capturedAt, data })),
+    records: batch.records.map(({ key, op, version, seq, capturedAt, data }) => ({
+      key,
+      op,
+      version,
+      seq,
+      capturedAt,
+      data,
+    })),
   });
 }
 
@@ -179,10 +186,13 @@ describe('settling batches', () => {
     const outbox = openOutbox();
     enqueueRange(outbox, { stream: 'receipts' }, 0, 4);
     const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
-    outbox.completeBatch(batch.batchId, { rejected: [
-      { index: 1, code: 'invalid_total', message: 'total is not a decimal' },
-      { index: 3, code: 'unknown_currency', message: 'XXX' },
-    ], staleIndexes: [] });
+    outbox.completeBatch(batch.batchId, {
+      rejected: [
+        { index: 1, code: 'invalid_total', message: 'total is not a decimal' },
+        { index: 3, code: 'unknown_currency', message: 'XXX' },
+      ],
+      staleIndexes: [],
+    });
     expect(outbox.stats()).toMatchObject({ depth: 0, delivered: 2, deadLetters: 2 });
     const letters = outbox.listDeadLetters();
     expect(letters.map((l) => [l.key.id, l.reasonCode, l.reasonMessage, l.attempts])).toEqual([
@@ -199,7 +209,9 @@ describe('settling batches', () => {
     const outbox = openOutbox();
     enqueueRange(outbox, { stream: 'receipts' }, 0, 2);
     const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
-    expect(() => outbox.completeBatch(batch.batchId, { rejected: [{ index: 2, code: 'x', message: 'x' }], staleIndexes: [] })).toThrow(/outside batch/);
+    expect(() =>
+      outbox.completeBatch(batch.batchId, { rejected: [{ index: 2, code: 'x', message: 'x' }], staleIndexes: [] }),
+    ).toThrow(/outside batch/);
     expect(outbox.stats()).toMatchObject({ depth: 2, delivered: 0, deadLetters: 0 });
   });
 

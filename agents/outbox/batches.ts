@@ -70,7 +70,12 @@ export class BatchQueue {
   }
 
   /** The next batch to send; `excludeSources` are halted by the cloud (their batches wait). */
-  next(opts: { lane: Lane; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
+  next(opts: {
+    lane: Lane;
+    maxRecords: number;
+    maxBytes: number;
+    excludeSources?: readonly string[];
+  }): OutboxBatch | null {
     const maxRecords = Math.max(1, Math.trunc(opts.maxRecords));
     const now = this.#clock.now();
     const excluded = JSON.stringify(opts.excludeSources ?? []);
@@ -110,13 +115,14 @@ export class BatchQueue {
         }
         const result: BatchSettlement = { delivered: 0, deadLettered: 0, renumbered: 0, superseded: 0 };
         const deadLetterIds = new Map<string, { reason: RecordError; ids: number[] }>();
+        const stale = new Set(verdict.staleIndexes);
         let settledBytes = 0;
         rows.forEach((row, index) => {
           const refusal = rejected.get(index);
           const cause = refusal?.code === GroupRejectedCode && row.grp !== null ? groupCause.get(row.grp) : undefined;
           const needsNewSeq =
             refusal === undefined
-              ? verdict.staleIndexes.includes(index)
+              ? stale.has(index)
               : RENUMBER_CODES.has(refusal.code) || (cause !== undefined && RENUMBER_CODES.has(cause.code));
           if (refusal !== undefined && !needsNewSeq) {
             const entry = deadLetterIds.get(refusal.code + '\u0000' + refusal.message) ?? { reason: refusal, ids: [] };
@@ -125,19 +131,21 @@ export class BatchQueue {
             result.deadLettered += 1;
             return;
           }
-          const newest = this.#keys.latestSeq(row.source, row.stream, row.key_canonical) === row.seq;
-          if (needsNewSeq && newest) {
+          // Only a record refused for its seq asks the key memory whether it is still its key's newest.
+          if (needsNewSeq && this.#keys.latestSeq(row.source, row.stream, row.key_canonical) === row.seq) {
             this.#renumber(row);
             result.renumbered += 1;
             return;
           }
-          // Delivered, or refused/stale while a later change of the key is already captured.
-          this.#db.prepare('DELETE FROM records WHERE id = ?').run(row.id);
+          // Delivered, or refused/stale while a later change of the key is already captured: removed
+          // below with the rest of the batch.
           settledBytes += row.bytes;
           if (needsNewSeq) result.superseded += 1;
           else result.delivered += 1;
         });
         for (const { reason, ids } of deadLetterIds.values()) this.#deadLetters.moveRecords(ids, reason);
+        // Renumbered records left the batch and dead letters left the table: what remains is settled.
+        this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId);
         this.#db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
         this.#counters.add(depthCounter(batch.lane), -(result.delivered + result.superseded));
         this.#counters.add('queued_bytes', -settledBytes);

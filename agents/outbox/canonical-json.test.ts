@@ -106,4 +106,3 @@ function shuffleKeys(value: JsonValue, random: () => number): JsonValue {
   }
   return Object.fromEntries(entries.map(([k, v]) => [k, shuffleKeys(v, random)]));
 }
-

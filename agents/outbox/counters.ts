@@ -76,7 +76,9 @@ export class StreamCounters {
   }
 
   listDelivered(): StreamDelivered[] {
-    const upper = STREAM_DELIVERED_PREFIX.slice(0, -1) + String.fromCharCode(STREAM_DELIVERED_PREFIX.charCodeAt(STREAM_DELIVERED_PREFIX.length - 1) + 1);
+    const upper =
+      STREAM_DELIVERED_PREFIX.slice(0, -1) +
+      String.fromCharCode(STREAM_DELIVERED_PREFIX.charCodeAt(STREAM_DELIVERED_PREFIX.length - 1) + 1);
     return this.#list.all(STREAM_DELIVERED_PREFIX, upper).map(({ key, value }) => {
       const [source, stream] = JSON.parse(key.slice(STREAM_DELIVERED_PREFIX.length)) as [string, string];
       return { source, stream, delivered: value };

@@ -28,7 +28,8 @@ interface DeadLetterRow {
   grp: string | null;
 }
 
-const COPY_COLUMNS = 'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp';
+const COPY_COLUMNS =
+  'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp';
 
 export class DeadLetters {
   readonly #db: SqliteDatabase;
@@ -115,16 +116,12 @@ export class DeadLetters {
         // Still its key's newest change: the memory counts its version again (it was forgotten on refusal).
         this.#db
           .prepare(
-            `UPDATE key_memory SET version = (
-               SELECT d.version FROM dead_letters d WHERE ${where.replace('id IN', 'd.id IN')}
-                 AND d.source = key_memory.source AND d.stream = key_memory.stream
-                 AND d.key_canonical = key_memory.key_canonical AND d.seq = key_memory.seq)
-             WHERE version IS NULL AND EXISTS (
-               SELECT 1 FROM dead_letters d WHERE ${where.replace('id IN', 'd.id IN')}
-                 AND d.source = key_memory.source AND d.stream = key_memory.stream
-                 AND d.key_canonical = key_memory.key_canonical AND d.seq = key_memory.seq)`,
+            `UPDATE key_memory SET version = d.version
+             FROM (SELECT source, stream, key_canonical, seq, version FROM dead_letters WHERE ${where}) AS d
+             WHERE key_memory.version IS NULL AND d.source = key_memory.source AND d.stream = key_memory.stream
+               AND d.key_canonical = key_memory.key_canonical AND d.seq = key_memory.seq`,
           )
-          .run(...params, ...params);
+          .run(...params);
         // New rowids are always above the previous maximum, so these are exactly the replayed rows.
         const inserted = this.#db
           .prepare<[number], { lane: Lane; n: number; bytes: number }>(

@@ -86,29 +86,36 @@ export class FileStore {
     if (this.get(file.sha256) !== undefined) return 'known';
     const fd = openSync(file.path, 'r');
     try {
-      return this.#db.transaction(() => {
-        const insertChunk = this.#db.prepare<[string, number, Buffer]>('INSERT INTO file_chunks (sha256, seq, data) VALUES (?, ?, ?)');
-        const hash = createHash('sha256');
-        let bytes = 0;
-        for (let seq = 0; ; seq += 1) {
-          const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-          const read = readSync(fd, buffer, 0, CHUNK_BYTES, null);
-          if (read === 0) break;
-          insertChunk.run(file.sha256, seq, buffer.subarray(0, read));
-          hash.update(buffer.subarray(0, read));
-          bytes += read;
-        }
-        if (hash.digest('hex') !== file.sha256) {
-          throw new AgentError('file_changed', `${file.name} changed while it was being read; it is taken again once it stays the same.`);
-        }
-        this.#db
-          .prepare(
-            `INSERT INTO files (sha256, source, name, content_type, lane, bytes, stored_at, upload_state)
+      return this.#db
+        .transaction(() => {
+          const insertChunk = this.#db.prepare<[string, number, Buffer]>(
+            'INSERT INTO file_chunks (sha256, seq, data) VALUES (?, ?, ?)',
+          );
+          const hash = createHash('sha256');
+          let bytes = 0;
+          for (let seq = 0; ; seq += 1) {
+            const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+            const read = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+            if (read === 0) break;
+            insertChunk.run(file.sha256, seq, buffer.subarray(0, read));
+            hash.update(buffer.subarray(0, read));
+            bytes += read;
+          }
+          if (hash.digest('hex') !== file.sha256) {
+            throw new AgentError(
+              'file_changed',
+              `${file.name} changed while it was being read; it is taken again once it stays the same.`,
+            );
+          }
+          this.#db
+            .prepare(
+              `INSERT INTO files (sha256, source, name, content_type, lane, bytes, stored_at, upload_state)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
-          )
-          .run(file.sha256, file.source, file.name, file.contentType, file.lane, bytes, this.#nowIso());
-        return 'stored' as const;
-      }).immediate();
+            )
+            .run(file.sha256, file.source, file.name, file.contentType, file.lane, bytes, this.#nowIso());
+          return 'stored' as const;
+        })
+        .immediate();
     } finally {
       closeSync(fd);
     }
@@ -121,11 +128,15 @@ export class FileStore {
 
   /** Records that the file's records committed; keeps the first time if called again. */
   markImported(sha256: string): void {
-    this.#db.prepare('UPDATE files SET imported_at = ? WHERE sha256 = ? AND imported_at IS NULL').run(this.#nowIso(), sha256);
+    this.#db
+      .prepare('UPDATE files SET imported_at = ? WHERE sha256 = ? AND imported_at IS NULL')
+      .run(this.#nowIso(), sha256);
   }
 
   markArchived(sha256: string): void {
-    this.#db.prepare('UPDATE files SET archived_at = ? WHERE sha256 = ? AND archived_at IS NULL').run(this.#nowIso(), sha256);
+    this.#db
+      .prepare('UPDATE files SET archived_at = ? WHERE sha256 = ? AND archived_at IS NULL')
+      .run(this.#nowIso(), sha256);
   }
 
   /** The lane's next file due for upload (oldest first), or undefined. */
@@ -136,38 +147,67 @@ export class FileStore {
       )
       .get(lane, now);
     if (row === undefined) return undefined;
-    return { sha256: row.sha256, source: row.source, name: row.name, contentType: row.content_type, lane: row.lane, bytes: row.bytes, attempts: row.attempts };
+    return {
+      sha256: row.sha256,
+      source: row.source,
+      name: row.name,
+      contentType: row.content_type,
+      lane: row.lane,
+      bytes: row.bytes,
+      attempts: row.attempts,
+    };
   }
 
   /** Earliest retry time of a pending upload (epoch ms), or null. */
   nextAttemptAt(): number | null {
-    return this.#db.prepare<[], number | null>(`SELECT MIN(next_attempt_at) FROM files WHERE upload_state = 'pending'`).pluck().get() ?? null;
+    return (
+      this.#db
+        .prepare<[], number | null>(`SELECT MIN(next_attempt_at) FROM files WHERE upload_state = 'pending'`)
+        .pluck()
+        .get() ?? null
+    );
   }
 
   content(sha256: string): Buffer {
-    const chunks = this.#db.prepare<[string], Buffer>('SELECT data FROM file_chunks WHERE sha256 = ? ORDER BY seq').pluck().all(sha256);
+    const chunks = this.#db
+      .prepare<[string], Buffer>('SELECT data FROM file_chunks WHERE sha256 = ? ORDER BY seq')
+      .pluck()
+      .all(sha256);
     return Buffer.concat(chunks);
   }
 
   /** The cloud has it: the content goes, the fingerprint stays. */
   uploaded(sha256: string): void {
-    this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM file_chunks WHERE sha256 = ?').run(sha256);
-      this.#db
-        .prepare(`UPDATE files SET upload_state = 'uploaded', uploaded_at = ?, attempts = attempts + 1, last_error_code = NULL, last_error_message = NULL WHERE sha256 = ?`)
-        .run(this.#nowIso(), sha256);
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        this.#db.prepare('DELETE FROM file_chunks WHERE sha256 = ?').run(sha256);
+        this.#db
+          .prepare(
+            `UPDATE files SET upload_state = 'uploaded', uploaded_at = ?, attempts = attempts + 1, last_error_code = NULL, last_error_message = NULL WHERE sha256 = ?`,
+          )
+          .run(this.#nowIso(), sha256);
+      })
+      .immediate();
   }
 
   /** A failed attempt: try again at `nextAttemptAt`, or never (`permanent`; the content is kept for support). */
-  uploadFailed(sha256: string, failure: { nextAttemptAt: number; error: { code: string; message: string }; permanent: boolean }): void {
+  uploadFailed(
+    sha256: string,
+    failure: { nextAttemptAt: number; error: { code: string; message: string }; permanent: boolean },
+  ): void {
     this.#db
       .prepare(
         `UPDATE files SET attempts = attempts + 1, next_attempt_at = ?, last_error_code = ?, last_error_message = ?,
            upload_state = CASE WHEN ? THEN 'failed' ELSE upload_state END
          WHERE sha256 = ?`,
       )
-      .run(failure.nextAttemptAt, failure.error.code, failure.error.message.slice(0, 1000), failure.permanent ? 1 : 0, sha256);
+      .run(
+        failure.nextAttemptAt,
+        failure.error.code,
+        failure.error.message.slice(0, 1000),
+        failure.permanent ? 1 : 0,
+        sha256,
+      );
   }
 }
 
@@ -185,6 +225,7 @@ function toInfo(row: FileRow): StoredFileInfo {
     uploadState: row.upload_state,
     uploadedAt: row.uploaded_at,
     attempts: row.attempts,
-    lastError: row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
+    lastError:
+      row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
   };
 }

@@ -3,7 +3,8 @@
  * there is nothing to compare with) and the newest seq (cloud-api.md § Batches). It answers two
  * questions: is a re-read row a change at all (its version differs from the newest), and is a record
  * still the newest change of its key (then a `stale` or `seq_conflict` answer means "renumber and send
- * again"; otherwise a later change already superseded it).
+ * again"; otherwise a later change already superseded it). A refused record's version is forgotten
+ * where records become dead letters (dead-letters.ts), in the same statement set as the move.
  */
 import type { SqliteDatabase } from './open-database.ts';
 
@@ -11,7 +12,7 @@ export class KeyMemory {
   readonly #db: SqliteDatabase;
   readonly #get;
   readonly #upsert;
-  readonly #forgetVersion;
+  readonly #moveSeq;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -22,8 +23,8 @@ export class KeyMemory {
       `INSERT INTO key_memory (source, stream, key_canonical, version, seq) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source, stream, key_canonical) DO UPDATE SET version = excluded.version, seq = excluded.seq`,
     );
-    this.#forgetVersion = db.prepare<[string, string, string, number]>(
-      `UPDATE key_memory SET version = NULL WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ?`,
+    this.#moveSeq = db.prepare<[number, string, string, string, number]>(
+      'UPDATE key_memory SET seq = ? WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ?',
     );
   }
 
@@ -40,19 +41,9 @@ export class KeyMemory {
     this.#upsert.run(source, stream, keyJson, version, seq);
   }
 
-  /**
-   * A record the cloud refused (or a person discarded) does not count as what the cloud holds: if it
-   * was the key's newest change, the next read of the same content is queued again.
-   */
-  forgetRefused(source: string, stream: string, keyJson: string, seq: number): void {
-    this.#forgetVersion.run(source, stream, keyJson, seq);
-  }
-
   /** A record renumbered while it is still its key's newest change keeps the memory pointing at it. */
   renumbered(source: string, stream: string, keyJson: string, oldSeq: number, newSeq: number): void {
-    this.#db
-      .prepare('UPDATE key_memory SET seq = ? WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ?')
-      .run(newSeq, source, stream, keyJson, oldSeq);
+    this.#moveSeq.run(newSeq, source, stream, keyJson, oldSeq);
   }
 
   /** Resync and restore: forget every key of a source (or one stream) so everything is sent again. */

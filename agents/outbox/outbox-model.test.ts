@@ -96,7 +96,10 @@ function apply(outbox: Outbox, clock: ManualClock, inFlight: OutboxBatch[], op: 
       const id = batch!.batchId;
       if (op.kind === 'complete') outbox.completeBatch(id, { rejected: [], staleIndexes: [] });
       else if (op.kind === 'reject')
-        outbox.completeBatch(id, { rejected: [{ index: op.pick % batch!.records.length, code: 'bad', message: 'bad' }], staleIndexes: [] });
+        outbox.completeBatch(id, {
+          rejected: [{ index: op.pick % batch!.records.length, code: 'bad', message: 'bad' }],
+          staleIndexes: [],
+        });
       else if (op.kind === 'retry')
         outbox.retryBatch(id, { nextAttemptAt: clock.now() + 1_000, error: { code: 'e', message: 'e' } });
       else if (op.kind === 'split') outbox.splitBatch(id);

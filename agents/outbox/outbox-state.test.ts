@@ -37,7 +37,13 @@ describe('Outbox alerts and state', () => {
     outbox = track(openTestOutbox(path, clock));
     expect(outbox.listAlerts()).toEqual([
       { code: 'outbox_full', severity: 'critical', message: 'The queue is full.', since, kind: 'condition' },
-      { code: 'agent_revoked', severity: 'critical', message: 'Revoked.', since: new Date(clock.now()).toISOString(), kind: 'condition' },
+      {
+        code: 'agent_revoked',
+        severity: 'critical',
+        message: 'Revoked.',
+        since: new Date(clock.now()).toISOString(),
+        kind: 'condition',
+      },
     ]);
     outbox.clearAlert('outbox_full');
     expect(outbox.listAlerts().map((a) => a.code)).toEqual(['agent_revoked']);
@@ -45,7 +51,11 @@ describe('Outbox alerts and state', () => {
 
   it('acknowledges events, never conditions; an acknowledged event comes back only if it happens again', () => {
     const outbox = track(openTestOutbox(tmp.path('ack.db'), clock));
-    outbox.raiseAlert({ code: 'shift_unbalanced:pos:shifts:R1:Z-00409', severity: 'warning', message: 'Z-00409 is 3.20 short.' });
+    outbox.raiseAlert({
+      code: 'shift_unbalanced:pos:shifts:R1:Z-00409',
+      severity: 'warning',
+      message: 'Z-00409 is 3.20 short.',
+    });
     outbox.raiseAlert({ code: 'file_quarantined:bank:x.sta', severity: 'critical', message: 'x.sta was rejected.' });
     outbox.raiseAlert({ code: 'agent_revoked', severity: 'critical', message: 'Revoked.' });
     outbox.raiseAlert({ code: 'some_new_halt', severity: 'critical', message: 'Unknown codes are conditions.' });
@@ -60,7 +70,11 @@ describe('Outbox alerts and state', () => {
       conditions: ['agent_revoked'],
       unknown: ['nope'],
     });
-    expect(outbox.acknowledgeAlerts('all')).toEqual({ acknowledged: ['file_quarantined:bank:x.sta'], conditions: [], unknown: [] });
+    expect(outbox.acknowledgeAlerts('all')).toEqual({
+      acknowledged: ['file_quarantined:bank:x.sta'],
+      conditions: [],
+      unknown: [],
+    });
     expect(outbox.listAlerts().map((a) => a.code)).toEqual(['agent_revoked', 'some_new_halt']);
     outbox.raiseAlert({ code: 'shift_unbalanced:pos:shifts:R1:Z-00409', severity: 'warning', message: 'Again.' });
     expect(outbox.listAlerts().map((a) => a.code)).toContain('shift_unbalanced:pos:shifts:R1:Z-00409');

@@ -188,7 +188,9 @@ describe('Outbox.enqueue', () => {
     expect((error as OutboxFullError).message).toMatch(/disk holding the outbox .* is full/);
     expect(next).toBeGreaterThan(0);
     // The reserve: delivery can still form (and later complete) a batch on the full file.
-    expect(outbox.nextBatch({ lane: 'bulk', maxRecords: 100, maxBytes: 10_000_000 })?.records.length).toBeGreaterThan(0);
+    expect(outbox.nextBatch({ lane: 'bulk', maxRecords: 100, maxBytes: 10_000_000 })?.records.length).toBeGreaterThan(
+      0,
+    );
     outbox.releaseInFlight();
     expect(outbox.getCheckpoint('pos', 'receipts')).toEqual({ next });
     expect(outbox.stats().depth).toBe(next);
@@ -249,7 +251,10 @@ describe('Outbox.stats', () => {
     });
     enqueueRange(outbox, { stream: 'shifts', lane: 'urgent' }, 0, 2);
     const bulk = outbox.nextBatch({ lane: 'bulk', maxRecords: 2, maxBytes: 1_000_000 })!;
-    outbox.completeBatch(bulk.batchId, { rejected: [{ index: 0, code: 'invalid', message: 'bad total' }], staleIndexes: [] });
+    outbox.completeBatch(bulk.batchId, {
+      rejected: [{ index: 0, code: 'invalid', message: 'bad total' }],
+      staleIndexes: [],
+    });
     const urgent = outbox.nextBatch({ lane: 'urgent', maxRecords: 5, maxBytes: 1_000_000 })!;
     expect(outbox.stats().nextAttemptAt).toBeNull();
     outbox.retryBatch(urgent.batchId, {

@@ -168,7 +168,12 @@ export class Outbox {
     return this.#counters.get('queued_bytes') + bytes <= this.#maxBytes;
   }
 
-  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null {
+  nextBatch(opts: {
+    lane: Lane;
+    maxRecords: number;
+    maxBytes: number;
+    excludeSources?: readonly string[];
+  }): OutboxBatch | null {
     this.#assertWritable('nextBatch');
     return this.#batches.next(opts);
   }
@@ -339,7 +344,10 @@ export class Outbox {
     this.#files.uploaded(sha256);
   }
 
-  fileUploadFailed(sha256: string, failure: { nextAttemptAt: number; error: { code: string; message: string }; permanent: boolean }): void {
+  fileUploadFailed(
+    sha256: string,
+    failure: { nextAttemptAt: number; error: { code: string; message: string }; permanent: boolean },
+  ): void {
     this.#assertWritable('fileUploadFailed');
     this.#files.uploadFailed(sha256, failure);
   }
@@ -348,10 +356,16 @@ export class Outbox {
    * Where a record of this key stands: still queued, dead-lettered (with the reason), or neither,
    * which for a record that was enqueued means the cloud acknowledged it.
    */
-  recordState(source: string, stream: string, key: RecordKey): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' } {
+  recordState(
+    source: string,
+    stream: string,
+    key: RecordKey,
+  ): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' } {
     const keyJson = canonicalJson(key);
     const queued = this.#db
-      .prepare<[string, string, string], number>('SELECT 1 FROM records WHERE source = ? AND stream = ? AND key_canonical = ? LIMIT 1')
+      .prepare<[string, string, string], number>(
+        'SELECT 1 FROM records WHERE source = ? AND stream = ? AND key_canonical = ? LIMIT 1',
+      )
       .pluck()
       .get(source, stream, keyJson);
     if (queued !== undefined) return { state: 'queued' };

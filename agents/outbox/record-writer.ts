@@ -143,7 +143,8 @@ export class RecordWriter {
   }
 
   #diskError(input: EnqueueInput, shortage: SpaceShortage): OutboxFullError {
-    const what = shortage.kind === 'disk' ? `the disk holding the outbox ${this.#db.name}` : `the outbox ${this.#db.name}`;
+    const what =
+      shortage.kind === 'disk' ? `the disk holding the outbox ${this.#db.name}` : `the outbox ${this.#db.name}`;
     return new OutboxFullError(
       `The disk holding the outbox ${this.#db.name} is full: ${formatBytes(shortage.freeBytes)} free in ${what}, ` +
         `and the last part is kept for delivery so the queue can always drain. ` +

@@ -47,7 +47,11 @@ function capture(records: SourceRecord[], stream = 'invoices'): { inserted: numb
 /** Sends everything queued as the cloud accepting it all; returns what was sent, in order. */
 function deliverAll(): OutboxRecord[] {
   const sent: OutboxRecord[] = [];
-  for (let batch = outbox.nextBatch({ lane: 'bulk', ...BIG }); batch !== null; batch = outbox.nextBatch({ lane: 'bulk', ...BIG })) {
+  for (
+    let batch = outbox.nextBatch({ lane: 'bulk', ...BIG });
+    batch !== null;
+    batch = outbox.nextBatch({ lane: 'bulk', ...BIG })
+  ) {
     sent.push(...batch.records);
     outbox.completeBatch(batch.batchId, NONE);
   }
@@ -106,7 +110,10 @@ describe('seq at capture', () => {
   it('queues a refused version again when it is read again (a refusal is not what the cloud holds)', () => {
     capture([row('1', '1.00')]);
     const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
-    outbox.completeBatch(batch.batchId, { rejected: [{ index: 0, code: 'invalid_total', message: 'no' }], staleIndexes: [] });
+    outbox.completeBatch(batch.batchId, {
+      rejected: [{ index: 0, code: 'invalid_total', message: 'no' }],
+      staleIndexes: [],
+    });
     expect(outbox.stats().deadLetters).toBe(1);
     expect(capture([row('1', '1.00')]).inserted).toBe(1);
   });
@@ -176,12 +183,20 @@ describe('groups', () => {
     const batch = outbox.nextBatch({ lane: 'bulk', ...BIG })!;
     outbox.splitBatch(batch.batchId);
     const halves: string[][] = [];
-    for (let b = outbox.nextBatch({ lane: 'bulk', ...BIG }); b !== null; b = outbox.nextBatch({ lane: 'bulk', ...BIG })) {
+    for (
+      let b = outbox.nextBatch({ lane: 'bulk', ...BIG });
+      b !== null;
+      b = outbox.nextBatch({ lane: 'bulk', ...BIG })
+    ) {
       halves.push(b.records.map((r) => r.group!));
-      if (halves.length === 1) outbox.splitBatch(b.batchId); // group A alone is still too large
+      if (halves.length === 1)
+        outbox.splitBatch(b.batchId); // group A alone is still too large
       else outbox.completeBatch(b.batchId, NONE);
     }
-    expect(halves).toEqual([['A', 'A', 'A'], ['B', 'B']]);
+    expect(halves).toEqual([
+      ['A', 'A', 'A'],
+      ['B', 'B'],
+    ]);
     expect(outbox.listDeadLetters().map((l) => [l.group, l.reasonCode])).toEqual([
       ['A', 'record_too_large'],
       ['A', 'record_too_large'],
@@ -232,7 +247,7 @@ describe('migration 3', () => {
     // The clock continues above the numbers the migration gave, and the memory holds key 1's newest (B).
     expect(outbox.seqClockState().last).toBeGreaterThanOrEqual(sent[2]!.seq);
     const check = new Database(path, { readonly: true });
-    const memory = check.prepare("SELECT version FROM key_memory WHERE key_canonical = '{\"id\":\"1\"}'").pluck().get();
+    const memory = check.prepare('SELECT version FROM key_memory WHERE key_canonical = \'{"id":"1"}\'').pluck().get();
     check.close();
     expect(memory).toBe(`sha256:${'b'.repeat(64)}`);
   });

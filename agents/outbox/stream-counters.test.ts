@@ -26,13 +26,19 @@ describe('delivered per stream', () => {
     outbox.completeBatch(shifts.batchId, { rejected: [], staleIndexes: [] });
     const first = outbox.nextBatch({ lane: 'bulk', maxRecords: 6, maxBytes: 1_000_000 })!;
     // The same index twice counts once; the cloud refused two records of six.
-    outbox.completeBatch(first.batchId, { rejected: [
-      { index: 1, code: 'unknown_customer', message: 'No such customer.' },
-      { index: 4, code: 'unknown_customer', message: 'No such customer.' },
-      { index: 4, code: 'unknown_customer', message: 'No such customer.' },
-    ], staleIndexes: [] });
+    outbox.completeBatch(first.batchId, {
+      rejected: [
+        { index: 1, code: 'unknown_customer', message: 'No such customer.' },
+        { index: 4, code: 'unknown_customer', message: 'No such customer.' },
+        { index: 4, code: 'unknown_customer', message: 'No such customer.' },
+      ],
+      staleIndexes: [],
+    });
     const second = outbox.nextBatch({ lane: 'bulk', maxRecords: 6, maxBytes: 1_000_000 })!;
-    outbox.retryBatch(second.batchId, { nextAttemptAt: clock.now(), error: { code: 'timeout', message: 'Timed out.' } });
+    outbox.retryBatch(second.batchId, {
+      nextAttemptAt: clock.now(),
+      error: { code: 'timeout', message: 'Timed out.' },
+    });
     expect(outbox.deliveredByStream()).toEqual([
       { source: 'pos', stream: 'receipts', delivered: 4 },
       { source: 'pos', stream: 'shifts', delivered: 3 },

@@ -9,18 +9,9 @@ import type { SourceDraft } from '../../../preload/contract.ts';
 import { MoreDetail, Notice, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive } from '../state/live.tsx';
+import { streamConfig, type Mode, type StreamDraft } from './stream-config.ts';
 
 type Dialect = 'postgresql' | 'mariadb' | 'sqlite';
-type Mode = 'snapshot' | 'cursor' | 'append';
-
-interface StreamDraft {
-  name: string;
-  table: string;
-  keyColumns: string[];
-  mode: Mode;
-  cursorColumn?: string;
-}
-
 const DRIVERS: Record<Dialect, string> = { postgresql: 'PostgreSQL Unicode', mariadb: 'MariaDB Unicode', sqlite: 'SQLite3' };
 const DEFAULT_PORTS: Record<Dialect, string> = { postgresql: '5432', mariadb: '3306', sqlite: '' };
 
@@ -72,23 +63,18 @@ function OdbcForm({ existing, onDone }: { existing?: SourceSummary | undefined; 
     return [driver, `Server=${server}`, port === '' ? null : `Port=${port}`, `Database=${database}`, user === '' ? null : `Uid=${user}`].filter(Boolean).join(';');
   };
   const draft = (withStreams: StreamDraft[] = streams): SourceDraft => {
+    // Keys this form does not show (schedule, documents, a stream's lane, page size, read times…)
+    // are kept as they were: editing the connection must not quietly reset them.
     const out: Record<string, unknown> = {
+      ...config,
       type: 'odbc',
       name,
       dialect,
       connectionString: connectionString(),
       timeZone,
       intervalSecs: Number(intervalSecs),
-      streams: withStreams.map((s) => ({
-        name: s.name,
-        table: s.table,
-        keyColumns: s.keyColumns,
-        mode: s.mode,
-        ...(s.mode === 'cursor' && s.cursorColumn ? { cursorColumn: s.cursorColumn } : {}),
-      })),
+      streams: withStreams.map(streamConfig),
     };
-    if (config.password !== undefined) out.password = config.password;
-    if (config.documents !== undefined) out.documents = config.documents;
     return password === '' ? { config: out } : { config: out, password };
   };
   // Testing before any table is chosen still proves the login: the streams are checked once there are some.
@@ -387,3 +373,4 @@ function FolderForm({ existing, onDone }: { existing?: SourceSummary | undefined
     </form>
   );
 }
+

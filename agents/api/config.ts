@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { LaneSchema } from './records.ts';
+import { CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
 
 export const SecretRefSchema = z
@@ -65,6 +66,8 @@ export const OdbcStreamSchema = z
       .optional(),
     /** Start a new read of this stream at most this often (default: whenever the source reads). */
     intervalSecs: z.number().positive().max(7 * 86_400).optional(),
+    /** Start a new read of this stream at these times instead (e.g. a snapshot diff nightly: "0 2 * * *"), in the source's schedule zone. */
+    readAt: CronSchema.optional(),
     lane: LaneSchema.default('bulk'),
     /** Rows fetched per query: memory stays bounded by this (DESIGN.md §5). */
     pageRows: z.number().int().min(1).max(10_000).default(500),
@@ -81,6 +84,9 @@ export const OdbcStreamSchema = z
     }
     if (mode !== 'cursor' && stream.lookbackSecs !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['lookbackSecs'], message: '"lookbackSecs" belongs to cursor mode' });
+    }
+    if (stream.intervalSecs !== undefined && stream.readAt !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['readAt'], message: 'give either "intervalSecs" or "readAt" for a stream, not both' });
     }
     if (mode !== 'snapshot' && stream.snapshot !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['snapshot'], message: '"snapshot" settings belong to snapshot mode' });
@@ -216,6 +222,8 @@ export const OdbcSourceSchema = z
     /** IANA zone in which the source's naive timestamps are meant. */
     timeZone: TimeZoneSchema.default('UTC'),
     intervalSecs: z.number().positive().max(86_400).default(10),
+    /** Read times, business-hour windows and the missed-run policy (default: every `intervalSecs`, always). */
+    schedule: SourceScheduleSchema.optional(),
     streams: z.array(OdbcStreamSchema).min(1),
     /** POS shift closes, each sent as one document in the urgent lane when a shift closes. */
     documents: z.array(OdbcDocumentSchema).optional(),
@@ -258,6 +266,8 @@ export const FolderSourceSchema = z
     encoding: z.string().min(1).optional(),
     /** IANA zone of shift-close times written without a UTC offset (e.g. `Europe/Vienna`). */
     timeZone: TimeZoneSchema.default('UTC'),
+    /** When files are taken: e.g. bank statements every business day at 07:30 ("30 7 * * mon-fri"); default: as they arrive. */
+    schedule: SourceScheduleSchema.optional(),
     /** Stream names as the cloud sees them. */
     streams: z
       .object({

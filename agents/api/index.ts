@@ -4,3 +4,6 @@ export * from './cloud.ts';
 export * from './config.ts';
 export * from './status.ts';
 export * from './dashboard.ts';
+export * from './schedule.ts';
+export * from './cron-expression.ts';
+export * from './time-window-syntax.ts';

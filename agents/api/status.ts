@@ -3,6 +3,7 @@
  * `tya-agent status`, summarised in the heartbeat. Plain words for people live in `message` fields.
  */
 import { z } from 'zod';
+import { SourceScheduleStatusSchema } from './schedule.ts';
 
 const Rfc3339 = z.iso.datetime({ offset: true });
 
@@ -39,6 +40,8 @@ export const SourceStatusSchema = z.object({
   recordsCaptured: z.number().int().min(0),
   /** The newest few things the source did that a person cares about ("Z-00412 uploaded."), newest first. */
   notices: z.array(z.object({ message: z.string(), at: Rfc3339 })).optional(),
+  /** Present when the source has a schedule: its next read, windows and missed runs. */
+  schedule: SourceScheduleStatusSchema.optional(),
 });
 export type SourceStatus = z.infer<typeof SourceStatusSchema>;
 

@@ -1,4 +1,5 @@
 import type { AgentStatus } from '../api/index.ts';
+import { formatSchedule } from './format-schedule.ts';
 
 /**
  * `tya-agent status` in plain words for an IT admin: is it running, is it enrolled, can it reach the
@@ -40,6 +41,7 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
         ? `since ${ago(source.lastError.at)}: ${source.lastError.message}`
         : `last success ${ago(source.lastSuccessAt)}, ${source.recordsCaptured} changes read`;
     lines.push(`    ${source.name.padEnd(16)} ${state.padEnd(8)} ${detail}`);
+    if (source.schedule !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${formatSchedule(source.schedule)}`);
     const notice = source.notices?.[0];
     if (notice !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${ago(notice.at)}: ${notice.message}`);
     if (source.state !== 'error' && source.lastError) {

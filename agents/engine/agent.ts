@@ -15,6 +15,7 @@ import { createDashboardService } from '../control/service/dashboard-service.ts'
 import { createSource } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
+import { ReadSchedule } from '../scheduler/read-schedule.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
@@ -196,6 +197,16 @@ export class Agent {
       intervalMs: sourceConfig.intervalSecs * 1000,
       onCommitted: () => this.cloud?.deliverer.notify(),
       gate: this.gate,
+      ...(sourceConfig.schedule === undefined
+        ? {}
+        : {
+            schedule: new ReadSchedule({
+              source: name,
+              config: sourceConfig.schedule,
+              defaultTimeZone: sourceConfig.timeZone,
+              state: this.outbox,
+            }),
+          }),
     });
     this.loops.set(name, loop);
     if (this.pausedSources.has(name)) loop.setPaused(true);

@@ -7,6 +7,7 @@ import { faultPoint } from '../pipeline/fault-points.ts';
 import type { StatusTracker } from './status-tracker.ts';
 import { Wakeup } from './wakeup.ts';
 import type { BackpressureGate } from './backpressure-gate.ts';
+import type { ReadSchedule } from '../scheduler/read-schedule.ts';
 
 export interface CaptureLoopOptions {
   source: Source;
@@ -21,6 +22,8 @@ export interface CaptureLoopOptions {
   gate: BackpressureGate;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
+  /** Read times and business-hour windows; absent: read every `intervalMs`, always. */
+  schedule?: ReadSchedule;
 }
 
 /**
@@ -37,18 +40,22 @@ export class CaptureLoop {
   private connected = false;
   private failures = 0;
   private caughtUp = false;
+  /** A person (or the cloud) asked for a read: it runs whatever the schedule says, until caught up. */
+  private requested = false;
 
   constructor(options: CaptureLoopOptions) {
     this.options = options;
   }
 
   start(): void {
+    this.options.schedule?.start(this.options.clock.now());
     this.running ??= this.loop();
   }
 
-  /** Read now instead of at the next interval. */
+  /** Read now instead of at the next interval, inside a paused window or before the next read time too. */
   syncNow(): void {
     this.caughtUp = false;
+    this.requested = true;
     this.wakeup.wake();
   }
 
@@ -78,19 +85,46 @@ export class CaptureLoop {
         await this.wakeup.wait(60_000, signal);
         continue;
       }
+      if (!this.scheduleAllowsRead()) {
+        await this.wakeup.wait(this.waitMs(), signal);
+        continue;
+      }
       try {
         await this.ensureConnected(signal);
         const caughtUp = await this.step(signal);
         this.failures = 0;
         if (caughtUp) {
           this.caughtUp = true;
-          await this.wakeup.wait(this.options.intervalMs, signal);
+          this.requested = false;
+          this.options.schedule?.readDone(this.options.clock.now());
+          this.publishSchedule();
+          await this.wakeup.wait(this.waitMs(), signal);
         }
       } catch (error) {
         if (signal.aborted) break;
         await this.handleFailure(error, signal);
       }
     }
+  }
+
+  /** Checked before every page, so a window that opens mid-read pauses the read between pages. */
+  private scheduleAllowsRead(): boolean {
+    const { schedule, clock } = this.options;
+    if (schedule === undefined || this.requested) return true;
+    const now = clock.now();
+    const allowed = schedule.readsAllowed(now) && schedule.isDue(now);
+    this.publishSchedule();
+    return allowed;
+  }
+
+  private waitMs(): number {
+    const { schedule, clock, intervalMs } = this.options;
+    return schedule === undefined ? intervalMs : schedule.waitMs(clock.now(), intervalMs);
+  }
+
+  private publishSchedule(): void {
+    const { schedule, status, source, clock } = this.options;
+    if (schedule !== undefined) status.setSourceSchedule(source.name, schedule.status(clock.now()));
   }
 
   /** One read-commit-ack step; true when there is nothing more to read right now. */
@@ -152,7 +186,10 @@ export class CaptureLoop {
     status.sourceFailed(source.name, described);
     this.failures += 1;
     if (error instanceof AgentError) {
-      logger.warn({ errorType: described.code, stage: 'capture', hint: error.hint }, `Reading failed: ${described.message}`);
+      logger.warn(
+        { errorType: described.code, stage: 'capture', hint: error.hint },
+        `Reading failed: ${described.message}`,
+      );
     } else {
       // Not an expected failure: a bug. Keep the stack for the report, keep the other sources running.
       logger.error({ errorType: 'internal_error', stage: 'capture', err: error }, 'Reading failed unexpectedly.');

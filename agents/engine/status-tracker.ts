@@ -1,4 +1,4 @@
-import type { AgentStatus, ErrorInfo, SourceState, SourceStatus } from '../api/index.ts';
+import type { AgentStatus, ErrorInfo, SourceScheduleStatus, SourceState, SourceStatus } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { isoNow } from '../pipeline/clock.ts';
 import type { OutboxStats } from '../outbox/index.ts';
@@ -102,6 +102,11 @@ export class StatusTracker {
 
   setSourceState(name: string, state: SourceState): void {
     this.mustGet(name).state = state;
+  }
+
+  setSourceSchedule(name: string, schedule: SourceScheduleStatus): void {
+    const source = this.sources.get(name);
+    if (source !== undefined) source.schedule = schedule;
   }
 
   cloudSucceeded(): void {

@@ -32,7 +32,7 @@ import { stoppedStreamsError } from './stream-health.ts';
 import { planTable } from './stream-plan.ts';
 import type { ReadContext, StreamBatch, StreamReader } from './stream-reader.ts';
 import type { StreamSettings } from './stream-settings.ts';
-import { streamSettings } from './stream-settings.ts';
+import { roundDue, streamSettings } from './stream-settings.ts';
 import type { TableCheckContext } from './table-check.ts';
 import { driftBehind, openTable, recheckTable } from './table-check.ts';
 
@@ -90,7 +90,8 @@ export class OdbcSource implements Source {
           broken: null,
           passDone: false,
           roundBegun: false,
-          lastRoundAt: null,
+          // A stream read at set times starts with the next one when missed runs are skipped.
+          lastRoundAt: config.readAt !== undefined && this.#config.schedule?.missedRuns === 'skip' ? this.#ctx.clock.now() : null,
         };
         try {
           slot.reader = await this.#openReader(connection, slot);
@@ -207,6 +208,11 @@ export class OdbcSource implements Source {
     );
   }
 
+  /** The zone of the streams' read times: the schedule's, else the source's own. */
+  get #scheduleZone(): string {
+    return this.#config.schedule?.timeZone ?? this.#config.timeZone;
+  }
+
   /** One batch of a slot, or null when it has nothing this pass (not due, or stopped now). */
   async #readSlot(connection: OdbcConnection, slot: Slot, signal: AbortSignal): Promise<StreamBatch | null> {
     if (!slot.roundBegun && !(await this.#beginRound(connection, slot))) {
@@ -234,7 +240,9 @@ export class OdbcSource implements Source {
   /** Checks the table's columns against the plan (cheap catalog query); false when the stream cannot run. */
   async #beginRound(connection: OdbcConnection, slot: Slot): Promise<boolean> {
     const now = this.#ctx.clock.now();
-    if (slot.lastRoundAt !== null && slot.broken === null && now - slot.lastRoundAt < slot.settings.intervalMs) return false;
+    if (slot.lastRoundAt !== null && slot.broken === null && !roundDue(slot.settings, this.#scheduleZone, slot.lastRoundAt, now)) {
+      return false;
+    }
     slot.roundBegun = true;
     slot.lastRoundAt = now;
     try {

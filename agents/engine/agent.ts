@@ -19,6 +19,7 @@ import { ReadSchedule } from '../scheduler/read-schedule.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
+import { describeExposed } from './private-files.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -85,7 +86,7 @@ export class Agent {
   static open(options: AgentOptions): Agent {
     const { config, dataDir } = options.loaded;
     const layout = dataDirLayout(dataDir);
-    ensureDataDir(layout);
+    const exposed = ensureDataDir(layout);
     // Before the outbox: a second agent must leave the first one's files alone.
     const lock = options.lockAs === undefined ? null : DataDirLock.acquire(layout.root, options.lockAs);
     let outbox: Outbox;
@@ -105,6 +106,13 @@ export class Agent {
     } catch (error) {
       lock?.release();
       throw error;
+    }
+    if (exposed.length > 0) {
+      logger.warn(
+        { errorType: 'data_dir_exposed', stage: 'start', paths: exposed.map(describeExposed) },
+        `Other users of this machine could read the data folder ${layout.root}: ${exposed.length} ` +
+          `path${exposed.length === 1 ? '' : 's'} had group or other permissions, and are now readable by the agent's user only.`,
+      );
     }
     if (outbox.recoveredFromCorruption) {
       logger.error({ movedTo: outbox.recoveredFromCorruption.movedTo }, 'The outbox file was corrupt and was moved aside.');

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createPrivateFilesFromNowOn, makeDataDirPrivate, type ExposedPath } from './private-files.ts';
 
 /** Everything the agent keeps on disk lives in one folder (back it up, move it to a new server). */
 export interface DataDirLayout {
@@ -18,6 +19,12 @@ export function dataDirLayout(root: string): DataDirLayout {
   };
 }
 
-export function ensureDataDir(layout: DataDirLayout): void {
+/**
+ * Creates the data dir private to the agent's user, or makes an existing one private; returns the
+ * paths that others could read until now, for the log.
+ */
+export function ensureDataDir(layout: DataDirLayout): ExposedPath[] {
+  createPrivateFilesFromNowOn();
   mkdirSync(path.dirname(layout.logFile), { recursive: true, mode: 0o700 });
+  return makeDataDirPrivate(layout.root);
 }

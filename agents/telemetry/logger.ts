@@ -26,7 +26,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination === undefined
       ? pino.destination({ dest: 1, sync: true })
-      : pino.destination({ dest: options.destination, sync: true, mkdir: true, mode: 0o640 });
+      : pino.destination({ dest: options.destination, sync: true, mkdir: true, mode: 0o600 });
   const root = pino(
     {
       level: options.level,

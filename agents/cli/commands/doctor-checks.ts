@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdtempSync, rmSync, statfsSync, wri
 import path from 'node:path';
 import { request } from 'undici';
 import type { AgentConfig, OdbcSourceConfig } from '../../api/index.ts';
+import { describeExposed, exposedDataPaths } from '../../engine/private-files.ts';
 import { AgentError } from '../../pipeline/errors.ts';
 import { namedDriver } from '../../sources/odbc/connection-string.ts';
 import { dialectFor } from '../../sources/odbc/dialects/index.ts';
@@ -68,6 +69,22 @@ export function checkDataDir(dataDir: string, config: AgentConfig): Finding {
     };
   }
   return { status: 'ok', text };
+}
+
+/** Says which paths of the data dir other users can read; the agent makes them private at its next start. */
+export function checkDataDirPrivacy(dataDir: string): Finding {
+  if (!existsSync(dataDir)) return { status: 'skip', text: `The data dir ${dataDir} does not exist yet (it is created private).` };
+  const exposed = exposedDataPaths(dataDir);
+  if (exposed.length === 0) return { status: 'ok', text: `Only the agent's user can read the data dir ${dataDir}.` };
+  return {
+    status: 'warn',
+    text: `Other users of this machine can read ${exposed.length} path${exposed.length === 1 ? '' : 's'} in the data dir ${dataDir}: the queue holds the books' changes.`,
+    detail: [
+      ...exposed.slice(0, 5).map(describeExposed),
+      ...(exposed.length > 5 ? [`… and ${exposed.length - 5} more`] : []),
+      `The agent makes them private at its next start, or now: chmod -R go-rwx ${dataDir}`,
+    ],
+  };
 }
 
 export async function checkKeychain(store: SecretStore): Promise<Finding> {

@@ -14,7 +14,7 @@ import type { CliIo } from '../cli-io.ts';
 import { resolveConfig } from '../config-option.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { Finding } from './doctor-checks.ts';
-import { checkDataDir, checkKeychain, checkNode, checkOdbc, cloudFindings, probeCloud } from './doctor-checks.ts';
+import { checkDataDir, checkDataDirPrivacy, checkKeychain, checkNode, checkOdbc, cloudFindings, probeCloud } from './doctor-checks.ts';
 import { checkSource } from './doctor-sources.ts';
 import { installationSecrets } from './installation-secrets.ts';
 
@@ -57,7 +57,10 @@ export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: Doc
     report({ status: 'fail', text: error.message, detail: error.hint === undefined ? [] : [error.hint] });
   }
 
-  if (loaded !== null) report(checkDataDir(loaded.dataDir, loaded.config));
+  if (loaded !== null) {
+    report(checkDataDir(loaded.dataDir, loaded.config));
+    report(checkDataDirPrivacy(loaded.dataDir));
+  }
   else report({ status: 'skip', text: 'Data dir not checked (it is named in the config).' });
 
   const secrets = installationSecrets(loaded);

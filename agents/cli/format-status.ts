@@ -68,7 +68,7 @@ function formatEnrollment(status: AgentStatus): string {
   const { enrollment } = status;
   const as = enrollment.agentId === null ? '' : ` (was ${enrollment.agentId} with ${enrollment.cloudUrl})`;
   if (enrollment.revoked) return `REVOKED by the cloud${as}: nothing is sent; enroll again with a new key ("tya-agent enroll")`;
-  if (!enrollment.enrolled) return 'no — run "tya-agent enroll --url URL --key KEY"';
+  if (!enrollment.enrolled) return 'no — run "tya-agent enroll --url URL --key -" with the key on standard input';
   return `yes, as ${enrollment.agentId} with ${enrollment.cloudUrl}`;
 }
 

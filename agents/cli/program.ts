@@ -54,10 +54,11 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .command('enroll')
     .description('connect this agent to the cloud with a one-time enrollment key (secrets go to the OS keychain)')
     .requiredOption('--url <url>', 'cloud API base URL, e.g. https://api.talktoyouraccounts.example')
-    .option('--key <key>', 'the enrollment key; "-" reads it from standard input; default: $TYA_ENROLLMENT_KEY')
+    .option('--key <source>', '"-" reads the enrollment key from standard input (never give the key itself here: ps shows it)')
+    .option('--key-file <file>', 'read the enrollment key from this file; default: $TYA_ENROLLMENT_KEY')
     .option('--name <name>', 'name shown in the cloud (default: agent.name from the config)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
-    .action(action((opts: { url: string; key?: string; name?: string; config?: string }) => enrollCommand(opts, io)));
+    .action(action((opts: { url: string; key?: string; keyFile?: string; name?: string; config?: string }) => enrollCommand(opts, io)));
 
   program
     .command('run')

@@ -26,14 +26,14 @@ export function deliveryBlocker(status: AgentStatus): Blocker | null {
     return {
       kind: 'revoked',
       message: `The cloud revoked this agent, so nothing is sent; ${queued}.`,
-      hint: 'Enroll again with a new enrollment key from the portal: "tya-agent enroll --url URL --key KEY". The queue is sent then.',
+      hint: 'Enroll again with a new enrollment key from the portal: "tya-agent enroll --url URL --key -" with the key on standard input. The queue is sent then.',
     };
   }
   if (!status.enrollment.enrolled) {
     return {
       kind: 'not-enrolled',
       message: `This agent is not enrolled with a cloud, so nothing can be sent; ${queued}.`,
-      hint: 'Enroll it once with the key from the portal: "tya-agent enroll --url URL --key KEY", then run the command again.',
+      hint: 'Enroll it once with the key from the portal: "tya-agent enroll --url URL --key -" with the key on standard input, then run the command again.',
     };
   }
   const halted = status.cloud.halted;

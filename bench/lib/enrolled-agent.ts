@@ -30,7 +30,7 @@ export async function enrolledAgent(options: {
     sources: options.sources ?? [],
   });
   const { key } = await options.sandbox.admin.createEnrollmentKey({ entities: ['bench'] });
-  const enrolled = await runCli(['enroll', '--url', options.sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', options.sandbox.url, '--key', '-', '--config', configFile], { input: key });
   if (enrolled.code !== 0) {
     const hint = enrolled.code === 5 ? ' Run the benchmark inside scripts/with-keyring.sh (npm run bench does).' : '';
     throw new Error(`tya-agent enroll exited with ${enrolled.code}.${hint}\n${enrolled.stderr || enrolled.stdout}`);

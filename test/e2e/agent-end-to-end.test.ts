@@ -129,13 +129,13 @@ afterAll(async () => {
 describe.skipIf(serviceMissing('postgresql'))('agent → sandbox over real processes (SQLite over ODBC)', () => {
   it('enrolls with a one-time key; the same host asking again gets the same identity', async () => {
     const { key } = await admin.createEnrollmentKey();
-    const first = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+    const first = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/Enrolled as \S+ with http:\/\/127\.0\.0\.1/);
     // A lost answer must not burn the key (cloud-api.md § Authentication 1): within 10 minutes the
     // same host is answered alike. Another host is refused (test/integration/delivery-enrollment.test.ts).
-    const again = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+    const again = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.match(/Enrolled as (\S+)/)?.[1]).toBe(first.stdout.match(/Enrolled as (\S+)/)?.[1]);
   });

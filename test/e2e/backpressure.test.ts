@@ -70,7 +70,7 @@ beforeAll(async () => {
     ],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-  expect((await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile])).code).toBe(0);
+  expect((await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key })).code).toBe(0);
 });
 
 afterAll(async () => {

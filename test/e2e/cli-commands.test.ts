@@ -75,7 +75,8 @@ describe('tya-agent CLI', () => {
 
   it('refuses to enroll without a keychain: exit 5, the key not spent, nothing written', async () => {
     const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-    const result = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile], {
+    const result = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], {
+      input: key,
       env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', DISPLAY: '' },
     });
     expect(result.code).toBe(5);
@@ -83,7 +84,7 @@ describe('tya-agent CLI', () => {
     expect(result.stderr).toMatch(/What to do:/);
     expect((await admin.counts()).agents).toBe(0);
     // The key still works once a keychain is there.
-    const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+    const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
     expect(enrolled.code, enrolled.stderr).toBe(0);
     for (const file of listFiles(dir)) expect(readFileSync(file).includes(Buffer.from(key))).toBe(false);
   });

@@ -29,7 +29,7 @@ beforeAll(async () => {
     sources: [{ type: 'folder', name: 'bank', path: path.join(dir, 'bank') }],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-3'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
 });
 

@@ -87,7 +87,7 @@ describe('tya-agent status', () => {
 
   it('last contact follows every answer; per-stream delivered equals the sandbox; events ack, conditions do not', async () => {
     const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-    expect((await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile])).code).toBe(0);
+    expect((await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key })).code).toBe(0);
     agent = startAgentProcess(configFile);
     await waitFor('26 records in the sandbox', async () => (await admin.counts()).recordsAccepted === 26, {
       describe: () => agent!.output(),

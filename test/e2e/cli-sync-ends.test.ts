@@ -56,7 +56,7 @@ function agentConfig(name: string, table = 'orders'): string {
 
 async function enroll(configFile: string): Promise<void> {
   const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
 }
 

@@ -54,7 +54,7 @@ beforeAll(async () => {
     ],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-9'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
   agent = startAgentProcess(configFile);
 });

@@ -70,7 +70,7 @@ async function status(): Promise<AgentStatus> {
 describe('schedules on a running agent', () => {
   it('a held-back source reads only when asked; a timed source names its next read', async () => {
     const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-    expect((await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile])).code).toBe(0);
+    expect((await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key })).code).toBe(0);
     agent = startAgentProcess(configFile);
     await waitFor(
       'both schedules in status',

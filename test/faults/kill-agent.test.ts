@@ -76,7 +76,7 @@ beforeAll(async () => {
     ],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-  const enrolled = await runCli(['enroll', '--url', proxy.url(), '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', proxy.url(), '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
 });
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
     sources: [{ type: 'folder', name: 'drop', path: inbox, kind: 'auto', stableMs: 100, pageRows: 7, rescanIntervalSecs: 1 }],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
 });
 

@@ -96,7 +96,7 @@ beforeAll(async () => {
     ],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['resume'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
 }, 180_000);
 

@@ -95,7 +95,7 @@ export async function syncFixtures(
       sources,
     });
     const { key } = await admin.createEnrollmentKey({ entities: ['fixtures'] });
-    const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+    const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
     if (enrolled.code !== 0) throw new Error(`enroll failed (${enrolled.code}): ${enrolled.stderr}`);
     const sync = await runCli(['sync', '--config', configFile, '--timeout-secs', String(options.timeoutSecs)], {
       timeoutMs: (options.timeoutSecs + 30) * 1000,

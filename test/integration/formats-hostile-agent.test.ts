@@ -36,7 +36,7 @@ beforeAll(async () => {
     sources: [{ type: 'folder', name: 'bank', path: bankDir, kind: 'bank', stableMs: 200 }],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-h'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
   agent = startAgentProcess(configFile);
   await waitFor('the control API', () => ControlClient.fromDataDir(path.join(dir, 'data')) !== null, { timeoutMs: 60_000 });

@@ -12,8 +12,10 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 export interface EnrollOptions {
   config?: string;
   url: string;
-  /** The key itself, `-` to read it from standard input, or absent to use $TYA_ENROLLMENT_KEY. */
+  /** `-` to read the key from standard input, or absent to use `keyFile` or $TYA_ENROLLMENT_KEY. */
   key?: string;
+  /** A file holding the key (the installer's, e.g. a silent Windows install's key file). */
+  keyFile?: string;
   name?: string;
 }
 
@@ -22,7 +24,7 @@ export interface EnrollOptions {
  * straight into the OS keychain; only the agent id, client id and cloud URL are written to disk.
  */
 export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<ExitCodeValue> {
-  const key = readKey(options.key);
+  const key = readKey(options);
   const loaded = resolveConfig(options.config);
   const agent = Agent.open({ loaded });
   try {
@@ -40,7 +42,9 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
     agent.outbox.clearAlert('not_enrolled');
     io.out(`Enrolled as ${enrollment.agentId} with ${enrollment.cloudUrl}. The credentials are in the OS keychain.`);
     if (findRunningAgent(loaded.dataDir) !== null) {
-      io.out('An agent is already running with this data dir: restart it so it starts sending (e.g. systemctl restart tya-agent).');
+      io.out(
+        'An agent is already running with this data dir: restart it so it starts sending (e.g. systemctl restart tya-agent).',
+      );
     }
     return ExitCode.ok;
   } finally {
@@ -48,12 +52,51 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
   }
 }
 
-function readKey(option: string | undefined): string {
-  const key = option === '-' ? readFileSync(0, 'utf8').trim() : (option ?? process.env.TYA_ENROLLMENT_KEY ?? '').trim();
-  if (key === '') {
-    throw new CliError(ExitCode.usage, 'enrollment_key_missing', 'No enrollment key given.', {
-      hint: 'Pass --key KEY, --key - to read it from standard input, or set TYA_ENROLLMENT_KEY.',
+/**
+ * The key comes from standard input, a file or the environment, never from the command line: every
+ * user of the machine can read another's command line (`ps`), and shells keep it in their history.
+ */
+export function readKey(options: Pick<EnrollOptions, 'key' | 'keyFile'>, env: NodeJS.ProcessEnv = process.env): string {
+  if (options.key !== undefined && options.key !== '-') {
+    throw new CliError(
+      ExitCode.usage,
+      'enrollment_key_on_command_line',
+      'The enrollment key was given on the command line, where every user of this machine can read it (ps) and the shell keeps it; it was not used.',
+      {
+        hint: 'Pass it on standard input (printf %s "$KEY" | tya-agent enroll … --key -), with --key-file FILE, or in TYA_ENROLLMENT_KEY.',
+      },
+    );
+  }
+  if (options.key === '-' && options.keyFile !== undefined) {
+    throw new CliError(ExitCode.usage, 'enrollment_key_twice', 'Both --key - and --key-file were given.', {
+      hint: 'Give the enrollment key one way only.',
     });
   }
-  return key;
+  const key =
+    options.key === '-'
+      ? readFileSync(0, 'utf8')
+      : options.keyFile !== undefined
+        ? readKeyFile(options.keyFile)
+        : (env.TYA_ENROLLMENT_KEY ?? '');
+  if (key.trim() === '') {
+    throw new CliError(ExitCode.usage, 'enrollment_key_missing', 'No enrollment key given.', {
+      hint: 'Pass it on standard input (--key -), with --key-file FILE, or in TYA_ENROLLMENT_KEY.',
+    });
+  }
+  return key.trim();
+}
+
+function readKeyFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      ExitCode.usage,
+      'enrollment_key_file_unreadable',
+      `The key file ${file} cannot be read: ${(error as Error).message}.`,
+      {
+        hint: 'Check the path and that the user running tya-agent may read it.',
+      },
+    );
+  }
 }

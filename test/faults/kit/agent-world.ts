@@ -115,7 +115,8 @@ export async function startAgentWorld(options: {
       },
     ],
   });
-  const cli = async (args: string[]) => runCli([...args, '--config', configFile]);
+  const cli = async (args: string[], input?: string) =>
+    runCli([...args, '--config', configFile], input === undefined ? {} : { input });
   const sourceRows = () => POS_STREAMS.flatMap((s) => sqliteRowsAsText(pos.path, s.table, s.name, s.keyColumns));
   const status = async () => {
     const result = await cli(['status', '--json']);
@@ -148,7 +149,7 @@ export async function startAgentWorld(options: {
     start: (env = {}) => startAgentProcess(configFile, env),
     enroll: async () => {
       const { key } = await admin.createEnrollmentKey({ entities: ['store-1'] });
-      const enrolled = await cli(['enroll', '--url', cloudUrl, '--key', key]);
+      const enrolled = await cli(['enroll', '--url', cloudUrl, '--key', '-'], key);
       expect(enrolled.code, enrolled.stderr + enrolled.stdout).toBe(0);
     },
     status,

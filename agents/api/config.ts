@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LaneSchema } from './records.ts';
-import { CronSchema, SourceScheduleSchema } from './schedule.ts';
+import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
 
 export const SecretRefSchema = z
@@ -224,6 +224,8 @@ export const OdbcSourceSchema = z
     intervalSecs: z.number().positive().max(86_400).default(10),
     /** Read times, business-hour windows and the missed-run policy (default: every `intervalSecs`, always). */
     schedule: SourceScheduleSchema.optional(),
+    /** Arrivals to watch for, e.g. a shift close every night by 02:00: a missing one raises an alert. */
+    expect: z.array(ArrivalExpectationSchema).max(20).optional(),
     streams: z.array(OdbcStreamSchema).min(1),
     /** POS shift closes, each sent as one document in the urgent lane when a shift closes. */
     documents: z.array(OdbcDocumentSchema).optional(),
@@ -268,6 +270,8 @@ export const FolderSourceSchema = z
     timeZone: TimeZoneSchema.default('UTC'),
     /** When files are taken: e.g. bank statements every business day at 07:30 ("30 7 * * mon-fri"); default: as they arrive. */
     schedule: SourceScheduleSchema.optional(),
+    /** Arrivals to watch for, e.g. a bank statement every business day by 09:00: a missing one raises an alert. */
+    expect: z.array(ArrivalExpectationSchema).max(20).optional(),
     /** Stream names as the cloud sees them. */
     streams: z
       .object({

@@ -68,3 +68,22 @@ export const SourceScheduleStatusSchema = z.object({
   missedRunPolicy: MissedRunPolicySchema,
 });
 export type SourceScheduleStatus = z.infer<typeof SourceScheduleStatusSchema>;
+
+/**
+ * An expected arrival (issue 16 item 10): records on `stream` must arrive before each time of `by`
+ * ("a shift close by 02:00": "0 2 * * *"; "a bank statement every business day by 09:00":
+ * "0 9 * * mon-fri"). A missing one raises an alert in words until one arrives.
+ */
+export const ArrivalExpectationSchema = z
+  .object({
+    /** The stream whose records count as the arrival (e.g. "shift_reports", "bank_statements"). */
+    stream: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _'),
+    /** The deadlines, as cron times. */
+    by: CronSchema,
+    /** What arrives, in words for the alert (default: "records on <stream>"), e.g. "shift close". */
+    what: z.string().min(1).max(80).optional(),
+    /** Zone of `by`; default: the source's schedule zone, else its `timeZone`. */
+    timeZone: TimeZoneSchema.optional(),
+  })
+  .strict();
+export type ArrivalExpectation = z.infer<typeof ArrivalExpectationSchema>;

@@ -15,6 +15,7 @@ import { createDashboardService } from '../control/service/dashboard-service.ts'
 import { createSource } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
+import { ARRIVAL_CHECK_MS, ArrivalWatch } from '../scheduler/arrival-watch.ts';
 import { ReadSchedule } from '../scheduler/read-schedule.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
@@ -66,6 +67,9 @@ export class Agent {
   /** The configuration in force: the file's at start, replaced by applyConfig without a restart. */
   private current: LoadedConfig;
   private readonly pausedSources = new Set<string>();
+  /** Expected arrivals ("a shift close by 02:00"): checked every half minute while running. */
+  private readonly arrivals: ArrivalWatch;
+  private arrivalTimer: NodeJS.Timeout | null = null;
   private applying: Promise<void> = Promise.resolve();
 
   private lock: DataDirLock | null = null;
@@ -80,6 +84,7 @@ export class Agent {
     this.layout = layout;
     this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => this.onBackpressure(full, error));
+    this.arrivals = new ArrivalWatch(outbox, outbox);
   }
 
   /** Opens the data dir and outbox without starting anything (for enroll, dlq, one-shot sync). */
@@ -160,6 +165,9 @@ export class Agent {
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
+    this.arrivals.check(this.clock.now());
+    this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
+    this.arrivalTimer.unref();
     if (this.options.controlServer !== false) {
       const dashboard = createDashboardService(this);
       this.stopDashboard = () => dashboard.close();
@@ -196,6 +204,8 @@ export class Agent {
       clock: this.clock,
     });
     this.tracker.registerSource(name, sourceConfig.type);
+    const scheduleZone = sourceConfig.schedule?.timeZone ?? sourceConfig.timeZone;
+    this.arrivals.setExpectations(name, sourceConfig.expect ?? [], scheduleZone, this.clock.now());
     const loop = new CaptureLoop({
       source,
       outbox: this.outbox,
@@ -204,6 +214,7 @@ export class Agent {
       logger,
       intervalMs: sourceConfig.intervalSecs * 1000,
       onCommitted: () => this.cloud?.deliverer.notify(),
+      onArrival: (stream) => this.arrivals.arrived(name, stream, this.clock.now()),
       gate: this.gate,
       ...(sourceConfig.schedule === undefined
         ? {}
@@ -211,7 +222,7 @@ export class Agent {
             schedule: new ReadSchedule({
               source: name,
               config: sourceConfig.schedule,
-              defaultTimeZone: sourceConfig.timeZone,
+              defaultTimeZone: scheduleZone,
               state: this.outbox,
             }),
           }),
@@ -242,6 +253,7 @@ export class Agent {
       await loop.stop();
       this.loops.delete(name);
       if (!wanted.has(name)) {
+        this.arrivals.setExpectations(name, [], 'UTC', this.clock.now());
         this.tracker.removeSource(name);
         this.pausedSources.delete(name);
       }
@@ -420,6 +432,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.running = false;
+    if (this.arrivalTimer !== null) clearInterval(this.arrivalTimer);
     await this.control?.close();
     this.stopDashboard();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));

@@ -18,6 +18,8 @@ export interface CaptureLoopOptions {
   intervalMs: number;
   /** Called after every commit so delivery starts at once (an urgent shift-close must not wait). */
   onCommitted: () => void;
+  /** Called with the stream of every commit that carried records (expected arrivals watch for them). */
+  onArrival?: (stream: string) => void;
   /** Shared by all sources: closed while the outbox is full. */
   gate: BackpressureGate;
   reconnectBaseMs?: number;
@@ -169,7 +171,10 @@ export class CaptureLoop {
     faultPoint('capture.after-commit');
     result.ack();
     status.sourceSucceeded(source.name, result.records.length);
-    if (result.records.length > 0) this.options.onCommitted();
+    if (result.records.length > 0) {
+      this.options.onArrival?.(result.stream);
+      this.options.onCommitted();
+    }
     return true;
   }
 

@@ -11,6 +11,7 @@ import { syncCommand } from './commands/sync.ts';
 import { dlqCommand, type DlqAction } from './commands/dlq.ts';
 import { secretCommand } from './commands/secret.ts';
 import { discoverCommand, type DiscoverOptions } from './commands/discover.ts';
+import { supportBundleCommand } from './commands/support-bundle.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { demoCommand } from './commands/demo.ts';
 import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
@@ -170,6 +171,13 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('--timeout-secs <n>', 'how long the cloud may take to answer', positiveInt, 5)
     .addHelpText('after', '\nExit code: 0 nothing failed (warnings are marked !), 3 something failed (marked ✗, with what to do).')
     .action(action((opts: { config?: string; timeoutSecs: number }) => doctorCommand(opts, io)));
+
+  program
+    .command('support-bundle')
+    .description('write one zip for support: config, status, doctor, queue figures, the newest log; secrets removed, no record data')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('-o, --output <file>', 'where to write the zip (default: tya-support-<agent>-<time>.zip here)')
+    .action(action((opts: { config?: string; output?: string }) => supportBundleCommand(opts, io)));
 
   program
     .command('demo')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
@@ -17,6 +18,7 @@ import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
 import { ARRIVAL_CHECK_MS, ArrivalWatch } from '../scheduler/arrival-watch.ts';
 import { ReadSchedule } from '../scheduler/read-schedule.ts';
+import { buildSupportBundle, SUPPORT_BUNDLE_SOURCE } from './support/support-bundle.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
@@ -39,6 +41,8 @@ export interface AgentOptions {
    * `run`); open() locks only when asked.
    */
   lockAs?: string;
+  /** `tya-agent doctor`'s report for support bundles (the CLI can run it; the engine cannot). */
+  doctorReport?: () => Promise<string>;
 }
 
 /**
@@ -319,6 +323,29 @@ export class Agent {
     });
   }
 
+  /** The cloud's `collect-diagnostics`: the support bundle (secrets scrubbed, no record data) through `PUT /v1/files`. */
+  private async uploadSupportBundle(): Promise<Record<string, unknown>> {
+    if (this.cloud === null) throw new AgentError('not_enrolled', 'This agent is not enrolled, so it cannot upload anything.');
+    const bundle = await buildSupportBundle({
+      layout: this.layout,
+      configFile: this.current.file,
+      config: this.current.config,
+      status: this.status(),
+      secrets: this.secrets,
+      ...(this.options.doctorReport === undefined ? {} : { doctorReport: await this.options.doctorReport() }),
+      now: new Date(this.clock.now()),
+    });
+    const sha256 = createHash('sha256').update(bundle.zip).digest('hex');
+    await this.cloud.client.putFile(sha256, bundle.zip, {
+      fileName: bundle.fileName,
+      source: SUPPORT_BUNDLE_SOURCE,
+      contentType: 'application/zip',
+      entity: this.current.config.cloud.entity,
+    });
+    this.logger.info({ sha256, bytes: bundle.zip.length }, `Uploaded the support bundle ${bundle.fileName} for the cloud's collect-diagnostics.`);
+    return { sha256, name: bundle.fileName, bytes: bundle.zip.length, files: bundle.files };
+  }
+
   private commandTarget(): CommandTarget {
     return {
       hasSource: (name) => this.loops.has(name),
@@ -327,6 +354,7 @@ export class Agent {
         for (const name of this.loops.keys()) if (source === undefined || source === name) this.setPaused(name, paused);
       },
       resync: (source, stream) => this.resync(source, stream),
+      collectDiagnostics: () => this.uploadSupportBundle(),
       revoke: async () => {
         await this.cloud?.deliverer.stop();
         await forgetEnrollment(this.secrets, this.outbox);

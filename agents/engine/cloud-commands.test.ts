@@ -10,6 +10,10 @@ function recordingTarget(): CommandTarget & { calls: string[] } {
     setPaused: (source, paused) => void calls.push(`${paused ? 'pause' : 'resume'} ${source ?? '*'}`),
     resync: (source, stream) => Promise.resolve(void calls.push(`resync ${source}/${stream ?? '*'}`)),
     revoke: () => Promise.resolve(void calls.push('revoke')),
+    collectDiagnostics: () => {
+      calls.push('diagnostics');
+      return Promise.resolve({ name: 'tya-support.zip' });
+    },
   };
 }
 
@@ -25,7 +29,11 @@ describe('cloud commands', () => {
     ] as const) {
       expect(await runCloudCommand({ type: 'command', id: name, name, args }, target)).toEqual({ ok: true });
     }
-    expect(target.calls).toEqual(['sync *', 'pause pos-db', 'resume *', 'resync pos-db/receipts', 'revoke']);
+    expect(await runCloudCommand({ type: 'command', id: 'd', name: 'collect-diagnostics', args: {} }, target)).toEqual({
+      ok: true,
+      result: { name: 'tya-support.zip' },
+    });
+    expect(target.calls).toEqual(['sync *', 'pause pos-db', 'resume *', 'resync pos-db/receipts', 'revoke', 'diagnostics']);
   });
 
   it('refuses unknown sources and unsupported commands without touching the engine', async () => {

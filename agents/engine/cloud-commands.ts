@@ -1,5 +1,6 @@
 import type { AgentStatus, CloudCommand } from '../api/index.ts';
 import type { CommandResult, HeartbeatSummary } from '../delivery/index.ts';
+import { describeError } from '../pipeline/errors.ts';
 
 /** What the cloud's commands can ask of the engine. */
 export interface CommandTarget {
@@ -8,6 +9,8 @@ export interface CommandTarget {
   setPaused(source: string | undefined, paused: boolean): void;
   resync(source: string, stream?: string): Promise<void>;
   revoke(): Promise<void>;
+  /** Builds and uploads the support bundle; returns what was uploaded (sha256, name, size). */
+  collectDiagnostics(): Promise<Record<string, unknown>>;
 }
 
 /** Runs one command from the cloud (heartbeat or tunnel); the delivery layer guarantees at most once. */
@@ -32,9 +35,15 @@ export async function runCloudCommand(command: CloudCommand, target: CommandTarg
     case 'revoke':
       await target.revoke();
       return { ok: true };
+    case 'collect-diagnostics':
+      try {
+        return { ok: true, result: await target.collectDiagnostics() };
+      } catch (error) {
+        const { code, message } = describeError(error);
+        return { ok: false, error: { code, message: `The support bundle could not be uploaded: ${message}` } };
+      }
     case 'rotate-credentials':
     case 'run-export':
-    case 'collect-diagnostics':
     case 'writeback-available':
     case 'push-file':
       return { ok: false, error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` } };

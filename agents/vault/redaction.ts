@@ -53,10 +53,8 @@ let pattern: RegExp | null = null;
 /** Remembers `value` so that every later `redactSecrets` call hides it. */
 export function registerSecretValue(value: string): void {
   if (value.length < MIN_REDACTABLE_LENGTH) return;
-  // The same secret shows up escaped inside JSON log lines and percent-encoded inside URLs.
-  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
   let added = false;
-  for (const form of forms) {
+  for (const form of secretForms(value)) {
     if (!registered.has(form)) {
       registered.add(form);
       added = true;
@@ -73,8 +71,23 @@ export function redactSecrets(text: string): string {
 }
 
 function buildPattern(): RegExp {
+  return patternFor(registered);
+}
+
+/** The forms a secret takes in text: as is, escaped inside JSON, percent-encoded inside a URL. */
+export function secretForms(value: string): string[] {
+  return [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+}
+
+/** `text` with each of `values` (in every form) replaced by `[REDACTED]`, whatever was registered. */
+export function redactValues(text: string, values: readonly string[]): string {
+  const forms = new Set(values.filter((v) => v.length >= MIN_REDACTABLE_LENGTH).flatMap(secretForms));
+  return forms.size === 0 ? text : text.replace(patternFor(forms), REDACTED);
+}
+
+function patternFor(forms: Iterable<string>): RegExp {
   // Longest first, so a secret that contains another is replaced whole.
-  const alternatives = [...registered]
+  const alternatives = [...forms]
     .sort((a, b) => b.length - a.length)
     .map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(alternatives.join('|'), 'g');

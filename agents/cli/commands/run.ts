@@ -5,13 +5,14 @@ import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { findRunningAgent, reachHint } from '../running-agent.ts';
+import { doctorReport } from './doctor-report.ts';
 
 /** `tya-agent run`: the service's foreground process. Stops cleanly on SIGINT/SIGTERM. */
 export async function runCommand(options: { config?: string }, io: CliIo): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
   let agent: Agent;
   try {
-    agent = await Agent.start({ loaded, lockAs: 'run' });
+    agent = await Agent.start({ loaded, lockAs: 'run', doctorReport: () => doctorReport(loaded.file) });
   } catch (error) {
     if (!(error instanceof DataDirBusyError)) throw error;
     // Exit at once, naming the holder and how to reach it; its files are untouched.

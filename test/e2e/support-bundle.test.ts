@@ -102,7 +102,7 @@ function expectClean(files: Record<string, string>, secrets: readonly string[]):
   }
   expect(JSON.parse(files['manifest.json']!)).toMatchObject({ includesRecordData: false });
   expect(files['doctor.txt']).toMatch(/doctor/);
-  expect(JSON.parse(files['config.json']!).config.sources[0].password).toEqual({ secretRef: 'erp/password' });
+  expect((JSON.parse(files['config.json']!) as { config: { sources: Array<{ password?: unknown }> } }).config.sources[0]!.password).toEqual({ secretRef: 'erp/password' });
 }
 
 describe('support bundle', () => {
@@ -119,7 +119,7 @@ describe('support bundle', () => {
     expect(cli.stdout).toMatch(/Wrote .*bundle\.zip/);
     const fromCli = unzip(readFileSync(output));
     expectClean(fromCli, secrets);
-    expect(JSON.parse(fromCli['status.json']!).agent.running).toBe(true);
+    expect((JSON.parse(fromCli['status.json']!) as { agent: { running: boolean } }).agent.running).toBe(true);
 
     const [registered] = await admin.agents();
     const commandId = await admin.queueCommand(registered!.agentId, 'collect-diagnostics');

@@ -35,11 +35,12 @@ interface Candidate {
  * Linear in the head: each delimiter tokenizes it once. Throws a FormatError (file, line, field)
  * when the file has no header with a date and an amount, or a cell no reading accepts.
  */
-export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name?: string; hints?: CsvDetectionHints }): CsvDetection {
+export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name?: string; hints?: CsvDetectionHints; complete?: boolean }): CsvDetection {
   const { file } = options;
   const hints = options.hints ?? {};
   const head = bytes.subarray(0, DETECT_BYTES);
-  const complete = bytes.length <= DETECT_BYTES;
+  // Whether the bytes are the whole file (the last line is then whole too); a caller holding only the head says.
+  const complete = options.complete ?? bytes.length < DETECT_BYTES;
   const evidence: DetectionEvidence[] = [];
   const ambiguities: DetectionAmbiguity[] = [];
   const warnings: string[] = [];

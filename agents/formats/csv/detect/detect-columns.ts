@@ -56,6 +56,7 @@ export function detectColumns(header: readonly string[], rows: ReadonlyArray<rea
     layout.choices.push({ field, index, header: header[index] ?? '', reason });
     return true;
   };
+  const currencies: Array<{ index: number; reason: string }> = [];
   for (const [index, cell] of header.entries()) {
     const match = matchHeader(cell);
     const list = values(index);
@@ -78,7 +79,11 @@ export function detectColumns(header: readonly string[], rows: ReadonlyArray<rea
       } else if (field === 'amount' || field === 'debit' || field === 'credit' || field === 'balance') {
         if (list.length === 0 ? field === 'debit' || field === 'credit' : numbers >= 0.9) chosen = take(field, index, `${known}; its cells are numbers`);
       } else if (field === 'currency') {
-        if (list.length > 0 && codes >= 0.9) chosen = take(field, index, `${known}; its cells are currency codes`);
+        // Chosen after the loop: a header may name the currency twice (one for the balance, one for the amount).
+        if (list.length > 0 && codes >= 0.9) {
+          currencies.push({ index, reason: `${known}; its cells are currency codes` });
+          chosen = true;
+        }
       } else if (field === 'creditDebit') {
         const indicator = indicatorSides(list, false);
         if (indicator !== undefined) {
@@ -99,6 +104,13 @@ export function detectColumns(header: readonly string[], rows: ReadonlyArray<rea
     }
     if (!chosen) layout.unused.push(cell);
   }
+  if (currencies.length > 0) {
+    const amountAt = layout.choices.find((c) => c.field === 'amount')?.index ?? -1;
+    const currency = currencies.find((c) => c.index > amountAt) ?? currencies[0];
+    if (currency !== undefined) take('currency', currency.index, currencies.length > 1 ? `${currency.reason}; of ${currencies.length} currency columns, the one after the amount` : currency.reason);
+    for (const c of currencies) if (c !== currency) layout.unused.push(header[c.index] ?? '');
+  }
+  layout.choices.sort((a, b) => a.index - b.index);
   return layout;
 }
 

@@ -20,7 +20,7 @@ export function looksLikeDate(cell: string): boolean {
 
 /**
  * Every order the cells allow (year first, day first, month first) with the widths the cells use:
- * `D` when some day has one digit, `DD` when all have two. When both day-first and month-first read
+ * `DD`/`MM` when every day and month has two digits, `D`/`M` when any has one. When both day-first and month-first read
  * every cell (no day above 12), both readings stay: a guess would move every date by months.
  */
 export function detectDateFormat(cells: readonly string[], hint?: string): DateFormatGuess {
@@ -41,7 +41,6 @@ export function detectDateFormat(cells: readonly string[], hint?: string): DateF
   const separators = new Set(parts.map((p) => p[1]));
   if (separators.size > 1) return { readings: [], reason: `the dates mix separators (${[...separators].join(' ')})`, unreadable: values.find((v) => !v.includes(parts[0]?.[1] ?? '')) ?? first };
   const sep = parts[0]?.[1] ?? '.';
-  const width = (texts: string[], two: string, one: string) => (texts.every((t) => t.length === 2) ? two : one);
   const year = (texts: string[]) => (texts.every((t) => t.length === 4) ? 'YYYY' : texts.every((t) => t.length === 2) ? 'YY' : undefined);
   const readings: string[] = [];
   let unreadable: string | undefined;
@@ -58,7 +57,9 @@ export function detectDateFormat(cells: readonly string[], hint?: string): DateF
         return;
       }
     }
-    const tokens = { y: yearToken, m: width(parts.map((p) => p[m] ?? ''), 'MM', 'M'), d: width(parts.map((p) => p[d] ?? ''), 'DD', 'D') };
+    // A bank that writes 6/12/15 does not pad days either, even if the head holds only days above 9.
+    const padded = parts.every((p) => (p[m] ?? '').length === 2 && (p[d] ?? '').length === 2);
+    const tokens = { y: yearToken, m: padded ? 'MM' : 'M', d: padded ? 'DD' : 'D' };
     const format = order === 'ymd' ? [tokens.y, tokens.m, tokens.d] : order === 'dmy' ? [tokens.d, tokens.m, tokens.y] : [tokens.m, tokens.d, tokens.y];
     readings.push(format.join(sep));
   };

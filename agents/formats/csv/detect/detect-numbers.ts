@@ -56,9 +56,9 @@ export function detectNumberStyle(cells: readonly string[], hint?: DecimalSepara
     if (grouping[other] !== undefined) return other;
     if (grouping["'"] !== undefined) return "'";
     if (grouping[' '] !== undefined) return ' ';
-    // Only `1.250`-like cells beside a settled decimal: the other separator groups thousands.
-    if (threeDigitCell !== undefined && !threeDigitCell.includes(d)) return other;
-    return '';
+    // No grouping in the head: the other separator is accepted between groups of three, so a later
+    // 1.234,56 still reads; it can never misread a number, since the decimal separator is settled.
+    return other;
   };
   if (hint !== undefined) {
     return { readings: [{ decimalSeparator: hint, thousandsSeparator: thousandsFor(hint) }], reason: `decimal separator "${hint}" as given` };
@@ -66,7 +66,8 @@ export function detectNumberStyle(cells: readonly string[], hint?: DecimalSepara
   if (decimals.length === 1) {
     const d = decimals[0] as DecimalSeparator;
     const t = thousandsFor(d);
-    return { readings: [{ decimalSeparator: d, thousandsSeparator: t }], reason: `"${evidence[d] ?? ''}" has "${d}" before its decimals${t === '' ? '' : `; "${t}" groups thousands`}` };
+    const grouped = grouping[t] !== undefined ? `; "${grouping[t] ?? ''}" groups thousands with "${t}"` : `; no amount in the head groups thousands, "${t}" is accepted between groups of three`;
+    return { readings: [{ decimalSeparator: d, thousandsSeparator: t }], reason: `"${evidence[d] ?? ''}" has "${d}" before its decimals${grouped}` };
   }
   if (decimals.length > 1) {
     return { readings: [{ decimalSeparator: '.', thousandsSeparator: '' }, { decimalSeparator: ',', thousandsSeparator: '' }], reason: `cells disagree: "${evidence['.'] ?? ''}" and "${evidence[','] ?? ''}"` };

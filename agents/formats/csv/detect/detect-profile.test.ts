@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BANK_LAYOUTS, layoutBytes } from '../../../../test/helpers/csv-bank-layouts.ts';
+import { corpusPath, hasExternalCorpus } from '../../../../test/helpers/external-corpus.ts';
+import { BUILTIN_CSV_PROFILES } from '../builtin-profiles.ts';
 import { runChecks } from '../../checks.ts';
 import { FormatError } from '../../format-error.ts';
 import { parseCsv } from '../parse-csv.ts';
-import { CsvProfileSchema } from '../profile.ts';
+import { CsvProfileSchema, type CsvProfile } from '../profile.ts';
 import { detectCsvLayout } from './detect-profile.ts';
+import type { CsvDetectionHints } from './detection.ts';
 
 describe('CSV detection: the bank layout corpus', () => {
   it('holds at least ten layouts covering the classes of issue 10', () => {
@@ -133,5 +137,38 @@ describe('CSV detection on garbled input (property)', () => {
       }
       expect(performance.now() - started).toBeLessThan(2000);
     }
+  });
+});
+
+describe('CSV detection on real exports no one here wrote (external corpus)', () => {
+  const onCorpus = it.skipIf(!hasExternalCorpus());
+  // What each file leaves open, and the hint that settles it: the built-in profiles assume these.
+  const cases: Array<{ file: string; builtin: string; open: string[]; hints?: CsvDetectionHints }> = [
+    { file: 'bankstatementparser_csv_european_decimals.csv', builtin: 'de-betrag-ccy', open: [] },
+    { file: 'ofxstatement-de-ing_test_with_saldo_1.csv', builtin: 'ing-de', open: [] },
+    { file: 'csv2ofx_ubs-ch-fr_trimmed.csv', builtin: 'ubs-ch-fr', open: [] },
+    // One row only, dated 10.10.2017: day and month cannot be told apart.
+    { file: 'csv2ofx_gls.csv', builtin: 'gls-bank', open: ['dateFormat'], hints: { dateFormat: 'DD.MM.YYYY' } },
+    { file: 'csv2ofx_ingesp.csv', builtin: 'ing-es', open: ['currency'], hints: { currency: 'EUR' } },
+    { file: 'csv2ofx_mint_extra.csv', builtin: 'mint', open: ['currency'], hints: { currency: 'USD' } },
+  ];
+  for (const c of cases) {
+    onCorpus(`${c.file}: ${c.open.length === 0 ? 'settled' : `${c.open.join(', ')} open`}, and once settled reads the dates and amounts the "${c.builtin}" profile reads`, () => {
+      const bytes = readFileSync(corpusPath('bank', 'csv', c.file));
+      const open = detectCsvLayout(bytes, { file: c.file });
+      expect(open.ambiguities.map((a) => a.field)).toEqual(c.open);
+      const detection = c.hints === undefined ? open : detectCsvLayout(bytes, { file: c.file, hints: c.hints });
+      expect(detection.ambiguities).toEqual([]);
+      const builtin = BUILTIN_CSV_PROFILES.find((p) => p.name === c.builtin);
+      if (builtin === undefined) throw new Error(`no built-in profile ${c.builtin}`);
+      const read = (profile: CsvProfile) => parseCsv(bytes, { file: c.file, profile }).statements.flatMap((s) => s.entries.map((e) => [e.bookingDate, e.amount, e.currency]));
+      const expected = read(builtin);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(read(detection.profile)).toEqual(expected);
+    });
+  }
+
+  onCorpus('a headerless export (easybank) is refused with the file, the line and what a header would be', () => {
+    expect(() => detectCsvLayout(readFileSync(corpusPath('bank', 'csv', 'ofxstatement-austrian_easybank-giro.csv')), { file: 'easybank.csv' })).toThrow(/easybank\.csv, line 1, field header: no header row naming a date and an amount/);
   });
 });

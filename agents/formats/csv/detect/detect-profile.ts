@@ -65,7 +65,9 @@ export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name
   const header = (rows[candidate.headerAt]?.cells ?? []).map((c) => c.trim());
   const headerLine = rows[candidate.headerAt]?.line ?? 1;
   const preamble = rows.slice(0, candidate.headerAt).filter((r) => r.cells.some((c) => c.trim() !== ''));
-  const data = rows.slice(candidate.headerAt + 1).filter((r) => r.cells.some((c) => c.trim() !== '')).slice(0, SAMPLE_ROWS);
+  // Data: the rows below the header, without empty rows and without the header repeated (some exports repeat it per page).
+  const isHeaderAgain = (r: CsvRow) => r.cells.length === header.length && r.cells.every((c, i) => c.trim() === header[i]);
+  const data = rows.slice(candidate.headerAt + 1).filter((r) => r.cells.some((c) => c.trim() !== '') && !isHeaderAgain(r)).slice(0, SAMPLE_ROWS);
   const delimiterName = candidate.delimiter === '\t' ? 'tab' : `"${candidate.delimiter}"`;
   evidence.push({ field: 'delimiter', value: candidate.delimiter, reason: `${delimiterName} splits the header into ${header.length} cells and ${candidate.score} of the rows below into as many`, certainty: 'certain', line: headerLine });
   const quoted = /(^|[;,\t|])"/m.test(text);

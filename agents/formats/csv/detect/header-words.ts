@@ -22,7 +22,7 @@ export type HeaderField =
 const WORDS: Record<HeaderField, string[]> = {
   bookingDate: [
     // en
-    'date', 'booking date', 'transaction date', 'posting date', 'posted date', 'trans date', 'date posted', 'entry date',
+    'date', 'created', 'booking date', 'transaction date', 'posting date', 'posted date', 'trans date', 'date posted', 'entry date',
     // de
     'buchungstag', 'buchungsdatum', 'datum', 'buchung', 'buchungsdat',
     // fr
@@ -70,7 +70,7 @@ const WORDS: Record<HeaderField, string[]> = {
     'saldo na rachunku', 'saldo dopo', 'saldo finale',
   ],
   remittance: [
-    'description', 'details', 'memo', 'narrative', 'payment details', 'transaction description', 'particulars',
+    'description', 'desc', 'notes', 'details', 'memo', 'narrative', 'payment details', 'transaction description', 'particulars',
     'verwendungszweck', 'buchungstext', 'beschreibung', 'vorgang verwendungszweck', 'text', 'libelle', 'detail',
     'libelle operation', 'concepto', 'descripcion', 'observaciones', 'causale', 'descrizione', 'descrizione operazione',
     'omschrijving', 'mededelingen', 'opis operacji', 'tytul', 'tytul operacji', 'opis', 'paskirtis', 'mokejimo paskirtis',
@@ -98,7 +98,7 @@ const WORDS: Record<HeaderField, string[]> = {
   iban: ['iban', 'iban bic'],
   currency: ['currency', 'ccy', 'cur', 'wahrung', 'devise', 'monnaie', 'monn', 'moneda', 'divisa', 'valuta', 'waluta', 'valiuta', 'valuutta'],
   reference: [
-    'reference', 'ref', 'bank reference', 'transaction id', 'referenz', 'kundenreferenz', 'reference operation', 'referencia',
+    'reference', 'ref', 'bank reference', 'transaction id', 'transaction number', 'n de transaction', 'numero de transaction', 'referenz', 'kundenreferenz', 'reference operation', 'referencia',
     'riferimento', 'referentie', 'kenmerk', 'numer referencyjny', 'nuoroda', 'kodas', 'referens', 'viite', 'arkistointitunnus',
   ],
 };

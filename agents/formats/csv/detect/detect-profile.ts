@@ -85,7 +85,7 @@ export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name
   if (bookingDate === undefined || (amount === undefined && (debit === undefined || credit === undefined))) {
     throw new FormatError({ file, line: headerLine, field: 'header' }, `the header names no ${bookingDate === undefined ? 'date column whose cells are dates' : 'amount column (or debit and credit columns) whose cells are numbers'}`, {
       expected: 'a header with a date and an amount (or debit and credit) column',
-      hint: 'Write a CSV profile for this export (see docs/operations.md, "Bank CSV files") and pass it with --profile.',
+      hint: 'Write a CSV profile for this export (see docs/bank-csv.md) and pass it with --profile.',
     });
   }
 

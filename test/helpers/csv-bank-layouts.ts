@@ -15,7 +15,7 @@ export interface BankLayout {
   name: string;
   country: string;
   language: string;
-  /** WHATWG label the file is written in. */
+  /** WHATWG label the file is written in (a plain-ASCII file proposes `auto`: its bytes do not tell). */
   encoding: string;
   bom?: boolean;
   delimiter: string;
@@ -485,7 +485,7 @@ export const BANK_LAYOUTS: BankLayout[] = [
       name: 'uk-lloyds',
       description: 'Detected from uk-lloyds.csv',
       delimiter: ',',
-      encoding: 'utf-8',
+      encoding: 'auto',
       decimalSeparator: '.',
       thousandsSeparator: ',',
       dateFormat: 'DD/MM/YYYY',
@@ -525,7 +525,7 @@ export const BANK_LAYOUTS: BankLayout[] = [
       name: 'us-bofa',
       description: 'Detected from us-bofa.csv',
       delimiter: ',',
-      encoding: 'utf-8',
+      encoding: 'auto',
       decimalSeparator: '.',
       thousandsSeparator: ',',
       dateFormat: 'MM/DD/YYYY',
@@ -591,7 +591,7 @@ export const BANK_LAYOUTS: BankLayout[] = [
       name: 'uk-ambiguous-dates',
       description: 'Detected from uk-ambiguous-dates.csv',
       delimiter: ',',
-      encoding: 'utf-8',
+      encoding: 'auto',
       decimalSeparator: '.',
       thousandsSeparator: ',',
       dateFormat: 'DD/MM/YYYY',
@@ -625,7 +625,7 @@ export const BANK_LAYOUTS: BankLayout[] = [
       name: 'nl-ambiguous-thousands',
       description: 'Detected from nl-ambiguous-thousands.csv',
       delimiter: ';',
-      encoding: 'utf-8',
+      encoding: 'auto',
       decimalSeparator: ',',
       thousandsSeparator: '.',
       dateFormat: 'DD-MM-YYYY',

@@ -35,6 +35,8 @@ export interface EncodingGuess {
   /** WHATWG label, e.g. `utf-8`, `windows-1250`. */
   encoding: string;
   bom: boolean;
+  /** The head has no byte above 127, so it says nothing about the code page of the rest. */
+  ascii?: boolean;
   /** Why, in words. */
   reason: string;
   /** Other code pages that read the head differently and almost as well (empty when settled). */
@@ -53,7 +55,9 @@ export function detectEncoding(head: Uint8Array): EncodingGuess {
   if (bom !== undefined) return { encoding: bom.encoding, bom: true, reason: `the file starts with a ${bom.encoding.toUpperCase()} byte order mark`, rivals: [] };
   let nonAscii = 0;
   for (const byte of head) if (byte >= 0x80) nonAscii += 1;
-  if (nonAscii === 0) return { encoding: 'utf-8', bom: false, reason: 'the head is plain ASCII (UTF-8 and every code page read it the same)', rivals: [] };
+  if (nonAscii === 0) {
+    return { encoding: 'utf-8', bom: false, ascii: true, reason: 'the head is plain ASCII, which every code page reads the same: "auto" lets the rest of the file decide (UTF-8, else windows-1252)', rivals: [] };
+  }
   try {
     // stream: a character cut at the end of the head is not an error.
     new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });

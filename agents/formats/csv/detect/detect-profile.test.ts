@@ -67,6 +67,22 @@ describe('CSV detection: the bank layout corpus', () => {
   });
 });
 
+describe('CSV detection: what the head cannot tell about the rest', () => {
+  it('an ASCII head proposes encoding "auto", so a Windows-1252 row past 64 KB still reads right', () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => `${String((i % 28) + 1).padStart(2, '0')}.03.2024;Miete Nummer ${i};-1.000,00;EUR`);
+    const text = `Datum;Verwendungszweck;Betrag;Waehrung\r\n${rows.join('\r\n')}\r\n15.03.2024;Café Müller;-4,50;EUR\r\n`;
+    const bytes = Buffer.from(text, 'latin1');
+    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    const detection = detectCsvLayout(bytes, { file: 'long.csv' });
+    expect(detection.ambiguities).toEqual([]);
+    expect(detection.profile.encoding).toBe('auto');
+    const parsed = parseCsv(bytes, { file: 'long.csv', profile: detection.profile });
+    const last = parsed.statements[0]?.entries.at(-1);
+    expect([last?.remittance, last?.amount]).toEqual(['Café Müller', '-4.50']);
+    expect(parsed.warnings.join(' ')).toContain('not valid UTF-8; it was read as windows-1252');
+  });
+});
+
 describe('CSV detection: errors name file, line and field', () => {
   it('a file without a known header', () => {
     expect(() => detectCsvLayout(Buffer.from('foo;bar\n1;2\n'), { file: 'odd.csv' })).toThrow(/odd\.csv, line 1, field header: no header row naming a date and an amount/);

@@ -46,7 +46,9 @@ export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name
   const warnings: string[] = [];
 
   const encodingGuess = hints.encoding === undefined ? detectEncoding(head) : { encoding: new TextDecoder(hints.encoding).encoding, bom: false, reason: 'as given', rivals: [] };
-  evidence.push({ field: 'encoding', value: encodingGuess.encoding, reason: encodingGuess.reason, certainty: encodingGuess.rivals.length === 0 ? 'certain' : 'likely' });
+  // A profile's "auto" is BOM, then strict UTF-8, then the fallback code page, decided on the whole file.
+  const profileEncoding = encodingGuess.ascii === true ? 'auto' : encodingGuess.encoding;
+  evidence.push({ field: 'encoding', value: profileEncoding, reason: encodingGuess.reason, certainty: encodingGuess.rivals.length === 0 ? 'certain' : 'likely' });
   if (encodingGuess.rivals.length > 0) {
     ambiguities.push({
       field: 'encoding',
@@ -169,7 +171,7 @@ export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name
     } else warnings.push(`${file}: no account column or preamble line names the account; the entries are filed under the profile name.`);
   }
 
-  const profile = CsvProfileSchema.parse(buildProfile({ name: options.name ?? 'detected', file, header, layout, delimiter: candidate.delimiter, encoding: encodingGuess.encoding, number, dateFormat, currency, preambleAccountLabel }));
+  const profile = CsvProfileSchema.parse(buildProfile({ name: options.name ?? 'detected', file, header, layout, delimiter: candidate.delimiter, encoding: profileEncoding, number, dateFormat, currency, preambleAccountLabel }));
   const penalty = evidence.reduce((sum, e) => sum + (e.certainty === 'likely' ? 0.05 : e.certainty === 'weak' ? 0.15 : 0), 0) + ambiguities.length * 0.25;
   const confidence = Math.max(0, Math.round((1 - penalty) * 100) / 100);
   return { profile, confidence, evidence, ambiguities, warnings };

@@ -77,7 +77,7 @@ const WORDS: Record<HeaderField, string[]> = {
     'aprasymas', 'meddelande', 'beskrivning', 'tekst', 'beskrivelse', 'forklaring', 'selite', 'selitys', 'viesti', 'rubrik',
   ],
   counterparty: [
-    'counterparty', 'payee', 'payer', 'payee payer', 'name', 'beneficiary', 'auftraggeber', 'empfanger',
+    'counterparty', 'payee', 'payer', 'payee payer', 'name', 'beneficiary', 'auftraggeber', 'empfanger', 'empfaenger',
     'beguenstigter zahlungspflichtiger', 'begunstigter zahlungspflichtiger', 'auftraggeber empfanger',
     'name zahlungsbeteiligter', 'zahlungsempfanger', 'auftraggeber zahlungsempfanger', 'beneficiaire', 'tiers',
     'beneficiario', 'ordenante', 'beneficiario ordenante', 'controparte', 'naam', 'naam omschrijving', 'tegenpartij',
@@ -96,7 +96,7 @@ const WORDS: Record<HeaderField, string[]> = {
     'tilinumero', 'produkt', 'produit',
   ],
   iban: ['iban', 'iban bic'],
-  currency: ['currency', 'ccy', 'cur', 'wahrung', 'devise', 'monnaie', 'monn', 'moneda', 'divisa', 'valuta', 'waluta', 'valiuta', 'valuutta'],
+  currency: ['currency', 'ccy', 'cur', 'wahrung', 'waehrung', 'devise', 'monnaie', 'monn', 'moneda', 'divisa', 'valuta', 'waluta', 'valiuta', 'valuutta'],
   reference: [
     'reference', 'ref', 'bank reference', 'transaction id', 'transaction number', 'n de transaction', 'numero de transaction', 'referenz', 'kundenreferenz', 'reference operation', 'referencia',
     'riferimento', 'referentie', 'kenmerk', 'numer referencyjny', 'nuoroda', 'kodas', 'referens', 'viite', 'arkistointitunnus',
@@ -164,7 +164,7 @@ export type HeaderLanguage = 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pl' | 'lt' | 's
 
 /** Header words (folded) that belong to one language only: they say in which language the file is. */
 const LANGUAGE_WORDS: Record<HeaderLanguage, string[]> = {
-  de: ['buchungstag', 'betrag', 'verwendungszweck', 'wahrung', 'valutadatum', 'buchungstext', 'umsatz', 'soll', 'haben', 'kontostand', 'wertstellung', 'empfanger', 'auftraggeber', 'belastung', 'gutschrift', 'buchungsdatum'],
+  de: ['buchungstag', 'betrag', 'verwendungszweck', 'wahrung', 'waehrung', 'valutadatum', 'buchungstext', 'umsatz', 'soll', 'haben', 'kontostand', 'wertstellung', 'empfanger', 'auftraggeber', 'belastung', 'gutschrift', 'buchungsdatum'],
   fr: ['libelle', 'solde', 'montant', 'devise', 'valeur', 'operation', 'compte'],
   es: ['fecha', 'importe', 'concepto', 'cargo', 'abono', 'moneda', 'operacion', 'cuenta'],
   it: ['contabile', 'descrizione', 'dare', 'avere', 'importo', 'causale', 'operazione', 'conto'],

@@ -16,9 +16,9 @@ describe('CSV detection: the bank layout corpus', () => {
     expect(BANK_LAYOUTS.length).toBeGreaterThanOrEqual(10);
     const encodings = new Set(BANK_LAYOUTS.map((l) => l.encoding));
     for (const e of ['utf-8', 'windows-1252', 'windows-1250', 'windows-1257', 'iso-8859-15']) expect(encodings).toContain(e);
-    expect(new Set(BANK_LAYOUTS.map((l) => l.delimiter))).toEqual(new Set([';', ',']));
+    expect(new Set(BANK_LAYOUTS.map((l) => l.delimiter))).toEqual(new Set([';', ',', 'tab']));
     const languages = BANK_LAYOUTS.map((l) => l.language).join(' ');
-    for (const language of ['English', 'German', 'French', 'Spanish', 'Italian', 'Dutch', 'Polish', 'Lithuanian', 'Swedish', 'Danish', 'Finnish']) expect(languages).toContain(language);
+    for (const language of ['English', 'German', 'French', 'Spanish', 'Italian', 'Dutch', 'Polish', 'Lithuanian', 'Swedish', 'Danish', 'Norwegian', 'Finnish']) expect(languages).toContain(language);
   });
 
   for (const layout of BANK_LAYOUTS) {
@@ -96,6 +96,10 @@ describe('CSV detection: errors name file, line and field', () => {
   it('an amount written unlike the others', () => {
     const text = 'Datum;Betrag;Währung\n01.02.2024;1.234,50;EUR\n13.02.2024;12x;EUR\n';
     expect(() => detectCsvLayout(Buffer.from(text), { file: 'bad.csv' })).toThrow(FormatError);
+  });
+
+  it('NUL bytes are named as such, with their line', () => {
+    expect(() => detectCsvLayout(Buffer.from('Date,Amount\n01/02/2024,1.00\u0000\n'), { file: 'nul.csv' })).toThrow(/nul\.csv, line 2: the line contains NUL bytes/);
   });
 
   it('a date format given that the dates do not follow', () => {

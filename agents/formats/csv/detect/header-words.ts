@@ -52,12 +52,12 @@ const WORDS: Record<HeaderField, string[]> = {
   debit: [
     'debit', 'debits', 'debit amount', 'withdrawal', 'withdrawals', 'paid out', 'money out', 'out', 'soll', 'belastung',
     'ausgang', 'debet', 'cargo', 'cargos', 'dare', 'addebiti', 'uitgaven', 'obciazenia', 'wyplywy', 'debetas', 'uttag',
-    'udbetaling', 'ut', 'veloitus', 'debit eur',
+    'udbetaling', 'ut', 'ut fra konto', 'ut av konto', 'veloitus', 'debit eur',
   ],
   credit: [
     'credit', 'credits', 'credit amount', 'deposit', 'deposits', 'paid in', 'money in', 'in', 'haben', 'gutschrift',
     'eingang', 'abono', 'abonos', 'avere', 'accrediti', 'inkomsten', 'uznania', 'wplywy', 'kreditas', 'insattning',
-    'indbetaling', 'inn', 'hyvitys', 'credit eur',
+    'indbetaling', 'inn', 'inn pa konto', 'hyvitys', 'credit eur',
   ],
   creditDebit: [
     'd c', 'c d', 'dr cr', 'cr dr', 'debit credit', 'credit debit', 'soll haben', 's h', 'af bij', 'bij af', 'd k',

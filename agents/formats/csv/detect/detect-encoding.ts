@@ -65,9 +65,14 @@ export function detectEncoding(head: Uint8Array): EncodingGuess {
   } catch {
     // not UTF-8: a single-byte code page
   }
+  // Only the words holding bytes above 127 tell code pages apart: each distinct one is decoded per
+  // code page (a long export repeats the same few), so the cost is one pass over the bytes.
+  const words = accentedWords(head);
+  const languages = [...headerLanguages(new TextDecoder('windows-1252').decode(head.subarray(0, 16384)))];
   const scored = CODE_PAGES.map((encoding, order) => {
-    const text = new TextDecoder(encoding).decode(head);
-    return { encoding, order, text, score: languageScore(text) };
+    const decoder = new TextDecoder(encoding);
+    const decoded = words.map((w) => decoder.decode(w));
+    return { encoding, order, text: decoded.join(' '), score: languageScore(decoded, languages) };
   });
   scored.sort((a, b) => b.score - a.score || a.order - b.order);
   const best = scored[0] ?? { encoding: 'windows-1252', text: '', score: 0, order: 0 };
@@ -80,19 +85,47 @@ export function detectEncoding(head: Uint8Array): EncodingGuess {
   };
 }
 
+/** Byte delimiters of a word: ASCII white space, CSV delimiters, quotes, punctuation and digits. */
+const WORD_BREAK = new Uint8Array(128);
+for (const c of ' \t\r\n;,|"\'.:/()-0123456789') WORD_BREAK[c.charCodeAt(0)] = 1;
+const MAX_WORDS = 4096;
+
+/** The distinct words (as bytes) that hold a byte above 127, in order of first appearance. */
+function accentedWords(bytes: Uint8Array): Uint8Array[] {
+  const seen = new Set<string>();
+  const words: Uint8Array[] = [];
+  let start = 0;
+  let accented = false;
+  for (let i = 0; i <= bytes.length; i += 1) {
+    const byte = i < bytes.length ? (bytes[i] ?? 0) : 32;
+    if (byte < 128 && WORD_BREAK[byte] === 1) {
+      if (accented && words.length < MAX_WORDS) {
+        const word = bytes.subarray(start, i);
+        const key = Buffer.from(word).toString('latin1');
+        if (!seen.has(key)) {
+          seen.add(key);
+          words.push(word);
+        }
+      }
+      start = i + 1;
+      accented = false;
+    } else if (byte >= 128) accented = true;
+  }
+  return words;
+}
+
 /**
  * The words the best single alphabet explains, among the alphabets of the header's language(s) (all
  * when the header names no language): "Caffè" and "Società" read as Italian in Windows-1252, as
  * "Caffč" and "Societą" in Windows-1257, which an Italian header makes implausible. A non-ASCII
  * character that is not a letter at all (a control character, `¤`, `³`, `½`) costs more.
  */
-function languageScore(text: string): number {
-  const languages = [...headerLanguages(text.slice(0, 16384))];
+function languageScore(words: readonly string[], languages: readonly HeaderLanguage[]): number {
   const alphabets = (languages.length > 0 ? languages : (Object.keys(LETTERS) as Array<keyof typeof LETTERS>)).map((l) => LETTERS[l]);
   const explained = alphabets.map(() => 0);
   let penalty = 0;
   let accentedWords = 0;
-  for (const word of text.match(/[^\s;,|\t"'.:/()\-\d]+/g) ?? []) {
+  for (const word of words) {
     let accented = '';
     for (const ch of word) if (ch.charCodeAt(0) >= 0x80) accented += ch;
     if (accented === '') continue;
@@ -108,6 +141,6 @@ function languageScore(text: string): number {
   const best = Math.max(0, ...explained);
   let score = 2 * best - accentedWords - penalty;
   // Header words spelled with their own accents: folding would make "Mokëjimo" and "Mokėjimo" the same.
-  for (const word of text.slice(0, 16384).toLowerCase().match(/\p{L}+/gu) ?? []) if (ACCENTED_HEADER_WORDS.has(word)) score += 5;
+  for (const word of words) for (const part of word.toLowerCase().match(/\p{L}+/gu) ?? []) if (ACCENTED_HEADER_WORDS.has(part)) score += 5;
   return score;
 }

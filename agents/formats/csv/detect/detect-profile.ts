@@ -2,6 +2,7 @@ import { TextDecoder } from 'node:util';
 import { parseDecimal } from '../../decimal.ts';
 import { DETECT_BYTES } from '../../detect.ts';
 import { FormatError } from '../../format-error.ts';
+import { makeDecoder } from '../../text-decode.ts';
 import { dateReader } from '../date-format.ts';
 import { CsvProfileSchema, type ColumnRef, type CsvProfileInput } from '../profile.ts';
 import { CsvTokenizer, type CsvRow } from '../tokenizer.ts';
@@ -45,7 +46,7 @@ export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name
   const ambiguities: DetectionAmbiguity[] = [];
   const warnings: string[] = [];
 
-  const encodingGuess = hints.encoding === undefined ? detectEncoding(head) : { encoding: new TextDecoder(hints.encoding).encoding, bom: false, reason: 'as given', rivals: [] };
+  const encodingGuess = hints.encoding === undefined ? detectEncoding(head) : { encoding: makeDecoder(hints.encoding, file).encoding, bom: false, reason: 'as given', rivals: [] };
   // A profile's "auto" is BOM, then strict UTF-8, then the fallback code page, decided on the whole file.
   const profileEncoding = encodingGuess.ascii === true ? 'auto' : encodingGuess.encoding;
   evidence.push({ field: 'encoding', value: profileEncoding, reason: encodingGuess.reason, certainty: encodingGuess.rivals.length === 0 ? 'certain' : 'likely' });

@@ -85,7 +85,7 @@ export function detectColumns(header: readonly string[], rows: ReadonlyArray<rea
           chosen = true;
         }
       } else if (field === 'creditDebit') {
-        const indicator = indicatorSides(list, false);
+        const indicator = completeFromHeader(indicatorSides(list, false), cell);
         if (indicator !== undefined) {
           layout.indicator = indicator;
           chosen = take(field, index, `${known}; its cells say ${[...indicator.debit, ...indicator.credit].join('/')}`);
@@ -129,4 +129,17 @@ function indicatorSides(list: readonly string[], bothSides: boolean): { debit: s
   }
   // Without a header saying so, one side only could be any one-letter column (a "type" of W or U).
   return (bothSides ? debit.length > 0 && credit.length > 0 : debit.length + credit.length > 0) ? { debit, credit } : undefined;
+}
+
+/**
+ * A head with debits only still names both sides when the header does ("D/K", "Af Bij", "S/H"): the
+ * missing side is taken from the header, so the first credit further down is not refused.
+ */
+function completeFromHeader(sides: { debit: string[]; credit: string[] } | undefined, header: string): { debit: string[]; credit: string[] } | undefined {
+  if (sides === undefined || (sides.debit.length > 0 && sides.credit.length > 0)) return sides;
+  const words = header.split(/[^\p{L}+-]+/u).filter((w) => w !== '');
+  const debit = words.filter((w) => DEBIT_TOKENS.has(w.toLowerCase()));
+  const credit = words.filter((w) => CREDIT_TOKENS.has(w.toLowerCase()));
+  if (debit.length !== 1 || credit.length !== 1) return sides;
+  return { debit: sides.debit.length > 0 ? sides.debit : debit, credit: sides.credit.length > 0 ? sides.credit : credit };
 }

@@ -83,6 +83,22 @@ describe('CSV detection: what the head cannot tell about the rest', () => {
   });
 });
 
+describe('CSV detection: sign conventions the head shows only in part', () => {
+  it('an indicator column with debits only takes the credit mark from its header (D/K)', () => {
+    const text = 'Data;Suma;Valiuta;D/K\n2024-05-02;45,20;EUR;D\n2024-05-20;100,00;EUR;D\n';
+    const detection = detectCsvLayout(Buffer.from(text), { file: 'lt.csv' });
+    expect(detection.profile.columns.creditDebit).toEqual({ column: 'D/K', debit: ['D'], credit: ['K'] });
+    const later = `${text}2024-05-21;7,00;EUR;K\n`;
+    expect(parseCsv(Buffer.from(later), { file: 'lt.csv', profile: detection.profile }).statements[0]?.entries.map((e) => e.amount)).toEqual(['-45.20', '-100.00', '7.00']);
+  });
+
+  it('unsigned amounts without an indicator are read as written, with a warning naming the column', () => {
+    const detection = detectCsvLayout(Buffer.from('Date;Amount;Currency\n13.01.2024;5.00;EUR\n'), { file: 'plus.csv' });
+    expect(detection.ambiguities).toEqual([]);
+    expect(detection.warnings.join('\n')).toContain('plus.csv, line 1, field column "Amount": every amount in the first rows is positive');
+  });
+});
+
 describe('CSV detection: errors name file, line and field', () => {
   it('a file without a known header', () => {
     expect(() => detectCsvLayout(Buffer.from('foo;bar\n1;2\n'), { file: 'odd.csv' })).toThrow(/odd\.csv, line 1, field header: no header row naming a date and an amount/);

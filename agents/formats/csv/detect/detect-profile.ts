@@ -143,6 +143,7 @@ export function detectCsvLayout(bytes: Uint8Array, options: { file: string; name
   const indicator = byField('creditDebit');
   if (amount !== undefined && indicator === undefined) {
     const signed = data.some((r) => /^\s*-|-\s*$|^\s*\(/.test(r.cells[amount.index] ?? ''));
+    if (!signed) warnings.push(`${file}, line ${headerLine}, field column "${amount.header}": every amount in the first rows is positive; if debits are written without a sign, the profile needs a debit/credit column (columns.creditDebit).`);
     evidence.push({ field: 'sign', value: signed ? 'signed amounts' : 'no negative amount', reason: signed ? `"${amount.header}" holds negative amounts for debits` : `every "${amount.header}" in the head is positive: if debits are written unsigned, the file needs a debit/credit column`, certainty: signed ? 'certain' : 'likely' });
   } else if (amount === undefined) {
     evidence.push({ field: 'sign', value: 'debit and credit columns', reason: `"${debit?.header ?? ''}" is paid out (its numbers become negative), "${credit?.header ?? ''}" paid in`, certainty: 'certain' });

@@ -191,12 +191,16 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
   program
     .command('parse <file>')
     .description('read a bank statement or shift-close (Z) file as a watched folder would, and say whether it would be accepted')
-    .option('--profile <name>', 'CSV/Excel column profile: a built-in name or a profile JSON file (default: recognised by the header)')
+    .option('--profile <name>', 'CSV/Excel column profile: a built-in name or a profile JSON file (default: recognised by the header, or proposed by detection)')
+    .option('--save-profile <file.json>', 'CSV: write the profile used (the proposed one, or the built-in one that fits) to this file, for --profile')
+    .option('--date-format <format>', 'CSV detection: how the dates are written when the file does not say, e.g. DD/MM/YYYY or MM/DD/YYYY')
+    .option('--decimal-separator <sep>', 'CSV detection: "." or "," when the amounts do not say (e.g. 1.250)')
+    .option('--currency <code>', 'CSV detection: the account currency when the file names none, e.g. EUR')
     .option('--kind <kind>', 'auto, bank or zreport', (v: string) => {
       if (v !== 'auto' && v !== 'bank' && v !== 'zreport') throw new InvalidArgumentError('expected auto, bank or zreport');
       return v;
     }, 'auto')
-    .option('--encoding <label>', 'code page of MT940/OFX/BAI2 files that are not UTF-8, e.g. windows-1252')
+    .option('--encoding <label>', 'code page of MT940/OFX/BAI2 files that are not UTF-8, and of a CSV whose code page detection cannot settle, e.g. windows-1252')
     .option('--time-zone <zone>', 'IANA zone of shift times written without an offset', 'UTC')
     .option('--all', 'list every entry (the text output shows the first 20 per statement)')
     .option('--json', 'print the normalized statement(s) or report as JSON')

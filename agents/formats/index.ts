@@ -31,5 +31,7 @@ export { parseBai2 } from './bai2/parse-bai2.ts';
 export { CsvStreamParser, detectCsvProfile, parseCsv, type CsvOptions } from './csv/parse-csv.ts';
 export { CsvProfileSchema, type ColumnRef, type CsvProfile, type CsvProfileInput } from './csv/profile.ts';
 export { BUILTIN_CSV_PROFILES, builtinCsvProfile } from './csv/builtin-profiles.ts';
+export { detectCsvLayout } from './csv/detect/detect-profile.ts';
+export type { CsvDetection, CsvDetectionHints, DetectionAmbiguity, DetectionEvidence } from './csv/detect/detection.ts';
 export { parseXlsx, type XlsxOptions } from './xlsx/parse-xlsx.ts';
 export { readZip, type ZipEntry } from './zip/read-zip.ts';

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/helpers/agent-process.ts';
+import { BANK_LAYOUTS, layoutBytes } from '../../../test/helpers/csv-bank-layouts.ts';
 import { corpusPath, hasExternalCorpus } from '../../../test/helpers/external-corpus.ts';
 import { sampleZReport, zReportCsv } from '../../formats/zreport/zreport-samples.ts';
 
@@ -92,5 +93,69 @@ describe('tya-agent parse', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('z-bad.csv would be rejected: tenders of Z-00412 of register till-1 add up to its total: Total 1,000.00 EUR stated');
     expect(JSON.parse(refused.stdout)).toMatchObject({ kind: 'zreport', accepted: false, reports: [{ zNumber: '00412' }] });
+  });
+});
+
+describe('tya-agent parse on a CSV no profile knows (detection)', () => {
+  const write = (name: string): string => {
+    const layout = BANK_LAYOUTS.find((l) => l.name === name);
+    if (layout === undefined) throw new Error(`no layout ${name}`);
+    const file = path.join(dir, `${name}.csv`);
+    writeFileSync(file, layoutBytes(layout));
+    return file;
+  };
+  const entriesOf = (stdout: string) => (JSON.parse(stdout) as BankJson).statements.flatMap((s) => s.entries.map((e) => [e.amount, e.entryKey]));
+
+  it('proposes a profile with its confidence and evidence, and parses when nothing is open (Windows-1250, preamble)', async () => {
+    const file = write('pl-mbank');
+    const result = await runCli(['parse', file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('pl-mbank.csv: no built-in CSV profile fits; proposed profile "pl-mbank" (confidence 1.00)');
+    expect(result.stdout).toMatch(/encoding +windows-1250/);
+    expect(result.stdout).toContain('"preambleAccountLabel": "#Numer rachunku"');
+    expect(result.stdout).toContain('CSV, would be accepted');
+    expect(result.stdout).toMatch(/2024-04-10 +-23\.49 PLN +ZAKUP PRZY UŻYCIU KARTY Żabka Łódź/);
+    // Every line of the human output is ended, with \n only.
+    expect(result.stdout.endsWith('\n')).toBe(true);
+    expect(result.stdout).not.toContain('\r');
+    const json = JSON.parse((await runCli(['parse', file, '--json'])).stdout) as BankJson & { detection: { confidence: number; profile: { dateFormat: string } } };
+    expect(json.detection).toMatchObject({ confidence: 1, profile: { dateFormat: 'YYYY-MM-DD' } });
+    expect(json.statements[0]?.entries.map((e) => e.amount)).toEqual(['5400.00', '-23.49', '-1250.00']);
+  });
+
+  it('does not guess 03/01: names both readings and the options (exit 3); the options settle it, and the saved profile reads the same entries', async () => {
+    const file = write('uk-ambiguous-dates');
+    const open = await runCli(['parse', file, '--json']);
+    expect(open.code).toBe(3);
+    expect(open.stderr).toContain('uk-ambiguous-dates.csv was not parsed: dateFormat is not settled');
+    expect(open.stderr).toContain('--date-format DD/MM/YYYY, --date-format MM/DD/YYYY');
+    expect(open.stderr).toContain('--currency');
+    const report = JSON.parse(open.stdout) as { accepted: boolean; statements?: unknown; detection: { ambiguities: Array<{ field: string; readings: string[] }> } };
+    expect(report.accepted).toBe(false);
+    expect(report.statements).toBeUndefined();
+    expect(report.detection.ambiguities.map((a) => a.field)).toEqual(['dateFormat', 'currency']);
+
+    const saved = path.join(dir, 'uk-bank.json');
+    const settled = await runCli(['parse', file, '--date-format', 'DD/MM/YYYY', '--currency', 'GBP', '--save-profile', saved, '--json']);
+    expect(settled.code, settled.stderr).toBe(0);
+    const again = await runCli(['parse', file, '--profile', saved, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(entriesOf(again.stdout)).toEqual(entriesOf(settled.stdout));
+    expect((JSON.parse(again.stdout) as BankJson).statements[0]).toMatchObject({ currency: 'GBP' });
+    expect(entriesOf(again.stdout).map((e) => e[0])).toEqual(['-45.10', '1800.00', '-38.00']);
+  });
+
+  it('a CSV without a header it can read is refused with file, line and field; wrong options are usage errors (exit 2)', async () => {
+    const file = path.join(dir, 'odd.csv');
+    writeFileSync(file, 'foo;bar\n1;2\n');
+    const refused = await runCli(['parse', file]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('odd.csv would be rejected: odd.csv, line 1, field header: no header row naming a date and an amount');
+    const wrong = await runCli(['parse', file, '--decimal-separator', ';']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--decimal-separator must be "." or ","');
+    const notJson = await runCli(['parse', write('nl-ing'), '--save-profile', path.join(dir, 'profile.txt')]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('the file name must end in .json');
   });
 });

@@ -8,14 +8,18 @@ import {
   CsvProfileSchema,
   FormatError,
   parseFile,
+  type CsvDetection,
   type CsvProfile,
   type ParseOptions,
+  type ParseReport,
 } from '../../formats/index.ts';
 import { checkZReports, parseZReport } from '../../formats/zreport/index.ts';
 import { classify } from '../../sources/folder/file-reader.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { hintsFrom, proposeCsvProfile, saveProfile } from './parse-detect.ts';
+import { describeProposal } from './parse-detect-output.ts';
 import { describeBankReport, describeZReport, type ZParseReport } from './parse-output.ts';
 
 export interface ParseCommandOptions {
@@ -25,6 +29,12 @@ export interface ParseCommandOptions {
   timeZone: string;
   json?: boolean;
   all?: boolean;
+  /** CSV without a profile: where to write the proposed (or matching built-in) profile. */
+  saveProfile?: string;
+  /** CSV detection: settle what the file leaves open. */
+  dateFormat?: string;
+  decimalSeparator?: string;
+  currency?: string;
 }
 
 /**
@@ -45,9 +55,52 @@ export async function parseCommand(file: string, options: ParseCommandOptions, i
     io.out(options.json ? JSON.stringify(report, null, 2) : describeZReport(report).join('\n'));
     return verdict(report, io);
   }
+  let detection: CsvDetection | undefined;
+  if (parseOptions.profile === undefined) {
+    hintsFrom(options); // wrong hints are a usage error even when a built-in profile fits
+    const proposal = await proposeCsvProfile(file, options);
+    if (proposal?.kind === 'builtin') parseOptions.profile = proposal.profile;
+    else if (proposal?.kind === 'refused') {
+      const report = refusedReport(file, proposal.error);
+      io.out(options.json ? JSON.stringify({ kind: 'bank', ...report }, null, 2) : describeBankReport(report, false).join('\n'));
+      return verdict(report, io);
+    } else if (proposal?.kind === 'detected') {
+      detection = proposal.detection;
+      if (detection.ambiguities.length > 0) return unsettled(file, detection, options, io);
+      parseOptions.profile = detection.profile;
+    }
+  }
+  if (options.saveProfile !== undefined) {
+    if (parseOptions.profile === undefined) throw new CliError(ExitCode.usage, 'not_csv', `${file} is not a CSV file: --save-profile saves CSV profiles only.`);
+    await saveProfile(options.saveProfile, parseOptions.profile);
+  }
   const report = await parseFile(file, parseOptions);
-  io.out(options.json ? JSON.stringify({ kind: 'bank', ...report }, null, 2) : describeBankReport(report, options.all === true).join('\n'));
+  if (options.json) io.out(JSON.stringify({ kind: 'bank', ...(detection === undefined ? {} : { detection }), ...report }, null, 2));
+  else {
+    const lines = detection === undefined ? [] : describeProposal(path.basename(file), detection);
+    if (options.saveProfile !== undefined) lines.push(`Profile "${parseOptions.profile?.name ?? ''}" saved to ${options.saveProfile}; read the file with it: tya-agent parse ${file} --profile ${options.saveProfile}`);
+    io.out([...lines, ...describeBankReport(report, options.all === true)].join('\n'));
+  }
   return verdict(report, io);
+}
+
+/** A proposal with open questions: shown with the options that settle them, and nothing parsed. */
+function unsettled(file: string, detection: CsvDetection, options: ParseCommandOptions, io: CliIo): ExitCodeValue {
+  const name = path.basename(file);
+  io.out(options.json ? JSON.stringify({ kind: 'bank', file, format: 'csv', accepted: false, detection }, null, 2) : describeProposal(name, detection).join('\n'));
+  for (const a of detection.ambiguities) io.err(`${name} was not parsed: ${a.field} is not settled (${a.reason}); settle it with ${a.settle.join(', ')}.`);
+  if (options.saveProfile !== undefined) io.err(`The profile was not saved to ${options.saveProfile}: settle the questions above first.`);
+  return ExitCode.incomplete;
+}
+
+/** The report of a CSV file whose layout could not be detected: why, with file, line and field. */
+function refusedReport(file: string, error: FormatError): ParseReport {
+  const report: ParseReport = { file, sha256: '', bytes: 0, format: 'unknown', statements: [], checks: [], warnings: [], accepted: false };
+  report.error = { code: error.code, message: error.message };
+  if (error.hint !== undefined) report.error.hint = error.hint;
+  if (error.line !== undefined) report.error.line = error.line;
+  if (error.field !== undefined) report.error.field = error.field;
+  return report;
 }
 
 function verdict(report: { file: string; accepted: boolean; checks: Array<{ status: string; name: string; message: string }>; error?: { message: string; hint?: string } }, io: CliIo): ExitCodeValue {

@@ -121,6 +121,10 @@ describe('CSV parser', () => {
       ['-12.50', 'debit'],
       ['7.00', 'credit'],
     ]);
+    // 0,00 in the column that does not apply is an empty cell; two real amounts are still refused.
+    const zeros = parseCsv('Datum;Soll;Haben\n01.02.2024;12,50;0,00\n01.02.2024;0,00;7,00\n', { file, profile: split }).statements[0]?.entries;
+    expect(zeros?.map((e) => e.amount)).toEqual(['-12.50', '7.00']);
+    expect(() => parseCsv('Datum;Soll;Haben\n01.02.2024;12,50;7,00\n', { file, profile: split })).toThrow(/line 2, field column "Soll": both the debit and the credit column have an amount/);
     const indicator = profile({
       columns: { bookingDate: 'Datum', amount: 'Betrag', creditDebit: { column: 'S/H', debit: ['S'], credit: ['H'] }, remittance: [] },
     });

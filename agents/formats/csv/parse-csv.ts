@@ -69,7 +69,7 @@ export class CsvStreamParser {
       const firstLine = this.head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
       throw new FormatError({ file, line: 1 }, `no CSV profile fits this file (first line: "${firstLine.slice(0, 80)}")`, {
         expected: `one of the known exports (${(this.options.profiles ?? BUILTIN_CSV_PROFILES).map((p) => p.name).join(', ')}) or a profile given with the file`,
-        hint: 'Write a CSV profile for this bank export (delimiter, date format, columns) and pass it with --profile or in the folder source config.',
+        hint: '`tya-agent parse FILE` proposes a profile for this export (--save-profile keeps it); pass it with --profile or put it in the folder source config (docs/bank-csv.md).',
       });
     }
     this.profileName = profile.name;

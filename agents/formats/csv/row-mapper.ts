@@ -236,8 +236,14 @@ export class RowMapper {
     }
     const debitRef = c.debit ?? 0;
     const creditRef = c.credit ?? 0;
-    const debitRaw = this.cell(cells, debitRef);
-    const creditRaw = this.cell(cells, creditRef);
+    // Some banks write 0,00 in the column that does not apply: that is an empty cell, not an amount.
+    const nonZero = (raw: string | undefined) => (raw !== undefined && /^[+-]?0*(?:[.,]0*)?$/.test(raw.trim()) && /0/.test(raw) ? undefined : raw);
+    let debitRaw = this.cell(cells, debitRef);
+    let creditRaw = this.cell(cells, creditRef);
+    if (debitRaw !== undefined && creditRaw !== undefined) {
+      debitRaw = nonZero(debitRaw);
+      creditRaw = nonZero(creditRaw) ?? (debitRaw === undefined ? creditRaw : undefined);
+    }
     if ((debitRaw === undefined) === (creditRaw === undefined)) {
       throw fail(debitRef, debitRaw === undefined ? 'neither the debit nor the credit column has an amount' : 'both the debit and the credit column have an amount', 'an amount in exactly one of them');
     }

@@ -17,5 +17,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// The agent that keeps running sizes its heap for footprint (lean-heap.ts); one-off commands need not.
+if (process.argv[2] === 'run') (await import('./lean-heap.ts')).useLeanHeap();
+
 const { runCli } = await import('./program.ts');
 await runCli(process.argv);

@@ -34,7 +34,7 @@ import type { DeliveryOutcome, FailureOutcome, HttpAnswer } from './classify.ts'
 import { measureClockSkewMs } from './clock-skew.ts';
 import { errorFromFailure } from './cloud-errors.ts';
 import { HttpExchange, firstHeader } from './http-exchange.ts';
-import type { DeprecationNotice, ExchangeRequest, ExchangeResult } from './http-exchange.ts';
+import type { DeprecationNotice, ExchangeRequest, ExchangeResult, StreamedBody } from './http-exchange.ts';
 import { signatureHeader } from './signature.ts';
 import { TokenCache } from './token-cache.ts';
 
@@ -197,7 +197,7 @@ export class CloudClient {
   /** `PUT /v1/files/{sha256}`: idempotent by content hash (201 first time, 200 after). */
   async putFile(
     sha256: string,
-    bytes: Uint8Array,
+    bytes: Uint8Array | StreamedBody,
     meta: FileMeta,
     options: RequestOptions = {},
   ): Promise<PutFileResult> {

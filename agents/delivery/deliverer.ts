@@ -439,7 +439,7 @@ function fileUploaderFor(options: DelivererOptions, logger: Logger): FileUploade
   const { outbox, client } = options;
   if (
     outbox.nextFileUpload === undefined ||
-    outbox.fileContent === undefined ||
+    outbox.fileChunks === undefined ||
     outbox.fileUploaded === undefined ||
     outbox.fileUploadFailed === undefined ||
     outbox.nextFileAttemptAt === undefined ||

@@ -15,6 +15,7 @@ import { createSilentLogger } from '../telemetry/logger.ts';
 import type { DeliveryOutcome } from './classify.ts';
 import type { FileMeta, PutFileResult } from './cloud-client.ts';
 import { Deliverer, type BatchPoster } from './deliverer.ts';
+import type { StreamedBody } from './http-exchange.ts';
 
 let dir: string;
 let outbox: Outbox;
@@ -40,12 +41,16 @@ class Cloud implements BatchPoster {
     return Promise.resolve({ kind: 'delivered', response: { batchId: request.batchId, accepted: request.records.length, duplicates: 0, stale: 0, staleIndexes: [], rejected: [] } });
   }
 
-  putFile(sha256: string, bytes: Uint8Array, meta: FileMeta): Promise<PutFileResult> {
+  async putFile(sha256: string, body: StreamedBody, meta: FileMeta): Promise<PutFileResult> {
     const failure = this.failFile.shift();
-    if (failure !== undefined) return Promise.reject(failure());
+    if (failure !== undefined) throw failure();
     this.steps.push({ kind: 'file', sha256, name: meta.fileName });
-    this.stored.set(sha256, Buffer.from(bytes));
-    return Promise.resolve({ sha256, bytes: bytes.length, created: true });
+    const chunks: Buffer[] = [];
+    for await (const chunk of body.chunks()) chunks.push(Buffer.from(chunk));
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.length).toBe(body.bytes);
+    this.stored.set(sha256, bytes);
+    return { sha256, bytes: bytes.length, created: true };
   }
 }
 

@@ -13,10 +13,12 @@ import { AgentError, BackOffError, NotConnectedError, describeError } from '../p
 import type { Logger } from '../telemetry/logger.ts';
 import { nextWaitMs } from './backoff.ts';
 import type { FileMeta, PutFileResult, RequestOptions } from './cloud-client.ts';
+import type { StreamedBody } from './http-exchange.ts';
 
 export interface FileUploadOutbox {
   nextFileUpload(lane: Lane): PendingFileUpload | undefined;
-  fileContent(sha256: string): Buffer;
+  /** The stored original piece by piece (it may be a gigabyte: never whole in memory). */
+  fileChunks(sha256: string): Iterable<Buffer>;
   fileUploaded(sha256: string): void;
   fileUploadFailed(sha256: string, failure: { nextAttemptAt: number; error: { code: string; message: string }; permanent: boolean }): void;
   nextFileAttemptAt(): number | null;
@@ -24,7 +26,7 @@ export interface FileUploadOutbox {
 }
 
 export interface FilePutter {
-  putFile(sha256: string, bytes: Uint8Array, meta: FileMeta, options?: RequestOptions): Promise<PutFileResult>;
+  putFile(sha256: string, body: StreamedBody, meta: FileMeta, options?: RequestOptions): Promise<PutFileResult>;
 }
 
 export interface FileUploaderOptions {
@@ -55,7 +57,7 @@ export class FileUploader {
     try {
       const result = await this.#o.client.putFile(
         file.sha256,
-        this.#o.outbox.fileContent(file.sha256),
+        { bytes: file.bytes, sha256: file.sha256, chunks: () => this.#o.outbox.fileChunks(file.sha256) },
         { fileName: file.name, source: file.source, contentType: file.contentType, entity: this.#o.entity },
         { signal },
       );

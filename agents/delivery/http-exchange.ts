@@ -4,6 +4,7 @@
  * unread body pins its socket and the pool slowly starves). Returns classified failures instead of
  * throwing, so callers see one shape for "the cloud said no" and "the cloud was not there".
  */
+import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyNetworkError } from './classify.ts';
@@ -36,10 +37,21 @@ export interface ExchangeRequest {
   /** Path below the base URL, starting with `/v1/`. */
   path: string;
   headers: Record<string, string>;
-  body?: Uint8Array;
+  body?: Uint8Array | StreamedBody;
   signal?: AbortSignal;
   /** The batch a failure is about, so a scoped refusal names its source or entity. */
   where?: BatchWhere;
+}
+
+/**
+ * A body read piece by piece as it is sent (a file original of any size, never whole in memory):
+ * its length and SHA-256 are known beforehand (the signature covers the hash), and `chunks` can be
+ * opened again for a retry.
+ */
+export interface StreamedBody {
+  bytes: number;
+  sha256: string;
+  chunks: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 export type ExchangeResult = { ok: true; answer: HttpAnswer } | { ok: false; outcome: FailureOutcome };
@@ -83,6 +95,7 @@ export class HttpExchange {
       'tya-agent-version': this.#options.agentVersion,
       accept: 'application/json',
       ...request.headers,
+      ...(request.body === undefined || request.body instanceof Uint8Array ? {} : { 'content-length': String(request.body.bytes) }),
     };
     let response: Dispatcher.ResponseData;
     try {
@@ -91,7 +104,7 @@ export class HttpExchange {
         path: this.#pathPrefix + request.path,
         method: request.method,
         headers,
-        body: request.body === undefined ? null : request.body,
+        body: request.body === undefined ? null : request.body instanceof Uint8Array ? request.body : Readable.from(request.body.chunks(), { objectMode: false }),
         signal,
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,

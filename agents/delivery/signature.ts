@@ -9,11 +9,12 @@ import { createHash, createHmac } from 'node:crypto';
  */
 export function signatureHeader(
   signingSecret: string,
-  request: { method: string; pathWithQuery: string; body: Uint8Array },
+  request: { method: string; pathWithQuery: string; body: Uint8Array | { sha256: string } },
   unixSecs: number,
 ): string {
   const t = Math.floor(unixSecs);
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
+  // A streamed body (a file original) is signed by its content hash, known before it is read.
+  const bodyHash = request.body instanceof Uint8Array ? createHash('sha256').update(request.body).digest('hex') : request.body.sha256;
   const signed = `${t}\n${request.method.toUpperCase()}\n${request.pathWithQuery}\n${bodyHash}`;
   return `t=${t},v2=${createHmac('sha256', signingSecret).update(signed, 'utf8').digest('hex')}`;
 }

@@ -93,8 +93,9 @@ export class FileStore {
           );
           const hash = createHash('sha256');
           let bytes = 0;
+          // One buffer for every chunk: SQLite copies each blob, so a large file leaves no trail of them.
+          const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
           for (let seq = 0; ; seq += 1) {
-            const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
             const read = readSync(fd, buffer, 0, CHUNK_BYTES, null);
             if (read === 0) break;
             insertChunk.run(file.sha256, seq, buffer.subarray(0, read));
@@ -166,6 +167,19 @@ export class FileStore {
         .pluck()
         .get() ?? null
     );
+  }
+
+  /**
+   * The content one stored chunk at a time, each read when it is wanted (an upload sends a chunk
+   * before it reads the next), so memory holds a chunk whatever the file's size.
+   */
+  *chunks(sha256: string): Generator<Buffer> {
+    const chunk = this.#db.prepare<[string, number], Buffer>('SELECT data FROM file_chunks WHERE sha256 = ? AND seq = ?').pluck();
+    for (let seq = 0; ; seq += 1) {
+      const data = chunk.get(sha256, seq);
+      if (data === undefined) return;
+      yield data;
+    }
   }
 
   content(sha256: string): Buffer {

@@ -339,6 +339,10 @@ export class Outbox {
     return this.#files.content(sha256);
   }
 
+  fileChunks(sha256: string): Iterable<Buffer> {
+    return this.#files.chunks(sha256);
+  }
+
   fileUploaded(sha256: string): void {
     this.#assertWritable('fileUploaded');
     this.#files.uploaded(sha256);

@@ -182,7 +182,9 @@ export class FileReadWorker {
     if (this.worker !== null) return this.worker;
     const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const worker = new Worker(new URL(`./read-worker${extension}`, import.meta.url), {
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32 },
+      // The old generation holds the file's budget; a small young one is enough for a parser's
+      // short-lived garbage, and a big one is resident memory the agent's 200 MiB cannot spare.
+      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 8 },
     });
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));

@@ -38,7 +38,7 @@ const MAX_SNIFF_ZIP = 20 * 1024 * 1024;
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }

@@ -194,6 +194,7 @@ export class Agent {
       clock: this.clock,
       logger,
       intervalMs: sourceConfig.intervalSecs * 1000,
+      timeZone: sourceConfig.timeZone,
       onCommitted: () => this.cloud?.deliverer.notify(),
       gate: this.gate,
     });

@@ -15,6 +15,8 @@ export interface CaptureLoopOptions {
   clock: Clock;
   logger: Logger;
   intervalMs: number;
+  /** The source's IANA zone: the business day of records that carry none (Completeness). */
+  timeZone?: string | undefined;
   /** Called after every commit so delivery starts at once (an urgent shift-close must not wait). */
   onCommitted: () => void;
   /** Shared by all sources: closed while the outbox is full. */
@@ -123,6 +125,7 @@ export class CaptureLoop {
         lane: result.lane,
         records: result.records,
         checkpoint: result.checkpoint,
+        timeZone: this.options.timeZone,
       });
     } catch (error) {
       if (error instanceof OutboxFullError) {

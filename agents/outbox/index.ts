@@ -11,3 +11,4 @@ export type { FileToStore, PendingFileUpload, StoredFileInfo } from './file-stor
 export { alertKind } from './alerts.ts';
 export type { AcknowledgeResult } from './alerts.ts';
 export type { StreamDelivered } from './counters.ts';
+export type { DayFigure, DayTotal } from './day-totals.ts';

@@ -202,6 +202,39 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description:
+      'completeness: each queued record and dead letter keeps its business day, currency and money; ' +
+      'day_totals counts records and sums money read, delivered and refused per (day, source, stream, currency)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE records ADD COLUMN day TEXT;
+        ALTER TABLE records ADD COLUMN currency TEXT;
+        ALTER TABLE records ADD COLUMN amount TEXT;
+        ALTER TABLE dead_letters ADD COLUMN day TEXT;
+        ALTER TABLE dead_letters ADD COLUMN currency TEXT;
+        ALTER TABLE dead_letters ADD COLUMN amount TEXT;
+
+        -- Amounts are exact decimal strings (NULL: no record of the group carried money). Records
+        -- queued before this version have no day and are not counted: a day starts complete or not
+        -- at all, never half counted.
+        CREATE TABLE day_totals (
+          day TEXT NOT NULL,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          currency TEXT NOT NULL,
+          read_records INTEGER NOT NULL DEFAULT 0,
+          read_amount TEXT,
+          delivered_records INTEGER NOT NULL DEFAULT 0,
+          delivered_amount TEXT,
+          failed_records INTEGER NOT NULL DEFAULT 0,
+          failed_amount TEXT,
+          PRIMARY KEY (day, source, stream, currency)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -13,6 +13,7 @@ import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { DayTotals, type DayTotal } from './day-totals.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
 import { KeyMemory } from './key-memory.ts';
@@ -43,6 +44,7 @@ export class Outbox {
   readonly #alerts: AlertStore;
   readonly #state: AgentStateStore;
   readonly #files: FileStore;
+  readonly #dayTotals: DayTotals;
   readonly #now: () => number;
 
   private constructor(
@@ -63,9 +65,18 @@ export class Outbox {
     this.#seqClock = new SeqClock(this.#counters, () => settings.clock.now());
     this.#streamCounters = new StreamCounters(db);
     const keys = new KeyMemory(db);
-    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, settings.maxBytes);
-    this.#deadLetters = new DeadLetters(db, this.#counters, nowIso);
-    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys);
+    this.#dayTotals = new DayTotals(db);
+    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes);
+    this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
+    this.#batches = new BatchQueue(
+      db,
+      this.#counters,
+      this.#deadLetters,
+      settings.clock,
+      this.#seqClock,
+      keys,
+      this.#dayTotals,
+    );
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
@@ -146,7 +157,15 @@ export class Outbox {
     }
   }
 
-  enqueue(input: { source: string; stream: string; lane: Lane; records: SourceRecord[]; checkpoint: JsonValue }): {
+  enqueue(input: {
+    source: string;
+    stream: string;
+    lane: Lane;
+    records: SourceRecord[];
+    checkpoint: JsonValue;
+    /** The source's IANA zone, for records without a business day of their own (default UTC). */
+    timeZone?: string | undefined;
+  }): {
     inserted: number;
     duplicates: number;
   } {
@@ -217,6 +236,14 @@ export class Outbox {
   /** Records delivered per stream since this outbox was created. */
   deliveredByStream(): StreamDelivered[] {
     return this.#streamCounters.listDelivered();
+  }
+
+  /**
+   * Completeness per business day, source, stream and currency: records and exact money read,
+   * delivered and refused. Newest day first; `from`/`to` inclusive (YYYY-MM-DD).
+   */
+  dayTotals(range: { from?: string | undefined; to?: string | undefined } = {}): DayTotal[] {
+    return this.#dayTotals.list(range);
   }
 
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {

@@ -11,6 +11,7 @@ import type {
   AgentStatus,
   Alert,
   CatalogTable,
+  CompletenessRow,
   ConnectionTest,
   DiagnosticsView,
   FileEntry,
@@ -58,6 +59,8 @@ export interface WindowApi {
   listShifts(): Promise<Result<Shift[]>>;
   listActivity(filter: { kind?: ActivityEntry['kind']; source?: string }): Promise<Result<ActivityEntry[]>>;
   getHistory(): Promise<Result<HistoryPoint[]>>;
+  /** Per business day and stream over the last `days` days (default 14), newest first. */
+  getCompleteness(days?: number): Promise<Result<CompletenessRow[]>>;
   getSettings(): Promise<Result<SettingsView>>;
   updateSettings(change: SettingsChange): Promise<Result<SettingsView>>;
   enroll(url: string, key: string): Promise<Result<SettingsView>>;
@@ -98,6 +101,7 @@ export const IPC_CONTRACT = {
   listShifts: { channel: 'shifts:list', args: z.tuple([]) },
   listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional() })]) },
   getHistory: { channel: 'status:history', args: z.tuple([]) },
+  getCompleteness: { channel: 'completeness:get', args: z.tuple([z.number().int().min(1).max(366).optional()]) },
   getSettings: { channel: 'settings:get', args: z.tuple([]) },
   updateSettings: { channel: 'settings:update', args: z.tuple([z.record(z.string(), z.unknown())]) },
   enroll: { channel: 'settings:enroll', args: z.tuple([z.url(), z.string().min(1).max(4096)]) },
@@ -144,6 +148,7 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   listShifts: () => ({ method: 'GET', path: '/shifts' }),
   listActivity: (filter) => ({ method: 'GET', path: `/activity${query(filter)}` }),
   getHistory: () => ({ method: 'GET', path: '/history' }),
+  getCompleteness: (days) => ({ method: 'GET', path: `/completeness${query({ days: days === undefined ? undefined : String(days) })}` }),
   getSettings: () => ({ method: 'GET', path: '/settings' }),
   updateSettings: (change) => ({ method: 'PUT', path: '/settings', body: change }),
   enroll: (url, key) => ({ method: 'POST', path: '/settings/enroll', body: { url, key } }),

@@ -28,6 +28,7 @@ const api: WindowApi = {
   listShifts: invoker('listShifts'),
   listActivity: invoker('listActivity'),
   getHistory: invoker('getHistory'),
+  getCompleteness: invoker('getCompleteness'),
   getSettings: invoker('getSettings'),
   updateSettings: invoker('updateSettings'),
   enroll: invoker('enroll'),

@@ -5,6 +5,7 @@
 import type {
   ActivityEntry,
   CatalogTable,
+  CompletenessRow,
   ConnectionTest,
   DiagnosticsView,
   FileEntry,
@@ -44,6 +45,8 @@ export interface DashboardPort {
   shifts(options: { source?: string | undefined; limit: number }): Promise<Shift[]>;
   activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; limit: number }): ActivityEntry[];
   history(): HistoryPoint[];
+  /** Per business day and stream, newest day first, over the last `days` days. */
+  completeness(options: { days: number }): CompletenessRow[];
   settings(): Promise<SettingsView>;
   updateSettings(change: SettingsChange): Promise<SettingsView>;
   enroll(request: { url: string; key: string }): Promise<SettingsView>;

@@ -14,6 +14,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import { VaultSecretResolver, type SecretStore } from '../../vault/index.ts';
 import type { DashboardPort, SettingsChange, SourceDraft } from '../dashboard-port.ts';
 import { ActivityLog } from './activity-log.ts';
+import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
 import { diagnose } from './diagnostics-view.ts';
 import { folderFiles, folderShifts } from './files-view.ts';
@@ -214,6 +215,8 @@ export function createDashboardService(host: AgentHost): DashboardService {
       const stats = host.outbox.stats();
       return history.points(now(), stats.delivered, stats.depth);
     },
+
+    completeness: (options) => completenessRows(host.outbox.dayTotals({ from: firstDayOfWindow(clock.now(), options.days) })),
 
     settings,
 

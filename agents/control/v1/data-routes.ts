@@ -1,6 +1,6 @@
 /** What arrived and what waits: files, queue, shifts, activity, the 24-hour history. */
 import { z } from 'zod';
-import { ActivityEntrySchema, ActivityKindSchema, FileEntrySchema, HistoryPointSchema, QueueViewSchema, ShiftSchema } from '../../api/index.ts';
+import { ActivityEntrySchema, ActivityKindSchema, CompletenessRowSchema, FileEntrySchema, HistoryPointSchema, QueueViewSchema, ShiftSchema } from '../../api/index.ts';
 import type { DashboardPort } from '../dashboard-port.ts';
 import { defineRoute, NoInput, NoParams, type AnyRoute } from '../route-table.ts';
 import { requirePort } from './port-access.ts';
@@ -64,6 +64,18 @@ export function dataRoutes(port: DashboardPort | undefined): AnyRoute[] {
       input: NoInput,
       output: z.array(HistoryPointSchema),
       run: () => p().history(),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/completeness',
+      role: 'viewer',
+      tag: 'completeness',
+      summary:
+        'Per business day and stream: records and exact money totals read, waiting, delivered and refused, newest day first.',
+      params: NoParams,
+      input: z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(14) }),
+      output: z.array(CompletenessRowSchema),
+      run: ({ input }) => p().completeness(input),
     }),
   ];
 }

@@ -80,6 +80,7 @@ export function httpAgentApi(base = ''): WindowApi {
     listShifts: via('listShifts'),
     listActivity: via('listActivity'),
     getHistory: via('getHistory'),
+    getCompleteness: via('getCompleteness'),
     getSettings: via('getSettings'),
     updateSettings: via('updateSettings'),
     enroll: via('enroll'),

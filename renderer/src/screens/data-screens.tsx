@@ -1,4 +1,4 @@
-/** Files, Queue, Shifts and Completeness: what arrived, what waits, what the cloud has. */
+/** Files, Queue and Shifts: what arrived, what waits, what the cloud has. */
 import { useState } from 'react';
 import type { FileEntry } from '../../../agents/api/index.ts';
 import { Badge, ConfirmButton, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
@@ -179,50 +179,6 @@ export function ShiftsScreen() {
             );
           })}
         </ul>
-      )}
-    </Page>
-  );
-}
-
-/**
- * Completeness per business day needs delivered counts per day, which the agent does not keep yet;
- * the screen says so plainly and shows what it can (the queue per stream) instead of made-up numbers.
- */
-export function CompletenessScreen() {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const queue = useResource((a) => a.getQueue(), ['queue', 'status']);
-  const { status } = useLive();
-  return (
-    <Page title={t('completeness.title')}>
-      <p>{t('completeness.intro')}</p>
-      <Notice tone="info">{t('completeness.unavailable')}</Notice>
-      {queue.data === null ? (
-        <Loading error={queue.error} />
-      ) : (
-        <table className="fit">
-          <thead>
-            <tr>
-              <th scope="col">{t('common.source')}</th>
-              <th scope="col">{t('completeness.read')}</th>
-              <th scope="col">{t('completeness.queued')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(status?.sources ?? []).map((source) => {
-              const waiting = queue.data!.streams.filter((s) => s.source === source.name).reduce((n, s) => n + s.depth, 0);
-              return (
-                <tr key={source.name}>
-                  <td>{source.name}</td>
-                  <td>{i18n.number(source.recordsCaptured)}</td>
-                  <td>
-                    <Badge tone={waiting === 0 ? 'ok' : 'busy'}>{waiting === 0 ? t('completeness.complete') : t('completeness.incomplete', { count: i18n.number(waiting) })}</Badge>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
       )}
     </Page>
   );

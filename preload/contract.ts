@@ -57,7 +57,7 @@ export interface WindowApi {
   retryDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
   discardDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
   listShifts(): Promise<Result<Shift[]>>;
-  listActivity(filter: { kind?: ActivityEntry['kind']; source?: string }): Promise<Result<ActivityEntry[]>>;
+  listActivity(filter: { kind?: ActivityEntry['kind']; source?: string; text?: string }): Promise<Result<ActivityEntry[]>>;
   getHistory(): Promise<Result<HistoryPoint[]>>;
   /** Per business day and stream over the last `days` days (default 14), newest first. */
   getCompleteness(days?: number): Promise<Result<CompletenessRow[]>>;
@@ -99,7 +99,7 @@ export const IPC_CONTRACT = {
   retryDeadLetters: { channel: 'queue:retry', args: z.tuple([Ids]) },
   discardDeadLetters: { channel: 'queue:discard', args: z.tuple([Ids]) },
   listShifts: { channel: 'shifts:list', args: z.tuple([]) },
-  listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional() })]) },
+  listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional(), text: z.string().max(200).optional() })]) },
   getHistory: { channel: 'status:history', args: z.tuple([]) },
   getCompleteness: { channel: 'completeness:get', args: z.tuple([z.number().int().min(1).max(366).optional()]) },
   getSettings: { channel: 'settings:get', args: z.tuple([]) },

@@ -43,7 +43,7 @@ export interface DashboardPort {
   files(options: { source?: string | undefined; limit: number }): Promise<FileEntry[]>;
   queue(limit: number): QueueView;
   shifts(options: { source?: string | undefined; limit: number }): Promise<Shift[]>;
-  activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; limit: number }): ActivityEntry[];
+  activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; text?: string | undefined; limit: number }): ActivityEntry[];
   history(): HistoryPoint[];
   /** Per business day and stream, newest day first, over the last `days` days. */
   completeness(options: { days: number }): CompletenessRow[];

@@ -12,3 +12,4 @@ export { alertKind } from './alerts.ts';
 export type { AcknowledgeResult } from './alerts.ts';
 export type { StreamDelivered } from './counters.ts';
 export type { DayFigure, DayTotal } from './day-totals.ts';
+export type { ActivityFilter, HistorySample } from './activity-store.ts';

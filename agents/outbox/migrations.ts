@@ -235,6 +235,33 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'activity: what happened, in words, and the per-minute samples of the 24-hour charts, kept across restarts',
+    up(db) {
+      db.exec(`
+        CREATE TABLE activity (
+          id INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          at_ms INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          source TEXT,
+          message TEXT NOT NULL
+        );
+        CREATE INDEX activity_kind ON activity (kind, id);
+        CREATE INDEX activity_source ON activity (source, id);
+        CREATE INDEX activity_age ON activity (at_ms);
+
+        -- delivered is the outbox's running total at the sample: a minute's deliveries are the
+        -- difference to the sample before, which stays right across a restart.
+        CREATE TABLE history_samples (
+          at_ms INTEGER PRIMARY KEY,
+          delivered INTEGER NOT NULL,
+          depth INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

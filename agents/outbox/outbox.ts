@@ -5,9 +5,10 @@
  * here too, so there is no second file with its own crash story.
  */
 import { existsSync } from 'node:fs';
-import type { Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
+import type { ActivityEntry, Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
+import { ActivityStore, type ActivityFilter, type HistorySample } from './activity-store.ts';
 import { AgentStateStore } from './agent-state.ts';
 import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
@@ -45,6 +46,7 @@ export class Outbox {
   readonly #state: AgentStateStore;
   readonly #files: FileStore;
   readonly #dayTotals: DayTotals;
+  readonly #activity: ActivityStore;
   readonly #now: () => number;
 
   private constructor(
@@ -80,6 +82,7 @@ export class Outbox {
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
+    this.#activity = new ActivityStore(db);
     this.#now = () => settings.clock.now();
   }
 
@@ -331,6 +334,31 @@ export class Outbox {
   acknowledgeAlerts(codes: readonly string[] | 'all'): AcknowledgeResult {
     this.#assertWritable('acknowledgeAlerts');
     return this.#alerts.acknowledge(codes);
+  }
+
+  /** Appends to the activity list (bounded: the newest entries of the last 90 days). */
+  addActivity(entry: ActivityEntry): void {
+    this.#assertWritable('addActivity');
+    this.#activity.add(entry);
+  }
+
+  hasActivity(entry: Pick<ActivityEntry, 'kind' | 'at' | 'message'>): boolean {
+    return this.#activity.has(entry);
+  }
+
+  /** Newest first, filtered by kind, source and words in the message. */
+  listActivity(filter: ActivityFilter): ActivityEntry[] {
+    return this.#activity.list(filter);
+  }
+
+  /** One sample of the Overview's charts (kept a little over 24 hours). */
+  addHistorySample(sample: HistorySample): void {
+    this.#assertWritable('addHistorySample');
+    this.#activity.addSample(sample);
+  }
+
+  historySamples(sinceMs: number): HistorySample[] {
+    return this.#activity.samples(sinceMs);
   }
 
   /** Keeps an ingested file's original until it is uploaded (file-store.ts); `known` if the content is already there. */

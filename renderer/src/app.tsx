@@ -5,7 +5,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { createI18n, I18nContext, preferredLocale, type Locale } from './i18n/i18n.ts';
 import type { MessageKey } from './i18n/messages-en.ts';
-import { ActivityScreen, DiagnosticsScreen, FirstRunScreen, SettingsScreen } from './screens/admin-screens.tsx';
+import { ActivityScreen } from './screens/activity-screen.tsx';
+import { DiagnosticsScreen, FirstRunScreen, SettingsScreen } from './screens/admin-screens.tsx';
 import { CompletenessScreen } from './screens/completeness-screen.tsx';
 import { FilesScreen, QueueScreen, ShiftsScreen } from './screens/data-screens.tsx';
 import { OverviewScreen } from './screens/overview-screen.tsx';

@@ -52,8 +52,8 @@ export function createDashboardService(host: AgentHost): DashboardService {
   const now = () => isoNow(clock);
   const events = new EventEmitter<{ event: [LiveEvent] }>();
   const emit = (event: LiveEvent) => events.emit('event', event);
-  const activity = new ActivityLog(now);
-  const history = new HistorySampler();
+  const activity = new ActivityLog(host.outbox, now);
+  const history = new HistorySampler(host.outbox);
   const reader = new OutboxReader(host.layout.outbox);
   const store = () => new ConfigStore(host.loaded.file, host.loaded.dataDir);
   const resolver = () => new VaultSecretResolver(host.secretStore);
@@ -67,7 +67,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
   };
   const sample = () => {
     const stats = host.outbox.stats();
-    history.sample(now(), stats.delivered, stats.depth);
+    history.sample(clock.now(), stats.delivered, stats.depth);
   };
   sample();
   observe();
@@ -213,7 +213,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
     history() {
       const stats = host.outbox.stats();
-      return history.points(now(), stats.delivered, stats.depth);
+      return history.points(clock.now(), stats.delivered, stats.depth);
     },
 
     completeness: (options) => completenessRows(host.outbox.dayTotals({ from: firstDayOfWindow(clock.now(), options.days) })),

@@ -209,6 +209,8 @@ export const de: Record<MessageKey, string> = {
   'activity.title': 'Aktivität',
   'activity.filter': 'Anzeigen',
   'activity.all': 'Alles',
+  'activity.allSources': 'Alle Quellen',
+  'activity.search': 'Mit dem Text',
   'activity.kind.source': 'Quellen',
   'activity.kind.file': 'Dateien',
   'activity.kind.queue': 'Warteschlange',

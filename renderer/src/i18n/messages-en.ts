@@ -210,6 +210,8 @@ export const en = {
   'activity.title': 'Activity',
   'activity.filter': 'Show',
   'activity.all': 'Everything',
+  'activity.allSources': 'All sources',
+  'activity.search': 'Containing',
   'activity.kind.source': 'Sources',
   'activity.kind.file': 'Files',
   'activity.kind.queue': 'Queue',

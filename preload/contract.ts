@@ -53,6 +53,11 @@ export interface WindowApi {
   resumeSource(name: string): Promise<Result<null>>;
   resyncSource(name: string, stream?: string): Promise<Result<null>>;
   listFiles(source?: string): Promise<Result<FileEntry[]>>;
+  /** A held file: approve (it is sent) or reject (quarantine, nothing sent). Operator. */
+  approveFile(source: string, sha256: string): Promise<Result<null>>;
+  rejectFile(source: string, sha256: string): Promise<Result<null>>;
+  /** Deletes an imported file's records in the cloud. Admin. */
+  voidFile(source: string, sha256: string): Promise<Result<null>>;
   getQueue(): Promise<Result<QueueView>>;
   retryDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
   discardDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
@@ -79,6 +84,7 @@ export const LIVE_EVENT_CHANNEL = 'agent:live-event';
 
 const Name = z.string().min(1).max(63);
 const Draft = z.strictObject({ config: z.record(z.string(), z.unknown()), password: z.string().max(1024).optional() });
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Ids = z.union([z.literal('all'), z.array(z.number().int().positive()).min(1).max(10_000)]);
 
 /** Channel and argument tuple schema per method: main/ipc parses every call with these. */
@@ -95,6 +101,9 @@ export const IPC_CONTRACT = {
   resumeSource: { channel: 'sources:resume', args: z.tuple([Name]) },
   resyncSource: { channel: 'sources:resync', args: z.tuple([Name, Name.optional()]) },
   listFiles: { channel: 'files:list', args: z.tuple([Name.optional()]) },
+  approveFile: { channel: 'files:approve', args: z.tuple([Name, Sha256]) },
+  rejectFile: { channel: 'files:reject', args: z.tuple([Name, Sha256]) },
+  voidFile: { channel: 'files:void', args: z.tuple([Name, Sha256]) },
   getQueue: { channel: 'queue:get', args: z.tuple([]) },
   retryDeadLetters: { channel: 'queue:retry', args: z.tuple([Ids]) },
   discardDeadLetters: { channel: 'queue:discard', args: z.tuple([Ids]) },
@@ -142,6 +151,9 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   resumeSource: (name) => ({ method: 'POST', path: `/sources/${seg(name)}/resume`, body: {} }),
   resyncSource: (name, stream) => ({ method: 'POST', path: `/sources/${seg(name)}/resync`, body: stream === undefined ? {} : { stream } }),
   listFiles: (source) => ({ method: 'GET', path: `/files${query({ source })}` }),
+  approveFile: (source, sha256) => ({ method: 'POST', path: `/files/${seg(source)}/${seg(sha256)}/approve`, body: {} }),
+  rejectFile: (source, sha256) => ({ method: 'POST', path: `/files/${seg(source)}/${seg(sha256)}/reject`, body: {} }),
+  voidFile: (source, sha256) => ({ method: 'POST', path: `/files/${seg(source)}/${seg(sha256)}/void`, body: {} }),
   getQueue: () => ({ method: 'GET', path: '/queue' }),
   retryDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/replay', body: { ids } }),
   discardDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/discard', body: { ids } }),

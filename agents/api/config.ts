@@ -258,6 +258,8 @@ export const FolderSourceSchema = z
     encoding: z.string().min(1).optional(),
     /** IANA zone of shift-close times written without a UTC offset (e.g. `Europe/Vienna`). */
     timeZone: TimeZoneSchema.default('UTC'),
+    /** Files wait in the folder until a person approves them on the Files screen (or rejects them: quarantine, nothing sent). */
+    hold: z.boolean().default(false),
     /** Stream names as the cloud sees them. */
     streams: z
       .object({

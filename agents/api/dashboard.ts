@@ -54,7 +54,8 @@ export const TablePreviewSchema = z.object({
 });
 export type TablePreview = z.infer<typeof TablePreviewSchema>;
 
-export const FileOutcomeSchema = z.enum(['imported', 'duplicate', 'rejected']);
+/** `held`: waiting in the folder for a person's approval; `voided`: imported, then its records deleted in the cloud. */
+export const FileOutcomeSchema = z.enum(['imported', 'duplicate', 'rejected', 'held', 'voided']);
 export type FileOutcome = z.infer<typeof FileOutcomeSchema>;
 
 export const FileEntrySchema = z.object({
@@ -71,6 +72,10 @@ export const FileEntrySchema = z.object({
   /** Where the original is now. */
   path: z.string(),
   upload: z.enum(['pending', 'uploaded', 'failed', 'none']),
+  /** The content's SHA-256 when the outbox knows the file (what approve, reject and void name). */
+  sha256: z.string().nullable(),
+  /** A voided file: whether its deletes are queued yet. */
+  void: z.enum(['pending', 'done']).nullable(),
 });
 export type FileEntry = z.infer<typeof FileEntrySchema>;
 

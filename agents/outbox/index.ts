@@ -13,3 +13,4 @@ export type { AcknowledgeResult } from './alerts.ts';
 export type { StreamDelivered } from './counters.ts';
 export type { DayFigure, DayTotal } from './day-totals.ts';
 export type { ActivityFilter, HistorySample } from './activity-store.ts';
+export type { FileVoid, HeldFile, HoldState } from './file-decisions.ts';

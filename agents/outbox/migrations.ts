@@ -262,6 +262,33 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'files on hold waiting for a person, and voids of imported files whose records are deleted in the cloud',
+    up(db) {
+      db.exec(`
+        CREATE TABLE held_files (
+          sha256 TEXT PRIMARY KEY,
+          source TEXT NOT NULL,
+          name TEXT NOT NULL,
+          path TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          held_at TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('held', 'approved', 'rejected')),
+          decided_at TEXT
+        ) WITHOUT ROWID;
+        CREATE TABLE file_voids (
+          sha256 TEXT PRIMARY KEY,
+          source TEXT NOT NULL,
+          name TEXT NOT NULL,
+          path TEXT NOT NULL,
+          requested_at TEXT NOT NULL,
+          done_at TEXT,
+          records INTEGER
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -16,6 +16,7 @@ import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DayTotals, type DayTotal } from './day-totals.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
+import { FileDecisions, type FileVoid, type HeldFile, type HoldState } from './file-decisions.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
 import { KeyMemory } from './key-memory.ts';
 import { SeqClock } from './seq-clock.ts';
@@ -47,6 +48,7 @@ export class Outbox {
   readonly #files: FileStore;
   readonly #dayTotals: DayTotals;
   readonly #activity: ActivityStore;
+  readonly #decisions: FileDecisions;
   readonly #now: () => number;
 
   private constructor(
@@ -83,6 +85,7 @@ export class Outbox {
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
     this.#activity = new ActivityStore(db);
+    this.#decisions = new FileDecisions(db, nowIso);
     this.#now = () => settings.clock.now();
   }
 
@@ -359,6 +362,50 @@ export class Outbox {
 
   historySamples(sinceMs: number): HistorySample[] {
     return this.#activity.samples(sinceMs);
+  }
+
+  /** Puts a file of a held folder on hold until a person decides; returns its state (a known file keeps its own). */
+  holdFile(file: { sha256: string; source: string; name: string; path: string; bytes: number }): HoldState {
+    this.#assertWritable('holdFile');
+    return this.#decisions.hold(file);
+  }
+
+  holdState(sha256: string): HoldState | undefined {
+    return this.#decisions.holdState(sha256);
+  }
+
+  /** A person approved or rejected a held file; false when no such file waits. */
+  decideHeldFile(source: string, sha256: string, decision: 'approved' | 'rejected'): boolean {
+    this.#assertWritable('decideHeldFile');
+    return this.#decisions.decide(source, sha256, decision);
+  }
+
+  forgetHold(sha256: string): void {
+    this.#assertWritable('forgetHold');
+    this.#decisions.forgetHold(sha256);
+  }
+
+  listHeldFiles(source?: string): HeldFile[] {
+    return this.#decisions.listHeld(source);
+  }
+
+  /** Asks the folder source to delete an imported file's records in the cloud; false if asked before. */
+  requestFileVoid(file: { sha256: string; source: string; name: string; path: string }): boolean {
+    this.#assertWritable('requestFileVoid');
+    return this.#decisions.requestVoid(file);
+  }
+
+  nextFileVoid(source: string): FileVoid | undefined {
+    return this.#decisions.nextVoid(source);
+  }
+
+  fileVoidDone(sha256: string, records: number): void {
+    this.#assertWritable('fileVoidDone');
+    this.#decisions.voidDone(sha256, records);
+  }
+
+  listFileVoids(source?: string): FileVoid[] {
+    return this.#decisions.listVoids(source);
   }
 
   /** Keeps an ingested file's original until it is uploaded (file-store.ts); `known` if the content is already there. */

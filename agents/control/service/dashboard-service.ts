@@ -122,7 +122,11 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
   const allFiles = async (source?: string): Promise<FileEntry[]> => {
     const folders = host.loaded.config.sources.filter((s) => s.type === 'folder' && (source === undefined || s.name === source));
-    const lists = await Promise.all(folders.map(async (f) => (f.type === 'folder' ? folderFiles(f, reader.files(f.name)) : [])));
+    const lists = await Promise.all(
+      folders.map(async (f) =>
+        f.type === 'folder' ? folderFiles(f, reader.files(f.name), { held: host.outbox.listHeldFiles(f.name), voids: host.outbox.listFileVoids(f.name) }) : [],
+      ),
+    );
     return lists.flat().sort((a, b) => b.at.localeCompare(a.at));
   };
 
@@ -182,6 +186,31 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
     async files(options) {
       return (await allFiles(options.source)).slice(0, options.limit);
+    },
+
+    decideFile(source, sha256, decision) {
+      const held = host.outbox.listHeldFiles(source).find((f) => f.sha256 === sha256 && f.state === 'held');
+      if (held === undefined || !host.outbox.decideHeldFile(source, sha256, decision)) {
+        throw new AgentError('file_not_held', `No file of ${source} with that content is waiting for approval: it may have been decided already.`);
+      }
+      activity.add(
+        'file',
+        decision === 'approved' ? `${held.name} was approved and is being sent.` : `${held.name} was rejected: it goes to quarantine and nothing of it is sent.`,
+        source,
+      );
+      emit({ type: 'changed', topic: 'files' });
+    },
+
+    async voidFile(source, sha256) {
+      const file = (await allFiles(source)).find((f) => f.sha256 === sha256 && (f.outcome === 'imported' || f.outcome === 'voided'));
+      if (file === undefined) {
+        throw new AgentError('file_not_imported', `No imported file of ${source} has that content: only a file that was sent can be voided.`);
+      }
+      if (!host.outbox.requestFileVoid({ sha256, source, name: file.name, path: file.path })) {
+        throw new AgentError('file_already_voided', `${file.name} was voided already.`);
+      }
+      activity.add('file', `${file.name} was voided: deletes for its records are being sent to the cloud.`, source);
+      emit({ type: 'changed', topic: 'files' });
     },
 
     queue(limit) {

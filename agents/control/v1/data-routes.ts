@@ -5,6 +5,8 @@ import type { DashboardPort } from '../dashboard-port.ts';
 import { defineRoute, NoInput, NoParams, type AnyRoute } from '../route-table.ts';
 import { requirePort } from './port-access.ts';
 
+const FileParams = z.strictObject({ source: z.string().min(1).max(63), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the file’s SHA-256 as 64 hex digits') });
+
 const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 export function dataRoutes(port: DashboardPort | undefined): AnyRoute[] {
@@ -20,6 +22,48 @@ export function dataRoutes(port: DashboardPort | undefined): AnyRoute[] {
       input: z.strictObject({ source: z.string().min(1).optional(), limit: Limit(1000, 200) }),
       output: z.array(FileEntrySchema),
       run: ({ input }) => p().files(input),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/files/{source}/{sha256}/approve',
+      role: 'operator',
+      tag: 'files',
+      summary: 'Approves a file held for approval: it is imported and sent.',
+      params: FileParams,
+      input: NoInput,
+      output: z.null(),
+      run: ({ params }) => {
+        p().decideFile(params.source, params.sha256, 'approved');
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/files/{source}/{sha256}/reject',
+      role: 'operator',
+      tag: 'files',
+      summary: 'Rejects a file held for approval: it goes to quarantine and nothing of it is sent.',
+      params: FileParams,
+      input: NoInput,
+      output: z.null(),
+      run: ({ params }) => {
+        p().decideFile(params.source, params.sha256, 'rejected');
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/files/{source}/{sha256}/void',
+      role: 'admin',
+      tag: 'files',
+      summary: "Voids an imported file: deletes for its records are sent to the cloud, and the Activity says who's done it.",
+      params: FileParams,
+      input: NoInput,
+      output: z.null(),
+      run: async ({ params }) => {
+        await p().voidFile(params.source, params.sha256);
+        return null;
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -106,6 +106,22 @@ describe('day totals', () => {
     outbox.close();
   });
 
+  it("takes a shift close's total as its money when it has no amount", () => {
+    const outbox = openTestOutbox(tmp.path('o.db'), clock);
+    outbox.enqueue({
+      source: 'tills',
+      stream: 'shift_reports',
+      lane: 'urgent',
+      records: [
+        { stream: 'shift_reports', key: { z: '1' }, op: 'upsert', data: { businessDay: '2026-11-28', total: '1234.50', currency: 'EUR' }, capturedAt: '2026-11-29T10:00:00Z' },
+        { stream: 'shift_reports', key: { z: '2' }, op: 'upsert', data: { businessDay: '2026-11-28', total: '0.50', amount: '9.99', currency: 'EUR' }, capturedAt: '2026-11-29T10:00:00Z' },
+      ],
+      checkpoint: null,
+    });
+    expect(outbox.dayTotals()[0]!.read).toEqual({ records: 2, amount: '1244.49' });
+    outbox.close();
+  });
+
   it('counts records without money with a null amount, and leaves numbers out of the money', () => {
     const outbox = openTestOutbox(tmp.path('o.db'), clock);
     outbox.enqueue({

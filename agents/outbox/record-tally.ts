@@ -6,8 +6,8 @@
  * - Day: the record's own business day when it carries one (`businessDay` of a shift close,
  *   `bookingDate` of a bank entry), otherwise the day it was captured in the source's IANA zone.
  * - Money: the record's `amount` field when it is an exact decimal string (bank entries, POS/ERP
- *   rows); a JS number is never money (DESIGN.md §4.4) and is not counted. `currency` keeps totals
- *   of different currencies apart.
+ *   rows), otherwise its `total` (a shift close's or a receipt's); a JS number is never money
+ *   (DESIGN.md §4.4) and is not counted. `currency` keeps totals of different currencies apart.
  */
 import type { JsonObject } from '../api/index.ts';
 import { isCanonicalDecimal } from '../formats/decimal.ts';
@@ -22,6 +22,7 @@ export interface RecordTally {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_FIELDS = ['businessDay', 'bookingDate'] as const;
+const MONEY_FIELDS = ['amount', 'total'] as const;
 
 /** Turns RFC 3339 instants into the calendar day of one zone; remembers the last answer (pages share a capturedAt). */
 export class DayOfZone {
@@ -66,8 +67,13 @@ export function tallyOf(data: JsonObject | undefined, capturedAt: string, captur
         break;
       }
     }
-    const money = data.amount;
-    if (typeof money === 'string' && isCanonicalDecimal(money)) amount = money;
+    for (const field of MONEY_FIELDS) {
+      const money = data[field];
+      if (typeof money === 'string' && isCanonicalDecimal(money)) {
+        amount = money;
+        break;
+      }
+    }
     const code = data.currency;
     if (typeof code === 'string' && /^[A-Za-z]{3}$/.test(code)) currency = code.toUpperCase();
   }

@@ -62,6 +62,7 @@ function DayTable({ day, streams, i18n }: { day: string; streams: CompletenessRo
             <tr key={`${s.source}/${s.stream}/${s.currency}`}>
               <td className="wrap">
                 {s.source} / {s.stream}
+                {s.currency !== '' && <span className="muted"> · {s.currency}</span>}
               </td>
               <Figure figure={s.read} currency={s.currency} i18n={i18n} />
               <Figure figure={s.waiting} currency={s.currency} i18n={i18n} />

@@ -5,7 +5,8 @@
  * enqueue, a settled batch, a dead letter, a replay), with one read-modify-write per (day, stream,
  * currency) touched, never per record. Money is summed exactly, as decimal strings.
  */
-import { addScaled, fromScaled, toScaled, type ScaledDecimal } from '../formats/decimal.ts';
+import { addScaled, fromScaled, toScaled } from '../formats/decimal.ts';
+import { ExactSum } from './exact-sum.ts';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open-database.ts';
 
@@ -42,7 +43,7 @@ interface Group {
   day: string;
   currency: string;
   records: number;
-  amount: ScaledDecimal | null;
+  amount: ExactSum;
 }
 
 interface DayTotalRow {
@@ -63,16 +64,21 @@ export class DayTally {
   readonly #groups = new Map<string, Group>();
 
   add(row: TalliedRow): void {
-    if (row.day === null) return;
-    const currency = row.currency ?? '';
-    const id = `${row.source}\u0000${row.stream}\u0000${row.day}\u0000${currency}`;
+    this.addValues(row.source, row.stream, row.day, row.currency, row.amount);
+  }
+
+  /** The same without an object per record (the enqueue path). */
+  addValues(source: string, stream: string, day: string | null, currency: string | null, amount: string | null): void {
+    if (day === null) return;
+    const code = currency ?? '';
+    const id = `${source}\u0000${stream}\u0000${day}\u0000${code}`;
     let group = this.#groups.get(id);
     if (group === undefined) {
-      group = { source: row.source, stream: row.stream, day: row.day, currency, records: 0, amount: null };
+      group = { source, stream, day, currency: code, records: 0, amount: new ExactSum() };
       this.#groups.set(id, group);
     }
     group.records += 1;
-    if (row.amount !== null) group.amount = addScaled(group.amount ?? { units: 0n, scale: 0 }, toScaled(row.amount));
+    if (amount !== null) group.amount.add(amount);
   }
 
   get groups(): Iterable<Group> {
@@ -109,8 +115,9 @@ export class DayTotals {
     for (const g of tally.groups) {
       const before = this.#get.get(g.day, g.source, g.stream, g.currency)?.[`${measure}_amount`] ?? null;
       let amount = before;
-      if (g.amount !== null) {
-        const delta = sign === 1 ? g.amount : { units: -g.amount.units, scale: g.amount.scale };
+      const sum = g.amount.value;
+      if (sum !== null) {
+        const delta = sign === 1 ? sum : { units: -sum.units, scale: sum.scale };
         amount = fromScaled(addScaled(before === null ? { units: 0n, scale: 0 } : toScaled(before), delta));
       }
       this.#upsert[measure].run(g.day, g.source, g.stream, g.currency, sign * g.records, amount);

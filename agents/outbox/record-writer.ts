@@ -170,7 +170,7 @@ export class RecordWriter {
         row.currency,
         row.amount,
       );
-      read.add({ source: input.source, stream: input.stream, day: row.day, currency: row.currency, amount: row.amount });
+      read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
       this.#keys.remember(input.source, input.stream, row.keyJson, row.version, seq);
       inserted += 1;
       insertedBytes += row.bytes;

@@ -11,6 +11,7 @@ import type {
   AgentStatus,
   Alert,
   CatalogTable,
+  CompletenessRow,
   ConnectionTest,
   DiagnosticsView,
   FileEntry,
@@ -52,12 +53,19 @@ export interface WindowApi {
   resumeSource(name: string): Promise<Result<null>>;
   resyncSource(name: string, stream?: string): Promise<Result<null>>;
   listFiles(source?: string): Promise<Result<FileEntry[]>>;
+  /** A held file: approve (it is sent) or reject (quarantine, nothing sent). Operator. */
+  approveFile(source: string, sha256: string): Promise<Result<null>>;
+  rejectFile(source: string, sha256: string): Promise<Result<null>>;
+  /** Deletes an imported file's records in the cloud. Admin. */
+  voidFile(source: string, sha256: string): Promise<Result<null>>;
   getQueue(): Promise<Result<QueueView>>;
   retryDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
   discardDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
   listShifts(): Promise<Result<Shift[]>>;
-  listActivity(filter: { kind?: ActivityEntry['kind']; source?: string }): Promise<Result<ActivityEntry[]>>;
+  listActivity(filter: { kind?: ActivityEntry['kind']; source?: string; text?: string }): Promise<Result<ActivityEntry[]>>;
   getHistory(): Promise<Result<HistoryPoint[]>>;
+  /** Per business day and stream over the last `days` days (default 14), newest first. */
+  getCompleteness(days?: number): Promise<Result<CompletenessRow[]>>;
   getSettings(): Promise<Result<SettingsView>>;
   updateSettings(change: SettingsChange): Promise<Result<SettingsView>>;
   enroll(url: string, key: string): Promise<Result<SettingsView>>;
@@ -76,6 +84,7 @@ export const LIVE_EVENT_CHANNEL = 'agent:live-event';
 
 const Name = z.string().min(1).max(63);
 const Draft = z.strictObject({ config: z.record(z.string(), z.unknown()), password: z.string().max(1024).optional() });
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Ids = z.union([z.literal('all'), z.array(z.number().int().positive()).min(1).max(10_000)]);
 
 /** Channel and argument tuple schema per method: main/ipc parses every call with these. */
@@ -92,12 +101,16 @@ export const IPC_CONTRACT = {
   resumeSource: { channel: 'sources:resume', args: z.tuple([Name]) },
   resyncSource: { channel: 'sources:resync', args: z.tuple([Name, Name.optional()]) },
   listFiles: { channel: 'files:list', args: z.tuple([Name.optional()]) },
+  approveFile: { channel: 'files:approve', args: z.tuple([Name, Sha256]) },
+  rejectFile: { channel: 'files:reject', args: z.tuple([Name, Sha256]) },
+  voidFile: { channel: 'files:void', args: z.tuple([Name, Sha256]) },
   getQueue: { channel: 'queue:get', args: z.tuple([]) },
   retryDeadLetters: { channel: 'queue:retry', args: z.tuple([Ids]) },
   discardDeadLetters: { channel: 'queue:discard', args: z.tuple([Ids]) },
   listShifts: { channel: 'shifts:list', args: z.tuple([]) },
-  listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional() })]) },
+  listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional(), text: z.string().max(200).optional() })]) },
   getHistory: { channel: 'status:history', args: z.tuple([]) },
+  getCompleteness: { channel: 'completeness:get', args: z.tuple([z.number().int().min(1).max(366).optional()]) },
   getSettings: { channel: 'settings:get', args: z.tuple([]) },
   updateSettings: { channel: 'settings:update', args: z.tuple([z.record(z.string(), z.unknown())]) },
   enroll: { channel: 'settings:enroll', args: z.tuple([z.url(), z.string().min(1).max(4096)]) },
@@ -138,12 +151,16 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   resumeSource: (name) => ({ method: 'POST', path: `/sources/${seg(name)}/resume`, body: {} }),
   resyncSource: (name, stream) => ({ method: 'POST', path: `/sources/${seg(name)}/resync`, body: stream === undefined ? {} : { stream } }),
   listFiles: (source) => ({ method: 'GET', path: `/files${query({ source })}` }),
+  approveFile: (source, sha256) => ({ method: 'POST', path: `/files/${seg(source)}/${seg(sha256)}/approve`, body: {} }),
+  rejectFile: (source, sha256) => ({ method: 'POST', path: `/files/${seg(source)}/${seg(sha256)}/reject`, body: {} }),
+  voidFile: (source, sha256) => ({ method: 'POST', path: `/files/${seg(source)}/${seg(sha256)}/void`, body: {} }),
   getQueue: () => ({ method: 'GET', path: '/queue' }),
   retryDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/replay', body: { ids } }),
   discardDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/discard', body: { ids } }),
   listShifts: () => ({ method: 'GET', path: '/shifts' }),
   listActivity: (filter) => ({ method: 'GET', path: `/activity${query(filter)}` }),
   getHistory: () => ({ method: 'GET', path: '/history' }),
+  getCompleteness: (days) => ({ method: 'GET', path: `/completeness${query({ days: days === undefined ? undefined : String(days) })}` }),
   getSettings: () => ({ method: 'GET', path: '/settings' }),
   updateSettings: (change) => ({ method: 'PUT', path: '/settings', body: change }),
   enroll: (url, key) => ({ method: 'POST', path: '/settings/enroll', body: { url, key } }),

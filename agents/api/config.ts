@@ -272,6 +272,8 @@ export const FolderSourceSchema = z
     schedule: SourceScheduleSchema.optional(),
     /** Arrivals to watch for, e.g. a bank statement every business day by 09:00: a missing one raises an alert. */
     expect: z.array(ArrivalExpectationSchema).max(20).optional(),
+    /** Files wait in the folder until a person approves them on the Files screen (or rejects them: quarantine, nothing sent). */
+    hold: z.boolean().default(false),
     /** Stream names as the cloud sees them. */
     streams: z
       .object({

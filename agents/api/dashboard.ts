@@ -54,7 +54,8 @@ export const TablePreviewSchema = z.object({
 });
 export type TablePreview = z.infer<typeof TablePreviewSchema>;
 
-export const FileOutcomeSchema = z.enum(['imported', 'duplicate', 'rejected']);
+/** `held`: waiting in the folder for a person's approval; `voided`: imported, then its records deleted in the cloud. */
+export const FileOutcomeSchema = z.enum(['imported', 'duplicate', 'rejected', 'held', 'voided']);
 export type FileOutcome = z.infer<typeof FileOutcomeSchema>;
 
 export const FileEntrySchema = z.object({
@@ -71,6 +72,10 @@ export const FileEntrySchema = z.object({
   /** Where the original is now. */
   path: z.string(),
   upload: z.enum(['pending', 'uploaded', 'failed', 'none']),
+  /** The content's SHA-256 when the outbox knows the file (what approve, reject and void name). */
+  sha256: z.string().nullable(),
+  /** A voided file: whether its deletes are queued yet. */
+  void: z.enum(['pending', 'done']).nullable(),
 });
 export type FileEntry = z.infer<typeof FileEntrySchema>;
 
@@ -133,15 +138,25 @@ export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;
 export const HistoryPointSchema = z.object({ at: Rfc3339, delivered: z.number().int().min(0), depth: z.number().int().min(0) });
 export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
 
+/** Records and their money: `amount` is an exact decimal string, null when none of them carried money. */
+export const CompletenessFigureSchema = z.object({ records: z.number().int(), amount: z.string().nullable() });
+export type CompletenessFigure = z.infer<typeof CompletenessFigureSchema>;
+
+/**
+ * One business day of one stream (per currency): what was read, what still waits, what the cloud
+ * took and what it refused. read = waiting + delivered + refused, for records and money alike.
+ */
 export const CompletenessRowSchema = z.object({
+  /** YYYY-MM-DD: the record's own business day (shift, booking date) or the day it was read in the source's zone. */
   day: z.string(),
   source: z.string(),
   stream: z.string(),
-  read: z.number().int().min(0),
-  queued: z.number().int().min(0),
-  delivered: z.number().int().min(0),
-  /** Money total of what was read, when the stream carries one (decimal string). */
-  amount: z.string().nullable(),
+  /** ISO 4217, or '' when the records name no currency. */
+  currency: z.string(),
+  read: CompletenessFigureSchema,
+  waiting: CompletenessFigureSchema,
+  delivered: CompletenessFigureSchema,
+  refused: CompletenessFigureSchema,
 });
 export type CompletenessRow = z.infer<typeof CompletenessRowSchema>;
 

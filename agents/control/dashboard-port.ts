@@ -5,6 +5,7 @@
 import type {
   ActivityEntry,
   CatalogTable,
+  CompletenessRow,
   ConnectionTest,
   DiagnosticsView,
   FileEntry,
@@ -40,10 +41,16 @@ export interface DashboardPort {
   setPaused(name: string, paused: boolean): void;
   resync(name: string, stream?: string): Promise<void>;
   files(options: { source?: string | undefined; limit: number }): Promise<FileEntry[]>;
+  /** A person approves (it is then sent) or rejects (quarantine, nothing sent) a held file. */
+  decideFile(source: string, sha256: string, decision: 'approved' | 'rejected'): void;
+  /** Deletes an imported file's records in the cloud (the folder source sends the deletes). */
+  voidFile(source: string, sha256: string): Promise<void>;
   queue(limit: number): QueueView;
   shifts(options: { source?: string | undefined; limit: number }): Promise<Shift[]>;
-  activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; limit: number }): ActivityEntry[];
+  activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; text?: string | undefined; limit: number }): ActivityEntry[];
   history(): HistoryPoint[];
+  /** Per business day and stream, newest day first, over the last `days` days. */
+  completeness(options: { days: number }): CompletenessRow[];
   settings(): Promise<SettingsView>;
   updateSettings(change: SettingsChange): Promise<SettingsView>;
   enroll(request: { url: string; key: string }): Promise<SettingsView>;

@@ -217,6 +217,7 @@ export class Agent {
       clock: this.clock,
       logger,
       intervalMs: sourceConfig.intervalSecs * 1000,
+      timeZone: sourceConfig.timeZone,
       onCommitted: () => this.cloud?.deliverer.notify(),
       onArrival: (stream) => this.arrivals.arrived(name, stream, this.clock.now()),
       gate: this.gate,

@@ -16,6 +16,8 @@ export interface CaptureLoopOptions {
   clock: Clock;
   logger: Logger;
   intervalMs: number;
+  /** The source's IANA zone: the business day of records that carry none (Completeness). */
+  timeZone?: string | undefined;
   /** Called after every commit so delivery starts at once (an urgent shift-close must not wait). */
   onCommitted: () => void;
   /** Called with the stream of every commit that carried records (expected arrivals watch for them). */
@@ -159,6 +161,7 @@ export class CaptureLoop {
         lane: result.lane,
         records: result.records,
         checkpoint: result.checkpoint,
+        timeZone: this.options.timeZone,
       });
     } catch (error) {
       if (error instanceof OutboxFullError) {

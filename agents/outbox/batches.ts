@@ -13,6 +13,7 @@ import type { Lane } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { depthCounter, type Counters } from './counters.ts';
 import type { DeadLetters } from './dead-letters.ts';
+import { DayTally, type DayTotals } from './day-totals.ts';
 import { groupSafeCut, groupSafeHalf } from './group-cut.ts';
 import type { KeyMemory } from './key-memory.ts';
 import type { SqliteDatabase } from './open-database.ts';
@@ -49,6 +50,7 @@ export class BatchQueue {
   readonly #clock: Clock;
   readonly #seqClock: SeqClock;
   readonly #keys: KeyMemory;
+  readonly #dayTotals: DayTotals;
   readonly #ulid = monotonicFactory();
   /** Handed out and not yet settled. Memory only: after a restart nothing is in flight. */
   readonly #inFlight = new Set<string>();
@@ -60,8 +62,10 @@ export class BatchQueue {
     clock: Clock,
     seqClock: SeqClock,
     keys: KeyMemory,
+    dayTotals: DayTotals,
   ) {
     this.#db = db;
+    this.#dayTotals = dayTotals;
     this.#counters = counters;
     this.#deadLetters = deadLetters;
     this.#clock = clock;
@@ -117,6 +121,8 @@ export class BatchQueue {
         const deadLetterIds = new Map<string, { reason: RecordError; ids: number[] }>();
         const stale = new Set(verdict.staleIndexes);
         let settledBytes = 0;
+        // Delivered and superseded records are done with: both count as delivered on their day.
+        const settled = new DayTally();
         rows.forEach((row, index) => {
           const refusal = rejected.get(index);
           const cause = refusal?.code === GroupRejectedCode && row.grp !== null ? groupCause.get(row.grp) : undefined;
@@ -140,6 +146,7 @@ export class BatchQueue {
           // Delivered, or refused/stale while a later change of the key is already captured: removed
           // below with the rest of the batch.
           settledBytes += row.bytes;
+          settled.add(row);
           if (needsNewSeq) result.superseded += 1;
           else result.delivered += 1;
         });
@@ -150,6 +157,7 @@ export class BatchQueue {
         this.#counters.add(depthCounter(batch.lane), -(result.delivered + result.superseded));
         this.#counters.add('queued_bytes', -settledBytes);
         this.#counters.add('delivered', result.delivered);
+        this.#dayTotals.apply('delivered', settled);
         return result;
       })
       .immediate();

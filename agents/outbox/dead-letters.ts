@@ -9,6 +9,7 @@ import { depthCounter, type Counters } from './counters.ts';
 import type { SqliteDatabase } from './open-database.ts';
 import type { DeadLetter, RecordError } from './outbox-types.ts';
 import { idSelection } from './record-rows.ts';
+import { DayTally, type DayTotals, type TalliedRow } from './day-totals.ts';
 
 interface DeadLetterRow {
   id: number;
@@ -29,15 +30,17 @@ interface DeadLetterRow {
 }
 
 const COPY_COLUMNS =
-  'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp';
+  'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp, day, currency, amount';
 
 export class DeadLetters {
   readonly #db: SqliteDatabase;
   readonly #counters: Counters;
   readonly #nowIso: () => string;
+  readonly #dayTotals: DayTotals;
 
-  constructor(db: SqliteDatabase, counters: Counters, nowIso: () => string) {
+  constructor(db: SqliteDatabase, counters: Counters, dayTotals: DayTotals, nowIso: () => string) {
     this.#db = db;
+    this.#dayTotals = dayTotals;
     this.#counters = counters;
     this.#nowIso = nowIso;
   }
@@ -50,6 +53,7 @@ export class DeadLetters {
     if (ids.length === 0) return;
     const idsJson = JSON.stringify(ids);
     const where = 'id IN (SELECT value FROM json_each(?))';
+    this.#dayTotals.apply('failed', this.#tally('records', where, [idsJson]));
     const byLane = this.#db
       .prepare<[string], { lane: Lane; n: number }>(
         `SELECT lane, COUNT(*) AS n FROM records WHERE ${where} GROUP BY lane`,
@@ -83,6 +87,15 @@ export class DeadLetters {
     return rows.map(toDeadLetter);
   }
 
+  #tally(table: 'records' | 'dead_letters', where: string, params: string[]): DayTally {
+    const tally = new DayTally();
+    const rows = this.#db
+      .prepare<string[], TalliedRow>(`SELECT source, stream, day, currency, amount FROM ${table} WHERE ${where} AND day IS NOT NULL`)
+      .iterate(...params);
+    for (const row of rows) tally.add(row);
+    return tally;
+  }
+
   /** How many dead letters (and bytes) a selection holds. */
   #countChosen(where: string, params: string[]): { n: number; bytes: number } {
     return this.#db
@@ -99,6 +112,8 @@ export class DeadLetters {
       .transaction(() => {
         const chosen = this.#countChosen(where, params);
         if (chosen.n === 0) return 0;
+        // Back in the queue: no longer refused on their day (they count as delivered once they are).
+        this.#dayTotals.apply('failed', this.#tally('dead_letters', where, params), -1);
         const maxIdBefore = this.#db.prepare('SELECT COALESCE(MAX(id), 0) FROM records').pluck().get() as number;
         this.#db
           .prepare(

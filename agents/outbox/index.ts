@@ -11,3 +11,6 @@ export type { FileToStore, PendingFileUpload, StoredFileInfo } from './file-stor
 export { alertKind } from './alerts.ts';
 export type { AcknowledgeResult } from './alerts.ts';
 export type { StreamDelivered } from './counters.ts';
+export type { DayFigure, DayTotal } from './day-totals.ts';
+export type { ActivityFilter, HistorySample } from './activity-store.ts';
+export type { FileVoid, HeldFile, HoldState } from './file-decisions.ts';

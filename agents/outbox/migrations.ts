@@ -202,6 +202,93 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description:
+      'completeness: each queued record and dead letter keeps its business day, currency and money; ' +
+      'day_totals counts records and sums money read, delivered and refused per (day, source, stream, currency)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE records ADD COLUMN day TEXT;
+        ALTER TABLE records ADD COLUMN currency TEXT;
+        ALTER TABLE records ADD COLUMN amount TEXT;
+        ALTER TABLE dead_letters ADD COLUMN day TEXT;
+        ALTER TABLE dead_letters ADD COLUMN currency TEXT;
+        ALTER TABLE dead_letters ADD COLUMN amount TEXT;
+
+        -- Amounts are exact decimal strings (NULL: no record of the group carried money). Records
+        -- queued before this version have no day and are not counted: a day starts complete or not
+        -- at all, never half counted.
+        CREATE TABLE day_totals (
+          day TEXT NOT NULL,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          currency TEXT NOT NULL,
+          read_records INTEGER NOT NULL DEFAULT 0,
+          read_amount TEXT,
+          delivered_records INTEGER NOT NULL DEFAULT 0,
+          delivered_amount TEXT,
+          failed_records INTEGER NOT NULL DEFAULT 0,
+          failed_amount TEXT,
+          PRIMARY KEY (day, source, stream, currency)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 5,
+    description: 'activity: what happened, in words, and the per-minute samples of the 24-hour charts, kept across restarts',
+    up(db) {
+      db.exec(`
+        CREATE TABLE activity (
+          id INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          at_ms INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          source TEXT,
+          message TEXT NOT NULL
+        );
+        CREATE INDEX activity_kind ON activity (kind, id);
+        CREATE INDEX activity_source ON activity (source, id);
+        CREATE INDEX activity_age ON activity (at_ms);
+
+        -- delivered is the outbox's running total at the sample: a minute's deliveries are the
+        -- difference to the sample before, which stays right across a restart.
+        CREATE TABLE history_samples (
+          at_ms INTEGER PRIMARY KEY,
+          delivered INTEGER NOT NULL,
+          depth INTEGER NOT NULL
+        );
+      `);
+    },
+  },
+  {
+    version: 6,
+    description: 'files on hold waiting for a person, and voids of imported files whose records are deleted in the cloud',
+    up(db) {
+      db.exec(`
+        CREATE TABLE held_files (
+          sha256 TEXT PRIMARY KEY,
+          source TEXT NOT NULL,
+          name TEXT NOT NULL,
+          path TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          held_at TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('held', 'approved', 'rejected')),
+          decided_at TEXT
+        ) WITHOUT ROWID;
+        CREATE TABLE file_voids (
+          sha256 TEXT PRIMARY KEY,
+          source TEXT NOT NULL,
+          name TEXT NOT NULL,
+          path TEXT NOT NULL,
+          requested_at TEXT NOT NULL,
+          done_at TEXT,
+          records INTEGER
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -5,15 +5,18 @@
  * here too, so there is no second file with its own crash story.
  */
 import { existsSync } from 'node:fs';
-import type { Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
+import type { ActivityEntry, Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
+import { ActivityStore, type ActivityFilter, type HistorySample } from './activity-store.ts';
 import { AgentStateStore } from './agent-state.ts';
 import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { DayTotals, type DayTotal } from './day-totals.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
+import { FileDecisions, type FileVoid, type HeldFile, type HoldState } from './file-decisions.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
 import { KeyMemory } from './key-memory.ts';
 import { SeqClock } from './seq-clock.ts';
@@ -43,6 +46,9 @@ export class Outbox {
   readonly #alerts: AlertStore;
   readonly #state: AgentStateStore;
   readonly #files: FileStore;
+  readonly #dayTotals: DayTotals;
+  readonly #activity: ActivityStore;
+  readonly #decisions: FileDecisions;
   readonly #now: () => number;
 
   private constructor(
@@ -63,12 +69,23 @@ export class Outbox {
     this.#seqClock = new SeqClock(this.#counters, () => settings.clock.now());
     this.#streamCounters = new StreamCounters(db);
     const keys = new KeyMemory(db);
-    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, settings.maxBytes);
-    this.#deadLetters = new DeadLetters(db, this.#counters, nowIso);
-    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys);
+    this.#dayTotals = new DayTotals(db);
+    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes);
+    this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
+    this.#batches = new BatchQueue(
+      db,
+      this.#counters,
+      this.#deadLetters,
+      settings.clock,
+      this.#seqClock,
+      keys,
+      this.#dayTotals,
+    );
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
+    this.#activity = new ActivityStore(db);
+    this.#decisions = new FileDecisions(db, nowIso);
     this.#now = () => settings.clock.now();
   }
 
@@ -146,7 +163,15 @@ export class Outbox {
     }
   }
 
-  enqueue(input: { source: string; stream: string; lane: Lane; records: SourceRecord[]; checkpoint: JsonValue }): {
+  enqueue(input: {
+    source: string;
+    stream: string;
+    lane: Lane;
+    records: SourceRecord[];
+    checkpoint: JsonValue;
+    /** The source's IANA zone, for records without a business day of their own (default UTC). */
+    timeZone?: string | undefined;
+  }): {
     inserted: number;
     duplicates: number;
   } {
@@ -217,6 +242,14 @@ export class Outbox {
   /** Records delivered per stream since this outbox was created. */
   deliveredByStream(): StreamDelivered[] {
     return this.#streamCounters.listDelivered();
+  }
+
+  /**
+   * Completeness per business day, source, stream and currency: records and exact money read,
+   * delivered and refused. Newest day first; `from`/`to` inclusive (YYYY-MM-DD).
+   */
+  dayTotals(range: { from?: string | undefined; to?: string | undefined } = {}): DayTotal[] {
+    return this.#dayTotals.list(range);
   }
 
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {
@@ -304,6 +337,75 @@ export class Outbox {
   acknowledgeAlerts(codes: readonly string[] | 'all'): AcknowledgeResult {
     this.#assertWritable('acknowledgeAlerts');
     return this.#alerts.acknowledge(codes);
+  }
+
+  /** Appends to the activity list (bounded: the newest entries of the last 90 days). */
+  addActivity(entry: ActivityEntry): void {
+    this.#assertWritable('addActivity');
+    this.#activity.add(entry);
+  }
+
+  hasActivity(entry: Pick<ActivityEntry, 'kind' | 'at' | 'message'>): boolean {
+    return this.#activity.has(entry);
+  }
+
+  /** Newest first, filtered by kind, source and words in the message. */
+  listActivity(filter: ActivityFilter): ActivityEntry[] {
+    return this.#activity.list(filter);
+  }
+
+  /** One sample of the Overview's charts (kept a little over 24 hours). */
+  addHistorySample(sample: HistorySample): void {
+    this.#assertWritable('addHistorySample');
+    this.#activity.addSample(sample);
+  }
+
+  historySamples(sinceMs: number): HistorySample[] {
+    return this.#activity.samples(sinceMs);
+  }
+
+  /** Puts a file of a held folder on hold until a person decides; returns its state (a known file keeps its own). */
+  holdFile(file: { sha256: string; source: string; name: string; path: string; bytes: number }): HoldState {
+    this.#assertWritable('holdFile');
+    return this.#decisions.hold(file);
+  }
+
+  holdState(sha256: string): HoldState | undefined {
+    return this.#decisions.holdState(sha256);
+  }
+
+  /** A person approved or rejected a held file; false when no such file waits. */
+  decideHeldFile(source: string, sha256: string, decision: 'approved' | 'rejected'): boolean {
+    this.#assertWritable('decideHeldFile');
+    return this.#decisions.decide(source, sha256, decision);
+  }
+
+  forgetHold(sha256: string): void {
+    this.#assertWritable('forgetHold');
+    this.#decisions.forgetHold(sha256);
+  }
+
+  listHeldFiles(source?: string): HeldFile[] {
+    return this.#decisions.listHeld(source);
+  }
+
+  /** Asks the folder source to delete an imported file's records in the cloud; false if asked before. */
+  requestFileVoid(file: { sha256: string; source: string; name: string; path: string }): boolean {
+    this.#assertWritable('requestFileVoid');
+    return this.#decisions.requestVoid(file);
+  }
+
+  nextFileVoid(source: string): FileVoid | undefined {
+    return this.#decisions.nextVoid(source);
+  }
+
+  fileVoidDone(sha256: string, records: number): void {
+    this.#assertWritable('fileVoidDone');
+    this.#decisions.voidDone(sha256, records);
+  }
+
+  listFileVoids(source?: string): FileVoid[] {
+    return this.#decisions.listVoids(source);
   }
 
   /** Keeps an ingested file's original until it is uploaded (file-store.ts); `known` if the content is already there. */

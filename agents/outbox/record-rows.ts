@@ -16,10 +16,14 @@ export interface RecordRow {
   attempts: number;
   seq: number;
   grp: string | null;
+  /** Completeness (day-totals.ts): null for records queued before it existed. */
+  day: string | null;
+  currency: string | null;
+  amount: string | null;
 }
 
 export const RECORD_COLUMNS =
-  'id, source, stream, lane, key_canonical, op, version, data, captured_at, bytes, attempts, seq, grp';
+  'id, source, stream, lane, key_canonical, op, version, data, captured_at, bytes, attempts, seq, grp, day, currency, amount';
 
 export function toOutboxRecord(row: RecordRow): OutboxRecord {
   // Parsed from canonical text: key order is canonical, so a re-sent batch serialises identically.

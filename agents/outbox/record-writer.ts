@@ -10,6 +10,8 @@ import type { KeyMemory } from './key-memory.ts';
 import { OutboxFullError, formatBytes } from './outbox-full-error.ts';
 import { versionOfCanonical } from './record-version.ts';
 import type { SeqClock } from './seq-clock.ts';
+import { DayTally, type DayTotals } from './day-totals.ts';
+import { dayOfZone, tallyOf, type DayOfZone } from './record-tally.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 
 export interface EnqueueInput {
@@ -18,6 +20,8 @@ export interface EnqueueInput {
   lane: Lane;
   records: SourceRecord[];
   checkpoint: JsonValue;
+  /** The source's IANA zone: a record without its own business day counts on the day it was captured there. */
+  timeZone?: string | undefined;
 }
 
 interface PreparedRecord {
@@ -29,6 +33,9 @@ interface PreparedRecord {
   capturedMs: number;
   bytes: number;
   group: string | null;
+  day: string;
+  currency: string;
+  amount: string | null;
 }
 
 export class RecordWriter {
@@ -36,6 +43,7 @@ export class RecordWriter {
   readonly #counters: Counters;
   readonly #seqClock: SeqClock;
   readonly #keys: KeyMemory;
+  readonly #dayTotals: DayTotals;
   readonly #maxBytes: number;
   readonly #insertRecord;
   readonly #insertStream;
@@ -43,17 +51,42 @@ export class RecordWriter {
   readonly #getCheckpoint;
   readonly #enqueueTx;
 
-  constructor(db: SqliteDatabase, counters: Counters, seqClock: SeqClock, keys: KeyMemory, maxBytes: number) {
+  constructor(
+    db: SqliteDatabase,
+    counters: Counters,
+    seqClock: SeqClock,
+    keys: KeyMemory,
+    dayTotals: DayTotals,
+    maxBytes: number,
+  ) {
     this.#db = db;
+    this.#dayTotals = dayTotals;
     this.#counters = counters;
     this.#seqClock = seqClock;
     this.#keys = keys;
     this.#maxBytes = maxBytes;
     this.#insertRecord = db.prepare<
-      [string, string, Lane, string, string, string, string | null, string, number, number, number, string | null]
+      [
+        string,
+        string,
+        Lane,
+        string,
+        string,
+        string,
+        string | null,
+        string,
+        number,
+        number,
+        number,
+        string | null,
+        string,
+        string,
+        string | null,
+      ]
     >(
-      `INSERT INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp,
+                            day, currency, amount)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertStream = db.prepare<[string, string]>('INSERT OR IGNORE INTO streams (source, stream) VALUES (?, ?)');
     this.#upsertCheckpoint = db.prepare<[string, string, string]>(
@@ -70,7 +103,8 @@ export class RecordWriter {
 
   enqueue(input: EnqueueInput): { inserted: number; duplicates: number } {
     // Canonicalise and hash before taking the write lock: the transaction only writes.
-    const rows = input.records.map((record, i) => prepare(input, record, i));
+    const zone = dayOfZone(input.timeZone ?? 'UTC');
+    const rows = input.records.map((record, i) => prepare(input, record, i, zone));
     const checkpointJson = canonicalJson(input.checkpoint);
     try {
       return this.#enqueueTx.immediate(input, rows, checkpointJson);
@@ -113,6 +147,7 @@ export class RecordWriter {
     if (shortage !== null) throw this.#diskError(input, shortage);
     let inserted = 0;
     let insertedBytes = 0;
+    const read = new DayTally();
     if (rows.length > 0) this.#insertStream.run(input.source, input.stream);
     for (const row of rows) {
       // A re-read without a change: the newest version of this key is already queued or delivered.
@@ -131,13 +166,18 @@ export class RecordWriter {
         row.bytes,
         seq,
         row.group,
+        row.day,
+        row.currency,
+        row.amount,
       );
+      read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
       this.#keys.remember(input.source, input.stream, row.keyJson, row.version, seq);
       inserted += 1;
       insertedBytes += row.bytes;
     }
     this.#counters.add(depthCounter(input.lane), inserted);
     this.#counters.add('queued_bytes', insertedBytes);
+    this.#dayTotals.apply('read', read);
     this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
     return { inserted, duplicates: rows.length - inserted };
   }
@@ -174,7 +214,7 @@ export class RecordWriter {
   }
 }
 
-function prepare(input: EnqueueInput, record: SourceRecord, index: number): PreparedRecord {
+function prepare(input: EnqueueInput, record: SourceRecord, index: number, zone: DayOfZone): PreparedRecord {
   if (record.stream !== input.stream) {
     throw new Error(`Record ${index} of ${input.source}/${input.stream} says stream "${record.stream}"`);
   }
@@ -186,7 +226,9 @@ function prepare(input: EnqueueInput, record: SourceRecord, index: number): Prep
   }
   const keyJson = canonicalJson(record.key);
   const dataJson = record.op === 'delete' || record.data === undefined ? null : canonicalJson(record.data);
+  const tally = tallyOf(record.op === 'delete' ? undefined : record.data, record.capturedAt, capturedMs, zone);
   return {
+    ...tally,
     keyJson,
     op: record.op,
     version: versionOfCanonical(keyJson, record.op, dataJson),

@@ -74,6 +74,13 @@ export interface SourceFileStore {
   /** The imported file has left the watched folder (finding the same content there again is then a duplicate). */
   markFileArchived(sha256: string): void;
   recordState(source: string, stream: string, key: RecordKey): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' };
+  /** Folders with `hold`: a file waits until a person approves or rejects it (agents/outbox/file-decisions.ts). */
+  holdFile(file: { sha256: string; source: string; name: string; path: string; bytes: number }): 'held' | 'approved' | 'rejected';
+  holdState(sha256: string): 'held' | 'approved' | 'rejected' | undefined;
+  forgetHold(sha256: string): void;
+  /** An imported file a person voided: its records are to be deleted in the cloud. */
+  nextFileVoid(source: string): { sha256: string; name: string; path: string } | undefined;
+  fileVoidDone(sha256: string, records: number): void;
 }
 
 export interface SourceContext {

@@ -5,8 +5,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { createI18n, I18nContext, preferredLocale, type Locale } from './i18n/i18n.ts';
 import type { MessageKey } from './i18n/messages-en.ts';
-import { ActivityScreen, DiagnosticsScreen, FirstRunScreen, SettingsScreen } from './screens/admin-screens.tsx';
-import { CompletenessScreen, FilesScreen, QueueScreen, ShiftsScreen } from './screens/data-screens.tsx';
+import { ActivityScreen } from './screens/activity-screen.tsx';
+import { DiagnosticsScreen, FirstRunScreen, SettingsScreen } from './screens/admin-screens.tsx';
+import { CompletenessScreen } from './screens/completeness-screen.tsx';
+import { QueueScreen, ShiftsScreen } from './screens/data-screens.tsx';
+import { FilesScreen } from './screens/files-screen.tsx';
 import { OverviewScreen } from './screens/overview-screen.tsx';
 import { SourcesScreen } from './screens/sources-screen.tsx';
 import { healthSentence } from './state/health.ts';

@@ -3,7 +3,8 @@
  * Chromium, a real PostgreSQL and MariaDB, the sandbox cloud. One story in order: log in with a
  * one-time link, enroll, add a PostgreSQL source through the form and watch its rows arrive, a wrong
  * password saves nothing, the cloud goes away and comes back, dead letters are retried and
- * discarded, files and a shift close show with their outcome, then every screen is screenshotted,
+ * discarded, files and a shift close show with their outcome, a held file is approved and a file voided
+ * with a confirmation, Completeness shows yesterday complete with its money, then every screen is screenshotted,
  * scanned with axe, checked for sideways scroll at 1280x800 and 200 % zoom, and walked by keyboard.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,6 +42,7 @@ let context: BrowserContext;
 let page: Page;
 let bankDir: string;
 let tillDir: string;
+let inboxDir: string;
 
 async function cloudCount(source: string, stream: string): Promise<number> {
   return (await admin.counts()).streams.find((s) => s.source === source && s.stream === stream)?.records ?? 0;
@@ -62,8 +64,10 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     cloudDir = mkdtempSync(path.join(os.tmpdir(), 'tya-ui-cloud-'));
     bankDir = path.join(dir, 'bank');
     tillDir = path.join(dir, 'till');
+    inboxDir = path.join(dir, 'inbox');
     mkdirSync(bankDir);
     mkdirSync(tillDir);
+    mkdirSync(inboxDir);
     sandbox = await startSandbox({ port: 0, dbPath: path.join(cloudDir, 'sandbox.db') });
     sandboxPort = Number(new URL(sandbox.url).port);
     admin = new SandboxAdmin(sandbox.url);
@@ -266,6 +270,61 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await alert.waitFor({ state: 'detached', timeout: 10_000 });
   }, 120_000);
 
+  it('holds a file until it is approved in the UI, voids one with a confirmation, and Completeness shows yesterday complete with its money', async () => {
+    // A folder whose files wait for a person: added through the API (the hold is a folder option).
+    const added = await page.evaluate(async (body) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { value: { csrfToken: string } };
+      const response = await fetch('/api/v1/sources', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.value.csrfToken }, body });
+      return response.status;
+    }, JSON.stringify({ config: { type: 'folder', name: 'inbox', path: inboxDir, kind: 'bank', stableMs: 300, hold: true } }));
+    expect(added).toBe(200);
+    dropFile(inboxDir, 'held.xml', camtStatement({ iban: 'DE89370400440532013000', sequence: 1, opening: '10.00', from: 0, to: 4 }));
+    await show('files');
+    const held = page.locator('[data-testid="file"]', { hasText: 'held.xml' });
+    await held.getByText('Waiting for approval').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'files-held');
+    await page.waitForTimeout(500);
+    expect(await cloudCount('inbox', 'bank_entries')).toBe(0);
+    await held.getByRole('button', { name: 'Approve and send' }).click();
+    await page.getByText('held.xml was approved and is being sent.').first().waitFor({ timeout: 10_000 });
+    await waitFor('the approved entries in the cloud', async () => (await cloudCount('inbox', 'bank_entries')) === 4, { timeoutMs: 30_000, describe: () => agent.process.output().slice(-2000) });
+    const imported = page.locator('[data-testid="file"][data-outcome="imported"]', { hasText: 'held.xml' });
+    await imported.waitFor({ timeout: 20_000 });
+
+    // Void asks first; only "Yes, void" sends the deletes.
+    await imported.getByRole('button', { name: 'Void' }).click();
+    await imported.getByText(/Void held\.xml\? Its records are deleted in the cloud/).waitFor();
+    await screenshot(page, 'files-void-confirm');
+    await imported.getByRole('button', { name: 'Yes, void' }).click();
+    await waitFor(
+      'the voided entries deleted in the cloud',
+      async () => {
+        const latest = await admin.latest({ source: 'inbox', stream: 'bank_entries' });
+        return latest.length === 4 && latest.every((r) => r.op === 'delete');
+      },
+      { timeoutMs: 30_000, describe: () => agent.process.output().slice(-2000) },
+    );
+    await page.locator('[data-testid="file"][data-outcome="voided"]', { hasText: 'held.xml' }).waitFor({ timeout: 20_000 });
+    await show('activity');
+    await page.getByTestId('activity-text').fill('voided');
+    await page.getByTestId('activity').getByText(/held\.xml was voided/).first().waitFor({ timeout: 10_000 });
+
+    // Yesterday's shift close (in the store's zone) is read, sent, and its money shown.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Vienna' }).format(Date.now());
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    dropFile(tillDir, 'Z-00413.json', zReportJson([sampleZReport({ zNumber: '00413', businessDay: yesterday, openedAt: `${yesterday}T08:00:00+01:00`, closedAt: `${yesterday}T22:10:00+01:00`, total: '2345.67', tenders: { cash: '400.00', card: '1945.67' } })]));
+    await waitFor('yesterday\'s Z report in the cloud', async () => (await cloudCount('tills', 'shift_reports')) === 2, { timeoutMs: 30_000, describe: () => agent.process.output().slice(-2000) });
+    await show('completeness');
+    const day = page.locator(`[data-testid="completeness-day"][data-day="${yesterday}"]`);
+    await day.getByTestId('completeness-verdict').waitFor({ timeout: 20_000 });
+    await waitFor('yesterday complete', async () => /^\W*complete$/.test(((await day.getByTestId('completeness-verdict').textContent()) ?? '').trim()), { timeoutMs: 20_000 });
+    expect(await day.locator('h2').textContent()).toMatch(/^Yesterday, /);
+    const row = day.locator('tr', { hasText: 'tills / shift_reports' });
+    // Read, waiting and delivered side by side: all of it delivered, none waiting, money exact.
+    expect((await row.locator('td').allTextContents()).map((t) => t.trim())).toEqual(['tills / shift_reports · EUR', '1 record€2,345.67', '0 records€0.00', '1 record€2,345.67']);
+    await screenshot(page, 'completeness-yesterday');
+  }, 120_000);
+
   it('every screen: screenshot, no serious axe violation, no sideways scroll at 1280x800 and at 200 % zoom, German too', async () => {
     const zoomed = await browser.newContext({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, locale: 'de-DE', timezoneId: 'Europe/Vienna' });
     await zoomed.addCookies(await context.cookies());
@@ -299,6 +358,7 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
       sources: ['Add a database (ODBC)', 'Add a watched folder', 'Edit shop', 'Pause', 'Sync now', 'Read again from the start', 'Remove'],
       settings: ['Save', 'Replace'],
       activity: [/Everything/],
+      files: ['Void'],
       diagnostics: ['Run the checks again'],
     };
     for (const [screen, names] of Object.entries(actions)) {
@@ -328,7 +388,7 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     agent = await startUiAgent(dir, JSON.parse(readFileSync(agent.configFile, 'utf8')) as Parameters<typeof startUiAgent>[1]);
     await page.goto(await agent.loginLink());
     await show('sources');
-    for (const name of ['shop', 'bank', 'tills']) await page.getByTestId(`source-${name}`).waitFor({ timeout: 20_000 });
+    for (const name of ['shop', 'bank', 'tills', 'inbox']) await page.getByTestId(`source-${name}`).waitFor({ timeout: 20_000 });
     await pg.exec(`INSERT INTO sales VALUES (9, 9.99, 'after restart');`);
     await waitFor('the row read after the restart', async () => (await cloudCount('shop', 'sales')) === 8, { timeoutMs: 30_000 });
   }, 90_000);

@@ -1,14 +1,20 @@
 /**
  * "What happened, in words" for the Activity screen: the sources' own notices ("Z-00412 uploaded."),
  * alerts raised and cleared, the cloud going away and coming back, and what people did in the
- * dashboard. Kept in memory (newest 2,000) since the agent started; the log file keeps the rest.
+ * dashboard. Kept in the outbox (bounded, see activity-store.ts), so a restart forgets nothing.
  */
 import type { ActivityEntry, AgentStatus } from '../../api/index.ts';
+import type { ActivityFilter } from '../../outbox/index.ts';
 
-const KEEP = 2000;
+/** Where entries are kept: the outbox. */
+export interface ActivityKeeper {
+  addActivity(entry: ActivityEntry): void;
+  hasActivity(entry: Pick<ActivityEntry, 'kind' | 'at' | 'message'>): boolean;
+  listActivity(filter: ActivityFilter): ActivityEntry[];
+}
 
 export class ActivityLog {
-  readonly #entries: ActivityEntry[] = [];
+  readonly #store: ActivityKeeper;
   readonly #now: () => string;
   #seenNotices = new Set<string>();
   #alerts = new Map<string, string>();
@@ -16,24 +22,25 @@ export class ActivityLog {
   #failing = new Set<string>();
   #primed = false;
 
-  constructor(now: () => string) {
+  #added = 0;
+
+  constructor(store: ActivityKeeper, now: () => string) {
+    this.#store = store;
     this.#now = now;
   }
 
   add(kind: ActivityEntry['kind'], message: string, source: string | null = null, at = this.#now()): void {
-    this.#entries.unshift({ at, kind, source, message });
-    if (this.#entries.length > KEEP) this.#entries.length = KEEP;
+    this.#store.addActivity({ at, kind, source, message });
+    this.#added += 1;
   }
 
-  list(filter: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; limit: number }): ActivityEntry[] {
-    return this.#entries
-      .filter((e) => (filter.kind === undefined || e.kind === filter.kind) && (filter.source === undefined || e.source === filter.source))
-      .slice(0, filter.limit);
+  list(filter: ActivityFilter): ActivityEntry[] {
+    return this.#store.listActivity(filter);
   }
 
   /** Turns the differences between this status and the last one into entries; returns whether any were added. */
   observe(status: AgentStatus): boolean {
-    const before = this.#entries.length;
+    const before = this.#added;
     for (const source of status.sources) {
       for (const notice of [...(source.notices ?? [])].reverse()) {
         const key = `${source.name}\u0000${notice.at}\u0000${notice.message}`;
@@ -51,7 +58,12 @@ export class ActivityLog {
       else this.#failing.delete(source.name);
     }
     const alerts = new Map(status.alerts.map((a) => [a.code, a.message]));
-    for (const alert of status.alerts) if (!this.#alerts.has(alert.code)) this.add('alert', alert.message, null, alert.since);
+    for (const alert of status.alerts) {
+      if (this.#alerts.has(alert.code)) continue;
+      // After a restart the alerts still raised are already in the kept list: not raised again.
+      if (!this.#primed && this.#store.hasActivity({ kind: 'alert', at: alert.since, message: alert.message })) continue;
+      this.add('alert', alert.message, null, alert.since);
+    }
     for (const code of this.#alerts.keys()) if (!alerts.has(code)) this.add('alert', `Resolved: ${this.#alerts.get(code) ?? code}`);
     this.#alerts = alerts;
     const reachable = status.cloud.reachable;
@@ -62,6 +74,6 @@ export class ActivityLog {
     this.#primed = true;
     // The source keeps only its five newest notices: forget keys that can no longer come back.
     if (this.#seenNotices.size > 10_000) this.#seenNotices = new Set([...this.#seenNotices].slice(-5000));
-    return this.#entries.length !== before;
+    return this.#added !== before;
   }
 }

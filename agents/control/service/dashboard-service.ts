@@ -14,6 +14,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import { VaultSecretResolver, type SecretStore } from '../../vault/index.ts';
 import type { DashboardPort, SettingsChange, SourceDraft } from '../dashboard-port.ts';
 import { ActivityLog } from './activity-log.ts';
+import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
 import { diagnose } from './diagnostics-view.ts';
 import { folderFiles, folderShifts } from './files-view.ts';
@@ -51,8 +52,8 @@ export function createDashboardService(host: AgentHost): DashboardService {
   const now = () => isoNow(clock);
   const events = new EventEmitter<{ event: [LiveEvent] }>();
   const emit = (event: LiveEvent) => events.emit('event', event);
-  const activity = new ActivityLog(now);
-  const history = new HistorySampler();
+  const activity = new ActivityLog(host.outbox, now);
+  const history = new HistorySampler(host.outbox);
   const reader = new OutboxReader(host.layout.outbox);
   const store = () => new ConfigStore(host.loaded.file, host.loaded.dataDir);
   const resolver = () => new VaultSecretResolver(host.secretStore);
@@ -66,7 +67,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
   };
   const sample = () => {
     const stats = host.outbox.stats();
-    history.sample(now(), stats.delivered, stats.depth);
+    history.sample(clock.now(), stats.delivered, stats.depth);
   };
   sample();
   observe();
@@ -121,7 +122,11 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
   const allFiles = async (source?: string): Promise<FileEntry[]> => {
     const folders = host.loaded.config.sources.filter((s) => s.type === 'folder' && (source === undefined || s.name === source));
-    const lists = await Promise.all(folders.map(async (f) => (f.type === 'folder' ? folderFiles(f, reader.files(f.name)) : [])));
+    const lists = await Promise.all(
+      folders.map(async (f) =>
+        f.type === 'folder' ? folderFiles(f, reader.files(f.name), { held: host.outbox.listHeldFiles(f.name), voids: host.outbox.listFileVoids(f.name) }) : [],
+      ),
+    );
     return lists.flat().sort((a, b) => b.at.localeCompare(a.at));
   };
 
@@ -183,6 +188,31 @@ export function createDashboardService(host: AgentHost): DashboardService {
       return (await allFiles(options.source)).slice(0, options.limit);
     },
 
+    decideFile(source, sha256, decision) {
+      const held = host.outbox.listHeldFiles(source).find((f) => f.sha256 === sha256 && f.state === 'held');
+      if (held === undefined || !host.outbox.decideHeldFile(source, sha256, decision)) {
+        throw new AgentError('file_not_held', `No file of ${source} with that content is waiting for approval: it may have been decided already.`);
+      }
+      activity.add(
+        'file',
+        decision === 'approved' ? `${held.name} was approved and is being sent.` : `${held.name} was rejected: it goes to quarantine and nothing of it is sent.`,
+        source,
+      );
+      emit({ type: 'changed', topic: 'files' });
+    },
+
+    async voidFile(source, sha256) {
+      const file = (await allFiles(source)).find((f) => f.sha256 === sha256 && (f.outcome === 'imported' || f.outcome === 'voided'));
+      if (file === undefined) {
+        throw new AgentError('file_not_imported', `No imported file of ${source} has that content: only a file that was sent can be voided.`);
+      }
+      if (!host.outbox.requestFileVoid({ sha256, source, name: file.name, path: file.path })) {
+        throw new AgentError('file_already_voided', `${file.name} was voided already.`);
+      }
+      activity.add('file', `${file.name} was voided: deletes for its records are being sent to the cloud.`, source);
+      emit({ type: 'changed', topic: 'files' });
+    },
+
     queue(limit) {
       const stats = host.outbox.stats();
       const deadLetters = host.outbox.listDeadLetters({ limit }).map((d) => ({
@@ -212,8 +242,10 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
     history() {
       const stats = host.outbox.stats();
-      return history.points(now(), stats.delivered, stats.depth);
+      return history.points(clock.now(), stats.delivered, stats.depth);
     },
+
+    completeness: (options) => completenessRows(host.outbox.dayTotals({ from: firstDayOfWindow(clock.now(), options.days) })),
 
     settings,
 

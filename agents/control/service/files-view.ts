@@ -8,11 +8,17 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry, FolderSourceConfig, Shift } from '../../api/index.ts';
 import { detectZReport, parseZReport, zLabel } from '../../formats/zreport/index.ts';
+import type { FileVoid, HeldFile } from '../../outbox/index.ts';
 import type { StoredFileRow } from './outbox-reader.ts';
 
 const SIDECARS = ['.error.txt', '.duplicate.txt'] as const;
 
-export async function folderFiles(config: FolderSourceConfig, stored: readonly StoredFileRow[]): Promise<FileEntry[]> {
+export interface FileDecisionsView {
+  held: readonly HeldFile[];
+  voids: readonly FileVoid[];
+}
+
+export async function folderFiles(config: FolderSourceConfig, stored: readonly StoredFileRow[], decisions: FileDecisionsView = { held: [], voids: [] }): Promise<FileEntry[]> {
   const archive = path.resolve(config.path, config.archiveDir);
   const quarantine = path.resolve(config.path, config.quarantineDir);
   const byName = new Map<string, StoredFileRow>();
@@ -25,16 +31,19 @@ export async function folderFiles(config: FolderSourceConfig, stored: readonly S
       const info = await stat(file).catch(() => null);
       if (info === null || !info.isFile()) continue;
       const row = byName.get(originalName(name));
+      const voided = row === undefined ? undefined : decisions.voids.find((v) => v.sha256 === row.sha256);
       entries.push({
         source: config.name,
         name,
-        outcome: 'imported',
+        outcome: voided === undefined ? 'imported' : 'voided',
         at: info.mtime.toISOString(),
         bytes: info.size,
         reason: null,
         detail: null,
         path: file,
         upload: row?.uploadState ?? 'none',
+        sha256: row?.sha256 ?? null,
+        void: voided === undefined ? null : voided.doneAt === null ? 'pending' : 'done',
       });
     }
   }
@@ -56,6 +65,24 @@ export async function folderFiles(config: FolderSourceConfig, stored: readonly S
       detail: sidecar,
       path: file,
       upload: 'none',
+      sha256: null,
+      void: null,
+    });
+  }
+  for (const held of decisions.held) {
+    if (held.state !== 'held') continue;
+    entries.push({
+      source: config.name,
+      name: held.name,
+      outcome: 'held',
+      at: held.heldAt,
+      bytes: held.bytes,
+      reason: null,
+      detail: null,
+      path: held.path,
+      upload: 'none',
+      sha256: held.sha256,
+      void: null,
     });
   }
   return entries.sort((a, b) => b.at.localeCompare(a.at));

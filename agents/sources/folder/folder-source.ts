@@ -25,13 +25,18 @@ import { FolderWatcher } from './folder-watcher.ts';
 import { duplicateText, humanTime, quarantineText, type Rejection } from './sidecar-text.ts';
 import { StabilityTracker } from './stability-tracker.ts';
 import { UploadWatch } from './upload-watch.ts';
+import { HOLD_REJECTED, voidPage } from './file-void.ts';
 
 interface Active {
   job: FileJob;
   path: string;
   kind: 'bank' | 'zreport';
   outcome: ReadOutcome;
+  /** Set when the job sends deletes for a voided file instead of importing it. */
+  voiding?: { records: number };
 }
+
+type AcceptedOutcome = Exclude<ReadOutcome, { kind: 'rejected' }>;
 
 export class FolderSource implements Source {
   readonly name: string;
@@ -52,6 +57,10 @@ export class FolderSource implements Source {
   private finishing: Promise<void> | null = null;
   /** Files are parsed in a worker thread, under a budget per file, never on the agent's main thread. */
   private readonly reader = new FileReadWorker();
+  /** Files waiting for a person's approval (sha256 → path), looked at again once decided. */
+  private readonly held = new Map<string, string>();
+  /** Voids that could not be read this run (the original is gone): tried again after a restart. */
+  private readonly voidsFailed = new Set<string>();
 
   constructor(config: FolderSourceConfig, ctx: SourceContext) {
     this.name = config.name;
@@ -93,14 +102,23 @@ export class FolderSource implements Source {
     if (signal?.aborted === true) return null;
     this.uploads?.check();
     if (this.active === null) {
-      for (const file of await this.tracker.poll()) await this.makeReady(file);
-      this.active = await this.nextJob();
+      for (const [sha256, file] of this.held) {
+        if (this.files?.holdState(sha256) === 'held') continue;
+        this.held.delete(sha256);
+        await this.makeReady(file);
+      }
+      this.active = await this.nextVoid();
+      for (const file of this.active === null ? await this.tracker.poll() : []) await this.makeReady(file);
+      this.active ??= await this.nextJob();
       if (this.active === null) return null;
     }
     const active = this.active;
     let page: Page;
     try {
       page = await active.job.current();
+      if (active.voiding !== undefined) {
+        page = voidPage(page, this.ctx.checkpoints.getCheckpoint(this.name, page.stream), new Date(this.ctx.clock.now()).toISOString());
+      }
     } catch (error) {
       if (!(error instanceof AgentError && error.code === 'file_changed')) throw error;
       // A large file changed between its two readings: drop the job; it is taken again when stable.
@@ -215,6 +233,7 @@ export class FolderSource implements Source {
       await this.duplicate(file, name, sha256, { name: known.name, importedAt: known.importedAt }, quiet);
       return null;
     }
+    if (this.config.hold && !(await this.approved(file, name, sha256, bytes))) return null;
     const kind = await classify(file, this.config.kind);
     const outcome = await this.reader.read(file, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone }, bytes);
     if (outcome.kind === 'rejected') {
@@ -228,21 +247,64 @@ export class FolderSource implements Source {
     const lane = kind === 'zreport' ? 'urgent' : 'bulk';
     const format = outcome.kind === 'zreport' ? outcome.file.encoding : outcome.report.format;
     files.storeFile({ sha256, source: this.name, name, contentType: contentTypeOf(name, kind, format), lane, path: file });
-    const input = {
-      file: { sha256, name, bytes, path: file },
-      streams: this.config.streams,
-      pageRows: this.config.pageRows,
-      capturedAt: new Date(this.ctx.clock.now()).toISOString(),
-      checkpoint: (stream: string): JsonValue | undefined => this.ctx.checkpoints.getCheckpoint(this.name, stream),
-    };
-    const job =
-      outcome.kind === 'bank'
-        ? FileJob.forStatements(input, outcome.report)
-        : outcome.kind === 'bank-streamed'
-          ? FileJob.forStreamedStatements(input, outcome.report, (skip) => new EntryPager(this.reader, file, this.parseOptions, skip, this.config.pageRows))
-          : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
+    const job = this.jobFor({ sha256, name, bytes, path: file }, outcome, (stream) => this.ctx.checkpoints.getCheckpoint(this.name, stream));
     this.ctx.logger.info({ file: name, sha256, kind, lane }, `Importing ${name}.`);
     return { job, path: file, kind, outcome };
+  }
+
+  private jobFor(file: { sha256: string; name: string; bytes: number; path: string }, outcome: AcceptedOutcome, checkpoint: (stream: string) => JsonValue | undefined): FileJob {
+    const input = { file, streams: this.config.streams, pageRows: this.config.pageRows, capturedAt: new Date(this.ctx.clock.now()).toISOString(), checkpoint };
+    return outcome.kind === 'bank'
+      ? FileJob.forStatements(input, outcome.report)
+      : outcome.kind === 'bank-streamed'
+        ? FileJob.forStreamedStatements(input, outcome.report, (skip) => new EntryPager(this.reader, file.path, this.parseOptions, skip, this.config.pageRows))
+        : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
+  }
+
+  /**
+   * `hold: true`: true once a person approved the file. Until then it waits in the folder (kept in
+   * the outbox, so a restart keeps waiting); a rejected file goes to quarantine and nothing is sent.
+   */
+  private async approved(file: string, name: string, sha256: string, bytes: number): Promise<boolean> {
+    const state = this.files!.holdFile({ sha256, source: this.name, name, path: file, bytes });
+    if (state === 'approved') {
+      this.held.delete(sha256);
+      return true;
+    }
+    if (state === 'rejected') {
+      this.held.delete(sha256);
+      await this.quarantine(file, name, sha256, bytes, await classify(file, this.config.kind).catch(() => 'bank' as const), HOLD_REJECTED);
+      this.files!.forgetHold(sha256);
+      return false;
+    }
+    if (!this.held.has(sha256)) {
+      this.held.set(sha256, file);
+      this.alerts.notice(`${name} is waiting for approval on the Files screen before it is sent.`);
+    }
+    return false;
+  }
+
+  /** A file a person voided: its records read again from the archived original, to be sent as deletes. */
+  private async nextVoid(): Promise<Active | null> {
+    const voiding = this.files?.nextFileVoid(this.name);
+    if (voiding === undefined || this.voidsFailed.has(voiding.sha256)) return null;
+    try {
+      const { sha256, bytes } = await hashFile(voiding.path);
+      if (sha256 !== voiding.sha256) throw new AgentError('file_changed', `${voiding.path} is no longer the file that was imported.`);
+      const kind = await classify(voiding.path, this.config.kind);
+      const outcome = await this.reader.read(voiding.path, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone }, bytes);
+      if (outcome.kind === 'rejected') throw new AgentError('file_unreadable', `${voiding.name} cannot be read again: ${outcome.rejection.reason}`);
+      // No checkpoint: every page of the file, from the start.
+      const job = this.jobFor({ sha256, name: voiding.name, bytes, path: voiding.path }, outcome, () => undefined);
+      this.ctx.logger.info({ file: voiding.name, sha256 }, `Voiding ${voiding.name}: sending deletes for its records.`);
+      return { job, path: voiding.path, kind, outcome, voiding: { records: 0 } };
+    } catch (error) {
+      this.voidsFailed.add(voiding.sha256);
+      const message = `${voiding.name} could not be voided: ${error instanceof Error ? error.message : String(error)}. Nothing was deleted in the cloud.`;
+      this.alerts.notice(message);
+      this.ctx.logger.warn({ file: voiding.name, errorType: 'file_void_failed', stage: 'void' }, message);
+      return null;
+    }
   }
 
   private async takeFailed(file: string, error: unknown): Promise<void> {
@@ -266,9 +328,18 @@ export class FolderSource implements Source {
   }
 
   private acked(active: Active, page: Page): void {
+    if (active.voiding !== undefined) {
+      active.voiding.records += page.records.length;
+      if (!active.job.advance()) return;
+      this.active = null;
+      this.files?.fileVoidDone(active.job.file.sha256, active.voiding.records);
+      this.alerts.notice(`${active.job.file.name} was voided: deletes for its ${plural(active.voiding.records, 'record')} are queued for the cloud.`);
+      return;
+    }
     if (page.seriesChanges !== undefined) this.alerts.series(page.seriesChanges.kind, page.seriesChanges.changes);
     if (!active.job.advance()) return;
     this.files?.markFileImported(active.job.file.sha256);
+    if (this.config.hold) this.files?.forgetHold(active.job.file.sha256);
     this.active = null;
     this.finishing = this.finish(active).finally(() => {
       this.finishing = null;

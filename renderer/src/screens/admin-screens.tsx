@@ -1,50 +1,9 @@
-/** Activity, Settings, Diagnostics and the first-run path. */
+/** Settings, Diagnostics and the first-run path. */
 import { useState, type FormEvent } from 'react';
-import type { ActivityEntry, DiagnosticsView, SettingsView } from '../../../agents/api/index.ts';
+import type { DiagnosticsView, SettingsView } from '../../../agents/api/index.ts';
 import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
-
-const KINDS: ActivityEntry['kind'][] = ['source', 'file', 'queue', 'config', 'cloud', 'alert'];
-
-export function ActivityScreen() {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const [kind, setKind] = useState<ActivityEntry['kind'] | ''>('');
-  const activity = useResource((a) => a.listActivity(kind === '' ? {} : { kind }), ['activity']);
-  return (
-    <Page title={t('activity.title')}>
-      <label className="inline-field">
-        {t('activity.filter')}{' '}
-        <select value={kind} onChange={(e) => setKind(e.target.value as ActivityEntry['kind'] | '')} onBlur={() => activity.reload()}>
-          <option value="">{t('activity.all')}</option>
-          {KINDS.map((k) => (
-            <option key={k} value={k}>
-              {t(`activity.kind.${k}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <ActivityList entries={activity.data} error={activity.error} kind={kind} />
-    </Page>
-  );
-}
-
-function ActivityList({ entries, error, kind }: { entries: ActivityEntry[] | null; error: string | null; kind: string }) {
-  const i18n = useI18n();
-  if (entries === null) return <Loading error={error} />;
-  const shown = kind === '' ? entries : entries.filter((e) => e.kind === kind);
-  if (shown.length === 0) return <p className="muted">{i18n.t('common.none')}</p>;
-  return (
-    <ol className="rows" data-testid="activity">
-      {shown.map((entry, i) => (
-        <li key={`${entry.at}-${i}`}>
-          <span className="muted">{i18n.dateTime(entry.at)}</span> <span className="tag">{i18n.t(`activity.kind.${entry.kind}`)}</span> {entry.message}
-        </li>
-      ))}
-    </ol>
-  );
-}
 
 export function SettingsScreen() {
   const i18n = useI18n();

@@ -1,51 +1,8 @@
-/** Files, Queue, Shifts and Completeness: what arrived, what waits, what the cloud has. */
+/** Queue and Shifts: what waits, and the tills' shift closes. */
 import { useState } from 'react';
-import type { FileEntry } from '../../../agents/api/index.ts';
 import { Badge, ConfirmButton, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
-import type { Tone } from '../state/health.ts';
 import { useLive, useResource } from '../state/live.tsx';
-
-const OUTCOME_TONE: Record<FileEntry['outcome'], Tone> = { imported: 'ok', duplicate: 'idle', rejected: 'error' };
-
-export function FilesScreen() {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const files = useResource((a) => a.listFiles(), ['files', 'activity']);
-  return (
-    <Page title={t('files.title')}>
-      {files.data === null ? (
-        <Loading error={files.error} />
-      ) : files.data.length === 0 ? (
-        <p className="muted">{t('common.none')}</p>
-      ) : (
-        <ul className="rows" data-testid="files">
-          {files.data.map((file) => (
-            <li key={file.path}>
-              <strong className="wrap">{file.name}</strong> <Badge tone={OUTCOME_TONE[file.outcome]}>{t(`files.outcome.${file.outcome}`)}</Badge>{' '}
-              <span className="muted">
-                {file.source} · {i18n.dateTime(file.at)}
-                {file.upload !== 'none' && ` · ${t(`files.upload.${file.upload}`)}`}
-              </span>
-              {file.reason && (
-                <p className={file.outcome === 'rejected' ? 'error-text' : 'muted'}>
-                  {t('files.reason')}: {file.reason}
-                </p>
-              )}
-              <MoreDetail>
-                <p className="mono wrap">
-                  {t('files.where')}: {file.path}
-                </p>
-                <p className="muted">{t('files.size', { size: i18n.number(file.bytes) })}</p>
-                {file.detail && <pre className="pre wrap">{file.detail}</pre>}
-              </MoreDetail>
-            </li>
-          ))}
-        </ul>
-      )}
-    </Page>
-  );
-}
 
 export function QueueScreen() {
   const i18n = useI18n();
@@ -179,50 +136,6 @@ export function ShiftsScreen() {
             );
           })}
         </ul>
-      )}
-    </Page>
-  );
-}
-
-/**
- * Completeness per business day needs delivered counts per day, which the agent does not keep yet;
- * the screen says so plainly and shows what it can (the queue per stream) instead of made-up numbers.
- */
-export function CompletenessScreen() {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const queue = useResource((a) => a.getQueue(), ['queue', 'status']);
-  const { status } = useLive();
-  return (
-    <Page title={t('completeness.title')}>
-      <p>{t('completeness.intro')}</p>
-      <Notice tone="info">{t('completeness.unavailable')}</Notice>
-      {queue.data === null ? (
-        <Loading error={queue.error} />
-      ) : (
-        <table className="fit">
-          <thead>
-            <tr>
-              <th scope="col">{t('common.source')}</th>
-              <th scope="col">{t('completeness.read')}</th>
-              <th scope="col">{t('completeness.queued')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(status?.sources ?? []).map((source) => {
-              const waiting = queue.data!.streams.filter((s) => s.source === source.name).reduce((n, s) => n + s.depth, 0);
-              return (
-                <tr key={source.name}>
-                  <td>{source.name}</td>
-                  <td>{i18n.number(source.recordsCaptured)}</td>
-                  <td>
-                    <Badge tone={waiting === 0 ? 'ok' : 'busy'}>{waiting === 0 ? t('completeness.complete') : t('completeness.incomplete', { count: i18n.number(waiting) })}</Badge>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
       )}
     </Page>
   );

@@ -69,6 +69,24 @@ describe.skipIf(!available)('the dashboard layout with seeded data', () => {
     await page.close();
   });
 
+  it('draws the README screens to the same pixels twice (frozen clock, seeded data)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/Vienna' });
+    try {
+      for (const screen of ['overview', 'sources', 'completeness', 'shifts']) {
+        const shots: Buffer[] = [];
+        for (let run = 0; run < 2; run++) {
+          const page = await context.newPage();
+          await openSeededScreen(page, server.url, screen, 'en');
+          shots.push(await page.screenshot({ fullPage: true }));
+          await page.close();
+        }
+        expect(shots[0]!.equals(shots[1]!), `${screen} differs between two runs`).toBe(true);
+      }
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   for (const size of SIZES) {
     for (const locale of ['en', 'de'] as const) {
       it(`every screen in ${locale === 'en' ? 'English' : 'German'} at ${size.name}: no clipped text, no sideways scroll, a focus ring on every control`, async () => {

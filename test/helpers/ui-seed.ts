@@ -45,8 +45,8 @@ function seededHistory(depthNow: number): Array<{ at: string; delivered: number;
   return Array.from({ length: 24 * 60 }, (_, i) => {
     const minute = i - 24 * 60 + 1;
     const localHour = (new Date(FROZEN + minute * 60_000).getUTCHours() + 1) % 24;
-    const open = localHour >= 8 && localHour < 22;
-    const busy = open ? 1 + Math.sin(((localHour - 8) / 14) * Math.PI) : 0;
+    const open = localHour >= 8 && localHour < 23;
+    const busy = open ? 1 + Math.sin(((localHour - 8) / 15) * Math.PI) : 0;
     const last = i === 24 * 60 - 1;
     return {
       at: iso(minute * 60_000),
@@ -167,7 +167,9 @@ export async function serveRenderer(): Promise<{ url: string; close(): void }> {
  * has drawn (fonts loaded, no pending frame) so a screenshot is the same on every run.
  */
 export async function openSeededScreen(page: Page, baseUrl: string, screen: string, locale: 'en' | 'de'): Promise<void> {
-  await page.clock.install({ time: FROZEN });
+  // Installed a minute early, then paused at the frozen instant: installing at it would let a few real
+  // milliseconds pass, and pausing "at" a moment already gone fails (or would drift between runs).
+  await page.clock.install({ time: FROZEN - 60_000 });
   await page.clock.pauseAt(FROZEN);
   await page.addInitScript(injectedApi(seededAnswers(), locale));
   await page.goto(`${baseUrl}/#/${screen}`);

@@ -154,7 +154,8 @@ export async function clippedText(page: Page): Promise<ClippedText[]> {
       for (const r of rects) {
         if (r.left < -1 || r.right > root.clientWidth + 1) report(el, 'outside the window sideways (' + Math.round(r.left) + '..' + Math.round(r.right) + ' of ' + root.clientWidth + 'px)');
         const ownBox = el.getBoundingClientRect();
-        if (r.left < ownBox.left - 2 || r.right > ownBox.right + 2 || r.top < ownBox.top - 2 || r.bottom > ownBox.bottom + 2) report(el, 'spills out of its own box (' + Math.round(ownBox.width) + 'x' + Math.round(ownBox.height) + 'px)');
+        const scrollsItself = [own.overflowX, own.overflowY].some((o) => o === 'auto' || o === 'scroll');
+        if (!scrollsItself && (r.left < ownBox.left - 2 || r.right > ownBox.right + 2 || r.top < ownBox.top - 2 || r.bottom > ownBox.bottom + 2)) report(el, 'spills out of its own box (' + Math.round(ownBox.width) + 'x' + Math.round(ownBox.height) + 'px)');
         for (let a = el; a && a !== document.body; a = a.parentElement) {
           const s = getComputedStyle(a);
           // Inside a region that scrolls on its own (a wide preview, the log) the text is reachable by scrolling.

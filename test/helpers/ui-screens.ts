@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     await page.setViewportSize({ width: 900, height: 400 });
     await page.setContent(
       `<body style="font:15px system-ui,sans-serif;margin:16px"><h1 style="font-size:18px">Tray icons (16, 24, 32, 48 px) and tooltips</h1>` +
-        `<table style="border-collapse:collapse" cellpadding="8">${rows.join('')}</table></body>`,
+        `<table style="border-collapse:collapse;text-align:left" cellpadding="8"><tr><th>State</th><th>Icon</th><th>Tooltip</th></tr>${rows.join('')}</table></body>`,
     );
     await page.screenshot({ path: path.join(DOCS, 'tray-icons.png'), fullPage: true });
   } finally {

@@ -108,6 +108,8 @@ export const de: Record<MessageKey, string> = {
   'sources.passwordMissing': 'Kein Passwort gespeichert',
   'sources.saved': 'Gespeichert. Die Quelle läuft jetzt mit den neuen Einstellungen.',
   'sources.removed': 'Entfernt.',
+  'sources.detailWhere': 'Wo',
+  'sources.detailReads': 'Liest',
 
   'form.editTitle': '{name} bearbeiten',
   'form.addTitle': 'Neue Quelle',

@@ -109,6 +109,8 @@ export const en = {
   'sources.passwordMissing': 'No password stored',
   'sources.saved': 'Saved. The source runs with its new settings now.',
   'sources.removed': 'Removed.',
+  'sources.detailWhere': 'Where',
+  'sources.detailReads': 'Reads',
 
   'form.editTitle': 'Edit {name}',
   'form.addTitle': 'New source',

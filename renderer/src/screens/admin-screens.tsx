@@ -4,6 +4,7 @@ import type { ActivityEntry, DiagnosticsView, SettingsView } from '../../../agen
 import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
+import { readableLogLine } from '../state/log-line.ts';
 
 /** The log levels offered, in plain words; a level set in the file by hand (trace, fatal) is kept and shown as it is. */
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -208,7 +209,8 @@ export function EnrollCard({ settings, onDone }: { settings: SettingsView; onDon
 }
 
 export function DiagnosticsScreen() {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const diagnostics = useResource<DiagnosticsView>((a) => a.getDiagnostics(), []);
   return (
     <Page
@@ -241,7 +243,7 @@ export function DiagnosticsScreen() {
             <h2 id="dg-log">{t('diagnostics.log')}</h2>
             <p className="mono wrap">{t('diagnostics.logFile', { file: diagnostics.data.logFile })}</p>
             <pre className="log" tabIndex={0} aria-label={t('diagnostics.log')}>
-              {diagnostics.data.logTail.join('\n')}
+              {diagnostics.data.logTail.map((line) => readableLogLine(line, i18n)).join('\n')}
             </pre>
           </section>
         </>

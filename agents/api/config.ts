@@ -318,6 +318,8 @@ export const CloudConfigSchema = z
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
 export function isAllowedCloudUrl(raw: string): boolean {
+  // zod still runs this refinement when the url field itself failed; a malformed address is simply not allowed.
+  if (!URL.canParse(raw)) return false;
   const url = new URL(raw);
   if (url.protocol === 'https:') return true;
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);

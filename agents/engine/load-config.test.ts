@@ -57,6 +57,11 @@ describe('config loading', () => {
     expect(() => parseConfigText(JSON.stringify(bad), 'x.json')).toThrow(/cloud\.url: must be https/);
   });
 
+  it('names a malformed cloud address as a field error, not a crash', () => {
+    const bad = { ...minimal, cloud: { url: 'not a web address', entity: 'store-7' } };
+    expect(() => parseConfigText(JSON.stringify(bad), 'x.json')).toThrow(/x\.json is not a valid agent configuration:\n {2}cloud\.url: Invalid URL/);
+  });
+
   it('points at the line of a syntax error', () => {
     expect(() => parseConfigText('{\n "agent": {\n  "name": "x" "y"\n }\n}', 'x.json')).toThrow(/x\.json at line 3/);
   });

@@ -21,7 +21,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { waitFor } from '../helpers/agent-process.ts';
 import { createMariaDbDatabase, createPostgresDatabase, MARIADB, POSTGRES, type ThrowawayDatabase } from '../helpers/databases.ts';
 import { dropFile } from '../helpers/folder-files.ts';
-import { chromiumAvailable, launchBrowser, screenshot, seriousAxeViolations, sidewaysOverflow, tabTo } from '../helpers/ui-browser.ts';
+import { chromiumAvailable, clippedText, focusWalk, launchBrowser, screenshot, seriousAxeViolations, sidewaysOverflow, tabTo } from '../helpers/ui-browser.ts';
 import { ensureRendererBuilt, startUiAgent, type UiAgent } from '../helpers/ui-agent.ts';
 
 const SCREENS = ['overview', 'sources', 'files', 'queue', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'];
@@ -325,10 +325,22 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await screenshot(page, 'completeness-yesterday');
   }, 120_000);
 
-  it('every screen: screenshot, no serious axe violation, no sideways scroll at 1280x800 and at 200 % zoom, German too', async () => {
-    const zoomed = await browser.newContext({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, locale: 'de-DE', timezoneId: 'Europe/Vienna' });
-    await zoomed.addCookies(await context.cookies());
-    const small = await zoomed.newPage();
+  it('every screen: screenshot, no serious axe violation, no sideways scroll and no clipped text at 1280x800 and at 200 % zoom, in English and German', async () => {
+    // 200 % zoom is a 640x400 CSS-pixel viewport (deviceScaleFactor 2 keeps the window's 1280x800
+    // pixels): what browser zoom does to the layout; deviceScaleFactor alone would not change it.
+    const views = [
+      { name: '1280x800-de', viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'de' },
+      { name: '200pct-en', viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, locale: 'en' },
+      { name: '200pct-de', viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, locale: 'de' },
+    ];
+    const others = await Promise.all(
+      views.map(async (view) => {
+        const other = await browser.newContext({ viewport: view.viewport, deviceScaleFactor: view.deviceScaleFactor, locale: view.locale === 'de' ? 'de-DE' : 'en-GB', timezoneId: 'Europe/Vienna' });
+        await other.addCookies(await context.cookies());
+        await other.addInitScript(`localStorage.setItem('tya.locale', '${view.locale}')`);
+        return { ...view, page: await other.newPage(), context: other };
+      }),
+    );
     const problems: string[] = [];
     try {
       for (const screen of SCREENS) {
@@ -339,18 +351,23 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
         for (const v of await seriousAxeViolations(page)) problems.push(`${screen}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`);
         const wide = await sidewaysOverflow(page);
         if (wide.scrollWidth > wide.clientWidth || wide.culprits.length > 0) problems.push(`${screen} at 1280x800 scrolls sideways: ${JSON.stringify(wide)}`);
-        await small.goto(`${agent.url()}/#/${screen}`);
-        await small.locator('#page-title').waitFor();
-        await small.waitForTimeout(300);
-        await screenshot(small, `screen-${screen}-200pct-de`);
-        const narrow = await sidewaysOverflow(small);
-        if (narrow.scrollWidth > narrow.clientWidth || narrow.culprits.length > 0) problems.push(`${screen} at 200 % scrolls sideways: ${JSON.stringify(narrow)}`);
+        for (const c of await clippedText(page)) problems.push(`${screen} at 1280x800-en: "${c.text}" at ${c.element}: ${c.why}`);
+        for (const stop of await focusWalk(page)) if (stop.ring === null) problems.push(`${screen}: ${stop.element} "${stop.name}" shows no focus ring`);
+        for (const view of others) {
+          await view.page.goto(`${agent.url()}/#/${screen}`);
+          await view.page.locator('#page-title').waitFor();
+          await view.page.waitForTimeout(300);
+          await screenshot(view.page, `screen-${screen}-${view.name}`);
+          const narrow = await sidewaysOverflow(view.page);
+          if (narrow.scrollWidth > narrow.clientWidth || narrow.culprits.length > 0) problems.push(`${screen} at ${view.name} scrolls sideways: ${JSON.stringify(narrow)}`);
+          for (const c of await clippedText(view.page)) problems.push(`${screen} at ${view.name}: "${c.text}" at ${c.element}: ${c.why}`);
+        }
       }
     } finally {
-      await zoomed.close();
+      for (const view of others) await view.context.close();
     }
     expect(problems).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 
   it('keyboard only: reaches every action on the screens and uses one', async () => {
     const actions: Record<string, Array<string | RegExp>> = {
@@ -369,6 +386,24 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
         await tabTo(page, name);
       }
     }
+    // A confirmation by keyboard: Enter asks, the focus lands on "Yes", Escape steps back to the button;
+    // Cancel does the same. Nothing is done either way.
+    await show('sources');
+    const focused = () => page.evaluate<string>('(document.activeElement && document.activeElement.textContent || "").trim()');
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
+    await tabTo(page, 'Read again from the start');
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('Yes, read again from the start');
+    await page.keyboard.press('Escape');
+    expect(await focused()).toBe('Read again from the start');
+    await tabTo(page, 'Remove');
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('Yes, remove');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Cancel');
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('Remove');
+    expect(configOnDisk().sources?.map((s) => s.name)).toEqual(expect.arrayContaining(['shop', 'bank', 'tills']));
     // Pause a source by keyboard alone, from the navigation.
     await show('overview');
     await page.evaluate('document.activeElement && document.activeElement.blur()');
@@ -383,12 +418,38 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await page.getByRole('button', { name: 'Pause' }).first().waitFor({ timeout: 10_000 });
   }, 120_000);
 
+  it('settings edited in the UI are validated, written and applied at once; a bad value never reaches the file', async () => {
+    await show('settings');
+    await page.locator('input[name="agentName"]').fill('Store 7 office');
+    await page.locator('select[name="logLevel"]').selectOption('debug');
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByText('Saved and applied.').waitFor({ timeout: 10_000 });
+    // Applied without a restart: the running agent reports its new name.
+    await page.locator('header.top').getByText(/^Store 7 office: /).waitFor({ timeout: 10_000 });
+    const written = JSON.parse(readFileSync(agent.configFile, 'utf8')) as { agent: { name: string }; logging?: { level?: string } };
+    expect(written.agent.name).toBe('Store 7 office');
+    expect(written.logging?.level).toBe('debug');
+    const before = readFileSync(agent.configFile, 'utf8');
+    const refused = await page.evaluate(async () => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { value: { csrfToken: string } };
+      const response = await fetch('/api/v1/settings', { method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': session.value.csrfToken }, body: JSON.stringify({ cloud: { url: 'not a web address' } }) });
+      return { status: response.status, json: (await response.json()) as { ok: boolean; error?: { message: string } } };
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.json.ok).toBe(false);
+    expect(refused.json.error?.message).toMatch(/^Not saved: cloud\.url: Invalid URL/);
+    expect(readFileSync(agent.configFile, 'utf8')).toBe(before);
+  }, 60_000);
+
   it('configuration edited in the UI survives a restart of the agent', async () => {
     await agent.stop();
     agent = await startUiAgent(dir, JSON.parse(readFileSync(agent.configFile, 'utf8')) as Parameters<typeof startUiAgent>[1]);
     await page.goto(await agent.loginLink());
     await show('sources');
     for (const name of ['shop', 'bank', 'tills', 'inbox']) await page.getByTestId(`source-${name}`).waitFor({ timeout: 20_000 });
+    await page.locator('header.top').getByText(/^Store 7 office: /).waitFor({ timeout: 10_000 });
+    await show('settings');
+    expect(await page.locator('select[name="logLevel"]').inputValue()).toBe('debug');
     await pg.exec(`INSERT INTO sales VALUES (9, 9.99, 'after restart');`);
     await waitFor('the row read after the restart', async () => (await cloudCount('shop', 'sales')) === 8, { timeoutMs: 30_000 });
   }, 90_000);

@@ -250,12 +250,22 @@ export function createDashboardService(host: AgentHost): DashboardService {
     settings,
 
     async updateSettings(change: SettingsChange) {
-      const next = store().update((file) => ({
-        ...file,
-        agent: { ...file.agent, ...(change.agentName === undefined ? {} : { name: change.agentName }) },
-        cloud: { ...file.cloud, ...dropUndefined(change.cloud ?? {}) },
-        ...(change.logLevel === undefined ? {} : { logging: { ...file.logging, level: change.logLevel } }),
-      }));
+      let next: LoadedConfig;
+      try {
+        next = store().update((file) => ({
+          ...file,
+          agent: { ...file.agent, ...(change.agentName === undefined ? {} : { name: change.agentName }) },
+          cloud: { ...file.cloud, ...dropUndefined(change.cloud ?? {}) },
+          ...(change.logLevel === undefined ? {} : { logging: { ...file.logging, level: change.logLevel } }),
+        }));
+      } catch (failure) {
+        // The loader names the file and every bad field; the person at the form needs only the fields.
+        if (failure instanceof AgentError && failure.code === 'config_invalid') {
+          const fields = failure.message.split('\n').slice(1).map((line) => line.trim()).filter((line) => line !== '');
+          throw new AgentError('settings_invalid', `Not saved: ${fields.length > 0 ? fields.join('; ') : failure.message}`);
+        }
+        throw failure;
+      }
       await host.applyConfig(next);
       activity.add('config', 'The settings were changed.');
       emit({ type: 'changed', topic: 'settings' });

@@ -1,5 +1,5 @@
 /** Small shared pieces: page frame, messages, state badges, confirmations, action buttons. */
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Result } from '../api/agent-api.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import type { Tone } from '../state/health.ts';
@@ -77,32 +77,57 @@ export function useAction<T>(): {
   };
 }
 
-/** A button that asks once more, inline (keyboard friendly, no modal). */
+/**
+ * A button that asks once more, inline (keyboard friendly, no modal): the "Yes" button takes the
+ * focus, Escape or Cancel steps back, and the focus returns to the button that asked.
+ */
 export function ConfirmButton({ label, question, onConfirm, disabled }: { label: string; question: string; onConfirm: () => void; disabled?: boolean }) {
   const { t } = useI18n();
   const [asking, setAsking] = useState(false);
+  const returnFocus = useRef(false);
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!asking && returnFocus.current) {
+      returnFocus.current = false;
+      button.current?.focus();
+    }
+  }, [asking]);
+  const stop = () => {
+    returnFocus.current = true;
+    setAsking(false);
+  };
   if (!asking) {
     return (
-      <button type="button" onClick={() => setAsking(true)} disabled={disabled}>
+      <button type="button" ref={button} onClick={() => setAsking(true)} disabled={disabled}>
         {label}
       </button>
     );
   }
   return (
-    <span className="confirm" role="group" aria-label={question}>
+    <span
+      className="confirm"
+      role="group"
+      aria-label={question}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          stop();
+        }
+      }}
+    >
       <span>{question}</span>{' '}
       <button
         type="button"
         className="danger"
         autoFocus
         onClick={() => {
-          setAsking(false);
+          stop();
           onConfirm();
         }}
       >
         {t('common.yes')}, {label.toLowerCase()}
       </button>{' '}
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" onClick={stop}>
         {t('common.cancel')}
       </button>
     </span>

@@ -29,6 +29,12 @@ describe('formatting', () => {
     expect(createI18n('de', 'America/New_York').dateTime('2026-03-01T21:41:00Z')).toBe('01.03.2026, 16:41');
   });
 
+  it('shows a business day as a calendar day in the locale, whatever the zone', () => {
+    expect(createI18n('en', 'America/New_York').day('2026-11-28')).toBe('28 Nov 2026');
+    expect(createI18n('de', 'Pacific/Auckland').day('2026-11-28')).toBe('28.11.2026');
+    expect(createI18n('de', 'UTC').day('not a day')).toBe('not a day');
+  });
+
   it('fills placeholders and picks the language', () => {
     expect(createI18n('de', 'UTC').t('health.sending', { count: 3 })).toBe('3 Änderungen werden gesendet.');
     expect(preferredLocale(['fr-FR', 'de-AT'])).toBe('de');

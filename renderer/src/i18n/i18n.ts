@@ -20,6 +20,8 @@ export interface I18n {
   money: (amount: string, currency: string) => string;
   dateTime: (iso: string | null) => string;
   time: (iso: string) => string;
+  /** A calendar day ("2026-11-28", a business day: no time zone applies) → "28 Nov 2026". */
+  day: (isoDate: string) => string;
   /** "3 minutes ago". */
   ago: (iso: string | null, nowMs?: number) => string;
   duration: (secs: number) => string;
@@ -31,6 +33,7 @@ export function createI18n(locale: Locale, timeZone: string): I18n {
   const numberFormat = new Intl.NumberFormat(tag);
   const dateFormat = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone });
   const timeFormat = new Intl.DateTimeFormat(tag, { timeStyle: 'short', timeZone });
+  const dayFormat = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: 'UTC' });
   const relative = new Intl.RelativeTimeFormat(tag, { numeric: 'auto' });
   const t = (key: MessageKey, params: Record<string, string | number> = {}) =>
     messages[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
@@ -44,6 +47,7 @@ export function createI18n(locale: Locale, timeZone: string): I18n {
       new Intl.NumberFormat(tag, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 10 }).format(amount as unknown as number),
     dateTime: (iso) => (iso === null ? t('common.never') : dateFormat.format(new Date(iso))),
     time: (iso) => timeFormat.format(new Date(iso)),
+    day: (isoDate) => (/^\d{4}-\d{2}-\d{2}$/.test(isoDate) ? dayFormat.format(new Date(`${isoDate}T00:00:00Z`)) : isoDate),
     ago: (iso, nowMs = Date.now()) => {
       if (iso === null) return t('common.never');
       const secs = Math.round((Date.parse(iso) - nowMs) / 1000);

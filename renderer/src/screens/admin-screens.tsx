@@ -4,6 +4,17 @@ import type { DiagnosticsView, SettingsView } from '../../../agents/api/index.ts
 import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
+import { readableLogLine } from '../state/log-line.ts';
+
+/** The log levels offered, in plain words; a level set in the file by hand (trace, fatal) is kept and shown as it is. */
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A credential's name in words: "Password of erp" rather than its keychain reference (which stays one click away). */
+function credentialLabel(ref: string, t: ReturnType<typeof useI18n>['t']): string {
+  const source = /^sources\/(.+)\/password$/.exec(ref);
+  return source ? t('settings.sourcePassword', { name: source[1]! }) : ref;
+}
 
 export function SettingsScreen() {
   const i18n = useI18n();
@@ -23,7 +34,7 @@ export function SettingsScreen() {
           <ul className="rows">
             {settings.data.secrets.map((s) => (
               <li key={s.ref}>
-                {!s.present ? t('settings.credentialMissing', { ref: s.ref }) : s.setAt === null ? t('settings.credentialUnknownAge', { ref: s.ref }) : t('settings.credentialSet', { ref: s.ref, when: i18n.ago(s.setAt) })}
+                {!s.present ? t('settings.credentialMissing', { ref: credentialLabel(s.ref, t) }) : s.setAt === null ? t('settings.credentialUnknownAge', { ref: credentialLabel(s.ref, t) }) : t('settings.credentialSet', { ref: credentialLabel(s.ref, t), when: i18n.ago(s.setAt) })}
                 <ReplaceSecret refName={s.ref} onDone={settings.reload} api={api} />
               </li>
             ))}
@@ -52,8 +63,9 @@ function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () =
   return (
     <MoreDetail summary={t('settings.replaceCredential')}>
       <form onSubmit={(e) => void submit(e)}>
+        <p className="hint mono wrap">{refName}</p>
         <label>
-          {t('settings.newValue', { ref: refName })}
+          {t('settings.newValue', { ref: credentialLabel(refName, t) })}
           <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" required />
         </label>{' '}
         <button type="submit" disabled={action.busy}>
@@ -86,9 +98,9 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
           {t('settings.agentName')}
           <input name="agentName" value={agentName} onChange={(e) => setAgentName(e.target.value)} required />
         </label>
-        <label>
+        <label className="wide">
           {t('settings.cloudUrl')}
-          <input name="cloudUrl" value={url} onChange={(e) => setUrl(e.target.value)} required />
+          <input name="cloudUrl" type="url" value={url} onChange={(e) => setUrl(e.target.value)} required />
         </label>
         <label>
           {t('settings.entity')}
@@ -97,9 +109,9 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
         <label>
           {t('settings.logLevel')}
           <select name="logLevel" value={logLevel} onChange={(e) => setLogLevel(e.target.value)}>
-            {['error', 'warn', 'info', 'debug'].map((level) => (
+            {(LOG_LEVELS.includes(logLevel as LogLevel) ? LOG_LEVELS : [...LOG_LEVELS, logLevel]).map((level) => (
               <option key={level} value={level}>
-                {level}
+                {LOG_LEVELS.includes(level as LogLevel) ? t(`settings.logLevel.${level as LogLevel}`) : level}
               </option>
             ))}
           </select>
@@ -136,9 +148,9 @@ export function EnrollCard({ settings, onDone }: { settings: SettingsView; onDon
       {!settings.enrollment.enrolled && (
         <form onSubmit={(e) => void submit(e)} className="form">
           <div className="fields">
-            <label>
+            <label className="wide">
               {t('settings.cloudUrl')}
-              <input name="enrollUrl" value={url} onChange={(e) => setUrl(e.target.value)} required />
+              <input name="enrollUrl" type="url" value={url} onChange={(e) => setUrl(e.target.value)} required />
             </label>
             <label>
               {t('settings.enrollKey')}
@@ -156,7 +168,8 @@ export function EnrollCard({ settings, onDone }: { settings: SettingsView; onDon
 }
 
 export function DiagnosticsScreen() {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const diagnostics = useResource<DiagnosticsView>((a) => a.getDiagnostics(), []);
   return (
     <Page
@@ -189,7 +202,7 @@ export function DiagnosticsScreen() {
             <h2 id="dg-log">{t('diagnostics.log')}</h2>
             <p className="mono wrap">{t('diagnostics.logFile', { file: diagnostics.data.logFile })}</p>
             <pre className="log" tabIndex={0} aria-label={t('diagnostics.log')}>
-              {diagnostics.data.logTail.join('\n')}
+              {diagnostics.data.logTail.map((line) => readableLogLine(line, i18n)).join('\n')}
             </pre>
           </section>
         </>

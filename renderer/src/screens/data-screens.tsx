@@ -118,14 +118,20 @@ export function ShiftsScreen() {
                   <Badge tone={s.upload === 'uploaded' ? 'ok' : s.upload === 'failed' ? 'error' : 'busy'}>{t(`files.upload.${s.upload === 'none' ? 'pending' : s.upload}`)}</Badge>
                 </p>
                 <dl className="facts inline">
-                  <dt>{t('shifts.day')}</dt>
-                  <dd>{s.businessDay}</dd>
-                  <dt>{t('shifts.total')}</dt>
-                  <dd>{i18n.money(s.total, s.currency)}</dd>
-                  <dt>{t('shifts.overShort')}</dt>
-                  <dd>
-                    <Badge tone={diff === 0 ? 'ok' : 'warn'}>{overShort}</Badge>
-                  </dd>
+                  <div>
+                    <dt>{t('shifts.day')}</dt>
+                    <dd>{i18n.day(s.businessDay)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t('shifts.total')}</dt>
+                    <dd>{i18n.money(s.total, s.currency)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t('shifts.overShort')}</dt>
+                    <dd>
+                      <Badge tone={diff === 0 ? 'ok' : 'warn'}>{overShort}</Badge>
+                    </dd>
+                  </div>
                 </dl>
                 <MoreDetail>
                   <p className="mono wrap">

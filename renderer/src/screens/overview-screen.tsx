@@ -1,5 +1,5 @@
 import type { SourceState } from '../../../agents/api/index.ts';
-import { BarChart } from '../components/bar-chart.tsx';
+import { HourlyChart } from '../components/hourly-chart.tsx';
 import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { healthSentence, type Tone } from '../state/health.ts';
@@ -106,8 +106,8 @@ export function OverviewScreen() {
       <div className="grid">
         {history.data ? (
           <>
-            <BarChart title={t('overview.chartDelivered')} points={history.data} value={(p) => p.delivered} />
-            <BarChart title={t('overview.chartDepth')} points={history.data} value={(p) => p.depth} />
+            <HourlyChart kind="delivered" points={history.data} />
+            <HourlyChart kind="depth" points={history.data} />
           </>
         ) : (
           <Loading error={history.error} />

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { SourceSummary } from '../../../agents/api/index.ts';
-import { Badge, ConfirmButton, Loading, Notice, Page, useAction } from '../components/ui.tsx';
+import { Badge, ConfirmButton, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
 import { SOURCE_TONE } from './overview-screen.tsx';
@@ -67,6 +67,7 @@ export function SourcesScreen() {
               {source.password && (
                 <p className="muted">{source.password.present ? t('sources.password', { when: i18n.ago(source.password.setAt) }) : t('sources.passwordMissing')}</p>
               )}
+              <SourceDetail config={source.config} />
               <p className="actions">
                 <button type="button" onClick={() => setEditing({ kind: source.type, existing: source })} aria-label={`${t('common.edit')} ${source.name}`}>
                   {t('common.edit')}
@@ -95,5 +96,33 @@ export function SourcesScreen() {
         </ul>
       )}
     </Page>
+  );
+}
+
+/** Where a source reads and what, one click away: the folder and its kind, or the connection and its tables. */
+function SourceDetail({ config }: { config: Record<string, unknown> }) {
+  const { t } = useI18n();
+  const where = typeof config.path === 'string' ? config.path : typeof config.connectionString === 'string' ? config.connectionString : null;
+  const kind = typeof config.kind === 'string' && ['auto', 'bank', 'zreport'].includes(config.kind) ? t(`form.kind.${config.kind as 'auto' | 'bank' | 'zreport'}`) : null;
+  const tables = Array.isArray(config.streams) ? (config.streams as Array<{ table?: unknown }>).map((s) => (typeof s.table === 'string' ? s.table : '')).filter((n) => n !== '') : [];
+  const reads = kind ?? (tables.length > 0 ? tables.join(', ') : null);
+  if (where === null && reads === null) return null;
+  return (
+    <MoreDetail>
+      <dl className="facts">
+        {where !== null && (
+          <>
+            <dt>{t('sources.detailWhere')}</dt>
+            <dd className="mono wrap">{where}</dd>
+          </>
+        )}
+        {reads !== null && (
+          <>
+            <dt>{t('sources.detailReads')}</dt>
+            <dd className="wrap">{reads}</dd>
+          </>
+        )}
+      </dl>
+    </MoreDetail>
   );
 }

@@ -23,7 +23,8 @@ export function healthSentence(status: AgentStatus | null, i18n: I18n): Health {
   const failing = status.sources.find((s) => s.state === 'error');
   if (failing) return { tone: 'warn', text: t('health.sourceFailing', { name: failing.name, message: failing.lastError?.message ?? '' }) };
   if (status.queue.deadLetters > 0) return { tone: 'warn', text: t('health.attention', { count: i18n.number(status.queue.deadLetters) }) };
-  if (status.alerts.length > 0) return { tone: 'warn', text: status.alerts[0]!.message };
+  // The alerts themselves are listed on the overview; repeating one here would say it twice.
+  if (status.alerts.length > 0) return { tone: 'warn', text: t('health.alerts', { count: i18n.number(status.alerts.length) }) };
   if (status.queue.depth > 0) return { tone: 'busy', text: t('health.sending', { count: i18n.number(status.queue.depth) }) };
   return { tone: 'ok', text: t('health.ok') };
 }

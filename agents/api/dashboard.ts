@@ -4,6 +4,7 @@
  * the OpenAPI document (generated from it). Money stays a decimal string; times carry an offset.
  */
 import { z } from 'zod';
+import { SourceScheduleStatusSchema } from './schedule.ts';
 import { AgentStatusSchema, ErrorInfoSchema, SourceStateSchema } from './status.ts';
 
 const Rfc3339 = z.iso.datetime({ offset: true });
@@ -23,6 +24,8 @@ export const SourceSummarySchema = z.object({
   /** The source's configuration as written in the config file (secrets are only references). */
   config: z.record(z.string(), z.unknown()),
   password: SecretAgeSchema.nullable(),
+  /** Read times and windows when the source has a schedule (as in `status`). */
+  schedule: SourceScheduleStatusSchema.optional(),
 });
 export type SourceSummary = z.infer<typeof SourceSummarySchema>;
 

@@ -30,7 +30,7 @@ function seededStatus(): AgentStatus {
   status.queue = { ...status.queue, depth: 42, urgentDepth: 0, oldestCapturedAt: iso(-9000), oldestAgeSecs: 9, delivered: 18_734 };
   status.sources = [
     { name: 'erp', type: 'odbc', state: 'ok', lastSuccessAt: iso(-3000), lastError: null, recordsCaptured: 12_480 },
-    { name: 'bank', type: 'folder', state: 'ok', lastSuccessAt: iso(-3600_000), lastError: null, recordsCaptured: 214, notices: [{ message: 'statement-0412.xml imported: 36 entries.', at: iso(-3600_000) }] },
+    { name: 'bank', type: 'folder', state: 'ok', lastSuccessAt: iso(-3600_000), lastError: null, recordsCaptured: 214, schedule: { timeZone: 'Europe/Vienna', readAt: '30 7 * * mon-fri', nextReadAt: '2026-11-30T06:30:00.000Z', readsAllowed: true, windowChangeAt: null, missedRuns: 0, missedRunPolicy: 'run-once' }, notices: [{ message: 'statement-0412.xml imported: 36 entries.', at: iso(-3600_000) }] },
     { name: 'tills', type: 'folder', state: 'ok', lastSuccessAt: iso(-49 * 60_000), lastError: null, recordsCaptured: 6, notices: [{ message: 'Z-00412 (register till-1) uploaded.', at: iso(-49 * 60_000) }] },
   ];
   status.alerts = [{ code: 'file_quarantined:bank:wrong.xml', severity: 'warning', message: 'wrong.xml was rejected: the closing balance does not match (difference -0.01 EUR).', since: iso(-2 * 3600_000), kind: 'event' }];
@@ -57,6 +57,19 @@ function seededHistory(depthNow: number): Array<{ at: string; delivered: number;
 }
 
 /** What every call of the window API answers (a call not named here answers an empty list). */
+function completenessRow(
+  day: string,
+  source: string,
+  stream: string,
+  currency: string,
+  read: [number, string],
+  waiting: [number, string],
+  delivered: [number, string],
+) {
+  const figure = ([records, amount]: [number, string]) => ({ records, amount });
+  return { day, source, stream, currency, read: figure(read), waiting: figure(waiting), delivered: figure(delivered), refused: { records: 0, amount: '0.00' } };
+}
+
 export function seededAnswers(): Record<string, unknown> {
   const status = seededStatus();
   const source = (name: string, type: 'odbc' | 'folder', config: Record<string, unknown>) => ({
@@ -98,6 +111,14 @@ export function seededAnswers(): Record<string, unknown> {
       ],
       deadLetterTotal: 1,
     },
+    // read = waiting + delivered + refused, records and money alike (as the agent keeps them).
+    getCompleteness: [
+      completenessRow('2026-11-28', 'erp', 'sales_receipts', 'EUR', [412, '10983.40'], [40, '1024.10'], [372, '9959.30']),
+      completenessRow('2026-11-28', 'tills', 'shift_reports', 'EUR', [2, '3532.85'], [0, '0.00'], [2, '3532.85']),
+      completenessRow('2026-11-28', 'bank', 'bank_entries', 'EUR', [36, '1234.56'], [0, '0.00'], [36, '1234.56']),
+      completenessRow('2026-11-27', 'erp', 'sales_receipts', 'EUR', [388, '9871.25'], [0, '0.00'], [388, '9871.25']),
+      completenessRow('2026-11-27', 'tills', 'shift_reports', 'EUR', [1, '1998.10'], [0, '0.00'], [1, '1998.10']),
+    ],
     listShifts: [
       { source: 'tills', register: 'till-1', zLabel: 'Z-00412', businessDay: '2026-11-28', closedAt: '2026-11-28T21:41:00+01:00', currency: 'EUR', total: '2345.60', overShort: '0.00', file: 'Z-00412.json', upload: 'uploaded' },
       { source: 'tills', register: 'till-2', zLabel: 'Z-00207', businessDay: '2026-11-28', closedAt: '2026-11-28T21:12:00+01:00', currency: 'EUR', total: '1187.25', overShort: '-2.50', file: 'Z-00207.json', upload: 'uploaded' },

@@ -96,6 +96,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       recordsCaptured: status?.recordsCaptured ?? 0,
       config: raw,
       password: ref === null ? null : await secretAge(ref),
+      ...(status?.schedule === undefined ? {} : { schedule: status.schedule }),
     };
   };
 

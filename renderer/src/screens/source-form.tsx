@@ -324,10 +324,11 @@ function FolderForm({ existing, onDone }: { existing?: SourceSummary | undefined
   const [path, setPath] = useState((config.path as string | undefined) ?? '');
   const [kind, setKind] = useState((config.kind as string | undefined) ?? 'auto');
   const [timeZone, setTimeZone] = useState((config.timeZone as string | undefined) ?? 'UTC');
+  const [hold, setHold] = useState((config.hold as boolean | undefined) ?? false);
   const save = useAction<SourceSummary>();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const draft = { config: { ...config, type: 'folder', name, path, kind, timeZone } };
+    const draft = { config: { ...config, type: 'folder', name, path, kind, timeZone, hold } };
     if (await save.run(() => api.saveSource(draft, existing?.name), () => t('sources.saved'))) onDone(true);
   };
   return (
@@ -353,6 +354,10 @@ function FolderForm({ existing, onDone }: { existing?: SourceSummary | undefined
         <label>
           {t('form.timeZone')}
           <input name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" name="hold" checked={hold} onChange={(e) => setHold(e.target.checked)} />
+          {t('form.hold')}
         </label>
       </div>
       {save.message && (

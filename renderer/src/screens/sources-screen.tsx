@@ -63,6 +63,14 @@ export function SourcesScreen() {
                 <span className="muted">{t('sources.lastSuccess', { when: i18n.ago(source.lastSuccessAt) })}</span>
               </p>
               <p className="muted">{t('sources.records', { count: i18n.number(source.recordsCaptured) })}</p>
+              {source.schedule?.nextReadAt && <p className="muted" data-testid="next-read">{t('sources.nextRead', { when: i18n.dateTime(source.schedule.nextReadAt) })}</p>}
+              {source.schedule && !source.schedule.readsAllowed && (
+                <p className="muted" data-testid="held-back">
+                  {source.schedule.windowChangeAt
+                    ? t('sources.heldBackUntil', { when: i18n.dateTime(source.schedule.windowChangeAt) })
+                    : t('sources.heldBack')}
+                </p>
+              )}
               {source.lastError && source.state === 'error' && <p className="error-text">{source.lastError.message}</p>}
               {source.password && (
                 <p className="muted">{source.password.present ? t('sources.password', { when: i18n.ago(source.password.setAt) }) : t('sources.passwordMissing')}</p>

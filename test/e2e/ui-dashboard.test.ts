@@ -423,7 +423,9 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await page.locator('input[name="agentName"]').fill('Store 7 office');
     await page.locator('select[name="logLevel"]').selectOption('debug');
     await page.getByRole('button', { name: 'Save' }).first().click();
-    await page.getByText('Saved and applied.').waitFor({ timeout: 10_000 });
+    // Applying waits for each source's read in flight to reach a safe point; on a loaded 2-core CI
+    // machine with five sources that has taken more than 10 s.
+    await page.getByText('Saved and applied.').waitFor({ timeout: 30_000 });
     // Applied without a restart: the running agent reports its new name.
     await page.locator('header.top').getByText(/^Store 7 office: /).waitFor({ timeout: 10_000 });
     const written = JSON.parse(readFileSync(agent.configFile, 'utf8')) as { agent: { name: string }; logging?: { level?: string } };

@@ -96,10 +96,10 @@ export function seededAnswers(): Record<string, unknown> {
       source('tills', 'folder', { path: '/srv/tills', kind: 'zreport', timeZone: 'Europe/Vienna' }),
     ],
     listFiles: [
-      { source: 'tills', name: 'Z-00412.json', outcome: 'imported', at: iso(-49 * 60_000), bytes: 4_812, reason: null, detail: null, path: '/srv/tills/.tya/archive/2026-11-28/Z-00412.json', upload: 'uploaded' },
-      { source: 'bank', name: 'wrong.xml', outcome: 'rejected', at: iso(-2 * 3600_000), bytes: 9_204, reason: 'the closing balance does not match the entries (difference -0.01 EUR).', detail: 'camt.053 statement 2 of AT61 1904 3002 3457 3201: opening 0.00 + entries 1,234.56 = 1,234.56, but the closing balance says 1,234.55.', path: '/srv/bank/.tya/quarantine/wrong.xml', upload: 'none' },
-      { source: 'bank', name: 'statement-0412.xml', outcome: 'imported', at: iso(-3600_000), bytes: 28_311, reason: null, detail: null, path: '/srv/bank/.tya/archive/2026-11-28/statement-0412.xml', upload: 'uploaded' },
-      { source: 'bank', name: 'statement-0411.xml', outcome: 'duplicate', at: iso(-5 * 3600_000), bytes: 27_904, reason: 'the same file was imported on 27 Nov 2026 at 18:02.', detail: null, path: '/srv/bank/.tya/archive/2026-11-28/statement-0411.xml', upload: 'none' },
+      { source: 'tills', name: 'Z-00412.json', outcome: 'imported', at: iso(-49 * 60_000), bytes: 4_812, reason: null, detail: null, path: '/srv/tills/.tya/archive/2026-11-28/Z-00412.json', upload: 'uploaded', sha256: null, void: null },
+      { source: 'bank', name: 'wrong.xml', outcome: 'rejected', at: iso(-2 * 3600_000), bytes: 9_204, reason: 'the closing balance does not match the entries (difference -0.01 EUR).', detail: 'camt.053 statement 2 of AT61 1904 3002 3457 3201: opening 0.00 + entries 1,234.56 = 1,234.56, but the closing balance says 1,234.55.', path: '/srv/bank/.tya/quarantine/wrong.xml', upload: 'none', sha256: null, void: null },
+      { source: 'bank', name: 'statement-0412.xml', outcome: 'imported', at: iso(-3600_000), bytes: 28_311, reason: null, detail: null, path: '/srv/bank/.tya/archive/2026-11-28/statement-0412.xml', upload: 'uploaded', sha256: null, void: null },
+      { source: 'bank', name: 'statement-0411.xml', outcome: 'duplicate', at: iso(-5 * 3600_000), bytes: 27_904, reason: 'the same file was imported on 27 Nov 2026 at 18:02.', detail: null, path: '/srv/bank/.tya/archive/2026-11-28/statement-0411.xml', upload: 'none', sha256: null, void: null },
     ],
     getQueue: {
       streams: [

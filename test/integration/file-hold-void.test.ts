@@ -62,7 +62,7 @@ beforeAll(async () => {
     sources: [{ type: 'folder', name: 'bank', path: bankDir, kind: 'bank', stableMs: 200, hold: true }],
   });
   const { key } = await admin.createEnrollmentKey({ entities: ['store-9'] });
-  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', key, '--config', configFile]);
+  const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
   await startAgent();
 }, 60_000);

@@ -15,7 +15,6 @@ import { BatchQueue } from './batches.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DayTotals, type DayTotal } from './day-totals.ts';
-import { canonicalJson } from '../api/canonical-json.ts';
 import { FileDecisions, type FileVoid, type HeldFile, type HoldState } from './file-decisions.ts';
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
 import { KeyMemory } from './key-memory.ts';
@@ -31,6 +30,7 @@ import type {
   OutboxStats,
 } from './outbox-types.ts';
 import { RecordWriter } from './record-writer.ts';
+import { recordStateIn, type RecordState } from './record-state.ts';
 
 export class Outbox {
   readonly recoveredFromCorruption: { movedTo: string } | null;
@@ -458,30 +458,9 @@ export class Outbox {
     this.#files.uploadFailed(sha256, failure);
   }
 
-  /**
-   * Where a record of this key stands: still queued, dead-lettered (with the reason), or neither,
-   * which for a record that was enqueued means the cloud acknowledged it.
-   */
-  recordState(
-    source: string,
-    stream: string,
-    key: RecordKey,
-  ): { state: 'queued' } | { state: 'dead-letter'; reason: string } | { state: 'gone' } {
-    const keyJson = canonicalJson(key);
-    const queued = this.#db
-      .prepare<[string, string, string], number>(
-        'SELECT 1 FROM records WHERE source = ? AND stream = ? AND key_canonical = ? LIMIT 1',
-      )
-      .pluck()
-      .get(source, stream, keyJson);
-    if (queued !== undefined) return { state: 'queued' };
-    const reason = this.#db
-      .prepare<[string, string, string], string>(
-        'SELECT reason_message FROM dead_letters WHERE source = ? AND stream = ? AND key_canonical = ? ORDER BY id DESC LIMIT 1',
-      )
-      .pluck()
-      .get(source, stream, keyJson);
-    return reason === undefined ? { state: 'gone' } : { state: 'dead-letter', reason };
+  /** Where a record of this key stands (see record-state.ts). */
+  recordState(source: string, stream: string, key: RecordKey): RecordState {
+    return recordStateIn(this.#db, source, stream, key);
   }
 
   /** `PRAGMA integrity_check`: 'ok' when the file is sound, otherwise SQLite's findings, one per line. */

@@ -8,7 +8,7 @@
  */
 import { parseCron, type CronExpression } from '../api/cron-expression.ts';
 import type { ArrivalExpectation } from '../api/schedule.ts';
-import { runsBetween } from './next-run.ts';
+import { latestRun } from './next-run.ts';
 
 export interface ArrivalAlertSink {
   raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
@@ -30,7 +30,6 @@ interface Watched {
 }
 
 export const ARRIVAL_CHECK_MS = 30_000;
-const DAY_MS = 86_400_000;
 
 export class ArrivalWatch {
   readonly #watched: Watched[] = [];
@@ -88,7 +87,7 @@ export class ArrivalWatch {
 
   /** null when on time; else the sentence for the alert. */
   #verdict(watched: Watched, nowMs: number): string | null {
-    const deadline = latestDeadline(watched.cron, watched.zone, nowMs);
+    const deadline = latestRun(watched.cron, watched.zone, nowMs);
     if (deadline === null) return null;
     const previous = previousDeadline(watched.cron, watched.zone, deadline);
     const since = Number(this.#state.getState(this.#sinceKey(watched)) ?? nowMs);
@@ -113,17 +112,8 @@ export class ArrivalWatch {
   }
 }
 
-/** The newest deadline at or before `nowMs` within the last 400 days, or null. */
-export function latestDeadline(cron: CronExpression, zone: string, nowMs: number): number | null {
-  for (const span of [3_600_000, DAY_MS + 3_600_000, 8 * DAY_MS, 400 * DAY_MS]) {
-    const runs = runsBetween(cron, zone, nowMs - span, nowMs, 5000);
-    if (runs.length > 0) return runs.at(-1)!;
-  }
-  return null;
-}
-
 function previousDeadline(cron: CronExpression, zone: string, deadline: number): number | null {
-  return latestDeadline(cron, zone, deadline - 1);
+  return latestRun(cron, zone, deadline - 1);
 }
 
 function formatInZone(instantMs: number, zone: string): string {

@@ -80,3 +80,16 @@ function firstRunOfDayAfter(cron: CronExpression, zone: string, date: WallTime, 
   }
   return best;
 }
+
+const HOUR_MS = 3_600_000;
+/** Look back a little first: a job every minute has 60 runs in the last hour, a nightly one needs a day. */
+const LOOK_BACK_SPANS_MS = [HOUR_MS, 25 * HOUR_MS, 8 * 24 * HOUR_MS, 400 * 24 * HOUR_MS];
+
+/** The newest run at or before `nowMs` and after `afterMs`, within the last 400 days; null if none. */
+export function latestRun(cron: CronExpression, zone: string, nowMs: number, afterMs = -Infinity): number | null {
+  for (const spanMs of LOOK_BACK_SPANS_MS) {
+    const latest = runsBetween(cron, zone, Math.max(afterMs, nowMs - spanMs), nowMs, 2000).at(-1);
+    if (latest !== undefined) return latest;
+  }
+  return null;
+}

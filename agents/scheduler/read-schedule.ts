@@ -8,7 +8,7 @@ import { parseCron, type CronExpression } from '../api/cron-expression.ts';
 import type { SourceScheduleConfig, SourceScheduleStatus } from '../api/schedule.ts';
 import { parseTimeWindow, type TimeWindow } from '../api/time-window-syntax.ts';
 import { decideMissedRuns, type MissedRunPolicy } from './missed-runs.ts';
-import { nextRun, runsBetween } from './next-run.ts';
+import { latestRun, nextRun } from './next-run.ts';
 import { nextWindowChange, readsAllowedAt, type WindowMode } from './time-window.ts';
 
 export interface ScheduleStateStore {
@@ -18,9 +18,6 @@ export interface ScheduleStateStore {
 
 /** Waits are cut into pieces this long so a clock that jumps (NTP, a resumed VM) is noticed. */
 export const SCHEDULE_RECHECK_MS = 60_000;
-
-const HOUR_MS = 3_600_000;
-const LOOK_BACK_SPANS_MS = [HOUR_MS, 25 * HOUR_MS, 8 * 24 * HOUR_MS, 367 * 24 * HOUR_MS];
 
 export class ReadSchedule {
   readonly timeZone: string;
@@ -83,21 +80,8 @@ export class ReadSchedule {
     if (this.#cron === null || this.#currentSlotAt !== null) return true;
     const first = nextRun(this.#cron, this.timeZone, this.#lastSlotAt ?? nowMs);
     if (first === null || first > nowMs) return false;
-    this.#currentSlotAt = this.#latestSlotUpTo(this.#cron, first, nowMs);
+    this.#currentSlotAt = latestRun(this.#cron, this.timeZone, nowMs, first - 1) ?? first;
     return true;
-  }
-
-  /**
-   * The newest slot at or before `nowMs`, looking back a little first: a job every minute has 60
-   * slots in the last hour, a nightly one needs a day, so neither walks more slots than it must.
-   */
-  #latestSlotUpTo(cron: CronExpression, first: number, nowMs: number): number {
-    for (const spanMs of LOOK_BACK_SPANS_MS) {
-      const from = Math.max(first - 1, nowMs - spanMs);
-      const latest = runsBetween(cron, this.timeZone, from, nowMs, 2000).at(-1);
-      if (latest !== undefined) return latest;
-    }
-    return first;
   }
 
   /** The read caught up: its slot is done. */

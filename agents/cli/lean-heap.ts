@@ -24,3 +24,16 @@ export const LEAN_HEAP_FLAGS = [
 export function useLeanHeap(): void {
   for (const flag of LEAN_HEAP_FLAGS) setFlagsFromString(flag);
 }
+
+/**
+ * glibc's allocator settings for the agent, or null when they are set already (an admin's own
+ * choice wins) or the system is not Linux. By default glibc gives each thread that allocates its
+ * own arena (the main thread, the reading worker, libuv's pool, SQLite) and keeps freed memory in
+ * them: measured on a 10 MB statement import, two arenas and an earlier trim took the agent's peak
+ * from 197 to 170 MiB at the same speed. glibc reads these only when a process starts, hence the
+ * re-exec in main.ts.
+ */
+export function leanMallocEnv(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): NodeJS.ProcessEnv | null {
+  if (platform !== 'linux' || env.MALLOC_ARENA_MAX !== undefined) return null;
+  return { ...env, MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: env.MALLOC_TRIM_THRESHOLD_ ?? '131072' };
+}

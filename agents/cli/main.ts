@@ -17,8 +17,17 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-// The agent that keeps running sizes its heap for footprint (lean-heap.ts); one-off commands need not.
-if (process.argv[2] === 'run') (await import('./lean-heap.ts')).useLeanHeap();
+// The agent that keeps running sizes its heap and its allocator for footprint (lean-heap.ts);
+// one-off commands need not. The allocator's settings take a restart of the same process (same
+// pid, so systemd and the tray app see nothing), done before anything else has started.
+if (process.argv[2] === 'run') {
+  const { leanMallocEnv, useLeanHeap } = await import('./lean-heap.ts');
+  const env = leanMallocEnv(process.env, process.platform);
+  if (env !== null && typeof process.execve === 'function') {
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+  }
+  useLeanHeap();
+}
 
 const { runCli } = await import('./program.ts');
 await runCli(process.argv);

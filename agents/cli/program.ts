@@ -4,20 +4,13 @@ import { processIo, type CliIo } from './cli-io.ts';
 import { exitCodeFor, printError } from './cli-error.ts';
 import { CONFIG_OPTION_HELP } from './config-option.ts';
 import { EXIT_CODE_HELP, ExitCode, type ExitCodeValue } from './exit-codes.ts';
-import { runCommand } from './commands/run.ts';
-import { statusCommand } from './commands/status.ts';
-import { enrollCommand } from './commands/enroll.ts';
-import { syncCommand } from './commands/sync.ts';
-import { dlqCommand, type DlqAction } from './commands/dlq.ts';
-import { secretCommand } from './commands/secret.ts';
-import { discoverCommand, type DiscoverOptions } from './commands/discover.ts';
-import { supportBundleCommand } from './commands/support-bundle.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { demoCommand } from './commands/demo.ts';
-import { parseCommand, type ParseCommandOptions } from './commands/parse.ts';
-import { importCommand, type ImportOptions } from './commands/import.ts';
-import { alertsCommand } from './commands/alerts.ts';
+import type { DlqAction } from './commands/dlq.ts';
+import type { DiscoverOptions } from './commands/discover.ts';
+import type { ParseCommandOptions } from './commands/parse.ts';
+import type { ImportOptions } from './commands/import.ts';
 import { registerOpenUiCommand } from './commands/open-ui.ts';
+// Each command's module is loaded when it runs: the long-running agent (`run`) keeps the others'
+// dependencies (exceljs for `import`, the sandbox for `demo`) out of its memory.
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -29,7 +22,10 @@ function positiveInt(value: string): number {
  * The `tya-agent` command line. Each action returns its exit code; expected failures print a
  * sentence and what to do, and map to the documented exit codes.
  */
-export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCodeValue) => void = (c) => (process.exitCode = c)): Command {
+export function buildProgram(
+  io: CliIo = processIo,
+  setExitCode: (code: ExitCodeValue) => void = (c) => (process.exitCode = c),
+): Command {
   const program = new Command('tya-agent')
     .description(
       'TYA Sync Agent: reads your ERP/POS databases and files, keeps every change in a local queue, and sends it ' +
@@ -55,18 +51,28 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .command('enroll')
     .description('connect this agent to the cloud with a one-time enrollment key (secrets go to the OS keychain)')
     .requiredOption('--url <url>', 'cloud API base URL, e.g. https://api.talktoyouraccounts.example')
-    .option('--key <source>', '"-" reads the enrollment key from standard input (never give the key itself here: ps shows it)')
+    .option(
+      '--key <source>',
+      '"-" reads the enrollment key from standard input (never give the key itself here: ps shows it)',
+    )
     .option('--key-file <file>', 'read the enrollment key from this file; default: $TYA_ENROLLMENT_KEY')
     .option('--name <name>', 'name shown in the cloud (default: agent.name from the config)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
-    .action(action((opts: { url: string; key?: string; keyFile?: string; name?: string; config?: string }) => enrollCommand(opts, io)));
+    .action(
+      action(async (opts: { url: string; key?: string; keyFile?: string; name?: string; config?: string }) =>
+        (await import('./commands/enroll.ts')).enrollCommand(opts, io),
+      ),
+    );
 
   program
     .command('run')
     .description('run the agent in the foreground (what the service runs); Ctrl-C or SIGTERM stops it cleanly')
-    .addHelpText('after', '\nOne agent per data folder: a second "run" exits at once with exit code 9, naming the running agent\'s pid.')
+    .addHelpText(
+      'after',
+      '\nOne agent per data folder: a second "run" exits at once with exit code 9, naming the running agent\'s pid.',
+    )
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
-    .action(action((opts: { config?: string }) => runCommand(opts, io)));
+    .action(action(async (opts: { config?: string }) => (await import('./commands/run.ts')).runCommand(opts, io)));
 
   program
     .command('status')
@@ -77,7 +83,11 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
       'after',
       '\nExit code: 0 healthy, 3 a condition holds or an event is not acknowledged ("tya-agent alerts"), 8 the agent is not running.',
     )
-    .action(action((opts: { config?: string; json?: boolean }) => statusCommand(opts, io)));
+    .action(
+      action(async (opts: { config?: string; json?: boolean }) =>
+        (await import('./commands/status.ts')).statusCommand(opts, io),
+      ),
+    );
 
   program
     .command('sync')
@@ -91,9 +101,15 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
         'Exit code: 0 up to date, 3 refused changes or not finished in time, 6 not enrolled (nothing was read),\n' +
         '10 revoked, 11 delivery halted by the cloud, 12 every source paused or failing, 9 another one-shot command holds the data folder.',
     )
-    .action(action((opts: { config?: string; source?: string; timeoutSecs: number }) => syncCommand(opts, io)));
+    .action(
+      action(async (opts: { config?: string; source?: string; timeoutSecs: number }) =>
+        (await import('./commands/sync.ts')).syncCommand(opts, io),
+      ),
+    );
 
-  const dlq = program.command('dlq').description('changes the cloud refused for good (dead letters): list, replay, discard');
+  const dlq = program
+    .command('dlq')
+    .description('changes the cloud refused for good (dead letters): list, replay, discard');
   for (const [name, help] of [
     ['list', 'list failed changes with the reason'],
     ['replay', 'put failed changes back in the queue (after fixing the cause)'],
@@ -105,12 +121,18 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
       .option('-c, --config <file>', CONFIG_OPTION_HELP)
       .option('--limit <n>', 'at most this many (list)', positiveInt, 100)
       .option('--json', 'print as JSON (list)');
-    if (name !== 'list') sub.argument('[ids...]', 'ids from "tya-agent dlq list"').option('--all', 'every failed change');
+    if (name !== 'list')
+      sub.argument('[ids...]', 'ids from "tya-agent dlq list"').option('--all', 'every failed change');
     sub.action(
       action(async (...args: unknown[]) => {
         const ids = name === 'list' ? [] : (args[0] as string[]);
-        const opts = (name === 'list' ? args[0] : args[1]) as { config?: string; all?: boolean; limit: number; json?: boolean };
-        return dlqCommand(name satisfies DlqAction, { ...opts, ids }, io);
+        const opts = (name === 'list' ? args[0] : args[1]) as {
+          config?: string;
+          all?: boolean;
+          limit: number;
+          json?: boolean;
+        };
+        return (await import('./commands/dlq.ts')).dlqCommand(name satisfies DlqAction, { ...opts, ids }, io);
       }),
     );
   }
@@ -124,60 +146,106 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExit code: 0 nothing raised, 3 something needs attention.')
-    .action(action((opts: { config?: string; json?: boolean }) => alertsCommand('list', { ...opts, codes: [] }, io)));
+    .action(
+      action(async (opts: { config?: string; json?: boolean }) =>
+        (await import('./commands/alerts.ts')).alertsCommand('list', { ...opts, codes: [] }, io),
+      ),
+    );
   alerts
     .command('ack')
-    .description('acknowledge events (a short shift, a rejected file) once you have looked; conditions cannot be acknowledged')
+    .description(
+      'acknowledge events (a short shift, a rejected file) once you have looked; conditions cannot be acknowledged',
+    )
     .argument('[codes...]', 'codes from "tya-agent alerts"')
     .option('--all', 'every event')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit code: 0 all acknowledged, 3 some codes were conditions or not raised, 2 wrong usage.')
-    .action(action((codes: string[], opts: { config?: string; all?: boolean; json?: boolean }) => alertsCommand('ack', { ...opts, codes }, io)));
+    .action(
+      action(async (codes: string[], opts: { config?: string; all?: boolean; json?: boolean }) =>
+        (await import('./commands/alerts.ts')).alertsCommand('ack', { ...opts, codes }, io),
+      ),
+    );
 
   const secret = program.command('secret').description('manage secrets in the OS keychain (database passwords)');
   secret
     .command('set <ref>')
-    .description('store a secret read from standard input, e.g. "printf %s PASSWORD | tya-agent secret set pos-db/password"')
+    .description(
+      'store a secret read from standard input, e.g. "printf %s PASSWORD | tya-agent secret set pos-db/password"',
+    )
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
-    .action(action((ref: string, opts: { config?: string }) => secretCommand('set', ref, opts, io)));
+    .action(
+      action(async (ref: string, opts: { config?: string }) =>
+        (await import('./commands/secret.ts')).secretCommand('set', ref, opts, io),
+      ),
+    );
   secret
     .command('delete <ref>')
     .description('remove a secret')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
-    .action(action((ref: string, opts: { config?: string }) => secretCommand('delete', ref, opts, io)));
+    .action(
+      action(async (ref: string, opts: { config?: string }) =>
+        (await import('./commands/secret.ts')).secretCommand('delete', ref, opts, io),
+      ),
+    );
   secret
     .command('check')
     .description('prove the keychain works (store, read back, remove a test secret)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
-    .action(action((opts: { config?: string }) => secretCommand('check', undefined, opts, io)));
+    .action(
+      action(async (opts: { config?: string }) =>
+        (await import('./commands/secret.ts')).secretCommand('check', undefined, opts, io),
+      ),
+    );
 
   program
     .command('discover')
-    .description('list what an ODBC source can read: schemas, tables, a table\'s columns with types and key, its first rows')
+    .description(
+      "list what an ODBC source can read: schemas, tables, a table's columns with types and key, its first rows",
+    )
     .option('--source <name>', 'the ODBC source (its name in the config); may be left out when there is only one')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--schema <name>', 'only the tables of this schema (MariaDB: database)')
     .option('--table <name>', 'describe this table (schema.table or table)')
     .option('--preview <n>', 'with --table: show its first n rows as the agent would send them', positiveInt)
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExit code: 0 done, 3 the source or table could not be read (the reason is printed), 2 wrong usage.')
-    .action(action((opts: DiscoverOptions) => discoverCommand(opts, io)));
+    .addHelpText(
+      'after',
+      '\nExit code: 0 done, 3 the source or table could not be read (the reason is printed), 2 wrong usage.',
+    )
+    .action(
+      action(async (opts: DiscoverOptions) => (await import('./commands/discover.ts')).discoverCommand(opts, io)),
+    );
 
   program
     .command('doctor')
-    .description('check this machine and config in plain words: Node, config, disk, keychain, ODBC drivers and DSNs, sources, cloud, clock')
+    .description(
+      'check this machine and config in plain words: Node, config, disk, keychain, ODBC drivers and DSNs, sources, cloud, clock',
+    )
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--timeout-secs <n>', 'how long the cloud may take to answer', positiveInt, 5)
-    .addHelpText('after', '\nExit code: 0 nothing failed (warnings are marked !), 3 something failed (marked ✗, with what to do).')
-    .action(action((opts: { config?: string; timeoutSecs: number }) => doctorCommand(opts, io)));
+    .addHelpText(
+      'after',
+      '\nExit code: 0 nothing failed (warnings are marked !), 3 something failed (marked ✗, with what to do).',
+    )
+    .action(
+      action(async (opts: { config?: string; timeoutSecs: number }) =>
+        (await import('./commands/doctor.ts')).doctorCommand(opts, io),
+      ),
+    );
 
   program
     .command('support-bundle')
-    .description('write one zip for support: config, status, doctor, queue figures, the newest log; secrets removed, no record data')
+    .description(
+      'write one zip for support: config, status, doctor, queue figures, the newest log; secrets removed, no record data',
+    )
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('-o, --output <file>', 'where to write the zip (default: tya-support-<agent>-<time>.zip here)')
-    .action(action((opts: { config?: string; output?: string }) => supportBundleCommand(opts, io)));
+    .action(
+      action(async (opts: { config?: string; output?: string }) =>
+        (await import('./commands/support-bundle.ts')).supportBundleCommand(opts, io),
+      ),
+    );
 
   program
     .command('demo')
@@ -186,37 +254,80 @@ export function buildProgram(io: CliIo = processIo, setExitCode: (code: ExitCode
     .option('--port <port>', 'sandbox cloud port', positiveInt, 8787)
     .option('--seed <n>', 'seed of the sample data', positiveInt, 7)
     .option('--duration-secs <n>', 'stop by itself after this long (default: run until Ctrl-C)', positiveInt)
-    .action(action((opts: { dir: string; port: number; seed: number; durationSecs?: number }) => demoCommand(opts, io)));
+    .action(
+      action(async (opts: { dir: string; port: number; seed: number; durationSecs?: number }) =>
+        (await import('./commands/demo.ts')).demoCommand(opts, io),
+      ),
+    );
 
   program
     .command('parse <file>')
-    .description('read a bank statement or shift-close (Z) file as a watched folder would, and say whether it would be accepted')
-    .option('--profile <name>', 'CSV/Excel column profile: a built-in name or a profile JSON file (default: recognised by the header, or proposed by detection)')
-    .option('--save-profile <file.json>', 'CSV: write the profile used (the proposed one, or the built-in one that fits) to this file, for --profile')
-    .option('--date-format <format>', 'CSV detection: how the dates are written when the file does not say, e.g. DD/MM/YYYY or MM/DD/YYYY')
+    .description(
+      'read a bank statement or shift-close (Z) file as a watched folder would, and say whether it would be accepted',
+    )
+    .option(
+      '--profile <name>',
+      'CSV/Excel column profile: a built-in name or a profile JSON file (default: recognised by the header, or proposed by detection)',
+    )
+    .option(
+      '--save-profile <file.json>',
+      'CSV: write the profile used (the proposed one, or the built-in one that fits) to this file, for --profile',
+    )
+    .option(
+      '--date-format <format>',
+      'CSV detection: how the dates are written when the file does not say, e.g. DD/MM/YYYY or MM/DD/YYYY',
+    )
     .option('--decimal-separator <sep>', 'CSV detection: "." or "," when the amounts do not say (e.g. 1.250)')
     .option('--currency <code>', 'CSV detection: the account currency when the file names none, e.g. EUR')
-    .option('--kind <kind>', 'auto, bank or zreport', (v: string) => {
-      if (v !== 'auto' && v !== 'bank' && v !== 'zreport') throw new InvalidArgumentError('expected auto, bank or zreport');
-      return v;
-    }, 'auto')
-    .option('--encoding <label>', 'code page of MT940/OFX/BAI2 files that are not UTF-8, and of a CSV whose code page detection cannot settle, e.g. windows-1252')
+    .option(
+      '--kind <kind>',
+      'auto, bank or zreport',
+      (v: string) => {
+        if (v !== 'auto' && v !== 'bank' && v !== 'zreport')
+          throw new InvalidArgumentError('expected auto, bank or zreport');
+        return v;
+      },
+      'auto',
+    )
+    .option(
+      '--encoding <label>',
+      'code page of MT940/OFX/BAI2 files that are not UTF-8, and of a CSV whose code page detection cannot settle, e.g. windows-1252',
+    )
     .option('--time-zone <zone>', 'IANA zone of shift times written without an offset', 'UTC')
     .option('--all', 'list every entry (the text output shows the first 20 per statement)')
     .option('--json', 'print the normalized statement(s) or report as JSON')
-    .addHelpText('after', '\nExit code: 0 the file would be accepted, 3 it would be rejected (the reason is printed), 2 wrong usage.')
-    .action(action((file: string, opts: ParseCommandOptions) => parseCommand(file, opts, io)));
+    .addHelpText(
+      'after',
+      '\nExit code: 0 the file would be accepted, 3 it would be rejected (the reason is printed), 2 wrong usage.',
+    )
+    .action(
+      action(async (file: string, opts: ParseCommandOptions) =>
+        (await import('./commands/parse.ts')).parseCommand(file, opts, io),
+      ),
+    );
 
   program
     .command('import <file>')
-    .description('load records from a CSV, Excel or JSON file into a stream; they are queued and sent like any other change')
+    .description(
+      'load records from a CSV, Excel or JSON file into a stream; they are queued and sent like any other change',
+    )
     .requiredOption('--stream <name>', 'the stream the records belong to, e.g. customers')
-    .requiredOption('--key <columns>', 'the column(s) that identify a record, comma-separated, e.g. customer_id or store,sku')
+    .requiredOption(
+      '--key <columns>',
+      'the column(s) that identify a record, comma-separated, e.g. customer_id or store,sku',
+    )
     .option('--source <name>', 'the source name the cloud sees (not one of the configured sources)', 'import')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print the summary (accepted, rejected lines with reasons) as JSON')
-    .addHelpText('after', '\nExit code: 0 every line taken, 3 some lines rejected (each is listed with its reason), 2 wrong usage.')
-    .action(action((file: string, opts: ImportOptions) => importCommand(file, opts, io)));
+    .addHelpText(
+      'after',
+      '\nExit code: 0 every line taken, 3 some lines rejected (each is listed with its reason), 2 wrong usage.',
+    )
+    .action(
+      action(async (file: string, opts: ImportOptions) =>
+        (await import('./commands/import.ts')).importCommand(file, opts, io),
+      ),
+    );
 
   registerOpenUiCommand(program, action, io);
   return program;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HashCounter } from './hash-counter.ts';
+import { newOccurrenceCounter } from './occurrence-counter.ts';
 
 export interface KeyableEntry {
   bookingDate: string;
@@ -23,9 +23,9 @@ export interface KeyableEntry {
  */
 export class EntryKeyer {
   private readonly accountId: string;
-  /** How often each reference and each content digest was seen, as hashes (hash-counter.ts). */
-  private readonly seenReferences = new HashCounter();
-  private readonly ordinals = new HashCounter();
+  /** How often each reference and each content digest was seen, as hashes (occurrence-counter.ts). */
+  private readonly seenReferences = newOccurrenceCounter();
+  private readonly ordinals = newOccurrenceCounter();
   /** References that appeared more than once; the caller turns them into a warning. */
   readonly repeatedReferences = new Set<string>();
 

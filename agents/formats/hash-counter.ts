@@ -1,3 +1,5 @@
+import type { OccurrenceCounter } from './occurrence-counter.ts';
+
 /**
  * Counts how often each key was seen, remembering only a 64-bit hash per key in typed arrays (12
  * bytes a slot, outside the JS heap) instead of the key strings themselves. The entry keyer needs
@@ -7,39 +9,50 @@
  * Two different keys with the same 64-bit hash would count as one (for n keys the chance is about
  * n² / 2^65: 3·10^-8 for a million); the keyer already trusts 128-bit digests the same way.
  */
-export class HashCounter {
+export class HashCounter implements OccurrenceCounter {
   private hashes = new Uint32Array(2 * 1024);
   private counts = new Uint32Array(1024);
   private mask = 1023;
   private used = 0;
 
+  /** How many different keys it holds. */
+  get size(): number {
+    return this.used;
+  }
+
   /** Counts `text` once more; returns how often it had been seen before. */
   incrementText(text: string): number {
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c ^ text.length;
-    for (let i = 0; i < text.length; i += 1) {
-      const c = text.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    return this.increment(fmix(a), fmix(b ^ a));
+    const [h1, h2] = textHash(text);
+    return this.incrementHash(h1, h2);
   }
 
   /** Counts a key already given as 16 hex digits or more (a digest): its first 64 bits are the hash. */
   incrementHex(hex: string): number {
-    return this.increment(Number.parseInt(hex.slice(0, 8), 16) | 0, Number.parseInt(hex.slice(8, 16), 16) | 0);
+    const [h1, h2] = hexHash(hex);
+    return this.incrementHash(h1, h2);
   }
 
-  private increment(h1: number, h2: number): number {
+  /** Every key held: its two hash words and its count. */
+  *entries(): Generator<[h1: number, h2: number, count: number]> {
+    for (let i = 0; i < this.counts.length; i += 1) {
+      const x = this.hashes[2 * i] ?? 0;
+      const y = this.hashes[2 * i + 1] ?? 0;
+      if (x !== 0 || y !== 0) yield [x, y, this.counts[i] ?? 0];
+    }
+  }
+
+  /** Counts a key given as its 64-bit hash (two 32-bit words); returns how often it had been seen before. */
+  incrementHash(h1: number, h2: number): number {
     // (0, 0) marks an empty slot.
     if (h1 === 0 && h2 === 0) h2 = 1;
+    h1 >>>= 0;
+    h2 >>>= 0;
     let slot = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
     for (;;) {
       const x = this.hashes[2 * slot] ?? 0;
       const y = this.hashes[2 * slot + 1] ?? 0;
       if (x === 0 && y === 0) break;
-      if (x === h1 >>> 0 && y === h2 >>> 0) {
+      if (x === h1 && y === h2) {
         const before = this.counts[slot] ?? 0;
         this.counts[slot] = before + 1;
         return before;
@@ -71,6 +84,24 @@ export class HashCounter {
       this.counts[slot] = counts[i] ?? 0;
     }
   }
+}
+
+/** A text's 64-bit hash as two unsigned 32-bit words (FNV-1a and a murmur-style mix, finalized). */
+export function textHash(text: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ text.length;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return [fmix(a) >>> 0, fmix(b ^ a) >>> 0];
+}
+
+/** The first 64 bits of a hex digest as two unsigned 32-bit words. */
+export function hexHash(hex: string): [number, number] {
+  return [Number.parseInt(hex.slice(0, 8), 16) >>> 0, Number.parseInt(hex.slice(8, 16), 16) >>> 0];
 }
 
 /** murmur3's finalizer: spreads every input bit over the whole word. */

@@ -81,6 +81,8 @@ describe('one agent per data folder', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(second.code, second.stderr).toBe(9);
     expect(second.stderr).toContain(`pid ${first.child.pid}`);
+    // main.ts restarted `run` in the same process with lean allocator settings (lean-heap.ts).
+    expect(readFileSync(`/proc/${first.child.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     expect(second.stderr).toContain(`http://127.0.0.1:${readControl()!.port}`);
     expect(second.stderr).toMatch(/What to do:.*tya-agent status/);
     expect(readFileSync(controlFile(), 'utf8')).toBe(before);

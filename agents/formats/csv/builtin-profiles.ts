@@ -1,4 +1,5 @@
-import { CsvProfileSchema, type CsvProfile, type CsvProfileInput } from './profile.ts';
+import type { CsvProfile, CsvProfileInput } from './profile.ts';
+import { withProfileDefaults } from './profile-defaults.ts';
 
 /**
  * Exports the agent recognises without configuration, most specific first. Each is identified by
@@ -120,7 +121,7 @@ const BUILTIN: CsvProfileInput[] = [
   },
 ];
 
-export const BUILTIN_CSV_PROFILES: readonly CsvProfile[] = BUILTIN.map((p) => CsvProfileSchema.parse(p));
+export const BUILTIN_CSV_PROFILES: readonly CsvProfile[] = BUILTIN.map(withProfileDefaults);
 
 export function builtinCsvProfile(name: string): CsvProfile | undefined {
   return BUILTIN_CSV_PROFILES.find((p) => p.name === name);

@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { detectFormat, FormatError, parseFile, parseFileStreaming, type CheckResult, type ParseOptions, type ParseReport, type StreamReport } from '../../formats/index.ts';
+// Each from its own module, not the formats index: this file runs in the reading worker, which
+// must not load the profile schema's zod (lean memory, issue 10).
+import { detectFormat } from '../../formats/detect.ts';
+import { FormatError } from '../../formats/format-error.ts';
+import type { CheckResult } from '../../formats/model.ts';
+import type { ParseOptions } from '../../formats/parse-bytes.ts';
+import { parseFile, type ParseReport } from '../../formats/parse-file.ts';
+import { parseFileStreaming, type StreamReport } from '../../formats/parse-stream.ts';
 import { looksLikeZip } from '../../formats/zip/read-zip.ts';
 import { checkZReports, detectZReport, parseZReport, type ZReportFile } from '../../formats/zreport/index.ts';
 import type { Rejection } from './sidecar-text.ts';

@@ -6,8 +6,13 @@
  * Requests come one at a time: `read` (parse and check a file), `entries` (hand out a large,
  * accepted file's entries page by page, each page waiting for `next`), `next`.
  */
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { parseFileStreaming, type Entry, type ParseOptions } from '../../formats/index.ts';
+import type { Entry } from '../../formats/model.ts';
+import type { ParseOptions } from '../../formats/parse-bytes.ts';
+import { parseFileStreaming } from '../../formats/parse-stream.ts';
+import { useOccurrenceCounters } from '../../formats/occurrence-counter.ts';
+import { SpillingCounter } from './spilling-counter.ts';
 import { readIncomingFile, type FileKind, type FileReaderOptions } from './file-reader.ts';
 
 export type WorkerRequest =
@@ -53,8 +58,20 @@ port.on('message', (request: WorkerRequest) => {
 });
 
 async function handle(request: Exclude<WorkerRequest, { type: 'next' }>): Promise<unknown> {
-  if (request.type === 'read') return readIncomingFile(request.path, request.fileKind, request.options);
-  return streamEntries(request);
+  // The keyer's counters move to a scratch file past a limit, so a file of millions of entries
+  // costs this thread no more memory than one of thousands; they are gone when the file is done.
+  const counters: SpillingCounter[] = [];
+  useOccurrenceCounters(() => {
+    const counter = new SpillingCounter(os.tmpdir());
+    counters.push(counter);
+    return counter;
+  });
+  try {
+    if (request.type === 'read') return await readIncomingFile(request.path, request.fileKind, request.options);
+    return await streamEntries(request);
+  } finally {
+    for (const counter of counters) counter.close();
+  }
 }
 
 /** Parses the file again and hands its entries out in pages, skipping those committed before. */

@@ -41,6 +41,19 @@ export class HashCounter implements OccurrenceCounter {
     }
   }
 
+  /** How often a key (as its 64-bit hash) was counted, without counting it. */
+  countOf(h1: number, h2: number): number {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    h1 >>>= 0;
+    h2 >>>= 0;
+    for (let slot = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const x = this.hashes[2 * slot] ?? 0;
+      const y = this.hashes[2 * slot + 1] ?? 0;
+      if (x === 0 && y === 0) return 0;
+      if (x === h1 && y === h2) return this.counts[slot] ?? 0;
+    }
+  }
+
   /** Counts a key given as its 64-bit hash (two 32-bit words); returns how often it had been seen before. */
   incrementHash(h1: number, h2: number): number {
     // (0, 0) marks an empty slot.
@@ -78,7 +91,8 @@ export class HashCounter implements OccurrenceCounter {
       const y = hashes[2 * i + 1] ?? 0;
       if (x === 0 && y === 0) continue;
       let slot = (x ^ Math.imul(y, 0x9e3779b1)) & this.mask;
-      while ((this.hashes[2 * slot] ?? 0) !== 0 || (this.hashes[2 * slot + 1] ?? 0) !== 0) slot = (slot + 1) & this.mask;
+      while ((this.hashes[2 * slot] ?? 0) !== 0 || (this.hashes[2 * slot + 1] ?? 0) !== 0)
+        slot = (slot + 1) & this.mask;
       this.hashes[2 * slot] = x;
       this.hashes[2 * slot + 1] = y;
       this.counts[slot] = counts[i] ?? 0;

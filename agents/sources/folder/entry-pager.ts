@@ -15,7 +15,13 @@ export class EntryPager {
   private readonly done: Promise<EntriesDone>;
 
   constructor(worker: FileReadWorker, file: string, options: ParseOptions, skip: number, pageRows: number) {
-    this.done = worker.entries(file, options, skip, pageRows, (page) => new Promise<void>((taken) => this.offer({ page, taken })));
+    this.done = worker.entries(
+      file,
+      options,
+      skip,
+      pageRows,
+      (page) => new Promise<void>((taken) => this.offer({ page, taken })),
+    );
     this.done.then(
       // Any page asked for after the last one means the file now has fewer entries than at first.
       () => this.fail(changed()),
@@ -25,18 +31,23 @@ export class EntryPager {
 
   /** The next page; the worker then goes on to build the one after. */
   async next(): Promise<EntryPage> {
-    const item = this.ready.shift() ?? (this.failure !== null ? this.failure : await new Promise<{ page: EntryPage; taken: () => void } | Error>((resolve) => (this.wanted = resolve)));
+    const item =
+      this.ready.shift() ??
+      (this.failure !== null
+        ? this.failure
+        : await new Promise<{ page: EntryPage; taken: () => void } | Error>((resolve) => (this.wanted = resolve)));
     if (item instanceof Error) throw item;
     item.taken();
     return item.page;
   }
 
-  /** After the last page: what the second pass found, checked against the first. */
-  async finished(expected: { sha256: string; entries: number; skip: number }): Promise<void> {
+  /** After the last page: what the second pass found, checked against the first; returns its warnings. */
+  async finished(expected: { sha256: string; entries: number; skip: number }): Promise<string[]> {
     const done = await this.done;
     if (done.sha256 !== expected.sha256 || done.entries !== expected.entries || !done.accepted) {
       throw changed();
     }
+    return done.warnings ?? [];
   }
 
   private offer(item: { page: EntryPage; taken: () => void }): void {
@@ -55,5 +66,8 @@ export class EntryPager {
 }
 
 function changed(): AgentError {
-  return new AgentError('file_changed', 'The file changed while it was being imported (its fingerprint or entry count differs from the first reading); it is read again.');
+  return new AgentError(
+    'file_changed',
+    'The file changed while it was being imported (its fingerprint or entry count differs from the first reading); it is read again.',
+  );
 }

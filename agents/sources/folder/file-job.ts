@@ -9,7 +9,16 @@ import type { JsonValue, Lane, SourceRecord } from '../../api/index.ts';
 import type { CheckResult, ParseReport, Statement, StreamReport } from '../../formats/index.ts';
 import type { EntryPager } from './entry-pager.ts';
 import type { ZReportFile } from '../../formats/zreport/index.ts';
-import { entryRecord, fileRecord, statementRecord, StatementSeries, ZSeries, zReportRecord, type FileSummary, type SeriesChange } from '../../transforms/statements/index.ts';
+import {
+  entryRecord,
+  fileRecord,
+  statementRecord,
+  StatementSeries,
+  ZSeries,
+  zReportRecord,
+  type FileSummary,
+  type SeriesChange,
+} from '../../transforms/statements/index.ts';
 import type { SourceFileRef } from '../../transforms/statements/index.ts';
 
 export interface JobStreams {
@@ -62,7 +71,16 @@ export class FileJob {
     const { streams, file, capturedAt } = input;
     const statements = report.statements;
     const entries = statements.reduce((n, s) => n + s.entries.length, 0);
-    const summary = summaryOf(input, { kind: 'bank', lane: 'bulk', format: report.format, statements: statements.length, entries, reports: 0, checks: report.checks, warnings: report.warnings });
+    const summary = summaryOf(input, {
+      kind: 'bank',
+      lane: 'bulk',
+      format: report.format,
+      statements: statements.length,
+      entries,
+      reports: 0,
+      checks: report.checks,
+      warnings: report.warnings,
+    });
     const series = new StatementSeries(input.checkpoint(streams.statements));
     for (const statement of statements) series.observe(statement);
     const changes = series.takeChanges();
@@ -71,7 +89,13 @@ export class FileJob {
       () => ({
         stream: streams.statements,
         records: statements.map((statement) =>
-          statementRecord({ stream: streams.statements, statement, checks: checksOf(report.checks, statement), sourceFile: ref(file), capturedAt }),
+          statementRecord({
+            stream: streams.statements,
+            statement,
+            checks: checksOf(report.checks, statement),
+            sourceFile: ref(file),
+            capturedAt,
+          }),
         ),
         checkpoint: seriesState,
         seriesChanges: { kind: 'statement', changes },
@@ -83,7 +107,9 @@ export class FileJob {
       const to = Math.min(entries, from + input.pageRows);
       pages.push(() => ({
         stream: streams.entries,
-        records: flat(from, to).map(({ statement, entry }) => entryRecord({ stream: streams.entries, accountId: statement.accountId, entry, capturedAt })),
+        records: flat(from, to).map(({ statement, entry }) =>
+          entryRecord({ stream: streams.entries, accountId: statement.accountId, entry, capturedAt }),
+        ),
         checkpoint: { sha256: file.sha256, next: to } satisfies EntriesCheckpoint,
         last: false,
       }));
@@ -104,21 +130,43 @@ export class FileJob {
    */
   static forStreamedStatements(input: JobInput, report: StreamReport, pager: (skip: number) => EntryPager): FileJob {
     const { streams, file, capturedAt } = input;
-    const statements: Statement[] = report.statements.map(({ entryCount: _count, movement: _movement, ...header }) => ({ ...header, entries: [] }));
-    const summary = summaryOf(input, { kind: 'bank', lane: 'bulk', format: report.format, statements: statements.length, entries: report.entries, reports: 0, checks: report.checks, warnings: report.warnings });
+    const statements: Statement[] = report.statements.map(({ entryCount: _count, movement: _movement, ...header }) => ({
+      ...header,
+      entries: [],
+    }));
+    const summary = summaryOf(input, {
+      kind: 'bank',
+      lane: 'bulk',
+      format: report.format,
+      statements: statements.length,
+      entries: report.entries,
+      reports: 0,
+      checks: report.checks,
+      warnings: report.warnings,
+    });
     const series = new StatementSeries(input.checkpoint(streams.statements));
     for (const statement of statements) series.observe(statement);
     const changes = series.takeChanges();
     const seriesState = series.toJSON();
     const done = input.checkpoint(streams.entries) as Partial<EntriesCheckpoint> | undefined;
-    const skipPages = done?.sha256 === file.sha256 && typeof done.next === 'number' && done.next > 0 ? Math.floor(done.next / input.pageRows) : 0;
+    const skipPages =
+      done?.sha256 === file.sha256 && typeof done.next === 'number' && done.next > 0
+        ? Math.floor(done.next / input.pageRows)
+        : 0;
     const skip = skipPages * input.pageRows;
     let source: EntryPager | undefined;
     const pages: Array<() => Page | Promise<Page>> = [
       () => ({
         stream: streams.statements,
         records: statements.map((statement, i) =>
-          statementRecord({ stream: streams.statements, statement, entryCount: report.statements[i]?.entryCount ?? 0, checks: checksOf(report.checks, statement), sourceFile: ref(file), capturedAt }),
+          statementRecord({
+            stream: streams.statements,
+            statement,
+            entryCount: report.statements[i]?.entryCount ?? 0,
+            checks: checksOf(report.checks, statement),
+            sourceFile: ref(file),
+            capturedAt,
+          }),
         ),
         checkpoint: seriesState,
         seriesChanges: { kind: 'statement', changes },
@@ -130,25 +178,40 @@ export class FileJob {
       pages.push(async () => {
         source ??= pager(skip);
         const page = await source.next();
-        if (page.entries.length !== to - from) await source.finished({ sha256: file.sha256, entries: report.entries, skip });
+        if (page.entries.length !== to - from)
+          await source.finished({ sha256: file.sha256, entries: report.entries, skip });
         return {
           stream: streams.entries,
-          records: page.entries.map(({ statement, entry }) => entryRecord({ stream: streams.entries, accountId: page.accounts[statement] ?? '', entry, capturedAt })),
+          records: page.entries.map(({ statement, entry }) =>
+            entryRecord({ stream: streams.entries, accountId: page.accounts[statement] ?? '', entry, capturedAt }),
+          ),
           checkpoint: { sha256: file.sha256, next: to } satisfies EntriesCheckpoint,
           last: false,
         };
       });
     }
     pages.push(async () => {
-      if (source !== undefined) await source.finished({ sha256: file.sha256, entries: report.entries, skip });
-      return fileRecordPage(input, summary);
+      if (source === undefined) return fileRecordPage(input, summary);
+      // The check pass may have missed references repeated far apart in a very large file.
+      const found = await source.finished({ sha256: file.sha256, entries: report.entries, skip });
+      const warnings = [...summary.warnings, ...found.filter((w) => !summary.warnings.includes(w))];
+      return fileRecordPage(input, { ...summary, warnings });
     });
     return new FileJob(input, 'bulk', summary, pages);
   }
 
   static forZReports(input: JobInput, parsed: ZReportFile, checks: CheckResult[], warnings: string[]): FileJob {
     const { streams, file, capturedAt } = input;
-    const summary = summaryOf(input, { kind: 'zreport', lane: 'urgent', format: `zreport-${parsed.encoding}`, statements: 0, entries: 0, reports: parsed.reports.length, checks, warnings });
+    const summary = summaryOf(input, {
+      kind: 'zreport',
+      lane: 'urgent',
+      format: `zreport-${parsed.encoding}`,
+      statements: 0,
+      entries: 0,
+      reports: parsed.reports.length,
+      checks,
+      warnings,
+    });
     const series = new ZSeries(input.checkpoint(streams.shiftReports));
     for (const report of parsed.reports) series.observe(report);
     const changes = series.takeChanges();
@@ -157,7 +220,13 @@ export class FileJob {
       () => ({
         stream: streams.shiftReports,
         records: parsed.reports.map((report) =>
-          zReportRecord({ stream: streams.shiftReports, report, checks: checks.filter((c) => c.name.includes(`Z-${report.zNumber} of register ${report.register}`)), sourceFile: ref(file), capturedAt }),
+          zReportRecord({
+            stream: streams.shiftReports,
+            report,
+            checks: checks.filter((c) => c.name.includes(`Z-${report.zNumber} of register ${report.register}`)),
+            sourceFile: ref(file),
+            capturedAt,
+          }),
         ),
         checkpoint: seriesState,
         seriesChanges: { kind: 'z', changes },
@@ -208,7 +277,9 @@ function checksOf(checks: readonly CheckResult[], statement: Statement): CheckRe
   return checks.filter((c) => !c.name.startsWith('balance of ') || c.name.includes(`account ${statement.accountId}`));
 }
 
-function flatten(statements: readonly Statement[]): (from: number, to: number) => Array<{ statement: Statement; entry: Statement['entries'][number] }> {
+function flatten(
+  statements: readonly Statement[],
+): (from: number, to: number) => Array<{ statement: Statement; entry: Statement['entries'][number] }> {
   const starts: number[] = [];
   let total = 0;
   for (const s of statements) {

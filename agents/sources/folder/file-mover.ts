@@ -25,7 +25,11 @@ export async function moveInto(file: string, dir: string): Promise<Moved> {
   }
 }
 
-export async function writeSidecar(moved: Moved, suffix: '.error.txt' | '.duplicate.txt', text: string): Promise<string> {
+export async function writeSidecar(
+  moved: Moved,
+  suffix: '.error.txt' | '.duplicate.txt',
+  text: string,
+): Promise<string> {
   const sidecar = `${moved.path}${suffix}`;
   await writeFile(sidecar, text.endsWith('\n') ? text : `${text}\n`, 'utf8');
   return sidecar;

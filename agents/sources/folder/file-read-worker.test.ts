@@ -31,7 +31,10 @@ describe('reading files in a worker thread, under a budget', () => {
   it('reads and checks a statement off the main thread', async () => {
     const worker = new FileReadWorker();
     try {
-      const { file, bytes } = write('ok.xml', camtStatement({ iban: 'DE89370400440532013000', sequence: 1, opening: '10.00', from: 0, to: 20 }));
+      const { file, bytes } = write(
+        'ok.xml',
+        camtStatement({ iban: 'DE89370400440532013000', sequence: 1, opening: '10.00', from: 0, to: 20 }),
+      );
       const outcome = await worker.read(file, 'bank', options, bytes);
       expect(outcome.kind).toBe('bank');
       if (outcome.kind === 'bank') expect(outcome.report.statements[0]?.entries).toHaveLength(20);
@@ -47,15 +50,25 @@ describe('reading files in a worker thread, under a budget', () => {
       const text = [...csvChunks({ from: 0, to: 60_000, opening: '0.00' })].join('');
       const { file, bytes } = write('slow.csv', text);
       const started = Date.now();
-      const outcome = await worker.read(file, 'bank', { ...options, parse: { profile: CsvProfileSchema.parse(CSV_SAMPLE_PROFILE) } }, bytes);
+      const outcome = await worker.read(
+        file,
+        'bank',
+        { ...options, parse: { profile: CsvProfileSchema.parse(CSV_SAMPLE_PROFILE) } },
+        bytes,
+      );
       expect(Date.now() - started).toBeLessThan(5000);
       expect(outcome.kind).toBe('rejected');
       if (outcome.kind === 'rejected') {
-        expect(outcome.rejection.reason).toMatch(/^Reading slow\.csv \(\d+\.\d MB\) took longer than its budget of 0\.0 s \(2 s plus 1 s per 20 MB\), so it was stopped\.$/);
+        expect(outcome.rejection.reason).toMatch(
+          /^Reading slow\.csv \(\d+\.\d MB\) took longer than its budget of 0\.0 s \(2 s plus 1 s per 20 MB\), so it was stopped\.$/,
+        );
         expect(outcome.rejection.hint).toMatch(/damaged or built to stall the agent/);
       }
       budgetMs = 60_000;
-      const next = write('next.xml', camtStatement({ iban: 'DE89370400440532013000', sequence: 2, opening: '0', from: 0, to: 3 }));
+      const next = write(
+        'next.xml',
+        camtStatement({ iban: 'DE89370400440532013000', sequence: 2, opening: '0', from: 0, to: 3 }),
+      );
       expect((await worker.read(next.file, 'bank', options, next.bytes)).kind).toBe('bank');
     } finally {
       await worker.close();
@@ -66,12 +79,19 @@ describe('reading files in a worker thread, under a budget', () => {
     // A 12 MB heap cannot hold the tree of a 40 MB OFX (read whole: OFX has no streaming parser).
     const worker = new FileReadWorker({ budgetFor: () => ({ timeMs: 60_000, memoryMb: 12 }) });
     try {
-      const transactions = Array.from({ length: 150_000 }, (_, i) => `<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240102<TRNAMT>-1.00<FITID>F${i}<NAME>Shop ${i}<MEMO>Card payment number ${i}</STMTTRN>`).join('\n');
+      const transactions = Array.from(
+        { length: 150_000 },
+        (_, i) =>
+          `<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240102<TRNAMT>-1.00<FITID>F${i}<NAME>Shop ${i}<MEMO>Card payment number ${i}</STMTTRN>`,
+      ).join('\n');
       const ofx = `OFXHEADER:100\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR<BANKACCTFROM><ACCTID>1</BANKACCTFROM><BANKTRANLIST>${transactions}</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n`;
       const { file, bytes } = write('big.ofx', ofx);
       const outcome = await worker.read(file, 'bank', options, bytes);
       expect(outcome.kind).toBe('rejected');
-      if (outcome.kind === 'rejected') expect(outcome.rejection.reason).toMatch(/^Reading big\.ofx \([\d.]+ MB\) needed more than the 12 MB of memory a file may use, so it was stopped\.$/);
+      if (outcome.kind === 'rejected')
+        expect(outcome.rejection.reason).toMatch(
+          /^Reading big\.ofx \([\d.]+ MB\) needed more than the 12 MB of memory a file may use, so it was stopped\.$/,
+        );
     } finally {
       await worker.close();
     }

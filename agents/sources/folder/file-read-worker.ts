@@ -35,6 +35,8 @@ export interface EntriesDone {
   entries: number;
   accepted: boolean;
   error?: { code: string; message: string };
+  /** Exact warnings of this pass (the check pass stops remembering references past a limit). */
+  warnings?: string[];
 }
 
 /** How often the reading thread's CPU time is looked at against the file's budget. */
@@ -92,7 +94,10 @@ export class FileReadWorker {
               );
             }, CPU_POLL_MS);
           };
-          void cpu().then((ms) => (start = ms), () => undefined);
+          void cpu().then(
+            (ms) => (start = ms),
+            () => undefined,
+          );
           poll();
           backstop = setTimeout(() => this.stop('time'), WALL_FACTOR * budget.timeMs + WALL_EXTRA_MS);
         },
@@ -100,7 +105,11 @@ export class FileReadWorker {
     } catch (error) {
       if (!(error instanceof WorkerStopped) || error.why === 'exit') throw error;
       const { reason, hint } = overBudgetReason(error.why, path.basename(file), bytes, budget);
-      return { kind: 'rejected', fileKind, rejection: { reason: `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`, hint } };
+      return {
+        kind: 'rejected',
+        fileKind,
+        rejection: { reason: `${reason[0]?.toUpperCase() ?? ''}${reason.slice(1)}.`, hint },
+      };
     } finally {
       if (watch !== undefined) clearTimeout(watch);
       if (backstop !== undefined) clearTimeout(backstop);
@@ -111,22 +120,32 @@ export class FileReadWorker {
    * The entries of a large file that `read` accepted, parsed again and handed out one page at a
    * time: `onPage` is awaited before the worker reads on, so memory holds about one page.
    */
-  async entries(file: string, options: ParseOptions, skip: number, pageRows: number, onPage: (page: EntryPage) => Promise<void>): Promise<EntriesDone> {
+  async entries(
+    file: string,
+    options: ParseOptions,
+    skip: number,
+    pageRows: number,
+    onPage: (page: EntryPage) => Promise<void>,
+  ): Promise<EntriesDone> {
     let chain = Promise.resolve();
     let failure: Error | undefined;
-    const done = (await this.request({ type: 'entries', id: 0, path: file, options, skip, pageRows }, this.budgetFor(0).memoryMb, {
-      onPage: (page) => {
-        chain = chain
-          .then(() => onPage(page))
-          .then(
-            () => this.post({ type: 'next', id: this.call?.id ?? 0 }),
-            (error: unknown) => {
-              failure = error instanceof Error ? error : new Error(String(error));
-              this.stop('exit');
-            },
-          );
+    const done = (await this.request(
+      { type: 'entries', id: 0, path: file, options, skip, pageRows },
+      this.budgetFor(0).memoryMb,
+      {
+        onPage: (page) => {
+          chain = chain
+            .then(() => onPage(page))
+            .then(
+              () => this.post({ type: 'next', id: this.call?.id ?? 0 }),
+              (error: unknown) => {
+                failure = error instanceof Error ? error : new Error(String(error));
+                this.stop('exit');
+              },
+            );
+        },
       },
-    }).catch((error: unknown) => {
+    ).catch((error: unknown) => {
       throw failure ?? (error instanceof Error ? error : new Error(String(error)));
     })) as EntriesDone;
     await chain;
@@ -153,7 +172,11 @@ export class FileReadWorker {
     await worker?.terminate();
   }
 
-  private request(message: WorkerRequest, memoryMb: number, hooks: Pick<Call, 'onStarted' | 'onPage'>): Promise<unknown> {
+  private request(
+    message: WorkerRequest,
+    memoryMb: number,
+    hooks: Pick<Call, 'onStarted' | 'onPage'>,
+  ): Promise<unknown> {
     if (this.call !== null) throw new Error('FileReadWorker: one request at a time');
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
@@ -195,7 +218,8 @@ export class FileReadWorker {
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
-      if (this.call?.worker === worker) this.call.reject(new WorkerStopped('exit', `The file reading thread stopped (exit code ${code}).`));
+      if (this.call?.worker === worker)
+        this.call.reject(new WorkerStopped('exit', `The file reading thread stopped (exit code ${code}).`));
     });
     this.worker = worker;
     return worker;

@@ -11,7 +11,12 @@ import type { Page } from './file-job.ts';
 export function voidPage(page: Page, checkpoint: JsonValue | undefined, capturedAt: string): Page {
   return {
     stream: page.stream,
-    records: page.records.map((record): SourceRecord => ({ stream: record.stream, key: record.key, op: 'delete', capturedAt })),
+    records: page.records.map((record): SourceRecord => ({
+      stream: record.stream,
+      key: record.key,
+      op: 'delete',
+      capturedAt,
+    })),
     checkpoint: checkpoint ?? null,
     last: page.last,
   };

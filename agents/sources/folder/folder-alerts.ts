@@ -59,9 +59,15 @@ export class FolderAlerts {
     if (this.sink?.listAlerts === undefined || this.sink.clearAlert === undefined) return;
     for (const alert of this.sink.listAlerts()) {
       const quarantined = `file_quarantined:${this.source}:`;
-      if (alert.code.startsWith(quarantined) && !existsSync(path.join(quarantineDir, alert.code.slice(quarantined.length)))) {
+      if (
+        alert.code.startsWith(quarantined) &&
+        !existsSync(path.join(quarantineDir, alert.code.slice(quarantined.length)))
+      ) {
         this.sink.clearAlert(alert.code);
-      } else if (alert.code.startsWith(`file_duplicate:${this.source}:`) && now - Date.parse(alert.since) > DUPLICATE_NOTICE_MS) {
+      } else if (
+        alert.code.startsWith(`file_duplicate:${this.source}:`) &&
+        now - Date.parse(alert.since) > DUPLICATE_NOTICE_MS
+      ) {
         this.sink.clearAlert(alert.code);
       }
     }

@@ -4,14 +4,30 @@ import { FolderLayout } from './folder-layout.ts';
 
 const root = path.resolve('/srv/inbox');
 const layout = (overrides: Partial<ConstructorParameters<typeof FolderLayout>[0]> = {}) =>
-  new FolderLayout({ path: root, archiveDir: 'archive', quarantineDir: 'quarantine', include: ['**/*'], exclude: [], recursive: false, ...overrides });
+  new FolderLayout({
+    path: root,
+    archiveDir: 'archive',
+    quarantineDir: 'quarantine',
+    include: ['**/*'],
+    exclude: [],
+    recursive: false,
+    ...overrides,
+  });
 const at = (name: string) => path.join(root, ...name.split('/'));
 
 describe('which files of a watched folder are candidates', () => {
   it('takes final names only: not temporary, hidden, sidecar, archived or quarantined files', () => {
     const l = layout();
     expect(l.isCandidate(at('bank-2026-11-28.sta'))).toBe(true);
-    for (const name of ['z.json.part', 'z.json.tmp', 'statement.xml.crdownload', '~$export.xlsx', '.hidden.csv', 'x.partial', 'bad.xml.error.txt']) {
+    for (const name of [
+      'z.json.part',
+      'z.json.tmp',
+      'statement.xml.crdownload',
+      '~$export.xlsx',
+      '.hidden.csv',
+      'x.partial',
+      'bad.xml.error.txt',
+    ]) {
       expect(l.isCandidate(at(name)), name).toBe(false);
     }
     expect(l.isCandidate(at('archive/2026-11-28/bank.sta'))).toBe(false);

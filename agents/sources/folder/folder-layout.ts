@@ -7,7 +7,13 @@ import path from 'node:path';
 import type { FolderSourceConfig } from '../../api/index.ts';
 
 /** Names writers use while a file is incomplete; the final rename makes it a candidate. */
-const TEMPORARY = [/\.(tmp|temp|part|partial|crdownload|download|filepart|swp)$/i, /^~\$/, /^\./, /\.error\.txt$/i, /\.duplicate\.txt$/i];
+const TEMPORARY = [
+  /\.(tmp|temp|part|partial|crdownload|download|filepart|swp)$/i,
+  /^~\$/,
+  /^\./,
+  /\.error\.txt$/i,
+  /\.duplicate\.txt$/i,
+];
 
 export class FolderLayout {
   readonly root: string;
@@ -17,7 +23,9 @@ export class FolderLayout {
   private readonly exclude: string[];
   private readonly recursive: boolean;
 
-  constructor(config: Pick<FolderSourceConfig, 'path' | 'archiveDir' | 'quarantineDir' | 'include' | 'exclude' | 'recursive'>) {
+  constructor(
+    config: Pick<FolderSourceConfig, 'path' | 'archiveDir' | 'quarantineDir' | 'include' | 'exclude' | 'recursive'>,
+  ) {
     this.root = path.resolve(config.path);
     this.archiveDir = path.resolve(this.root, config.archiveDir);
     this.quarantineDir = path.resolve(this.root, config.quarantineDir);
@@ -48,7 +56,9 @@ export class FolderLayout {
     if (!this.recursive && relative.includes('/')) return false;
     if (relative.split('/').some((part) => TEMPORARY.some((re) => re.test(part)))) return false;
     const lower = relative.toLowerCase();
-    const matches = (glob: string) => path.posix.matchesGlob(lower, glob) || (!glob.includes('/') && path.posix.matchesGlob(path.posix.basename(lower), glob));
+    const matches = (glob: string) =>
+      path.posix.matchesGlob(lower, glob) ||
+      (!glob.includes('/') && path.posix.matchesGlob(path.posix.basename(lower), glob));
     return this.include.some(matches) && !this.exclude.some(matches);
   }
 }

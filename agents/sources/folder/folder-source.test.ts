@@ -19,7 +19,8 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const today = () => new Date().toISOString().slice(0, 10);
-const archived = (k: FolderKit) => (existsSync(path.join(k.inbox, 'archive', today())) ? readdirSync(path.join(k.inbox, 'archive', today())).sort() : []);
+const archived = (k: FolderKit) =>
+  existsSync(path.join(k.inbox, 'archive', today())) ? readdirSync(path.join(k.inbox, 'archive', today())).sort() : [];
 const alertCodes = (k: FolderKit) => k.outbox.listAlerts().map((a) => a.code);
 
 describe('folder source: taking files', () => {
@@ -37,7 +38,11 @@ describe('folder source: taking files', () => {
     expect(readFileSync(file, 'utf8')).toBe(text);
     await kit.pumpUntil('the report', () => queued(kit!, 'shift_reports').length === 1);
     const [record] = queued(kit, 'shift_reports');
-    expect(record).toMatchObject({ key: { register: 'till-1', zNumber: '00412' }, lane: 'urgent', data: { total: '1234.50' } });
+    expect(record).toMatchObject({
+      key: { register: 'till-1', zNumber: '00412' },
+      lane: 'urgent',
+      data: { total: '1234.50' },
+    });
     expect(archived(kit)).toEqual(['z-00412.json']);
     expect(existsSync(file)).toBe(false);
   });
@@ -74,7 +79,9 @@ describe('folder source: taking files', () => {
     writeFileSync(path.join(kit.inbox, 'till-2', 'z.json'), zReportJson([sampleZReport({ register: 'till-2' })]));
     writeFileSync(path.join(kit.inbox, 'till-2', 'notes.txt'), 'not a report');
     await kit.pumpUntil('the report from the subfolder', () => queued(kit!, 'shift_reports').length === 1);
-    await kit.pumpUntil('the archive move', () => existsSync(path.join(kit!.inbox, 'archive', today(), 'till-2', 'z.json')));
+    await kit.pumpUntil('the archive move', () =>
+      existsSync(path.join(kit!.inbox, 'archive', today(), 'till-2', 'z.json')),
+    );
     expect(queued(kit, 'source_files')[0]?.data.name).toBe('till-2/z.json');
     expect(existsSync(path.join(kit.inbox, 'till-2', 'notes.txt'))).toBe(true);
   });
@@ -83,13 +90,19 @@ describe('folder source: taking files', () => {
     kit = await openFolderKit({ kind: 'auto' });
     const xml = camtStatement({ iban: IBAN, sequence: 1, opening: '100.00', from: 0, to: 5 });
     writeFileSync(path.join(kit.inbox, 'bank-2026-11-28.xml'), xml);
-    await kit.pumpUntil('the first import', () => kit!.notices.some((n) => n.startsWith('bank-2026-11-28.xml imported')));
+    await kit.pumpUntil('the first import', () =>
+      kit!.notices.some((n) => n.startsWith('bank-2026-11-28.xml imported')),
+    );
     const before = queued(kit, 'bank_entries').length;
     expect(before).toBe(5);
     writeFileSync(path.join(kit.inbox, 'bank-copy.xml'), xml);
-    await kit.pumpUntil('the duplicate notice', () => alertCodes(kit!).includes('file_duplicate:bank-folder:bank-copy.xml'));
+    await kit.pumpUntil('the duplicate notice', () =>
+      alertCodes(kit!).includes('file_duplicate:bank-folder:bank-copy.xml'),
+    );
     const alert = kit.outbox.listAlerts().find((a) => a.code === 'file_duplicate:bank-folder:bank-copy.xml')!;
-    expect(alert.message).toMatch(/^bank-copy\.xml was already imported on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(as bank-2026-11-28\.xml\); this copy was not sent again and was moved to archive\/\d{4}-\d{2}-\d{2}\/\.$/);
+    expect(alert.message).toMatch(
+      /^bank-copy\.xml was already imported on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(as bank-2026-11-28\.xml\); this copy was not sent again and was moved to archive\/\d{4}-\d{2}-\d{2}\/\.$/,
+    );
     expect(queued(kit, 'bank_entries').length).toBe(before);
     expect(queued(kit, 'source_files').length).toBe(1);
     expect(archived(kit)).toEqual(['bank-2026-11-28.xml', 'bank-copy.xml', 'bank-copy.xml.duplicate.txt']);
@@ -99,8 +112,13 @@ describe('folder source: taking files', () => {
 describe('folder source: checks before upload', () => {
   it('quarantines a statement that does not add up, with the difference in words and figures beside it', async () => {
     kit = await openFolderKit();
-    writeFileSync(path.join(kit.inbox, 'broken.xml'), camtStatement({ iban: IBAN, sequence: 1, opening: '100.00', from: 0, to: 5, closingError: '12.34' }));
-    await kit.pumpUntil('the quarantine', () => existsSync(path.join(kit!.inbox, 'quarantine', 'broken.xml.error.txt')));
+    writeFileSync(
+      path.join(kit.inbox, 'broken.xml'),
+      camtStatement({ iban: IBAN, sequence: 1, opening: '100.00', from: 0, to: 5, closingError: '12.34' }),
+    );
+    await kit.pumpUntil('the quarantine', () =>
+      existsSync(path.join(kit!.inbox, 'quarantine', 'broken.xml.error.txt')),
+    );
     const sidecar = readFileSync(path.join(kit.inbox, 'quarantine', 'broken.xml.error.txt'), 'utf8');
     expect(sidecar).toContain('broken.xml was not imported and was moved here.');
     expect(sidecar).toMatch(/FAILED {2}balance of account DE89370400440532013000.*difference 12\.34 EUR/);
@@ -148,7 +166,10 @@ describe('folder source: checks before upload', () => {
 describe('folder source: records', () => {
   it('commits a large statement in pages, and after a restart in the middle skips the pages already committed', async () => {
     kit = await openFolderKit({ pageRows: 10 });
-    writeFileSync(path.join(kit.inbox, 'big.xml'), camtStatement({ iban: IBAN, sequence: 1, opening: '0', from: 0, to: 45 }));
+    writeFileSync(
+      path.join(kit.inbox, 'big.xml'),
+      camtStatement({ iban: IBAN, sequence: 1, opening: '0', from: 0, to: 45 }),
+    );
     // Commit the statement and two entry pages, then "crash" (the rest is never acked).
     const abort = new AbortController();
     let commits = 0;
@@ -158,7 +179,13 @@ describe('folder source: records', () => {
         await sleep(50);
         continue;
       }
-      kit.outbox.enqueue({ source: 'bank-folder', stream: result.stream, lane: result.lane, records: result.records, checkpoint: result.checkpoint });
+      kit.outbox.enqueue({
+        source: 'bank-folder',
+        stream: result.stream,
+        lane: result.lane,
+        records: result.records,
+        checkpoint: result.checkpoint,
+      });
       result.ack();
       commits += 1;
     }
@@ -166,14 +193,20 @@ describe('folder source: records', () => {
     await kit.restart();
     // After the restart only the remaining 25 entries are offered again (the statement is re-sent: cheap, deduplicated).
     const offered: Record<string, number> = {};
-    for (let done = false; !done; ) {
+    for (let done = false; !done;) {
       const result = await kit.source.read(abort.signal);
       if (result === null) {
         await sleep(50);
         continue;
       }
       offered[result.stream] = (offered[result.stream] ?? 0) + result.records.length;
-      kit.outbox.enqueue({ source: 'bank-folder', stream: result.stream, lane: result.lane, records: result.records, checkpoint: result.checkpoint });
+      kit.outbox.enqueue({
+        source: 'bank-folder',
+        stream: result.stream,
+        lane: result.lane,
+        records: result.records,
+        checkpoint: result.checkpoint,
+      });
       result.ack();
       done = result.stream === 'source_files';
     }
@@ -181,22 +214,42 @@ describe('folder source: records', () => {
     expect(queued(kit, 'bank_entries')).toHaveLength(45);
     await kit.pump();
     const file = queued(kit, 'source_files')[0]!;
-    expect(file.data).toMatchObject({ name: 'big.xml', kind: 'bank', format: 'camt.053', statements: '1', entries: '45' });
+    expect(file.data).toMatchObject({
+      name: 'big.xml',
+      kind: 'bank',
+      format: 'camt.053',
+      statements: '1',
+      entries: '45',
+    });
     expect(kit.outbox.fileInfo(String(file.key.sha256))?.importedAt).not.toBeNull();
     expect(archived(kit)).toEqual(['big.xml']);
   });
 
   it('sends a Z report in the urgent lane with its original, and says when the cloud has it', async () => {
     kit = await openFolderKit({ kind: 'auto' });
-    writeFileSync(path.join(kit.inbox, 'z.json'), zReportJson([sampleZReport({ cash: { openingFloat: '100.00', paidOut: '20.00', counted: '478.00' } })]));
-    await kit.pumpUntil('the report queued', () => kit!.notices.includes('Z-00412 (register till-1) queued for upload.'));
+    writeFileSync(
+      path.join(kit.inbox, 'z.json'),
+      zReportJson([sampleZReport({ cash: { openingFloat: '100.00', paidOut: '20.00', counted: '478.00' } })]),
+    );
+    await kit.pumpUntil('the report queued', () =>
+      kit!.notices.includes('Z-00412 (register till-1) queued for upload.'),
+    );
     const [record] = queued(kit, 'shift_reports');
     const sha256 = (record?.data.sourceFile as { sha256: string }).sha256;
-    expect(record?.data).toMatchObject({ cash: { expected: '480.00', counted: '478.00', difference: '-2.00' }, sourceFile: { name: 'z.json' } });
+    expect(record?.data).toMatchObject({
+      cash: { expected: '480.00', counted: '478.00', difference: '-2.00' },
+      sourceFile: { name: 'z.json' },
+    });
     expect(kit.outbox.nextFileUpload('urgent')?.sha256).toBe(sha256);
-    expect(kit.outbox.listAlerts().find((a) => a.code === 'z_cash:bank-folder:till-1')?.message).toContain('Cash short by 2.00 EUR');
+    expect(kit.outbox.listAlerts().find((a) => a.code === 'z_cash:bank-folder:till-1')?.message).toContain(
+      'Cash short by 2.00 EUR',
+    );
     // Delivery acknowledges both urgent batches (the report and the file record).
-    for (let batch = kit.outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1e6 }); batch !== null; batch = kit.outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1e6 })) {
+    for (
+      let batch = kit.outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1e6 });
+      batch !== null;
+      batch = kit.outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 1e6 })
+    ) {
       kit.outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
     }
     await kit.pumpUntil('the uploaded notice', () => kit!.notices.includes('Z-00412 (register till-1) uploaded.'));

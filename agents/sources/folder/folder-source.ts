@@ -13,7 +13,13 @@ import type { FolderSourceConfig, JsonValue } from '../../api/index.ts';
 import { builtinCsvProfile, CsvProfileSchema, type ParseOptions } from '../../formats/index.ts';
 import { offsetMinutes, zLabel } from '../../formats/zreport/index.ts';
 import { AgentError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
-import type { CheckResult as SourceCheckResult, ReadResult, Source, SourceContext, SourceFileStore } from '../../pipeline/source.ts';
+import type {
+  CheckResult as SourceCheckResult,
+  ReadResult,
+  Source,
+  SourceContext,
+  SourceFileStore,
+} from '../../pipeline/source.ts';
 import { EntryPager } from './entry-pager.ts';
 import { classify, contentTypeOf, hashFile, type ReadOutcome } from './file-reader.ts';
 import { FileReadWorker } from './file-read-worker.ts';
@@ -74,7 +80,10 @@ export class FolderSource implements Source {
   async connect(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     if (this.ctx.files === undefined) {
-      throw new PermanentError('folder_needs_outbox', `The folder source "${this.name}" needs the agent's outbox to keep file originals; it cannot run here.`);
+      throw new PermanentError(
+        'folder_needs_outbox',
+        `The folder source "${this.name}" needs the agent's outbox to keep file originals; it cannot run here.`,
+      );
     }
     this.files = this.ctx.files;
     this.parseOptions = this.validatedParseOptions();
@@ -117,7 +126,11 @@ export class FolderSource implements Source {
     try {
       page = await active.job.current();
       if (active.voiding !== undefined) {
-        page = voidPage(page, this.ctx.checkpoints.getCheckpoint(this.name, page.stream), new Date(this.ctx.clock.now()).toISOString());
+        page = voidPage(
+          page,
+          this.ctx.checkpoints.getCheckpoint(this.name, page.stream),
+          new Date(this.ctx.clock.now()).toISOString(),
+        );
       }
     } catch (error) {
       if (!(error instanceof AgentError && error.code === 'file_changed')) throw error;
@@ -152,7 +165,10 @@ export class FolderSource implements Source {
     try {
       await this.assertFolder();
       this.validatedParseOptions();
-      return { ok: true, message: `The folder ${this.layout.root} is there; files go to ${this.layout.archiveDir} and ${this.layout.quarantineDir}.` };
+      return {
+        ok: true,
+        message: `The folder ${this.layout.root} is there; files go to ${this.layout.archiveDir} and ${this.layout.quarantineDir}.`,
+      };
     } catch (error) {
       if (error instanceof AgentError) return { ok: false, code: error.code, message: error.message };
       throw error;
@@ -167,7 +183,8 @@ export class FolderSource implements Source {
         hint: 'Create it, or mount the network share, and check the agent user may read and write it. The agent keeps trying.',
       });
     }
-    if (!info.isDirectory()) throw new PermanentError('folder_not_a_folder', `${root} (source "${this.name}") is a file, not a folder.`);
+    if (!info.isDirectory())
+      throw new PermanentError('folder_not_a_folder', `${root} (source "${this.name}") is a file, not a folder.`);
   }
 
   private validatedParseOptions(): ParseOptions {
@@ -175,19 +192,29 @@ export class FolderSource implements Source {
     try {
       offsetMinutes(0, timeZone);
     } catch {
-      throw new PermanentError('config_invalid', `sources "${this.name}": timeZone "${timeZone}" is not an IANA time zone (e.g. Europe/Vienna).`);
+      throw new PermanentError(
+        'config_invalid',
+        `sources "${this.name}": timeZone "${timeZone}" is not an IANA time zone (e.g. Europe/Vienna).`,
+      );
     }
     const options: ParseOptions = encoding === undefined ? {} : { encoding };
     if (csvProfile === undefined) return options;
     if (typeof csvProfile === 'string') {
       const profile = builtinCsvProfile(csvProfile);
-      if (profile === undefined) throw new PermanentError('config_invalid', `sources "${this.name}": csvProfile "${csvProfile}" is not a built-in profile.`);
+      if (profile === undefined)
+        throw new PermanentError(
+          'config_invalid',
+          `sources "${this.name}": csvProfile "${csvProfile}" is not a built-in profile.`,
+        );
       return { ...options, profile };
     }
     const parsed = CsvProfileSchema.safeParse(csvProfile);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new PermanentError('config_invalid', `sources "${this.name}": csvProfile is not a valid profile (${problems}).`);
+      throw new PermanentError(
+        'config_invalid',
+        `sources "${this.name}": csvProfile is not a valid profile (${problems}).`,
+      );
     }
     return { ...options, profile: parsed.data };
   }
@@ -195,11 +222,13 @@ export class FolderSource implements Source {
   /** The last file's final page committed but the agent stopped before it was marked imported. */
   private finishInterrupted(): void {
     const last = this.lastFile();
-    if (last !== undefined && this.files?.fileInfo(last.sha256)?.importedAt === null) this.files.markFileImported(last.sha256);
+    if (last !== undefined && this.files?.fileInfo(last.sha256)?.importedAt === null)
+      this.files.markFileImported(last.sha256);
   }
 
   private lastFile(): { sha256: string; name: string } | undefined {
-    const checkpoint = this.ctx.checkpoints.getCheckpoint(this.name, this.config.streams.files) as { lastFile?: { sha256: string; name: string } } | undefined;
+    const checkpoint = this.ctx.checkpoints.getCheckpoint(this.name, this.config.streams.files) as
+      { lastFile?: { sha256: string; name: string } } | undefined;
     return checkpoint?.lastFile;
   }
 
@@ -235,7 +264,12 @@ export class FolderSource implements Source {
     }
     if (this.config.hold && !(await this.approved(file, name, sha256, bytes))) return null;
     const kind = await classify(file, this.config.kind);
-    const outcome = await this.reader.read(file, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone }, bytes);
+    const outcome = await this.reader.read(
+      file,
+      kind,
+      { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone },
+      bytes,
+    );
     if (outcome.kind === 'rejected') {
       await this.quarantine(file, name, sha256, bytes, outcome.fileKind, outcome.rejection);
       return null;
@@ -246,18 +280,41 @@ export class FolderSource implements Source {
     }
     const lane = kind === 'zreport' ? 'urgent' : 'bulk';
     const format = outcome.kind === 'zreport' ? outcome.file.encoding : outcome.report.format;
-    files.storeFile({ sha256, source: this.name, name, contentType: contentTypeOf(name, kind, format), lane, path: file });
-    const job = this.jobFor({ sha256, name, bytes, path: file }, outcome, (stream) => this.ctx.checkpoints.getCheckpoint(this.name, stream));
+    files.storeFile({
+      sha256,
+      source: this.name,
+      name,
+      contentType: contentTypeOf(name, kind, format),
+      lane,
+      path: file,
+    });
+    const job = this.jobFor({ sha256, name, bytes, path: file }, outcome, (stream) =>
+      this.ctx.checkpoints.getCheckpoint(this.name, stream),
+    );
     this.ctx.logger.info({ file: name, sha256, kind, lane }, `Importing ${name}.`);
     return { job, path: file, kind, outcome };
   }
 
-  private jobFor(file: { sha256: string; name: string; bytes: number; path: string }, outcome: AcceptedOutcome, checkpoint: (stream: string) => JsonValue | undefined): FileJob {
-    const input = { file, streams: this.config.streams, pageRows: this.config.pageRows, capturedAt: new Date(this.ctx.clock.now()).toISOString(), checkpoint };
+  private jobFor(
+    file: { sha256: string; name: string; bytes: number; path: string },
+    outcome: AcceptedOutcome,
+    checkpoint: (stream: string) => JsonValue | undefined,
+  ): FileJob {
+    const input = {
+      file,
+      streams: this.config.streams,
+      pageRows: this.config.pageRows,
+      capturedAt: new Date(this.ctx.clock.now()).toISOString(),
+      checkpoint,
+    };
     return outcome.kind === 'bank'
       ? FileJob.forStatements(input, outcome.report)
       : outcome.kind === 'bank-streamed'
-        ? FileJob.forStreamedStatements(input, outcome.report, (skip) => new EntryPager(this.reader, file.path, this.parseOptions, skip, this.config.pageRows))
+        ? FileJob.forStreamedStatements(
+            input,
+            outcome.report,
+            (skip) => new EntryPager(this.reader, file.path, this.parseOptions, skip, this.config.pageRows),
+          )
         : FileJob.forZReports(input, outcome.file, outcome.checks, outcome.warnings);
   }
 
@@ -273,7 +330,14 @@ export class FolderSource implements Source {
     }
     if (state === 'rejected') {
       this.held.delete(sha256);
-      await this.quarantine(file, name, sha256, bytes, await classify(file, this.config.kind).catch(() => 'bank' as const), HOLD_REJECTED);
+      await this.quarantine(
+        file,
+        name,
+        sha256,
+        bytes,
+        await classify(file, this.config.kind).catch(() => 'bank' as const),
+        HOLD_REJECTED,
+      );
       this.files!.forgetHold(sha256);
       return false;
     }
@@ -290,10 +354,17 @@ export class FolderSource implements Source {
     if (voiding === undefined || this.voidsFailed.has(voiding.sha256)) return null;
     try {
       const { sha256, bytes } = await hashFile(voiding.path);
-      if (sha256 !== voiding.sha256) throw new AgentError('file_changed', `${voiding.path} is no longer the file that was imported.`);
+      if (sha256 !== voiding.sha256)
+        throw new AgentError('file_changed', `${voiding.path} is no longer the file that was imported.`);
       const kind = await classify(voiding.path, this.config.kind);
-      const outcome = await this.reader.read(voiding.path, kind, { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone }, bytes);
-      if (outcome.kind === 'rejected') throw new AgentError('file_unreadable', `${voiding.name} cannot be read again: ${outcome.rejection.reason}`);
+      const outcome = await this.reader.read(
+        voiding.path,
+        kind,
+        { kind: this.config.kind, parse: this.parseOptions, timeZone: this.config.timeZone },
+        bytes,
+      );
+      if (outcome.kind === 'rejected')
+        throw new AgentError('file_unreadable', `${voiding.name} cannot be read again: ${outcome.rejection.reason}`);
       // No checkpoint: every page of the file, from the start.
       const job = this.jobFor({ sha256, name: voiding.name, bytes, path: voiding.path }, outcome, () => undefined);
       this.ctx.logger.info({ file: voiding.name, sha256 }, `Voiding ${voiding.name}: sending deletes for its records.`);
@@ -316,15 +387,24 @@ export class FolderSource implements Source {
     }
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
       // Locked, permissions, share gone for a moment: look again later.
-      this.ctx.logger.warn({ file, errorType: code, stage: 'read' }, `Cannot read ${path.basename(file)} right now (${code}); trying again.`);
+      this.ctx.logger.warn(
+        { file, errorType: code, stage: 'read' },
+        `Cannot read ${path.basename(file)} right now (${code}); trying again.`,
+      );
       this.tracker.touch(file);
       return;
     }
     // A bug while reading this file: keep it out of the way instead of failing on it forever.
-    this.ctx.logger.error({ err: error, file, errorType: 'internal_error', stage: 'parse' }, `Reading ${path.basename(file)} failed unexpectedly.`);
+    this.ctx.logger.error(
+      { err: error, file, errorType: 'internal_error', stage: 'parse' },
+      `Reading ${path.basename(file)} failed unexpectedly.`,
+    );
     const name = this.layout.relativeName(file);
     const reason = `The agent could not read this file because of an internal error (${error instanceof Error ? error.message : String(error)}).`;
-    await this.quarantine(file, name, '', 0, 'bank', { reason, hint: 'This is a bug in the agent: send this file and the agent log to support.' }).catch(() => undefined);
+    await this.quarantine(file, name, '', 0, 'bank', {
+      reason,
+      hint: 'This is a bug in the agent: send this file and the agent log to support.',
+    }).catch(() => undefined);
   }
 
   private acked(active: Active, page: Page): void {
@@ -333,7 +413,9 @@ export class FolderSource implements Source {
       if (!active.job.advance()) return;
       this.active = null;
       this.files?.fileVoidDone(active.job.file.sha256, active.voiding.records);
-      this.alerts.notice(`${active.job.file.name} was voided: deletes for its ${plural(active.voiding.records, 'record')} are queued for the cloud.`);
+      this.alerts.notice(
+        `${active.job.file.name} was voided: deletes for its ${plural(active.voiding.records, 'record')} are queued for the cloud.`,
+      );
       return;
     }
     if (page.seriesChanges !== undefined) this.alerts.series(page.seriesChanges.kind, page.seriesChanges.changes);
@@ -350,34 +432,63 @@ export class FolderSource implements Source {
     const { job } = active;
     const name = job.file.name;
     try {
-      await moveInto(active.path, path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name)));
+      await moveInto(
+        active.path,
+        path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name)),
+      );
       this.files?.markFileArchived(job.file.sha256);
     } catch (error) {
-      this.ctx.logger.warn({ err: error, file: name }, `${name} was imported but could not be moved to the archive; it is moved when seen again.`);
+      this.ctx.logger.warn(
+        { err: error, file: name },
+        `${name} was imported but could not be moved to the archive; it is moved when seen again.`,
+      );
     }
     if (active.outcome.kind === 'zreport') {
       for (const report of active.outcome.file.reports) {
         const label = `${zLabel(report)} (register ${report.register})`;
-        const cash = active.outcome.checks.find((c) => c.name === `cash count of ${zLabel(report)} of register ${report.register}`);
-        this.alerts.cash(report.register, report.cash.difference.replace(/[-0.]/g, '') === '' ? null : `Register ${report.register} ${zLabel(report)}: ${cash?.message ?? ''}`);
+        const cash = active.outcome.checks.find(
+          (c) => c.name === `cash count of ${zLabel(report)} of register ${report.register}`,
+        );
+        this.alerts.cash(
+          report.register,
+          report.cash.difference.replace(/[-0.]/g, '') === ''
+            ? null
+            : `Register ${report.register} ${zLabel(report)}: ${cash?.message ?? ''}`,
+        );
         this.alerts.notice(`${label} queued for upload.`);
-        this.uploads?.add({ stream: this.config.streams.shiftReports, key: { register: report.register, zNumber: report.zNumber }, label });
+        this.uploads?.add({
+          stream: this.config.streams.shiftReports,
+          key: { register: report.register, zNumber: report.zNumber },
+          label,
+        });
       }
     } else {
       const s = job.summary;
-      this.alerts.notice(`${name} imported: ${plural(s.statements, 'statement')}, ${plural(s.entries, 'entry', 'entries')}.`);
+      this.alerts.notice(
+        `${name} imported: ${plural(s.statements, 'statement')}, ${plural(s.entries, 'entry', 'entries')}.`,
+      );
     }
     this.ctx.logger.info({ file: name, sha256: job.file.sha256 }, `${name} imported and archived.`);
   }
 
-  private async duplicate(file: string, name: string, sha256: string, known: { name: string; importedAt: string }, quiet: boolean): Promise<void> {
+  private async duplicate(
+    file: string,
+    name: string,
+    sha256: string,
+    known: { name: string; importedAt: string },
+    quiet: boolean,
+  ): Promise<void> {
     const dir = path.join(this.layout.archiveDir, dayFolder(this.ctx.clock.now()), path.dirname(name));
     const moved = await moveInto(file, dir);
     if (quiet) {
       this.files?.markFileArchived(sha256);
       return;
     }
-    await writeSidecar(moved, '.duplicate.txt', duplicateText({ name, sha256, firstName: known.name, importedAt: known.importedAt, source: this.name }));
+    await writeSidecar(
+      moved,
+      '.duplicate.txt',
+      duplicateText({ name, sha256, firstName: known.name, importedAt: known.importedAt, source: this.name }),
+    );
     const where = path.relative(this.layout.root, path.dirname(moved.path)).split(path.sep).join('/');
     const message = `${name} was already imported on ${humanTime(known.importedAt)}${known.name === name ? '' : ` (as ${known.name})`}; this copy was not sent again and was moved to ${where}/.`;
     this.alerts.duplicate(name, message);
@@ -385,10 +496,21 @@ export class FolderSource implements Source {
     this.ctx.logger.info({ file: name, sha256 }, message);
   }
 
-  private async quarantine(file: string, name: string, sha256: string, bytes: number, kind: 'bank' | 'zreport', rejection: Rejection): Promise<void> {
+  private async quarantine(
+    file: string,
+    name: string,
+    sha256: string,
+    bytes: number,
+    kind: 'bank' | 'zreport',
+    rejection: Rejection,
+  ): Promise<void> {
     const moved = await moveInto(file, path.join(this.layout.quarantineDir, path.dirname(name)));
     const at = new Date(this.ctx.clock.now()).toISOString();
-    await writeSidecar(moved, '.error.txt', quarantineText({ name, bytes, sha256, source: this.name, watched: this.layout.root, at, rejection }));
+    await writeSidecar(
+      moved,
+      '.error.txt',
+      quarantineText({ name, bytes, sha256, source: this.name, watched: this.layout.root, at, rejection }),
+    );
     const relative = this.layout.relativeName(moved.path);
     const what = kind === 'zreport' ? 'Shift-close file' : 'Bank file';
     const message = `${what} ${name} was not imported: ${rejection.reason.replace(/\.$/, '')}. It is in quarantine (${path.basename(this.layout.quarantineDir)}/${relative.split('/').pop() ?? ''}) with an explanation beside it.`;

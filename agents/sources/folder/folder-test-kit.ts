@@ -24,13 +24,27 @@ export interface FolderKit {
   close(): Promise<void>;
 }
 
-export async function openFolderKit(overrides: Partial<Record<keyof FolderSourceConfig, unknown>> = {}): Promise<FolderKit> {
+export async function openFolderKit(
+  overrides: Partial<Record<keyof FolderSourceConfig, unknown>> = {},
+): Promise<FolderKit> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tya-folder-'));
   const inbox = path.join(dir, 'inbox');
   mkdirSync(inbox);
-  const outbox = Outbox.open({ path: path.join(dir, 'outbox.db'), maxBytes: 500_000_000, synchronous: 'NORMAL', clock: systemClock });
+  const outbox = Outbox.open({
+    path: path.join(dir, 'outbox.db'),
+    maxBytes: 500_000_000,
+    synchronous: 'NORMAL',
+    clock: systemClock,
+  });
   const notices: string[] = [];
-  const config = FolderSourceSchema.parse({ type: 'folder', name: 'bank-folder', path: inbox, stableMs: 150, rescanIntervalSecs: 3600, ...overrides });
+  const config = FolderSourceSchema.parse({
+    type: 'folder',
+    name: 'bank-folder',
+    path: inbox,
+    stableMs: 150,
+    rescanIntervalSecs: 3600,
+    ...overrides,
+  });
   const make = () =>
     new FolderSource(config, {
       checkpoints: outbox,
@@ -53,7 +67,13 @@ export async function openFolderKit(overrides: Partial<Record<keyof FolderSource
       for (;;) {
         const result = await kit.source.read(abort.signal);
         if (result === null) return commits;
-        outbox.enqueue({ source: kit.source.name, stream: result.stream, lane: result.lane, records: result.records, checkpoint: result.checkpoint });
+        outbox.enqueue({
+          source: kit.source.name,
+          stream: result.stream,
+          lane: result.lane,
+          records: result.records,
+          checkpoint: result.checkpoint,
+        });
         result.ack();
         commits += 1;
       }
@@ -83,13 +103,23 @@ export async function openFolderKit(overrides: Partial<Record<keyof FolderSource
 }
 
 /** Every queued record of a stream, read from the outbox file over a second connection. */
-export function queued(kit: FolderKit, stream: string): Array<{ key: Record<string, string>; data: Record<string, unknown>; lane: string; version: string }> {
+export function queued(
+  kit: FolderKit,
+  stream: string,
+): Array<{ key: Record<string, string>; data: Record<string, unknown>; lane: string; version: string }> {
   const db = new Database(path.join(kit.dir, 'outbox.db'), { readonly: true });
   try {
     const rows = db
-      .prepare<[string], { key_canonical: string; data: string; lane: string; version: string }>('SELECT key_canonical, data, lane, version FROM records WHERE stream = ? ORDER BY id')
+      .prepare<[string], { key_canonical: string; data: string; lane: string; version: string }>(
+        'SELECT key_canonical, data, lane, version FROM records WHERE stream = ? ORDER BY id',
+      )
       .all(stream);
-    return rows.map((r) => ({ key: JSON.parse(r.key_canonical) as Record<string, string>, data: JSON.parse(r.data) as Record<string, unknown>, lane: r.lane, version: r.version }));
+    return rows.map((r) => ({
+      key: JSON.parse(r.key_canonical) as Record<string, string>,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      lane: r.lane,
+      version: r.version,
+    }));
   } finally {
     db.close();
   }

@@ -43,13 +43,16 @@ export class FolderWatcher {
       ...(recursive ? {} : { depth: 0 }),
       // Called with and without stats; without, a path is judged by its folder (the root is never ignored).
       ignored: (file: string, stats?: { isDirectory(): boolean }) =>
-        path.resolve(file) !== layout.root && (stats?.isDirectory() === true ? layout.isIgnoredDir(file) : layout.isIgnoredDir(path.dirname(file))),
+        path.resolve(file) !== layout.root &&
+        (stats?.isDirectory() === true ? layout.isIgnoredDir(file) : layout.isIgnoredDir(path.dirname(file))),
     });
     const found = (file: string) => {
       if (layout.isCandidate(file)) this.options.onFile(path.resolve(file));
     };
     watcher.on('add', found).on('change', found);
-    watcher.on('error', (error) => logger.warn({ err: error }, 'The folder watcher reported a problem; the periodic rescan keeps finding files.'));
+    watcher.on('error', (error) =>
+      logger.warn({ err: error }, 'The folder watcher reported a problem; the periodic rescan keeps finding files.'),
+    );
     const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     watcher.add(layout.root);
     this.watcher = watcher;
@@ -62,7 +65,9 @@ export class FolderWatcher {
   /** Lists the folder (and subfolders when configured) and reports every candidate. */
   rescan(): Promise<void> {
     this.scanning ??= this.list()
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'Listing the watched folder failed; trying again at the next rescan.'))
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error }, 'Listing the watched folder failed; trying again at the next rescan.'),
+      )
       .finally(() => {
         this.scanning = null;
       });

@@ -16,7 +16,12 @@ export function readBudgetFor(bytes: number): ReadBudget {
 }
 
 /** The words beside a quarantined file that went over its budget. */
-export function overBudgetReason(what: 'time' | 'memory', name: string, bytes: number, budget: ReadBudget): { reason: string; hint: string } {
+export function overBudgetReason(
+  what: 'time' | 'memory',
+  name: string,
+  bytes: number,
+  budget: ReadBudget,
+): { reason: string; hint: string } {
   const size = bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
   const reason =
     what === 'time'

@@ -6,13 +6,11 @@
  * Requests come one at a time: `read` (parse and check a file), `entries` (hand out a large,
  * accepted file's entries page by page, each page waiting for `next`), `next`.
  */
-import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { Entry } from '../../formats/model.ts';
 import type { ParseOptions } from '../../formats/parse-bytes.ts';
 import { parseFileStreaming } from '../../formats/parse-stream.ts';
-import { useOccurrenceCounters } from '../../formats/occurrence-counter.ts';
-import { SpillingCounter } from './spilling-counter.ts';
+import { withCounters } from './spilling-counter.ts';
 import { readIncomingFile, type FileKind, type FileReaderOptions } from './file-reader.ts';
 
 export type WorkerRequest =
@@ -49,7 +47,10 @@ port.on('message', (request: WorkerRequest) => {
     (value) => port.postMessage({ type: 'result', id: request.id, value } satisfies WorkerReply),
     (error: unknown) => {
       const e = error as NodeJS.ErrnoException;
-      const out: { message: string; code?: string; name: string; stack?: string } = { message: e?.message ?? String(error), name: e?.name ?? 'Error' };
+      const out: { message: string; code?: string; name: string; stack?: string } = {
+        message: e?.message ?? String(error),
+        name: e?.name ?? 'Error',
+      };
       if (typeof e?.code === 'string') out.code = e.code;
       if (typeof e?.stack === 'string') out.stack = e.stack;
       port.postMessage({ type: 'error', id: request.id, error: out } satisfies WorkerReply);
@@ -58,20 +59,10 @@ port.on('message', (request: WorkerRequest) => {
 });
 
 async function handle(request: Exclude<WorkerRequest, { type: 'next' }>): Promise<unknown> {
-  // The keyer's counters move to a scratch file past a limit, so a file of millions of entries
-  // costs this thread no more memory than one of thousands; they are gone when the file is done.
-  const counters: SpillingCounter[] = [];
-  useOccurrenceCounters(() => {
-    const counter = new SpillingCounter(os.tmpdir());
-    counters.push(counter);
-    return counter;
-  });
-  try {
-    if (request.type === 'read') return await readIncomingFile(request.path, request.fileKind, request.options);
-    return await streamEntries(request);
-  } finally {
-    for (const counter of counters) counter.close();
-  }
+  if (request.type === 'read') return readIncomingFile(request.path, request.fileKind, request.options);
+  // Exact entry keys whose counters move to a scratch file past a limit: a file of millions of
+  // entries costs this thread no more memory than one of thousands (spilling-counter.ts).
+  return withCounters('exact', () => streamEntries(request));
 }
 
 /** Parses the file again and hands its entries out in pages, skipping those committed before. */
@@ -106,5 +97,11 @@ async function streamEntries(request: Extract<WorkerRequest, { type: 'entries' }
   await sendFull();
   if (pending.length > 0) await send(pending);
   pending = [];
-  return { sha256: report.sha256, entries: report.entries, accepted: report.accepted, error: report.error };
+  return {
+    sha256: report.sha256,
+    entries: report.entries,
+    accepted: report.accepted,
+    error: report.error,
+    warnings: report.warnings,
+  };
 }

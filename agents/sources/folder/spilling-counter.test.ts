@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HashCounter } from '../../formats/hash-counter.ts';
-import { SpillingCounter } from './spilling-counter.ts';
+import { newOccurrenceCounter } from '../../formats/occurrence-counter.ts';
+import { CappedCounter, SpillingCounter, withCounters } from './spilling-counter.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -43,5 +44,24 @@ describe('SpillingCounter', () => {
     expect(readdirSync(root)).toEqual([]);
     counter.close();
     expect(() => counter.incrementText('k1')).toThrow(/after close/);
+  });
+
+  it('CappedCounter: exact for the keys it holds, then new keys count as unseen and are not remembered', () => {
+    const counter = new CappedCounter(3);
+    expect(['a', 'b', 'a', 'c'].map((k) => counter.incrementText(k))).toEqual([0, 0, 1, 0]);
+    // Full: held keys still count exactly, a new one is never seen twice.
+    expect(['a', 'd', 'd', 'c'].map((k) => counter.incrementText(k))).toEqual([2, 0, 0, 1]);
+  });
+
+  it('withCounters: the parsers of this thread get that kind inside, memory outside, and scratch files go', async () => {
+    const root = scratch();
+    const inside = await withCounters('exact', () => Promise.resolve(newOccurrenceCounter()), root);
+    expect(inside).toBeInstanceOf(SpillingCounter);
+    expect(() => inside.incrementText('x')).toThrow(/after close/);
+    expect(await withCounters('check', () => Promise.resolve(newOccurrenceCounter()))).toBeInstanceOf(CappedCounter);
+    expect(newOccurrenceCounter()).toBeInstanceOf(HashCounter);
+    await expect(withCounters('exact', () => Promise.reject(new Error('boom')), root)).rejects.toThrow('boom');
+    expect(newOccurrenceCounter()).toBeInstanceOf(HashCounter);
+    expect(readdirSync(root)).toEqual([]);
   });
 });

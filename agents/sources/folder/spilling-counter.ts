@@ -1,6 +1,14 @@
 /**
- * An occurrence counter (formats/occurrence-counter.ts) that keeps its first keys in memory and
- * moves to a scratch SQLite file once it holds `memoryKeys` of them: a statement of nine million
+ * Occurrence counters (formats/occurrence-counter.ts) for the reading worker, whose memory must not
+ * grow with the number of entries in a file (issue 10). A large CAMT or CSV file is read twice
+ * (file-reader.ts): the check pass is timed against the file's budget and needs no entry keys, only
+ * the "repeated reference" warning, so it counts exactly up to `memoryKeys` and then stops
+ * remembering (CappedCounter); the pass that builds the records needs exact keys, is not timed, and
+ * moves to disk (SpillingCounter). The repeated-reference warnings of that pass are added to the
+ * file's record (file-job.ts).
+ *
+ * SpillingCounter keeps its first keys in memory and moves to a scratch SQLite file once it holds
+ * `memoryKeys` of them: a statement of nine million
  * entries would otherwise need ~200 MB of hash table in the reading worker, and the agent with its
  * worker must stay under 200 MiB whatever the file's size (issue 10). On disk a key costs one
  * upsert (a few microseconds; the file's pages are in the OS cache, outside the process).
@@ -9,10 +17,11 @@
  * which the worker calls when the file is done (or failed).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { hexHash, HashCounter, textHash } from '../../formats/hash-counter.ts';
-import type { OccurrenceCounter } from '../../formats/occurrence-counter.ts';
+import { useOccurrenceCounters, type OccurrenceCounter } from '../../formats/occurrence-counter.ts';
 
 /** About 6 MB of table in memory (2^19 slots of 12 bytes) before moving to disk. */
 export const SPILL_AFTER_KEYS = 360_000;
@@ -21,7 +30,8 @@ const BATCH = 20_000;
 
 export class SpillingCounter implements OccurrenceCounter {
   private memory: HashCounter | null = new HashCounter();
-  private disk: { db: Database.Database; upsert: Database.Statement<[bigint]>; dir: string; pending: number } | null = null;
+  private disk: { db: Database.Database; upsert: Database.Statement<[bigint]>; dir: string; pending: number } | null =
+    null;
 
   private readonly scratchRoot: string;
   private readonly memoryKeys: number;
@@ -90,9 +100,62 @@ export class SpillingCounter implements OccurrenceCounter {
     db.transaction(() => {
       for (const [x, y, count] of memory.entries()) insert.run(key64(x, y), BigInt(count));
     })();
-    const upsert = db.prepare<[bigint]>('INSERT INTO seen (h, n) VALUES (?, 1) ON CONFLICT (h) DO UPDATE SET n = n + 1 RETURNING n - 1').pluck();
+    const upsert = db
+      .prepare<[bigint]>(
+        'INSERT INTO seen (h, n) VALUES (?, 1) ON CONFLICT (h) DO UPDATE SET n = n + 1 RETURNING n - 1',
+      )
+      .pluck();
     this.disk = { db, upsert, dir, pending: 0 };
     this.memory = null;
+  }
+}
+
+/** Exact up to `memoryKeys` keys; after that a key it does not hold counts as never seen before. */
+export class CappedCounter implements OccurrenceCounter {
+  private readonly memory = new HashCounter();
+  private readonly memoryKeys: number;
+
+  constructor(memoryKeys = SPILL_AFTER_KEYS) {
+    this.memoryKeys = memoryKeys;
+  }
+
+  incrementText(text: string): number {
+    const [h1, h2] = textHash(text);
+    return this.increment(h1, h2);
+  }
+
+  incrementHex(hex: string): number {
+    const [h1, h2] = hexHash(hex);
+    return this.increment(h1, h2);
+  }
+
+  private increment(h1: number, h2: number): number {
+    if (this.memory.size < this.memoryKeys) return this.memory.incrementHash(h1, h2);
+    return this.memory.countOf(h1, h2);
+  }
+}
+
+/**
+ * Runs `work` with this thread's parsers using `kind` counters, then closes every counter it made
+ * (deleting scratch files) and puts the previous kind back.
+ */
+export async function withCounters<T>(
+  kind: 'check' | 'exact',
+  work: () => Promise<T>,
+  scratchRoot = os.tmpdir(),
+): Promise<T> {
+  const made: SpillingCounter[] = [];
+  useOccurrenceCounters(() => {
+    if (kind === 'check') return new CappedCounter();
+    const counter = new SpillingCounter(scratchRoot);
+    made.push(counter);
+    return counter;
+  });
+  try {
+    return await work();
+  } finally {
+    useOccurrenceCounters(undefined);
+    for (const counter of made) counter.close();
   }
 }
 

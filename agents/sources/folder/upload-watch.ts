@@ -40,7 +40,10 @@ export class UploadWatch {
       if (state.state === 'gone') this.alerts.notice(`${item.label} uploaded.`);
       else {
         this.alerts.notice(`${item.label} was refused by the cloud.`);
-        this.alerts.refused(Object.values(item.key).join(':'), `The cloud refused ${item.label}: ${state.reason} It is kept with the failed changes ("tya-agent dlq list").`);
+        this.alerts.refused(
+          Object.values(item.key).join(':'),
+          `The cloud refused ${item.label}: ${state.reason} It is kept with the failed changes ("tya-agent dlq list").`,
+        );
       }
       return false;
     });

@@ -6,7 +6,14 @@ import { z } from 'zod';
 
 const Rfc3339 = z.iso.datetime({ offset: true });
 const JsonValueSchema: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValueSchema), z.record(z.string(), JsonValueSchema)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValueSchema),
+    z.record(z.string(), JsonValueSchema),
+  ]),
 );
 
 export const CloudErrorBodySchema = z.object({
@@ -140,7 +147,12 @@ export type CloudCommand = z.infer<typeof CloudCommandSchema>;
 
 /** The agent's answer to a command, on the tunnel or in the next heartbeat's `acks`. */
 export const CommandAckSchema = z.union([
-  z.object({ type: z.literal('ack'), id: z.string().min(1), ok: z.literal(true), result: z.record(z.string(), z.unknown()).optional() }),
+  z.object({
+    type: z.literal('ack'),
+    id: z.string().min(1),
+    ok: z.literal(true),
+    result: z.record(z.string(), z.unknown()).optional(),
+  }),
   z.object({
     type: z.literal('ack'),
     id: z.string().min(1),
@@ -163,7 +175,12 @@ export const HeartbeatRequestSchema = z.object({
     deadLetters: z.number().int().min(0),
   }),
   sources: z.array(
-    z.object({ name: z.string(), healthy: z.boolean(), lastSuccessAt: Rfc3339.nullable(), lastErrorCode: z.string().nullable() }),
+    z.object({
+      name: z.string(),
+      healthy: z.boolean(),
+      lastSuccessAt: Rfc3339.nullable(),
+      lastErrorCode: z.string().nullable(),
+    }),
   ),
   alerts: z.array(z.object({ code: z.string(), message: z.string(), since: Rfc3339 })),
   /** Head of the agent's audit chain (`sha256:…`), or null before the first entry. */
@@ -194,7 +211,10 @@ export const CloudHeaders = {
 } as const;
 
 /** `PUT /v1/files/{sha256}?entity=…&source=…&name=…[&export=…]`: metadata travels in the signed query. */
-export function filePutPath(sha256: string, meta: { entity: string; source: string; name: string; exportName?: string }): string {
+export function filePutPath(
+  sha256: string,
+  meta: { entity: string; source: string; name: string; exportName?: string },
+): string {
   const query = new URLSearchParams({ entity: meta.entity, source: meta.source, name: meta.name });
   if (meta.exportName !== undefined) query.set('export', meta.exportName);
   // URLSearchParams writes spaces as '+'; percent-encoding is what the contract asks for.

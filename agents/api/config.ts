@@ -50,7 +50,12 @@ export const OdbcStreamSchema = z
      * Cursor mode with a timestamp cursor: every read also looks again at rows up to this many
      * seconds older than the newest one read, for transactions that commit late.
      */
-    lookbackSecs: z.number().int().min(0).max(7 * 86_400).optional(),
+    lookbackSecs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .optional(),
     /** Snapshot mode: how the table is cut into chunks whose checksums are compared. */
     snapshot: z
       .object({
@@ -65,7 +70,11 @@ export const OdbcStreamSchema = z
       .refine((s) => s.minChunkRows <= s.maxChunkRows, { message: 'minChunkRows must not exceed maxChunkRows' })
       .optional(),
     /** Start a new read of this stream at most this often (default: whenever the source reads). */
-    intervalSecs: z.number().positive().max(7 * 86_400).optional(),
+    intervalSecs: z
+      .number()
+      .positive()
+      .max(7 * 86_400)
+      .optional(),
     /** Start a new read of this stream at these times instead (e.g. a snapshot diff nightly: "0 2 * * *"), in the source's schedule zone. */
     readAt: CronSchema.optional(),
     lane: LaneSchema.default('bulk'),
@@ -77,16 +86,28 @@ export const OdbcStreamSchema = z
     const mode = stream.mode ?? 'cursor';
     const cursorGiven = stream.cursorColumn !== undefined || stream.cursorColumns !== undefined;
     if (mode === 'cursor' && (stream.cursorColumn === undefined) === (stream.cursorColumns === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['cursorColumn'], message: 'cursor mode needs either "cursorColumn" or "cursorColumns"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursorColumn'],
+        message: 'cursor mode needs either "cursorColumn" or "cursorColumns"',
+      });
     }
     if (mode !== 'cursor' && cursorGiven) {
-      ctx.addIssue({ code: 'custom', path: ['mode'], message: `${mode} mode reads no cursor column: remove "cursorColumn"/"cursorColumns" or use mode "cursor"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message: `${mode} mode reads no cursor column: remove "cursorColumn"/"cursorColumns" or use mode "cursor"`,
+      });
     }
     if (mode !== 'cursor' && stream.lookbackSecs !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['lookbackSecs'], message: '"lookbackSecs" belongs to cursor mode' });
     }
     if (stream.intervalSecs !== undefined && stream.readAt !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['readAt'], message: 'give either "intervalSecs" or "readAt" for a stream, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['readAt'],
+        message: 'give either "intervalSecs" or "readAt" for a stream, not both',
+      });
     }
     if (mode !== 'snapshot' && stream.snapshot !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['snapshot'], message: '"snapshot" settings belong to snapshot mode' });
@@ -118,14 +139,24 @@ const DocumentChildBaseSchema = z
   .strict();
 
 function checkDocumentChild(
-  child: { table?: string | undefined; match?: Record<string, string> | undefined; columns?: string[] | undefined; sql?: string | undefined; parameters?: string[] | undefined },
+  child: {
+    table?: string | undefined;
+    match?: Record<string, string> | undefined;
+    columns?: string[] | undefined;
+    sql?: string | undefined;
+    parameters?: string[] | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if ((child.table === undefined) === (child.sql === undefined)) {
     ctx.addIssue({ code: 'custom', message: 'give either "table" (with "match") or "sql"' });
   }
   if (child.table !== undefined && (child.match === undefined || Object.keys(child.match).length === 0)) {
-    ctx.addIssue({ code: 'custom', path: ['match'], message: '"table" needs "match": which of its columns equal which shift columns' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['match'],
+      message: '"table" needs "match": which of its columns equal which shift columns',
+    });
   }
   if (child.table !== undefined && child.parameters !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['parameters'], message: '"parameters" belong to "sql"' });
@@ -141,7 +172,10 @@ export const OdbcDocumentSchema = z
     name: SlugSchema,
     lane: LaneSchema.default('urgent'),
     /** ISO 4217 code used in the check messages, e.g. `EUR`. */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter currency code').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'a three-letter currency code')
+      .optional(),
     /** Round amounts to this many decimals before the checks (for POS databases that keep money in DOUBLE). */
     decimals: z.number().int().min(0).max(10).optional(),
     /** How often the source looks for newly closed shifts while it reads other streams. */
@@ -198,16 +232,25 @@ export const OdbcDocumentSchema = z
         /** Payment tender names that are cash, e.g. `["cash"]` (case-insensitive). */
         cashTenders: z.array(z.string().min(1)).default([]),
         /** An over/short up to this amount still counts as balanced. */
-        tolerance: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal such as "0.05"').default('0'),
+        tolerance: z
+          .string()
+          .regex(/^\d+(\.\d+)?$/, 'a decimal such as "0.05"')
+          .default('0'),
       })
       .strict()
       .optional(),
   })
   .strict()
-  .refine((d) => d.cash === undefined || d.cash.expectedColumn !== undefined || (d.payments !== undefined && d.cash.cashTenders.length > 0), {
-    message: 'the cash count needs "expectedColumn", or "payments" and "cashTenders" to compute the expected cash',
-    path: ['cash'],
-  });
+  .refine(
+    (d) =>
+      d.cash === undefined ||
+      d.cash.expectedColumn !== undefined ||
+      (d.payments !== undefined && d.cash.cashTenders.length > 0),
+    {
+      message: 'the cash count needs "expectedColumn", or "payments" and "cashTenders" to compute the expected cash',
+      path: ['cash'],
+    },
+  );
 export type OdbcDocumentConfig = z.infer<typeof OdbcDocumentSchema>;
 
 export const OdbcSourceSchema = z
@@ -237,7 +280,9 @@ export type OdbcSourceConfig = z.infer<typeof OdbcSourceSchema>;
 const AbsolutePathSchema = z
   .string()
   .min(1)
-  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), { message: 'must be an absolute path (e.g. /srv/bank or C:\\Bank)' });
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), {
+    message: 'must be an absolute path (e.g. /srv/bank or C:\\Bank)',
+  });
 
 export const FolderSourceSchema = z
   .object({
@@ -283,7 +328,12 @@ export const FolderSourceSchema = z
         files: SlugSchema.default('source_files'),
       })
       .strict()
-      .default({ statements: 'bank_statements', entries: 'bank_entries', shiftReports: 'shift_reports', files: 'source_files' }),
+      .default({
+        statements: 'bank_statements',
+        entries: 'bank_entries',
+        shiftReports: 'shift_reports',
+        files: 'source_files',
+      }),
     /** Entries per outbox commit: memory and transaction size stay bounded for large statements. */
     pageRows: z.number().int().min(1).max(5000).default(1000),
     /** How often the capture loop asks the watcher for files that became ready (cheap, in memory). */
@@ -309,6 +359,8 @@ export const CloudConfigSchema = z
     batchMaxAgeMs: z.number().int().min(0).max(60_000).default(250),
     retryBaseMs: z.number().int().min(1).max(60_000).default(500),
     retryMaxMs: z.number().int().min(1).max(3_600_000).default(300_000),
+    /** Replace the client and signing secrets when they are this many days old; 0: only on the cloud's command. */
+    rotateCredentialsEveryDays: z.number().int().min(0).max(3650).default(90),
   })
   .strict()
   .refine((c) => isAllowedCloudUrl(c.url), {
@@ -339,7 +391,11 @@ export const AgentConfigSchema = z
     outbox: z
       .object({
         /** Size cap of queued data; when reached, capture pauses and an alert is raised (nothing dropped). */
-        maxBytes: z.number().int().min(64 * 1024).default(1024 ** 3),
+        maxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(1024 ** 3),
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       })
       .strict()
@@ -362,7 +418,11 @@ export const AgentConfigSchema = z
     const seen = new Set<string>();
     config.sources.forEach((source, i) => {
       if (seen.has(source.name)) {
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${source.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'name'],
+          message: `duplicate source name "${source.name}"`,
+        });
       }
       seen.add(source.name);
     });

@@ -138,7 +138,11 @@ export const ActivityEntrySchema = z.object({
 export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;
 
 /** One point per minute: records delivered in that minute and the queue depth at its end. */
-export const HistoryPointSchema = z.object({ at: Rfc3339, delivered: z.number().int().min(0), depth: z.number().int().min(0) });
+export const HistoryPointSchema = z.object({
+  at: Rfc3339,
+  delivered: z.number().int().min(0),
+  depth: z.number().int().min(0),
+});
 export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
 
 /** Records and their money: `amount` is an exact decimal string, null when none of them carried money. */
@@ -193,6 +197,9 @@ export type DiagnosticsView = z.infer<typeof DiagnosticsViewSchema>;
 /** A live event on /api/v1/events: the new status, or which topic's data changed (refetch it). */
 export const LiveEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), status: AgentStatusSchema }),
-  z.object({ type: z.literal('changed'), topic: z.enum(['sources', 'files', 'queue', 'settings', 'activity', 'alerts']) }),
+  z.object({
+    type: z.literal('changed'),
+    topic: z.enum(['sources', 'files', 'queue', 'settings', 'activity', 'alerts']),
+  }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;

@@ -60,6 +60,20 @@ export const QueueStatusSchema = z.object({
 });
 export type QueueStatus = z.infer<typeof QueueStatusSchema>;
 
+/** The cloud credentials' age and rotation (issue 12): times only, never a secret. */
+export const CredentialStatusSchema = z.object({
+  enrolledAt: z.string(),
+  /** The last rotation since enrollment, or null. */
+  rotatedAt: z.string().nullable(),
+  /** Since when the client and signing secrets in the keychain are in use. */
+  secretsSince: z.string(),
+  ageDays: z.number().int().min(0),
+  /** `cloud.rotateCredentialsEveryDays`; 0: only when the cloud asks. */
+  rotateEveryDays: z.number().int().min(0),
+  nextRotationAt: z.string().nullable(),
+});
+export type CredentialStatus = z.infer<typeof CredentialStatusSchema>;
+
 export const AgentStatusSchema = z.object({
   agent: z.object({
     name: z.string(),
@@ -89,5 +103,7 @@ export const AgentStatusSchema = z.object({
   queue: QueueStatusSchema,
   sources: z.array(SourceStatusSchema),
   alerts: z.array(AlertSchema),
+  /** Null: not enrolled; absent: an agent version that did not report it. */
+  credentials: CredentialStatusSchema.nullable().optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;

@@ -7,7 +7,13 @@ import { Outbox, type OutboxFullError } from '../outbox/index.ts';
 import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { hostname } from 'node:os';
-import { enrollAgent, forgetEnrollment, readEnrollment, restoreEnrollment, type DelivererEvent } from '../delivery/index.ts';
+import {
+  enrollAgent,
+  forgetEnrollment,
+  readEnrollment,
+  restoreEnrollment,
+  type DelivererEvent,
+} from '../delivery/index.ts';
 import { installationNamespace } from './installation.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
@@ -21,6 +27,7 @@ import { ReadSchedule } from '../scheduler/read-schedule.ts';
 import { buildSupportBundle, SUPPORT_BUNDLE_SOURCE } from './support/support-bundle.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
+import { CredentialRotator } from './credential-rotation.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
 import { describeExposed } from './private-files.ts';
 import { DataDirLock } from './data-dir-lock.ts';
@@ -52,6 +59,8 @@ export interface AgentOptions {
  */
 /** How long start() waits for the cloud's seq floor before capture begins anyway. */
 const SEQ_FLOOR_WAIT_MS = 3_000;
+/** How often the credentials' age is compared with `cloud.rotateCredentialsEveryDays`. */
+const ROTATION_CHECK_MS = 60 * 60 * 1000;
 
 export class Agent {
   readonly layout: DataDirLayout;
@@ -74,11 +83,20 @@ export class Agent {
   /** Expected arrivals ("a shift close by 02:00"): checked every half minute while running. */
   private readonly arrivals: ArrivalWatch;
   private arrivalTimer: NodeJS.Timeout | null = null;
+  private rotationTimer: NodeJS.Timeout | null = null;
+  /** Replaces the cloud credentials on command and when they are older than the schedule allows. */
+  private readonly rotator: CredentialRotator;
   private applying: Promise<void> = Promise.resolve();
 
   private lock: DataDirLock | null = null;
 
-  private constructor(options: AgentOptions, outbox: Outbox, logger: Logger, secrets: SecretStore, layout: DataDirLayout) {
+  private constructor(
+    options: AgentOptions,
+    outbox: Outbox,
+    logger: Logger,
+    secrets: SecretStore,
+    layout: DataDirLayout,
+  ) {
     this.options = options;
     this.current = options.loaded;
     this.clock = options.clock ?? systemClock;
@@ -89,6 +107,15 @@ export class Agent {
     this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => this.onBackpressure(full, error));
     this.arrivals = new ArrivalWatch(outbox, outbox);
+    this.rotator = new CredentialRotator({
+      client: () => (this.cloud === null || this.cloud.deliverer.halted?.kind === 'revoked' ? null : this.cloud.client),
+      secrets,
+      state: outbox,
+      alerts: outbox,
+      now: () => this.clock.now(),
+      everyDays: () => this.current.config.cloud.rotateCredentialsEveryDays,
+      logger: logger.child({ component: 'credentials' }),
+    });
   }
 
   /** Opens the data dir and outbox without starting anything (for enroll, dlq, one-shot sync). */
@@ -105,7 +132,8 @@ export class Agent {
       if (lock !== null) rmSync(layout.controlFile, { force: true });
       const clock = options.clock ?? systemClock;
       logger =
-        options.logger ?? createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
+        options.logger ??
+        createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
       outbox = Outbox.open({
         path: layout.outbox,
         maxBytes: config.outbox.maxBytes,
@@ -124,7 +152,10 @@ export class Agent {
       );
     }
     if (outbox.recoveredFromCorruption) {
-      logger.error({ movedTo: outbox.recoveredFromCorruption.movedTo }, 'The outbox file was corrupt and was moved aside.');
+      logger.error(
+        { movedTo: outbox.recoveredFromCorruption.movedTo },
+        'The outbox file was corrupt and was moved aside.',
+      );
     }
     const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
     const agent = new Agent(options, outbox, logger, secrets, layout);
@@ -162,7 +193,10 @@ export class Agent {
     this.startedAt = isoNow(this.clock);
     const restored = await restoreEnrollment(this.secrets, this.outbox);
     if (restored !== null) {
-      this.logger.warn({ agentId: restored.agentId }, 'The enrollment was restored from the keychain into a new outbox.');
+      this.logger.warn(
+        { agentId: restored.agentId },
+        'The enrollment was restored from the keychain into a new outbox.',
+      );
     }
     this.startDelivery();
     // A new data folder or a restored enrollment has no floor yet: take it before numbering changes.
@@ -172,6 +206,9 @@ export class Agent {
     this.arrivals.check(this.clock.now());
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
     this.arrivalTimer.unref();
+    void this.rotator.check();
+    this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
+    this.rotationTimer.unref();
     if (this.options.controlServer !== false) {
       const dashboard = createDashboardService(this);
       this.stopDashboard = () => dashboard.close();
@@ -185,8 +222,10 @@ export class Agent {
           status: () => this.status(),
           syncNow: (source) => this.syncNow(source),
           listDeadLetters: (limit) => Promise.resolve(this.outbox.listDeadLetters({ limit })),
-          replayDeadLetters: (ids) => Promise.resolve(dashboard.noteDeadLetters('retried', this.replayDeadLetters(ids))),
-          discardDeadLetters: (ids) => Promise.resolve(dashboard.noteDeadLetters('discarded', this.outbox.discardDeadLetters(ids))),
+          replayDeadLetters: (ids) =>
+            Promise.resolve(dashboard.noteDeadLetters('retried', this.replayDeadLetters(ids))),
+          discardDeadLetters: (ids) =>
+            Promise.resolve(dashboard.noteDeadLetters('discarded', this.outbox.discardDeadLetters(ids))),
           acknowledgeAlerts: (codes) => Promise.resolve(this.outbox.acknowledgeAlerts(codes)),
         },
       });
@@ -326,7 +365,8 @@ export class Agent {
 
   /** The cloud's `collect-diagnostics`: the support bundle (secrets scrubbed, no record data) through `PUT /v1/files`. */
   private async uploadSupportBundle(): Promise<Record<string, unknown>> {
-    if (this.cloud === null) throw new AgentError('not_enrolled', 'This agent is not enrolled, so it cannot upload anything.');
+    if (this.cloud === null)
+      throw new AgentError('not_enrolled', 'This agent is not enrolled, so it cannot upload anything.');
     const bundle = await buildSupportBundle({
       layout: this.layout,
       configFile: this.current.file,
@@ -343,7 +383,10 @@ export class Agent {
       contentType: 'application/zip',
       entity: this.current.config.cloud.entity,
     });
-    this.logger.info({ sha256, bytes: bundle.zip.length }, `Uploaded the support bundle ${bundle.fileName} for the cloud's collect-diagnostics.`);
+    this.logger.info(
+      { sha256, bytes: bundle.zip.length },
+      `Uploaded the support bundle ${bundle.fileName} for the cloud's collect-diagnostics.`,
+    );
     return { sha256, name: bundle.fileName, bytes: bundle.zip.length, files: bundle.files };
   }
 
@@ -356,6 +399,7 @@ export class Agent {
       },
       resync: (source, stream) => this.resync(source, stream),
       collectDiagnostics: () => this.uploadSupportBundle(),
+      rotateCredentials: () => this.rotator.rotate('command'),
       revoke: async () => {
         await this.cloud?.deliverer.stop();
         await forgetEnrollment(this.secrets, this.outbox);
@@ -363,7 +407,8 @@ export class Agent {
         this.outbox.raiseAlert({
           code: 'agent_revoked',
           severity: 'critical',
-          message: 'The cloud revoked this agent: its credentials were wiped. Queued changes are kept; enroll again to resume.',
+          message:
+            'The cloud revoked this agent: its credentials were wiped. Queued changes are kept; enroll again to resume.',
         });
       },
     };
@@ -403,7 +448,7 @@ export class Agent {
   status(): AgentStatus {
     const enrollment = readEnrollment(this.outbox);
     const halt = this.cloud?.deliverer.halted;
-    return this.tracker.build({
+    const built = this.tracker.build({
       name: this.current.config.agent.name,
       version: AGENT_VERSION,
       startedAt: this.startedAt,
@@ -414,6 +459,7 @@ export class Agent {
       halted: halt === undefined ? null : { kind: halt.kind, message: halt.error.message },
       deliveredByStream: this.outbox.deliveredByStream(),
     });
+    return { ...built, credentials: this.rotator.status() };
   }
 
   /**
@@ -462,6 +508,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.running = false;
     if (this.arrivalTimer !== null) clearInterval(this.arrivalTimer);
+    if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
     await this.control?.close();
     this.stopDashboard();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));

@@ -14,6 +14,10 @@ function recordingTarget(): CommandTarget & { calls: string[] } {
       calls.push('diagnostics');
       return Promise.resolve({ name: 'tya-support.zip' });
     },
+    rotateCredentials: () => {
+      calls.push('rotate');
+      return Promise.resolve({ rotatedAt: '2026-12-05T19:00:00.000Z' });
+    },
   };
 }
 
@@ -33,14 +37,34 @@ describe('cloud commands', () => {
       ok: true,
       result: { name: 'tya-support.zip' },
     });
-    expect(target.calls).toEqual(['sync *', 'pause pos-db', 'resume *', 'resync pos-db/receipts', 'revoke', 'diagnostics']);
+    expect(await runCloudCommand({ type: 'command', id: 'r', name: 'rotate-credentials', args: {} }, target)).toEqual({
+      ok: true,
+      result: { rotatedAt: '2026-12-05T19:00:00.000Z' },
+    });
+    expect(target.calls).toEqual([
+      'sync *',
+      'pause pos-db',
+      'resume *',
+      'resync pos-db/receipts',
+      'revoke',
+      'diagnostics',
+      'rotate',
+    ]);
   });
 
   it('refuses unknown sources and unsupported commands without touching the engine', async () => {
     const target = recordingTarget();
-    expect(await runCloudCommand({ type: 'command', id: '1', name: 'sync-now', args: { source: 'nope' } }, target)).toMatchObject({ ok: false, error: { code: 'unknown_source' } });
-    expect(await runCloudCommand({ type: 'command', id: '2', name: 'resync-stream', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'source_required' } });
-    expect(await runCloudCommand({ type: 'command', id: '3', name: 'run-export', args: {} }, target)).toMatchObject({ ok: false, error: { code: 'not_supported' } });
+    expect(
+      await runCloudCommand({ type: 'command', id: '1', name: 'sync-now', args: { source: 'nope' } }, target),
+    ).toMatchObject({ ok: false, error: { code: 'unknown_source' } });
+    expect(await runCloudCommand({ type: 'command', id: '2', name: 'resync-stream', args: {} }, target)).toMatchObject({
+      ok: false,
+      error: { code: 'source_required' },
+    });
+    expect(await runCloudCommand({ type: 'command', id: '3', name: 'run-export', args: {} }, target)).toMatchObject({
+      ok: false,
+      error: { code: 'not_supported' },
+    });
     expect(await runCloudCommand({ type: 'command', id: '4', name: 'format-disk', args: {} }, target)).toMatchObject({
       ok: false,
       error: { code: 'unknown_command', message: expect.stringContaining('format-disk') as unknown },

@@ -11,6 +11,8 @@ export interface CommandTarget {
   revoke(): Promise<void>;
   /** Builds and uploads the support bundle; returns what was uploaded (sha256, name, size). */
   collectDiagnostics(): Promise<Record<string, unknown>>;
+  /** Replaces the client and signing secrets (credential-rotation.ts); returns when. */
+  rotateCredentials(): Promise<{ rotatedAt: string }>;
 }
 
 /** Runs one command from the cloud (heartbeat or tunnel); the delivery layer guarantees at most once. */
@@ -28,7 +30,8 @@ export async function runCloudCommand(command: CloudCommand, target: CommandTarg
       target.setPaused(source, command.name === 'pause');
       return { ok: true };
     case 'resync-stream': {
-      if (source === undefined) return { ok: false, error: { code: 'source_required', message: 'resync-stream needs a source.' } };
+      if (source === undefined)
+        return { ok: false, error: { code: 'source_required', message: 'resync-stream needs a source.' } };
       await target.resync(source, typeof command.args.stream === 'string' ? command.args.stream : undefined);
       return { ok: true };
     }
@@ -43,12 +46,24 @@ export async function runCloudCommand(command: CloudCommand, target: CommandTarg
         return { ok: false, error: { code, message: `The support bundle could not be uploaded: ${message}` } };
       }
     case 'rotate-credentials':
+      try {
+        return { ok: true, result: await target.rotateCredentials() };
+      } catch (error) {
+        const { code, message } = describeError(error);
+        return { ok: false, error: { code, message: `The credentials were not rotated: ${message}` } };
+      }
     case 'run-export':
     case 'writeback-available':
     case 'push-file':
-      return { ok: false, error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` } };
+      return {
+        ok: false,
+        error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` },
+      };
     default:
-      return { ok: false, error: { code: 'unknown_command', message: `This agent does not know the command "${command.name}".` } };
+      return {
+        ok: false,
+        error: { code: 'unknown_command', message: `This agent does not know the command "${command.name}".` },
+      };
   }
 }
 
@@ -59,7 +74,11 @@ export function heartbeatSummary(status: AgentStatus, version: string, nowMs: nu
     version,
     uptimeSecs: Math.max(0, (nowMs - startedMs) / 1000),
     sentAt: new Date(nowMs).toISOString(),
-    queue: { depth: status.queue.depth, oldestAgeSecs: status.queue.oldestAgeSecs, deadLetters: status.queue.deadLetters },
+    queue: {
+      depth: status.queue.depth,
+      oldestAgeSecs: status.queue.oldestAgeSecs,
+      deadLetters: status.queue.deadLetters,
+    },
     sources: status.sources.map((s) => ({
       name: s.name,
       healthy: s.state === 'ok',

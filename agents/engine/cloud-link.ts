@@ -146,7 +146,7 @@ function verifierFor(cloudKey: string | undefined, outbox: Outbox, logger: Logge
       code: 'cloud_key_missing',
       severity: 'warning',
       message:
-        'This agent was enrolled before the cloud signed its commands, so it refuses every command from the cloud. Enroll it again to receive the cloud\'s key; the queue is kept.',
+        "This agent was enrolled before the cloud signed its commands, so it refuses every command from the cloud. Enroll it again to receive the cloud's key; the queue is kept.",
     });
     return undefined;
   }
@@ -155,7 +155,10 @@ function verifierFor(cloudKey: string | undefined, outbox: Outbox, logger: Logge
     outbox.clearAlert('cloud_key_missing');
     return verifier;
   } catch (error) {
-    logger.error({ err: error }, 'The cloud key stored at enrollment is unusable; commands from the cloud are refused.');
+    logger.error(
+      { err: error },
+      'The cloud key stored at enrollment is unusable; commands from the cloud are refused.',
+    );
     return undefined;
   }
 }

@@ -33,8 +33,13 @@ describe('config validation for newcomers', () => {
   it('refuses a misspelled time zone, naming the zone it probably meant', () => {
     const message = problems({ ...base, sources: [odbc({ timeZone: 'Europe/Berln' })] });
     expect(message).toContain('/etc/tya-agent/agent.json');
-    expect(message).toContain('sources[0].timeZone: "Europe/Berln" is not an IANA time zone; did you mean "Europe/Berlin"?');
-    const folder = problems({ ...base, sources: [{ type: 'folder', name: 'bank', path: '/srv/bank', timeZone: 'Mars/Olympus' }] });
+    expect(message).toContain(
+      'sources[0].timeZone: "Europe/Berln" is not an IANA time zone; did you mean "Europe/Berlin"?',
+    );
+    const folder = problems({
+      ...base,
+      sources: [{ type: 'folder', name: 'bank', path: '/srv/bank', timeZone: 'Mars/Olympus' }],
+    });
     expect(folder).toMatch(/sources\[0\]\.timeZone: "Mars\/Olympus" is not an IANA time zone\. Use a name such as/);
   });
 

@@ -31,7 +31,10 @@ export function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>,
 export function suggestKeys(unknown: readonly string[], known: readonly string[]): Map<string, string> {
   const suggestions = new Map<string, string>();
   for (const key of unknown) {
-    const match = closestMatch(key, known.filter((k) => !unknown.includes(k)));
+    const match = closestMatch(
+      key,
+      known.filter((k) => !unknown.includes(k)),
+    );
     if (match !== undefined) suggestions.set(key, match);
   }
   return suggestions;
@@ -82,7 +85,9 @@ function literalsMatch(option: z.ZodType, value: unknown): boolean {
   const literals = Object.entries(shape).filter(([, field]) => defOf(field).type === 'literal');
   return (
     literals.length > 0 &&
-    literals.every(([key, field]) => ((defOf(field) as unknown as { values: unknown[] }).values ?? []).includes(value[key]))
+    literals.every(([key, field]) =>
+      ((defOf(field) as unknown as { values: unknown[] }).values ?? []).includes(value[key]),
+    )
   );
 }
 

@@ -48,12 +48,16 @@ export class DataDirBusyError extends AgentError {
       holder === null
         ? 'another tya-agent process'
         : `another tya-agent process (pid ${holder.pid}, "tya-agent ${holder.command}", started ${holder.startedAt}${holder.hostname === hostname() ? '' : ` on ${holder.hostname}`})`;
-    super('data_dir_busy', `The data folder ${dataDir} is in use by ${who}. Only one agent may use a data folder at a time.`, {
-      hint:
-        holder?.command === 'run'
-          ? '"tya-agent status", "tya-agent sync" and "tya-agent dlq …" talk to the running agent; stop it first (Ctrl-C, SIGTERM or the service manager) if you meant to start a new one.'
-          : 'Wait for that command to finish, or stop it, then try again.',
-    });
+    super(
+      'data_dir_busy',
+      `The data folder ${dataDir} is in use by ${who}. Only one agent may use a data folder at a time.`,
+      {
+        hint:
+          holder?.command === 'run'
+            ? '"tya-agent status", "tya-agent sync" and "tya-agent dlq …" talk to the running agent; stop it first (Ctrl-C, SIGTERM or the service manager) if you meant to start a new one.'
+            : 'Wait for that command to finish, or stop it, then try again.',
+      },
+    );
     this.holder = holder;
   }
 }
@@ -184,7 +188,9 @@ function readHolder(db: Database.Database): LockHolder | null {
         'SELECT pid, command, started_at, hostname FROM holder WHERE id = 1',
       )
       .get();
-    return row === undefined ? null : { pid: row.pid, command: row.command, startedAt: row.started_at, hostname: row.hostname };
+    return row === undefined
+      ? null
+      : { pid: row.pid, command: row.command, startedAt: row.started_at, hostname: row.hostname };
   } catch {
     return null;
   }

@@ -40,7 +40,9 @@ export async function drainAgent(agent: Drainable, clock: Clock, options: DrainO
     const loops = agent.captureProgress();
     if (loops.every((loop) => loop.caughtUp) && queue.depth === 0) return { outcome: 'done' };
     const stateOf = (name: string) => status.sources.find((s) => s.name === name)?.state;
-    const settled = loops.every((loop) => loop.caughtUp || stateOf(loop.name) === 'error' || stateOf(loop.name) === 'paused');
+    const settled = loops.every(
+      (loop) => loop.caughtUp || stateOf(loop.name) === 'error' || stateOf(loop.name) === 'paused',
+    );
     const capture = queue.depth === 0 ? captureBlocker(status.sources, settled) : null;
     const now = clock.now();
     // A failing source retries with backoff: give it a moment to recover before calling it stuck.

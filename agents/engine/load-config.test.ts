@@ -59,7 +59,9 @@ describe('config loading', () => {
 
   it('names a malformed cloud address as a field error, not a crash', () => {
     const bad = { ...minimal, cloud: { url: 'not a web address', entity: 'store-7' } };
-    expect(() => parseConfigText(JSON.stringify(bad), 'x.json')).toThrow(/x\.json is not a valid agent configuration:\n {2}cloud\.url: Invalid URL/);
+    expect(() => parseConfigText(JSON.stringify(bad), 'x.json')).toThrow(
+      /x\.json is not a valid agent configuration:\n {2}cloud\.url: Invalid URL/,
+    );
   });
 
   it('points at the line of a syntax error', () => {

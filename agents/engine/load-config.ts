@@ -50,7 +50,9 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   }
   const parsed = AgentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue, raw)}`).join('\n');
+    const problems = parsed.error.issues
+      .map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue, raw)}`)
+      .join('\n');
     throw new PermanentError('config_invalid', `${file} is not a valid agent configuration:\n${problems}`, {
       hint: 'Fix the fields listed above. The README section "Configuration" has a complete commented example.',
     });

@@ -78,7 +78,8 @@ export class StatusTracker {
     source.lastSuccessAt = isoNow(this.clock);
     source.recordsCaptured += records;
     const last = this.persistedAt.get(name);
-    if (last === undefined || this.clock.now() - last >= (records > 0 ? PERSIST_BUSY_MS : PERSIST_IDLE_MS)) this.persist(name);
+    if (last === undefined || this.clock.now() - last >= (records > 0 ? PERSIST_BUSY_MS : PERSIST_IDLE_MS))
+      this.persist(name);
   }
 
   /** Writes every source's figures now (at stop). */

@@ -6,7 +6,10 @@ export const AGENT_VERSION: string = readVersion();
 function readVersion(): string {
   for (const candidate of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'tya-sync-agent' && pkg.version) return pkg.version;
     } catch {
       // try the next layout

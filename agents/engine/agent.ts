@@ -61,6 +61,7 @@ export interface AgentOptions {
 const SEQ_FLOOR_WAIT_MS = 3_000;
 /** How often the credentials' age is compared with `cloud.rotateCredentialsEveryDays`. */
 const ROTATION_CHECK_MS = 60 * 60 * 1000;
+const SLOW_STOP_MS = 2000;
 
 export class Agent {
   readonly layout: DataDirLayout;
@@ -294,7 +295,11 @@ export class Agent {
     const wanted = new Map(next.config.sources.map((s) => [s.name, JSON.stringify(s)]));
     for (const [name, loop] of [...this.loops]) {
       if (wanted.get(name) === previous.get(name) && !restart.has(name)) continue;
+      const stopping = performance.now();
       await loop.stop();
+      const stopMs = performance.now() - stopping;
+      // A read in flight is let finish; a slow one is worth a line when someone wonders why saving took long.
+      if (stopMs > SLOW_STOP_MS) this.logger.warn({ source: name, ms: Math.round(stopMs) }, `Stopping source ${name} to apply the new configuration took ${(stopMs / 1000).toFixed(1)} s (a read in flight was let finish).`);
       this.loops.delete(name);
       if (!wanted.has(name)) {
         this.arrivals.setExpectations(name, [], 'UTC', this.clock.now());

@@ -289,6 +289,27 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'the audit log: security-relevant events in a hash chain, each sealed with a MAC (audit-log.ts)',
+    up(db) {
+      db.exec(`
+        -- Never trimmed: a chain that loses its oldest entries cannot be told from one that was cut.
+        CREATE TABLE audit_log (
+          seq INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          event TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          details TEXT NOT NULL,
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL,
+          mac TEXT
+        );
+        CREATE INDEX audit_log_at ON audit_log (at);
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -10,6 +10,7 @@ import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { ActivityStore, type ActivityFilter, type HistorySample } from './activity-store.ts';
 import { AgentStateStore } from './agent-state.ts';
+import { AuditLog, idsSubject } from './audit-log.ts';
 import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
@@ -34,6 +35,8 @@ import { recordStateIn, type RecordState } from './record-state.ts';
 
 export class Outbox {
   readonly recoveredFromCorruption: { movedTo: string } | null;
+  /** Security-relevant events, hash-chained and MAC-sealed (audit-log.ts). */
+  readonly audit: AuditLog;
   readonly #db: SqliteDatabase;
   readonly #readonly: boolean;
   readonly #maxBytes: number;
@@ -86,6 +89,7 @@ export class Outbox {
     this.#files = new FileStore(db, nowIso);
     this.#activity = new ActivityStore(db);
     this.#decisions = new FileDecisions(db, nowIso);
+    this.audit = new AuditLog(db, { nowIso, alerts: this.#alerts, state: this.#state });
     this.#now = () => settings.clock.now();
   }
 
@@ -278,12 +282,16 @@ export class Outbox {
 
   replayDeadLetters(ids: number[] | 'all'): number {
     this.#assertWritable('replayDeadLetters');
-    return this.#deadLetters.replay(ids);
+    const count = this.#deadLetters.replay(ids);
+    if (count > 0) this.audit.record({ event: 'dead-letters-replayed', subject: idsSubject(ids), details: { count } });
+    return count;
   }
 
   discardDeadLetters(ids: number[] | 'all'): number {
     this.#assertWritable('discardDeadLetters');
-    return this.#deadLetters.discard(ids);
+    const count = this.#deadLetters.discard(ids);
+    if (count > 0) this.audit.record({ event: 'dead-letters-discarded', subject: idsSubject(ids), details: { count } });
+    return count;
   }
 
   stats(): OutboxStats {

@@ -198,6 +198,23 @@ export function buildProgram(
       ),
     );
 
+  const audit = program.command('audit').description('the tamper-evident log of security events: check it, or list its entries');
+  audit
+    .command('verify')
+    .description('check every entry\'s hash link and MAC, and that the head the cloud acknowledged is still there')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit code: 0 intact, 3 tampering or a lost key (the first bad entry and why are printed).')
+    .action(action(async (opts: { config?: string; json?: boolean }) => (await import('./commands/audit.ts')).auditCommand('verify', { ...opts, limit: 0 }, io)));
+  audit
+    .command('list')
+    .description('who did what: enrollment, rotations, config and credential changes, commands, dead-letter decisions')
+    .option('--since <time>', 'only entries from this date or RFC 3339 time on')
+    .option('--limit <n>', 'at most this many (the newest)', positiveInt, 200)
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print as JSON')
+    .action(action(async (opts: { config?: string; since?: string; limit: number; json?: boolean }) => (await import('./commands/audit.ts')).auditCommand('list', opts, io)));
+
   program
     .command('discover')
     .description(

@@ -15,6 +15,7 @@ import { EventStreams } from './event-streams.ts';
 import { buildOpenApi, OPENAPI_PATH } from './openapi.ts';
 import { bearerMatches, checkHostAndOrigin, secretEquals, UNAUTHORIZED } from './request-guard.ts';
 import { roleAllows, type Principal } from './roles.ts';
+import { controlActor, runAsActor } from '../outbox/audit-actor.ts';
 import { matchRoute, type AnyRoute } from './route-table.ts';
 import { CSRF_HEADER, LOGIN_LINK_TTL_MS, readCookie, SESSION_COOKIE, SessionStore, type Session } from './session-store.ts';
 import { defaultRendererDir, serveStatic } from './static-files.ts';
@@ -179,7 +180,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
     if (match === null) {
       // Routes added to the older table (control-routes.ts) keep working until they are declared here.
       const body = await readJsonBody(request);
-      const value = await routeControlRequest({ method, path: pathname, query: searchParams, body }, context.handlers);
+      const value = await runAsActor(controlActor(caller.principal), () => routeControlRequest({ method, path: pathname, query: searchParams, body }, context.handlers));
       return reply(response, 200, { ok: true, value: value ?? null });
     }
     const { route, params } = match;
@@ -192,11 +193,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
     }
     const rawInput = method === 'GET' || method === 'DELETE' ? Object.fromEntries(searchParams) : ((await readJsonBody(request)) ?? {});
     if (method === 'GET' || method === 'DELETE') request.resume();
-    const value = await route.run({
+    // Whatever the route changes is recorded in the audit log as this caller's doing.
+    const value = await runAsActor(controlActor(caller.principal), () => route.run({
       params: parse(route.params, params),
       input: parse(route.input, rawInput),
       caller: { principal: caller.principal, csrfToken: caller.session?.csrfToken ?? null },
-    });
+    }));
     reply(response, 200, { ok: true, value: value ?? null });
   } catch (failure) {
     if (failure instanceof ControlHttpError) {

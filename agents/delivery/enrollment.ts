@@ -10,6 +10,7 @@ import { isoNow, systemClock } from '../pipeline/clock.ts';
 import { AgentError, PermanentError, describeError } from '../pipeline/errors.ts';
 import { SecretRefs } from '../vault/secret-store.ts';
 import type { SecretStore } from '../vault/secret-store.ts';
+import type { AuditRecorder } from '../outbox/audit-log.ts';
 import type { FailureOutcome } from './classify.ts';
 import { CloudClient } from './cloud-client.ts';
 
@@ -20,6 +21,8 @@ export interface EnrollmentStateStore {
   deleteState(key: string): void;
   /** The cloud's seq floors (enrollment carries them): the change clock never numbers below them. */
   raiseSeqFloors?(floors: Readonly<Record<string, number>>): void;
+  /** The audit log (the outbox's): enrollment, rotation and revocation are security events. */
+  readonly audit?: AuditRecorder;
 }
 
 export const EnrollmentKeys = {
@@ -99,6 +102,7 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
   options.outbox.setState(EnrollmentKeys.entities, JSON.stringify(result.value.entities));
   options.outbox.raiseSeqFloors?.(result.value.seqFloors);
   options.outbox.setState(EnrollmentKeys.agentId, enrollment.agentId);
+  options.outbox.audit?.record({ event: 'enrolled', subject: enrollment.agentId, details: { cloudUrl: enrollment.cloudUrl, name: options.name } });
   return enrollment;
 }
 
@@ -141,6 +145,7 @@ export async function restoreEnrollment(secrets: SecretStore, outbox: Enrollment
 
 /** Forgets the identity (the `revoke` command): secrets out of the keychain, ids out of the outbox. */
 export async function forgetEnrollment(secrets: SecretStore, outbox: EnrollmentStateStore): Promise<void> {
+  outbox.audit?.record({ event: 'revoked', subject: outbox.getState(EnrollmentKeys.agentId) ?? 'not enrolled', details: { credentialsWiped: true } });
   outbox.deleteState(EnrollmentKeys.agentId);
   for (const key of [
     EnrollmentKeys.clientId,

@@ -33,6 +33,8 @@ export interface HeartbeatLoopOptions {
   onCommand: (command: CloudCommand) => Promise<CommandResult>;
   outbox: EnrollmentStateStore & {
     raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
+    /** Keeps the cloud's `auditHeadAck`, which `audit verify` compares the chain with. */
+    readonly audit?: { acknowledge(head: string | null): void };
   };
   /**
    * Checks the cloud's signature on each command. Undefined only for an agent enrolled before the
@@ -89,6 +91,7 @@ export class HeartbeatLoop {
         signal === undefined ? {} : { signal },
       );
       commands = answer.commands;
+      this.#o.outbox.audit?.acknowledge(answer.auditHeadAck);
       // The cloud has these acks now; ones added while the request was out stay for the next beat.
       this.#dropAcks(acks.map((a) => a.id));
     } catch (error) {

@@ -26,7 +26,9 @@ const PENDING_ROTATION_KEY = 'rotation.idempotencyKey';
 export async function rotateCredentials(options: {
   client: RotatingClient;
   secrets: SecretStore;
-  state: Pick<EnrollmentStateStore, 'getState' | 'setState' | 'deleteState'>;
+  state: Pick<EnrollmentStateStore, 'getState' | 'setState' | 'deleteState' | 'audit'>;
+  /** Why, for the audit log. */
+  reason?: 'command' | 'schedule';
 }): Promise<void> {
   const { client, secrets, state } = options;
   await secrets.probe();
@@ -42,6 +44,7 @@ export async function rotateCredentials(options: {
     await secrets.set(SecretRefs.clientSecret, rotated.clientSecret);
     await secrets.set(SecretRefs.signingSecret, rotated.signingSecret);
     state.deleteState(PENDING_ROTATION_KEY);
+    state.audit?.record({ event: 'credentials-rotated', subject: `${SecretRefs.clientSecret}, ${SecretRefs.signingSecret}`, details: { reason: options.reason ?? 'command' } });
   } catch (error) {
     throw new AgentError(
       'keychain_failed',

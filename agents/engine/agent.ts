@@ -32,6 +32,7 @@ import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts'
 import { describeExposed } from './private-files.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
+import { checkAuditChain } from './audit-startup.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {
@@ -159,6 +160,7 @@ export class Agent {
       );
     }
     const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
+    outbox.audit.attachKeychain(secrets);
     const agent = new Agent(options, outbox, logger, secrets, layout);
     agent.lock = lock;
     return agent;
@@ -208,6 +210,7 @@ export class Agent {
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
     this.arrivalTimer.unref();
     void this.rotator.check();
+    void checkAuditChain(this.outbox, this.logger);
     this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
     this.rotationTimer.unref();
     if (this.options.controlServer !== false) {
@@ -358,7 +361,7 @@ export class Agent {
       clock: this.clock,
       logger: this.logger,
       onEvent: (event) => this.onDeliveryEvent(event),
-      buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now()),
+      buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now(), this.outbox.audit.head()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
       onBeat: (beat) => {
         if (beat.ok) this.tracker.cloudSucceeded();
@@ -405,6 +408,7 @@ export class Agent {
       resync: (source, stream) => this.resync(source, stream),
       collectDiagnostics: () => this.uploadSupportBundle(),
       rotateCredentials: () => this.rotator.rotate('command'),
+      audit: this.outbox.audit,
       revoke: async () => {
         await this.cloud?.deliverer.stop();
         await forgetEnrollment(this.secrets, this.outbox);

@@ -1,6 +1,8 @@
 import type { AgentStatus, CloudCommand } from '../api/index.ts';
 import type { CommandResult, HeartbeatSummary } from '../delivery/index.ts';
 import { describeError } from '../pipeline/errors.ts';
+import { runAsActor } from '../outbox/audit-actor.ts';
+import type { AuditRecorder } from '../outbox/audit-log.ts';
 
 /** What the cloud's commands can ask of the engine. */
 export interface CommandTarget {
@@ -13,10 +15,27 @@ export interface CommandTarget {
   collectDiagnostics(): Promise<Record<string, unknown>>;
   /** Replaces the client and signing secrets (credential-rotation.ts); returns when. */
   rotateCredentials(): Promise<{ rotatedAt: string }>;
+  /** Where each executed command is recorded, with `cloud:<id>` as the actor of what it caused. */
+  audit?: AuditRecorder;
 }
 
 /** Runs one command from the cloud (heartbeat or tunnel); the delivery layer guarantees at most once. */
-export async function runCloudCommand(command: CloudCommand, target: CommandTarget): Promise<CommandResult> {
+export function runCloudCommand(command: CloudCommand, target: CommandTarget): Promise<CommandResult> {
+  return runAsActor(`cloud:${command.id}`, async () => {
+    let result: CommandResult;
+    try {
+      result = await dispatchCommand(command, target);
+    } catch (error) {
+      // As the heartbeat and tunnel would report it; caught here so the audit entry is written too.
+      result = { ok: false, error: describeError(error) };
+    }
+    const details = { commandId: command.id, ok: result.ok, errorCode: result.ok ? null : result.error.code };
+    target.audit?.record({ event: 'command-executed', subject: command.name, details });
+    return result;
+  });
+}
+
+async function dispatchCommand(command: CloudCommand, target: CommandTarget): Promise<CommandResult> {
   const source = typeof command.args.source === 'string' ? command.args.source : undefined;
   if (source !== undefined && !target.hasSource(source)) {
     return { ok: false, error: { code: 'unknown_source', message: `This agent has no source "${source}".` } };
@@ -68,7 +87,7 @@ export async function runCloudCommand(command: CloudCommand, target: CommandTarg
 }
 
 /** The heartbeat body: a status summary, never secrets or record data. */
-export function heartbeatSummary(status: AgentStatus, version: string, nowMs: number): HeartbeatSummary {
+export function heartbeatSummary(status: AgentStatus, version: string, nowMs: number, auditHead: string | null = null): HeartbeatSummary {
   const startedMs = status.agent.startedAt === null ? nowMs : Date.parse(status.agent.startedAt);
   return {
     version,
@@ -88,6 +107,6 @@ export function heartbeatSummary(status: AgentStatus, version: string, nowMs: nu
     // No tunnel yet: commands come with the heartbeat.
     channel: 'heartbeat',
     alerts: status.alerts.map((a) => ({ code: a.code, message: a.message, since: a.since })),
-    auditHead: null,
+    auditHead,
   };
 }

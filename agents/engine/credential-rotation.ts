@@ -46,7 +46,7 @@ export interface CredentialRotatorOptions {
   /** The cloud client in use, or null while not enrolled or delivery is stopped. */
   client: () => RotatingClient | null;
   secrets: SecretStore;
-  state: Pick<EnrollmentStateStore, 'getState' | 'setState' | 'deleteState'>;
+  state: Pick<EnrollmentStateStore, 'getState' | 'setState' | 'deleteState' | 'audit'>;
   alerts: {
     raiseAlert(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void;
     clearAlert(code: string): void;
@@ -91,7 +91,7 @@ export class CredentialRotator {
     if (cloud === null)
       throw new Error('The agent is not enrolled or its delivery is stopped, so there are no credentials to rotate.');
     try {
-      await rotateCredentials({ client: cloud, secrets, state });
+      await rotateCredentials({ client: cloud, secrets, state, reason: why });
     } catch (error) {
       const { message } = describeError(error);
       alerts.raiseAlert({

@@ -5,6 +5,7 @@ import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { busyError, findRunningAgent } from '../running-agent.ts';
+import { runAsActor } from '../../outbox/audit-actor.ts';
 
 export type DlqAction = 'list' | 'replay' | 'discard';
 
@@ -35,10 +36,10 @@ export async function dlqCommand(
       action === 'replay'
         ? client
           ? await client.replayDeadLetters(ids)
-          : agent!.outbox.replayDeadLetters(ids)
+          : runAsActor('cli', () => agent!.outbox.replayDeadLetters(ids))
         : client
           ? await client.discardDeadLetters(ids)
-          : agent!.outbox.discardDeadLetters(ids);
+          : runAsActor('cli', () => agent!.outbox.discardDeadLetters(ids));
     io.out(
       action === 'replay'
         ? `${count} change${count === 1 ? '' : 's'} put back in the queue${client ? '' : '; they are sent when the agent next runs'}.`
@@ -46,6 +47,7 @@ export async function dlqCommand(
     );
     return ExitCode.ok;
   } finally {
+    await agent?.outbox.audit.settled();
     agent?.close();
   }
 }

@@ -8,6 +8,7 @@ import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { runAsActor } from '../../outbox/audit-actor.ts';
 
 export interface EnrollOptions {
   config?: string;
@@ -28,7 +29,7 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
   const loaded = resolveConfig(options.config);
   const agent = Agent.open({ loaded });
   try {
-    const enrollment = await enrollAgent({
+    const enrollment = await runAsActor('cli', () => enrollAgent({
       url: options.url,
       enrollmentKey: key,
       name: options.name ?? loaded.config.agent.name,
@@ -36,7 +37,7 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
       version: AGENT_VERSION,
       secrets: agent.secretStore,
       outbox: agent.outbox,
-    });
+    }));
     // A new identity: the old one's revocation no longer holds (the condition's cause is gone).
     agent.outbox.clearAlert('agent_revoked');
     agent.outbox.clearAlert('not_enrolled');
@@ -48,6 +49,7 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
     }
     return ExitCode.ok;
   } finally {
+    await agent.outbox.audit.settled();
     agent.close();
   }
 }

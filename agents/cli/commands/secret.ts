@@ -5,6 +5,7 @@ import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { runAsActor } from '../../outbox/audit-actor.ts';
 
 /**
  * `tya-agent secret set REF`: puts a password (e.g. a database's) into the OS keychain, read from
@@ -31,9 +32,11 @@ export async function secretCommand(action: 'set' | 'delete' | 'check', ref: str
     const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     if (value === '') throw new CliError(ExitCode.usage, 'secret_empty', 'The secret was empty; nothing was stored.');
     await agent.secretStore.set(ref, value);
+    runAsActor('cli', () => agent.outbox.audit.record({ event: 'secret-set', subject: ref }));
     io.out(`Stored ${ref} in the OS keychain. Reference it in the config as {"secretRef": "${ref}"}.`);
     return ExitCode.ok;
   } finally {
+    await agent.outbox.audit.settled();
     agent.outbox.close();
   }
 }

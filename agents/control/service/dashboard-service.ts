@@ -3,7 +3,7 @@
  * the changes they ask for through the agent's one start/stop/reload path (Agent.applyConfig).
  */
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, FileEntry, LiveEvent, SecretAge, SettingsView, Shift, SourceSummary } from '../../api/index.ts';
+import type { AgentStatus, AuditDetails, FileEntry, LiveEvent, SecretAge, SettingsView, Shift, SourceSummary } from '../../api/index.ts';
 import { readEnrollment } from '../../delivery/index.ts';
 import type { DataDirLayout } from '../../engine/data-dir.ts';
 import type { LoadedConfig } from '../../engine/load-config.ts';
@@ -56,6 +56,12 @@ export function createDashboardService(host: AgentHost): DashboardService {
   const history = new HistorySampler(host.outbox);
   const reader = new OutboxReader(host.layout.outbox);
   const store = () => new ConfigStore(host.loaded.file, host.loaded.dataDir);
+  /** Every config save goes through here, so each is one audit entry (what changed, by name; never values). */
+  const saveConfig = (subject: string, details: AuditDetails, change: Parameters<ConfigStore['update']>[0]) => {
+    const next = store().update(change);
+    host.outbox.audit.record({ event: 'config-changed', subject, details });
+    return next;
+  };
   const resolver = () => new VaultSecretResolver(host.secretStore);
 
   const observe = () => {
@@ -103,6 +109,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
   const storeSecret = async (ref: string, value: string) => {
     await host.secretStore.set(ref, value);
     host.outbox.setState(`${SECRET_SET_AT}${ref}`, now());
+    host.outbox.audit.record({ event: 'secret-set', subject: ref });
   };
 
   const settings = async (): Promise<SettingsView> => {
@@ -149,7 +156,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       if (!check.ok) throw new AgentError(check.code ?? 'source_check_failed', `Not saved: ${check.message}`);
       const input = { ...(draft.config as Record<string, unknown>) };
       if (config.type === 'odbc' && config.password !== undefined) input.password = config.password;
-      const next = store().update((file) => ({
+      const next = saveConfig(`sources/${config.name}`, { change: original === undefined ? 'added' : 'changed' }, (file) => ({
         ...file,
         sources: original === undefined ? [...(file.sources ?? []), input as never] : (file.sources ?? []).map((s) => (s.name === original ? (input as never) : s)),
       }));
@@ -164,7 +171,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
     async removeSource(name) {
       if (!host.loaded.config.sources.some((s) => s.name === name)) throw new AgentError('unknown_source', `There is no source named "${name}".`);
-      const next = store().update((file) => ({ ...file, sources: (file.sources ?? []).filter((s) => s.name !== name) }));
+      const next = saveConfig(`sources/${name}`, { change: 'removed' }, (file) => ({ ...file, sources: (file.sources ?? []).filter((s) => s.name !== name) }));
       await host.applyConfig(next);
       activity.add('config', `Source ${name} was removed; what it had queued is still sent.`, name);
       emit({ type: 'changed', topic: 'sources' });
@@ -194,6 +201,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       if (held === undefined || !host.outbox.decideHeldFile(source, sha256, decision)) {
         throw new AgentError('file_not_held', `No file of ${source} with that content is waiting for approval: it may have been decided already.`);
       }
+      if (decision === 'approved') host.outbox.audit.record({ event: 'held-file-approved', subject: `${source}/${held.name}`, details: { sha256 } });
       activity.add(
         'file',
         decision === 'approved' ? `${held.name} was approved and is being sent.` : `${held.name} was rejected: it goes to quarantine and nothing of it is sent.`,
@@ -210,6 +218,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       if (!host.outbox.requestFileVoid({ sha256, source, name: file.name, path: file.path })) {
         throw new AgentError('file_already_voided', `${file.name} was voided already.`);
       }
+      host.outbox.audit.record({ event: 'file-voided', subject: `${source}/${file.name}`, details: { sha256 } });
       activity.add('file', `${file.name} was voided: deletes for its records are being sent to the cloud.`, source);
       emit({ type: 'changed', topic: 'files' });
     },
@@ -253,7 +262,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
     async updateSettings(change: SettingsChange) {
       let next: LoadedConfig;
       try {
-        next = store().update((file) => ({
+        next = saveConfig('settings', { fields: settingsFields(change) }, (file) => ({
           ...file,
           agent: { ...file.agent, ...(change.agentName === undefined ? {} : { name: change.agentName }) },
           cloud: { ...file.cloud, ...dropUndefined(change.cloud ?? {}) },
@@ -329,6 +338,14 @@ export function createDashboardService(host: AgentHost): DashboardService {
     },
   };
   return service;
+}
+
+/** Which settings a change touches, by name (`agentName, cloud.url`): never their values. */
+function settingsFields(change: SettingsChange): string {
+  const names = Object.entries(change as Record<string, unknown>).flatMap(([key, value]): string[] =>
+    key === 'cloud' && typeof value === 'object' && value !== null ? Object.keys(value).map((k) => `cloud.${k}`) : value === undefined ? [] : [key],
+  );
+  return names.join(', ');
 }
 
 function dropUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {

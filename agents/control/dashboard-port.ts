@@ -4,6 +4,7 @@
  */
 import type {
   ActivityEntry,
+  AuditList,
   CatalogTable,
   CompletenessRow,
   ConnectionTest,
@@ -47,6 +48,8 @@ export interface DashboardPort {
   voidFile(source: string, sha256: string): Promise<void>;
   queue(limit: number): QueueView;
   shifts(options: { source?: string | undefined; limit: number }): Promise<Shift[]>;
+  /** The audit log, newest first, with its head and the head the cloud acknowledged. */
+  auditLog(options: { since?: string | undefined; limit: number }): AuditList;
   activity(options: { kind?: ActivityEntry['kind'] | undefined; source?: string | undefined; text?: string | undefined; limit: number }): ActivityEntry[];
   history(): HistoryPoint[];
   /** Per business day and stream, newest day first, over the last `days` days. */

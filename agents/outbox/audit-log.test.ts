@@ -129,6 +129,9 @@ describe('AuditLog', () => {
     const verdict = outbox.audit.verify(await keyOf(outbox));
     expect(verdict).toMatchObject({ ok: false, seq: null, problem: 'head_unknown' });
     expect(verdict.ok ? '' : verdict.message).toMatch(/cut or rewritten/);
+    // The cut chain's own head coming back from the cloud does not replace the evidence.
+    outbox.audit.acknowledge(outbox.audit.head());
+    expect(outbox.audit.verify(await keyOf(outbox))).toMatchObject({ ok: false, problem: 'head_unknown' });
   });
 
   it('detects a wrong key, and a key that is gone (without making a new one)', async () => {

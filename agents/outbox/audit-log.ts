@@ -156,8 +156,15 @@ export class AuditLog implements AuditRecorder {
     return this.#state.get(AUDIT_HEAD_ACK_KEY) ?? null;
   }
 
+  /**
+   * Keeps the cloud's newest acknowledged head. An acknowledged head the chain no longer contains is
+   * the evidence of a cut: it is kept, not overwritten by the cut chain's own head coming back.
+   */
   acknowledge(head: string | null): void {
-    if (head !== null && head !== this.acknowledgedHead()) this.#state.set(AUDIT_HEAD_ACK_KEY, head);
+    const current = this.acknowledgedHead();
+    if (head === null || head === current) return;
+    if (current !== null && this.#db.prepare<[string], number>('SELECT 1 FROM audit_log WHERE hash = ?').pluck().get(current) === undefined) return;
+    this.#state.set(AUDIT_HEAD_ACK_KEY, head);
   }
 
   /** Newest first; `since` is an RFC 3339 time (entries at or after it). */

@@ -250,6 +250,8 @@ export function createDashboardService(host: AgentHost): DashboardService {
 
     activity: (options) => activity.list(options),
 
+    auditLog: (options) => ({ entries: host.outbox.audit.list(options), head: host.outbox.audit.head(), acknowledgedHead: host.outbox.audit.acknowledgedHead() }),
+
     history() {
       const stats = host.outbox.stats();
       return history.points(clock.now(), stats.delivered, stats.depth);

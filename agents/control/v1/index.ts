@@ -3,11 +3,12 @@ import type { ControlHandlers } from '../control-protocol.ts';
 import type { DashboardPort } from '../dashboard-port.ts';
 import type { AnyRoute } from '../route-table.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { coreRoutes } from './core-routes.ts';
 import { dataRoutes } from './data-routes.ts';
 import { sourceRoutes } from './source-routes.ts';
 import { uiRoutes, type UiRouteContext } from './ui-routes.ts';
 
 export function controlRouteTable(handlers: ControlHandlers, port: DashboardPort | undefined, ui: UiRouteContext): AnyRoute[] {
-  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...uiRoutes(ui)];
+  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...uiRoutes(ui)];
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type {
   ActivityEntry,
   AgentStatus,
+  AuditList,
   Alert,
   CatalogTable,
   CompletenessRow,
@@ -63,6 +64,8 @@ export interface WindowApi {
   discardDeadLetters(ids: DeadLetterSelection): Promise<Result<number>>;
   listShifts(): Promise<Result<Shift[]>>;
   listActivity(filter: { kind?: ActivityEntry['kind']; source?: string; text?: string }): Promise<Result<ActivityEntry[]>>;
+  /** The security audit log, newest first (viewer). */
+  listAudit(): Promise<Result<AuditList>>;
   getHistory(): Promise<Result<HistoryPoint[]>>;
   /** Per business day and stream over the last `days` days (default 14), newest first. */
   getCompleteness(days?: number): Promise<Result<CompletenessRow[]>>;
@@ -109,6 +112,7 @@ export const IPC_CONTRACT = {
   discardDeadLetters: { channel: 'queue:discard', args: z.tuple([Ids]) },
   listShifts: { channel: 'shifts:list', args: z.tuple([]) },
   listActivity: { channel: 'activity:list', args: z.tuple([z.strictObject({ kind: z.string().optional(), source: z.string().optional(), text: z.string().max(200).optional() })]) },
+  listAudit: { channel: 'audit:list', args: z.tuple([]) },
   getHistory: { channel: 'status:history', args: z.tuple([]) },
   getCompleteness: { channel: 'completeness:get', args: z.tuple([z.number().int().min(1).max(366).optional()]) },
   getSettings: { channel: 'settings:get', args: z.tuple([]) },
@@ -159,6 +163,7 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   discardDeadLetters: (ids) => ({ method: 'POST', path: '/dlq/discard', body: { ids } }),
   listShifts: () => ({ method: 'GET', path: '/shifts' }),
   listActivity: (filter) => ({ method: 'GET', path: `/activity${query(filter)}` }),
+  listAudit: () => ({ method: 'GET', path: '/audit' }),
   getHistory: () => ({ method: 'GET', path: '/history' }),
   getCompleteness: (days) => ({ method: 'GET', path: `/completeness${query({ days: days === undefined ? undefined : String(days) })}` }),
   getSettings: () => ({ method: 'GET', path: '/settings' }),

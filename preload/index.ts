@@ -30,6 +30,7 @@ const api: WindowApi = {
   discardDeadLetters: invoker('discardDeadLetters'),
   listShifts: invoker('listShifts'),
   listActivity: invoker('listActivity'),
+  listAudit: invoker('listAudit'),
   getHistory: invoker('getHistory'),
   getCompleteness: invoker('getCompleteness'),
   getSettings: invoker('getSettings'),

@@ -82,6 +82,7 @@ export function httpAgentApi(base = ''): WindowApi {
     discardDeadLetters: via('discardDeadLetters'),
     listShifts: via('listShifts'),
     listActivity: via('listActivity'),
+    listAudit: via('listAudit'),
     getHistory: via('getHistory'),
     getCompleteness: via('getCompleteness'),
     getSettings: via('getSettings'),

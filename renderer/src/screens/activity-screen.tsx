@@ -1,6 +1,9 @@
-/** Activity: what happened, in words, newest first; narrowed by kind, source and words in the message. */
+/**
+ * Activity: what happened, in words, newest first; narrowed by kind, source and words in the message.
+ * Below it, folded away, the security audit log: who enrolled, rotated, changed or approved what.
+ */
 import { useEffect, useState } from 'react';
-import type { ActivityEntry } from '../../../agents/api/index.ts';
+import type { ActivityEntry, AuditList } from '../../../agents/api/index.ts';
 import { Loading, Page } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
@@ -50,6 +53,7 @@ export function ActivityScreen() {
         </label>
       </p>
       <ActivityList entries={activity.data} error={activity.error} />
+      <AuditLog />
     </Page>
   );
 }
@@ -65,6 +69,35 @@ function ActivityList({ entries, error }: { entries: ActivityEntry[] | null; err
           <span className="muted">{i18n.dateTime(entry.at)}</span> <span className="tag">{i18n.t(`activity.kind.${entry.kind}`)}</span>{' '}
           {entry.source !== null && <span className="muted">{entry.source}: </span>}
           {entry.message}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function AuditLog() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const audit = useResource((a) => a.listAudit(), ['activity']);
+  return (
+    <details className="audit" data-testid="audit-log">
+      <summary>{t('activity.audit.title')}</summary>
+      <p className="muted">{t('activity.audit.intro')}</p>
+      <AuditEntries list={audit.data} error={audit.error} />
+    </details>
+  );
+}
+
+function AuditEntries({ list, error }: { list: AuditList | null; error: string | null }) {
+  const i18n = useI18n();
+  if (list === null) return <Loading error={error} />;
+  if (list.entries.length === 0) return <p className="muted">{i18n.t('common.none')}</p>;
+  return (
+    <ol className="rows">
+      {list.entries.map((entry) => (
+        <li key={entry.seq}>
+          <span className="muted">{i18n.dateTime(entry.at)}</span> <span className="tag">{entry.actor}</span>{' '}
+          {i18n.t(`activity.audit.event.${entry.event}`)}: {entry.subject}
         </li>
       ))}
     </ol>

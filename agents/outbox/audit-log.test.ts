@@ -5,7 +5,7 @@ import keytar from 'keytar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeytarSecretStore } from '../vault/keytar-secret-store.ts';
 import { runAsActor } from './audit-actor.ts';
-import { AUDIT_KEY_REF, type AuditKeyState } from './audit-log.ts';
+import { assertNotAuditKey, AUDIT_KEY_REF, type AuditKeyState } from './audit-log.ts';
 import { Outbox } from './outbox.ts';
 import { ManualClock, makeTempDir, type TempDir } from './outbox-test-kit.ts';
 
@@ -80,6 +80,12 @@ describe('AuditLog', () => {
     expect(entries.every((e) => e.mac !== null)).toBe(true);
     expect(outbox.audit.head()).toBe(entries[0]!.hash);
     expect(outbox.audit.verify(await keyOf(outbox))).toEqual({ ok: true, entries: 5, head: entries[0]!.hash, acknowledgedHead: null });
+  });
+
+  it('keeps the key out of reach of the credential routes and commands', () => {
+    expect(() => assertNotAuditKey(AUDIT_KEY_REF)).toThrow(/audit log's own key/);
+    expect(() => assertNotAuditKey('audit/other')).toThrow(/cannot be set or removed by hand/);
+    expect(() => assertNotAuditKey('sources/shop/password')).not.toThrow();
   });
 
   it('seals entries recorded before the key was read, once it is', async () => {

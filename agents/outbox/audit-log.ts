@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalJson } from '../api/canonical-json.ts';
 import { AuditDetailsSchema, type AuditDetails, type AuditEntry, type AuditEvent } from '../api/audit.ts';
-import { describeError } from '../pipeline/errors.ts';
+import { AgentError, describeError } from '../pipeline/errors.ts';
 import type { SecretStore } from '../vault/secret-store.ts';
 import { currentActor } from './audit-actor.ts';
 import { entryHash, entryMac, GENESIS_HASH, verifyChain, type AuditVerdict } from './audit-chain.ts';
@@ -17,6 +17,18 @@ import type { SqliteDatabase } from './open-database.ts';
 
 /** The keychain entry of the MAC key; deliberately not in SecretRefs, whose entries a revoke wipes. */
 export const AUDIT_KEY_REF = 'audit/mac-key';
+/**
+ * Refuses to let a credential route or command touch the audit key: replacing it would make every
+ * entry look forged, and reading or setting it is no one's job but the audit log's.
+ */
+export function assertNotAuditKey(ref: string): void {
+  if (ref === AUDIT_KEY_REF || ref.startsWith('audit/')) {
+    throw new AgentError('secret_ref_reserved', `"${ref}" is the audit log's own key: it cannot be set or removed by hand.`, {
+      hint: 'Store the credential under another name, such as sources/<source>/password.',
+    });
+  }
+}
+
 /** agent_state key: the newest head the cloud acknowledged (`auditHeadAck`). */
 export const AUDIT_HEAD_ACK_KEY = 'audit.headAck';
 export const AUDIT_KEY_MISSING_ALERT = 'audit_key_missing';

@@ -81,6 +81,15 @@ describe('audit log', () => {
     agent = startAgentProcess(configFile);
     await waitFor('the control API', () => readControlFileSync(dataDir) !== null, { describe: () => agent!.output() });
     await control('PUT', '/settings', { logLevel: 'debug' });
+    // The audit key is not a credential anyone sets: the route refuses it (and records nothing).
+    const file = readControlFileSync(dataDir)!;
+    const refused = await fetch(`http://127.0.0.1:${file.port}${CONTROL_API_PREFIX}/settings/secrets/${encodeURIComponent('audit/mac-key')}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${file.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: 'not-the-key' }),
+    });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('secret_ref_reserved');
     const [registered] = await admin.agents();
     const commandId = await admin.queueCommand(registered!.agentId, 'pause');
     await waitFor('the pause ack', async () => (await admin.acks(registered!.agentId)).some((a) => a.commandId === commandId), {

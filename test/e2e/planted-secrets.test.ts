@@ -185,11 +185,13 @@ describe('planted secrets', () => {
     noteCli('status --json', await runCli(['status', '--json', '--config', configFile]));
     noteCli('doctor', await runCli(['doctor', '--config', configFile]));
     noteCli('alerts', await runCli(['alerts', '--json', '--config', configFile]));
+    noteCli('audit list', await runCli(['audit', 'list', '--json', '--config', configFile]));
     for (const route of [
       '/status',
       '/sources',
       '/settings',
       '/activity',
+      '/audit',
       '/alerts',
       '/dlq',
       '/queue',

@@ -6,6 +6,7 @@ import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { runAsActor } from '../../outbox/audit-actor.ts';
+import { assertNotAuditKey } from '../../outbox/audit-log.ts';
 
 /**
  * `tya-agent secret set REF`: puts a password (e.g. a database's) into the OS keychain, read from
@@ -23,6 +24,7 @@ export async function secretCommand(action: 'set' | 'delete' | 'check', ref: str
     if (!ref || !SecretRefSchema.safeParse({ secretRef: ref }).success) {
       throw new CliError(ExitCode.usage, 'secret_ref_invalid', `"${ref ?? ''}" is not a valid secret reference (letters, digits, . _ / - only).`);
     }
+    assertNotAuditKey(ref);
     if (action === 'delete') {
       const removed = await agent.secretStore.delete(ref);
       io.out(removed ? `Removed ${ref} from the keychain.` : `Nothing was stored under ${ref}.`);

@@ -8,6 +8,7 @@ import { readEnrollment } from '../../delivery/index.ts';
 import type { DataDirLayout } from '../../engine/data-dir.ts';
 import type { LoadedConfig } from '../../engine/load-config.ts';
 import type { Outbox } from '../../outbox/index.ts';
+import { assertNotAuditKey } from '../../outbox/audit-log.ts';
 import { isoNow, type Clock } from '../../pipeline/clock.ts';
 import { AgentError } from '../../pipeline/errors.ts';
 import type { Logger } from '../../telemetry/logger.ts';
@@ -107,6 +108,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
   };
 
   const storeSecret = async (ref: string, value: string) => {
+    assertNotAuditKey(ref);
     await host.secretStore.set(ref, value);
     host.outbox.setState(`${SECRET_SET_AT}${ref}`, now());
     host.outbox.audit.record({ event: 'secret-set', subject: ref });

@@ -116,6 +116,16 @@ describe('POST /v1/agents/{agentId}/heartbeat', () => {
     expect((await t.admin.agents())[0]!.lastSeenAt).not.toBeNull();
   });
 
+  it('stores the newest audit head and answers with it; a heartbeat without a head keeps the stored one', async () => {
+    const first = `sha256:${'a'.repeat(64)}`;
+    const second = `sha256:${'b'.repeat(64)}`;
+    expect(HeartbeatResponseSchema.parse((await agent.postJson(path(), heartbeat)).json).auditHeadAck).toBeNull();
+    expect(HeartbeatResponseSchema.parse((await agent.postJson(path(), { ...heartbeat, auditHead: first })).json).auditHeadAck).toBe(first);
+    expect(HeartbeatResponseSchema.parse((await agent.postJson(path(), { ...heartbeat, auditHead: second })).json).auditHeadAck).toBe(second);
+    expect(HeartbeatResponseSchema.parse((await agent.postJson(path(), heartbeat)).json).auditHeadAck).toBe(second);
+    expect((await t.admin.agents())[0]!.auditHead).toBe(second);
+  });
+
   it('refuses a body that is not a heartbeat, and commands for unknown agents', async () => {
     const bad = await agent.postJson(path(), { ...heartbeat, queue: { depth: -1 } });
     expect([bad.status, errorCode(bad)]).toEqual([400, 'invalid_request']);

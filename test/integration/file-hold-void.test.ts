@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActivityEntrySchema, FileEntrySchema, type FileEntry } from '../../agents/api/index.ts';
+import { ActivityEntrySchema, AuditListSchema, FileEntrySchema, type FileEntry } from '../../agents/api/index.ts';
 import { camtStatement } from '../../agents/transforms/statements/statement-samples.ts';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
@@ -103,6 +103,8 @@ describe('hold, approve and void over real processes', () => {
     expect(history.every((h) => h.op === 'upsert')).toBe(true);
     const activity = ActivityEntrySchema.array().parse((await control('GET', '/activity?kind=file&text=approved')).value);
     expect(activity.map((a) => a.message)).toContain('statement-1.xml was approved and is being sent.');
+    const audit = AuditListSchema.parse((await control('GET', '/audit')).value);
+    expect(audit.entries.find((e) => e.event === 'held-file-approved')).toMatchObject({ actor: 'socket:admin', subject: 'bank/statement-1.xml', details: { sha256: dropped.sha256 } });
   }, 90_000);
 
   it('voids the imported file: every record of it ends deleted in the cloud, once, across a restart', async () => {
@@ -126,6 +128,8 @@ describe('hold, approve and void over real processes', () => {
     await waitFor('the void done', async () => (await files()).some((f) => f.outcome === 'voided' && f.void === 'done'));
     const activity = ActivityEntrySchema.array().parse((await control('GET', '/activity?source=bank&text=voided')).value);
     expect(activity.some((a) => a.message.startsWith('statement-1.xml was voided'))).toBe(true);
+    const audit = AuditListSchema.parse((await control('GET', '/audit')).value);
+    expect(audit.entries.find((e) => e.event === 'file-voided')).toMatchObject({ actor: 'socket:admin', subject: 'bank/statement-1.xml' });
 
     const before = await bankRecordsInCloud();
     await agent.kill('SIGTERM');

@@ -152,5 +152,19 @@ describe('credentials lifecycle', () => {
     await waitFor('an empty queue', async () => (await status()).queue.depth === 0, {
       describe: () => agent!.output(),
     });
+
+    // The audit log tells the story with who did each step, and survives the revoke (its key is not a cloud credential).
+    const listed = await runCli(['audit', 'list', '--json', '--config', configFile]);
+    const story = (JSON.parse(listed.stdout) as Array<{ actor: string; event: string }>).reverse().map((e) => `${e.actor} ${e.event}`);
+    expect(story).toEqual([
+      'cli enrolled',
+      `cloud:${rotateId} credentials-rotated`,
+      `cloud:${rotateId} command-executed`,
+      `cloud:${revokeId} revoked`,
+      `cloud:${revokeId} command-executed`,
+      'cli enrolled',
+    ]);
+    const verified = await runCli(['audit', 'verify', '--config', configFile]);
+    expect(verified.code, verified.stderr).toBe(0);
   }, 240_000);
 });

@@ -116,6 +116,13 @@ describe('tya-agent CLI', () => {
     expect((await admin.counts()).recordsAccepted).toBe(39);
     expect((await runCli(['dlq', 'list', '--config', configFile])).stdout).toMatch(/No failed changes/);
     expect((await runCli(['dlq', 'replay', '--config', configFile])).code).toBe(2);
+    // Done on the outbox directly (no agent runs), so the command line is the actor.
+    const audit = JSON.parse((await runCli(['audit', 'list', '--json', '--config', configFile])).stdout) as Array<{ actor: string; event: string; details: unknown }>;
+    expect(audit.filter((e) => e.event.startsWith('dead-letters-'))).toMatchObject([
+      { actor: 'cli', event: 'dead-letters-discarded', details: { count: 1 } },
+      { actor: 'cli', event: 'dead-letters-replayed', details: { count: 1 } },
+    ]);
+    expect((await runCli(['audit', 'verify', '--config', configFile])).code).toBe(0);
   });
 
   it('stores a secret from standard input, never from the command line', async () => {
@@ -123,6 +130,9 @@ describe('tya-agent CLI', () => {
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/Stored erp\/password in the OS keychain/);
     expect(set.stdout).not.toContain('pa55-word-xyz');
+    const audit = JSON.parse((await runCli(['audit', 'list', '--json', '--config', configFile])).stdout) as Array<{ actor: string; event: string; subject: string }>;
+    expect(audit[0]).toMatchObject({ actor: 'cli', event: 'secret-set', subject: 'erp/password' });
+    expect((await runCli(['secret', 'set', 'audit/mac-key', '--config', configFile], { input: 'x\n' })).stderr).toMatch(/audit log's own key/);
     for (const file of listFiles(dir)) expect(readFileSync(file).includes(Buffer.from('pa55-word-xyz'))).toBe(false);
     expect((await runCli(['secret', 'delete', 'erp/password', '--config', configFile])).stdout).toMatch(/Removed/);
     expect((await runCli(['secret', 'check', '--config', configFile])).code).toBe(0);

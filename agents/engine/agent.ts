@@ -210,7 +210,7 @@ export class Agent {
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
     this.arrivalTimer.unref();
     void this.rotator.check();
-    void checkAuditChain(this.outbox, this.logger);
+    void checkAuditChain(this.outbox, this.logger, this.current.file);
     this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
     this.rotationTimer.unref();
     if (this.options.controlServer !== false) {

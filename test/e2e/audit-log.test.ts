@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditListSchema, type AuditEntry, type AuditList } from '../../agents/api/index.ts';
+import { AuditListSchema, type AgentConfigInput, type AuditEntry, type AuditList } from '../../agents/api/index.ts';
 import { readControlFileSync } from '../../agents/control/control-file.ts';
 import { dataDirLayout } from '../../agents/engine/data-dir.ts';
 import { CONTROL_API_PREFIX } from '../../agents/control/control-protocol.ts';
@@ -23,6 +23,7 @@ let dataDir: string;
 let sandbox: Sandbox;
 let admin: SandboxAdmin;
 let configFile: string;
+let config: AgentConfigInput;
 let agent: AgentProcess | undefined;
 
 beforeAll(async () => {
@@ -30,11 +31,12 @@ beforeAll(async () => {
   dataDir = path.join(dir, 'data');
   sandbox = await startSandbox({ port: 0, dbPath: path.join(dir, 'sandbox.db') });
   admin = new SandboxAdmin(sandbox.url);
-  configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
+  config = {
     agent: { name: 'Audit', dataDir: 'data' },
     cloud: { url: sandbox.url, entity: 'store-1', heartbeatIntervalSecs: 1 },
     sources: [],
-  });
+  };
+  configFile = writeAgentConfig(path.join(dir, 'agent.json'), config);
 });
 
 afterAll(async () => {
@@ -151,5 +153,15 @@ describe('audit log', () => {
     await agent.kill('SIGTERM');
     agent = undefined;
     expect((await runCli(['audit', 'verify', '--config', configFile])).code).toBe(3);
+    // The dashboard's own save was known to the agent: starting again recorded no hand edit.
+    expect((await cliEntries()).filter((e) => e.subject === 'config file')).toEqual([]);
+
+    // A hand edit of the config file while the agent is stopped is recorded when it starts with it.
+    writeAgentConfig(configFile, { ...config, agent: { name: 'Audit renamed', dataDir: 'data' } });
+    agent = startAgentProcess(configFile);
+    await waitFor('the hand edit recorded', async () => (await cliEntries()).some((e) => e.subject === 'config file'), { describe: () => agent!.output() });
+    await agent.kill('SIGTERM');
+    agent = undefined;
+    expect((await cliEntries())[0]).toMatchObject({ actor: 'system', event: 'config-changed', subject: 'config file' });
   });
 });

@@ -9,6 +9,7 @@ import type { DataDirLayout } from '../../engine/data-dir.ts';
 import type { LoadedConfig } from '../../engine/load-config.ts';
 import type { Outbox } from '../../outbox/index.ts';
 import { assertNotAuditKey } from '../../outbox/audit-log.ts';
+import { rememberConfigFile } from '../../engine/audit-startup.ts';
 import { isoNow, type Clock } from '../../pipeline/clock.ts';
 import { AgentError } from '../../pipeline/errors.ts';
 import type { Logger } from '../../telemetry/logger.ts';
@@ -60,6 +61,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
   /** Every config save goes through here, so each is one audit entry (what changed, by name; never values). */
   const saveConfig = (subject: string, details: AuditDetails, change: Parameters<ConfigStore['update']>[0]) => {
     const next = store().update(change);
+    rememberConfigFile(host.outbox, next.file);
     host.outbox.audit.record({ event: 'config-changed', subject, details });
     return next;
   };

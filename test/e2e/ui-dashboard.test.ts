@@ -230,6 +230,11 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await show('activity');
     await page.getByTestId('activity').getByText(/put back in the queue/).waitFor({ timeout: 10_000 });
     await page.getByTestId('activity').getByText(/discarded \(kept in the discard audit\)/).waitFor({ timeout: 10_000 });
+    // The security log below it names the browser session that retried and discarded.
+    const audit = page.getByTestId('audit-log');
+    await audit.locator('summary').click();
+    await audit.getByText(/Failed changes discarded: all/).waitFor({ timeout: 10_000 });
+    expect(await audit.locator('li', { hasText: 'Failed changes sent again' }).first().textContent()).toContain('session:admin');
   }, 90_000);
 
   it('watched folders added in the form: a bank file, a shift close with its Z number, and a rejected file with its reason', async () => {

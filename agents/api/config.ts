@@ -4,6 +4,7 @@
  * `type` tag; secrets appear only as `{secretRef: "…"}` and live in the OS keychain.
  */
 import { z } from 'zod';
+import { ExportConfigSchema } from './export.ts';
 import { LaneSchema } from './records.ts';
 import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
@@ -412,9 +413,24 @@ export const AgentConfigSchema = z
       .strict()
       .default({ level: 'info' }),
     sources: z.array(SourceConfigSchema).default([]),
+    /** Tables or queries written to a file and uploaded on command or on a schedule (api/export.ts). */
+    exports: z.array(ExportConfigSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.exports.forEach((exp, i) => {
+      if (names.has(exp.name)) ctx.addIssue({ code: 'custom', path: ['exports', i, 'name'], message: `duplicate export name "${exp.name}"` });
+      names.add(exp.name);
+      const source = config.sources.find((s) => s.name === exp.source);
+      if (source?.type !== 'odbc') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exports', i, 'source'],
+          message: `"${exp.source}" is not an ODBC source of this config (exports read ODBC sources: ${config.sources.filter((s) => s.type === 'odbc').map((s) => s.name).join(', ') || 'none configured'})`,
+        });
+      }
+    });
     const seen = new Set<string>();
     config.sources.forEach((source, i) => {
       if (seen.has(source.name)) {

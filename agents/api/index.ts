@@ -7,3 +7,4 @@ export * from './dashboard.ts';
 export * from './schedule.ts';
 export * from './cron-expression.ts';
 export * from './time-window-syntax.ts';
+export * from './export.ts';

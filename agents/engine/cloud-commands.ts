@@ -1,6 +1,6 @@
-import type { AgentStatus, CloudCommand } from '../api/index.ts';
+import type { AgentStatus, CloudCommand, ExportResult } from '../api/index.ts';
 import type { CommandResult, HeartbeatSummary } from '../delivery/index.ts';
-import { describeError } from '../pipeline/errors.ts';
+import { AgentError, describeError } from '../pipeline/errors.ts';
 
 /** What the cloud's commands can ask of the engine. */
 export interface CommandTarget {
@@ -13,6 +13,8 @@ export interface CommandTarget {
   collectDiagnostics(): Promise<Record<string, unknown>>;
   /** Replaces the client and signing secrets (credential-rotation.ts); returns when. */
   rotateCredentials(): Promise<{ rotatedAt: string }>;
+  /** Runs a configured export and uploads it (exports/export-runner.ts). */
+  runExport(name: string): Promise<ExportResult>;
 }
 
 /** Runs one command from the cloud (heartbeat or tunnel); the delivery layer guarantees at most once. */
@@ -52,7 +54,19 @@ export async function runCloudCommand(command: CloudCommand, target: CommandTarg
         const { code, message } = describeError(error);
         return { ok: false, error: { code, message: `The credentials were not rotated: ${message}` } };
       }
-    case 'run-export':
+    case 'run-export': {
+      const name = command.args.name;
+      if (typeof name !== 'string' || name === '')
+        return { ok: false, error: { code: 'export_name_required', message: 'run-export needs the name of a configured export ({"name": "…"}).' } };
+      try {
+        return { ok: true, result: await target.runExport(name) };
+      } catch (error) {
+        const { code, message } = describeError(error);
+        // The hint (which exports exist, enroll first) is what the person in the portal acts on.
+        const hint = error instanceof AgentError && error.hint !== undefined ? ` ${error.hint}` : '';
+        return { ok: false, error: { code, message: `Export "${name}" did not run: ${message}${hint}` } };
+      }
+    }
     case 'writeback-available':
     case 'push-file':
       return {

@@ -7,7 +7,8 @@ import { formatSchedule } from './format-schedule.ts';
  */
 export function formatStatus(status: AgentStatus, nowMs: number): string {
   const lines: string[] = [];
-  const ago = (iso: string | null) => (iso === null ? 'never' : `${formatDuration((nowMs - Date.parse(iso)) / 1000)} ago`);
+  const ago = (iso: string | null) =>
+    iso === null ? 'never' : `${formatDuration((nowMs - Date.parse(iso)) / 1000)} ago`;
   lines.push(`TYA Sync Agent "${status.agent.name}" ${status.agent.version}`);
   lines.push(
     `  Agent:     ${
@@ -18,6 +19,8 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
   );
   lines.push(`  Enrolled:  ${formatEnrollment(status)}`);
   lines.push(`  Cloud:     ${formatCloud(status, ago)}`);
+  const commands = formatCommandChannel(status, ago);
+  if (commands !== undefined) lines.push(`  Commands:  ${commands}`);
   const q = status.queue;
   lines.push(
     `  Queue:     ${q.depth} change${q.depth === 1 ? '' : 's'} waiting${q.urgentDepth > 0 ? ` (${q.urgentDepth} urgent)` : ''}` +
@@ -41,11 +44,14 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
         ? `since ${ago(source.lastError.at)}: ${source.lastError.message}`
         : `last success ${ago(source.lastSuccessAt)}, ${source.recordsCaptured} changes read`;
     lines.push(`    ${source.name.padEnd(16)} ${state.padEnd(8)} ${detail}`);
-    if (source.schedule !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${formatSchedule(source.schedule)}`);
+    if (source.schedule !== undefined)
+      lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${formatSchedule(source.schedule)}`);
     const notice = source.notices?.[0];
     if (notice !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${ago(notice.at)}: ${notice.message}`);
     if (source.state !== 'error' && source.lastError) {
-      lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`);
+      lines.push(
+        `    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`,
+      );
     }
   }
   const conditions = status.alerts.filter((a) => a.kind !== 'event');
@@ -67,7 +73,8 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
 function formatEnrollment(status: AgentStatus): string {
   const { enrollment } = status;
   const as = enrollment.agentId === null ? '' : ` (was ${enrollment.agentId} with ${enrollment.cloudUrl})`;
-  if (enrollment.revoked) return `REVOKED by the cloud${as}: nothing is sent; enroll again with a new key ("tya-agent enroll")`;
+  if (enrollment.revoked)
+    return `REVOKED by the cloud${as}: nothing is sent; enroll again with a new key ("tya-agent enroll")`;
   if (!enrollment.enrolled) return 'no — run "tya-agent enroll --url URL --key -" with the key on standard input';
   return `yes, as ${enrollment.agentId} with ${enrollment.cloudUrl}`;
 }
@@ -79,6 +86,16 @@ function formatCloud(status: AgentStatus, ago: (iso: string | null) => string): 
   if (cloud.reachable === null) return 'not contacted yet';
   const last = cloud.lastError ? `; last error ${ago(cloud.lastError.at)}: ${cloud.lastError.message}` : '';
   return cloud.reachable ? `reachable, last contact ${ago(cloud.lastContactAt)}${last}` : `NOT REACHABLE${last}`;
+}
+
+/** Which channel brings the cloud's commands, and why not the tunnel when it is not. */
+function formatCommandChannel(status: AgentStatus, ago: (iso: string | null) => string): string | undefined {
+  const { cloud } = status;
+  if (!status.agent.running || !status.enrollment.enrolled || cloud.commandChannel === undefined) return undefined;
+  const since = cloud.commandChannelSince ? ` since ${ago(cloud.commandChannelSince)}` : '';
+  if (cloud.commandChannel === 'websocket') return `by WebSocket tunnel (within a second)${since}`;
+  const why = cloud.tunnelError ? `; tunnel: ${cloud.tunnelError.message}` : '';
+  return `by heartbeat (every heartbeat interval)${since}${why}`;
 }
 
 /**

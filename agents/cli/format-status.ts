@@ -7,8 +7,7 @@ import { formatSchedule } from './format-schedule.ts';
  */
 export function formatStatus(status: AgentStatus, nowMs: number): string {
   const lines: string[] = [];
-  const ago = (iso: string | null) =>
-    iso === null ? 'never' : `${formatDuration((nowMs - Date.parse(iso)) / 1000)} ago`;
+  const ago = (iso: string | null) => (iso === null ? 'never' : `${formatDuration((nowMs - Date.parse(iso)) / 1000)} ago`);
   lines.push(`TYA Sync Agent "${status.agent.name}" ${status.agent.version}`);
   lines.push(
     `  Agent:     ${
@@ -44,14 +43,11 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
         ? `since ${ago(source.lastError.at)}: ${source.lastError.message}`
         : `last success ${ago(source.lastSuccessAt)}, ${source.recordsCaptured} changes read`;
     lines.push(`    ${source.name.padEnd(16)} ${state.padEnd(8)} ${detail}`);
-    if (source.schedule !== undefined)
-      lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${formatSchedule(source.schedule)}`);
+    if (source.schedule !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${formatSchedule(source.schedule)}`);
     const notice = source.notices?.[0];
     if (notice !== undefined) lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} ${ago(notice.at)}: ${notice.message}`);
     if (source.state !== 'error' && source.lastError) {
-      lines.push(
-        `    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`,
-      );
+      lines.push(`    ${''.padEnd(16)} ${''.padEnd(8)} last error ${ago(source.lastError.at)}: ${source.lastError.message}`);
     }
   }
   const conditions = status.alerts.filter((a) => a.kind !== 'event');
@@ -73,8 +69,7 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
 function formatEnrollment(status: AgentStatus): string {
   const { enrollment } = status;
   const as = enrollment.agentId === null ? '' : ` (was ${enrollment.agentId} with ${enrollment.cloudUrl})`;
-  if (enrollment.revoked)
-    return `REVOKED by the cloud${as}: nothing is sent; enroll again with a new key ("tya-agent enroll")`;
+  if (enrollment.revoked) return `REVOKED by the cloud${as}: nothing is sent; enroll again with a new key ("tya-agent enroll")`;
   if (!enrollment.enrolled) return 'no — run "tya-agent enroll --url URL --key -" with the key on standard input';
   return `yes, as ${enrollment.agentId} with ${enrollment.cloudUrl}`;
 }

@@ -193,4 +193,19 @@ describe('the command tunnel, end to end', () => {
     expect(human.stdout).toMatch(/Commands:\s+by heartbeat .*refused \(403\)/);
     expect((await admin.tunnels()).tunnels).toEqual([]);
   });
+
+  it("brings the cloud's Deprecation and Sunset headers to the operator as an alert", async () => {
+    await admin.setDeprecation({ deprecation: '@1798761600', sunset: 'Fri, 01 Jan 2027 00:00:00 GMT' });
+    await waitFor(
+      'the deprecation alert',
+      async () => (await status()).alerts.some((a) => a.code === 'cloud_deprecation'),
+      {
+        describe: async () => JSON.stringify((await status()).alerts),
+      },
+    );
+    const alert = (await status()).alerts.find((a) => a.code === 'cloud_deprecation')!;
+    expect(alert.message).toMatch(/deprecated and will stop being accepted on Fri, 01 Jan 2027/);
+    const human = await runCli(['status', '--config', configFile]);
+    expect(human.stdout).toMatch(/deprecated/);
+  });
 });

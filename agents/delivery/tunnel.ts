@@ -114,6 +114,8 @@ export class CommandTunnel {
         if (!(await this.#wait(backoffMs(this.#policy(), failures, this.#random), stop))) return;
         continue;
       }
+      // stop() during the token request: its abort event has already fired, so no socket now.
+      if (stop.aborted) return;
       const outcome = await this.#hold(token, stop);
       if (outcome.kind === 'stopped') return;
       if (outcome.code === TunnelCloseCodes.tokenExpired) {

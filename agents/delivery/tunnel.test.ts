@@ -154,6 +154,25 @@ describe('CommandTunnel', () => {
       .toEqual([{ type: 'ack', id: 'cmd_3', ok: true, result: { alreadyExecuted: true } }]);
   });
 
+  it('runs commands one after another, in the order they arrived', async () => {
+    const cloud = await fakeCloud();
+    const log: string[] = [];
+    const t = tunnel(cloud.url, {
+      execute: async (command) => {
+        log.push(`start ${command.id}`);
+        if (command.id === 'slow') await new Promise((resolve) => setTimeout(resolve, 100));
+        log.push(`end ${command.id}`);
+        return { ok: true };
+      },
+    });
+    t.start();
+    await expect.poll(() => cloud.sockets.length).toBe(1);
+    for (const id of ['slow', 'quick']) {
+      cloud.sockets[0]!.send(JSON.stringify({ type: 'command', id, name: 'sync-now', args: {}, sig: 'c2ln' }));
+    }
+    await expect.poll(() => log).toEqual(['start slow', 'end slow', 'start quick', 'end quick']);
+  });
+
   it('stops promptly, even while waiting to reconnect', async () => {
     const t = tunnel('http://127.0.0.1:1', { backoff: { baseMs: 60_000, capMs: 60_000 } });
     t.start();

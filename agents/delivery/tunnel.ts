@@ -76,6 +76,8 @@ export class CommandTunnel {
   #socket: WebSocket | undefined;
   #state: TunnelState;
   #lastStatusSent: string | undefined;
+  /** Commands run one after another, in the order they arrived (as the heartbeat's do). */
+  #commands: Promise<void> = Promise.resolve();
 
   constructor(options: TunnelOptions) {
     this.#o = options;
@@ -206,7 +208,11 @@ export class CommandTunnel {
         );
         this.#pushStatus(socket);
       });
-      socket.on('message', (data, isBinary) => void this.#receive(socket, data, isBinary));
+      socket.on('message', (data, isBinary) => {
+        this.#commands = this.#commands
+          .then(() => this.#receive(socket, data, isBinary))
+          .catch((error: unknown) => this.#log.error({ err: error }, 'A command from the tunnel failed unexpectedly.'));
+      });
       socket.on('close', (code, reasonBytes) => {
         for (const timer of timers) clearInterval(timer);
         stop.removeEventListener('abort', onStop);

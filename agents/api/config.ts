@@ -354,6 +354,11 @@ export const CloudConfigSchema = z
     entity: SlugSchema,
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     heartbeatIntervalSecs: z.number().min(1).max(3600).default(30),
+    /**
+     * Hold a WebSocket to the cloud so its commands arrive within a second (docs/command-tunnel.md);
+     * false, or when it cannot be held, commands come with the heartbeat.
+     */
+    tunnel: z.boolean().default(true),
     batchMaxRecords: z.number().int().min(1).max(5000).default(500),
     batchMaxBytes: z.number().int().min(1024).max(10_000_000).default(4_000_000),
     /** How long a partly filled batch may wait for more records before it is sent. */

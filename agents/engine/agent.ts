@@ -373,6 +373,7 @@ export class Agent {
       onEvent: (event) => this.onDeliveryEvent(event),
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
+      onChannel: (state) => this.tracker.setCommandChannel(state),
       onBeat: (beat) => {
         if (beat.ok) this.tracker.cloudSucceeded();
         // Like delivery: no answer at all (network, timeout) means unreachable; any HTTP answer is contact.

@@ -99,8 +99,8 @@ export function heartbeatSummary(status: AgentStatus, version: string, nowMs: nu
       lastSuccessAt: s.lastSuccessAt,
       lastErrorCode: s.lastError?.code ?? null,
     })),
-    // No tunnel yet: commands come with the heartbeat.
-    channel: 'heartbeat',
+    // The channel that carries commands now (the tunnel when it is held, else this heartbeat).
+    channel: status.cloud.commandChannel ?? 'heartbeat',
     alerts: status.alerts.map((a) => ({ code: a.code, message: a.message, since: a.since })),
     auditHead: null,
   };

@@ -6,6 +6,8 @@ import {
   EnrollmentKeyResponseSchema,
   LimitsSchema,
   QueueCommandResponseSchema,
+  TunnelListResponseSchema,
+  type TunnelListResponse,
   StoredAgentSchema,
   StoredBatchSchema,
   StoredFileSchema,
@@ -200,6 +202,31 @@ export class SandboxAdmin {
     return QueueCommandResponseSchema.parse(
       await this.#call('POST', '/admin/commands', { agentId, name, args, signature }),
     ).id;
+  }
+
+  /**
+   * Queues a command: down the agent's open tunnel at once, otherwise with its next heartbeat;
+   * `channels: 'both'` sends it on both (the agent must run it once).
+   */
+  async sendCommand(
+    agentId: string,
+    name: string,
+    args: Record<string, unknown> = {},
+    options: { signature?: 'valid' | 'missing' | 'invalid'; channels?: 'auto' | 'both' } = {},
+  ): Promise<{ id: string; sentOnTunnel: boolean }> {
+    return QueueCommandResponseSchema.parse(
+      await this.#call('POST', '/admin/commands', { agentId, name, args, ...options }),
+    );
+  }
+
+  /** Refuse WebSocket upgrades (dropping open tunnels), like a proxy that strips them; false lets them through. */
+  async setRefuseUpgrades(refuseUpgrades: boolean): Promise<void> {
+    await this.#call('POST', '/admin/tunnel', { refuseUpgrades });
+  }
+
+  /** The open tunnels, with each agent's last status message. */
+  async tunnels(): Promise<TunnelListResponse> {
+    return TunnelListResponseSchema.parse(await this.#call('GET', '/admin/tunnels'));
   }
 
   async revokeAgent(agentId: string): Promise<void> {

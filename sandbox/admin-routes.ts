@@ -8,6 +8,7 @@ import {
   MinAgentVersionRequestSchema,
   QueueCommandRequestSchema,
   RejectRuleSchema,
+  TunnelSettingsRequestSchema,
 } from './admin-schemas.ts';
 import { INSPECTION_ROUTES, unknownAgent, type AdminCall, type AdminRoute } from './admin-inspection-routes.ts';
 import { readBody } from './body-reader.ts';
@@ -44,7 +45,7 @@ const ADMIN_ROUTES: AdminRoute[] = [
     'POST',
     /^\/admin\/commands$/,
     [],
-    (c, { store, state }) => {
+    (c, { store, state, tunnels }) => {
       const command = c.json(QueueCommandRequestSchema);
       if (!store.agents.exists(command.agentId)) throw unknownAgent(command.agentId);
       const id = store.heartbeats.queueCommand(
@@ -53,9 +54,29 @@ const ADMIN_ROUTES: AdminRoute[] = [
         command.args,
         command.signature,
         state.nowIso(),
+        command.channels === 'both',
       );
-      return ok({ id }, 201);
+      // Down the open tunnel now; otherwise (or also, with `both`) the next heartbeat hands it over.
+      return ok({ id, sentOnTunnel: tunnels.push(command.agentId) }, 201);
     },
+  ],
+  [
+    'POST',
+    /^\/admin\/tunnel$/,
+    [],
+    (c, { tunnels }) => {
+      const { refuseUpgrades } = c.json(TunnelSettingsRequestSchema);
+      tunnels.refuseUpgrades = refuseUpgrades;
+      // A proxy put in the way cuts the tunnels that were open, too.
+      if (refuseUpgrades) tunnels.dropAll(1001, 'the sandbox refuses WebSocket upgrades now');
+      return ok({ refuseUpgrades });
+    },
+  ],
+  [
+    'GET',
+    /^\/admin\/tunnels$/,
+    [],
+    (_c, { tunnels }) => ok({ refuseUpgrades: tunnels.refuseUpgrades, tunnels: tunnels.list() }),
   ],
   [
     'POST',

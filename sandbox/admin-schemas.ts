@@ -76,9 +76,37 @@ export const QueueCommandRequestSchema = z.object({
   args: z.record(z.string(), z.unknown()).default({}),
   /** `valid` (default): signed with the cloud key; `missing`: no `sig`; `invalid`: a signature over other content. */
   signature: z.enum(['valid', 'missing', 'invalid']).default('valid'),
+  /**
+   * `auto` (default): down the agent's tunnel when it is connected, else with the next heartbeat.
+   * `both`: down the tunnel AND with the next heartbeat, to test that the agent runs it once.
+   */
+  channels: z.enum(['auto', 'both']).default('auto'),
 });
 export type QueueCommandRequest = z.input<typeof QueueCommandRequestSchema>;
-export const QueueCommandResponseSchema = z.object({ id: z.string() });
+export const QueueCommandResponseSchema = z.object({
+  id: z.string(),
+  /** The agent's tunnel was open and the command went down it at once. */
+  sentOnTunnel: z.boolean(),
+});
+
+export const TunnelSettingsRequestSchema = z.object({
+  /** Refuse WebSocket upgrades (and drop open tunnels), like a proxy that strips them. */
+  refuseUpgrades: z.boolean(),
+});
+export const TunnelListResponseSchema = z.object({
+  refuseUpgrades: z.boolean(),
+  tunnels: z.array(
+    z.object({
+      agentId: z.string(),
+      connectedAt: z.string(),
+      tokenExpiresAt: z.string(),
+      commandsSent: z.number().int(),
+      acksReceived: z.number().int(),
+      lastStatus: z.object({ receivedAt: z.string(), body: z.record(z.string(), z.unknown()) }).nullable(),
+    }),
+  ),
+});
+export type TunnelListResponse = z.infer<typeof TunnelListResponseSchema>;
 
 export const ClockRequestSchema = z
   .object({

@@ -127,7 +127,7 @@ describe('the admin surface and the status page', () => {
     });
   });
 
-  it('answers a WebSocket upgrade on the tunnel with 501: commands come with the heartbeat', async () => {
+  it('refuses a WebSocket upgrade on the tunnel without a bearer token with 401 (tunnel.test.ts has the rest)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(`${t.sandbox.url}/v1/agents/ag_x/tunnel`, {
         headers: { connection: 'Upgrade', upgrade: 'websocket', 'tya-agent-version': '1.4.0' },
@@ -140,7 +140,7 @@ describe('the admin surface and the status page', () => {
       req.on('error', reject);
       req.end();
     });
-    expect(status).toBe(501);
-    expect((await t.admin.counts()).requests['GET /v1/agents/{agentId}/tunnel']).toEqual({ '501': 1 });
+    expect(status).toBe(401);
+    expect((await t.admin.counts()).requests['GET /v1/agents/{agentId}/tunnel']).toEqual({ '401': 1 });
   });
 });

@@ -19,7 +19,7 @@ export interface DispatchContext {
   log: (sentence: string) => void;
 }
 
-function checkAgentVersion(headers: IncomingHttpHeaders, minimum: string | null): string {
+export function checkAgentVersion(headers: IncomingHttpHeaders, minimum: string | null): string {
   const version = headers[CloudHeaders.agentVersion];
   if (typeof version !== 'string' || version === '') {
     throw new CloudHttpError(400, 'missing_agent_version', 'Every request must carry TYA-Agent-Version: <semver>.');
@@ -42,7 +42,11 @@ function checkAgentVersion(headers: IncomingHttpHeaders, minimum: string | null)
 
 const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer error="invalid_token"' };
 
-function authenticate(headers: IncomingHttpHeaders, { store, state }: CloudServices, allowRevoked: boolean): string {
+export function authenticate(
+  headers: IncomingHttpHeaders,
+  { store, state }: CloudServices,
+  allowRevoked: boolean,
+): string {
   const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
   if (match === null) {
     throw new CloudHttpError(401, 'invalid_token', 'Send Authorization: Bearer <token> from POST /v1/oauth/token.', {

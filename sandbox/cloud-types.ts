@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SandboxState } from './sandbox-state.ts';
 import type { SandboxStore } from './store/sandbox-store.ts';
+import type { TunnelHub } from './tunnel-hub.ts';
 
 /** One cloud API request after the common checks: body read and decoded, caller authenticated and verified. */
 export interface CloudRequest {
@@ -33,6 +34,8 @@ export interface CloudReply {
 export interface CloudServices {
   store: SandboxStore;
   state: SandboxState;
+  /** The open WebSocket tunnels, where queued commands go first. */
+  tunnels: TunnelHub;
 }
 
 export type CloudHandler = (request: CloudRequest, services: CloudServices) => CloudReply;

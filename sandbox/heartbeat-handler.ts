@@ -24,12 +24,16 @@ export function signedCommand(key: CloudKey, command: CloudCommand, signature: C
  * `POST /v1/agents/{agentId}/heartbeat`: stored as received with its acks; answers with the queued
  * commands (each once, signed), the floors of the agent's entities and the newest audit head stored.
  */
-export function receiveHeartbeat(request: CloudRequest, { store, state }: CloudServices): CloudReply {
+export function receiveHeartbeat(request: CloudRequest, { store, state, tunnels }: CloudServices): CloudReply {
   const agentId = requireOwnAgent(request);
   const heartbeat = parseJsonBody(request, HeartbeatRequestSchema);
   const { commands, auditHeadAck } = store.db.transaction(() => ({
-    commands: store.heartbeats.record(agentId, heartbeat, state.nowIso(), (command, signature) =>
-      signedCommand(store.cloudKey, command, signature),
+    commands: store.heartbeats.record(
+      agentId,
+      heartbeat,
+      state.nowIso(),
+      (command, signature) => signedCommand(store.cloudKey, command, signature),
+      tunnels.isConnected(agentId),
     ),
     auditHeadAck: store.agents.recordAuditHead(agentId, heartbeat.auditHead),
   }))();

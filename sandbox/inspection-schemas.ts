@@ -104,7 +104,12 @@ export const StoredCommandSchema = z.object({
   args: z.record(z.string(), z.unknown()),
   signature: z.enum(['valid', 'missing', 'invalid']),
   queuedAt: z.string(),
+  /** When the heartbeat handed it over. */
   deliveredAt: z.string().nullable(),
+  /** When it last went down the WebSocket tunnel. */
+  tunnelDeliveredAt: z.string().nullable(),
+  /** Queued to go on both channels (an at-most-once test). */
+  bothChannels: z.boolean(),
 });
 export type StoredCommand = z.infer<typeof StoredCommandSchema>;
 

@@ -10,6 +10,7 @@ import { SandboxState } from './sandbox-state.ts';
 import { renderStatusPage } from './status-page.ts';
 import { randomId } from './store/secrets.ts';
 import { SandboxStore } from './store/sandbox-store.ts';
+import { TunnelHub } from './tunnel-hub.ts';
 
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
@@ -52,8 +53,6 @@ export const DEFAULT_LIMITS: Limits = {
 /** The entities of an enrollment key that names none, unless the sandbox was started with `entities`. */
 export const DEFAULT_ENTITIES: readonly string[] = ['store-7'];
 
-const TUNNEL_PATH = /^\/v1\/agents\/[^/]+\/tunnel$/;
-
 /** Starts the sandbox cloud on loopback; resolves once it is listening. */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
@@ -74,7 +73,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   for (const key of options.enrollmentKeys ?? []) {
     store.agents.createEnrollmentKey(key, state.defaultEntities, state.nowIso());
   }
-  const services: CloudServices = { store, state };
+  const tunnels = new TunnelHub(store, state, log);
+  const services: CloudServices = { store, state, tunnels };
   const shutdown = new AbortController();
   const inflight = new Set<Promise<void>>();
 
@@ -116,24 +116,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     inflight.add(handling);
     void handling.finally(() => inflight.delete(handling));
   });
-  // The WebSocket tunnel is not part of the sandbox: agents fall back to commands on the heartbeat.
-  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const requestId = randomId('req', 8);
     const path = (req.url ?? '/').split('?')[0]!;
-    const tunnel = TUNNEL_PATH.test(path);
-    const body = JSON.stringify(
-      errorBody(
-        tunnel ? 'tunnel_not_available' : 'not_found',
-        tunnel
-          ? 'The sandbox has no WebSocket tunnel; commands are delivered with the heartbeat.'
-          : `No upgrade at ${path}.`,
-        requestId,
-      ),
-    );
-    if (tunnel) store.counts.countRequest('GET /v1/agents/{agentId}/tunnel', '501');
-    log(`GET ${path} upgrade refused with ${tunnel ? 501 : 404} [${requestId}].`);
+    if (TunnelHub.matches(path)) return tunnels.handleUpgrade(req, socket, head, requestId);
+    const body = JSON.stringify(errorBody('not_found', `No upgrade at ${path}.`, requestId));
+    log(`GET ${path} upgrade refused with 404 [${requestId}].`);
     socket.end(
-      `HTTP/1.1 ${tunnel ? '501 Not Implemented' : '404 Not Found'}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 404 Not Found\r\ncontent-type: application/json; charset=utf-8\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
@@ -159,6 +149,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
+        tunnels.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await Promise.allSettled([...inflight]);

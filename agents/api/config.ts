@@ -4,6 +4,7 @@
  * `type` tag; secrets appear only as `{secretRef: "…"}` and live in the OS keychain.
  */
 import { z } from 'zod';
+import { ExportConfigSchema } from './export.ts';
 import { LaneSchema } from './records.ts';
 import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
@@ -353,6 +354,11 @@ export const CloudConfigSchema = z
     entity: SlugSchema,
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     heartbeatIntervalSecs: z.number().min(1).max(3600).default(30),
+    /**
+     * Hold a WebSocket to the cloud so its commands arrive within a second (docs/command-tunnel.md);
+     * false, or when it cannot be held, commands come with the heartbeat.
+     */
+    tunnel: z.boolean().default(true),
     batchMaxRecords: z.number().int().min(1).max(5000).default(500),
     batchMaxBytes: z.number().int().min(1024).max(10_000_000).default(4_000_000),
     /** How long a partly filled batch may wait for more records before it is sent. */
@@ -412,9 +418,24 @@ export const AgentConfigSchema = z
       .strict()
       .default({ level: 'info' }),
     sources: z.array(SourceConfigSchema).default([]),
+    /** Tables or queries written to a file and uploaded on command or on a schedule (api/export.ts). */
+    exports: z.array(ExportConfigSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.exports.forEach((exp, i) => {
+      if (names.has(exp.name)) ctx.addIssue({ code: 'custom', path: ['exports', i, 'name'], message: `duplicate export name "${exp.name}"` });
+      names.add(exp.name);
+      const source = config.sources.find((s) => s.name === exp.source);
+      if (source?.type !== 'odbc') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exports', i, 'source'],
+          message: `"${exp.source}" is not an ODBC source of this config (exports read ODBC sources: ${config.sources.filter((s) => s.type === 'odbc').map((s) => s.name).join(', ') || 'none configured'})`,
+        });
+      }
+    });
     const seen = new Set<string>();
     config.sources.forEach((source, i) => {
       if (seen.has(source.name)) {

@@ -7,4 +7,5 @@ export * from './dashboard.ts';
 export * from './schedule.ts';
 export * from './cron-expression.ts';
 export * from './time-window-syntax.ts';
+export * from './export.ts';
 export * from './audit.ts';

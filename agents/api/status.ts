@@ -99,6 +99,14 @@ export const AgentStatusSchema = z.object({
      * the queue is kept. `kind` is the delivery halt's kind. Absent or null: not halted.
      */
     halted: z.object({ kind: z.string(), message: z.string() }).nullable().optional(),
+    /**
+     * Which channel brings the cloud's commands: the WebSocket tunnel, or the heartbeat (tunnel off,
+     * not yet open, or not holdable, e.g. a proxy that strips upgrades). Absent: an older agent.
+     */
+    commandChannel: z.enum(['websocket', 'heartbeat']).optional(),
+    /** When the channel last changed, and why the tunnel was last lost or refused (null: never). */
+    commandChannelSince: Rfc3339.nullable().optional(),
+    tunnelError: ErrorInfoSchema.nullable().optional(),
   }),
   queue: QueueStatusSchema,
   sources: z.array(SourceStatusSchema),

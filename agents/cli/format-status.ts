@@ -18,6 +18,8 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
   );
   lines.push(`  Enrolled:  ${formatEnrollment(status)}`);
   lines.push(`  Cloud:     ${formatCloud(status, ago)}`);
+  const commands = formatCommandChannel(status, ago);
+  if (commands !== undefined) lines.push(`  Commands:  ${commands}`);
   const q = status.queue;
   lines.push(
     `  Queue:     ${q.depth} change${q.depth === 1 ? '' : 's'} waiting${q.urgentDepth > 0 ? ` (${q.urgentDepth} urgent)` : ''}` +
@@ -79,6 +81,16 @@ function formatCloud(status: AgentStatus, ago: (iso: string | null) => string): 
   if (cloud.reachable === null) return 'not contacted yet';
   const last = cloud.lastError ? `; last error ${ago(cloud.lastError.at)}: ${cloud.lastError.message}` : '';
   return cloud.reachable ? `reachable, last contact ${ago(cloud.lastContactAt)}${last}` : `NOT REACHABLE${last}`;
+}
+
+/** Which channel brings the cloud's commands, and why not the tunnel when it is not. */
+function formatCommandChannel(status: AgentStatus, ago: (iso: string | null) => string): string | undefined {
+  const { cloud } = status;
+  if (!status.agent.running || !status.enrollment.enrolled || cloud.commandChannel === undefined) return undefined;
+  const since = cloud.commandChannelSince ? ` since ${ago(cloud.commandChannelSince)}` : '';
+  if (cloud.commandChannel === 'websocket') return `by WebSocket tunnel (within a second)${since}`;
+  const why = cloud.tunnelError ? `; tunnel: ${cloud.tunnelError.message}` : '';
+  return `by heartbeat (every heartbeat interval)${since}${why}`;
 }
 
 /**

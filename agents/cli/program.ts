@@ -265,6 +265,18 @@ export function buildProgram(
     );
 
   program
+    .command('export <name>')
+    .description('run a configured export (a table or query over an ODBC source) into a local CSV or JSON-lines file')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('-o, --output <file>', 'where to write it (default: <name>-<time>.<csv|jsonl> here)')
+    .addHelpText('after', '\nThe cloud runs the same export with its run-export command, and "readAt" runs it on a schedule; both upload it.')
+    .action(
+      action(async (name: string, opts: { config?: string; output?: string }) =>
+        (await import('./commands/export.ts')).exportCommand(name, opts, io),
+      ),
+    );
+
+  program
     .command('demo')
     .description('run a complete demo: a sample POS database read over ODBC, the sandbox cloud, and this agent')
     .option('--dir <dir>', 'where the demo keeps its files', '.demo')

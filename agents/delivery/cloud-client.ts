@@ -165,6 +165,11 @@ export class CloudClient {
     return result.token;
   }
 
+  /** The cloud refused this token (the tunnel's 4001): the next fetchToken gets a new one. */
+  invalidateToken(token: string): void {
+    this.#tokens.invalidate(token);
+  }
+
   /** The measured offset of the cloud's clock (ms, cloud minus this machine), for status and doctor. */
   get clockOffsetMs(): number {
     return this.#clockOffsetMs;

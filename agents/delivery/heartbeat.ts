@@ -9,11 +9,11 @@ import { describeError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { HeartbeatAnswer, RequestOptions } from './cloud-client.ts';
 import type { CloudSignatureVerifier } from './cloud-signature.ts';
+import { CommandExecutor, commandAck, type CommandResult } from './command-executor.ts';
 import { CommandLedger } from './command-ledger.ts';
 import type { EnrollmentStateStore } from './enrollment.ts';
 
-export type CommandResult =
-  { ok: true; result?: Record<string, unknown> } | { ok: false; error: { code: string; message: string } };
+export type { CommandResult } from './command-executor.ts';
 
 export interface HeartbeatClient {
   heartbeat(body: HeartbeatRequest, options?: RequestOptions): Promise<HeartbeatAnswer>;
@@ -44,6 +44,8 @@ export interface HeartbeatLoopOptions {
   logger: Logger;
   /** Shared with the WebSocket tunnel; one is made from `outbox` when absent. */
   ledger?: CommandLedger;
+  /** Shared with the WebSocket tunnel; one is made from the options above when absent. */
+  executor?: CommandExecutor;
   /** After each heartbeat: whether the cloud answered, for status. */
   onBeat?: (beat: { ok: true; commands: number } | { ok: false; code: string; message: string }) => void;
 }
@@ -51,7 +53,7 @@ export interface HeartbeatLoopOptions {
 export class HeartbeatLoop {
   readonly #o: HeartbeatLoopOptions;
   readonly #log: Logger;
-  readonly #ledger: CommandLedger;
+  readonly #executor: CommandExecutor;
   #stop: AbortController | undefined;
   #wake: AbortController | undefined;
   #done: Promise<void> | undefined;
@@ -60,7 +62,15 @@ export class HeartbeatLoop {
   constructor(options: HeartbeatLoopOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'delivery.heartbeat' });
-    this.#ledger = options.ledger ?? new CommandLedger(options.outbox);
+    this.#executor =
+      options.executor ??
+      new CommandExecutor({
+        ledger: options.ledger ?? new CommandLedger(options.outbox),
+        verifier: options.verifier,
+        onCommand: options.onCommand,
+        alerts: options.outbox,
+        logger: this.#log,
+      });
   }
 
   start(): void {
@@ -108,7 +118,7 @@ export class HeartbeatLoop {
     this.#o.onBeat?.({ ok: true, commands: commands.length });
     for (const command of commands) {
       const result = await this.execute(command);
-      this.#queueAck(command.id, result ?? { ok: true, result: { alreadyExecuted: true } });
+      this.queueAck(commandAck(command.id, result));
     }
   }
 
@@ -116,34 +126,17 @@ export class HeartbeatLoop {
    * Runs a command unless its id already ran (on this channel or the tunnel) or it does not carry
    * the cloud's signature. Returns undefined when it already ran.
    */
-  async execute(command: CloudCommand): Promise<CommandResult | undefined> {
-    const check =
-      this.#o.verifier?.check(command, `The cloud command ${command.name} (${command.id})`) ??
-      ({ ok: false, code: 'bad_cloud_signature', message: `The cloud command ${command.name} (${command.id}) cannot be checked: this agent has no cloud key from enrollment; enroll it again.` } as const);
-    if (!check.ok) {
-      this.#o.outbox.raiseAlert({ code: 'command_signature_refused', severity: 'critical', message: check.message });
-      this.#log.error({ commandId: command.id, errorType: check.code, stage: 'command' }, check.message);
-      return { ok: false, error: { code: check.code, message: check.message } };
-    }
-    if (!this.#ledger.claim(command.id)) {
-      this.#log.debug({ commandId: command.id }, `Command ${command.name} (${command.id}) already ran; skipped.`);
-      return undefined;
-    }
-    let result: CommandResult;
-    try {
-      result = await this.#o.onCommand(command);
-    } catch (error) {
-      result = { ok: false, error: describeError(error) };
-    }
-    if (result.ok)
-      this.#log.info({ commandId: command.id }, `Ran the cloud's command ${command.name} (${command.id}).`);
-    else {
-      this.#log.warn(
-        { commandId: command.id, errorType: result.error.code, stage: 'command' },
-        `The cloud's command ${command.name} (${command.id}) failed: ${result.error.message}`,
-      );
-    }
-    return result;
+  execute(command: CloudCommand): Promise<CommandResult | undefined> {
+    return this.#executor.execute(command, 'heartbeat');
+  }
+
+  /**
+   * Keeps an ack for the next heartbeat: those of heartbeat commands, and those of tunnel commands
+   * whose socket died before the ack could go (the heartbeat carries acks when the tunnel cannot).
+   */
+  queueAck(ack: CommandAck): void {
+    const acks = this.#pendingAcks().filter((a) => a.id !== ack.id);
+    this.#o.outbox.setState(PENDING_ACKS_KEY, JSON.stringify([...acks, ack].slice(-200)));
   }
 
   #pendingAcks(): CommandAck[] {
@@ -154,14 +147,6 @@ export class HeartbeatLoop {
     } catch {
       return [];
     }
-  }
-
-  #queueAck(id: string, result: CommandResult): void {
-    const ack: CommandAck = result.ok
-      ? { type: 'ack', id, ok: true, ...(result.result === undefined ? {} : { result: result.result }) }
-      : { type: 'ack', id, ok: false, error: result.error };
-    const acks = this.#pendingAcks().filter((a) => a.id !== id);
-    this.#o.outbox.setState(PENDING_ACKS_KEY, JSON.stringify([...acks, ack].slice(-200)));
   }
 
   #dropAcks(ids: readonly string[]): void {

@@ -8,6 +8,8 @@ export * from './http-exchange.ts';
 export * from './cloud-client.ts';
 export * from './enrollment.ts';
 export * from './command-ledger.ts';
+export * from './command-executor.ts';
+export * from './tunnel.ts';
 export * from './deliverer-events.ts';
 export * from './deliverer.ts';
 export * from './heartbeat.ts';

@@ -24,6 +24,7 @@ import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
 import { ARRIVAL_CHECK_MS, ArrivalWatch } from '../scheduler/arrival-watch.ts';
 import { ReadSchedule } from '../scheduler/read-schedule.ts';
+import { agentExports, type AgentExports } from './exports/agent-exports.ts';
 import { buildSupportBundle, SUPPORT_BUNDLE_SOURCE } from './support/support-bundle.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
@@ -89,6 +90,7 @@ export class Agent {
   /** Replaces the cloud credentials on command and when they are older than the schedule allows. */
   private readonly rotator: CredentialRotator;
   private applying: Promise<void> = Promise.resolve();
+  private readonly exports: AgentExports;
 
   private lock: DataDirLock | null = null;
 
@@ -117,6 +119,15 @@ export class Agent {
       now: () => this.clock.now(),
       everyDays: () => this.current.config.cloud.rotateCredentialsEveryDays,
       logger: logger.child({ component: 'credentials' }),
+    });
+    this.exports = agentExports({
+      config: () => this.current.config,
+      secrets: new VaultSecretResolver(secrets),
+      dataDir: layout.root,
+      outbox,
+      logger,
+      now: () => this.clock.now(),
+      client: () => this.cloud?.client ?? null,
     });
   }
 
@@ -212,6 +223,7 @@ export class Agent {
     void this.rotator.check();
     void checkAuditChain(this.outbox, this.logger, this.current.file);
     this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
+    this.exports.schedule.start();
     this.rotationTimer.unref();
     if (this.options.controlServer !== false) {
       const dashboard = createDashboardService(this);
@@ -314,6 +326,7 @@ export class Agent {
     for (const source of next.config.sources) if (!this.loops.has(source.name)) this.startSource(source.name, resolver);
     if (JSON.stringify(before.cloud) !== JSON.stringify(next.config.cloud)) await this.restartDelivery();
     if (before.logging.level !== next.config.logging.level) this.logger.level = next.config.logging.level;
+    this.exports.schedule.refresh();
     this.logger.info({ sources: next.config.sources.length }, 'Applied a new configuration without a restart.');
   }
 
@@ -363,6 +376,7 @@ export class Agent {
       onEvent: (event) => this.onDeliveryEvent(event),
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now(), this.outbox.audit.head()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
+      onChannel: (state) => this.tracker.setCommandChannel(state),
       onBeat: (beat) => {
         if (beat.ok) this.tracker.cloudSucceeded();
         // Like delivery: no answer at all (network, timeout) means unreachable; any HTTP answer is contact.
@@ -407,6 +421,7 @@ export class Agent {
       },
       resync: (source, stream) => this.resync(source, stream),
       collectDiagnostics: () => this.uploadSupportBundle(),
+      runExport: (name) => this.exports.runner.runAndUpload(name, 'command'),
       rotateCredentials: () => this.rotator.rotate('command'),
       audit: this.outbox.audit,
       revoke: async () => {
@@ -518,6 +533,7 @@ export class Agent {
     this.running = false;
     if (this.arrivalTimer !== null) clearInterval(this.arrivalTimer);
     if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
+    await this.exports.schedule.stop();
     await this.control?.close();
     this.stopDashboard();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));

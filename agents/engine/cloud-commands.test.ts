@@ -18,6 +18,11 @@ function recordingTarget(): CommandTarget & { calls: string[] } {
       calls.push('rotate');
       return Promise.resolve({ rotatedAt: '2026-12-05T19:00:00.000Z' });
     },
+    runExport: (name) => {
+      calls.push(`export ${name}`);
+      if (name !== 'gl') return Promise.reject(new Error(`no export ${name}`));
+      return Promise.resolve({ name, fileName: 'gl.csv', sha256: 'ab', bytes: 3, rows: 1, uploaded: true });
+    },
   };
 }
 
@@ -41,6 +46,14 @@ describe('cloud commands', () => {
       ok: true,
       result: { rotatedAt: '2026-12-05T19:00:00.000Z' },
     });
+    expect(await runCloudCommand({ type: 'command', id: 'e', name: 'run-export', args: { name: 'gl' } }, target)).toEqual({
+      ok: true,
+      result: { name: 'gl', fileName: 'gl.csv', sha256: 'ab', bytes: 3, rows: 1, uploaded: true },
+    });
+    expect(await runCloudCommand({ type: 'command', id: 'f', name: 'run-export', args: { name: 'nope' } }, target)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('Export "nope" did not run') as unknown },
+    });
     expect(target.calls).toEqual([
       'sync *',
       'pause pos-db',
@@ -49,6 +62,8 @@ describe('cloud commands', () => {
       'revoke',
       'diagnostics',
       'rotate',
+      'export gl',
+      'export nope',
     ]);
   });
 
@@ -62,6 +77,10 @@ describe('cloud commands', () => {
       error: { code: 'source_required' },
     });
     expect(await runCloudCommand({ type: 'command', id: '3', name: 'run-export', args: {} }, target)).toMatchObject({
+      ok: false,
+      error: { code: 'export_name_required' },
+    });
+    expect(await runCloudCommand({ type: 'command', id: '5', name: 'push-file', args: {} }, target)).toMatchObject({
       ok: false,
       error: { code: 'not_supported' },
     });

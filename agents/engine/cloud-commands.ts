@@ -1,6 +1,6 @@
-import type { AgentStatus, CloudCommand } from '../api/index.ts';
+import type { AgentStatus, CloudCommand, ExportResult } from '../api/index.ts';
 import type { CommandResult, HeartbeatSummary } from '../delivery/index.ts';
-import { describeError } from '../pipeline/errors.ts';
+import { AgentError, describeError } from '../pipeline/errors.ts';
 import { runAsActor } from '../outbox/audit-actor.ts';
 import type { AuditRecorder } from '../outbox/audit-log.ts';
 
@@ -15,6 +15,8 @@ export interface CommandTarget {
   collectDiagnostics(): Promise<Record<string, unknown>>;
   /** Replaces the client and signing secrets (credential-rotation.ts); returns when. */
   rotateCredentials(): Promise<{ rotatedAt: string }>;
+  /** Runs a configured export and uploads it (exports/export-runner.ts). */
+  runExport(name: string): Promise<ExportResult>;
   /** Where each executed command is recorded, with `cloud:<id>` as the actor of what it caused. */
   audit?: AuditRecorder;
 }
@@ -71,7 +73,19 @@ async function dispatchCommand(command: CloudCommand, target: CommandTarget): Pr
         const { code, message } = describeError(error);
         return { ok: false, error: { code, message: `The credentials were not rotated: ${message}` } };
       }
-    case 'run-export':
+    case 'run-export': {
+      const name = command.args.name;
+      if (typeof name !== 'string' || name === '')
+        return { ok: false, error: { code: 'export_name_required', message: 'run-export needs the name of a configured export ({"name": "…"}).' } };
+      try {
+        return { ok: true, result: await target.runExport(name) };
+      } catch (error) {
+        const { code, message } = describeError(error);
+        // The hint (which exports exist, enroll first) is what the person in the portal acts on.
+        const hint = error instanceof AgentError && error.hint !== undefined ? ` ${error.hint}` : '';
+        return { ok: false, error: { code, message: `Export "${name}" did not run: ${message}${hint}` } };
+      }
+    }
     case 'writeback-available':
     case 'push-file':
       return {
@@ -104,8 +118,8 @@ export function heartbeatSummary(status: AgentStatus, version: string, nowMs: nu
       lastSuccessAt: s.lastSuccessAt,
       lastErrorCode: s.lastError?.code ?? null,
     })),
-    // No tunnel yet: commands come with the heartbeat.
-    channel: 'heartbeat',
+    // The channel that carries commands now (the tunnel when it is held, else this heartbeat).
+    channel: status.cloud.commandChannel ?? 'heartbeat',
     alerts: status.alerts.map((a) => ({ code: a.code, message: a.message, since: a.since })),
     auditHead,
   };

@@ -1,3 +1,4 @@
+import type { Agent as HttpAgent } from 'node:http';
 import type { AgentConfig, CloudCommand } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
@@ -7,8 +8,12 @@ import type { Logger } from '../telemetry/logger.ts';
 import {
   CloudClient,
   CloudSignatureVerifier,
+  CommandExecutor,
+  CommandLedger,
+  CommandTunnel,
   Deliverer,
   HeartbeatLoop,
+  type TunnelState,
   readEnrollment,
   type CommandResult,
   type DelivererEvent,
@@ -27,6 +32,8 @@ export interface CloudLink {
   client: CloudClient;
   deliverer: Deliverer;
   heartbeat: HeartbeatLoop;
+  /** The WebSocket command channel; null when `cloud.tunnel` is false. */
+  tunnel: CommandTunnel | null;
 }
 
 export interface CloudLinkOptions {
@@ -40,6 +47,10 @@ export interface CloudLinkOptions {
   onCommand: (command: CloudCommand) => Promise<CommandResult>;
   /** After each heartbeat, whether the cloud answered (status's last contact). */
   onBeat?: HeartbeatLoopOptions['onBeat'];
+  /** Whenever the command channel changes (tunnel open, lost, refused): for status. */
+  onChannel?: (state: TunnelState) => void;
+  /** The HTTP(S) agent the tunnel connects through (proxies, CAs, client certificates); none by default. */
+  tunnelAgent?: HttpAgent;
 }
 
 /**
@@ -117,6 +128,15 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     logger: logger.child({ component: 'delivery' }),
     onEvent: options.onEvent,
   });
+  // One executor for both channels: the same signature check and the same at-most-once ledger.
+  const verifier = verifierFor(enrollment.cloudKey, outbox, logger);
+  const executor = new CommandExecutor({
+    ledger: new CommandLedger(outbox),
+    verifier,
+    onCommand: options.onCommand,
+    alerts: outbox,
+    logger: logger.child({ component: 'delivery.commands' }),
+  });
   const heartbeat = new HeartbeatLoop({
     client,
     intervalSecs: config.cloud.heartbeatIntervalSecs,
@@ -125,16 +145,41 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     logger: logger.child({ component: 'heartbeat' }),
     buildSummary: options.buildSummary,
     onCommand: options.onCommand,
-    verifier: verifierFor(enrollment.cloudKey, outbox, logger),
+    verifier,
+    executor,
     ...(options.onBeat === undefined ? {} : { onBeat: options.onBeat }),
   });
+  let channel: TunnelState['channel'] = 'heartbeat';
+  const tunnel = config.cloud.tunnel
+    ? new CommandTunnel({
+        baseUrl: enrollment.cloudUrl,
+        agentId: enrollment.agentId,
+        agentVersion: AGENT_VERSION,
+        tokens: { fetchToken: () => client.fetchToken(), invalidateToken: (token) => client.invalidateToken(token) },
+        execute: (command) => executor.execute(command, 'websocket'),
+        buildStatus: options.buildSummary,
+        onUndeliveredAck: (ack) => heartbeat.queueAck(ack),
+        onState: (state) => {
+          const lost = state.channel === 'heartbeat' && channel === 'websocket';
+          channel = state.channel;
+          options.onChannel?.(state);
+          // Commands the lost tunnel did not finish come with the heartbeat: ask now, not in 30 s.
+          if (lost) heartbeat.trigger();
+        },
+        clock,
+        logger,
+        ...(options.tunnelAgent === undefined ? {} : { agent: options.tunnelAgent }),
+      })
+    : null;
   deliverer.start();
   heartbeat.start();
-  return { client, deliverer, heartbeat };
+  tunnel?.start();
+  return { client, deliverer, heartbeat, tunnel };
 }
 
 export async function closeCloudLink(link: CloudLink | null): Promise<void> {
   if (link === null) return;
+  await link.tunnel?.stop();
   await link.heartbeat.stop();
   await link.deliverer.stop();
   await link.client.close();

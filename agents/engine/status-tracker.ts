@@ -47,6 +47,11 @@ export class StatusTracker {
   private lastCloudError: ErrorInfo | null = null;
   private capturePaused = false;
   private revoked = false;
+  private commandChannel: { channel: 'websocket' | 'heartbeat'; since: string | null; lastError: ErrorInfo | null } = {
+    channel: 'heartbeat',
+    since: null,
+    lastError: null,
+  };
   private readonly store: SourceStatsStore | undefined;
   private readonly persistedAt = new Map<string, number>();
 
@@ -121,6 +126,15 @@ export class StatusTracker {
     this.lastCloudError = { ...error, at: isoNow(this.clock) };
   }
 
+  /** The command tunnel's state (agents/delivery/tunnel.ts); the heartbeat when it is off or down. */
+  setCommandChannel(state: {
+    channel: 'websocket' | 'heartbeat';
+    since: string | null;
+    lastError: ErrorInfo | null;
+  }): void {
+    this.commandChannel = state;
+  }
+
   setCapturePaused(paused: boolean): void {
     this.capturePaused = paused;
   }
@@ -172,6 +186,9 @@ export class StatusTracker {
         lastContactAt: this.lastContactAt,
         lastError: this.lastCloudError,
         halted: input.halted ?? null,
+        commandChannel: this.commandChannel.channel,
+        commandChannelSince: this.commandChannel.since,
+        tunnelError: this.commandChannel.lastError,
       },
       queue: {
         depth: stats.depth,

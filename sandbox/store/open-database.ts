@@ -167,7 +167,22 @@ CREATE TABLE request_counts (
 );
 `;
 
-const SCHEMA_VERSION = 2;
+/**
+ * Version 3: the WebSocket tunnel. A command remembers when it went down the tunnel (apart from the
+ * heartbeat's hand-over), and the last `status` message of each agent is kept.
+ */
+const MIGRATE_V2_TO_V3 = `
+ALTER TABLE commands ADD COLUMN tunnel_delivered_at TEXT;
+-- 1: the heartbeat hands it over even after the tunnel did (tests of at-most-once across channels).
+ALTER TABLE commands ADD COLUMN both_channels INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE tunnel_status (
+  agent_id TEXT PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  body_json TEXT NOT NULL
+);
+`;
+
+const SCHEMA_VERSION = 3;
 
 /**
  * Opens (creating if needed) the sandbox's SQLite file and brings its schema up to date.
@@ -185,6 +200,12 @@ export function openDatabase(dbPath: string): Database.Database {
   if (current === 0) {
     db.transaction(() => {
       db.exec(SCHEMA_V2);
+      db.exec(MIGRATE_V2_TO_V3);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (current === 2) {
+    db.transaction(() => {
+      db.exec(MIGRATE_V2_TO_V3);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (current !== SCHEMA_VERSION) {

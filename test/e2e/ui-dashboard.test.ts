@@ -430,7 +430,13 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await page.getByRole('button', { name: 'Save' }).first().click();
     // Applying waits for each source's read in flight to reach a safe point; on a loaded 2-core CI
     // machine with five sources that has taken more than 10 s.
-    await page.getByText('Saved and applied.').waitFor({ timeout: 30_000 });
+    try {
+      await page.getByText('Saved and applied.').waitFor({ timeout: 30_000 });
+    } catch (error) {
+      // What the page shows and the agent logged is what tells a slow apply from a failed one.
+      const shown = await page.locator('main').innerText().catch(() => '(page unreadable)');
+      throw new Error(`No "Saved and applied." within 30 s.\nThe page shows:\n${shown}\nThe agent logged:\n${readFileSync(path.join(agent.dataDir, 'logs', 'agent.log'), 'utf8').slice(-6000)}`, { cause: error });
+    }
     // Applied without a restart: the running agent reports its new name.
     await page.locator('header.top').getByText(/^Store 7 office: /).waitFor({ timeout: 10_000 });
     const written = JSON.parse(readFileSync(agent.configFile, 'utf8')) as { agent: { name: string }; logging?: { level?: string } };

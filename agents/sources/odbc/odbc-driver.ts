@@ -20,6 +20,13 @@ export interface OdbcRows extends Array<Record<string, unknown>> {
 export interface OdbcConnection {
   /** Parameters are bound as strings: the SQL casts them to the column's type. */
   query(sql: string, parameters?: string[]): Promise<OdbcRows>;
+  /** A result read `fetchSize` rows at a time (exports of any size); an empty page ends it. */
+  cursor?(sql: string, fetchSize: number): Promise<OdbcCursor>;
+  close(): Promise<void>;
+}
+
+export interface OdbcCursor {
+  fetch(): Promise<OdbcRows>;
   close(): Promise<void>;
 }
 
@@ -44,6 +51,10 @@ export const nodeOdbcDriver: OdbcDriver = {
         (parameters === undefined || parameters.length === 0
           ? await connection.query(sql)
           : await connection.query(sql, parameters)) as unknown as OdbcRows,
+      cursor: async (sql, fetchSize) => {
+        const cursor = await connection.query(sql, { cursor: true, fetchSize });
+        return { fetch: async () => (await cursor.fetch()) as unknown as OdbcRows, close: () => cursor.close() };
+      },
       close: () => connection.close(),
     };
   },

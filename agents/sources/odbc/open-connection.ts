@@ -15,7 +15,8 @@ const LOGIN_TIMEOUT_SECS = 15;
 
 export interface OpenRequest {
   config: OdbcSourceConfig;
-  ctx: SourceContext;
+  /** Only the keychain is needed: exports open connections outside a source's run. */
+  ctx: Pick<SourceContext, 'secrets'>;
   driver: OdbcDriver;
   dialect: Dialect;
 }

@@ -25,7 +25,7 @@ export function SettingsScreen() {
   return (
     <Page title={t('settings.title')}>
       <EnrollCard settings={settings.data} onDone={settings.reload} />
-      <GeneralSettings key={JSON.stringify(settings.data)} settings={settings.data} onDone={settings.reload} />
+      <GeneralSettings settings={settings.data} onDone={settings.reload} />
       <section className="card" aria-labelledby="st-creds">
         <h2 id="st-creds">{t('settings.credentials')}</h2>
         {settings.data.secrets.length === 0 ? (
@@ -84,6 +84,16 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
   const [url, setUrl] = useState(settings.cloud.url);
   const [entity, setEntity] = useState(settings.cloud.entity);
   const [logLevel, setLogLevel] = useState(settings.logLevel);
+  // New settings from the agent (after this save, or an enrollment) refill the fields without
+  // remounting the form: a remount would wipe "Saved and applied." the moment it appears.
+  const [shown, setShown] = useState(settings);
+  if (shown !== settings) {
+    setShown(settings);
+    setAgentName(settings.agentName);
+    setUrl(settings.cloud.url);
+    setEntity(settings.cloud.entity);
+    setLogLevel(settings.logLevel);
+  }
   const action = useAction<SettingsView>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -16,6 +16,7 @@ import {
   describeSkewCompensated,
 } from '../delivery/index.ts';
 import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
+import { CloudTransport } from '../delivery/transport/cloud-transport.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** A clock this far off the cloud's (the signature window) raises an alert; one within a minute clears it. */
@@ -24,6 +25,8 @@ const CLOCK_SKEW_CLEAR_MS = 60_000;
 
 /** Everything that talks to the cloud, built together from the enrollment and the config. */
 export interface CloudLink {
+  /** The way to the cloud (TLS, proxy); `transport.agentFor(url)` gives the WebSocket tunnel the same way. */
+  transport: CloudTransport;
   client: CloudClient;
   deliverer: Deliverer;
   heartbeat: HeartbeatLoop;
@@ -76,10 +79,16 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     }
     return value;
   };
+  const transport = new CloudTransport({
+    config: config.cloud,
+    readSecret: (ref) => options.secrets.get(ref),
+    timeoutMs: config.cloud.timeoutMs,
+  });
   const client = new CloudClient({
     baseUrl: enrollment.cloudUrl,
     agentVersion: AGENT_VERSION,
     timeoutMs: config.cloud.timeoutMs,
+    dispatcher: transport.dispatcher,
     clock,
     credentials: {
       agentId: enrollment.agentId,
@@ -130,7 +139,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
   });
   deliverer.start();
   heartbeat.start();
-  return { client, deliverer, heartbeat };
+  return { transport, client, deliverer, heartbeat };
 }
 
 export async function closeCloudLink(link: CloudLink | null): Promise<void> {
@@ -138,6 +147,7 @@ export async function closeCloudLink(link: CloudLink | null): Promise<void> {
   await link.heartbeat.stop();
   await link.deliverer.stop();
   await link.client.close();
+  await link.transport.close();
 }
 
 function verifierFor(cloudKey: string | undefined, outbox: Outbox, logger: Logger): CloudSignatureVerifier | undefined {

@@ -170,6 +170,7 @@ export class CloudTransport {
       });
       socket.once('secureConnect', () => {
         socket.off('error', onError);
+        keepTlsRefusal(socket, host);
         resolve(socket);
       });
       const onError = (error: Error): void => {
@@ -191,6 +192,21 @@ export class CloudTransport {
     }
     return this.#trust;
   }
+}
+
+/**
+ * TLS 1.3 refuses a missing client certificate only after the handshake, with alert 116, which
+ * arrives as an 'error' followed by 'end'; undici then destroys the socket with "other side closed"
+ * and that later error replaces the alert. Keeping the alert as the socket's destroy reason lets
+ * the request fail with the cause a person can act on.
+ */
+function keepTlsRefusal(socket: tls.TLSSocket, host: string): void {
+  let refusal: Error | undefined;
+  socket.on('error', (error) => {
+    refusal ??= transportFailureOf(error, host);
+  });
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (error?: Error) => destroy(refusal ?? error);
 }
 
 function defaultPort(protocol: string): number {

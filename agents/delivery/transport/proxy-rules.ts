@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CloudProxyConfig } from '../../api/cloud-transport-config.ts';
 import { NoProxyList } from './no-proxy.ts';
-import { PacScript } from './pac.ts';
+import { PacScript, type PacRoute } from './pac.ts';
 import { TransportError } from './transport-error.ts';
 import type { ReadSecret } from './trust.ts';
 
@@ -42,7 +42,7 @@ export class ProxyRules {
       case 'manual':
         return [await this.#proxyRoute(this.#config.url ?? '')];
       case 'pac': {
-        const routes = await (await this.#pacScript()).routesFor(url);
+        const routes = await this.#pacRoutes(url);
         const withLogins: Route[] = [];
         for (const r of routes) withLogins.push(r.type === 'direct' ? r : await this.#withCredentials({ ...r }));
         return withLogins;
@@ -106,6 +106,20 @@ export class ProxyRules {
       );
     }
     return { ...route, credentials: { username, password: value } };
+  }
+
+  async #pacRoutes(url: URL): Promise<PacRoute[]> {
+    const script = await this.#pacScript();
+    try {
+      return await script.routesFor(url);
+    } catch (error) {
+      throw new TransportError(
+        'pac_failed',
+        `The PAC file ${this.#config.pacUrl ?? ''} (cloud.proxy.pacUrl) failed to choose a proxy for ${url.host}: ${(error as Error).message}.`,
+        'Fix FindProxyForURL in the PAC file (it must answer within 1 s), or set cloud.proxy.mode to "manual" with cloud.proxy.url.',
+        { cause: error },
+      );
+    }
   }
 
   async #pacScript(): Promise<PacScript> {

@@ -62,16 +62,17 @@ export function chainPins(leaf: PeerCertificate): string[] {
   const pins: string[] = [];
   const seen = new Set<PeerCertificate>();
   let cert: PeerCertificate | undefined = leaf;
-  while (cert !== undefined && !seen.has(cert) && cert.pubkey !== undefined) {
+  while (cert !== undefined && !seen.has(cert) && cert.raw !== undefined) {
     seen.add(cert);
-    pins.push(spkiPin(cert.pubkey));
+    // `pubkey` is the raw point for EC keys, not the SPKI a pin hashes: take the key from the DER.
+    pins.push(spkiPin(new X509Certificate(cert.raw).publicKey.export({ type: 'spki', format: 'der' })));
     const issuer: PeerCertificate | undefined = (cert as tls.DetailedPeerCertificate).issuerCertificate;
     cert = issuer === cert ? undefined : issuer;
   }
   return pins;
 }
 
-/** `pubkey` of a peer certificate is its DER SubjectPublicKeyInfo: what an SPKI pin hashes. */
+/** The base64 SHA-256 of a DER SubjectPublicKeyInfo: an SPKI pin. */
 export function spkiPin(spkiDer: Buffer): string {
   return createHash('sha256').update(spkiDer).digest('base64');
 }

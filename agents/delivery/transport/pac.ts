@@ -36,7 +36,11 @@ export class PacScript {
       () => null,
     );
     const context = this.#context as Record<string, unknown>;
-    context['__pacInput'] = { url: url.href, host, resolved, myIp: myIpAddress() };
+    // Primitives only: an object made here would carry this realm's Function, a way out of the sandbox.
+    context['__pacUrl'] = url.href;
+    context['__pacHost'] = host;
+    context['__pacResolved'] = resolved;
+    context['__pacMyIp'] = myIpAddress();
     const answer = vm.runInContext('__pacRun()', this.#context, { timeout: RUN_TIMEOUT_MS }) as unknown;
     return parsePacAnswer(typeof answer === 'string' ? answer : '');
   }
@@ -67,14 +71,14 @@ function myIpAddress(): string {
 
 /** The helper functions of the PAC standard (Netscape's, as browsers implement them). */
 const PAC_HELPERS = String.raw`
-var __pacInput = null;
-function __pacRun() { return String(FindProxyForURL(__pacInput.url, __pacInput.host)); }
+var __pacUrl = '', __pacHost = '', __pacResolved = null, __pacMyIp = '127.0.0.1';
+function __pacRun() { return String(FindProxyForURL(__pacUrl, __pacHost)); }
 function __ip4(a) { var p = String(a).split('.'); if (p.length !== 4) return null;
   var n = 0; for (var i = 0; i < 4; i++) { var x = Number(p[i]); if (!(x >= 0 && x <= 255) || p[i] === '') return null; n = n * 256 + x; } return n; }
 function dnsResolve(host) { if (__ip4(host) !== null) return host;
-  return __pacInput !== null && host === __pacInput.host ? __pacInput.resolved : null; }
+  return host === __pacHost ? __pacResolved : null; }
 function isResolvable(host) { return dnsResolve(host) !== null; }
-function myIpAddress() { return __pacInput === null ? '127.0.0.1' : __pacInput.myIp; }
+function myIpAddress() { return __pacMyIp; }
 function isPlainHostName(host) { return String(host).indexOf('.') < 0; }
 function dnsDomainIs(host, domain) { host = String(host).toLowerCase(); domain = String(domain).toLowerCase();
   return host.length >= domain.length && host.substring(host.length - domain.length) === domain; }

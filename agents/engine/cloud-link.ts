@@ -17,6 +17,7 @@ import {
 } from '../delivery/index.ts';
 import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
 import { CloudTransport } from '../delivery/transport/cloud-transport.ts';
+import { TRANSPORT_ERROR_CODES } from '../delivery/transport/transport-error.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** A clock this far off the cloud's (the signature window) raises an alert; one within a minute clears it. */
@@ -137,6 +138,8 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     verifier: verifierFor(enrollment.cloudKey, outbox, logger),
     ...(options.onBeat === undefined ? {} : { onBeat: options.onBeat }),
   });
+  // Held back by a TLS or proxy refusal: with these (possibly fixed) settings, try at once, not in 5 minutes.
+  outbox.makeDueAgain(TRANSPORT_ERROR_CODES);
   deliverer.start();
   heartbeat.start();
   return { transport, client, deliverer, heartbeat };

@@ -1,9 +1,10 @@
 /**
  * A proxy change on a running agent, without a restart (issue 12 item 4): a real agent process
- * enrolls and delivers through CONNECT proxy A; an admin stores proxy B's password through the
- * control API's credential route and switches `cloud.proxy` to B (with Basic authentication)
- * through the settings route; the next records go through B and nothing more through A. Tunnels are
- * counted at each proxy, and the agent's pid is the same before and after.
+ * enrolls and delivers through CONNECT proxy A; an admin switches `cloud.proxy` to B (Basic
+ * authentication) through the settings route with a wrong password in the keychain: delivery halts
+ * with an alert that names the setting. With the right password stored through the credential
+ * route and the settings saved again, the next records go through B and nothing more through A.
+ * Tunnels are counted at each proxy, and the agent's pid is the same throughout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -80,37 +81,80 @@ async function control(method: 'PUT', route: string, body: unknown): Promise<{ s
   return { status: response.status, text: await response.text() };
 }
 
+async function get(route: string): Promise<string> {
+  const file = readControlFileSync(dataDir)!;
+  const response = await fetch(`http://127.0.0.1:${file.port}${CONTROL_API_PREFIX}${route}`, {
+    headers: { authorization: `Bearer ${file.token}` },
+  });
+  return response.text();
+}
+
 describe('proxy change on a running agent', () => {
   it('goes through proxy A, then through proxy B after the settings change, without a restart', async () => {
     const key = (await admin.createEnrollmentKey({ key: 'proxy-live-enrollment-KEY', entities: ['store-1'] })).key;
-    const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
+    const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], {
+      input: key,
+    });
     expect(enrolled.code, enrolled.stderr).toBe(0);
     // Enrollment went the way delivery goes.
     expect(proxyA.tunnels.length).toBeGreaterThan(0);
 
     agent = startAgentProcess(configFile);
-    await waitFor('both invoices in the cloud through proxy A', async () => (await admin.counts()).recordsAccepted === 2, {
-      describe: () => agent!.output(),
-    });
+    await waitFor(
+      'both invoices in the cloud through proxy A',
+      async () => (await admin.counts()).recordsAccepted === 2,
+      {
+        describe: () => agent!.output(),
+      },
+    );
     const pid = agent.child.pid;
     expect(proxyB.tunnels).toEqual([]);
 
-    const secret = await control('PUT', '/settings/secrets/cloud%2Fproxy-b-password', { value: PROXY_B_PASSWORD });
-    expect(secret.status, secret.text).toBe(200);
-    const changed = await control('PUT', '/settings', {
-      cloud: {
-        proxy: { mode: 'manual', url: proxyB.url, username: 'office-agent', password: { secretRef: 'cloud/proxy-b-password' } },
-      },
-    });
+    // First with a wrong password: proxy B answers 407, delivery halts with an alert naming the setting.
+    const wrong = await control('PUT', '/settings/secrets/cloud%2Fproxy-b-password', { value: 'not-the-password' });
+    expect(wrong.status, wrong.text).toBe(200);
+    const proxyB1 = {
+      mode: 'manual',
+      url: proxyB.url,
+      username: 'office-agent',
+      password: { secretRef: 'cloud/proxy-b-password' },
+    };
+    const changed = await control('PUT', '/settings', { cloud: { proxy: proxyB1 } });
     expect(changed.status, changed.text).toBe(200);
     const tunnelsThroughA = proxyA.tunnels.length;
-
     await db.exec(`INSERT INTO invoices VALUES (3, '1.00');`);
-    await waitFor('the third invoice in the cloud through proxy B', async () => (await admin.counts()).recordsAccepted === 3, {
-      describe: () => `A: ${proxyA.tunnels.length}, B: ${proxyB.tunnels.length}, B refused: ${proxyB.refused}\n${agent!.output()}`,
-    });
+    let alertText = '';
+    await waitFor(
+      'the halt alert about the proxy login',
+      async () => {
+        alertText = await get('/alerts');
+        return alertText.includes('delivery_halted') && alertText.includes('refused the user name');
+      },
+      { describe: () => `${alertText}\n${agent!.output()}` },
+    );
+    expect(alertText).toContain('cloud.proxy.username');
+    expect(alertText).not.toContain('not-the-password');
+    expect(proxyB.refused).toBeGreaterThan(0);
+    expect((await admin.counts()).recordsAccepted).toBe(2);
+
+    // The right password, and the settings saved again (a cloud change retries at once).
+    const secret = await control('PUT', '/settings/secrets/cloud%2Fproxy-b-password', { value: PROXY_B_PASSWORD });
+    expect(secret.status, secret.text).toBe(200);
+    const refusedBefore = proxyB.refused;
+    const saved = await control('PUT', '/settings', { cloud: { proxy: { ...proxyB1, noProxy: ['example.invalid'] } } });
+    expect(saved.status, saved.text).toBe(200);
+
+    await waitFor(
+      'the third invoice in the cloud through proxy B',
+      async () => (await admin.counts()).recordsAccepted === 3,
+      {
+        describe: () =>
+          `A: ${proxyA.tunnels.length}, B: ${proxyB.tunnels.length}, B refused: ${proxyB.refused}\n${agent!.output()}`,
+      },
+    );
     expect(proxyB.tunnels.length).toBeGreaterThan(0);
-    expect(proxyB.refused).toBe(0);
+    expect(proxyB.refused).toBe(refusedBefore);
+    await waitFor('the halt alert to clear', async () => !(await get('/alerts')).includes('delivery_halted'));
     expect(proxyA.tunnels.length).toBe(tunnelsThroughA);
     expect(agent.child.pid).toBe(pid);
     expect(agent.child.exitCode).toBeNull();

@@ -5,20 +5,22 @@
  * (agents/delivery/cloud-health.ts) and tries again every 5 minutes instead of retrying silently.
  */
 
-export type TransportErrorCode =
-  | 'tls_untrusted'
-  | 'tls_expired'
-  | 'tls_not_yet_valid'
-  | 'tls_hostname_mismatch'
-  | 'tls_pin_mismatch'
-  | 'tls_client_cert_required'
-  | 'tls_client_cert_unreadable'
-  | 'tls_ca_file_unreadable'
-  | 'proxy_auth_required'
-  | 'proxy_auth_failed'
-  | 'proxy_auth_unsupported'
-  | 'proxy_refused'
-  | 'pac_failed';
+export const TRANSPORT_ERROR_CODES = [
+  'tls_untrusted',
+  'tls_expired',
+  'tls_not_yet_valid',
+  'tls_hostname_mismatch',
+  'tls_pin_mismatch',
+  'tls_client_cert_required',
+  'tls_client_cert_unreadable',
+  'tls_ca_file_unreadable',
+  'proxy_auth_required',
+  'proxy_auth_failed',
+  'proxy_auth_unsupported',
+  'proxy_refused',
+  'pac_failed',
+] as const;
+export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 
 export class TransportError extends Error {
   readonly code: TransportErrorCode;

@@ -206,7 +206,8 @@ describe('proxies', () => {
       tls: CloudTlsSchema.parse({ caFile: files.caCert }),
       proxy: CloudProxySchema.parse({ mode: 'manual', url: ntlm.url }),
     } as Parameters<typeof checkCloudConnection>[0];
-    const [finding] = await checkCloudConnection(cloud, { get: () => Promise.resolve(undefined) }, 5000, {});
+    const [trust, finding] = await checkCloudConnection(cloud, { get: () => Promise.resolve(undefined) }, 5000, {});
+    expect(trust?.text).toContain('TLS settings load: CA file');
     expect(finding?.status).toBe('fail');
     expect(finding?.text).toContain('proxy_auth_unsupported');
     expect(finding?.text).toContain('Cntlm');

@@ -13,7 +13,7 @@ import { SecretRefs } from '../vault/secret-store.ts';
 import type { SecretStore } from '../vault/secret-store.ts';
 import type { FailureOutcome } from './classify.ts';
 import { CloudClient } from './cloud-client.ts';
-import { CloudTransport } from './transport/cloud-transport.ts';
+import { CloudTransport, DEFAULT_TRANSPORT_CONFIG } from './transport/cloud-transport.ts';
 
 /** The part of the outbox enrollment uses: its key/value state table. */
 export interface EnrollmentStateStore {
@@ -67,7 +67,7 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
   await options.secrets.probe();
   let result: Awaited<ReturnType<typeof CloudClient.enroll>>;
   const transport = new CloudTransport({
-    config: options.transport ?? { tls: {}, proxy: { mode: 'environment', noProxy: [] } },
+    config: options.transport ?? DEFAULT_TRANSPORT_CONFIG,
     readSecret: (ref) => options.secrets.get(ref),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });

@@ -213,14 +213,15 @@ describe('proxies', () => {
     expect(finding?.text).toContain('Cntlm');
   });
 
-  it('goes direct for NO_PROXY (environment) and cloud.proxy.noProxy (CIDR), through HTTPS_PROXY otherwise', async () => {
-    const envProxy = await proxy();
-    const env = { HTTPS_PROXY: envProxy.url, NO_PROXY: 'example.com,127.0.0.1' };
-    expect(await get(transport({ caFile: files.caCert }, { mode: 'environment' }, {}, env), goodUrl)).toBe(200);
-    expect(await get(transport({ caFile: files.caCert }, { mode: 'environment', noProxy: ['127.0.0.0/8'] }, {}, { https_proxy: envProxy.url }), goodUrl)).toBe(200);
-    expect(envProxy.tunnels).toEqual([]);
-    expect(await get(transport({ caFile: files.caCert }, { mode: 'environment' }, {}, { HTTPS_PROXY: envProxy.url, NO_PROXY: '.example.com' }), goodUrl)).toBe(200);
-    expect(envProxy.tunnels).toHaveLength(1);
+  it('goes direct for NO_PROXY and cloud.proxy.noProxy (CIDR), through the proxy otherwise; loopback never takes HTTPS_PROXY', async () => {
+    const listed = await proxy();
+    const manual = { mode: 'manual', url: listed.url };
+    expect(await get(transport({ caFile: files.caCert }, manual, {}, { NO_PROXY: 'example.com,127.0.0.1' }), goodUrl)).toBe(200);
+    expect(await get(transport({ caFile: files.caCert }, { ...manual, noProxy: ['127.0.0.0/8'] }), goodUrl)).toBe(200);
+    expect(await get(transport({ caFile: files.caCert }, { mode: 'environment' }, {}, { HTTPS_PROXY: listed.url }), goodUrl)).toBe(200);
+    expect(listed.tunnels).toEqual([]);
+    expect(await get(transport({ caFile: files.caCert }, manual, {}, { no_proxy: '.example.com' }), goodUrl)).toBe(200);
+    expect(listed.tunnels).toHaveLength(1);
   });
 
   it('follows a PAC file: a proxy for one port, DIRECT for another', async () => {

@@ -27,6 +27,9 @@ export interface CloudTransportOptions {
   timeoutMs?: number;
 }
 
+/** No extra CA, no pins, no client certificate; the proxy from the environment. */
+export const DEFAULT_TRANSPORT_CONFIG: CloudTransportConfig = { tls: {}, proxy: { mode: 'environment', noProxy: [] } };
+
 export interface ConnectTarget {
   protocol: string;
   hostname: string;

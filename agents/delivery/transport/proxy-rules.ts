@@ -48,6 +48,8 @@ export class ProxyRules {
         return withLogins;
       }
       case 'environment': {
+        // As Go's ProxyFromEnvironment: a loopback sandbox is never sent to an office proxy the service inherited.
+        if (isLoopbackName(url.hostname)) return [{ type: 'direct' }];
         const secure = url.protocol === 'https:' || url.protocol === 'wss:';
         const raw = secure
           ? (envValue(this.#env, 'HTTPS_PROXY') ?? envValue(this.#env, 'HTTP_PROXY'))
@@ -152,6 +154,11 @@ async function readPac(location: string): Promise<string> {
   }
   const file = location.startsWith('file://') ? new URL(location) : location;
   return readFile(file, 'utf8');
+}
+
+function isLoopbackName(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {

@@ -8,6 +8,7 @@ import { ExportConfigSchema } from './export.ts';
 import { LaneSchema } from './records.ts';
 import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
+import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -367,6 +368,9 @@ export const CloudConfigSchema = z
     retryMaxMs: z.number().int().min(1).max(3_600_000).default(300_000),
     /** Replace the client and signing secrets when they are this many days old; 0: only on the cloud's command. */
     rotateCredentialsEveryDays: z.number().int().min(0).max(3650).default(90),
+    /** Trust, pins and client certificate; proxies (agents/api/cloud-transport-config.ts, docs/network.md). */
+    tls: CloudTlsSchema.default({}),
+    proxy: CloudProxySchema.default({ mode: 'environment', noProxy: [] }),
   })
   .strict()
   .refine((c) => isAllowedCloudUrl(c.url), {

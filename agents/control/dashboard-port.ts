@@ -18,6 +18,7 @@ import type {
   SourceSummary,
   TablePreview,
 } from '../api/index.ts';
+import type { CloudProxyConfig, CloudTlsConfig } from '../api/cloud-transport-config.ts';
 
 /** A source configuration typed into a form, with its password (write-only: it goes to the keychain). */
 export interface SourceDraft {
@@ -27,7 +28,7 @@ export interface SourceDraft {
 
 export interface SettingsChange {
   agentName?: string | undefined;
-  cloud?: { url?: string | undefined; entity?: string | undefined; timeoutMs?: number | undefined; heartbeatIntervalSecs?: number | undefined } | undefined;
+  cloud?: { url?: string | undefined; entity?: string | undefined; timeoutMs?: number | undefined; heartbeatIntervalSecs?: number | undefined; proxy?: CloudProxyConfig | undefined; tls?: CloudTlsConfig | undefined } | undefined;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | undefined;
 }
 

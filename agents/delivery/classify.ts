@@ -7,6 +7,7 @@ import { BatchResponseSchema, CloudErrorBodySchema } from '../api/cloud.ts';
 import type { BatchResponse } from '../api/cloud.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { describeClockSkew, measureClockSkewMs, signatureWindowSecs } from './clock-skew.ts';
+import { transportFailureOf } from './transport/transport-error.ts';
 
 /** Why a request did not deliver. Safe to store and show: never holds secrets or tokens. */
 export interface DeliveryError {
@@ -128,8 +129,16 @@ export function classifyBatchAnswer(
   return { kind: 'delivered', response: r };
 }
 
-/** A request that got no HTTP answer: refused, reset, timed out, DNS. Always worth retrying. */
+/**
+ * A request that got no HTTP answer: refused, reset, timed out, DNS are worth retrying. A TLS or
+ * proxy failure that only configuration can fix (untrusted or expired certificate, pin, client
+ * certificate, proxy login) halts delivery with an alert that says what to configure.
+ */
 export function classifyNetworkError(error: unknown, origin: string): FailureOutcome {
+  const transport = transportFailureOf(error, URL.canParse(origin) ? new URL(origin).host : origin);
+  if (transport !== undefined) {
+    return { kind: 'refused', scope: { type: 'agent' }, error: { code: transport.code, message: transport.message } };
+  }
   return {
     kind: 'retry',
     error: { code: networkErrorCode(error), message: `Cannot reach the cloud at ${origin}: ${networkReason(error)}.` },

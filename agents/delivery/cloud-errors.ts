@@ -24,6 +24,13 @@ export function errorFromFailure(outcome: FailureOutcome): AgentError {
         hint: 'Enroll the agent again with a new enrollment key; the queue is kept.',
       });
     case 'refused':
+      // No HTTP answer: the way to the cloud (TLS, proxy) refused. The batch path halts with an
+      // alert; a file upload waits and tries again rather than being given up.
+      if (outcome.error.status === undefined) {
+        return new NotConnectedError(outcome.error.code, outcome.error.message, {
+          hint: 'Delivery is paused and the queue kept until the TLS or proxy setting is fixed (docs/network.md).',
+        });
+      }
       return new PermanentError(outcome.error.code, outcome.error.message, {
         hint: 'Delivery is paused and the queue kept; it is tried again every 5 minutes.',
       });

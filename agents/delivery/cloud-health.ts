@@ -47,6 +47,10 @@ export function describeHalt(halt: Pick<Halt, 'kind' | 'scope' | 'error'>): stri
       : scope.type === 'entity'
         ? `Delivery for entity ${scope.entity} is paused`
         : 'Delivery is paused';
+  // No HTTP answer: the way to the cloud (TLS, proxy) refused, and the message already says what to configure.
+  if (error.status === undefined) {
+    return `${what}: ${error.message} The queue is kept and delivery is tried again every 5 minutes.`;
+  }
   const todo = HALT_ADVICE[error.status ?? 0] ?? 'Check the cloud URL and this agent\'s enrollment.';
   return (
     `${what}: the cloud answered HTTP ${error.status ?? '?'} ${error.code} (${error.message}). ${todo} ` +

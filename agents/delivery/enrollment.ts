@@ -5,6 +5,7 @@
  * secrets are missing.
  */
 import type { EnrollResponse } from '../api/cloud.ts';
+import type { CloudTransportConfig } from '../api/cloud-transport-config.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { isoNow, systemClock } from '../pipeline/clock.ts';
 import { AgentError, PermanentError, describeError } from '../pipeline/errors.ts';
@@ -13,6 +14,7 @@ import type { SecretStore } from '../vault/secret-store.ts';
 import type { AuditRecorder } from '../outbox/audit-log.ts';
 import type { FailureOutcome } from './classify.ts';
 import { CloudClient } from './cloud-client.ts';
+import { CloudTransport, DEFAULT_TRANSPORT_CONFIG } from './transport/cloud-transport.ts';
 
 /** The part of the outbox enrollment uses: its key/value state table. */
 export interface EnrollmentStateStore {
@@ -58,6 +60,8 @@ export interface EnrollAgentOptions {
   outbox: EnrollmentStateStore;
   clock?: Clock;
   timeoutMs?: number;
+  /** TLS and proxy settings (`cloud.tls`, `cloud.proxy`): enrollment goes the way delivery will. */
+  transport?: CloudTransportConfig;
 }
 
 export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollment> {
@@ -65,20 +69,35 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<Enrollme
   // An enrollment key works once: find out the keychain is broken BEFORE spending it.
   await options.secrets.probe();
   let result: Awaited<ReturnType<typeof CloudClient.enroll>>;
-  for (let attempt = 1; ; attempt++) {
-    result = await CloudClient.enroll(
-      options.url,
-      { enrollmentKey: options.enrollmentKey, name: options.name, hostname: options.hostname, version: options.version },
-      {
-        agentVersion: options.version,
-        clock,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      },
-    );
-    // A lost answer (timeout, reset) may mean the key was spent: asking again from the same host
-    // within 10 minutes gets the same answer (cloud-api.md § Authentication 1).
-    if (result.ok || !isLostAnswer(result.outcome) || attempt >= ENROLL_ATTEMPTS) break;
-    await clock.sleep(1000 * attempt);
+  const transport = new CloudTransport({
+    config: options.transport ?? DEFAULT_TRANSPORT_CONFIG,
+    readSecret: (ref) => options.secrets.get(ref),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      result = await CloudClient.enroll(
+        options.url,
+        {
+          enrollmentKey: options.enrollmentKey,
+          name: options.name,
+          hostname: options.hostname,
+          version: options.version,
+        },
+        {
+          agentVersion: options.version,
+          clock,
+          dispatcher: transport.dispatcher,
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        },
+      );
+      // A lost answer (timeout, reset) may mean the key was spent: asking again from the same host
+      // within 10 minutes gets the same answer (cloud-api.md § Authentication 1).
+      if (result.ok || !isLostAnswer(result.outcome) || attempt >= ENROLL_ATTEMPTS) break;
+      await clock.sleep(1000 * attempt);
+    }
+  } finally {
+    await transport.close();
   }
   if (!result.ok) throw enrollmentError(result.outcome, options.url);
   await storeSecrets(options.secrets, result.value);
@@ -129,7 +148,10 @@ export function readEnrollment(outbox: EnrollmentStateStore): Enrollment | null 
  * Puts the enrollment back into a fresh outbox from the keychain (after a corrupt outbox was moved
  * aside, or a data dir restored without its queue). Returns the restored enrollment, or null.
  */
-export async function restoreEnrollment(secrets: SecretStore, outbox: EnrollmentStateStore): Promise<Enrollment | null> {
+export async function restoreEnrollment(
+  secrets: SecretStore,
+  outbox: EnrollmentStateStore,
+): Promise<Enrollment | null> {
   if (readEnrollment(outbox) !== null) return null;
   const stored = await secrets.get(SecretRefs.identity);
   if (stored === undefined || (await secrets.get(SecretRefs.clientSecret)) === undefined) return null;

@@ -5,7 +5,7 @@
  * throwing, so callers see one shape for "the cloud said no" and "the cloud was not there".
  */
 import { Readable } from 'node:stream';
-import { Agent } from 'undici';
+import { CloudTransport, DEFAULT_TRANSPORT_CONFIG } from './transport/cloud-transport.ts';
 import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyNetworkError } from './classify.ts';
 import type { BatchWhere, FailureOutcome, HttpAnswer, ResponseHeaders } from './classify.ts';
@@ -26,7 +26,7 @@ export interface HttpExchangeOptions {
   baseUrl: string;
   agentVersion: string;
   timeoutMs: number;
-  /** Mostly for tests and proxies; by default one keep-alive Agent per client. */
+  /** The agent's CloudTransport (cloud-link.ts); by default one with default settings per client. */
   dispatcher?: Dispatcher;
   onDeprecation?: (notice: DeprecationNotice) => void;
   now: () => number;
@@ -70,16 +70,14 @@ export class HttpExchange {
     this.#pathPrefix = url.pathname.replace(/\/+$/, '');
     this.#options = options;
     this.#ownsDispatcher = options.dispatcher === undefined;
+    // Without one given, still the agent's transport (system roots, proxy from the environment): no request bypasses it.
     this.#dispatcher =
       options.dispatcher ??
-      new Agent({
-        keepAliveTimeout: 30_000,
-        keepAliveMaxTimeout: 120_000,
-        connections: 8,
-        connectTimeout: Math.min(options.timeoutMs, 30_000),
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
+      new CloudTransport({
+        config: DEFAULT_TRANSPORT_CONFIG,
+        readSecret: () => Promise.resolve(undefined),
+        timeoutMs: options.timeoutMs,
+      }).dispatcher;
   }
 
   /** The path as it goes on the wire (the base URL's own path first): what a signature covers. */
@@ -95,7 +93,9 @@ export class HttpExchange {
       'tya-agent-version': this.#options.agentVersion,
       accept: 'application/json',
       ...request.headers,
-      ...(request.body === undefined || request.body instanceof Uint8Array ? {} : { 'content-length': String(request.body.bytes) }),
+      ...(request.body === undefined || request.body instanceof Uint8Array
+        ? {}
+        : { 'content-length': String(request.body.bytes) }),
     };
     let response: Dispatcher.ResponseData;
     try {
@@ -104,7 +104,12 @@ export class HttpExchange {
         path: this.#pathPrefix + request.path,
         method: request.method,
         headers,
-        body: request.body === undefined ? null : request.body instanceof Uint8Array ? request.body : Readable.from(request.body.chunks(), { objectMode: false }),
+        body:
+          request.body === undefined
+            ? null
+            : request.body instanceof Uint8Array
+              ? request.body
+              : Readable.from(request.body.chunks(), { objectMode: false }),
         signal,
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,

@@ -354,6 +354,7 @@ export class Agent {
       secrets: this.secrets,
       outbox: this.outbox,
       clock: this.clock,
+      transport: this.current.config.cloud,
     });
     this.tracker.setRevoked(false);
     this.outbox.clearAlert('agent_revoked');

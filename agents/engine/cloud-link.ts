@@ -21,6 +21,8 @@ import {
   describeSkewCompensated,
 } from '../delivery/index.ts';
 import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
+import { CloudTransport } from '../delivery/transport/cloud-transport.ts';
+import { TRANSPORT_ERROR_CODES } from '../delivery/transport/transport-error.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** A clock this far off the cloud's (the signature window) raises an alert; one within a minute clears it. */
@@ -29,6 +31,8 @@ const CLOCK_SKEW_CLEAR_MS = 60_000;
 
 /** Everything that talks to the cloud, built together from the enrollment and the config. */
 export interface CloudLink {
+  /** The way to the cloud (TLS, proxy); `transport.agentFor(url)` gives the WebSocket tunnel the same way. */
+  transport: CloudTransport;
   client: CloudClient;
   deliverer: Deliverer;
   heartbeat: HeartbeatLoop;
@@ -87,10 +91,16 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     }
     return value;
   };
+  const transport = new CloudTransport({
+    config: config.cloud,
+    readSecret: (ref) => options.secrets.get(ref),
+    timeoutMs: config.cloud.timeoutMs,
+  });
   const client = new CloudClient({
     baseUrl: enrollment.cloudUrl,
     agentVersion: AGENT_VERSION,
     timeoutMs: config.cloud.timeoutMs,
+    dispatcher: transport.dispatcher,
     clock,
     credentials: {
       agentId: enrollment.agentId,
@@ -168,13 +178,16 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
         },
         clock,
         logger,
-        ...(options.tunnelAgent === undefined ? {} : { agent: options.tunnelAgent }),
+        // The same way to the cloud as every other request: proxy, CA, pins and client certificate.
+        agent: options.tunnelAgent ?? transport.agentFor(enrollment.cloudUrl),
       })
     : null;
+  // Held back by a TLS or proxy refusal: with these (possibly fixed) settings, try at once, not in 5 minutes.
+  outbox.makeDueAgain(TRANSPORT_ERROR_CODES);
   deliverer.start();
   heartbeat.start();
   tunnel?.start();
-  return { client, deliverer, heartbeat, tunnel };
+  return { transport, client, deliverer, heartbeat, tunnel };
 }
 
 export async function closeCloudLink(link: CloudLink | null): Promise<void> {
@@ -183,6 +196,7 @@ export async function closeCloudLink(link: CloudLink | null): Promise<void> {
   await link.heartbeat.stop();
   await link.deliverer.stop();
   await link.client.close();
+  await link.transport.close();
 }
 
 function verifierFor(cloudKey: string | undefined, outbox: Outbox, logger: Logger): CloudSignatureVerifier | undefined {

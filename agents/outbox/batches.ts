@@ -253,6 +253,13 @@ export class BatchQueue {
   }
 
   /** Earliest next attempt among formed batches that are not in flight. */
+  /** Batches whose last failure had one of `codes` are due now (their cause may be gone); returns how many. */
+  dueAgain(codes: readonly string[]): number {
+    return this.#db
+      .prepare<[string]>('UPDATE batches SET next_attempt_at = 0 WHERE last_error_code IN (SELECT value FROM json_each(?))')
+      .run(JSON.stringify(codes)).changes;
+  }
+
   nextAttemptAt(): number | null {
     return (
       this.#db

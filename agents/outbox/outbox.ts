@@ -256,6 +256,12 @@ export class Outbox {
     return this.#dayTotals.list(range);
   }
 
+  /** Batches held back by one of these failures are due now: delivery restarted with new settings. */
+  makeDueAgain(errorCodes: readonly string[]): number {
+    this.#assertWritable('makeDueAgain');
+    return this.#batches.dueAgain(errorCodes);
+  }
+
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: { code: string; message: string } }): void {
     this.#assertWritable('retryBatch');
     this.#batches.retry(batchId, retry);

@@ -4,8 +4,10 @@
  * signing secrets (read back from the keychain after enrollment, then rotated so the new ones are
  * planted too). The agent then enrolls, syncs, fails (the cloud answers 503s, the database is
  * briefly missing), and is asked for `status`, `doctor`, every read route of the control API and
- * a support bundle. Afterwards every log line, every process output, every file in the data folder
- * (the outbox and its WAL byte for byte), every API answer and every file in the bundle is searched
+ * a support bundle. The proxy password (every request goes through a Basic proxy) and a client
+ * key's passphrase (doctor loads the key) are planted as well. Afterwards every log line, every
+ * process output, every file in the data folder (the outbox and its WAL byte for byte), every API
+ * answer and every file in the bundle is searched
  * for each secret in its plain, JSON-escaped and URL-encoded forms: zero hits. Meanwhile `ps` is
  * read every 100 ms: no secret on any process's command line.
  */
@@ -21,7 +23,9 @@ import { installationNamespace } from '../../agents/engine/installation.ts';
 import { KeytarSecretStore, SecretRefs, secretForms } from '../../agents/vault/index.ts';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
+import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.ts';
 import { createSqliteFile, type ThrowawayDatabase } from '../helpers/databases.ts';
+import { makeTlsFiles, type TlsFiles } from '../helpers/tls-certificates.ts';
 import {
   runCli,
   startAgentProcess,
@@ -33,6 +37,11 @@ import {
 
 const run = promisify(execFile);
 const DB_PASSWORD = 'planted-DB-pa55word-c41e';
+const PROXY_PASSWORD = 'planted-PROXY-pa55-8d1f';
+/** Every request goes through this proxy, which wants PROXY_PASSWORD (Basic). */
+let proxy: ConnectProxy;
+/** A client certificate whose key is encrypted: its passphrase is planted too. */
+let tlsFiles: TlsFiles;
 let dir: string;
 let dataDir: string;
 let sandbox: Sandbox;
@@ -67,13 +76,27 @@ beforeAll(async () => {
     );
   }, 100);
   sandbox = await startSandbox({ port: 0, dbPath: path.join(dir, 'sandbox.db') });
+  proxy = await startConnectProxy({ basic: { username: 'planted-agent', password: PROXY_PASSWORD } });
+  tlsFiles = makeTlsFiles();
   admin = new SandboxAdmin(sandbox.url);
   db = createSqliteFile('planted');
   await db.exec(`CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT NOT NULL);
     INSERT INTO invoices VALUES (1, '12.50'), (2, '99.99');`);
   configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
     agent: { name: 'Planted', dataDir: 'data' },
-    cloud: { url: sandbox.url, entity: 'store-1', heartbeatIntervalSecs: 1, retryBaseMs: 50, retryMaxMs: 500 },
+    cloud: {
+      url: sandbox.url,
+      entity: 'store-1',
+      heartbeatIntervalSecs: 1,
+      retryBaseMs: 50,
+      retryMaxMs: 500,
+      proxy: { mode: 'manual', url: proxy.url, username: 'planted-agent', password: { secretRef: 'cloud/proxy-password' } },
+      tls: {
+        clientCert: tlsFiles.clientCert,
+        clientKey: tlsFiles.clientKey,
+        clientKeyPassphrase: { secretRef: 'cloud/client-key-passphrase' },
+      },
+    },
     sources: [
       {
         type: 'odbc',
@@ -94,6 +117,8 @@ afterAll(async () => {
   if (psTimer !== undefined) clearInterval(psTimer);
   await agent?.kill('SIGKILL');
   await sandbox?.close();
+  await proxy?.close();
+  tlsFiles?.remove();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -129,11 +154,17 @@ function filesUnder(root: string): Array<{ file: string; bytes: Buffer }> {
 
 describe('planted secrets', () => {
   it('appear in no log, output, data file, API answer, support bundle or command line', async () => {
+    // The proxy password before enrolling (enrollment goes through the proxy), from standard input.
+    const proxySecret = noteCli(
+      'secret set',
+      await runCli(['secret', 'set', 'cloud/proxy-password', '--config', configFile], { input: PROXY_PASSWORD }),
+    );
+    expect(proxySecret.code, proxySecret.stderr).toBe(0);
     noteCli(
       'enroll',
       await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: enrollmentKey }),
     );
-    const planted = [DB_PASSWORD, enrollmentKey, ...(await agentSecrets())];
+    const planted = [DB_PASSWORD, PROXY_PASSWORD, tlsFiles.clientKeyPassphrase, enrollmentKey, ...(await agentSecrets())];
 
     agent = startAgentProcess(configFile);
     await waitFor('the agent to publish its control API', () => readControlFileSync(dataDir) !== null, {
@@ -151,6 +182,17 @@ describe('planted secrets', () => {
     );
     note('PUT secret', await put.text());
     expect(put.status).toBe(200);
+    // The client key's passphrase the same way (doctor loads the key with it below).
+    const putPassphrase = await fetch(
+      `http://127.0.0.1:${control.port}${CONTROL_API_PREFIX}/settings/secrets/${encodeURIComponent('cloud/client-key-passphrase')}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${control.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ value: tlsFiles.clientKeyPassphrase }),
+      },
+    );
+    note('PUT passphrase', await putPassphrase.text());
+    expect(putPassphrase.status).toBe(200);
     await waitFor('both invoices in the cloud', async () => (await admin.counts()).recordsAccepted === 2, {
       describe: () => agent!.output(),
     });
@@ -183,7 +225,9 @@ describe('planted secrets', () => {
 
     noteCli('status', await runCli(['status', '--config', configFile]));
     noteCli('status --json', await runCli(['status', '--json', '--config', configFile]));
-    noteCli('doctor', await runCli(['doctor', '--config', configFile]));
+    const doctor = noteCli('doctor', await runCli(['doctor', '--config', configFile]));
+    // The passphrase was used: the encrypted client key loaded.
+    expect(doctor.stdout).toContain('TLS settings load: client certificate');
     noteCli('alerts', await runCli(['alerts', '--json', '--config', configFile]));
     noteCli('audit list', await runCli(['audit', 'list', '--json', '--config', configFile]));
     for (const route of [
@@ -243,6 +287,8 @@ describe('planted secrets', () => {
     // The search itself works: the agent's name, which is not secret, is found where it should be.
     expect(seen.filter(({ text }) => text.includes('Planted')).length).toBeGreaterThan(3);
     expect(commandLines.size).toBeGreaterThan(10);
+    // The proxy password was used: every tunnel was opened with it.
+    expect(proxy.tunnels.length).toBeGreaterThan(0);
     expect(hits).toEqual([]);
   }, 180_000);
 });

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AgentConfig, OdbcSourceConfig } from '../../api/index.ts';
 import { describeExposed, exposedDataPaths } from '../../engine/private-files.ts';
 import { AgentError } from '../../pipeline/errors.ts';
@@ -167,9 +168,9 @@ export interface CloudProbe {
  * One GET of the cloud's base URL with a short timeout, over undici like the agent's own requests
  * (not fetch, which refuses some ports outright); any HTTP answer means the cloud is reachable.
  */
-export async function probeCloud(url: string, timeoutMs: number, now: () => number = Date.now): Promise<CloudProbe> {
+export async function probeCloud(url: string, timeoutMs: number, now: () => number = Date.now, dispatcher?: Dispatcher): Promise<CloudProbe> {
   const started = now();
-  const response = await request(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const response = await request(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...(dispatcher === undefined ? {} : { dispatcher }) });
   await response.body.dump();
   const ended = now();
   const date = response.headers.date;

@@ -14,7 +14,8 @@ import type { CliIo } from '../cli-io.ts';
 import { resolveConfig } from '../config-option.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { Finding } from './doctor-checks.ts';
-import { checkDataDir, checkDataDirPrivacy, checkKeychain, checkNode, checkOdbc, cloudFindings, probeCloud } from './doctor-checks.ts';
+import { checkDataDir, checkDataDirPrivacy, checkKeychain, checkNode, checkOdbc } from './doctor-checks.ts';
+import { checkCloudConnection } from './doctor-network.ts';
 import { checkSource } from './doctor-sources.ts';
 import { installationSecrets } from './installation-secrets.ts';
 
@@ -78,9 +79,7 @@ export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: Doc
         report(await checkSource(source, secrets.resolver, SOURCE_CHECK_TIMEOUT_MS));
       }
     }
-    const url = loaded.config.cloud.url;
-    const probe = await probeCloud(url, (options.timeoutSecs ?? 5) * 1000).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-    for (const finding of cloudFindings(url, probe, deps.env)) report(finding);
+    for (const finding of await checkCloudConnection(loaded.config.cloud, secrets.store, (options.timeoutSecs ?? 5) * 1000, deps.env)) report(finding);
   } else {
     report({ status: 'skip', text: 'Sources, cloud and clock not checked (they are named in the config).' });
   }

@@ -37,6 +37,7 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
       version: AGENT_VERSION,
       secrets: agent.secretStore,
       outbox: agent.outbox,
+      transport: loaded.config.cloud,
     }));
     // A new identity: the old one's revocation no longer holds (the condition's cause is gone).
     agent.outbox.clearAlert('agent_revoked');

@@ -4,7 +4,8 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { AgentConfig, DiagnosticsView, DoctorCheck } from '../../api/index.ts';
-import { checkDataDir, checkKeychain, checkNode, cloudFindings, probeCloud, type Finding } from '../../cli/commands/doctor-checks.ts';
+import { checkDataDir, checkKeychain, checkNode, type Finding } from '../../cli/commands/doctor-checks.ts';
+import { checkCloudConnection } from '../../cli/commands/doctor-network.ts';
 import { checkSource } from '../../cli/commands/doctor-sources.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 import type { SecretStore } from '../../vault/index.ts';
@@ -23,10 +24,8 @@ export async function diagnose(input: {
   const findings: Finding[] = [checkNode(), checkDataDir(input.dataDir, input.config), await checkKeychain(input.secrets)];
   const sources = await Promise.all(input.config.sources.map((source) => checkSource(source, input.resolver, SOURCE_CHECK_MS)));
   findings.push(...sources);
-  const probe = await probeCloud(input.config.cloud.url, Math.min(input.config.cloud.timeoutMs, 10_000)).catch((error: unknown) =>
-    error instanceof Error ? error : new Error(String(error)),
-  );
-  findings.push(...cloudFindings(input.config.cloud.url, probe));
+  // Through the agent's own transport (proxy, trust, pins, client certificate), so TLS and proxy causes show here too.
+  findings.push(...(await checkCloudConnection(input.config.cloud, input.secrets, Math.min(input.config.cloud.timeoutMs, 10_000))));
   return { checks: findings.filter((f) => f.status !== 'skip').map(toCheck), logFile: input.logFile, logTail: await tail(input.logFile, input.lines) };
 }
 

@@ -1,6 +1,7 @@
 /** Settings (cloud, enrollment, write-only credentials), diagnostics, alerts. */
 import { z } from 'zod';
 import { AlertSchema, DiagnosticsViewSchema, SettingsViewSchema } from '../../api/index.ts';
+import { CloudProxySchema, CloudTlsSchema } from '../../api/cloud-transport-config.ts';
 import type { ControlHandlers } from '../control-protocol.ts';
 import type { DashboardPort } from '../dashboard-port.ts';
 import { defineRoute, NoInput, NoParams, type AnyRoute } from '../route-table.ts';
@@ -37,6 +38,9 @@ export function adminRoutes(handlers: ControlHandlers, port: DashboardPort | und
             entity: z.string().min(1).optional(),
             timeoutMs: z.number().int().optional(),
             heartbeatIntervalSecs: z.number().optional(),
+            /** Replaces cloud.proxy / cloud.tls whole (docs/network.md); the loader validates them like the file. */
+            proxy: CloudProxySchema.optional(),
+            tls: CloudTlsSchema.optional(),
           })
           .optional(),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),

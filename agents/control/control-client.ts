@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { AgentStatusSchema } from '../api/index.ts';
 import type { AgentStatus } from '../api/index.ts';
@@ -130,7 +131,10 @@ export class ControlClient {
       );
     }
     if (!envelope.data.ok) {
-      throw new ControlRequestError(response.status, envelope.data.error.code, envelope.data.error.message);
+      const { code, message } = envelope.data.error;
+      // Say which door this user came through: the socket decides the role.
+      const through = this.#socketPath === null ? 'the control token' : basename(this.#socketPath);
+      throw new ControlRequestError(response.status, code, code === 'forbidden_role' ? `${message} (You reached the agent through ${through}.)` : message);
     }
     const value = schema.safeParse(envelope.data.value);
     if (!value.success) {

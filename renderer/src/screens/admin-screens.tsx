@@ -5,6 +5,7 @@ import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../componen
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
 import { readableLogLine } from '../state/log-line.ts';
+import { RoleGate } from '../state/role.tsx';
 
 /** The log levels offered, in plain words; a level set in the file by hand (trace, fatal) is kept and shown as it is. */
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -68,9 +69,11 @@ function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () =
           {t('settings.newValue', { ref: credentialLabel(refName, t) })}
           <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" required />
         </label>{' '}
-        <button type="submit" disabled={action.busy}>
-          {t('common.save')}
-        </button>
+        <RoleGate action="setSecret">
+          <button type="submit" disabled={action.busy}>
+            {t('common.save')}
+          </button>
+        </RoleGate>
         {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
       </form>
     </MoreDetail>
@@ -118,9 +121,11 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
         </label>
       </div>
       {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
-      <button type="submit" className="primary" disabled={action.busy}>
-        {t('common.save')}
-      </button>
+      <RoleGate action="updateSettings">
+        <button type="submit" className="primary" disabled={action.busy}>
+          {t('common.save')}
+        </button>
+      </RoleGate>
     </form>
   );
 }
@@ -157,9 +162,11 @@ export function EnrollCard({ settings, onDone }: { settings: SettingsView; onDon
               <input name="enrollKey" type="password" value={key} onChange={(e) => setKey(e.target.value)} required autoComplete="off" />
             </label>
           </div>
-          <button type="submit" className="primary" disabled={action.busy}>
-            {action.busy ? t('settings.enrolling') : t('settings.enroll')}
-          </button>
+          <RoleGate action="enroll">
+            <button type="submit" className="primary" disabled={action.busy}>
+              {action.busy ? t('settings.enrolling') : t('settings.enroll')}
+            </button>
+          </RoleGate>
         </form>
       )}
       {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}

@@ -55,7 +55,7 @@ function overSocket(socketPath: string, call: { method: string; path: string; bo
           try {
             resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Result<unknown>);
           } catch (error) {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           }
         });
       },

@@ -209,6 +209,10 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
     }
     if (match === null) {
       // Routes added to the older table (control-routes.ts) keep working until they are declared here.
+      // Its changes (sync, dead letters, acknowledging alerts) are all operator work.
+      if (method !== 'GET' && !roleAllows(caller.principal.role, 'operator')) {
+        throw new ControlHttpError(403, 'forbidden_role', roleRefusalMessage(`${method} ${pathname}`, 'operator', caller.principal.role, context.roleHelp));
+      }
       const body = await readJsonBody(request);
       const value = await routeControlRequest({ method, path: pathname, query: searchParams, body }, context.handlers);
       return reply(response, 200, { ok: true, value: value ?? null });

@@ -57,6 +57,9 @@ describe('role sockets', () => {
     expect(viewerSync.status).toBe(403);
     expect(viewerSync.json.error?.code).toBe('forbidden_role');
     expect(viewerSync.json.error?.message).toMatch(/needs the operator role, and this caller is a viewer.*group "tya-operators"/);
+    // The older route table (control-routes.ts) is held to the same rule.
+    const legacyAck = await controlCall(on('viewer'), { method: 'POST', path: '/api/v1/alerts/ack', body: { codes: ['x'] } });
+    expect([legacyAck.status, legacyAck.json.error?.code]).toEqual([403, 'forbidden_role']);
     for (const role of ['viewer', 'operator'] as const) {
       const settings = await controlCall(on(role), { method: 'PUT', path: '/api/v1/settings', body: { agentName: 'x' } });
       expect([settings.status, settings.json.error?.code], role).toEqual([403, 'forbidden_role']);

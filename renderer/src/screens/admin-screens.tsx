@@ -22,11 +22,21 @@ export function SettingsScreen() {
   const { t } = i18n;
   const { api } = useLive();
   const settings = useResource((a) => a.getSettings(), ['settings']);
+  // Kept here: the form below is re-created when the settings change, which would drop its notice.
+  const [generalSaved, setGeneralSaved] = useState<string | null>(null);
   if (settings.data === null) return <Page title={t('settings.title')}><Loading error={settings.error} /></Page>;
   return (
     <Page title={t('settings.title')}>
       <EnrollCard settings={settings.data} onDone={settings.reload} />
-      <GeneralSettings key={JSON.stringify(settings.data)} settings={settings.data} onDone={settings.reload} />
+      <GeneralSettings
+        key={JSON.stringify(settings.data)}
+        settings={settings.data}
+        saved={generalSaved}
+        onDone={(text) => {
+          setGeneralSaved(text);
+          settings.reload();
+        }}
+      />
       <section className="card" aria-labelledby="st-creds">
         <h2 id="st-creds">{t('settings.credentials')}</h2>
         {settings.data.secrets.length === 0 ? (
@@ -80,7 +90,7 @@ function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () =
   );
 }
 
-function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone: () => void }) {
+function GeneralSettings({ settings, saved, onDone }: { settings: SettingsView; saved: string | null; onDone: (saved: string) => void }) {
   const { t } = useI18n();
   const { api } = useLive();
   const [agentName, setAgentName] = useState(settings.agentName);
@@ -91,7 +101,7 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const change = { agentName, cloud: { url, entity }, logLevel: logLevel as 'info' };
-    if (await action.run(() => api.updateSettings(change), () => t('settings.saved'))) onDone();
+    if (await action.run(() => api.updateSettings(change), () => t('settings.saved'))) onDone(t('settings.saved'));
   };
   return (
     <form className="card form" onSubmit={(e) => void submit(e)} aria-labelledby="st-general">
@@ -120,7 +130,7 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
           </select>
         </label>
       </div>
-      {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
+      {action.message ? <Notice tone={action.message.tone}>{action.message.text}</Notice> : saved !== null && <Notice tone="ok">{saved}</Notice>}
       <RoleGate action="updateSettings">
         <button type="submit" className="primary" disabled={action.busy}>
           {t('common.save')}

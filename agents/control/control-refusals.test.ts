@@ -83,6 +83,16 @@ describe('refusals', () => {
 });
 
 describe('the refusal gate', () => {
+  it('refuses guessed login links like wrong tokens: late, and only in the summary line', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => controlCall(tcp(), { path: `/ui/login?s=guess${i}` })));
+    expect(answers.every((a) => a.status === 403)).toBe(true);
+    expect(Math.min(...answers.map((a) => a.ms))).toBeGreaterThanOrEqual(45);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const lines = (await readFile(logFile, 'utf8')).split('\n').filter((line) => /login link|Refused/.test(line));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/Refused 20 control requests .*20 login_link_refused/);
+  });
+
   it('logs a flood as one summary line per interval, raises control_auth_failures once, and keeps valid callers fast', async () => {
     const wrong = { authorization: `Bearer ${'y'.repeat(43)}` };
     const flood = Array.from({ length: 400 }, () => controlCall(tcp(), { path: '/api/v1/status', headers: wrong }).then((a) => a.status, (e: NodeJS.ErrnoException) => e.code ?? 'error'));
@@ -94,7 +104,8 @@ describe('the refusal gate', () => {
     expect(outcomes.every((o) => o === 401 || o === 'ECONNRESET' || o === 'EPIPE')).toBe(true);
     valid.sort((a, b) => a - b);
     console.log(`valid token during a 400-request flood: p50 ${valid[10]!.toFixed(1)} ms, max ${valid[19]!.toFixed(1)} ms`);
-    expect(valid[18]).toBeLessThan(100);
+    // Same process as the flood here, so only the median is held; test/e2e/control-flood.test.ts measures p99 against a real agent.
+    expect(valid[10]).toBeLessThan(50);
     await new Promise((resolve) => setTimeout(resolve, 600));
     const lines = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('Refused'));
     // One line per 400 ms interval: the flood fits in one or two on a busy machine, never one per refusal.

@@ -184,7 +184,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   if (!pathname.startsWith('/api/')) {
     request.resume();
     if (method !== 'GET' && method !== 'HEAD') return reply(response, 405, error('method_not_allowed', 'Only GET here.'));
-    if (pathname === LOGIN_PATH) return login(searchParams.get('s') ?? '', response, context);
+    if (pathname === LOGIN_PATH) return login(searchParams.get('s') ?? '', request, response, context);
     return serveStatic(context.rendererDir, pathname, response);
   }
   const caller = socketRole === null ? authenticate(request, context) : { principal: { role: socketRole, via: 'socket' as const }, session: null };
@@ -265,16 +265,19 @@ function agentUserName(): string {
   }
 }
 
-function login(secret: string, response: ServerResponse, context: ServeContext): void {
+function login(secret: string, request: IncomingMessage, response: ServerResponse, context: ServeContext): void {
   const redeemed = context.sessions.redeem(secret);
   if (redeemed === null) {
-    context.logger.warn('Refused a dashboard login link: unknown, already used or expired.');
+    // Guessing link secrets is refused like guessing tokens: late, bounded, and in the minute's summary line.
+    const refusal = { status: 403, code: 'login_link_refused', message: 'Unknown, used or expired login link.' };
     const body =
       '<!doctype html><html lang="en"><meta charset="utf-8"><title>Link expired</title>' +
       `<p>This login link was already used or is older than ${LOGIN_LINK_TTL_MS / 60_000} minutes.</p>` +
       '<p>Make a new one with <code>tya-agent open-ui</code> on the agent’s computer.</p></html>';
-    response.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'" });
-    response.end(body);
+    context.gate.refuse(request, response, refusal, () => {
+      response.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'" });
+      response.end(body);
+    });
     return;
   }
   context.logger.info('A browser opened the dashboard with a one-time login link.');

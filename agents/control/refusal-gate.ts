@@ -33,7 +33,7 @@ export interface RefusalGateOptions {
 }
 
 /** Refusal codes that mean "someone tried to authenticate and failed". */
-const AUTH_FAILURE_CODES = new Set(['unauthorized', 'csrf_mismatch']);
+const AUTH_FAILURE_CODES = new Set(['unauthorized', 'csrf_mismatch', 'login_link_refused']);
 
 export class RefusalGate {
   readonly #logger: Logger;

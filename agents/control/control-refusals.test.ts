@@ -12,6 +12,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { recordingHandlers } from './control-fixtures.ts';
 import { ControlFileSchema } from './control-protocol.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
+import { alertKind } from '../outbox/alerts.ts';
 import { AUTH_FAILURE_ALERT } from './refusal-gate.ts';
 
 let dataDir: string;
@@ -116,5 +117,7 @@ describe('the refusal gate', () => {
     expect(lines[0]).toMatch(/\d+ unauthorized/);
     expect(alerts.length).toBeGreaterThanOrEqual(1);
     expect(new Set(alerts.map((a) => a.code))).toEqual(new Set([AUTH_FAILURE_ALERT]));
+    // Something that happened, not a state that clears itself: a person acknowledges it.
+    expect(alertKind(AUTH_FAILURE_ALERT)).toBe('event');
   });
 });

@@ -79,5 +79,10 @@ describe('the CLI reaches the agent with the role of the socket its user may use
     const cookie = String(login.headers['set-cookie']).split(';')[0]!;
     expect((await controlCall({ port: Number(url.port) }, { path: '/api/v1/session', headers: { cookie } })).json.value).toMatchObject({ role: 'viewer', via: 'session' });
     expect(await agent.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    // Stopped: another user cannot open the agent's files, and is told so in words (not a crash).
+    const stopped = await runCliAs(NOBODY, ['sync', '--config', configFile]);
+    expect(stopped.code).toBe(8);
+    expect(stopped.stderr).toMatch(/No agent answers on the control sockets/);
   }, 60_000);
 });

@@ -50,10 +50,39 @@ export interface RoleSockets {
 }
 
 export async function listenRoleSockets(options: RoleSocketsOptions): Promise<RoleSockets> {
-  const { dataDir, logger } = options;
+  const { dataDir } = options;
   if (process.platform === 'win32') return { roles: [], close: async () => {} };
-  const servers: Array<{ role: Role; server: Server; file: string }> = [];
+  const servers: Listening[] = [];
   chmodSync(dataDir, 0o700);
+  try {
+    await listenEach(options, servers);
+  } catch (error) {
+    // Half a set of sockets is worse than none: close what listens, and let the token serve.
+    await closeAll(servers);
+    throw error;
+  }
+  if (servers.length > 0) chmodSync(dataDir, DATA_DIR_MODE_WITH_SOCKETS);
+  return {
+    roles: servers.map((s) => s.role),
+    async close() {
+      await closeAll(servers);
+      try {
+        chmodSync(dataDir, 0o700);
+      } catch {
+        // The folder went away meanwhile: nothing to close up.
+      }
+    },
+  };
+}
+
+interface Listening {
+  role: Role;
+  server: Server;
+  file: string;
+}
+
+async function listenEach(options: RoleSocketsOptions, servers: Listening[]): Promise<void> {
+  const { dataDir, logger } = options;
   for (const role of ROLES) {
     const file = roleSocketPath(dataDir, role);
     if (Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES) {
@@ -67,31 +96,23 @@ export async function listenRoleSockets(options: RoleSocketsOptions): Promise<Ro
       server.once('error', reject);
       server.listen(file, () => resolve());
     });
+    servers.push({ role, server, file });
     chmodSync(file, SOCKET_MODES[role]);
     if (role === 'operator') giveToOperatorGroup(file, options.operatorGroup, logger);
-    servers.push({ role, server, file });
   }
-  if (servers.length > 0) chmodSync(dataDir, DATA_DIR_MODE_WITH_SOCKETS);
-  return {
-    roles: servers.map((s) => s.role),
-    async close() {
-      await Promise.all(
-        servers.map(
-          ({ server, file }) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-              rmSync(file, { force: true });
-            }),
-        ),
-      );
-      try {
-        chmodSync(dataDir, 0o700);
-      } catch {
-        // The folder went away meanwhile: nothing to close up.
-      }
-    },
-  };
+}
+
+async function closeAll(servers: readonly Listening[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      ({ server, file }) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+          rmSync(file, { force: true });
+        }),
+    ),
+  );
 }
 
 function giveToOperatorGroup(file: string, group: string | undefined, logger: Logger): void {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +31,15 @@ async function start(operatorGroup?: string): Promise<ControlServer> {
 
 const on = (role: Role) => ({ socketPath: roleSocketPath(dataDir, role) });
 
+/** This process's own group: one that exists everywhere the test runs. */
+const ownGroup = readFileSync('/etc/group', 'utf8')
+  .split('\n')
+  .map((line) => line.split(':'))
+  .find((fields) => Number(fields[2]) === process.getgid?.())?.[0];
+
 describe('role sockets', () => {
   it('are made 0600, 0660 and 0666 in a data folder others may pass through (0711) but not read, and go away on close', async () => {
-    await start();
+    await start(ownGroup);
     const modes = await Promise.all((['admin', 'operator', 'viewer'] as const).map(async (role) => (await stat(roleSocketPath(dataDir, role))).mode & 0o777));
     expect(modes).toEqual([0o600, 0o660, 0o666]);
     expect((await stat(dataDir)).mode & 0o777).toBe(0o711);
@@ -41,6 +48,11 @@ describe('role sockets', () => {
     server = null;
     await expect(stat(roleSocketPath(dataDir, 'viewer'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+  });
+
+  it('without control.operatorGroup, keep the operator socket to the agent’s user (0600): its primary group may be everyone’s', async () => {
+    await start();
+    expect((await stat(roleSocketPath(dataDir, 'operator'))).mode & 0o777).toBe(0o600);
   });
 
   it('give each caller the role of the socket it came through', async () => {

@@ -4,7 +4,8 @@
  * `docker` group, the kernel's permission check on connect() is the authentication:
  * - control-admin.sock    0600, the agent's user (and root);
  * - control-operator.sock 0660, group = config control.operatorGroup (chown'd; the installer
- *   creates the group and adds the installing user); unset, it is the agent's own group;
+ *   creates the group and adds the installing user); unset, 0600: the agent's primary group may
+ *   be everyone's (macOS's `staff`), so without a named group only the agent's user is operator;
  * - control-viewer.sock   0666, every local user.
  * Connecting needs search permission on the folder, so the data folder is 0711 while the sockets
  * exist (others can reach a name they know, but cannot list it), and every file in it stays 0600.
@@ -97,7 +98,7 @@ async function listenEach(options: RoleSocketsOptions, servers: Listening[]): Pr
       server.listen(file, () => resolve());
     });
     servers.push({ role, server, file });
-    chmodSync(file, SOCKET_MODES[role]);
+    chmodSync(file, role === 'operator' && options.operatorGroup === undefined ? 0o600 : SOCKET_MODES[role]);
     if (role === 'operator') giveToOperatorGroup(file, options.operatorGroup, logger);
   }
 }

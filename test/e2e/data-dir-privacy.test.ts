@@ -85,7 +85,8 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
         'outbox.db': 'file 600',
         'outbox.db-wal': 'file 600',
         'control-admin.sock': 'socket 600',
-        'control-operator.sock': 'socket 660',
+        // No control.operatorGroup here: only the agent's user (docs/control-api.md).
+        'control-operator.sock': 'socket 600',
         'control-viewer.sock': 'socket 666',
       });
       for (const [name, what] of Object.entries(found)) if (what.startsWith('file')) expect({ name, what }).toEqual({ name, what: 'file 600' });

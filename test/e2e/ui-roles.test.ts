@@ -59,6 +59,7 @@ describe.skipIf(!available || process.platform === 'win32')('the dashboard by ro
     await page.locator('#page-title').waitFor();
     await expect.poll(() => page.locator('.needs-role', { hasText: 'needs operator' }).count()).toBeGreaterThan(0);
     expect(await page.getByRole('button', { name: 'Sync now' }).count()).toBe(0);
+    console.log(`viewer overview screenshot: ${await screenshot(page, 'roles-viewer-overview')}`);
   });
 
   it('an admin session (open-ui as the agent’s user) is offered them', async () => {

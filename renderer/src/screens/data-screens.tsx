@@ -59,7 +59,7 @@ export function QueueScreen() {
         ) : (
           <>
             <p className="actions">
-              <RoleGate action="retryDeadLetters">
+              <RoleGate action="retryDeadLetters" label={t('queue.retryAll')}>
               <button type="button" onClick={() => void action.run(() => api.retryDeadLetters(selected.length > 0 ? selected : 'all'), (n) => t('queue.retried', { count: n })).then(after)}>
                 {selected.length > 0 ? `${t('queue.retry')} (${selected.length})` : t('queue.retryAll')}
               </button>{' '}

@@ -62,7 +62,7 @@ function FileRow({ file, run }: { file: FileEntry; run: Run }) {
       {file.outcome === 'held' && sha256 !== null && (
         <p className="actions">
           <span>{t('files.heldExplain')}</span>{' '}
-          <RoleGate action="approveFile">
+          <RoleGate action="approveFile" label={t('files.approve')}>
           <button type="button" onClick={() => run(() => api.approveFile(file.source, sha256), t('files.approved', { name: file.name }))}>
             {t('files.approve')}
           </button>{' '}
@@ -76,7 +76,7 @@ function FileRow({ file, run }: { file: FileEntry; run: Run }) {
       )}
       {file.outcome === 'imported' && sha256 !== null && (
         <p className="actions">
-          <RoleGate action="voidFile">
+          <RoleGate action="voidFile" label={t('files.void')}>
           <ConfirmButton
             label={t('files.void')}
             question={t('files.voidConfirm', { name: file.name })}

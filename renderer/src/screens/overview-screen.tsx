@@ -22,7 +22,7 @@ export function OverviewScreen() {
     <Page
       title={t('overview.title')}
       actions={
-        <RoleGate action="syncNow">
+        <RoleGate action="syncNow" label={t('overview.syncNow')}>
           <button type="button" disabled={sync.busy} onClick={() => void sync.run(() => api.syncNow(), () => t('overview.synced'))}>
             {t('overview.syncNow')}
           </button>
@@ -98,7 +98,7 @@ export function OverviewScreen() {
               <li key={alert.code}>
                 <Badge tone={alert.severity === 'critical' ? 'error' : 'warn'}>{alert.message}</Badge>{' '}
                 <span className="muted">{i18n.ago(alert.since)}</span>{' '}
-                <RoleGate action="acknowledgeAlert">
+                <RoleGate action="acknowledgeAlert" label={t('overview.acknowledge')}>
                   <button type="button" onClick={() => void ack.run(() => api.acknowledgeAlert(alert.code), () => '')}>
                     {t('overview.acknowledge')}
                   </button>

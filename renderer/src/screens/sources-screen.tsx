@@ -36,7 +36,7 @@ export function SourcesScreen() {
     <Page
       title={t('sources.title')}
       actions={
-        <RoleGate action="saveSource">
+        <RoleGate action="saveSource" label={t('firstRun.goSources')}>
           <button type="button" onClick={() => setEditing({ kind: 'odbc' })}>
             {t('sources.addOdbc')}
           </button>{' '}
@@ -78,12 +78,12 @@ export function SourcesScreen() {
               )}
               <SourceDetail config={source.config} />
               <p className="actions">
-                <RoleGate action="saveSource">
+                <RoleGate action="saveSource" label={t('common.edit')}>
                   <button type="button" onClick={() => setEditing({ kind: source.type, existing: source })} aria-label={`${t('common.edit')} ${source.name}`}>
                     {t('common.edit')}
                   </button>
                 </RoleGate>{' '}
-                <RoleGate action="pauseSource">
+                <RoleGate action="pauseSource" label={`${source.paused ? t('sources.resume') : t('sources.pause')}, ${t('sources.syncNow')}`}>
                 {source.paused ? (
                   <button type="button" onClick={() => void action.run(() => api.resumeSource(source.name), () => '')}>
                     {t('sources.resume')}
@@ -97,7 +97,7 @@ export function SourcesScreen() {
                   {t('sources.syncNow')}
                 </button>
                 </RoleGate>{' '}
-                <RoleGate action="resyncSource">
+                <RoleGate action="resyncSource" label={`${t('sources.resync')}, ${t('common.remove')}`}>
                   <ConfirmButton label={t('sources.resync')} question={t('sources.resyncConfirm', { name: source.name })} onConfirm={() => void action.run(() => api.resyncSource(source.name), () => '')} />{' '}
                   <ConfirmButton
                     label={t('common.remove')}

@@ -4,7 +4,7 @@
  * operator/admin" hint. The agent refuses them anyway; this only spares people a refusal.
  */
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { roleAllows, type Role } from '../../../agents/api/roles.ts';
+import { roleAllows, RoleSchema, type Role } from '../../../agents/api/roles.ts';
 import { ACTION_ROLES, type InvokeMethod } from '../../../preload/contract.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive } from './live.tsx';
@@ -19,7 +19,10 @@ export function RoleProvider({ children }: { children: ReactNode }) {
   const [role, setRole] = useState<Role | null>(null);
   useEffect(() => {
     // An agent too old to say is the admin-only agent it always was: the agent still decides.
-    void api.getSession().then((result) => setRole(result.ok ? result.value.role : 'admin'));
+    void api.getSession().then((result) => {
+      const said = RoleSchema.safeParse(result.ok ? result.value.role : undefined);
+      setRole(said.success ? said.data : 'admin');
+    });
   }, [api]);
   return <RoleContext.Provider value={role}>{children}</RoleContext.Provider>;
 }
@@ -41,8 +44,8 @@ export function useAllows(): (action: InvokeMethod) => boolean {
   return (action) => role !== null && roleAllows(role, ACTION_ROLES[action]);
 }
 
-/** Its children when the role may do `action`; otherwise a short hint naming the role needed. */
-export function RoleGate({ action, children }: { action: InvokeMethod; children: ReactNode }) {
+/** Its children when the role may do `action`; otherwise a short hint naming the role needed (and the action, given `label`). */
+export function RoleGate({ action, label, children }: { action: InvokeMethod; label?: string; children: ReactNode }) {
   const role = useRole();
   const { t } = useI18n();
   if (role === null) return null;
@@ -50,6 +53,7 @@ export function RoleGate({ action, children }: { action: InvokeMethod; children:
   if (roleAllows(role, needed)) return <>{children}</>;
   return (
     <span className="needs-role" title={t('role.hint', { role: t(ROLE_NAMES[role]), needed: t(ROLE_NAMES[needed]) })}>
+      {label === undefined ? '' : `${label}: `}
       {t(needed === 'admin' ? 'role.needsAdmin' : 'role.needsOperator')}
     </span>
   );

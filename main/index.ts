@@ -4,13 +4,13 @@
  * type-checked here (the Electron binary cannot be downloaded on the build machines).
  */
 import { app, BrowserWindow, Menu, nativeImage, Notification, session, Tray, utilityProcess } from 'electron';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AgentStatus } from '../agents/api/index.ts';
 import { LIVE_EVENT_CHANNEL } from '../preload/contract.ts';
 import { Supervisor, type SupervisedChild } from './agent-host/supervisor.ts';
-import { controlBackend, type ControlEndpoint } from './ipc/control-backend.ts';
+import { controlBackend } from './ipc/control-backend.ts';
+import { controlEndpoint } from './ipc/control-endpoint.ts';
 import { electronIpc } from './ipc/electron-ipc.ts';
 import { registerIpcHandlers } from './ipc/ipc-handlers.ts';
 import { NotificationRules } from './notifications/notification-rules.ts';
@@ -29,16 +29,7 @@ let tray: Tray | null = null;
 let status: AgentStatus | null = null;
 const rules = new NotificationRules();
 
-function endpoint(): ControlEndpoint | null {
-  try {
-    const file = JSON.parse(readFileSync(path.join(dataDir, 'control.json'), 'utf8')) as { port: number; token: string };
-    return { url: `http://127.0.0.1:${file.port}`, token: file.token };
-  } catch {
-    return null;
-  }
-}
-
-const backend = controlBackend(endpoint);
+const backend = controlBackend(() => controlEndpoint(dataDir));
 
 function openDashboard(): void {
   if (window !== null) {

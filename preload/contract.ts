@@ -24,6 +24,7 @@ import type {
   SourceSummary,
   TablePreview,
 } from '../agents/api/index.ts';
+import type { Role } from '../agents/api/roles.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
@@ -41,7 +42,15 @@ export interface SettingsChange {
 
 export type DeadLetterSelection = number[] | 'all';
 
+/** Who the dashboard is talking as: its role decides which actions it offers. */
+export interface SessionView {
+  role: Role;
+  via: 'token' | 'session' | 'socket';
+  csrfToken: string | null;
+}
+
 export interface WindowApi {
+  getSession(): Promise<Result<SessionView>>;
   getStatus(): Promise<Result<AgentStatus>>;
   syncNow(source?: string): Promise<Result<null>>;
   listSources(): Promise<Result<SourceSummary[]>>;
@@ -92,6 +101,7 @@ const Ids = z.union([z.literal('all'), z.array(z.number().int().positive()).min(
 
 /** Channel and argument tuple schema per method: main/ipc parses every call with these. */
 export const IPC_CONTRACT = {
+  getSession: { channel: 'session:get', args: z.tuple([]) },
   getStatus: { channel: 'agent:get-status', args: z.tuple([]) },
   syncNow: { channel: 'agent:sync-now', args: z.tuple([Name.optional()]) },
   listSources: { channel: 'sources:list', args: z.tuple([]) },
@@ -143,6 +153,7 @@ function query(values: Record<string, string | undefined>): string {
  * backend both use this, so the two transports cannot drift apart.
  */
 export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M]>) => HttpCall } = {
+  getSession: () => ({ method: 'GET', path: '/session' }),
   getStatus: () => ({ method: 'GET', path: '/status' }),
   syncNow: (source) => ({ method: 'POST', path: '/sync', body: source === undefined ? {} : { source } }),
   listSources: () => ({ method: 'GET', path: '/sources' }),
@@ -173,4 +184,43 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   getDiagnostics: () => ({ method: 'GET', path: '/diagnostics' }),
   listAlerts: () => ({ method: 'GET', path: '/alerts' }),
   acknowledgeAlert: (code) => ({ method: 'POST', path: `/alerts/${seg(code)}/ack`, body: {} }),
+};
+
+/**
+ * The least role each dashboard action needs: the dashboard hides or disables what its session's
+ * role may not do. It mirrors the control API's route table (agents/control/v1), which the
+ * renderer may not import; test/contract/action-roles.test.ts holds the two to the same answer.
+ */
+export const ACTION_ROLES: Record<InvokeMethod, Role> = {
+  getSession: 'viewer',
+  getStatus: 'viewer',
+  listAudit: 'viewer',
+  syncNow: 'operator',
+  listSources: 'viewer',
+  saveSource: 'admin',
+  removeSource: 'admin',
+  testConnection: 'admin',
+  discoverTables: 'admin',
+  previewRows: 'admin',
+  pauseSource: 'operator',
+  resumeSource: 'operator',
+  resyncSource: 'admin',
+  listFiles: 'viewer',
+  approveFile: 'operator',
+  rejectFile: 'operator',
+  voidFile: 'admin',
+  getQueue: 'viewer',
+  retryDeadLetters: 'operator',
+  discardDeadLetters: 'operator',
+  listShifts: 'viewer',
+  listActivity: 'viewer',
+  getHistory: 'viewer',
+  getCompleteness: 'viewer',
+  getSettings: 'viewer',
+  updateSettings: 'admin',
+  enroll: 'admin',
+  setSecret: 'admin',
+  getDiagnostics: 'admin',
+  listAlerts: 'viewer',
+  acknowledgeAlert: 'operator',
 };

@@ -10,6 +10,7 @@ function invoker<M extends InvokeMethod>(method: M): WindowApi[M] {
 }
 
 const api: WindowApi = {
+  getSession: invoker('getSession'),
   getStatus: invoker('getStatus'),
   syncNow: invoker('syncNow'),
   listSources: invoker('listSources'),

@@ -414,6 +414,8 @@ export const AgentConfigSchema = z
       .object({
         /** Loopback port of the local control API; 0 picks a free one (written to the data dir). */
         port: z.number().int().min(0).max(65_535).default(0),
+        /** The group whose members may use the operator socket (control-operator.sock); unset: the agent's own group. */
+        operatorGroup: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i).max(64).optional(),
       })
       .strict()
       .default({ port: 0 }),

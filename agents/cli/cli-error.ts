@@ -18,6 +18,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error.code === 'keychain_unavailable') return ExitCode.keychain;
   if (error.code === 'not_enrolled') return ExitCode.notEnrolled;
   if (error.code === 'data_dir_busy') return ExitCode.busy;
+  if (error.code === 'forbidden_role') return ExitCode.forbidden;
   if (error.code.startsWith('enroll') || error.code.startsWith('cloud_') || error.code === 'network_error') return ExitCode.cloud;
   return ExitCode.internal;
 }

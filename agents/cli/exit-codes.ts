@@ -27,6 +27,8 @@ export const ExitCode = {
   sourcesStopped: 12,
   /** This Node.js is too old for the agent (it needs Node 24). */
   nodeTooOld: 13,
+  /** The running agent refused: this user's role (from the control socket it reached) may not do that. */
+  forbidden: 14,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -45,4 +47,5 @@ Exit codes:
  10  the cloud revoked this agent (queue kept; enroll again)
  11  the cloud halted delivery: forbidden, wrong URL, proxy login, version too old… (queue kept)
  12  every source is paused or stopped by an error, so nothing more can be read
- 13  this Node.js is too old (the agent needs Node 24)`;
+ 13  this Node.js is too old (the agent needs Node 24)
+ 14  your role may not do that (viewer, operator, admin: see docs/control-api.md)`;

@@ -1,8 +1,13 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { AgentStatusSchema } from '../api/index.ts';
 import type { AgentStatus } from '../api/index.ts';
 import { AgentError, NotConnectedError } from '../pipeline/errors.ts';
 import { readControlFileSync } from './control-file.ts';
+import { roleSocketPath } from './role-sockets.ts';
+import type { Role } from './roles.ts';
 import { AcknowledgeAlertsResultSchema, CONTROL_API_PREFIX, ControlResultSchema } from './control-protocol.ts';
 import type { AcknowledgeAlertsResult, AlertCodes, DeadLetterIds } from './control-protocol.ts';
 
@@ -25,28 +30,50 @@ export class ControlRequestError extends AgentError {
   }
 }
 
-export interface ControlClientOptions {
-  url: string;
-  token: string;
-  timeoutMs?: number;
-}
+/** TCP with the control token (`url` is http://127.0.0.1:PORT), or a role socket in the data folder. */
+export type ControlClientOptions = ({ url: string; token: string } | { socketPath: string; role: Role }) & { timeoutMs?: number };
+
+/** The order the CLI tries the role sockets in: the most it may do first. */
+const SOCKET_ORDER: readonly Role[] = ['admin', 'operator', 'viewer'];
 
 /** Talks to a running agent's local control API (the CLI's `status`, `sync`, `dlq` commands). */
 export class ControlClient {
+  /** Where it talks to, for messages: `http://127.0.0.1:PORT` or `unix:/path/control-viewer.sock`. */
   readonly url: string;
-  readonly #token: string;
+  /** The role this client reached the agent with (admin for the token). */
+  readonly role: Role;
+  readonly #token: string | null;
+  readonly #socketPath: string | null;
   readonly #timeoutMs: number;
 
   constructor(options: ControlClientOptions) {
-    this.url = options.url;
-    this.#token = options.token;
+    if ('socketPath' in options) {
+      this.url = `unix:${options.socketPath}`;
+      this.role = options.role;
+      this.#socketPath = options.socketPath;
+      this.#token = null;
+    } else {
+      this.url = options.url;
+      this.role = 'admin';
+      this.#socketPath = null;
+      this.#token = options.token;
+    }
     this.#timeoutMs = options.timeoutMs ?? 60_000;
   }
 
-  /** A client for the agent that owns `dataDir`, or null when no agent has published a live control.json there. */
+  /**
+   * A client for the agent that owns `dataDir`, or null when none is reachable: the first role socket
+   * this user may connect to (admin, operator, viewer), else the control token over TCP. For the
+   * agent's own user a stale control.json (its process is gone) means no agent, sockets or not.
+   */
   static fromDataDir(dataDir: string, options: { timeoutMs?: number } = {}): ControlClient | null {
     const file = readControlFileSync(dataDir);
-    if (file === null || !isProcessAlive(file.pid)) return null;
+    if (file !== null && !isProcessAlive(file.pid)) return null;
+    for (const role of SOCKET_ORDER) {
+      const socketPath = roleSocketPath(dataDir, role);
+      if (mayConnect(socketPath)) return new ControlClient({ socketPath, role, ...options });
+    }
+    if (file === null) return null;
     return new ControlClient({ url: `http://127.0.0.1:${file.port}`, token: file.token, ...options });
   }
 
@@ -79,18 +106,15 @@ export class ControlClient {
     return this.#request('POST', '/ui/login-links', {}, z.object({ url: z.string(), expiresAt: z.string() }));
   }
 
+  /** Who the agent says this caller is. */
+  async session(): Promise<{ role: Role; via: string }> {
+    return this.#request('GET', '/session', undefined, z.object({ role: z.enum(['viewer', 'operator', 'admin']), via: z.string() }));
+  }
+
   async #request<T extends z.ZodType>(method: string, path: string, body: unknown, schema: T): Promise<z.output<T>> {
-    let response: Response;
+    let response: { status: number; json: unknown };
     try {
-      response = await fetch(`${this.url}${CONTROL_API_PREFIX}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.#token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+      response = await this.#send(method, `${CONTROL_API_PREFIX}${path}`, body);
     } catch (error) {
       if (isConnectionRefused(error)) throw new AgentNotRunningError(this.url, error);
       throw new NotConnectedError('control_unreachable', `The agent at ${this.url} did not answer.`, {
@@ -98,7 +122,7 @@ export class ControlClient {
         cause: error,
       });
     }
-    const envelope = ControlResultSchema.safeParse(await response.json().catch(() => undefined));
+    const envelope = ControlResultSchema.safeParse(response.json);
     if (!envelope.success) {
       throw new ControlRequestError(
         response.status,
@@ -107,7 +131,10 @@ export class ControlClient {
       );
     }
     if (!envelope.data.ok) {
-      throw new ControlRequestError(response.status, envelope.data.error.code, envelope.data.error.message);
+      const { code, message } = envelope.data.error;
+      // Say which door this user came through: the socket decides the role.
+      const through = this.#socketPath === null ? 'the control token' : basename(this.#socketPath);
+      throw new ControlRequestError(response.status, code, code === 'forbidden_role' ? `${message} (You reached the agent through ${through}.)` : message);
     }
     const value = schema.safeParse(envelope.data.value);
     if (!value.success) {
@@ -118,6 +145,57 @@ export class ControlClient {
       );
     }
     return value.data;
+  }
+  /** One request over node:http, which speaks to a unix socket and to TCP alike (fetch cannot do the former). */
+  #send(method: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const where = this.#socketPath !== null ? { socketPath: this.#socketPath } : tcpTarget(this.url);
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(
+        {
+          ...where,
+          method,
+          path,
+          headers: {
+            ...(this.#token === null ? {} : { authorization: `Bearer ${this.#token}` }),
+            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            let json: unknown;
+            try {
+              json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: response.statusCode ?? 0, json });
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+}
+
+function tcpTarget(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+/** Connecting to a unix socket needs write permission on it (the kernel's check is the role check). */
+function mayConnect(socketPath: string): boolean {
+  if (process.platform === 'win32' || !existsSync(socketPath)) return false;
+  try {
+    accessSync(socketPath, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -133,7 +211,9 @@ function isProcessAlive(pid: number): boolean {
 
 function isConnectionRefused(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if ((current as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+    // ENOENT: a role socket that went away with its agent.
+    const code = (current as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOENT') return true;
   }
   return false;
 }

@@ -96,8 +96,8 @@ describe('request guard', () => {
   it('refuses a foreign Host header even with the right token (DNS rebinding), and accepts loopback on any port (SSH tunnels)', async () => {
     for (const host of [`evil.example:${server.port}`, `127.0.0.2:${server.port}`, `localhost.evil.example`, `127.0.0.1.nip.io:${server.port}`]) {
       const res = await raw(server, { path: '/api/v1/status', headers: authed({ host }) });
-      expect(res.status, host).toBe(421);
-      expect(res.json, host).toMatchObject({ ok: false, error: { code: 'misdirected_host' } });
+      expect(res.status, host).toBe(403);
+      expect(res.json, host).toMatchObject({ ok: false, error: { code: 'forbidden_host' } });
     }
     for (const host of [`localhost:${server.port}`, `[::1]:${server.port}`, '127.0.0.1:8080', 'localhost']) {
       expect((await raw(server, { path: '/api/v1/status', headers: authed({ host }) })).status, host).toBe(200);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
@@ -13,8 +14,10 @@ import { ControlHttpError, routeControlRequest } from './control-routes.ts';
 import type { DashboardPort } from './dashboard-port.ts';
 import { EventStreams } from './event-streams.ts';
 import { buildOpenApi, OPENAPI_PATH } from './openapi.ts';
+import { RefusalGate, type RefusalAlerts, type RefusalGateOptions } from './refusal-gate.ts';
 import { bearerMatches, checkHostAndOrigin, secretEquals, UNAUTHORIZED } from './request-guard.ts';
-import { roleAllows, type Principal } from './roles.ts';
+import { listenRoleSockets } from './role-sockets.ts';
+import { roleAllows, roleRefusalMessage, type Principal, type Role, type RoleHelp } from './roles.ts';
 import { controlActor, runAsActor } from '../outbox/audit-actor.ts';
 import { matchRoute, type AnyRoute } from './route-table.ts';
 import { CSRF_HEADER, LOGIN_LINK_TTL_MS, readCookie, SESSION_COOKIE, SessionStore, type Session } from './session-store.ts';
@@ -34,6 +37,14 @@ export interface ControlServerOptions {
   /** The built renderer served to browsers; default: dist/renderer (null: none). */
   rendererDir?: string | null;
   clock?: Clock;
+  /** Whose members may use the operator socket (config control.operatorGroup). */
+  operatorGroup?: string;
+  /** Where `control_auth_failures` is raised (the outbox's alerts). */
+  alerts?: RefusalAlerts;
+  /** Tuning of the refusal gate (tests shorten the summary interval). */
+  refusals?: Omit<RefusalGateOptions, 'logger' | 'alerts'>;
+  /** Serve the role sockets in the data folder too (default true; not on Windows). */
+  roleSockets?: boolean;
 }
 
 export interface ControlServer {
@@ -55,14 +66,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const sessions = new SessionStore(options.clock ?? systemClock);
   let port = 0;
   const routes = controlRouteTable(options.handlers, options.dashboard, {
-    createLoginLink: () => {
-      const { secret, expiresAt } = sessions.createLoginSecret();
+    createLoginLink: (role) => {
+      const { secret, expiresAt } = sessions.createLoginSecret(role);
       return { url: `http://127.0.0.1:${port}${LOGIN_PATH}?s=${secret}`, expiresAt: new Date(expiresAt).toISOString() };
     },
   });
   const openApi = JSON.stringify({ ok: true, value: buildOpenApi(routes, options.version) });
   const streams = new EventStreams(options.handlers, options.dashboard, logger);
+  const gate = new RefusalGate({ ...options.refusals, logger, alerts: options.alerts });
   const context: ServeContext = {
+    gate,
+    roleHelp: { operatorGroup: options.operatorGroup, agentUser: agentUserName() },
     token,
     handlers: options.handlers,
     routes,
@@ -73,7 +87,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     rendererDir: options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir,
   };
   const server = createServer((request, response) => {
-    void serve(request, response, context);
+    void serve(request, response, context, null);
   });
   await listen(server, options.port);
   port = (server.address() as AddressInfo).port;
@@ -93,7 +107,19 @@ export async function startControlServer(options: ControlServerOptions): Promise
       cause: error,
     });
   }
-  logger.info({ url }, `The control API is listening on ${url}.`);
+  const sockets =
+    options.roleSockets === false
+      ? null
+      : await listenRoleSockets({
+          dataDir: options.dataDir,
+          operatorGroup: options.operatorGroup,
+          logger,
+          handler: (role) => (request, response) => void serve(request, response, context, role),
+        }).catch((error: unknown) => {
+          logger.warn({ err: error }, 'The control sockets could not be created; the CLI falls back to the control token.');
+          return null;
+        });
+  logger.info({ url, sockets: sockets?.roles ?? [] }, `The control API is listening on ${url}.`);
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -103,7 +129,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
       closing ??= new Promise<void>((resolve) => {
         removeControlFileSync(options.dataDir, token);
         streams.close();
-        server.close(() => resolve());
+        gate.close();
+        const socketsClosed = sockets?.close() ?? Promise.resolve();
+        server.close(() => void socketsClosed.then(() => resolve()));
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       });
@@ -131,6 +159,8 @@ function listen(server: Server, port: number): Promise<void> {
 }
 
 interface ServeContext {
+  gate: RefusalGate;
+  roleHelp: RoleHelp;
   token: string;
   handlers: ControlHandlers;
   routes: readonly AnyRoute[];
@@ -146,7 +176,8 @@ interface Caller {
   session: Session | null;
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, context: ServeContext): Promise<void> {
+/** `socketRole`: the role of the local socket the request came through, null on TCP. */
+async function serve(request: IncomingMessage, response: ServerResponse, context: ServeContext, socketRole: Role | null): Promise<void> {
   const { method = 'GET', url = '/' } = request;
   const hostRefusal = checkHostAndOrigin(request.headers);
   if (hostRefusal !== null) return refuse(request, response, context, hostRefusal);
@@ -154,10 +185,10 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   if (!pathname.startsWith('/api/')) {
     request.resume();
     if (method !== 'GET' && method !== 'HEAD') return reply(response, 405, error('method_not_allowed', 'Only GET here.'));
-    if (pathname === LOGIN_PATH) return login(searchParams.get('s') ?? '', response, context);
+    if (pathname === LOGIN_PATH) return login(searchParams.get('s') ?? '', request, response, context);
     return serveStatic(context.rendererDir, pathname, response);
   }
-  const caller = authenticate(request, context);
+  const caller = socketRole === null ? authenticate(request, context) : { principal: { role: socketRole, via: 'socket' as const }, session: null };
   if (caller === null) return refuse(request, response, context, UNAUTHORIZED);
   // A browser session changes nothing without the CSRF token the page got from /session.
   if (caller.session !== null && method !== 'GET' && !secretEquals(String(request.headers[CSRF_HEADER] ?? ''), caller.session.csrfToken)) {
@@ -179,13 +210,17 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
     }
     if (match === null) {
       // Routes added to the older table (control-routes.ts) keep working until they are declared here.
+      // Its changes (sync, dead letters, acknowledging alerts) are all operator work.
+      if (method !== 'GET' && !roleAllows(caller.principal.role, 'operator')) {
+        throw new ControlHttpError(403, 'forbidden_role', roleRefusalMessage(`${method} ${pathname}`, 'operator', caller.principal.role, context.roleHelp));
+      }
       const body = await readJsonBody(request);
       const value = await runAsActor(controlActor(caller.principal), () => routeControlRequest({ method, path: pathname, query: searchParams, body }, context.handlers));
       return reply(response, 200, { ok: true, value: value ?? null });
     }
     const { route, params } = match;
     if (!roleAllows(caller.principal.role, route.role)) {
-      throw new ControlHttpError(403, 'forbidden_role', `${method} ${pathname} needs the ${route.role} role; this caller is ${caller.principal.role}.`);
+      throw new ControlHttpError(403, 'forbidden_role', roleRefusalMessage(`${method} ${pathname}`, route.role, caller.principal.role, context.roleHelp));
     }
     if (route.stream) {
       request.resume();
@@ -214,26 +249,37 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   }
 }
 
-/** The control token (CLI, scripts, the tray) or a browser session cookie; both are admin until the security issue. */
+/** On TCP: the control token (readable by the agent's user only: admin) or a browser session cookie (its link's role). */
 function authenticate(request: IncomingMessage, context: ServeContext): Caller | null {
   if (request.headers.authorization !== undefined) {
     return bearerMatches(request.headers.authorization, context.token) ? { principal: { role: 'admin', via: 'token' }, session: null } : null;
   }
   const sessionId = readCookie(request.headers.cookie, SESSION_COOKIE);
   const session = sessionId === undefined ? null : context.sessions.find(sessionId);
-  return session === null ? null : { principal: { role: 'admin', via: 'session' }, session };
+  return session === null ? null : { principal: { role: session.role, via: 'session' }, session };
 }
 
-function login(secret: string, response: ServerResponse, context: ServeContext): void {
+function agentUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'the agent’s user';
+  }
+}
+
+function login(secret: string, request: IncomingMessage, response: ServerResponse, context: ServeContext): void {
   const redeemed = context.sessions.redeem(secret);
   if (redeemed === null) {
-    context.logger.warn('Refused a dashboard login link: unknown, already used or expired.');
+    // Guessing link secrets is refused like guessing tokens: late, bounded, and in the minute's summary line.
+    const refusal = { status: 403, code: 'login_link_refused', message: 'Unknown, used or expired login link.' };
     const body =
       '<!doctype html><html lang="en"><meta charset="utf-8"><title>Link expired</title>' +
       `<p>This login link was already used or is older than ${LOGIN_LINK_TTL_MS / 60_000} minutes.</p>` +
       '<p>Make a new one with <code>tya-agent open-ui</code> on the agent’s computer.</p></html>';
-    response.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'" });
-    response.end(body);
+    context.gate.refuse(request, response, refusal, () => {
+      response.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'" });
+      response.end(body);
+    });
     return;
   }
   context.logger.info('A browser opened the dashboard with a one-time login link.');
@@ -260,10 +306,8 @@ function refuse(
   context: ServeContext,
   refusal: { status: number; code: string; message: string },
 ): void {
-  context.logger.warn({ method: request.method, code: refusal.code }, 'Refused a control request: ' + refusal.message);
-  // Drain whatever was sent so the refusal is not lost in a reset connection.
-  request.resume();
-  reply(response, refusal.status, error(refusal.code, refusal.message));
+  // Counted into a summary line a minute, answered late, and dropped when too many wait (refusal-gate.ts).
+  context.gate.refuse(request, response, refusal, () => reply(response, refusal.status, error(refusal.code, refusal.message)));
 }
 
 function error(code: string, message: string): ControlResult<never> {

@@ -2,3 +2,4 @@ export * from './control-protocol.ts';
 export * from './control-server.ts';
 export * from './control-client.ts';
 export { controlFilePath, readControlFileSync } from './control-file.ts';
+export { groupId, ROLE_SOCKET_FILES, roleSocketPath } from './role-sockets.ts';

@@ -19,8 +19,8 @@ export function checkHostAndOrigin(headers: IncomingHttpHeaders): GuardRefusal |
   const host = headers.host?.toLowerCase();
   if (host === undefined || !LOOPBACK_HOST.test(host)) {
     return {
-      status: 421,
-      code: 'misdirected_host',
+      status: 403,
+      code: 'forbidden_host',
       message: 'The control API answers only to 127.0.0.1, localhost or [::1] (on any port, for SSH tunnels).',
     };
   }

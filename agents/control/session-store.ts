@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../pipeline/clock.ts';
+import type { Role } from './roles.ts';
 
 export const SESSION_COOKIE = 'tya_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -13,6 +14,8 @@ export const LOGIN_LINK_TTL_MS = 2 * 60_000;
 export const SESSION_IDLE_MS = 12 * 3600_000;
 
 export interface Session {
+  /** The role of whoever asked for the login link (the socket it came through, or admin for the token). */
+  role: Role;
   csrfToken: string;
   createdAt: number;
   lastSeenAt: number;
@@ -20,31 +23,31 @@ export interface Session {
 
 export class SessionStore {
   readonly #clock: Clock;
-  readonly #links = new Map<string, number>();
+  readonly #links = new Map<string, { expiresAt: number; role: Role }>();
   readonly #sessions = new Map<string, Session>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
-  /** A new login secret, valid once within LOGIN_LINK_TTL_MS. */
-  createLoginSecret(): { secret: string; expiresAt: number } {
+  /** A new login secret for a session with `role`, valid once within LOGIN_LINK_TTL_MS. */
+  createLoginSecret(role: Role): { secret: string; expiresAt: number } {
     this.#sweep();
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = this.#clock.now() + LOGIN_LINK_TTL_MS;
-    this.#links.set(hash(secret), expiresAt);
+    this.#links.set(hash(secret), { expiresAt, role });
     return { secret, expiresAt };
   }
 
   /** Spends a login secret: a session id and its CSRF token, or null when unknown, used or expired. */
   redeem(secret: string): { sessionId: string; session: Session } | null {
     const key = hash(secret);
-    const expiresAt = this.#links.get(key);
+    const link = this.#links.get(key);
     this.#links.delete(key);
-    if (expiresAt === undefined || expiresAt < this.#clock.now()) return null;
+    if (link === undefined || link.expiresAt < this.#clock.now()) return null;
     const sessionId = randomBytes(32).toString('base64url');
     const now = this.#clock.now();
-    const session: Session = { csrfToken: randomBytes(24).toString('base64url'), createdAt: now, lastSeenAt: now };
+    const session: Session = { role: link.role, csrfToken: randomBytes(24).toString('base64url'), createdAt: now, lastSeenAt: now };
     this.#sessions.set(hash(sessionId), session);
     return { sessionId, session };
   }
@@ -69,7 +72,7 @@ export class SessionStore {
 
   #sweep(): void {
     const now = this.#clock.now();
-    for (const [key, expiresAt] of this.#links) if (expiresAt < now) this.#links.delete(key);
+    for (const [key, link] of this.#links) if (link.expiresAt < now) this.#links.delete(key);
   }
 }
 

@@ -231,6 +231,7 @@ export class Agent {
       this.control = await startControlServer({
         dashboard,
         port: config.control.port,
+        operatorGroup: config.control.operatorGroup, alerts: this.outbox,
         dataDir: this.layout.root,
         logger: this.logger.child({ component: 'control' }),
         version: AGENT_VERSION,

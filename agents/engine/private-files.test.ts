@@ -40,4 +40,15 @@ describe.skipIf(process.platform === 'win32')('private data folder', () => {
       rmSync(outside, { force: true });
     }
   });
+
+  it('lets the folder itself be searchable by others (0711, for the role sockets) but not readable; 0755 is made 0700', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'tya-exposed-'));
+    dirs.push(root);
+    chmodSync(root, 0o711);
+    expect(exposedDataPaths(root)).toEqual([]);
+    chmodSync(root, 0o755);
+    expect(exposedDataPaths(root).map((e) => e.mode.toString(8))).toEqual(['755']);
+    makeDataDirPrivate(root);
+    expect((statSync(root).mode & 0o777).toString(8)).toBe('700');
+  });
 });

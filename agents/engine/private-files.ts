@@ -18,6 +18,12 @@ export interface ExposedPath {
 
 /** Permission bits for group and others. */
 const SHARED_BITS = 0o077;
+/**
+ * The folder itself may be searchable by others (0711) while the agent runs: that is how other
+ * users reach control-viewer.sock and control-operator.sock (role-sockets.ts). Search without read
+ * lists nothing and opens only names whose own mode allows it, and every file here is 0600.
+ */
+const ROOT_SHARED_BITS = 0o066;
 
 /** Files and folders under `root` (itself included) that other users can read, write or enter. */
 export function exposedDataPaths(root: string): ExposedPath[] {
@@ -33,7 +39,7 @@ export function exposedDataPaths(root: string): ExposedPath[] {
     if (stats.isSymbolicLink()) return;
     const mode = stats.mode & 0o777;
     if (stats.isDirectory()) {
-      if ((mode & SHARED_BITS) !== 0) found.push({ path: target, mode, kind: 'folder' });
+      if ((mode & (target === root ? ROOT_SHARED_BITS : SHARED_BITS)) !== 0) found.push({ path: target, mode, kind: 'folder' });
       for (const name of readdirSync(target)) visit(path.join(target, name));
     } else if (stats.isFile() && (mode & SHARED_BITS) !== 0) {
       found.push({ path: target, mode, kind: 'file' });

@@ -23,6 +23,8 @@ const EVENT_CODE_PREFIXES = [
   'file_upload_failed:',
   'outbox_corrupt',
   'cloud_deprecation',
+  // Wrong tokens on the control API (control/refusal-gate.ts): it happened; a person looks and acknowledges.
+  'control_auth_failures',
 ] as const;
 
 export function alertKind(code: string): AlertKind {

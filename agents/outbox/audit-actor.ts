@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-export type AuditActor = 'cli' | 'system' | `socket:${string}` | `session:${string}` | `cloud:${string}`;
+export type AuditActor = 'cli' | 'system' | `socket:${string}` | `token:${string}` | `session:${string}` | `cloud:${string}`;
 
 const actors = new AsyncLocalStorage<AuditActor>();
 
@@ -19,5 +19,7 @@ export function currentActor(): AuditActor {
 
 /** The control API's caller: a browser session, or a local socket or token (the role says which). */
 export function controlActor(principal: { role: string; via: string }): AuditActor {
-  return principal.via === 'session' ? `session:${principal.role}` : `socket:${principal.role}`;
+  // The TCP token file is read by scripts on the agent's account; a socket's role is its file permission.
+  if (principal.via === 'session') return `session:${principal.role}`;
+  return principal.via === 'token' ? `token:${principal.role}` : `socket:${principal.role}`;
 }

@@ -14,6 +14,7 @@ import { OverviewScreen } from './screens/overview-screen.tsx';
 import { SourcesScreen } from './screens/sources-screen.tsx';
 import { healthSentence } from './state/health.ts';
 import { LiveProvider, useLive } from './state/live.tsx';
+import { RoleBadge, RoleProvider } from './state/role.tsx';
 
 export const SCREENS = ['overview', 'sources', 'files', 'queue', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'] as const;
 export type ScreenName = (typeof SCREENS)[number];
@@ -104,6 +105,7 @@ function Frame() {
       </a>
       <header className="top">
         <p className="brand">{t('app.title')}</p>
+        <RoleBadge />
         <p className={`top-health tone-${health.tone}`}>{status === null ? (error ?? t('app.connecting')) : `${status.agent.name}: ${health.text}`}</p>
         <label className="lang">
           {t('app.language')}{' '}
@@ -136,7 +138,9 @@ function Frame() {
 export function App() {
   return (
     <LiveProvider>
-      <Frame />
+      <RoleProvider>
+        <Frame />
+      </RoleProvider>
     </LiveProvider>
   );
 }

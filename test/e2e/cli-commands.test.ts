@@ -57,7 +57,7 @@ describe('tya-agent CLI', () => {
     expect(help.stdout).toMatch(/Exit codes:[\s\S]*5 {2}OS keychain unavailable/);
     // One code per class of "nothing can progress", documented in --help and the README alike.
     const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
-    for (const [code, words] of [[9, 'data folder'], [10, 'revoked'], [11, 'halted delivery'], [12, 'every source'], [13, 'Node 24']] as const) {
+    for (const [code, words] of [[9, 'data folder'], [10, 'revoked'], [11, 'halted delivery'], [12, 'every source'], [13, 'Node 24'], [14, 'role']] as const) {
       expect(help.stdout).toMatch(new RegExp(`\\n *${code} {2}[^\\n]*${words}`));
       expect(readme).toMatch(new RegExp(`\`${code}\` [^·]*${words}`));
     }

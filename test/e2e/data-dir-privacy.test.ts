@@ -3,11 +3,11 @@
  * only; an existing data folder that others can read is reported by `doctor` and made private at
  * the next start, with a line in the log saying so.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, writeAgentConfig } from '../helpers/agent-process.ts';
+import { runCli, startAgentProcess, waitFor, writeAgentConfig } from '../helpers/agent-process.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-private-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,5 +55,45 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
 
     const again = await runCli(['doctor', '--config', configFile]);
     expect(again.stdout).toMatch(/Only the agent's user can read the data dir/);
+  });
+
+  it('while an agent runs: the folder is 0711 (for the role sockets), every file in it 0600 (the queue and its WAL too), sockets as their roles say; 0700 again after it stops', async () => {
+    const runDir = path.join(dir, 'running');
+    mkdirSync(runDir);
+    const configFile = writeAgentConfig(path.join(runDir, 'agent.json'), {
+      agent: { name: 'Running', dataDir: 'data' },
+      cloud: { url: 'http://127.0.0.1:9', entity: 'store-1' },
+      sources: [],
+    });
+    const dataDir = path.join(runDir, 'data');
+    const agent = startAgentProcess(configFile);
+    try {
+      await waitFor('the agent and its write-ahead log', () => existsSync(path.join(dataDir, 'control-viewer.sock')) && existsSync(path.join(dataDir, 'outbox.db-wal')), {
+        describe: () => agent.output(),
+      });
+      const found: Record<string, string> = {};
+      const visit = (target: string) => {
+        const stats = lstatSync(target);
+        const kind = stats.isSocket() ? 'socket' : stats.isDirectory() ? 'folder' : 'file';
+        found[path.relative(dataDir, target) || '.'] = `${kind} ${(stats.mode & 0o777).toString(8)}`;
+        if (stats.isDirectory()) for (const name of readdirSync(target)) visit(path.join(target, name));
+      };
+      visit(dataDir);
+      expect(found).toMatchObject({
+        '.': 'folder 711',
+        logs: 'folder 700',
+        'outbox.db': 'file 600',
+        'outbox.db-wal': 'file 600',
+        'control-admin.sock': 'socket 600',
+        // No control.operatorGroup here: only the agent's user (docs/control-api.md).
+        'control-operator.sock': 'socket 600',
+        'control-viewer.sock': 'socket 666',
+      });
+      for (const [name, what] of Object.entries(found)) if (what.startsWith('file')) expect({ name, what }).toEqual({ name, what: 'file 600' });
+    } finally {
+      expect(await agent.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+    }
+    expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
+    expect(readdirSync(dataDir).filter((name) => name.endsWith('.sock'))).toEqual([]);
   });
 });

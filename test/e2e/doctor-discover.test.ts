@@ -4,7 +4,7 @@
  * is not installed, a database that does not exist, a role that cannot log in, a missing table, a
  * real PostgreSQL role without SELECT, a cloud whose clock is ten minutes off), and an invalid file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -42,10 +42,17 @@ function pgConnection(overrides: { database?: string; user?: string; driver?: st
   );
 }
 
+/** A group that exists here (this process's own), so a good config passes the operator-group check too. */
+const ownGroup = readFileSync('/etc/group', 'utf8')
+  .split('\n')
+  .map((line) => line.split(':'))
+  .find((fields) => Number(fields[2]) === process.getgid?.())?.[0];
+
 function config(name: string, cloudUrl: string, sources: AgentConfigInput['sources']): string {
   return writeAgentConfig(path.join(dir, `${name}.json`), {
     agent: { name: `doctor ${name}`, dataDir: `data-${name}` },
     cloud: { url: cloudUrl, entity: 'store-1' },
+    ...(ownGroup === undefined ? {} : { control: { operatorGroup: ownGroup } }),
     sources,
   });
 }

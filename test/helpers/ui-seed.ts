@@ -79,6 +79,7 @@ export function seededAnswers(): Record<string, unknown> {
     password: type === 'odbc' ? { ref: 'sources/erp/password', setAt: iso(-40 * 86_400_000), present: true } : null,
   });
   return {
+    getSession: { role: 'admin', via: 'token', csrfToken: null },
     getStatus: status,
     getHistory: seededHistory(status.queue.depth),
     listSources: [

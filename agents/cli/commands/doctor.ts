@@ -15,6 +15,7 @@ import { resolveConfig } from '../config-option.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { Finding } from './doctor-checks.ts';
 import { checkDataDir, checkDataDirPrivacy, checkKeychain, checkNode, checkOdbc } from './doctor-checks.ts';
+import { checkOperatorGroup } from './doctor-control.ts';
 import { checkCloudConnection } from './doctor-network.ts';
 import { checkSource } from './doctor-sources.ts';
 import { installationSecrets } from './installation-secrets.ts';
@@ -61,6 +62,7 @@ export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: Doc
   if (loaded !== null) {
     report(checkDataDir(loaded.dataDir, loaded.config));
     report(checkDataDirPrivacy(loaded.dataDir));
+    report(checkOperatorGroup(loaded.config));
   }
   else report({ status: 'skip', text: 'Data dir not checked (it is named in the config).' });
 

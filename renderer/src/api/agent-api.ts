@@ -62,6 +62,7 @@ export function httpAgentApi(base = ''): WindowApi {
       return call(request.method, request.path, request.body) as ReturnType<WindowApi[M]>;
     };
   return {
+    getSession: via('getSession'),
     getStatus: via('getStatus'),
     syncNow: via('syncNow'),
     listSources: via('listSources'),

@@ -303,4 +303,11 @@ export const de: Record<MessageKey, string> = {
   'firstRun.waiting': 'Warten auf den ersten Datensatz…',
   'firstRun.arrived': '{count} Datensätze sind in der Cloud angekommen.',
   'firstRun.goSources': 'Quelle hinzufügen',
+  'role.current': 'Angemeldet als {role}',
+  'role.viewer': 'Betrachter',
+  'role.operator': 'Bediener',
+  'role.admin': 'Administrator',
+  'role.needsOperator': 'nur für Bediener',
+  'role.needsAdmin': 'nur für Administratoren',
+  'role.hint': 'Ihre Rolle ({role}) darf hier nur schauen. Fragen Sie die IT nach der Rolle {needed}.',
 };

@@ -304,6 +304,13 @@ export const en = {
   'firstRun.waiting': 'Waiting for the first record…',
   'firstRun.arrived': '{count} records have reached the cloud.',
   'firstRun.goSources': 'Add a source',
+  'role.current': 'Signed in as {role}',
+  'role.viewer': 'viewer',
+  'role.operator': 'operator',
+  'role.admin': 'admin',
+  'role.needsOperator': 'needs operator',
+  'role.needsAdmin': 'needs admin',
+  'role.hint': 'Your role ({role}) may only look here. Ask IT for the {needed} role to do this.',
 } as const;
 
 export type MessageKey = keyof typeof en;

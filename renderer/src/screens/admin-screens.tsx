@@ -5,6 +5,7 @@ import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../componen
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
 import { readableLogLine } from '../state/log-line.ts';
+import { RoleGate } from '../state/role.tsx';
 
 /** The log levels offered, in plain words; a level set in the file by hand (trace, fatal) is kept and shown as it is. */
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -21,11 +22,20 @@ export function SettingsScreen() {
   const { t } = i18n;
   const { api } = useLive();
   const settings = useResource((a) => a.getSettings(), ['settings']);
+  // Kept here: the form below is re-created when the settings change, which would drop its notice.
+  const [generalSaved, setGeneralSaved] = useState<string | null>(null);
   if (settings.data === null) return <Page title={t('settings.title')}><Loading error={settings.error} /></Page>;
   return (
     <Page title={t('settings.title')}>
       <EnrollCard settings={settings.data} onDone={settings.reload} />
-      <GeneralSettings settings={settings.data} onDone={settings.reload} />
+      <GeneralSettings
+        settings={settings.data}
+        saved={generalSaved}
+        onDone={(text) => {
+          setGeneralSaved(text);
+          settings.reload();
+        }}
+      />
       <section className="card" aria-labelledby="st-creds">
         <h2 id="st-creds">{t('settings.credentials')}</h2>
         {settings.data.secrets.length === 0 ? (
@@ -68,16 +78,18 @@ function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () =
           {t('settings.newValue', { ref: credentialLabel(refName, t) })}
           <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" required />
         </label>{' '}
-        <button type="submit" disabled={action.busy}>
-          {t('common.save')}
-        </button>
+        <RoleGate action="setSecret">
+          <button type="submit" disabled={action.busy}>
+            {t('common.save')}
+          </button>
+        </RoleGate>
         {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
       </form>
     </MoreDetail>
   );
 }
 
-function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone: () => void }) {
+function GeneralSettings({ settings, saved, onDone }: { settings: SettingsView; saved: string | null; onDone: (saved: string) => void }) {
   const { t } = useI18n();
   const { api } = useLive();
   const [agentName, setAgentName] = useState(settings.agentName);
@@ -98,7 +110,7 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const change = { agentName, cloud: { url, entity }, logLevel: logLevel as 'info' };
-    if (await action.run(() => api.updateSettings(change), () => t('settings.saved'))) onDone();
+    if (await action.run(() => api.updateSettings(change), () => t('settings.saved'))) onDone(t('settings.saved'));
   };
   return (
     <form className="card form" onSubmit={(e) => void submit(e)} aria-labelledby="st-general">
@@ -127,10 +139,12 @@ function GeneralSettings({ settings, onDone }: { settings: SettingsView; onDone:
           </select>
         </label>
       </div>
-      {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
-      <button type="submit" className="primary" disabled={action.busy}>
-        {t('common.save')}
-      </button>
+      {action.message ? <Notice tone={action.message.tone}>{action.message.text}</Notice> : saved !== null && <Notice tone="ok">{saved}</Notice>}
+      <RoleGate action="updateSettings">
+        <button type="submit" className="primary" disabled={action.busy}>
+          {t('common.save')}
+        </button>
+      </RoleGate>
     </form>
   );
 }
@@ -167,9 +181,11 @@ export function EnrollCard({ settings, onDone }: { settings: SettingsView; onDon
               <input name="enrollKey" type="password" value={key} onChange={(e) => setKey(e.target.value)} required autoComplete="off" />
             </label>
           </div>
-          <button type="submit" className="primary" disabled={action.busy}>
-            {action.busy ? t('settings.enrolling') : t('settings.enroll')}
-          </button>
+          <RoleGate action="enroll">
+            <button type="submit" className="primary" disabled={action.busy}>
+              {action.busy ? t('settings.enrolling') : t('settings.enroll')}
+            </button>
+          </RoleGate>
         </form>
       )}
       {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Badge, ConfirmButton, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
+import { RoleGate } from '../state/role.tsx';
 
 export function QueueScreen() {
   const i18n = useI18n();
@@ -58,6 +59,7 @@ export function QueueScreen() {
         ) : (
           <>
             <p className="actions">
+              <RoleGate action="retryDeadLetters" label={t('queue.retryAll')}>
               <button type="button" onClick={() => void action.run(() => api.retryDeadLetters(selected.length > 0 ? selected : 'all'), (n) => t('queue.retried', { count: n })).then(after)}>
                 {selected.length > 0 ? `${t('queue.retry')} (${selected.length})` : t('queue.retryAll')}
               </button>{' '}
@@ -66,6 +68,7 @@ export function QueueScreen() {
                 question={t('queue.discardConfirm', { count: selected.length > 0 ? selected.length : deadLetterTotal })}
                 onConfirm={() => void action.run(() => api.discardDeadLetters(selected.length > 0 ? selected : 'all'), (n) => t('queue.discarded', { count: n })).then(after)}
               />
+              </RoleGate>
             </p>
             <ul className="rows" data-testid="dead-letters">
               {deadLetters.map((d) => (

@@ -8,6 +8,7 @@ import { Badge, ConfirmButton, Loading, MoreDetail, Notice, Page, useAction } fr
 import { useI18n } from '../i18n/i18n.ts';
 import type { Tone } from '../state/health.ts';
 import { useLive, useResource } from '../state/live.tsx';
+import { RoleGate } from '../state/role.tsx';
 
 const OUTCOME_TONE: Record<FileEntry['outcome'], Tone> = { imported: 'ok', duplicate: 'idle', rejected: 'error', held: 'warn', voided: 'idle' };
 
@@ -61,6 +62,7 @@ function FileRow({ file, run }: { file: FileEntry; run: Run }) {
       {file.outcome === 'held' && sha256 !== null && (
         <p className="actions">
           <span>{t('files.heldExplain')}</span>{' '}
+          <RoleGate action="approveFile" label={t('files.approve')}>
           <button type="button" onClick={() => run(() => api.approveFile(file.source, sha256), t('files.approved', { name: file.name }))}>
             {t('files.approve')}
           </button>{' '}
@@ -69,15 +71,18 @@ function FileRow({ file, run }: { file: FileEntry; run: Run }) {
             question={t('files.rejectConfirm', { name: file.name })}
             onConfirm={() => run(() => api.rejectFile(file.source, sha256), t('files.rejected', { name: file.name }))}
           />
+          </RoleGate>
         </p>
       )}
       {file.outcome === 'imported' && sha256 !== null && (
         <p className="actions">
+          <RoleGate action="voidFile" label={t('files.void')}>
           <ConfirmButton
             label={t('files.void')}
             question={t('files.voidConfirm', { name: file.name })}
             onConfirm={() => run(() => api.voidFile(file.source, sha256), t('files.voided', { name: file.name }))}
           />
+          </RoleGate>
         </p>
       )}
       <MoreDetail>

@@ -4,6 +4,7 @@ import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../componen
 import { useI18n } from '../i18n/i18n.ts';
 import { healthSentence, type Tone } from '../state/health.ts';
 import { useLive, useResource } from '../state/live.tsx';
+import { RoleGate } from '../state/role.tsx';
 
 export const SOURCE_TONE: Record<SourceState, Tone> = { starting: 'busy', ok: 'ok', error: 'error', paused: 'idle', stopped: 'idle' };
 
@@ -21,9 +22,11 @@ export function OverviewScreen() {
     <Page
       title={t('overview.title')}
       actions={
-        <button type="button" disabled={sync.busy} onClick={() => void sync.run(() => api.syncNow(), () => t('overview.synced'))}>
-          {t('overview.syncNow')}
-        </button>
+        <RoleGate action="syncNow" label={t('overview.syncNow')}>
+          <button type="button" disabled={sync.busy} onClick={() => void sync.run(() => api.syncNow(), () => t('overview.synced'))}>
+            {t('overview.syncNow')}
+          </button>
+        </RoleGate>
       }
     >
       <p className={`health health-${health.tone}`} data-testid="health">
@@ -95,9 +98,11 @@ export function OverviewScreen() {
               <li key={alert.code}>
                 <Badge tone={alert.severity === 'critical' ? 'error' : 'warn'}>{alert.message}</Badge>{' '}
                 <span className="muted">{i18n.ago(alert.since)}</span>{' '}
-                <button type="button" onClick={() => void ack.run(() => api.acknowledgeAlert(alert.code), () => '')}>
-                  {t('overview.acknowledge')}
-                </button>
+                <RoleGate action="acknowledgeAlert" label={t('overview.acknowledge')}>
+                  <button type="button" onClick={() => void ack.run(() => api.acknowledgeAlert(alert.code), () => '')}>
+                    {t('overview.acknowledge')}
+                  </button>
+                </RoleGate>
               </li>
             ))}
           </ul>

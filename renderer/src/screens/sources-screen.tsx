@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
 import { SOURCE_TONE } from './overview-screen.tsx';
 import { SourceForm } from './source-form.tsx';
+import { RoleGate } from '../state/role.tsx';
 
 type Editing = { kind: 'odbc' | 'folder'; existing?: SourceSummary } | null;
 
@@ -35,14 +36,14 @@ export function SourcesScreen() {
     <Page
       title={t('sources.title')}
       actions={
-        <>
+        <RoleGate action="saveSource" label={t('firstRun.goSources')}>
           <button type="button" onClick={() => setEditing({ kind: 'odbc' })}>
             {t('sources.addOdbc')}
           </button>{' '}
           <button type="button" onClick={() => setEditing({ kind: 'folder' })}>
             {t('sources.addFolder')}
           </button>
-        </>
+        </RoleGate>
       }
     >
       {saved && <Notice tone="ok">{t('sources.saved')}</Notice>}
@@ -77,9 +78,12 @@ export function SourcesScreen() {
               )}
               <SourceDetail config={source.config} />
               <p className="actions">
-                <button type="button" onClick={() => setEditing({ kind: source.type, existing: source })} aria-label={`${t('common.edit')} ${source.name}`}>
-                  {t('common.edit')}
-                </button>{' '}
+                <RoleGate action="saveSource" label={t('common.edit')}>
+                  <button type="button" onClick={() => setEditing({ kind: source.type, existing: source })} aria-label={`${t('common.edit')} ${source.name}`}>
+                    {t('common.edit')}
+                  </button>
+                </RoleGate>{' '}
+                <RoleGate action="pauseSource" label={`${source.paused ? t('sources.resume') : t('sources.pause')}, ${t('sources.syncNow')}`}>
                 {source.paused ? (
                   <button type="button" onClick={() => void action.run(() => api.resumeSource(source.name), () => '')}>
                     {t('sources.resume')}
@@ -91,13 +95,16 @@ export function SourcesScreen() {
                 )}{' '}
                 <button type="button" onClick={() => void action.run(() => api.syncNow(source.name), () => t('overview.synced'))}>
                   {t('sources.syncNow')}
-                </button>{' '}
-                <ConfirmButton label={t('sources.resync')} question={t('sources.resyncConfirm', { name: source.name })} onConfirm={() => void action.run(() => api.resyncSource(source.name), () => '')} />{' '}
-                <ConfirmButton
-                  label={t('common.remove')}
-                  question={t('sources.removeConfirm', { name: source.name })}
-                  onConfirm={() => void action.run(() => api.removeSource(source.name), () => t('sources.removed')).then(() => sources.reload())}
-                />
+                </button>
+                </RoleGate>{' '}
+                <RoleGate action="resyncSource" label={`${t('sources.resync')}, ${t('common.remove')}`}>
+                  <ConfirmButton label={t('sources.resync')} question={t('sources.resyncConfirm', { name: source.name })} onConfirm={() => void action.run(() => api.resyncSource(source.name), () => '')} />{' '}
+                  <ConfirmButton
+                    label={t('common.remove')}
+                    question={t('sources.removeConfirm', { name: source.name })}
+                    onConfirm={() => void action.run(() => api.removeSource(source.name), () => t('sources.removed')).then(() => sources.reload())}
+                  />
+                </RoleGate>
               </p>
             </li>
           ))}

@@ -1,18 +1,15 @@
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
-import { Outbox, type OutboxFullError } from '../outbox/index.ts';
+import { Outbox } from '../outbox/index.ts';
 import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { hostname } from 'node:os';
 import {
   enrollAgent,
-  forgetEnrollment,
   readEnrollment,
   restoreEnrollment,
-  type DelivererEvent,
 } from '../delivery/index.ts';
 import { installationNamespace } from './installation.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
@@ -25,7 +22,8 @@ import { CaptureLoop } from './capture-loop.ts';
 import { ARRIVAL_CHECK_MS, ArrivalWatch } from '../scheduler/arrival-watch.ts';
 import { ReadSchedule } from '../scheduler/read-schedule.ts';
 import { agentExports, type AgentExports } from './exports/agent-exports.ts';
-import { buildSupportBundle, SUPPORT_BUNDLE_SOURCE } from './support/support-bundle.ts';
+import { reachedCloud, signalBackpressure, trackDeliveryEvent, wipeRevokedCredentials } from './delivery-signals.ts';
+import { uploadSupportBundle } from './support/upload-support-bundle.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { CredentialRotator } from './credential-rotation.ts';
@@ -63,7 +61,6 @@ export interface AgentOptions {
 const SEQ_FLOOR_WAIT_MS = 3_000;
 /** How often the credentials' age is compared with `cloud.rotateCredentialsEveryDays`. */
 const ROTATION_CHECK_MS = 60 * 60 * 1000;
-const SLOW_STOP_MS = 2000;
 
 export class Agent {
   readonly layout: DataDirLayout;
@@ -109,7 +106,7 @@ export class Agent {
     this.secrets = secrets;
     this.layout = layout;
     this.tracker = new StatusTracker(this.clock, outbox);
-    this.gate = new BackpressureGate(outbox, (full, error) => this.onBackpressure(full, error));
+    this.gate = new BackpressureGate(outbox, (full, error) => signalBackpressure(this.tracker, outbox, full, error));
     this.arrivals = new ArrivalWatch(outbox, outbox);
     this.rotator = new CredentialRotator({
       client: () => (this.cloud === null || this.cloud.deliverer.halted?.kind === 'revoked' ? null : this.cloud.client),
@@ -311,11 +308,7 @@ export class Agent {
     const wanted = new Map(next.config.sources.map((s) => [s.name, JSON.stringify(s)]));
     for (const [name, loop] of [...this.loops]) {
       if (wanted.get(name) === previous.get(name) && !restart.has(name)) continue;
-      const stopping = performance.now();
       await loop.stop();
-      const stopMs = performance.now() - stopping;
-      // A read in flight is let finish; a slow one is worth a line when someone wonders why saving took long.
-      if (stopMs > SLOW_STOP_MS) this.logger.warn({ source: name, ms: Math.round(stopMs) }, `Stopping source ${name} to apply the new configuration took ${(stopMs / 1000).toFixed(1)} s (a read in flight was let finish).`);
       this.loops.delete(name);
       if (!wanted.has(name)) {
         this.arrivals.setExpectations(name, [], 'UTC', this.clock.now());
@@ -375,43 +368,15 @@ export class Agent {
       secrets: this.secrets,
       clock: this.clock,
       logger: this.logger,
-      onEvent: (event) => this.onDeliveryEvent(event),
+      onEvent: (event) => trackDeliveryEvent(this.tracker, event),
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now(), this.outbox.audit.head()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
       onChannel: (state) => this.tracker.setCommandChannel(state),
       onBeat: (beat) => {
         if (beat.ok) this.tracker.cloudSucceeded();
-        // Like delivery: no answer at all (network, timeout) means unreachable; any HTTP answer is contact.
-        else this.tracker.cloudFailed(beat, !['network_error', 'timeout'].includes(beat.code));
+        else this.tracker.cloudFailed(beat, reachedCloud(beat.code));
       },
     });
-  }
-
-  /** The cloud's `collect-diagnostics`: the support bundle (secrets scrubbed, no record data) through `PUT /v1/files`. */
-  private async uploadSupportBundle(): Promise<Record<string, unknown>> {
-    if (this.cloud === null)
-      throw new AgentError('not_enrolled', 'This agent is not enrolled, so it cannot upload anything.');
-    const bundle = await buildSupportBundle({
-      layout: this.layout,
-      configFile: this.current.file,
-      config: this.current.config,
-      status: this.status(),
-      secrets: this.secrets,
-      ...(this.options.doctorReport === undefined ? {} : { doctorReport: await this.options.doctorReport() }),
-      now: new Date(this.clock.now()),
-    });
-    const sha256 = createHash('sha256').update(bundle.zip).digest('hex');
-    await this.cloud.client.putFile(sha256, bundle.zip, {
-      fileName: bundle.fileName,
-      source: SUPPORT_BUNDLE_SOURCE,
-      contentType: 'application/zip',
-      entity: this.current.config.cloud.entity,
-    });
-    this.logger.info(
-      { sha256, bytes: bundle.zip.length },
-      `Uploaded the support bundle ${bundle.fileName} for the cloud's collect-diagnostics.`,
-    );
-    return { sha256, name: bundle.fileName, bytes: bundle.zip.length, files: bundle.files };
   }
 
   private commandTarget(): CommandTarget {
@@ -422,53 +387,24 @@ export class Agent {
         for (const name of this.loops.keys()) if (source === undefined || source === name) this.setPaused(name, paused);
       },
       resync: (source, stream) => this.resync(source, stream),
-      collectDiagnostics: () => this.uploadSupportBundle(),
+      collectDiagnostics: async () =>
+        uploadSupportBundle(this.cloud?.client ?? null, this.current.config.cloud.entity, {
+          layout: this.layout,
+          configFile: this.current.file,
+          config: this.current.config,
+          status: this.status(),
+          secrets: this.secrets,
+          ...(this.options.doctorReport === undefined ? {} : { doctorReport: await this.options.doctorReport() }),
+          now: new Date(this.clock.now()),
+        }, this.logger),
       runExport: (name) => this.exports.runner.runAndUpload(name, 'command'),
       rotateCredentials: () => this.rotator.rotate('command'),
       audit: this.outbox.audit,
       revoke: async () => {
         await this.cloud?.deliverer.stop();
-        await forgetEnrollment(this.secrets, this.outbox);
-        this.tracker.setRevoked(true);
-        this.outbox.raiseAlert({
-          code: 'agent_revoked',
-          severity: 'critical',
-          message:
-            'The cloud revoked this agent: its credentials were wiped. Queued changes are kept; enroll again to resume.',
-        });
+        await wipeRevokedCredentials(this.secrets, this.outbox, this.tracker);
       },
     };
-  }
-
-  private onDeliveryEvent(event: DelivererEvent): void {
-    switch (event.type) {
-      case 'cloud-ok':
-      case 'cloud-contact':
-        this.tracker.cloudSucceeded();
-        break;
-      case 'cloud-error':
-        // Network errors and timeouts mean we never reached it; any HTTP answer means we did.
-        this.tracker.cloudFailed(event, !['network_error', 'timeout'].includes(event.code));
-        break;
-      case 'revoked':
-        this.tracker.setRevoked(true);
-        break;
-      default:
-        break;
-    }
-  }
-
-  private onBackpressure(full: boolean, error?: OutboxFullError): void {
-    this.tracker.setCapturePaused(full);
-    if (full) {
-      this.outbox.raiseAlert({
-        code: 'outbox_full',
-        severity: 'critical',
-        message: `The local queue is full${error ? ` (${error.message})` : ''}. Reading from sources is paused until the cloud accepts queued changes or space is freed; nothing is dropped.`,
-      });
-    } else {
-      this.outbox.clearAlert('outbox_full');
-    }
   }
 
   status(): AgentStatus {

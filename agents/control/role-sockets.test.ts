@@ -109,19 +109,22 @@ describe('role sockets for other users of this computer', () => {
 
   /** Connects to each socket as user `nobody` (with `gid` as its group) and answers which ones let it in. */
   async function reachableAs(gid: number): Promise<Record<Role, string>> {
-    const script = `
-      const net = require('node:net');
-      const paths = JSON.parse(process.argv[1]);
-      const out = {};
-      let left = Object.keys(paths).length;
-      for (const [role, p] of Object.entries(paths)) {
-        const s = net.connect(p);
-        const done = (r) => { out[role] = r; s.destroy(); if (--left === 0) console.log(JSON.stringify(out)); };
-        s.on('connect', () => done('connected'));
-        s.on('error', (e) => done(e.code));
-      }`;
+    // python3 (a Debian package the setup installs) rather than this Node: the probe runs as user
+    // nobody, who cannot execute a Node inside a private checkout (CI clones into a 0700 folder).
+    const script = [
+      'import json, socket, sys',
+      'out = {}',
+      'for role, p in json.loads(sys.argv[1]).items():',
+      '    s = socket.socket(socket.AF_UNIX)',
+      '    try:',
+      '        s.connect(p); out[role] = "connected"',
+      '    except PermissionError: out[role] = "EACCES"',
+      '    except OSError as e: out[role] = type(e).__name__',
+      '    finally: s.close()',
+      'print(json.dumps(out))',
+    ].join('\n');
     const paths = { admin: roleSocketPath(dataDir, 'admin'), operator: roleSocketPath(dataDir, 'operator'), viewer: roleSocketPath(dataDir, 'viewer') };
-    const child = spawn(process.execPath, ['-e', script, JSON.stringify(paths)], { uid: 65534, gid, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('python3', ['-c', script, JSON.stringify(paths)], { uid: 65534, gid, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     await once(child, 'exit');

@@ -111,7 +111,7 @@ describe('audit log', () => {
     );
     expect(list.entries.map((e) => [e.seq, e.actor, e.event, e.subject])).toEqual([
       [3, `cloud:${commandId}`, 'command-executed', 'pause'],
-      [2, 'socket:admin', 'config-changed', 'settings'],
+      [2, 'token:admin', 'config-changed', 'settings'],
       [1, 'cli', 'enrolled', registered!.agentId],
     ]);
     expect(list.entries[1]!.details).toEqual({ fields: 'logLevel' });
@@ -119,7 +119,7 @@ describe('audit log', () => {
 
     const plain = await runCli(['audit', 'list', '--config', configFile]);
     expect(plain.stdout).toMatch(/#1 .* cli +enrolled/);
-    expect(plain.stdout).toMatch(/#2 .* socket:admin +config-changed +settings/);
+    expect(plain.stdout).toMatch(/#2 .* token:admin +config-changed +settings/);
     expect(plain.stdout).toContain(`cloud:${commandId}`);
     const intact = await runCli(['audit', 'verify', '--config', configFile]);
     expect(intact.code, intact.stderr).toBe(0);
@@ -134,7 +134,7 @@ describe('audit log', () => {
     const edited = await runCli(['audit', 'verify', '--config', configFile]);
     expect(edited.code).toBe(3);
     expect(edited.stderr).toContain('FAILED verification at entry 2 (edited)');
-    tamper(`UPDATE audit_log SET actor = 'socket:admin' WHERE seq = 2`);
+    tamper(`UPDATE audit_log SET actor = 'token:admin' WHERE seq = 2`);
     expect((await runCli(['audit', 'verify', '--config', configFile])).code).toBe(0);
 
     // A cut: the newest entry, which the cloud acknowledged, is removed; locally the chain still links.

@@ -104,7 +104,7 @@ describe('hold, approve and void over real processes', () => {
     const activity = ActivityEntrySchema.array().parse((await control('GET', '/activity?kind=file&text=approved')).value);
     expect(activity.map((a) => a.message)).toContain('statement-1.xml was approved and is being sent.');
     const audit = AuditListSchema.parse((await control('GET', '/audit')).value);
-    expect(audit.entries.find((e) => e.event === 'held-file-approved')).toMatchObject({ actor: 'socket:admin', subject: 'bank/statement-1.xml', details: { sha256: dropped.sha256 } });
+    expect(audit.entries.find((e) => e.event === 'held-file-approved')).toMatchObject({ actor: 'token:admin', subject: 'bank/statement-1.xml', details: { sha256: dropped.sha256 } });
   }, 90_000);
 
   it('voids the imported file: every record of it ends deleted in the cloud, once, across a restart', async () => {
@@ -129,7 +129,7 @@ describe('hold, approve and void over real processes', () => {
     const activity = ActivityEntrySchema.array().parse((await control('GET', '/activity?source=bank&text=voided')).value);
     expect(activity.some((a) => a.message.startsWith('statement-1.xml was voided'))).toBe(true);
     const audit = AuditListSchema.parse((await control('GET', '/audit')).value);
-    expect(audit.entries.find((e) => e.event === 'file-voided')).toMatchObject({ actor: 'socket:admin', subject: 'bank/statement-1.xml' });
+    expect(audit.entries.find((e) => e.event === 'file-voided')).toMatchObject({ actor: 'token:admin', subject: 'bank/statement-1.xml' });
 
     const before = await bankRecordsInCloud();
     await agent.kill('SIGTERM');

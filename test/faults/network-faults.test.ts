@@ -22,7 +22,10 @@ beforeAll(async () => {
   world = await startAgentWorld({
     label: 'network-faults',
     seed: 2,
-    cloud: { timeoutMs: TIMEOUT_MS, retryBaseMs: 100, retryMaxMs: RETRY_MAX_MS },
+    // Without the WebSocket tunnel: its own connections through the fault proxy would blur when the
+    // batch path opens its next connection (what these scenarios time). The tunnel's reconnects are
+    // tested in test/integration/command-tunnel.test.ts.
+    cloud: { timeoutMs: TIMEOUT_MS, retryBaseMs: 100, retryMaxMs: RETRY_MAX_MS, tunnel: false },
   });
   await world.enroll();
   agent = world.start();

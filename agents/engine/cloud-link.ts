@@ -69,7 +69,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
       code: 'not_enrolled',
       severity: 'warning',
       message:
-        'This agent is not enrolled yet, so nothing is sent. Run "tya-agent enroll --url <cloud> --key <key>"; changes are kept in the queue until then.',
+        'This agent is not enrolled yet, so nothing is sent. Run "tya-agent enroll --url <cloud> --key -" and paste the key from the portal (or use the dashboard); changes are kept in the queue until then.',
     });
     return null;
   }

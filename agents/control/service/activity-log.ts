@@ -68,7 +68,7 @@ export class ActivityLog {
     this.#alerts = alerts;
     const reachable = status.cloud.reachable;
     if (this.#primed && reachable !== this.#reachable && reachable !== null) {
-      this.add('cloud', reachable ? 'The cloud is reachable again; queued changes are being sent.' : `The cloud cannot be reached: ${status.cloud.lastError?.message ?? 'no answer'}. Changes are kept safely and sent later.`);
+      this.add('cloud', reachable ? 'The cloud is reachable again; queued changes are being sent.' : `The cloud cannot be reached: ${(status.cloud.lastError?.message ?? 'no answer').replace(/[.\s]+$/, '')}. Changes are kept safely and sent later.`);
     }
     this.#reachable = reachable;
     this.#primed = true;

@@ -10,6 +10,7 @@ import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './sc
 import { TimeZoneSchema } from './time-zone.ts';
 import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
 import { NotifyConfigSchema } from './notify-config.ts';
+import { MetricsConfigSchema } from './metrics-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -429,6 +430,8 @@ export const AgentConfigSchema = z
     exports: z.array(ExportConfigSchema).default([]),
     /** Alerts sent to a webhook and/or by e-mail (api/notify-config.ts, docs/alerts-and-metrics.md). */
     notify: NotifyConfigSchema.optional(),
+    /** Prometheus `GET /metrics` on loopback, off unless set (api/metrics-config.ts). */
+    metrics: MetricsConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -29,7 +29,7 @@ import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { checkAuditChain } from './audit-startup.ts';
 import { AGENT_VERSION } from './version.ts';
-import { startAlertNotifier } from './notify/alert-notifier.ts';
+import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
 
 export interface AgentOptions {
   loaded: LoadedConfig;
@@ -72,7 +72,7 @@ export class Agent {
   private cloud: CloudLink | null = null;
   private control: ControlServer | null = null;
   private stopDashboard: () => void = () => undefined;
-  private stopNotifier: () => void = () => undefined;
+  private unattended = IDLE_UNATTENDED;
   private startedAt: string | null = null;
   private running = false;
   /** The configuration in force: the file's at start, replaced by applyConfig without a restart. */
@@ -220,7 +220,7 @@ export class Agent {
     this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
     this.exports.schedule.start();
     this.rotationTimer.unref();
-    this.stopNotifier = startAlertNotifier({ agentName: () => this.current.config.agent.name, config: () => this.current.config.notify, outbox: this.outbox, secrets: resolver, logger: this.logger.child({ component: 'notify' }), now: () => this.clock.now() });
+    this.unattended = await startUnattended({ config: () => this.current.config, status: () => this.status(), outbox: this.outbox, secrets: resolver, logger: this.logger, now: () => this.clock.now() });
     if (this.options.controlServer !== false) {
       const dashboard = createDashboardService(this);
       this.stopDashboard = () => dashboard.close();
@@ -367,7 +367,7 @@ export class Agent {
       secrets: this.secrets,
       clock: this.clock,
       logger: this.logger,
-      onEvent: (event) => trackDeliveryEvent(this.tracker, event),
+      onEvent: (event) => { trackDeliveryEvent(this.tracker, event); this.unattended.noteDelivery(event); },
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now(), this.outbox.audit.head()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
       onChannel: (state) => this.tracker.setCommandChannel(state),
@@ -468,7 +468,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.stopNotifier();
+    await this.unattended.stop();
     if (this.arrivalTimer !== null) clearInterval(this.arrivalTimer);
     if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
     await this.exports.schedule.stop();

@@ -212,6 +212,13 @@ describe('notify config', () => {
     expect(inline.success).toBe(false);
   });
 
+  it('refuses a /metrics host that is not loopback, and defaults it to 127.0.0.1', () => {
+    const open = AgentConfigSchema.safeParse({ ...base, metrics: { port: 9464, host: '0.0.0.0' } });
+    expect(open.success).toBe(false);
+    expect(JSON.stringify(open.error?.issues)).toContain('must be a loopback address');
+    expect(AgentConfigSchema.parse({ ...base, metrics: { port: 9464 } }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+  });
+
   it('fills the defaults', () => {
     const parsed = AgentConfigSchema.parse({
       ...base,

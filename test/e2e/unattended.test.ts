@@ -147,6 +147,9 @@ describe('an agent nobody watches', () => {
     expect(sample(text, 'tya_cloud_reachable')).toBe(1);
     const batches = (sample(text, 'tya_delivered_batches_total{lane="urgent"}') ?? 0) + (sample(text, 'tya_delivered_batches_total{lane="bulk"}') ?? 0);
     expect(batches).toBeGreaterThan(0);
+    const timed = (sample(text, 'tya_delivery_request_seconds_count{lane="urgent"}') ?? 0) + (sample(text, 'tya_delivery_request_seconds_count{lane="bulk"}') ?? 0);
+    const aged = (sample(text, 'tya_delivery_latency_seconds_count{lane="urgent"}') ?? 0) + (sample(text, 'tya_delivery_latency_seconds_count{lane="bulk"}') ?? 0);
+    expect([timed, aged]).toEqual([batches, batches]);
     expect(text).not.toContain('tya_alert{code="not_enrolled"');
     console.log(`metrics matched status: delivered ${after.queue.delivered} records in ${batches} batches, captured ${source.recordsCaptured}, streams ${after.queue.streams?.length ?? 0}`);
   }, 180_000);

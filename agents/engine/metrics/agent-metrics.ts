@@ -3,7 +3,7 @@
  * very numbers `tya-agent status` and the dashboard show; only what status does not keep (batches
  * delivered, retries and dead letters by error code) is counted from delivery's events.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentStatus } from '../../api/index.ts';
 import type { DelivererEvent } from '../../delivery/index.ts';
 
@@ -84,6 +84,21 @@ export function createAgentMetrics(status: () => AgentStatus, now: () => number)
   const retries = new Counter({ name: 'tya_delivery_retries_total', help: 'Batch sends that failed and were scheduled again, by error code.', labelNames: ['code'], registers: [registry] });
   const deadLettered = new Counter({ name: 'tya_dead_lettered_records_total', help: 'Records moved to the dead letters since the agent started, by error code.', labelNames: ['code'], registers: [registry] });
 
+  const requestSecs = new Histogram({
+    name: 'tya_delivery_request_seconds',
+    help: 'How long the cloud took to answer a delivered batch.',
+    labelNames: ['lane'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const latencySecs = new Histogram({
+    name: 'tya_delivery_latency_seconds',
+    help: "From capture of a batch's oldest record to the cloud's acceptance.",
+    labelNames: ['lane'],
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [registry],
+  });
+
   const metrics = registry.metrics.bind(registry);
   registry.metrics = async () => {
     scraped = null;
@@ -93,7 +108,13 @@ export function createAgentMetrics(status: () => AgentStatus, now: () => number)
   return {
     registry,
     noteDelivery(event) {
-      if (event.type === 'delivered') batches.inc({ lane: event.lane });
+      if (event.type === 'delivered') {
+        batches.inc({ lane: event.lane });
+        if (event.requestMs !== undefined) requestSecs.observe({ lane: event.lane }, event.requestMs / 1000);
+        if (event.oldestCapturedAt !== undefined) {
+          latencySecs.observe({ lane: event.lane }, Math.max(0, (now() - Date.parse(event.oldestCapturedAt)) / 1000));
+        }
+      }
       else if (event.type === 'retry-scheduled') retries.inc({ code: event.code });
       else if (event.type === 'dead-lettered') deadLettered.inc({ code: event.code }, event.records);
     },

@@ -68,6 +68,12 @@ export function createAgentMetrics(status: () => AgentStatus, now: () => number)
   gauge('tya_source_state', 'Each source state (1 for the current one).', ['source', 'state'], (g, s) => {
     for (const source of s.sources) g.set({ source: source.name, state: source.state }, 1);
   });
+  gauge('tya_source_missed_runs', 'Scheduled reads that fell into the last downtime, per scheduled source.', ['source'], (g, s) => {
+    for (const source of s.sources) if (source.schedule) g.set({ source: source.name }, source.schedule.missedRuns);
+  });
+  gauge('tya_source_reads_allowed', 'Whether a scheduled source may read now (0 while a window holds reads back).', ['source'], (g, s) => {
+    for (const source of s.sources) if (source.schedule) g.set({ source: source.name }, source.schedule.readsAllowed ? 1 : 0);
+  });
   gauge('tya_error', 'Errors in force now, by where and code (1 each).', ['scope', 'code'], (g, s) => {
     if (s.cloud.lastError && s.cloud.reachable === false) g.set({ scope: 'cloud', code: s.cloud.lastError.code }, 1);
     for (const source of s.sources) if (source.state === 'error' && source.lastError) g.set({ scope: `source:${source.name}`, code: source.lastError.code }, 1);

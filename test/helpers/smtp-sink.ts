@@ -17,22 +17,24 @@ export interface ReceivedMail {
 export interface SmtpSink {
   port: number;
   mails: ReceivedMail[];
+  /** AUTH commands seen (a client that must not send its password here sends none). */
+  authAttempts: number;
   /** Answers every MAIL FROM with a temporary failure while true (a relay that is down). */
   failing: boolean;
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { user?: string; pass?: string } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(options: { user?: string; pass?: string; host?: string } = {}): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];
   const sockets = new Set<Socket>();
-  const sink: SmtpSink = { port: 0, mails, failing: false, close: () => Promise.resolve() };
+  const sink: SmtpSink = { port: 0, mails, authAttempts: 0, failing: false, close: () => Promise.resolve() };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     serve(socket, sink, options);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   sink.port = (server.address() as AddressInfo).port;
   sink.close = () =>
     new Promise<void>((resolve) => {
@@ -90,6 +92,7 @@ function serve(socket: Socket, sink: SmtpSink, creds: { user?: string; pass?: st
       if (verb === 'EHLO') reply('250-smtp-sink\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME');
       else if (verb === 'HELO') reply('250 smtp-sink');
       else if (verb === 'AUTH') {
+        sink.authAttempts += 1;
         const [, mech, initial] = line.split(' ');
         if (mech?.toUpperCase() === 'PLAIN' && initial !== undefined) {
           const [, name = '', pass = ''] = Buffer.from(initial, 'base64').toString().split('\0');

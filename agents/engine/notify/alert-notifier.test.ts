@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../../telemetry/logger.ts';
 import { KeytarSecretStore, VaultSecretResolver } from '../../vault/index.ts';
 import { startSmtpSink, type SmtpSink } from '../../../test/helpers/smtp-sink.ts';
 import { AlertNotifier } from './alert-notifier.ts';
-import type { AlertNotice } from './channels.ts';
+import { emailChannel, type AlertNotice } from './channels.ts';
 
 const SERVICE = 'tya-sync-agent-test';
 const namespace = `notify-test-${process.pid}`;
@@ -195,6 +195,27 @@ describe('AlertNotifier', () => {
     clock.advance(60_000);
     await notifier(notifyConfig({ email: undefined })).tick();
     expect(hook.received).toEqual([]);
+  });
+});
+
+describe('the e-mail channel', () => {
+  it('refuses to send to a relay that is not local and offers no STARTTLS, before any password leaves', async () => {
+    // 127.0.0.2 is loopback to the kernel but not one of the names that count as a local relay.
+    const remote = await startSmtpSink({ user: 'agent@example.test', pass: SMTP_PASSWORD, host: '127.0.0.2' });
+    try {
+      const channel = emailChannel(
+        notifyConfig({ email: { ...notifyConfig().email!, host: '127.0.0.2', port: remote.port } }).email!,
+        new VaultSecretResolver(new KeytarSecretStore({ service: SERVICE, namespace })),
+      );
+      const error = await channel
+        .send({ agent: 'a', code: 'outbox_full', severity: 'critical', message: 'Full.', since: '2026-12-06T00:00:00.000Z', state: 'raised' })
+        .catch((e: unknown) => e);
+      expect(String(error)).toMatch(/STARTTLS/i);
+      expect(remote.mails).toEqual([]);
+      expect(remote.authAttempts).toBe(0);
+    } finally {
+      await remote.close();
+    }
   });
 });
 

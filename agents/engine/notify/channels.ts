@@ -56,6 +56,8 @@ export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver)
         host: config.host,
         port: config.port,
         secure: config.secure,
+        // Alert text and the password never cross a network in clear: STARTTLS is required unless the relay is local.
+        requireTLS: !config.secure && !['127.0.0.1', '::1', 'localhost'].includes(config.host),
         auth: config.username === undefined ? undefined : { user: config.username, pass },
         connectionTimeout: SEND_TIMEOUT_MS,
         greetingTimeout: SEND_TIMEOUT_MS,

@@ -9,6 +9,8 @@ import { LaneSchema } from './records.ts';
 import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
 import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
+import { NotifyConfigSchema } from './notify-config.ts';
+import { MetricsConfigSchema } from './metrics-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -426,6 +428,10 @@ export const AgentConfigSchema = z
     sources: z.array(SourceConfigSchema).default([]),
     /** Tables or queries written to a file and uploaded on command or on a schedule (api/export.ts). */
     exports: z.array(ExportConfigSchema).default([]),
+    /** Alerts sent to a webhook and/or by e-mail (api/notify-config.ts, docs/alerts-and-metrics.md). */
+    notify: NotifyConfigSchema.optional(),
+    /** Prometheus `GET /metrics` on loopback, off unless set (api/metrics-config.ts). */
+    metrics: MetricsConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -15,6 +15,10 @@ export type DelivererEvent =
       rejected: number;
       /** Given a new seq and queued again (stale while still newest, seq_conflict, seq_in_future). */
       renumbered: number;
+      /** How long the cloud took to answer this batch (metrics). */
+      requestMs?: number;
+      /** When the batch's oldest record was captured: capture-to-cloud latency (metrics). */
+      oldestCapturedAt?: string;
     }
   | {
       type: 'retry-scheduled';

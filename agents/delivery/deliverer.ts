@@ -240,6 +240,7 @@ export class Deliverer {
     state.request = request;
     let outcome: DeliveryOutcome;
     faultPoint('delivery.before-request');
+    const startedAt = performance.now();
     try {
       outcome = await this.#o.client.postBatch(buildBatchRequest(batch, this.#o.agentId, this.#o.entity), {
         signal: request.signal,
@@ -256,10 +257,10 @@ export class Deliverer {
     // with the same Idempotency-Key next time.
     if (request.signal.aborted) return;
     faultPoint('delivery.after-response');
-    this.#apply(batch, outcome);
+    this.#apply(batch, outcome, performance.now() - startedAt);
   }
 
-  #apply(batch: OutboxBatch, outcome: DeliveryOutcome): void {
+  #apply(batch: OutboxBatch, outcome: DeliveryOutcome, requestMs?: number): void {
     const { outbox } = this.#o;
     const where = `batch ${batch.batchId} (${batch.records.length} records of ${batch.source}/${batch.stream})`;
     if (outcome.kind === 'delivered' || outcome.kind === 'split' || outcome.kind === 'dead-letter') {
@@ -293,6 +294,8 @@ export class Deliverer {
           stale,
           rejected: settled.deadLettered,
           renumbered: settled.renumbered,
+          requestMs,
+          oldestCapturedAt: batch.records.reduce<string | undefined>((min, r) => (min === undefined || r.capturedAt < min ? r.capturedAt : min), undefined),
         });
         if (settled.renumbered > 0) this.notify();
         return;

@@ -6,11 +6,7 @@ import { Outbox } from '../outbox/index.ts';
 import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { hostname } from 'node:os';
-import {
-  enrollAgent,
-  readEnrollment,
-  restoreEnrollment,
-} from '../delivery/index.ts';
+import { enrollAgent, readEnrollment, restoreEnrollment } from '../delivery/index.ts';
 import { installationNamespace } from './installation.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
@@ -33,6 +29,7 @@ import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { checkAuditChain } from './audit-startup.ts';
 import { AGENT_VERSION } from './version.ts';
+import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
 
 export interface AgentOptions {
   loaded: LoadedConfig;
@@ -75,6 +72,7 @@ export class Agent {
   private cloud: CloudLink | null = null;
   private control: ControlServer | null = null;
   private stopDashboard: () => void = () => undefined;
+  private unattended = IDLE_UNATTENDED;
   private startedAt: string | null = null;
   private running = false;
   /** The configuration in force: the file's at start, replaced by applyConfig without a restart. */
@@ -222,6 +220,7 @@ export class Agent {
     this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
     this.exports.schedule.start();
     this.rotationTimer.unref();
+    this.unattended = await startUnattended({ config: () => this.current.config, status: () => this.status(), outbox: this.outbox, secrets: resolver, logger: this.logger, now: () => this.clock.now() });
     if (this.options.controlServer !== false) {
       const dashboard = createDashboardService(this);
       this.stopDashboard = () => dashboard.close();
@@ -368,7 +367,7 @@ export class Agent {
       secrets: this.secrets,
       clock: this.clock,
       logger: this.logger,
-      onEvent: (event) => trackDeliveryEvent(this.tracker, event),
+      onEvent: (event) => { trackDeliveryEvent(this.tracker, event); this.unattended.noteDelivery(event); },
       buildSummary: () => heartbeatSummary(this.status(), AGENT_VERSION, this.clock.now(), this.outbox.audit.head()),
       onCommand: (command) => runCloudCommand(command, this.commandTarget()),
       onChannel: (state) => this.tracker.setCommandChannel(state),
@@ -469,6 +468,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.running = false;
+    await this.unattended.stop();
     if (this.arrivalTimer !== null) clearInterval(this.arrivalTimer);
     if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
     await this.exports.schedule.stop();

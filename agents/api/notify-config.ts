@@ -1,0 +1,63 @@
+/**
+ * Where alerts go when nobody watches the tray or the dashboard (issue 16 item 8): a webhook
+ * (chat, ticketing, paging) and/or e-mail over SMTP. Secrets only as `{secretRef}` (the keychain).
+ * docs/alerts-and-metrics.md.
+ */
+import { z } from 'zod';
+
+const SecretRefSchema = z
+  .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
+  .strict();
+
+/** `warning` sends warnings and critical alerts; `critical` only critical ones. */
+const MinSeveritySchema = z.enum(['warning', 'critical']).default('warning');
+
+export function isAllowedWebhookUrl(raw: string): boolean {
+  // Same rule as the cloud URL: alert text names the office's problems, so it never crosses a network in clear.
+  if (!URL.canParse(raw)) return false;
+  const url = new URL(raw);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+export const WebhookNotifySchema = z
+  .object({
+    /** Receives a POST with JSON `{agent, code, severity, message, since, state: 'raised'|'resolved'}`. */
+    url: z.url().refine(isAllowedWebhookUrl, {
+      message: 'must be https, or http only for a loopback host (127.0.0.1, ::1, localhost)',
+    }),
+    minSeverity: MinSeveritySchema,
+  })
+  .strict();
+
+export const EmailNotifySchema = z
+  .object({
+    /** The SMTP server (the office's relay or the mail provider's submission host). */
+    host: z.string().min(1).max(253),
+    port: z.number().int().min(1).max(65_535).default(587),
+    /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
+    secure: z.boolean().default(false),
+    from: z.email(),
+    to: z.array(z.email()).min(1).max(50),
+    username: z.string().min(1).max(256).optional(),
+    /** The SMTP password, kept in the OS keychain: `tya-agent secret set <name>`. */
+    password: SecretRefSchema.optional(),
+    minSeverity: MinSeveritySchema,
+  })
+  .strict()
+  .refine((e) => e.password === undefined || e.username !== undefined, {
+    message: 'a password needs a username: add "username"',
+    path: ['username'],
+  });
+
+export const NotifyConfigSchema = z
+  .object({
+    webhook: WebhookNotifySchema.optional(),
+    email: EmailNotifySchema.optional(),
+    /** The same alert, still raised, is sent again only after this many minutes (the rule against repeats). */
+    repeatAfterMins: z.number().int().min(1).max(7 * 24 * 60).default(240),
+  })
+  .strict();
+export type NotifyConfig = z.infer<typeof NotifyConfigSchema>;
+export type WebhookNotifyConfig = z.infer<typeof WebhookNotifySchema>;
+export type EmailNotifyConfig = z.infer<typeof EmailNotifySchema>;

@@ -1,0 +1,91 @@
+/**
+ * The two ways an alert leaves the machine: a webhook POST and an e-mail. Each send either resolves
+ * or throws an error whose message is safe to log (no password, no header values).
+ */
+import { createTransport } from 'nodemailer';
+import type { EmailNotifyConfig, WebhookNotifyConfig } from '../../api/notify-config.ts';
+import type { SecretResolver } from '../../pipeline/source.ts';
+
+/** What a receiver gets for one alert: when it is raised (or still raised, as a reminder) and when it clears. */
+export interface AlertNotice {
+  agent: string;
+  code: string;
+  severity: 'warning' | 'critical';
+  message: string;
+  since: string;
+  state: 'raised' | 'resolved';
+}
+
+export interface NotifyChannel {
+  readonly name: 'webhook' | 'email';
+  readonly minSeverity: 'warning' | 'critical';
+  send(notice: AlertNotice): Promise<void>;
+}
+
+/** A send that hangs must not hold the retry schedule hostage. */
+const SEND_TIMEOUT_MS = 15_000;
+
+export function webhookChannel(config: WebhookNotifyConfig): NotifyChannel {
+  return {
+    name: 'webhook',
+    minSeverity: config.minSeverity,
+    async send(notice) {
+      const response = await fetch(config.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(notice),
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        redirect: 'error',
+      });
+      await response.body?.cancel();
+      if (!response.ok) {
+        throw new Error(`The webhook answered HTTP ${response.status}; check notify.webhook.url and the receiver.`);
+      }
+    },
+  };
+}
+
+export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver): NotifyChannel {
+  return {
+    name: 'email',
+    minSeverity: config.minSeverity,
+    async send(notice) {
+      // Resolved per send: a password changed in the keychain takes effect without a restart.
+      const pass = config.password === undefined ? undefined : await secrets.resolve(config.password.secretRef);
+      const transport = createTransport({
+        host: config.host,
+        port: config.port,
+        secure: config.secure,
+        // Alert text and the password never cross a network in clear: STARTTLS is required unless the relay is local.
+        requireTLS: !config.secure && !['127.0.0.1', '::1', 'localhost'].includes(config.host),
+        auth: config.username === undefined ? undefined : { user: config.username, pass },
+        connectionTimeout: SEND_TIMEOUT_MS,
+        greetingTimeout: SEND_TIMEOUT_MS,
+        socketTimeout: SEND_TIMEOUT_MS,
+      });
+      try {
+        await transport.sendMail({
+          from: config.from,
+          to: config.to,
+          subject: mailSubject(notice),
+          text: mailText(notice),
+        });
+      } finally {
+        transport.close();
+      }
+    },
+  };
+}
+
+export function mailSubject(notice: AlertNotice): string {
+  const what = notice.state === 'resolved' ? 'Resolved' : notice.severity === 'critical' ? 'CRITICAL' : 'Warning';
+  return `[TYA agent ${notice.agent}] ${what}: ${notice.code}`;
+}
+
+function mailText(notice: AlertNotice): string {
+  const head =
+    notice.state === 'resolved'
+      ? `This alert has cleared on agent "${notice.agent}":`
+      : `Agent "${notice.agent}" raised an alert (${notice.severity}):`;
+  return [head, '', notice.message, '', `Code: ${notice.code}`, `Since: ${notice.since}`, ''].join('\n');
+}

@@ -1,0 +1,57 @@
+/**
+ * What runs for the agent when nobody watches it (issue 16 item 8): alert notifications (notify/)
+ * and the opt-in Prometheus endpoint (metrics/). agent.ts starts and stops both with one call each.
+ */
+import type { AgentConfig, AgentStatus } from '../api/index.ts';
+import type { DelivererEvent } from '../delivery/index.ts';
+import type { SecretResolver } from '../pipeline/source.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { startAlertNotifier, type AlertNotifierDeps } from './notify/alert-notifier.ts';
+import { createAgentMetrics } from './metrics/agent-metrics.ts';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
+
+export interface Unattended {
+  noteDelivery(event: DelivererEvent): void;
+  stop(): Promise<void>;
+}
+
+export const IDLE_UNATTENDED: Unattended = { noteDelivery: () => undefined, stop: () => Promise.resolve() };
+
+export async function startUnattended(deps: {
+  config: () => AgentConfig;
+  status: () => AgentStatus;
+  outbox: AlertNotifierDeps['outbox'];
+  secrets: SecretResolver;
+  logger: Logger;
+  now: () => number;
+}): Promise<Unattended> {
+  const stopNotifier = startAlertNotifier({
+    agentName: () => deps.config().agent.name,
+    config: () => deps.config().notify,
+    outbox: deps.outbox,
+    secrets: deps.secrets,
+    logger: deps.logger.child({ component: 'notify' }),
+    now: deps.now,
+  });
+  const metricsConfig = deps.config().metrics;
+  const metrics = metricsConfig === undefined ? null : createAgentMetrics(deps.status, deps.now);
+  let server: MetricsServer | null = null;
+  if (metricsConfig !== undefined && metrics !== null) {
+    try {
+      server = await startMetricsServer(metricsConfig, metrics.registry);
+      deps.logger.info({ url: server.url }, 'Serving Prometheus metrics.');
+    } catch (error) {
+      deps.logger.error(
+        { host: metricsConfig.host, port: metricsConfig.port, reason: (error as Error).message },
+        'Could not serve /metrics (is the port taken?): change metrics.port and restart the agent. Everything else runs.',
+      );
+    }
+  }
+  return {
+    noteDelivery: (event) => metrics?.noteDelivery(event),
+    stop: async () => {
+      stopNotifier();
+      await server?.close();
+    },
+  };
+}

@@ -62,7 +62,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent?.kill('SIGKILL');
-  await sandbox?.close();
+  // The sandbox's close sometimes waits for a connection of a killed agent (seen in about one run in
+  // three, after the assertions passed): bounded here, and said, so cleanup cannot fail the test.
+  const closed = await Promise.race([sandbox?.close().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref())]);
+  if (!closed) console.warn('backup-restore: the sandbox did not finish closing within 10 s; its folder is removed anyway.');
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -136,6 +139,12 @@ describe('backup and restore', () => {
     await admin.handover({ entity: 'store-1', source: 'erp', agentId: moved.agentId });
     await admin.clearFaults();
     agent = startAgentProcess(newConfig);
+    await waitFor('the new agent delivering', async () => (await admin.records({ stream: 'invoices', limit: 10_000 })).some((r) => r.agentId === moved.agentId), { describe: () => agent!.output() });
+    // Even --force never replaces the outbox under a running agent.
+    const underRunning = await runCli(['restore', backupFile, '--config', newConfig, '--force'], { input: `${PASSPHRASE}\n` });
+    expect(underRunning.code, underRunning.stdout).toBe(9);
+    expect(underRunning.stderr).toContain('tya-agent run');
+    expect(existsSync(`${newConfig}.restoring`)).toBe(false);
     await waitFor('the whole backlog', async () => (await invoicesHeld()) === ROWS, { timeoutMs: 120_000, describe: () => agent!.output() });
     await waitFor('an empty queue', async () => {
       const status = JSON.parse((await runCli(['status', '--json', '--config', newConfig])).stdout) as AgentStatus;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { decryptBackup } from '../../engine/backup/backup-archive.ts';
 import { dataDirLayout, ensureDataDir } from '../../engine/data-dir.ts';
+import { DataDirLock } from '../../engine/data-dir-lock.ts';
 import { installationNamespace } from '../../engine/installation.ts';
 import { loadConfigFile } from '../../engine/load-config.ts';
 import { AUDIT_KEY_REF } from '../../outbox/audit-log.ts';
@@ -60,11 +61,23 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
     throw error;
   }
   ensureDataDir(layout);
-  for (const side of ['-wal', '-shm', '-journal']) rmSync(`${layout.outbox}${side}`, { force: true });
-  const stagedOutbox = `${layout.outbox}.restoring`;
-  writeFileSync(stagedOutbox, outbox, { mode: 0o600 });
-  renameSync(stagedOutbox, layout.outbox);
-  renameSync(stagedConfig, configTarget);
+  // Never under a running agent (with --force the folder may be a live one): its lock says who holds it.
+  let lock;
+  try {
+    lock = DataDirLock.acquire(layout.root, 'restore');
+  } catch (error) {
+    rmSync(stagedConfig, { force: true });
+    throw error;
+  }
+  try {
+    for (const side of ['-wal', '-shm', '-journal']) rmSync(`${layout.outbox}${side}`, { force: true });
+    const stagedOutbox = `${layout.outbox}.restoring`;
+    writeFileSync(stagedOutbox, outbox, { mode: 0o600 });
+    renameSync(stagedOutbox, layout.outbox);
+    renameSync(stagedConfig, configTarget);
+  } finally {
+    lock.release();
+  }
   if (manifest.auditMacKey !== null) {
     await new KeytarSecretStore({ namespace: installationNamespace(layout.root) }).set(AUDIT_KEY_REF, manifest.auditMacKey);
   }

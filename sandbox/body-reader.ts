@@ -32,6 +32,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       error.headers.connection = 'close';
       return reject(error);
     }
+    // The client left before the handler got here (during a fault's latency, say): 'close' has fired
+    // already and will not again, so waiting for the body would hang this request, and close(), for ever.
+    if (req.destroyed && !req.readableEnded) return reject(new Error('The client closed the connection before the body ended.'));
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received <= maxBytes) chunks.push(chunk);

@@ -143,6 +143,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log(`The sandbox cloud listens on ${url} with its data in ${options.dbPath}.`);
 
+  // Every socket, upgraded ones included: closeAllConnections() does not reach a socket handed to the
+  // tunnel (or one refused mid-upgrade), and server.close() would wait for it for ever.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -152,6 +159,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         tunnels.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
         await Promise.allSettled([...inflight]);
         await stopped;
         store.close();

@@ -265,6 +265,30 @@ export function buildProgram(
     );
 
   program
+    .command('backup')
+    .description('write an encrypted backup (config, outbox, audit key; no credentials) to move to a new server')
+    .requiredOption('-o, --output <file>', 'where to write the backup')
+    .option('--passphrase-file <file>', 'read the passphrase from this file (default: standard input)')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .action(
+      action(async (opts: { config?: string; output: string; passphraseFile?: string }) =>
+        (await import('./commands/backup.ts')).backupCommand(opts, io),
+      ),
+    );
+
+  program
+    .command('restore <file>')
+    .description('restore a backup on this machine, then enroll again and hand the sources over (docs/backup-restore.md)')
+    .option('-c, --config <file>', 'where to write the config file; its agent.dataDir receives the outbox', 'tya-agent.json')
+    .option('--passphrase-file <file>', 'read the passphrase from this file (default: standard input)')
+    .option('--force', 'replace an existing config file and outbox')
+    .action(
+      action(async (file: string, opts: { config?: string; passphraseFile?: string; force?: boolean }) =>
+        (await import('./commands/restore.ts')).restoreCommand(file, opts, io),
+      ),
+    );
+
+  program
     .command('export <name>')
     .description('run a configured export (a table or query over an ODBC source) into a local CSV or JSON-lines file')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)

@@ -4,6 +4,7 @@ export type { DeadLetter, OutboxBatch, OutboxOptions, OutboxRecord, OutboxStats 
 export { canonicalJson } from '../api/canonical-json.ts';
 export { recordVersion } from './record-version.ts';
 export { openDatabase, openDatabaseReadonly, isCorruptionError } from './open-database.ts';
+export { snapshotOutbox } from './snapshot.ts';
 export type { OpenDatabaseOptions, OpenedDatabase, SqliteDatabase } from './open-database.ts';
 export { migrate, schemaVersion, OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION } from './migrations.ts';
 export type { Migration } from './migrations.ts';

@@ -7,8 +7,7 @@ import type { DelivererEvent } from '../delivery/index.ts';
 import type { SecretResolver } from '../pipeline/source.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { startAlertNotifier, type AlertNotifierDeps } from './notify/alert-notifier.ts';
-import { createAgentMetrics } from './metrics/agent-metrics.ts';
-import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
+import type { MetricsServer } from './metrics/metrics-server.ts';
 
 export interface Unattended {
   noteDelivery(event: DelivererEvent): void;
@@ -34,11 +33,12 @@ export async function startUnattended(deps: {
     now: deps.now,
   });
   const metricsConfig = deps.config().metrics;
-  const metrics = metricsConfig === undefined ? null : createAgentMetrics(deps.status, deps.now);
+  // Loaded only when /metrics is configured: prom-client costs the resident agent ~22 MiB.
+  const metrics = metricsConfig === undefined ? null : (await import('./metrics/agent-metrics.ts')).createAgentMetrics(deps.status, deps.now);
   let server: MetricsServer | null = null;
   if (metricsConfig !== undefined && metrics !== null) {
     try {
-      server = await startMetricsServer(metricsConfig, metrics.registry);
+      server = await (await import('./metrics/metrics-server.ts')).startMetricsServer(metricsConfig, metrics.registry);
       deps.logger.info({ url: server.url }, 'Serving Prometheus metrics.');
     } catch (error) {
       deps.logger.error(

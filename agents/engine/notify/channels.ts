@@ -2,7 +2,6 @@
  * The two ways an alert leaves the machine: a webhook POST and an e-mail. Each send either resolves
  * or throws an error whose message is safe to log (no password, no header values).
  */
-import { createTransport } from 'nodemailer';
 import type { EmailNotifyConfig, WebhookNotifyConfig } from '../../api/notify-config.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 
@@ -52,6 +51,8 @@ export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver)
     async send(notice) {
       // Resolved per send: a password changed in the keychain takes effect without a restart.
       const pass = config.password === undefined ? undefined : await secrets.resolve(config.password.secretRef);
+      // Loaded on the first mail: nodemailer costs the resident agent ~24 MiB, and most agents send none.
+      const { createTransport } = await import('nodemailer');
       const transport = createTransport({
         host: config.host,
         port: config.port,

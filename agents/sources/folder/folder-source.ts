@@ -10,8 +10,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FolderSourceConfig, JsonValue } from '../../api/index.ts';
-import { builtinCsvProfile, CsvProfileSchema, type ParseOptions } from '../../formats/index.ts';
-import { offsetMinutes, zLabel } from '../../formats/zreport/index.ts';
+import type { ParseOptions } from '../../formats/index.ts';
+import { folderParseOptions } from './folder-parse-options.ts';
+import { zLabel } from '../../formats/zreport/index.ts';
 import { AgentError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
 import type {
   CheckResult as SourceCheckResult,
@@ -86,7 +87,7 @@ export class FolderSource implements Source {
       );
     }
     this.files = this.ctx.files;
-    this.parseOptions = this.validatedParseOptions();
+    this.parseOptions = folderParseOptions(this.config);
     await this.assertFolder();
     this.uploads = new UploadWatch(this.name, this.files, this.alerts);
     this.finishInterrupted();
@@ -164,7 +165,7 @@ export class FolderSource implements Source {
   async check(): Promise<SourceCheckResult> {
     try {
       await this.assertFolder();
-      this.validatedParseOptions();
+      folderParseOptions(this.config);
       return {
         ok: true,
         message: `The folder ${this.layout.root} is there; files go to ${this.layout.archiveDir} and ${this.layout.quarantineDir}.`,
@@ -185,38 +186,6 @@ export class FolderSource implements Source {
     }
     if (!info.isDirectory())
       throw new PermanentError('folder_not_a_folder', `${root} (source "${this.name}") is a file, not a folder.`);
-  }
-
-  private validatedParseOptions(): ParseOptions {
-    const { csvProfile, encoding, timeZone } = this.config;
-    try {
-      offsetMinutes(0, timeZone);
-    } catch {
-      throw new PermanentError(
-        'config_invalid',
-        `sources "${this.name}": timeZone "${timeZone}" is not an IANA time zone (e.g. Europe/Vienna).`,
-      );
-    }
-    const options: ParseOptions = encoding === undefined ? {} : { encoding };
-    if (csvProfile === undefined) return options;
-    if (typeof csvProfile === 'string') {
-      const profile = builtinCsvProfile(csvProfile);
-      if (profile === undefined)
-        throw new PermanentError(
-          'config_invalid',
-          `sources "${this.name}": csvProfile "${csvProfile}" is not a built-in profile.`,
-        );
-      return { ...options, profile };
-    }
-    const parsed = CsvProfileSchema.safeParse(csvProfile);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new PermanentError(
-        'config_invalid',
-        `sources "${this.name}": csvProfile is not a valid profile (${problems}).`,
-      );
-    }
-    return { ...options, profile: parsed.data };
   }
 
   /** The last file's final page committed but the agent stopped before it was marked imported. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ExportConfigSchema } from './export.ts';
+import { isHttpsOrLoopbackUrl } from './loopback.ts';
 import { LaneSchema } from './records.ts';
 import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
@@ -381,13 +382,8 @@ export const CloudConfigSchema = z
   });
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
-export function isAllowedCloudUrl(raw: string): boolean {
-  // zod still runs this refinement when the url field itself failed; a malformed address is simply not allowed.
-  if (!URL.canParse(raw)) return false;
-  const url = new URL(raw);
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-}
+/** The cloud's address: https, or http to this machine (the sandbox, a local relay). */
+export const isAllowedCloudUrl = isHttpsOrLoopbackUrl;
 
 export const AgentConfigSchema = z
   .object({

@@ -4,8 +4,8 @@
  * docs/alerts-and-metrics.md.
  */
 import { z } from 'zod';
+import { isLoopbackName } from './loopback.ts';
 
-export const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'] as const;
 
 export const MetricsConfigSchema = z
   .object({
@@ -14,7 +14,7 @@ export const MetricsConfigSchema = z
     host: z
       .string()
       .default('127.0.0.1')
-      .refine((host) => (LOOPBACK_HOSTS as readonly string[]).includes(host), {
+      .refine(isLoopbackName, {
         message: 'must be a loopback address (127.0.0.1, ::1, localhost): the agent opens no port to the network',
       }),
   })

@@ -4,6 +4,7 @@
  * docs/alerts-and-metrics.md.
  */
 import { z } from 'zod';
+import { isHttpsOrLoopbackUrl } from './loopback.ts';
 
 const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -12,18 +13,11 @@ const SecretRefSchema = z
 /** `warning` sends warnings and critical alerts; `critical` only critical ones. */
 const MinSeveritySchema = z.enum(['warning', 'critical']).default('warning');
 
-export function isAllowedWebhookUrl(raw: string): boolean {
-  // Same rule as the cloud URL: alert text names the office's problems, so it never crosses a network in clear.
-  if (!URL.canParse(raw)) return false;
-  const url = new URL(raw);
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-}
 
 export const WebhookNotifySchema = z
   .object({
     /** Receives a POST with JSON `{agent, code, severity, message, since, state: 'raised'|'resolved'}`. */
-    url: z.url().refine(isAllowedWebhookUrl, {
+    url: z.url().refine(isHttpsOrLoopbackUrl, {
       message: 'must be https, or http only for a loopback host (127.0.0.1, ::1, localhost)',
     }),
     minSeverity: MinSeveritySchema,

@@ -2,6 +2,7 @@
  * The two ways an alert leaves the machine: a webhook POST and an e-mail. Each send either resolves
  * or throws an error whose message is safe to log (no password, no header values).
  */
+import { isLoopbackName } from '../../api/loopback.ts';
 import type { EmailNotifyConfig, WebhookNotifyConfig } from '../../api/notify-config.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 
@@ -58,7 +59,7 @@ export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver)
         port: config.port,
         secure: config.secure,
         // Alert text and the password never cross a network in clear: STARTTLS is required unless the relay is local.
-        requireTLS: !config.secure && !['127.0.0.1', '::1', 'localhost'].includes(config.host),
+        requireTLS: !config.secure && !isLoopbackName(config.host),
         auth: config.username === undefined ? undefined : { user: config.username, pass },
         connectionTimeout: SEND_TIMEOUT_MS,
         greetingTimeout: SEND_TIMEOUT_MS,

@@ -4,9 +4,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { AgentConfig, DiagnosticsView, DoctorCheck } from '../../api/index.ts';
-import { checkDataDir, checkKeychain, checkNode, type Finding } from '../../cli/commands/doctor-checks.ts';
-import { checkCloudConnection } from '../../cli/commands/doctor-network.ts';
-import { checkSource } from '../../cli/commands/doctor-sources.ts';
+import type { Finding } from '../../cli/commands/doctor-checks.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 import type { SecretStore } from '../../vault/index.ts';
 
@@ -21,6 +19,13 @@ export async function diagnose(input: {
   resolver: SecretResolver;
   lines: number;
 }): Promise<DiagnosticsView> {
+  // Loaded on the first request: the checks reach every source plugin, the ODBC driver list and a
+  // second HTTP client, about 20 MiB an idle agent would otherwise carry for a screen rarely opened.
+  const [{ checkDataDir, checkKeychain, checkNode }, { checkCloudConnection }, { checkSource }] = await Promise.all([
+    import('../../cli/commands/doctor-checks.ts'),
+    import('../../cli/commands/doctor-network.ts'),
+    import('../../cli/commands/doctor-sources.ts'),
+  ]);
   const findings: Finding[] = [checkNode(), checkDataDir(input.dataDir, input.config), await checkKeychain(input.secrets)];
   const sources = await Promise.all(input.config.sources.map((source) => checkSource(source, input.resolver, SOURCE_CHECK_MS)));
   findings.push(...sources);

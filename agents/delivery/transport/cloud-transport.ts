@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { Agent } from 'undici';
+import { Agent } from './undici-agent.ts';
 import type { Dispatcher } from 'undici';
 import type { CloudTransportConfig } from '../../api/cloud-transport-config.ts';
 import { ProxyRules, type Route } from './proxy-rules.ts';

@@ -19,6 +19,7 @@ export const AuditEventSchema = z.enum([
   'writeback-applied',
   'file-voided',
   'held-file-approved',
+  'source-entity-moved',
 ]);
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 

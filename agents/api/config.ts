@@ -262,6 +262,8 @@ export const OdbcSourceSchema = z
   .object({
     type: z.literal('odbc'),
     name: SlugSchema,
+    /** The company this source's data belongs to (one of the agent's enrolled entities); default `cloud.entity`. */
+    entity: SlugSchema.optional(),
     dialect: z.enum(['sqlite', 'postgresql', 'mariadb']),
     /** DSN (`DSN=pos`) or DSN-less (`Driver={PostgreSQL Unicode};Server=…;Database=…;Uid=…`). */
     connectionString: ConnectionStringSchema,
@@ -293,6 +295,8 @@ export const FolderSourceSchema = z
   .object({
     type: z.literal('folder'),
     name: SlugSchema,
+    /** The company this source's files belong to (one of the agent's enrolled entities); default `cloud.entity`. */
+    entity: SlugSchema.optional(),
     /** The watched folder: a local disk or a mounted network share. */
     path: AbsolutePathSchema,
     /** What the files are: bank statements, POS shift-close (Z) reports, or either, told apart by content. */

@@ -45,11 +45,21 @@ export interface BatchPoster extends Partial<FilePutter> {
   postBatch(request: BatchRequest, options?: RequestOptions): Promise<DeliveryOutcome>;
 }
 
+/** The outbox's source → entity binding (agents/outbox/source-entities.ts), as delivery reads it. */
+export interface EntityRouting {
+  entityOf(source: string): string | undefined;
+  sourcesOf(entity: string): string[];
+  inUse(): string[];
+}
+
 export interface DelivererOptions {
   outbox: DelivererOutbox;
   client: BatchPoster;
   agentId: string;
+  /** The config's entity: for sources the routing does not know (an outbox from before bindings). */
   entity: string;
+  /** Which entity each source's batches and files go under; absent: all under `entity`. */
+  routing?: EntityRouting;
   limits: { batchMaxRecords: number; batchMaxBytes: number; batchMaxAgeMs: number };
   retry: { baseMs: number; maxMs: number };
   clock: Clock;
@@ -242,7 +252,7 @@ export class Deliverer {
     faultPoint('delivery.before-request');
     const startedAt = performance.now();
     try {
-      outcome = await this.#o.client.postBatch(buildBatchRequest(batch, this.#o.agentId, this.#o.entity), {
+      outcome = await this.#o.client.postBatch(buildBatchRequest(batch, this.#o.agentId, this.#entityOf(batch.source)), {
         signal: request.signal,
       });
     } catch (error) {
@@ -396,27 +406,37 @@ export class Deliverer {
 
   #covers(scope: HaltScope, source: string): boolean {
     if (scope.type === 'source') return scope.source === source;
-    if (scope.type === 'entity') return scope.entity === this.#o.entity;
+    if (scope.type === 'entity') return scope.entity === this.#entityOf(source);
     return true;
   }
 
-  /** A halt that stops everything this deliverer sends: the agent's, or its one entity's. */
+  #entityOf(source: string): string {
+    return this.#o.routing?.entityOf(source) ?? this.#o.entity;
+  }
+
+  /**
+   * A halt that stops everything this deliverer sends: the agent's, or an entity's when every
+   * source sends for that entity (one company per agent, the common case).
+   */
   #blockingHalt(): Halt | undefined {
+    const entities = new Set([this.#o.entity, ...(this.#o.routing?.inUse() ?? [])]);
     let blocking: Halt | undefined;
     for (const halt of this.#halts.values()) {
       if (halt.scope.type === 'source') continue;
-      if (halt.scope.type === 'entity' && halt.scope.entity !== this.#o.entity) continue;
+      if (halt.scope.type === 'entity' && (entities.size > 1 || !entities.has(halt.scope.entity))) continue;
       if (blocking === undefined || halt.retryAt < blocking.retryAt) blocking = halt;
     }
     return blocking;
   }
 
-  /** Sources halted on their own whose next try is not due yet. */
+  /** Sources halted on their own, or through their entity, whose next try is not due yet. */
   #haltedSources(): string[] {
     const now = this.#o.clock.now();
     const sources: string[] = [];
     for (const halt of this.#halts.values()) {
-      if (halt.scope.type === 'source' && halt.retryAt > now) sources.push(halt.scope.source);
+      if (halt.retryAt <= now) continue;
+      if (halt.scope.type === 'source') sources.push(halt.scope.source);
+      else if (halt.scope.type === 'entity') sources.push(...(this.#o.routing?.sourcesOf(halt.scope.entity) ?? []));
     }
     return sources;
   }
@@ -457,7 +477,7 @@ function fileUploaderFor(options: DelivererOptions, logger: Logger): FileUploade
     random: options.random,
     retry: { baseMs: options.retry.baseMs, maxMs: options.retry.maxMs },
     logger,
-    entity: options.entity,
+    entityOf: (source) => options.routing?.entityOf(source) ?? options.entity,
   });
 }
 

@@ -36,8 +36,8 @@ export interface FileUploaderOptions {
   random: () => number;
   retry: { baseMs: number; maxMs: number };
   logger: Logger;
-  /** The books the originals belong to (files are kept per entity in the cloud). */
-  entity: string;
+  /** The books a source's originals belong to (files are kept per entity in the cloud). */
+  entityOf: (source: string) => string;
 }
 
 /** Delivery stops for these anyway (the batch path halts); the file waits, it is not given up. */
@@ -58,7 +58,7 @@ export class FileUploader {
       const result = await this.#o.client.putFile(
         file.sha256,
         { bytes: file.bytes, sha256: file.sha256, chunks: () => this.#o.outbox.fileChunks(file.sha256) },
-        { fileName: file.name, source: file.source, contentType: file.contentType, entity: this.#o.entity },
+        { fileName: file.name, source: file.source, contentType: file.contentType, entity: this.#o.entityOf(file.source) },
         { signal },
       );
       if (signal.aborted) return true;

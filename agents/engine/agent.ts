@@ -24,7 +24,8 @@ import { BackpressureGate } from './backpressure-gate.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { CredentialRotator } from './credential-rotation.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
-import { describeExposed } from './private-files.ts';
+import { logOpenFindings } from './open-findings.ts';
+import { EntityMoves } from './entity-moves.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { checkAuditChain } from './audit-startup.ts';
@@ -86,6 +87,7 @@ export class Agent {
   private readonly rotator: CredentialRotator;
   private applying: Promise<void> = Promise.resolve();
   private readonly exports: AgentExports;
+  private readonly entityMoves: EntityMoves;
 
   private lock: DataDirLock | null = null;
 
@@ -124,6 +126,13 @@ export class Agent {
       now: () => this.clock.now(),
       client: () => this.cloud?.client ?? null,
     });
+    this.entityMoves = new EntityMoves({
+      bindings: outbox.entities, audit: outbox.audit, logger,
+      onWaiting: (name, message) => this.tracker.sourceFailed(name, { code: 'entity_move_waiting', message }),
+      onAdmitted: (name) => {
+        if (this.running && !this.loops.has(name)) this.startSource(name, new VaultSecretResolver(secrets));
+      },
+    });
   }
 
   /** Opens the data dir and outbox without starting anything (for enroll, dlq, one-shot sync). */
@@ -152,19 +161,7 @@ export class Agent {
       lock?.release();
       throw error;
     }
-    if (exposed.length > 0) {
-      logger.warn(
-        { errorType: 'data_dir_exposed', stage: 'start', paths: exposed.map(describeExposed) },
-        `Other users of this machine could read the data folder ${layout.root}: ${exposed.length} ` +
-          `path${exposed.length === 1 ? '' : 's'} had group or other permissions, and are now readable by the agent's user only.`,
-      );
-    }
-    if (outbox.recoveredFromCorruption) {
-      logger.error(
-        { movedTo: outbox.recoveredFromCorruption.movedTo },
-        'The outbox file was corrupt and was moved aside.',
-      );
-    }
+    logOpenFindings(logger, layout.root, exposed, outbox);
     const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
     outbox.audit.attachKeychain(secrets);
     const agent = new Agent(options, outbox, logger, secrets, layout);
@@ -260,6 +257,7 @@ export class Agent {
       clock: this.clock,
     });
     this.tracker.registerSource(name, sourceConfig.type);
+    if (!this.entityMoves.admit(name, sourceConfig.entity ?? this.current.config.cloud.entity)) return;
     const scheduleZone = sourceConfig.schedule?.timeZone ?? sourceConfig.timeZone;
     this.arrivals.setExpectations(name, sourceConfig.expect ?? [], scheduleZone, this.clock.now());
     const loop = new CaptureLoop({
@@ -305,6 +303,8 @@ export class Agent {
     this.current = next;
     const previous = new Map(before.sources.map((s) => [s.name, JSON.stringify(s)]));
     const wanted = new Map(next.config.sources.map((s) => [s.name, JSON.stringify(s)]));
+    // A source waiting to move entity has no loop yet: drop its wait if it left the config.
+    for (const name of previous.keys()) if (!wanted.has(name) && this.entityMoves.forget(name)) this.tracker.removeSource(name);
     for (const [name, loop] of [...this.loops]) {
       if (wanted.get(name) === previous.get(name) && !restart.has(name)) continue;
       await loop.stop();
@@ -468,6 +468,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.entityMoves.stopAll();
     await this.unattended.stop();
     if (this.arrivalTimer !== null) clearInterval(this.arrivalTimer);
     if (this.rotationTimer !== null) clearInterval(this.rotationTimer);

@@ -127,6 +127,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     client,
     agentId: enrollment.agentId,
     entity: config.cloud.entity,
+    routing: outbox.entities,
     limits: {
       batchMaxRecords: config.cloud.batchMaxRecords,
       batchMaxBytes: config.cloud.batchMaxBytes,

@@ -310,6 +310,21 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description:
+      'source entities: the entity (company) each source sends for, bound when it first reads, so a config edit cannot ' +
+      'send what was queued under one entity under another (source-entities.ts)',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE source_entities (
+          source TEXT PRIMARY KEY,
+          entity TEXT NOT NULL,
+          bound_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { AgentError } from '../pipeline/errors.ts';
 import { ActivityStore, type ActivityFilter, type HistorySample } from './activity-store.ts';
 import { AgentStateStore } from './agent-state.ts';
 import { AuditLog, idsSubject } from './audit-log.ts';
+import { SourceEntities } from './source-entities.ts';
 import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
@@ -37,6 +38,8 @@ export class Outbox {
   readonly recoveredFromCorruption: { movedTo: string } | null;
   /** Security-relevant events, hash-chained and MAC-sealed (audit-log.ts). */
   readonly audit: AuditLog;
+  /** The entity each source sends for, bound when it first reads (source-entities.ts). */
+  readonly entities: SourceEntities;
   readonly #db: SqliteDatabase;
   readonly #readonly: boolean;
   readonly #maxBytes: number;
@@ -75,21 +78,14 @@ export class Outbox {
     this.#dayTotals = new DayTotals(db);
     this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes);
     this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
-    this.#batches = new BatchQueue(
-      db,
-      this.#counters,
-      this.#deadLetters,
-      settings.clock,
-      this.#seqClock,
-      keys,
-      this.#dayTotals,
-    );
+    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys, this.#dayTotals);
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
     this.#activity = new ActivityStore(db);
     this.#decisions = new FileDecisions(db, nowIso);
     this.audit = new AuditLog(db, { nowIso, alerts: this.#alerts, state: this.#state });
+    this.entities = new SourceEntities(db, nowIso);
     this.#now = () => settings.clock.now();
   }
 

@@ -60,7 +60,7 @@ export class ExportRunner {
         const written = await this.#write(exp, source, file);
         const answer = await upload(
           { sha256: written.sha256, bytes: written.bytes, chunks: () => createReadStream(file, { highWaterMark: UPLOAD_CHUNK_BYTES }) },
-          { fileName, exportName: exp.name, source: exp.source, contentType: exp.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl', entity: this.#deps.config().cloud.entity },
+          { fileName, exportName: exp.name, source: exp.source, contentType: exp.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl', entity: source.entity ?? this.#deps.config().cloud.entity },
         );
         this.#deps.logger.info(
           { export: exp.name, trigger, rows: written.rows, bytes: written.bytes, sha256: written.sha256, ms: Math.round(performance.now() - started) },

@@ -258,6 +258,7 @@ export const de: Record<MessageKey, string> = {
   'activity.audit.event.writeback-applied': 'Änderung zurückgeschrieben',
   'activity.audit.event.file-voided': 'Datei storniert',
   'activity.audit.event.held-file-approved': 'Zurückgehaltene Datei freigegeben',
+  'activity.audit.event.source-entity-moved': 'Quelle einer anderen Firma zugeordnet',
 
   'settings.title': 'Einstellungen',
   'settings.general': 'Allgemein',

@@ -259,6 +259,7 @@ export const en = {
   'activity.audit.event.writeback-applied': 'Change written back',
   'activity.audit.event.file-voided': 'File voided',
   'activity.audit.event.held-file-approved': 'Held file approved',
+  'activity.audit.event.source-entity-moved': 'Source moved to another company',
 
   'settings.title': 'Settings',
   'settings.general': 'General',

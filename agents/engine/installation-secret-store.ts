@@ -29,3 +29,9 @@ export function installationSecretStore(
   if (config?.vault?.backend === 'service-file') return new ServiceFileSecretStore(serviceVaultPaths(dataDir, config.vault.keyFile));
   return new KeytarSecretStore({ namespace: options.namespace ?? installationNamespace(dataDir), timeoutMs: options.timeoutMs });
 }
+
+/** Where secrets go, in words for messages: "the OS keychain" or "the service vault (…)". */
+export function describeVault(config: Pick<AgentConfig, 'vault'>, dataDir: string): string {
+  if (config.vault?.backend !== 'service-file') return 'the OS keychain';
+  return `the service vault (${serviceVaultPaths(dataDir, config.vault.keyFile).file})`;
+}

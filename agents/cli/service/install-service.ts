@@ -47,6 +47,8 @@ export function installService(options: InstallServiceOptions): InstallServiceRe
   const user = account ?? options.users.create(layout.user, layout.dataDir);
   out(createdUser ? `Created the system user ${user.name} (uid ${user.uid}, no login shell, home ${layout.dataDir}).` : `The user ${user.name} exists (uid ${user.uid}); using it.`);
 
+  // Parents readable (the service user must get through them), the data dir itself private.
+  mkdirSync(path.dirname(layout.dataDir), { recursive: true, mode: 0o755 });
   mkdirSync(layout.dataDir, { recursive: true, mode: 0o700 });
   if (existsSync(layout.liveConfig)) {
     out(`Kept the live config ${layout.liveConfig} (the one the agent and the dashboard use; ${layout.etcConfig} does not replace it).`);

@@ -5,8 +5,8 @@
  * command line the generated unit gives it (no D-Bus, no keychain), delivers records to the sandbox,
  * and `service uninstall` unregisters it (DELETE /v1/agents/{id}).
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,7 +137,13 @@ describe.runIf(canRun)('the agent as a service', () => {
 
     // Run exactly what the unit runs: its User, WorkingDirectory, Environment and ExecStart, with the
     // bare environment systemd gives a service (no D-Bus session, so no keychain could be used).
-    const unit = unitDirectives(readFileSync(layout().unitFile, 'utf8'));
+    const unitText = readFileSync(layout().unitFile, 'utf8');
+    if (existsSync('/usr/bin/systemd-analyze')) {
+      const verified = spawnSync('/usr/bin/systemd-analyze', ['verify', '--man=no', layout().unitFile], { encoding: 'utf8' });
+      expect(verified.stdout + verified.stderr).toBe('');
+      expect(verified.status).toBe(0);
+    } else console.log('systemd-analyze is not installed: the installed unit was not verified');
+    const unit = unitDirectives(unitText);
     expect(unit.get('User')).toEqual([USER]);
     const [execPath, ...execArgs] = unit.get('ExecStart')![0]!.split(' ');
     const environment = Object.fromEntries((unit.get('Environment') ?? []).map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]));

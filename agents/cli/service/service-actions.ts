@@ -29,8 +29,11 @@ export interface ServiceOptions {
   purgeData?: boolean;
 }
 
-/** The agent's own entry (agents/cli/main.ts next to this folder) and the Node running it now. */
-const ENTRY = path.resolve(import.meta.dirname, '..', 'main.ts');
+/**
+ * The agent's entry as it runs now (main.ts from a checkout, main.js when built), else the one next
+ * to this folder; with the Node running it now, it becomes the service's ExecStart.
+ */
+const ENTRY = /^main\.[cm]?[jt]s$/.test(path.basename(process.argv[1] ?? '')) ? path.resolve(process.argv[1]!) : path.resolve(import.meta.dirname, '..', 'main.ts');
 
 export async function serviceCommand(action: 'install' | 'uninstall' | 'status' | 'start' | 'stop', options: ServiceOptions, io: CliIo): Promise<ExitCodeValue> {
   const layout = serviceLayout({ root: options.root, user: options.user });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,5 +129,24 @@ describe('ServiceFileSecretStore', () => {
 describe('the keychain error on a headless Linux machine', () => {
   it('names the setting that chooses the service vault', () => {
     expect(keychainHint('linux')).toContain('"vault": {"backend": "service-file"}');
+  });
+});
+
+describe('ServiceFileSecretStore written by root', () => {
+  it('gives the files it creates the owner of their folder, so the service user can still read them', async (context) => {
+    if (process.getuid?.() !== 0) {
+      console.log('skipped: only root can create files for another user');
+      context.skip();
+    }
+    const dir = tempDir();
+    const vaultDir = path.join(dir, 'vault');
+    mkdirSync(vaultDir, { mode: 0o700 });
+    chownSync(vaultDir, 65534, 65534);
+    const store = storeIn(dir);
+    await store.set('db/password', 'root-written-secret-33');
+    for (const file of [store.file, store.keyFile]) {
+      expect(statSync(file).uid, file).toBe(65534);
+      expect(statSync(file).mode & 0o777, file).toBe(0o600);
+    }
   });
 });

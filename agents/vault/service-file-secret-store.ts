@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, closeSync, writeSync, fsyncSync } from 'node:fs';
+import { chownSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, closeSync, writeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../pipeline/errors.ts';
 import type { SecretStore } from './secret-store.ts';
@@ -136,6 +136,7 @@ export class ServiceFileSecretStore implements SecretStore {
       // 'wx': two processes creating the first key at once must not end up with two keys.
       try {
         writeFileSync(this.#keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+        ownedLikeItsFolder(this.#keyFile);
         return key;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -222,5 +223,16 @@ function writePrivateAtomically(file: string, text: string): void {
   } finally {
     closeSync(fd);
   }
+  ownedLikeItsFolder(temporary);
   renameSync(temporary, file);
+}
+
+/**
+ * Root writing into the service's vault (doctor's probe, a restore) must not leave a file the
+ * service user cannot read: a file root creates takes the owner of its folder.
+ */
+function ownedLikeItsFolder(file: string): void {
+  if (process.getuid?.() !== 0) return;
+  const folder = statSync(path.dirname(file));
+  if (folder.uid !== 0) chownSync(file, folder.uid, folder.gid);
 }

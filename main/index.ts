@@ -4,13 +4,15 @@
  * type-checked here (the Electron binary cannot be downloaded on the build machines).
  */
 import { app, BrowserWindow, Menu, nativeImage, Notification, session, Tray, utilityProcess } from 'electron';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AgentStatus } from '../agents/api/index.ts';
 import { LIVE_EVENT_CHANNEL } from '../preload/contract.ts';
+import { decideAgentHosting } from './agent-host/service-detection.ts';
 import { Supervisor, type SupervisedChild } from './agent-host/supervisor.ts';
 import { controlBackend } from './ipc/control-backend.ts';
-import { controlEndpoint } from './ipc/control-endpoint.ts';
+import { ADMIN_SOCKET_FILE, controlEndpoint } from './ipc/control-endpoint.ts';
 import { electronIpc } from './ipc/electron-ipc.ts';
 import { registerIpcHandlers } from './ipc/ipc-handlers.ts';
 import { NotificationRules } from './notifications/notification-rules.ts';
@@ -21,7 +23,9 @@ import { allowPermission, dashboardWindowOptions, isAllowedNavigation, withCsp }
 const root = path.join(import.meta.dirname, '..', '..');
 const rendererIndex = path.join(root, 'dist', 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).toString();
-const dataDir = process.env.TYA_DATA_DIR ?? path.join(app.getPath('userData'), 'data');
+// With the agent service installed the app connects to it instead of hosting one (agent-host/service-detection.ts).
+const hosting = decideAgentHosting({ platform: process.platform, env: process.env, exists: existsSync });
+const dataDir = hosting.mode === 'connect-to-service' ? hosting.dataDir : (process.env.TYA_DATA_DIR ?? path.join(app.getPath('userData'), 'data'));
 const configFile = process.env.TYA_CONFIG ?? path.join(app.getPath('userData'), 'agent.json');
 
 let window: BrowserWindow | null = null;
@@ -29,7 +33,7 @@ let tray: Tray | null = null;
 let status: AgentStatus | null = null;
 const rules = new NotificationRules();
 
-const backend = controlBackend(() => controlEndpoint(dataDir));
+const backend = controlBackend(() => (hosting.mode === 'connect-to-service' ? controlEndpoint(dataDir, [ADMIN_SOCKET_FILE, ...hosting.socketFiles]) : controlEndpoint(dataDir)));
 
 function openDashboard(): void {
   if (window !== null) {
@@ -114,8 +118,7 @@ if (!app.requestSingleInstanceLock()) {
     registerIpcHandlers(electronIpc, backend, rendererUrl);
     tray = new Tray(nativeImage.createFromPath(path.join(root, 'assets', 'icons', trayIconFile('offline', 16))));
     tray.on('click', () => openDashboard());
-    // With the agent service installed (the install issue) the app connects to it instead of hosting one.
-    const supervisor = process.env.TYA_AGENT_SERVICE === '1' ? null : hostAgent();
+    const supervisor = hosting.mode === 'connect-to-service' ? null : hostAgent();
     app.on('before-quit', () => supervisor?.stop());
     const poll = () => void backend.getStatus().then((r) => onStatus(r.ok ? r.value : null));
     poll();

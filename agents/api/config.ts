@@ -12,6 +12,7 @@ import { TimeZoneSchema } from './time-zone.ts';
 import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
 import { NotifyConfigSchema } from './notify-config.ts';
 import { MetricsConfigSchema } from './metrics-config.ts';
+import { VaultConfigSchema } from './vault-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -432,6 +433,8 @@ export const AgentConfigSchema = z
     notify: NotifyConfigSchema.optional(),
     /** Prometheus `GET /metrics` on loopback, off unless set (api/metrics-config.ts). */
     metrics: MetricsConfigSchema.optional(),
+    /** Where secrets live: the OS keychain (default) or, for a headless service, an encrypted file (api/vault-config.ts). */
+    vault: VaultConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

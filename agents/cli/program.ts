@@ -9,6 +9,7 @@ import type { DiscoverOptions } from './commands/discover.ts';
 import type { ParseCommandOptions } from './commands/parse.ts';
 import type { ImportOptions } from './commands/import.ts';
 import { registerOpenUiCommand } from './commands/open-ui.ts';
+import { registerServiceCommand, SERVICE_OPTION_HELP } from './commands/service.ts';
 // Each command's module is loaded when it runs: the long-running agent (`run`) keeps the others'
 // dependencies (exceljs for `import`, the sandbox for `demo`) out of its memory.
 
@@ -58,8 +59,9 @@ export function buildProgram(
     .option('--key-file <file>', 'read the enrollment key from this file; default: $TYA_ENROLLMENT_KEY')
     .option('--name <name>', 'name shown in the cloud (default: agent.name from the config)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--service', SERVICE_OPTION_HELP)
     .action(
-      action(async (opts: { url: string; key?: string; keyFile?: string; name?: string; config?: string }) =>
+      action(async (opts: { url: string; key?: string; keyFile?: string; name?: string; config?: string; service?: boolean }) =>
         (await import('./commands/enroll.ts')).enrollCommand(opts, io),
       ),
     );
@@ -174,8 +176,9 @@ export function buildProgram(
       'store a secret read from standard input, e.g. "printf %s PASSWORD | tya-agent secret set pos-db/password"',
     )
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--service', SERVICE_OPTION_HELP)
     .action(
-      action(async (ref: string, opts: { config?: string }) =>
+      action(async (ref: string, opts: { config?: string; service?: boolean }) =>
         (await import('./commands/secret.ts')).secretCommand('set', ref, opts, io),
       ),
     );
@@ -183,8 +186,9 @@ export function buildProgram(
     .command('delete <ref>')
     .description('remove a secret')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--service', SERVICE_OPTION_HELP)
     .action(
-      action(async (ref: string, opts: { config?: string }) =>
+      action(async (ref: string, opts: { config?: string; service?: boolean }) =>
         (await import('./commands/secret.ts')).secretCommand('delete', ref, opts, io),
       ),
     );
@@ -192,8 +196,9 @@ export function buildProgram(
     .command('check')
     .description('prove the keychain works (store, read back, remove a test secret)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--service', SERVICE_OPTION_HELP)
     .action(
-      action(async (opts: { config?: string }) =>
+      action(async (opts: { config?: string; service?: boolean }) =>
         (await import('./commands/secret.ts')).secretCommand('check', undefined, opts, io),
       ),
     );
@@ -383,6 +388,7 @@ export function buildProgram(
     );
 
   registerOpenUiCommand(program, action, io);
+  registerServiceCommand(program, action, io);
   return program;
 }
 

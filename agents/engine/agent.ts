@@ -3,11 +3,11 @@ import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { Outbox } from '../outbox/index.ts';
-import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../vault/index.ts';
+import { VaultSecretResolver, type SecretStore } from '../vault/index.ts';
+import { installationSecretStore } from './installation-secret-store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { hostname } from 'node:os';
 import { enrollAgent, readEnrollment, restoreEnrollment } from '../delivery/index.ts';
-import { installationNamespace } from './installation.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
 import { startControlServer, type ControlServer } from '../control/index.ts';
@@ -162,7 +162,7 @@ export class Agent {
       throw error;
     }
     logOpenFindings(logger, layout.root, exposed, outbox);
-    const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
+    const secrets = options.secretStore ?? installationSecretStore(config, layout.root);
     outbox.audit.attachKeychain(secrets);
     const agent = new Agent(options, outbox, logger, secrets, layout);
     agent.lock = lock;

@@ -30,6 +30,8 @@ export function keychainHint(platform: NodeJS.Platform): string {
     'On a desktop, unlock the login keyring (Passwords and Keys) and try again. ' +
     'On a headless Linux server, install gnome-keyring and libsecret (apt-get install gnome-keyring libsecret-1-0) ' +
     'and run the agent inside a D-Bus session with an unlocked keyring: ' +
-    'see the README section "Keychain on a headless server".'
+    'see the README section "Keychain on a headless server". ' +
+    'For a service with no keychain, set "vault": {"backend": "service-file"} in the config (docs/service.md): ' +
+    'secrets then go to a file encrypted with a key only the service user can read.'
   );
 }

@@ -9,14 +9,16 @@ import type { ControlEndpoint } from './control-backend.ts';
 
 export const ADMIN_SOCKET_FILE = 'control-admin.sock';
 
-export function controlEndpoint(dataDir: string): ControlEndpoint | null {
-  const socketPath = path.join(dataDir, ADMIN_SOCKET_FILE);
-  if (process.platform !== 'win32' && existsSync(socketPath)) {
+/** `socketFiles`: the admin socket by default; an installed service's operator and viewer sockets for the tray beside it. */
+export function controlEndpoint(dataDir: string, socketFiles: readonly string[] = [ADMIN_SOCKET_FILE]): ControlEndpoint | null {
+  for (const socketFile of socketFiles) {
+    const socketPath = path.join(dataDir, socketFile);
+    if (process.platform === 'win32' || !existsSync(socketPath)) continue;
     try {
       accessSync(socketPath, constants.W_OK);
       return { socketPath };
     } catch {
-      // Not the agent's user: the token, if this user can read it.
+      // Not allowed on this one: the next, then the token, if this user can read it.
     }
   }
   try {

@@ -1,10 +1,10 @@
 import type { AuditEntry } from '../../api/index.ts';
 import { dataDirLayout } from '../../engine/data-dir.ts';
-import { installationNamespace } from '../../engine/installation.ts';
 import { AUDIT_KEY_REF } from '../../outbox/audit-log.ts';
 import { Outbox } from '../../outbox/index.ts';
 import { systemClock } from '../../pipeline/clock.ts';
-import { KeytarSecretStore, type SecretStore } from '../../vault/index.ts';
+import { type SecretStore } from '../../vault/index.ts';
+import { installationSecretStore } from '../../engine/installation-secret-store.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { resolveConfig } from '../config-option.ts';
@@ -34,7 +34,7 @@ export async function auditCommand(action: 'verify' | 'list', options: AuditOpti
       else for (const entry of entries.reverse()) io.out(formatEntry(entry));
       return ExitCode.ok;
     }
-    const store = secrets ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
+    const store = secrets ?? installationSecretStore(loaded.config, layout.root);
     const storedKey = await store.get(AUDIT_KEY_REF);
     const verdict = outbox.audit.verify(storedKey === undefined ? null : Buffer.from(storedKey, 'base64'));
     if (options.json) io.out(JSON.stringify(verdict, null, 2));

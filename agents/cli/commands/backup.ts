@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { encryptBackup } from '../../engine/backup/backup-archive.ts';
 import { dataDirLayout } from '../../engine/data-dir.ts';
-import { installationNamespace } from '../../engine/installation.ts';
 import { AGENT_VERSION } from '../../engine/version.ts';
 import { AUDIT_KEY_REF } from '../../outbox/audit-log.ts';
 import { snapshotOutbox } from '../../outbox/index.ts';
-import { KeytarSecretStore, type SecretStore } from '../../vault/index.ts';
+import { type SecretStore } from '../../vault/index.ts';
+import { installationSecretStore } from '../../engine/installation-secret-store.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { resolveConfig } from '../config-option.ts';
@@ -28,7 +28,7 @@ export async function backupCommand(options: BackupOptions, io: CliIo, secrets?:
   const loaded = resolveConfig(options.config);
   const layout = dataDirLayout(loaded.dataDir);
   const passphrase = readPassphrase(options, io, 'backup');
-  const store = secrets ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
+  const store = secrets ?? installationSecretStore(loaded.config, layout.root);
   const auditMacKey = (await store.get(AUDIT_KEY_REF)) ?? null;
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'tya-backup-'));
   try {

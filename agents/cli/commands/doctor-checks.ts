@@ -14,7 +14,7 @@ import { namedDriver } from '../../sources/odbc/connection-string.ts';
 import { dialectFor } from '../../sources/odbc/dialects/index.ts';
 import type { CommandRunner } from '../../sources/odbc/discovery/index.ts';
 import { listOdbcDataSources, listOdbcDrivers } from '../../sources/odbc/discovery/index.ts';
-import type { SecretStore } from '../../vault/index.ts';
+import { ServiceFileSecretStore, type SecretStore } from '../../vault/index.ts';
 
 export interface Finding {
   status: 'ok' | 'warn' | 'fail' | 'skip';
@@ -91,7 +91,8 @@ export function checkDataDirPrivacy(dataDir: string): Finding {
 export async function checkKeychain(store: SecretStore): Promise<Finding> {
   try {
     await store.probe();
-    return { status: 'ok', text: 'The OS keychain works: a test secret was stored, read back and removed.' };
+    const where = store instanceof ServiceFileSecretStore ? `The service vault (${store.file})` : 'The OS keychain';
+    return { status: 'ok', text: `${where} works: a test secret was stored, read back and removed.` };
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     return { status: 'fail', text: error.message, detail: error.hint === undefined ? [] : [error.hint] };

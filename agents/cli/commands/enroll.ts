@@ -5,6 +5,8 @@ import { Agent } from '../../engine/agent.ts';
 import { AGENT_VERSION } from '../../engine/version.ts';
 import { findRunningAgent } from '../running-agent.ts';
 import { resolveConfig } from '../config-option.ts';
+import { enterServiceContext } from '../service/service-context.ts';
+import { describeVault } from '../../engine/installation-secret-store.ts';
 import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
@@ -18,6 +20,8 @@ export interface EnrollOptions {
   /** A file holding the key (the installer's, e.g. a silent Windows install's key file). */
   keyFile?: string;
   name?: string;
+  /** Store into the installed service's vault (as root: as the service user). */
+  service?: boolean;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface EnrollOptions {
  */
 export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<ExitCodeValue> {
   const key = readKey(options);
-  const loaded = resolveConfig(options.config);
+  const loaded = resolveConfig(enterServiceContext(options, (line) => io.err(line)));
   const agent = Agent.open({ loaded });
   try {
     const enrollment = await runAsActor('cli', () => enrollAgent({
@@ -42,7 +46,7 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
     // A new identity: the old one's revocation no longer holds (the condition's cause is gone).
     agent.outbox.clearAlert('agent_revoked');
     agent.outbox.clearAlert('not_enrolled');
-    io.out(`Enrolled as ${enrollment.agentId} with ${enrollment.cloudUrl}. The credentials are in the OS keychain.`);
+    io.out(`Enrolled as ${enrollment.agentId} with ${enrollment.cloudUrl}. The credentials are in ${describeVault(loaded.config, loaded.dataDir)}.`);
     if (findRunningAgent(loaded.dataDir) !== null) {
       io.out(
         'An agent is already running with this data dir: restart it so it starts sending (e.g. systemctl restart tya-agent).',

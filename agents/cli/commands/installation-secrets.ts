@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { dataDirLayout } from '../../engine/data-dir.ts';
 import type { LoadedConfig } from '../../engine/load-config.ts';
 import { installationNamespace } from '../../engine/installation.ts';
-import { KeytarSecretStore, VaultSecretResolver, type SecretStore } from '../../vault/index.ts';
+import { VaultSecretResolver, type SecretStore } from '../../vault/index.ts';
+import { installationSecretStore } from '../../engine/installation-secret-store.ts';
 
 /** Namespace used for the keychain round trip when this installation has no id yet. */
 const PROBE_NAMESPACE = 'tya-doctor';
@@ -20,7 +21,7 @@ export interface InstallationSecrets {
 
 export function installationSecrets(loaded: LoadedConfig | null, timeoutMs = 10_000): InstallationSecrets {
   const id = loaded === null ? undefined : installationId(loaded.dataDir);
-  const store = new KeytarSecretStore({ namespace: id ?? PROBE_NAMESPACE, timeoutMs });
+  const store = installationSecretStore(loaded?.config, loaded?.dataDir ?? '.', { namespace: id ?? PROBE_NAMESPACE, timeoutMs });
   return { store, resolver: new VaultSecretResolver(store), installed: id !== undefined };
 }
 

@@ -3,11 +3,10 @@ import path from 'node:path';
 import { decryptBackup } from '../../engine/backup/backup-archive.ts';
 import { dataDirLayout, ensureDataDir } from '../../engine/data-dir.ts';
 import { DataDirLock } from '../../engine/data-dir-lock.ts';
-import { installationNamespace } from '../../engine/installation.ts';
 import { loadConfigFile } from '../../engine/load-config.ts';
 import { AUDIT_KEY_REF } from '../../outbox/audit-log.ts';
 import { AgentError } from '../../pipeline/errors.ts';
-import { KeytarSecretStore } from '../../vault/index.ts';
+import { installationSecretStore } from '../../engine/installation-secret-store.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
@@ -49,7 +48,9 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
   mkdirSync(path.dirname(configTarget), { recursive: true, mode: 0o700 });
   writeFileSync(stagedConfig, manifest.configText, { mode: 0o600 });
   let layout;
+  let restoredConfig;
   try {
+    restoredConfig = loadConfigFile(stagedConfig).config;
     layout = dataDirLayout(loadConfigFile(stagedConfig).dataDir);
     if (existsSync(layout.outbox) && !options.force) {
       throw new CliError(ExitCode.usage, 'restore_outbox_exists', `${layout.root} already has an outbox; restoring would replace its queue and audit log.`, {
@@ -79,7 +80,7 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
     lock.release();
   }
   if (manifest.auditMacKey !== null) {
-    await new KeytarSecretStore({ namespace: installationNamespace(layout.root) }).set(AUDIT_KEY_REF, manifest.auditMacKey);
+    await installationSecretStore(restoredConfig, layout.root).set(AUDIT_KEY_REF, manifest.auditMacKey);
   }
   io.out(`Restored the backup of "${manifest.agentName}" made ${manifest.createdAt} (agent ${manifest.agentVersion}):`);
   io.out(`  config  ${configTarget}`);

@@ -77,7 +77,7 @@ export class FolderSource implements Source {
     this.ctx = ctx;
     this.layout = new FolderLayout(config);
     this.arrivals = config.usePolling ? undefined : new ArrivalWatch({ root: this.layout.root, recursive: config.recursive, logger: ctx.logger });
-    this.tracker = new StabilityTracker({ stableMs: config.stableMs, clock: ctx.clock, arrivals: this.arrivals });
+    this.tracker = new StabilityTracker({ stableMs: config.stableMs, clock: ctx.clock, arrivals: this.arrivals, onDue: () => ctx.wake?.() });
     this.alerts = new FolderAlerts(config.name, ctx.alerts, (message) => ctx.notice?.(message));
   }
 
@@ -104,7 +104,6 @@ export class FolderSource implements Source {
       arrivals: this.arrivals,
       onFile: (file) => {
         if (this.active?.path !== file) this.tracker.touch(file);
-        if (this.tracker.arrivedWhole(file)) this.ctx.wake?.();
       },
       onRescan: () => this.alerts.tidy(this.layout.quarantineDir, this.ctx.clock.now()),
     });
@@ -160,6 +159,7 @@ export class FolderSource implements Source {
   async close(): Promise<void> {
     await this.watcher?.close();
     this.watcher = null;
+    this.tracker.close();
     await this.finishing;
     await this.reader.close();
     // An unfinished file stays in the folder and is read again (its committed pages deduplicate).

@@ -33,11 +33,17 @@ export class StabilityTracker {
   private readonly arrivals: ArrivalInfo | undefined;
   private readonly quickMs: number;
 
-  constructor(options: { stableMs: number; clock: Clock; arrivals?: ArrivalInfo | undefined; quickMs?: number }) {
+  /** Asks for a poll: at once for a new file, and when the earliest watched file's window ends. */
+  private readonly onDue: (() => void) | undefined;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
+
+  constructor(options: { stableMs: number; clock: Clock; arrivals?: ArrivalInfo | undefined; quickMs?: number; onDue?: () => void }) {
     this.stableMs = options.stableMs;
     this.clock = options.clock;
     this.arrivals = options.arrivals;
     this.quickMs = Math.min(options.quickMs ?? 50, options.stableMs);
+    this.onDue = options.onDue;
   }
 
   /** True when the file would be taken after the short check (it arrived whole). */
@@ -47,7 +53,31 @@ export class StabilityTracker {
 
   /** A file appeared or changed: (re)start watching it. */
   touch(file: string): void {
-    if (!this.pending.has(file)) this.pending.set(file, null);
+    if (this.pending.has(file)) return;
+    this.pending.set(file, null);
+    this.dueIn(0);
+  }
+
+  /** Stops asking for polls. */
+  close(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Calls onDue in `ms` (or sooner, if already asked), so a poll need not wait for the capture interval. */
+  private dueIn(ms: number): void {
+    if (this.onDue === undefined) return;
+    const at = this.clock.now() + ms;
+    if (this.timer !== null) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.onDue?.();
+    }, ms);
+    this.timer.unref();
   }
 
   forget(file: string): void {
@@ -95,7 +125,16 @@ export class StabilityTracker {
       }
     }
     if (quick.length > 0) ready.push(...(await this.quickCheck(quick)));
+    this.askForNextLook();
     return ready;
+  }
+
+  /** The next look is due when the earliest window ends (a file seen once is looked at again after quickMs). */
+  private askForNextLook(): void {
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const last of this.pending.values()) next = Math.min(next, last === null ? now + this.quickMs : last.changedAt + this.stableMs);
+    if (next !== Number.POSITIVE_INFINITY) this.dueIn(Math.max(0, next - now));
   }
 
   /** Files that arrived whole: a second reading `quickMs` later must agree (and nothing wrote to them meanwhile). */

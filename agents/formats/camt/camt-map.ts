@@ -91,6 +91,9 @@ function mapBalance(bal: XmlNode, where: Where): Money {
   return money;
 }
 
+/** An unsigned decimal without leading zeros or blanks: parseDecimal returns it as it is. */
+const CANONICAL_UNSIGNED = /^(?:0|[1-9]\d{0,30})(?:\.\d{1,30})?$/;
+
 export type EntryStatus = 'booked' | 'not-booked';
 
 /**
@@ -203,7 +206,8 @@ export function checkedAmount(value: string | undefined, ccy: string | undefined
   if (currency === undefined || !/^[A-Z]{3}$/.test(currency)) {
     throw new FormatError(where, `the amount ${value} has no currency`, { expected: 'a Ccy="EUR"-style attribute' });
   }
-  const amount = parseDecimal(value);
+  // Most amounts are already canonical (what parseDecimal would return unchanged); it is the slow part of an entry.
+  const amount = CANONICAL_UNSIGNED.test(value) ? value : parseDecimal(value);
   if (amount === undefined || amount.startsWith('-') || value.startsWith('+')) {
     throw new FormatError(where, `"${value}" is not an amount`, { expected: 'an unsigned decimal with a dot, such as 1234.50' });
   }

@@ -6,7 +6,8 @@ import { BANK_SAMPLES_DIR } from '../../../test/helpers/bank-samples.ts';
 import { corpusPath, hasExternalCorpus } from '../../../test/helpers/external-corpus.ts';
 import { HOSTILE_FILES } from '../../../test/helpers/hostile-files.ts';
 import { camtChunks } from '../../transforms/statements/statement-samples.ts';
-import { mapEntry } from './camt-map.ts';
+import { parseDecimal } from '../decimal.ts';
+import { checkedAmount, mapEntry } from './camt-map.ts';
 import { CamtScanner } from './camt-scanner.ts';
 import { mapEntryFields } from './entry-fields-map.ts';
 import { CamtEntryReader } from './entry-reader.ts';
@@ -162,6 +163,17 @@ describe('CamtEntryReader and mapEntryFields', () => {
       expectSame(found);
     }
     expect(pieces).toBeGreaterThan(0);
+  });
+
+  it('take an amount that is already canonical as it is, exactly as parseDecimal reads it (property)', () => {
+    const amount = fc.tuple(fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 10n ** 30n - 1n }).map(String)), fc.option(fc.stringMatching(/^\d{1,30}$/)));
+    fc.assert(
+      fc.property(amount, ([int, frac]) => {
+        const value = frac === null ? int : `${int}.${frac}`;
+        expect(checkedAmount(value, 'EUR', { ...where, field: 'Amt' }).amount).toBe(parseDecimal(value));
+      }),
+      { seed: 56, numRuns: 2000 },
+    );
   });
 
   it('agree on damaged entries, and never accept one the old way refuses (property)', () => {

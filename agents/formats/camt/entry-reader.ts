@@ -214,7 +214,12 @@ export class CamtEntryReader {
           this.seen[state] = 1;
         }
       }
-      if (!blank(xml, nameEnd, bodyEnd) && !this.attributes(xml.slice(tag + 1, bodyEnd), nameEnd - tag - 1, state)) return false;
+      if (!blank(xml, nameEnd, bodyEnd)) {
+        if (state === AMT && bodyEnd - nameEnd === 10 && xml.startsWith(' Ccy="', nameEnd) && plainCode(xml, nameEnd + 6) && xml.charCodeAt(nameEnd + 9) === QUOTE) {
+          // The one attribute nearly every amount has, as nearly every bank writes it: ` Ccy="EUR"`.
+          this.amountCurrency = xml.slice(nameEnd + 6, nameEnd + 9);
+        } else if (!this.attributes(xml.slice(tag + 1, bodyEnd), nameEnd - tag - 1, state)) return false;
+      }
       if (selfClosing) {
         if (state >= 0) this.keep(state, '');
         continue;
@@ -262,6 +267,16 @@ export class CamtEntryReader {
 }
 
 const SLASH = 47;
+const QUOTE = 34;
+
+/** Three ASCII letters at `at` (a currency code needs no decoding or trimming). */
+function plainCode(text: string, at: number): boolean {
+  for (let k = at; k < at + 3; k += 1) {
+    const c = text.charCodeAt(k) | 0x20;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
 const COLON = 58;
 
 /** Per ASCII code: 1 for [A-Za-z_] (may start a name), 2 for [0-9.-] (may continue one). */

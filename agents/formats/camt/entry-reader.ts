@@ -49,6 +49,8 @@ interface Trie {
   states: number[][];
   /** Per state: its element's local name. */
   stateNames: string[];
+  /** Per state: true when mapEntryFields reads its text (containers' whitespace is not kept). */
+  keepsText: boolean[];
   /** Per state: true when it may repeat (its texts are collected in order). */
   repeats: boolean[];
   /** Path (without `*`) → state, intermediate paths included. */
@@ -56,7 +58,7 @@ interface Trie {
 }
 
 function buildTrie(): Trie {
-  const trie: Trie = { names: [[]], keys: [], states: [[]], stateNames: ['Ntry'], repeats: [false], byPath: new Map([['', 0]]) };
+  const trie: Trie = { names: [[]], keys: [], states: [[]], stateNames: ['Ntry'], keepsText: [false], repeats: [false], byPath: new Map([['', 0]]) };
   for (const spec of PATHS) {
     const repeats = spec.endsWith('*');
     let path = '';
@@ -70,6 +72,7 @@ function buildTrie(): Trie {
         trie.states.push([]);
         trie.repeats.push(false);
         trie.stateNames.push(name);
+        trie.keepsText.push(false);
         trie.byPath.set(path, next);
         trie.names[state]?.push(name);
         trie.states[state]?.push(next);
@@ -77,7 +80,10 @@ function buildTrie(): Trie {
       state = next;
     }
     trie.repeats[state] = repeats;
+    trie.keepsText[state] = true;
   }
+  // A date element's own text is read when it has no Dt/DtTm child.
+  for (const date of ['ValDt', 'BookgDt']) trie.keepsText[trie.byPath.get(date) ?? 0] = true;
   trie.keys = trie.names.map((names) => Int32Array.from(names, (name) => packKey(name.charCodeAt(0), name.charCodeAt(name.length - 1), name.length)));
   return trie;
 }
@@ -153,7 +159,7 @@ export class CamtEntryReader {
       if (textEnd > pos) {
         if (depth === 0) {
           if (!blank(xml, pos, textEnd)) return false;
-        } else if ((stackState[depth] ?? -1) >= 0) {
+        } else if (TRIE.keepsText[stackState[depth] ?? -1] === true) {
           const segment = xml.slice(pos, textEnd);
           const before = stackText[depth];
           stackText[depth] = before === undefined ? segment : before + segment;
@@ -177,7 +183,7 @@ export class CamtEntryReader {
         if (gt - (tag + 2) < length || !(known === undefined ? sameText(xml, nameStart, tag + 2, length) : xml.startsWith(known, tag + 2))) return false;
         if (!blank(xml, tag + 2 + length, gt)) return false;
         const state = stackState[depth] ?? -1;
-        if (state >= 0) this.keep(state, stackText[depth] ?? '');
+        if (state >= 0 && TRIE.keepsText[state] === true) this.keep(state, stackText[depth] ?? '');
         depth -= 1;
         continue;
       }
@@ -221,7 +227,7 @@ export class CamtEntryReader {
         } else if (!this.attributes(xml.slice(tag + 1, bodyEnd), nameEnd - tag - 1, state)) return false;
       }
       if (selfClosing) {
-        if (state >= 0) this.keep(state, '');
+        if (state >= 0 && TRIE.keepsText[state] === true) this.keep(state, '');
         continue;
       }
       depth += 1;

@@ -312,7 +312,7 @@ export const FolderSourceSchema = z
     pollIntervalMs: z.number().int().min(50).max(600_000).default(2000),
     /** A full listing of the folder at start and then this often, in case an event was missed. */
     rescanIntervalSecs: z.number().min(0.1).max(86_400).default(60),
-    /** A file is taken once its size and modification time stayed the same this long (and it can be opened). */
+    /** A file written in place (or any file when polling) is taken once its size and modification time stayed the same this long (and it can be opened); one renamed in on a local disk after a short check (agents/sources/folder/README.md). */
     stableMs: z.number().int().min(0).max(3_600_000).default(1000),
     /** Where imported files go (dated subfolders) and rejected ones; relative to `path` unless absolute. */
     archiveDir: z.string().min(1).default('archive'),

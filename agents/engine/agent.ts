@@ -247,7 +247,9 @@ export class Agent {
     const sourceConfig = this.current.config.sources.find((s) => s.name === name);
     if (!sourceConfig) throw new AgentError('unknown_source', `There is no source named "${name}" in the config.`);
     const logger = this.logger.child({ component: `source.${sourceConfig.type}`, source: name });
+    let wakeLoop = (): void => undefined;
     const source = createSource(sourceConfig, {
+      wake: () => wakeLoop(),
       checkpoints: this.outbox,
       alerts: this.outbox,
       files: this.outbox,
@@ -282,6 +284,7 @@ export class Agent {
             }),
           }),
     });
+    wakeLoop = () => loop.wake();
     this.loops.set(name, loop);
     if (this.pausedSources.has(name)) loop.setPaused(true);
     loop.start();

@@ -63,6 +63,11 @@ export class CaptureLoop {
     this.wakeup.wake();
   }
 
+  /** The source has something new: end the current wait (unlike syncNow, a schedule or pause still holds). */
+  wake(): void {
+    this.wakeup.wake();
+  }
+
   /** True once a read since the last `syncNow` found nothing more to read. */
   get isCaughtUp(): boolean {
     return this.caughtUp;

@@ -8,6 +8,8 @@ const CHILD = path.join(import.meta.dirname, 'parse-child.ts');
 
 export interface ParseSample {
   ms: number;
+  /** CPU time of the parsing process over the same span (all its threads). */
+  cpuMs: number;
   bytes: number;
   baseRssBytes: number;
   peakRssBytes: number;
@@ -30,7 +32,7 @@ export async function parseRuns(file: string, kind: 'camt' | 'csv', runs: number
     for (const mode of order) {
       const sample = await parseOnce(file, mode, kind);
       (mode === 'ours' ? ours : raw).push(sample);
-      log(`${kind} run ${i + 1}/${runs} ${mode}: ${(sample.bytes / 1e6 / (sample.ms / 1000)).toFixed(1)} MB/s, peak RSS +${((sample.peakRssBytes - sample.baseRssBytes) / 2 ** 20).toFixed(0)} MiB`);
+      log(`${kind} run ${i + 1}/${runs} ${mode}: ${(sample.bytes / 1e6 / (sample.ms / 1000)).toFixed(1)} MB/s (${(sample.bytes / 1e6 / (sample.cpuMs / 1000)).toFixed(1)} per CPU second), peak RSS +${((sample.peakRssBytes - sample.baseRssBytes) / 2 ** 20).toFixed(0)} MiB`);
     }
   }
   return { ours, raw };

@@ -1,9 +1,10 @@
 /**
  * File drop → sandbox ack for a shift-close report, through a real `tya-agent run` process and the
  * sandbox in its own process: the report is written under a temporary name and renamed into the
- * watched folder (as a till does), and the clock stops when the cloud holds its record. This
- * includes the stability wait (the folder source's default stableMs), parsing, the original's upload
- * and the urgent batch.
+ * watched folder (as a till does), and the clock stops when the cloud holds its record and its
+ * original file. This includes taking the file (on a local disk the short check of a file renamed
+ * in; with `usePolling`, as on a network share, the polling interval and the stableMs window),
+ * parsing, the original's upload and the urgent batch.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,26 +18,50 @@ export interface LatencyResult {
   samplesMs: number[];
   stableMs: number;
   pollMs: number;
+  usePolling: boolean;
+  pollIntervalMs: number | undefined;
 }
 
 const POLL_MS = 10;
 
-export async function measureZLatency(options: { dir: string; drops: number; fromSource: boolean; stableMs: number; log: (line: string) => void }): Promise<LatencyResult> {
-  const sandbox = await startSandboxProcess({ dbPath: path.join(options.dir, 'cloud.db') });
-  const till = path.join(options.dir, 'till');
+export async function measureZLatency(options: {
+  dir: string;
+  drops: number;
+  fromSource: boolean;
+  stableMs: number;
+  /** Forced polling (a network share): chokidar polls the folder every `pollIntervalMs`. */
+  usePolling?: { pollIntervalMs: number };
+  log: (line: string) => void;
+}): Promise<LatencyResult> {
+  const mode = options.usePolling === undefined ? 'local' : 'polling';
+  const sandbox = await startSandboxProcess({ dbPath: path.join(options.dir, `cloud-${mode}.db`) });
+  const till = path.join(options.dir, `till-${mode}`);
   mkdirSync(till);
   try {
     const entry = prepareAgentEntry({ fromSource: options.fromSource, log: options.log });
     const enrolled = await enrolledAgent({
       dir: options.dir,
       sandbox,
-      name: 'files-bench',
+      name: `files-bench-${mode}`,
       cloud: { heartbeatIntervalSecs: 3600 },
-      sources: [{ type: 'folder', name: 'tills', path: till, kind: 'zreport', stableMs: options.stableMs }],
+      sources: [
+        {
+          type: 'folder',
+          name: 'tills',
+          path: till,
+          kind: 'zreport',
+          stableMs: options.stableMs,
+          ...(options.usePolling === undefined ? {} : { usePolling: true, pollIntervalMs: options.usePolling.pollIntervalMs }),
+        },
+      ],
     });
     const agent = startAgent(entry, enrolled.configFile);
     try {
-      const count = async () => (await sandbox.admin.counts()).streams.find((s) => s.stream === 'shift_reports')?.records ?? 0;
+      // Records and originals: a report is there when the cloud holds both.
+      const count = async () => {
+        const counts = await sandbox.admin.counts();
+        return Math.min(counts.streams.find((s) => s.stream === 'shift_reports')?.records ?? 0, counts.files);
+      };
       // The agent is up when its first report (not timed) arrives.
       const samplesMs: number[] = [];
       for (let i = 0; i <= options.drops; i += 1) {
@@ -53,12 +78,12 @@ export async function measureZLatency(options: { dir: string; drops: number; fro
         const ms = performance.now() - started;
         if (i > 0) {
           samplesMs.push(ms);
-          options.log(`Z report ${i}/${options.drops}: ${Math.round(ms)} ms from drop to the cloud`);
+          if (i % 20 === 0 || i === options.drops) options.log(`Z report ${i}/${options.drops} (${mode}): ${Math.round(ms)} ms from drop to the cloud`);
         }
         // Drops at varied moments, so they do not fall into step with the agent's polling.
         await sleep(150 + ((i * 137) % 400));
       }
-      return { samplesMs, stableMs: options.stableMs, pollMs: POLL_MS };
+      return { samplesMs, stableMs: options.stableMs, pollMs: POLL_MS, usePolling: options.usePolling !== undefined, pollIntervalMs: options.usePolling?.pollIntervalMs };
     } finally {
       await agent.kill('SIGTERM');
     }

@@ -31,7 +31,7 @@ export interface EntryDraft {
   remittance?: string;
 }
 
-interface Where {
+export interface Where {
   file: string;
   line: number;
 }
@@ -90,6 +90,9 @@ function mapBalance(bal: XmlNode, where: Where): Money {
   assign(money, 'date', dateOf(child(bal, 'Dt'), { ...where, field: `Bal(${code})/Dt` }));
   return money;
 }
+
+/** An unsigned decimal without leading zeros or blanks: parseDecimal returns it as it is. */
+const CANONICAL_UNSIGNED = /^(?:0|[1-9]\d{0,30})(?:\.\d{1,30})?$/;
 
 export type EntryStatus = 'booked' | 'not-booked';
 
@@ -193,20 +196,25 @@ function remittanceOf(tx: XmlNode): string | undefined {
 }
 
 function amountOf(node: XmlNode | undefined, where: Where & { field: string }): { amount: string; currency: string } {
-  const value = text(node);
-  const currency = attribute(node, 'Ccy')?.toUpperCase();
+  return checkedAmount(text(node), attribute(node, 'Ccy'), where);
+}
+
+/** An `<Amt Ccy="…">` read as text: its trimmed text (undefined when empty) and its Ccy attribute. */
+export function checkedAmount(value: string | undefined, ccy: string | undefined, where: Where & { field: string }): { amount: string; currency: string } {
+  const currency = ccy?.toUpperCase();
   if (value === undefined) throw new FormatError(where, 'the amount is missing', { expected: 'an amount such as 1234.50' });
   if (currency === undefined || !/^[A-Z]{3}$/.test(currency)) {
     throw new FormatError(where, `the amount ${value} has no currency`, { expected: 'a Ccy="EUR"-style attribute' });
   }
-  const amount = parseDecimal(value);
+  // Most amounts are already canonical (what parseDecimal would return unchanged); it is the slow part of an entry.
+  const amount = CANONICAL_UNSIGNED.test(value) ? value : parseDecimal(value);
   if (amount === undefined || amount.startsWith('-') || value.startsWith('+')) {
     throw new FormatError(where, `"${value}" is not an amount`, { expected: 'an unsigned decimal with a dot, such as 1234.50' });
   }
   return { amount, currency };
 }
 
-function creditDebitOf(value: string | undefined, where: Where & { field: string }): CreditDebit {
+export function creditDebitOf(value: string | undefined, where: Where & { field: string }): CreditDebit {
   if (value === 'CRDT') return 'credit';
   if (value === 'DBIT') return 'debit';
   throw new FormatError(where, value === undefined ? 'the credit/debit indicator is missing' : `"${value}" is not a credit/debit indicator`, {
@@ -220,13 +228,17 @@ function creditDebitOf(value: string | undefined, where: Where & { field: string
  */
 function dateOf(node: XmlNode | undefined, where: Where & { field: string }): string | undefined {
   if (node === undefined) return undefined;
-  const raw = text(node, 'Dt') ?? text(node, 'DtTm') ?? text(node);
+  return checkedDate(text(node, 'Dt') ?? text(node, 'DtTm') ?? text(node), where);
+}
+
+/** The date text found in a date element (Dt, else DtTm, else its own text) → YYYYMMDD-style compact date. */
+export function checkedDate(raw: string | undefined, where: Where & { field: string }): string | undefined {
   if (raw === undefined) return undefined;
   const date = /^\d{4}-\d{2}-\d{2}/.test(raw) ? compactDate(raw.slice(0, 10)) : undefined;
   if (date === undefined) throw new FormatError(where, `"${raw.slice(0, 40)}" is not a date`, { expected: 'YYYY-MM-DD' });
   return date;
 }
 
-function assign<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+export function assign<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
   if (value !== undefined) target[key] = value;
 }

@@ -7,6 +7,8 @@ import { decodeText } from '../text-decode.ts';
 import { mapEntry, mapStatementHeader, type CamtStatementHeader } from './camt-map.ts';
 import { CamtScanner, type CamtChunk, type CamtMessageType } from './camt-scanner.ts';
 import { parseXmlPiece } from './xml-node.ts';
+import { CamtEntryReader } from './entry-reader.ts';
+import { mapEntryFields } from './entry-fields-map.ts';
 import { controlWarnings, stripControlCharacters } from './xml-controls.ts';
 
 /** Places with removed control characters that get a warning of their own; the rest are counted. */
@@ -43,6 +45,8 @@ export class CamtStreamParser {
   private readonly streamedTotals: EntryTotals[] = [];
   private announced = 0;
   private controlPlaces = 0;
+  /** Reads the common entry without building a tree; the rest go through parseXmlPiece and mapEntry. */
+  private readonly reader = new CamtEntryReader();
 
   /** With a sink, entries go to it as they are parsed and statements end up without entries. */
   constructor(context: ParseContext, sink?: EntrySink) {
@@ -105,7 +109,9 @@ export class CamtStreamParser {
   private addEntry(xml: string, line: number): void {
     const open = this.open;
     if (open === undefined) return;
-    const { status, drafts } = mapEntry(parseXmlPiece(this.clean(xml, line), this.file, line, 'Ntry'), { file: this.file, line });
+    const piece = this.clean(xml, line);
+    const where = { file: this.file, line };
+    const { status, drafts } = this.reader.read(piece) ? mapEntryFields(this.reader, where) : mapEntry(parseXmlPiece(piece, this.file, line, 'Ntry'), where);
     if (status === 'not-booked') {
       open.notBooked += 1;
       return;

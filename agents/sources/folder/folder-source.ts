@@ -31,6 +31,7 @@ import { FolderLayout } from './folder-layout.ts';
 import { FolderWatcher } from './folder-watcher.ts';
 import { duplicateText, humanTime, quarantineText, type Rejection } from './sidecar-text.ts';
 import { StabilityTracker } from './stability-tracker.ts';
+import { ArrivalWatch } from './arrival-watch.ts';
 import { UploadWatch } from './upload-watch.ts';
 import { HOLD_REJECTED, voidPage } from './file-void.ts';
 
@@ -52,6 +53,7 @@ export class FolderSource implements Source {
   private readonly ctx: SourceContext;
   private readonly layout: FolderLayout;
   private readonly tracker: StabilityTracker;
+  private readonly arrivals: ArrivalWatch | undefined; // local disks: files renamed in whole skip the full stableMs
   private readonly alerts: FolderAlerts;
   private files: SourceFileStore | null = null;
   private watcher: FolderWatcher | null = null;
@@ -74,7 +76,8 @@ export class FolderSource implements Source {
     this.config = config;
     this.ctx = ctx;
     this.layout = new FolderLayout(config);
-    this.tracker = new StabilityTracker({ stableMs: config.stableMs, clock: ctx.clock });
+    this.arrivals = config.usePolling ? undefined : new ArrivalWatch({ root: this.layout.root, recursive: config.recursive, logger: ctx.logger });
+    this.tracker = new StabilityTracker({ stableMs: config.stableMs, clock: ctx.clock, arrivals: this.arrivals, onDue: () => ctx.wake?.() });
     this.alerts = new FolderAlerts(config.name, ctx.alerts, (message) => ctx.notice?.(message));
   }
 
@@ -98,6 +101,7 @@ export class FolderSource implements Source {
       rescanIntervalMs: this.config.rescanIntervalSecs * 1000,
       recursive: this.config.recursive,
       logger: this.ctx.logger,
+      arrivals: this.arrivals,
       onFile: (file) => {
         if (this.active?.path !== file) this.tracker.touch(file);
       },
@@ -155,6 +159,7 @@ export class FolderSource implements Source {
   async close(): Promise<void> {
     await this.watcher?.close();
     this.watcher = null;
+    this.tracker.close();
     await this.finishing;
     await this.reader.close();
     // An unfinished file stays in the folder and is read again (its committed pages deduplicate).

@@ -16,6 +16,8 @@ export interface FolderWatcherOptions {
   rescanIntervalMs: number;
   recursive: boolean;
   logger: Logger;
+  /** Started before and closed after the chokidar watch (local disks only). */
+  arrivals?: { start(): boolean; close(): void } | undefined;
   /** A candidate file appeared or changed. */
   onFile(file: string): void;
   /** Called after every full listing (to tidy alerts about files that are gone). */
@@ -53,6 +55,7 @@ export class FolderWatcher {
     watcher.on('error', (error) =>
       logger.warn({ err: error }, 'The folder watcher reported a problem; the periodic rescan keeps finding files.'),
     );
+    this.options.arrivals?.start();
     const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     watcher.add(layout.root);
     this.watcher = watcher;
@@ -79,6 +82,7 @@ export class FolderWatcher {
     this.timer = null;
     await this.watcher?.close();
     this.watcher = null;
+    this.options.arrivals?.close();
   }
 
   private async list(): Promise<void> {

@@ -2,9 +2,21 @@
  * Takes a file only once it is complete: its size and modification time stayed the same for
  * `stableMs` and it can be opened (a writer on Windows holds it locked). Watchers report a file the
  * moment it appears, half written (paulmillr/chokidar#675); this waits for the writer to finish.
+ *
+ * A file that arrived whole (renamed or linked into the folder, nothing written to it since, as the
+ * kernel's events say: arrival-watch.ts) is taken after a short check instead: it has content, two
+ * readings `quickMs` apart agree, and it can be opened. What "complete" means in each mode is in
+ * agents/sources/folder/README.md.
  */
 import { open, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../pipeline/clock.ts';
+
+/** Knows which files arrived whole (arrival-watch.ts). */
+export interface ArrivalInfo {
+  arrivedWhole(file: string): boolean;
+  forget(file: string): void;
+}
 
 interface Watched {
   size: number;
@@ -18,18 +30,59 @@ export class StabilityTracker {
   private readonly stableMs: number;
   private readonly clock: Clock;
 
-  constructor(options: { stableMs: number; clock: Clock }) {
+  private readonly arrivals: ArrivalInfo | undefined;
+  private readonly quickMs: number;
+
+  /** Asks for a poll: at once for a new file, and when the earliest watched file's window ends. */
+  private readonly onDue: (() => void) | undefined;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
+
+  constructor(options: { stableMs: number; clock: Clock; arrivals?: ArrivalInfo | undefined; quickMs?: number; onDue?: () => void }) {
     this.stableMs = options.stableMs;
     this.clock = options.clock;
+    this.arrivals = options.arrivals;
+    this.quickMs = Math.min(options.quickMs ?? 50, options.stableMs);
+    this.onDue = options.onDue;
+  }
+
+  /** True when the file would be taken after the short check (it arrived whole). */
+  arrivedWhole(file: string): boolean {
+    return this.arrivals?.arrivedWhole(file) === true;
   }
 
   /** A file appeared or changed: (re)start watching it. */
   touch(file: string): void {
-    if (!this.pending.has(file)) this.pending.set(file, null);
+    if (this.pending.has(file)) return;
+    this.pending.set(file, null);
+    this.dueIn(0);
+  }
+
+  /** Stops asking for polls. */
+  close(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Calls onDue in `ms` (or sooner, if already asked), so a poll need not wait for the capture interval. */
+  private dueIn(ms: number): void {
+    if (this.onDue === undefined) return;
+    const at = this.clock.now() + ms;
+    if (this.timer !== null) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.onDue?.();
+    }, ms);
+    this.timer.unref();
   }
 
   forget(file: string): void {
     this.pending.delete(file);
+    this.arrivals?.forget(file);
   }
 
   get size(): number {
@@ -39,6 +92,7 @@ export class StabilityTracker {
   /** Looks at every watched file once; returns those that became ready (and stops watching them). */
   async poll(): Promise<string[]> {
     const ready: string[] = [];
+    const quick: Array<[string, { size: number; mtimeMs: number }]> = [];
     const now = this.clock.now();
     for (const [file, last] of [...this.pending]) {
       let current: { size: number; mtimeMs: number };
@@ -54,6 +108,10 @@ export class StabilityTracker {
         this.pending.delete(file);
         continue;
       }
+      if (current.size > 0 && this.arrivedWhole(file)) {
+        quick.push([file, current]);
+        continue;
+      }
       // A file needs at least two looks: the first only notes its size and time.
       if (last === null || last.size !== current.size || last.mtimeMs !== current.mtimeMs) {
         this.pending.set(file, { ...current, changedAt: now });
@@ -63,7 +121,44 @@ export class StabilityTracker {
       if (await openable(file)) {
         this.pending.delete(file);
         ready.push(file);
+        this.arrivals?.forget(file);
       }
+    }
+    if (quick.length > 0) ready.push(...(await this.quickCheck(quick)));
+    this.askForNextLook();
+    return ready;
+  }
+
+  /** The next look is due when the earliest window ends (a file seen once is looked at again after quickMs). */
+  private askForNextLook(): void {
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const last of this.pending.values()) next = Math.min(next, last === null ? now + this.quickMs : last.changedAt + this.stableMs);
+    if (next !== Number.POSITIVE_INFINITY) this.dueIn(Math.max(0, next - now));
+  }
+
+  /** Files that arrived whole: a second reading `quickMs` later must agree (and nothing wrote to them meanwhile). */
+  private async quickCheck(files: Array<[string, { size: number; mtimeMs: number }]>): Promise<string[]> {
+    await sleep(this.quickMs);
+    const ready: string[] = [];
+    const now = this.clock.now();
+    for (const [file, first] of files) {
+      let current: { size: number; mtimeMs: number };
+      try {
+        const s = await stat(file);
+        current = { size: s.size, mtimeMs: s.mtimeMs };
+      } catch {
+        this.pending.delete(file);
+        continue;
+      }
+      // Events the kernel queued before that reading are handed out in the same turn of the event
+      // loop as its result, not necessarily before it: let the turn finish before asking.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (current.size === first.size && current.mtimeMs === first.mtimeMs && this.arrivedWhole(file) && (await openable(file))) {
+        this.pending.delete(file);
+        this.arrivals?.forget(file);
+        ready.push(file);
+      } else this.pending.set(file, { ...current, changedAt: now });
     }
     return ready;
   }

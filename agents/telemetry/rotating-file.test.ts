@@ -1,5 +1,5 @@
 /** Log rotation on real files: by size, by age, how many kept, and not one line lost across rotations. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,4 +69,29 @@ describe('RotatingFileDestination', () => {
     expect(readFileSync(join(dir, 'agent.log.1'), 'utf8')).toBe('{"msg":"morning"}\n{"msg":"evening"}\n');
     expect(readFileSync(file, 'utf8')).toBe('{"msg":"next day"}\n');
   });
+
+  it('a rotation that fails never fails the write: the file grows, says why, and rotation is tried again a minute later', () => {
+    const file = join(dir, 'agent.log');
+    // agent.log.1 is a non-empty folder: deleting it (maxFiles 1) fails as a held file would on Windows.
+    mkdirSync(join(dir, 'agent.log.1'));
+    writeFileSync(join(dir, 'agent.log.1', 'held'), 'x');
+    let now = Date.parse('2026-12-05T08:00:00Z');
+    const destination = new RotatingFileDestination(file, { ...rotation, maxBytes: 100, maxFiles: 1 }, () => now);
+    const line = (n: number) => `{"n":${n},"msg":"${'y'.repeat(40)}"}\n`;
+    for (let n = 0; n < 5; n++) expect(() => destination.write(line(n))).not.toThrow();
+    destination.flushSync();
+    const grown = lines(file);
+    expect(grown.filter((l) => l.n !== undefined).map((l) => l.n)).toEqual([0, 1, 2, 3, 4]);
+    expect(grown.filter((l) => l.msg.startsWith('Could not rotate the log file'))).toHaveLength(1);
+
+    rmSync(join(dir, 'agent.log.1'), { recursive: true });
+    destination.write(line(5)); // within the minute: no new attempt
+    expect(existsSync(join(dir, 'agent.log.1'))).toBe(false);
+    now += 60_000;
+    destination.write(line(6));
+    destination.flushSync();
+    expect(lines(join(dir, 'agent.log.1')).filter((l) => l.n !== undefined).map((l) => l.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(lines(file).map((l) => l.n)).toEqual([6]);
+  });
 });
+

@@ -24,6 +24,8 @@ export interface LogRotation {
 
 type Boom = ReturnType<typeof pino.destination>;
 
+const ROTATION_RETRY_MS = 60_000;
+
 /** The stream pino writes to: write, and the flush calls pino makes on exit. */
 export class RotatingFileDestination {
   readonly file: string;
@@ -32,6 +34,7 @@ export class RotatingFileDestination {
   readonly #now: () => number;
   #bytes: number;
   #startedAtMs: number;
+  #retryRotationAt = 0;
 
   constructor(file: string, rotation: LogRotation, now: () => number = Date.now) {
     this.file = file;
@@ -48,9 +51,20 @@ export class RotatingFileDestination {
 
   write(chunk: string): boolean {
     const length = Buffer.byteLength(chunk);
+    const now = this.#now();
     const tooBig = this.#bytes > 0 && this.#bytes + length > this.#rotation.maxBytes;
-    const tooOld = this.#bytes > 0 && this.#now() - this.#startedAtMs >= this.#rotation.rotateEveryHours * 3_600_000;
-    if (tooBig || tooOld) this.rotate();
+    const tooOld = this.#bytes > 0 && now - this.#startedAtMs >= this.#rotation.rotateEveryHours * 3_600_000;
+    if ((tooBig || tooOld) && now >= this.#retryRotationAt) {
+      try {
+        this.rotate();
+        this.#retryRotationAt = 0;
+      } catch (error) {
+        // A log line must never crash the agent: when a rename fails (Windows: someone holds a rotated
+        // file open without sharing it), keep writing to the current file and try again in a minute.
+        this.#retryRotationAt = now + ROTATION_RETRY_MS;
+        this.#boom.write(`${JSON.stringify({ level: 'warn', time: new Date(now).toISOString(), component: 'logger', msg: `Could not rotate the log file; it grows past its limit until the next try in a minute: ${(error as Error).message}` })}\n`);
+      }
+    }
     this.#bytes += length;
     return this.#boom.write(chunk);
   }
@@ -92,7 +106,11 @@ export class RotatingFileDestination {
       const n = Number(name.slice(prefix.length));
       if (!Number.isInteger(n) || n < 1) continue;
       const path = join(dirname(this.file), name);
-      if (n > this.#rotation.maxFiles || statSync(path).mtimeMs < oldest) rmSync(path, { force: true });
+      try {
+        if (n > this.#rotation.maxFiles || statSync(path).mtimeMs < oldest) rmSync(path, { force: true });
+      } catch {
+        // Held open or not a file: it is tried again at the next rotation; logging never fails over it.
+      }
     }
   }
 

@@ -423,9 +423,16 @@ export const AgentConfigSchema = z
       .strict()
       .default({ port: 0 }),
     logging: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        /** Rotation of logs/agent.log (docs/operations.md, "Logs"): by size, by age, how many kept. */
+        maxBytes: z.number().int().min(64 * 1024).default(10 * 1024 ** 2),
+        maxFiles: z.number().int().min(1).max(100).default(5),
+        maxAgeDays: z.number().int().min(1).max(3650).default(14),
+        rotateEveryHours: z.number().int().min(1).max(24 * 365).default(24),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .prefault({}),
     sources: z.array(SourceConfigSchema).default([]),
     /** Tables or queries written to a file and uploaded on command or on a schedule (api/export.ts). */
     exports: z.array(ExportConfigSchema).default([]),

@@ -1,6 +1,6 @@
 /**
  * Where alerts go when nobody watches the tray or the dashboard (issue 16 item 8): a webhook
- * (chat, ticketing, paging) and/or e-mail over SMTP. Secrets only as `{secretRef}` (the keychain).
+ * (chat, ticketing, paging), e-mail over SMTP, syslog, the Windows event log. Secrets only as `{secretRef}` (the keychain).
  * docs/alerts-and-metrics.md.
  */
 import { z } from 'zod';
@@ -44,10 +44,40 @@ export const EmailNotifySchema = z
     path: ['username'],
   });
 
+export const SYSLOG_FACILITY_NAMES = [
+  'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp',
+  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+] as const;
+
+const SyslogCommon = {
+  facility: z.enum(SYSLOG_FACILITY_NAMES).default('daemon'),
+  /** APP-NAME in each message: printable ASCII without spaces, at most 48 characters. */
+  appName: z.string().regex(/^[\x21-\x7e]{1,48}$/, 'printable ASCII without spaces, at most 48 characters').default('tya-agent'),
+  minSeverity: MinSeveritySchema,
+};
+
+/** RFC 5424 messages over UDP (RFC 5426), TCP with octet counting (RFC 6587), or the local socket (/dev/log). */
+export const SyslogNotifySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('udp'), host: z.string().min(1).max(253), port: z.number().int().min(1).max(65_535).default(514), ...SyslogCommon }).strict(),
+  z.object({ type: z.literal('tcp'), host: z.string().min(1).max(253), port: z.number().int().min(1).max(65_535).default(514), ...SyslogCommon }).strict(),
+  z.object({ type: z.literal('unix'), path: z.string().min(1).max(200).default('/dev/log'), ...SyslogCommon }).strict(),
+]);
+
+/** The Windows Application event log, through eventcreate (Windows only). */
+export const EventLogNotifySchema = z
+  .object({
+    /** The event source name shown in Event Viewer; created on the first event (needs an administrator once). */
+    source: z.string().regex(/^[A-Za-z0-9 ._-]{1,100}$/, 'letters, digits, spaces, . _ - only (at most 100)').default('TYA Sync Agent'),
+    minSeverity: MinSeveritySchema,
+  })
+  .strict();
+
 export const NotifyConfigSchema = z
   .object({
     webhook: WebhookNotifySchema.optional(),
     email: EmailNotifySchema.optional(),
+    syslog: SyslogNotifySchema.optional(),
+    eventLog: EventLogNotifySchema.optional(),
     /** The same alert, still raised, is sent again only after this many minutes (the rule against repeats). */
     repeatAfterMins: z.number().int().min(1).max(7 * 24 * 60).default(240),
   })
@@ -55,3 +85,6 @@ export const NotifyConfigSchema = z
 export type NotifyConfig = z.infer<typeof NotifyConfigSchema>;
 export type WebhookNotifyConfig = z.infer<typeof WebhookNotifySchema>;
 export type EmailNotifyConfig = z.infer<typeof EmailNotifySchema>;
+export type SyslogNotifyConfig = z.infer<typeof SyslogNotifySchema>;
+export type EventLogNotifyConfig = z.infer<typeof EventLogNotifySchema>;
+export type SyslogFacility = (typeof SYSLOG_FACILITY_NAMES)[number];

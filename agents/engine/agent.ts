@@ -150,7 +150,7 @@ export class Agent {
       const clock = options.clock ?? systemClock;
       logger =
         options.logger ??
-        createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name } });
+        createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name }, rotation: config.logging });
       outbox = Outbox.open({
         path: layout.outbox,
         maxBytes: config.outbox.maxBytes,

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { REDACTED, SECRET_FIELD_PATHS, redactSecrets } from '../vault/redaction.ts';
+import { RotatingFileDestination, type LogRotation } from './rotating-file.ts';
 
 export type Logger = pino.Logger;
 
@@ -18,6 +19,10 @@ export interface LoggerOptions {
   destination?: string;
   /** Fields every line carries, e.g. `{ agent: 'office-1' }`. */
   base?: object;
+  /** Rotation of `destination` by size and age (rotating-file.ts); none when absent. */
+  rotation?: LogRotation;
+  /** The clock rotation reads; tests pass their own. */
+  now?: () => number;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -26,7 +31,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination === undefined
       ? pino.destination({ dest: 1, sync: true })
-      : pino.destination({ dest: options.destination, sync: true, mkdir: true, mode: 0o600 });
+      : options.rotation === undefined
+        ? pino.destination({ dest: options.destination, sync: true, mkdir: true, mode: 0o600 })
+        : new RotatingFileDestination(options.destination, options.rotation, options.now);
   const root = pino(
     {
       level: options.level,

@@ -1,7 +1,8 @@
 /**
  * `tya-agent doctor [--config FILE]`: what an IT admin runs when something is wrong. Checks, in
  * plain words with ✓ (fine), ! (works, but look at it) and ✗ (broken, with what to do): Node, the
- * config, the data dir and free disk, the OS keychain, unixODBC's drivers and DSNs, every source's
+ * config, the data dir and free disk, the OS keychain, unixODBC's drivers and DSNs (on Windows the
+ * registry's, with drivers that exist only in 32-bit form), every source's
  * "Test connection", the cloud (reachable, proxy variables) and the clock against the cloud's.
  * Exit code 0 when nothing failed, 3 when something did. Changes nothing (the keychain round trip
  * removes its test secret).
@@ -16,6 +17,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { Finding } from './doctor-checks.ts';
 import { checkDataDir, checkDataDirPrivacy, checkKeychain, checkNode, checkOdbc } from './doctor-checks.ts';
 import { checkOperatorGroup } from './doctor-control.ts';
+import { checkWindowsOdbc } from './doctor-odbc-windows.ts';
 import { checkCloudConnection } from './doctor-network.ts';
 import { checkSource } from './doctor-sources.ts';
 import { installationSecrets } from './installation-secrets.ts';
@@ -30,6 +32,7 @@ export interface DoctorOptions {
 export interface DoctorDependencies {
   runCommand?: CommandRunner;
   env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
 }
 
 const MARKS: Record<Finding['status'], string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
@@ -70,8 +73,11 @@ export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: Doc
   report(await checkKeychain(secrets.store));
 
   const odbcSources = loaded?.config.sources.filter((s) => s.type === 'odbc') ?? [];
-  const odbc = await checkOdbc(odbcSources, deps.runCommand);
+  // Windows has no unixODBC: its drivers and DSNs are read from the registry, 64- and 32-bit apart.
+  const platform = deps.platform ?? process.platform;
+  const odbc = platform === 'win32' ? await checkWindowsOdbc(odbcSources, platform, deps.runCommand) : await checkOdbc(odbcSources, deps.runCommand);
   for (const finding of odbc.findings) report(finding);
+  if (platform !== 'win32') report((await checkWindowsOdbc(odbcSources, platform)).findings[0]!);
 
   if (loaded !== null) {
     for (const source of loaded.config.sources) {

@@ -1,5 +1,5 @@
 /**
- * Sends the outbox's alerts to a webhook and/or by e-mail when nobody watches the tray (issue 16
+ * Sends the outbox's alerts to a webhook, by e-mail, to syslog or the Windows event log when nobody watches the tray (issue 16
  * item 8). Every few seconds it compares the raised alerts with what each channel was already told:
  * a new alert is sent once, a still-raised one again only after `repeatAfterMins` (the rule against
  * repeats), a cleared one that was announced gets a "resolved" message. What each channel was told
@@ -11,6 +11,8 @@ import type { NotifyConfig } from '../../api/notify-config.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { emailChannel, webhookChannel, type AlertNotice, type NotifyChannel } from './channels.ts';
+import { eventLogChannel } from './event-log-channel.ts';
+import { syslogChannel } from './syslog-channel.ts';
 
 export interface AlertNotifierDeps {
   agentName: () => string;
@@ -68,7 +70,7 @@ export class AlertNotifier {
     if (this.#stopped) return;
     const config = this.#deps.config();
     if (config === undefined) return;
-    const channels = (this.#deps.channels ?? defaultChannels(this.#deps.secrets))(config);
+    const channels = (this.#deps.channels ?? defaultChannels(this.#deps.secrets, this.#deps.now))(config);
     const alerts = this.#deps.outbox.listAlerts();
     await Promise.all(channels.map((channel) => this.#passChannel(channel, alerts, config.repeatAfterMins)));
   }
@@ -142,10 +144,12 @@ export class AlertNotifier {
   }
 }
 
-function defaultChannels(secrets: SecretResolver): (config: NotifyConfig) => NotifyChannel[] {
+function defaultChannels(secrets: SecretResolver, now: () => number): (config: NotifyConfig) => NotifyChannel[] {
   return (config) => [
     ...(config.webhook === undefined ? [] : [webhookChannel(config.webhook)]),
     ...(config.email === undefined ? [] : [emailChannel(config.email, secrets)]),
+    ...(config.syslog === undefined ? [] : [syslogChannel(config.syslog, { now })]),
+    ...(config.eventLog === undefined ? [] : [eventLogChannel(config.eventLog)]),
   ];
 }
 

@@ -1,5 +1,6 @@
 /**
- * The two ways an alert leaves the machine: a webhook POST and an e-mail. Each send either resolves
+ * The ways an alert leaves the machine: a webhook POST and an e-mail here, syslog (syslog-channel.ts)
+ * and the Windows event log (event-log-channel.ts). Each send either resolves
  * or throws an error whose message is safe to log (no password, no header values).
  */
 import { isLoopbackName } from '../../api/loopback.ts';
@@ -17,7 +18,8 @@ export interface AlertNotice {
 }
 
 export interface NotifyChannel {
-  readonly name: 'webhook' | 'email';
+  /** Also the state key of what this channel was told (`notify.<name>`). */
+  readonly name: 'webhook' | 'email' | 'syslog' | 'eventLog';
   readonly minSeverity: 'warning' | 'critical';
   send(notice: AlertNotice): Promise<void>;
 }

@@ -6,13 +6,14 @@
  * scrubbed of every secret the keychain holds for this agent, in every form a secret takes in text,
  * after the logs' own redaction: a secret that slipped into an error message still does not leave.
  */
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import type { AgentConfig, AgentStatus } from '../../api/index.ts';
 import { writeZip } from '../../formats/zip/write-zip.ts';
 import { redactValues, SecretRefs, type SecretStore } from '../../vault/index.ts';
 import type { DataDirLayout } from '../data-dir.ts';
 import { AGENT_VERSION } from '../version.ts';
+import { logTailFiles } from './log-tail.ts';
 
 /** The newest part of the log that goes in: enough for days of a quiet agent, bounded for mail. */
 export const LOG_TAIL_BYTES = 5 * 1024 * 1024;
@@ -47,7 +48,7 @@ export async function buildSupportBundle(input: SupportBundleInput): Promise<Sup
     { name: 'schedules.json', text: json(input.status.sources.map((s) => ({ source: s.name, schedule: s.schedule ?? null }))) },
     { name: 'queue.json', text: json({ queue: input.status.queue, outboxFileBytes: fileSize(input.layout.outbox) }) },
     ...(input.doctorReport === undefined ? [] : [{ name: 'doctor.txt', text: input.doctorReport }]),
-    { name: 'logs/agent.log', text: logTail(input.layout.logFile) },
+    ...logTailFiles(input.layout.logFile, LOG_TAIL_BYTES).map((part) => ({ name: `logs/${part.name}`, text: part.text })),
   ];
   const entries = files.map((file) => ({ name: file.name, data: Buffer.from(redactValues(file.text, secretValues), 'utf8') }));
   return {
@@ -87,22 +88,6 @@ function manifest(input: SupportBundleInput) {
     includesRecordData: false,
     note: 'Secrets held in the keychain for this agent were removed from every file ([REDACTED]).',
   };
-}
-
-function logTail(file: string): string {
-  if (!existsSync(file)) return '(no log file yet)\n';
-  const size = statSync(file).size;
-  const start = Math.max(0, size - LOG_TAIL_BYTES);
-  const buffer = Buffer.alloc(size - start);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, buffer, 0, buffer.length, start);
-  } finally {
-    closeSync(fd);
-  }
-  const text = buffer.toString('utf8');
-  // Start at a whole line when the tail cut one.
-  return start === 0 ? text : `(the log's first ${start} bytes are left out)\n${text.slice(text.indexOf('\n') + 1)}`;
 }
 
 function fileSize(file: string): number | null {

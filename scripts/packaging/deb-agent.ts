@@ -82,7 +82,7 @@ export function buildAgentDeb(options: DebBuildOptions): DebBuildResult {
     for (const dir of closure) copyPackage(path.join(root, dir), path.join(lib, dir), `${process.platform}-${process.arch}`);
     removeEmptyDirs(path.join(lib, 'node_modules'));
 
-    // The runtime, stripped of its debug symbols (about half its size); .dynsym stays, which the native modules link against.
+    // The runtime, stripped of its debug symbols (121 to 104 MiB); .dynsym stays, which the native modules link against.
     const node = path.join(lib, 'node');
     copyFileSync(options.nodeBinary, node);
     execFileSync('strip', ['--remove-section=.comment', node]);

@@ -4,11 +4,12 @@
  * type-checked here (the Electron binary cannot be downloaded on the build machines).
  */
 import { app, BrowserWindow, Menu, nativeImage, Notification, session, Tray, utilityProcess } from 'electron';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AgentStatus } from '../agents/api/index.ts';
 import { LIVE_EVENT_CHANNEL } from '../preload/contract.ts';
+import { installerEnrollmentDir, pendingEnrollment } from './agent-host/first-start-enrollment.ts';
 import { decideAgentHosting } from './agent-host/service-detection.ts';
 import { Supervisor, type SupervisedChild } from './agent-host/supervisor.ts';
 import { controlBackend } from './ipc/control-backend.ts';
@@ -18,6 +19,7 @@ import { registerIpcHandlers } from './ipc/ipc-handlers.ts';
 import { NotificationRules } from './notifications/notification-rules.ts';
 import { trayMenuTemplate, type TrayAction } from './tray/tray-menu.ts';
 import { trayIconFile, trayStateFromStatus } from './tray/tray-state.ts';
+import { startTrayUpdates } from './updates/tray-updater.ts';
 import { allowPermission, dashboardWindowOptions, isAllowedNavigation, withCsp } from './windows/window-options.ts';
 
 const root = path.join(import.meta.dirname, '..', '..');
@@ -32,6 +34,8 @@ let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let status: AgentStatus | null = null;
 const rules = new NotificationRules();
+const agentCli = path.join(root, 'dist', 'agents', 'cli', 'main.js');
+const notify = (body: string) => new Notification({ title: 'TYA Sync Agent', body }).show();
 
 const backend = controlBackend(() => (hosting.mode === 'connect-to-service' ? controlEndpoint(dataDir, [ADMIN_SOCKET_FILE, ...hosting.socketFiles]) : controlEndpoint(dataDir)));
 
@@ -90,7 +94,7 @@ function buildMenu(): Menu {
 function hostAgent(): Supervisor {
   const supervisor = new Supervisor({
     spawn: (): SupervisedChild => {
-      const child = utilityProcess.fork(path.join(root, 'dist', 'agents', 'cli', 'main.js'), ['run', '--config', configFile], { serviceName: 'TYA Sync Agent' });
+      const child = utilityProcess.fork(agentCli, ['run', '--config', configFile], { serviceName: 'TYA Sync Agent' });
       return { get pid() { return child.pid; }, onExit: (listener) => child.on('exit', listener), kill: () => child.kill() };
     },
     now: () => Date.now(),
@@ -106,6 +110,19 @@ function hostAgent(): Supervisor {
   return supervisor;
 }
 
+/** After an unattended install (installer.nsh): enroll with the key it left, delete the spent key, then go on. */
+function enrollFromInstaller(then: () => void): void {
+  const pending = pendingEnrollment(installerEnrollmentDir(process.env, process.platform), configFile);
+  if (pending.type === 'problem') notify(pending.message);
+  if (pending.type !== 'enroll') return then();
+  const child = utilityProcess.fork(agentCli, pending.args, { serviceName: 'TYA Sync Agent enrollment' });
+  child.on('exit', (code) => {
+    if (code === 0) for (const file of [pending.keyFile, pending.cloudUrlFile]) rmSync(file, { force: true });
+    else notify(`Enrolling with the key from the installer failed (exit ${code}): open the dashboard to enroll, or run tya-agent enroll.`);
+    then();
+  });
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -118,8 +135,11 @@ if (!app.requestSingleInstanceLock()) {
     registerIpcHandlers(electronIpc, backend, rendererUrl);
     tray = new Tray(nativeImage.createFromPath(path.join(root, 'assets', 'icons', trayIconFile('offline', 16))));
     tray.on('click', () => openDashboard());
-    const supervisor = hosting.mode === 'connect-to-service' ? null : hostAgent();
+    // With the agent service installed (the install issue) the app connects to it instead of hosting one.
+    let supervisor: Supervisor | null = null;
+    if (hosting.mode !== 'connect-to-service') enrollFromInstaller(() => (supervisor = hostAgent()));
     app.on('before-quit', () => supervisor?.stop());
+    startTrayUpdates(app.isPackaged, notify);
     const poll = () => void backend.getStatus().then((r) => onStatus(r.ok ? r.value : null));
     poll();
     setInterval(poll, 2000);

@@ -1,0 +1,46 @@
+/**
+ * The mapping thread: compiles the mappings it is sent (once each) and maps one record per request.
+ * It runs apart from the agent's main thread so a hostile or broken mapping can be stopped by
+ * terminating the thread (mapping-pool.ts), with its own heap limit.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { JsonObject, MappingConfig, RecordKey } from '../../api/index.ts';
+import { compileMapping, mapRecordData, type CompiledMapping } from './mapping-evaluate.ts';
+import type { MappingLimits } from './mapping-limits.ts';
+import type { RecordMapping } from './mapping-result.ts';
+
+export interface MappingRequest {
+  id: number;
+  mappingId: number;
+  /** Sent the first time this thread sees the mapping. */
+  mapping?: { config: MappingConfig; limits: MappingLimits };
+  data: JsonObject;
+  key: RecordKey;
+}
+
+/** `ready` once the thread has loaded JSONata: a record's time starts when it can run. */
+export type MappingReply = { type: 'ready' } | { type: 'result'; id: number; result: RecordMapping };
+
+const port = parentPort;
+if (port === null) throw new Error('mapping-worker.ts runs only as a worker thread');
+
+const compiled = new Map<number, CompiledMapping>();
+
+port.on('message', (request: MappingRequest) => {
+  void handle(request).then((result) => port.postMessage({ type: 'result', id: request.id, result } satisfies MappingReply));
+});
+port.postMessage({ type: 'ready' } satisfies MappingReply);
+
+async function handle(request: MappingRequest): Promise<RecordMapping> {
+  try {
+    let mapping = compiled.get(request.mappingId);
+    if (mapping === undefined && request.mapping !== undefined) {
+      mapping = compileMapping(request.mapping.config, request.mapping.limits);
+      compiled.set(request.mappingId, mapping);
+    }
+    if (mapping === undefined) return { ok: false, error: { code: 'internal', message: 'The mapping thread was not sent this mapping.' }, elapsedMs: 0 };
+    return await mapRecordData(mapping, request.data, request.key);
+  } catch (error) {
+    return { ok: false, error: { code: 'expression', message: (error as Error).message ?? String(error) }, elapsedMs: 0 };
+  }
+}

@@ -9,6 +9,7 @@ import type { DiscoverOptions } from './commands/discover.ts';
 import type { ParseCommandOptions } from './commands/parse.ts';
 import type { ImportOptions } from './commands/import.ts';
 import { registerOpenUiCommand } from './commands/open-ui.ts';
+import { registerMappingCommands } from './commands/mapping.ts';
 // Each command's module is loaded when it runs: the long-running agent (`run`) keeps the others'
 // dependencies (exceljs for `import`, the sandbox for `demo`) out of its memory.
 
@@ -383,6 +384,7 @@ export function buildProgram(
     );
 
   registerOpenUiCommand(program, action, io);
+  registerMappingCommands(program, action, io);
   return program;
 }
 

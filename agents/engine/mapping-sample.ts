@@ -1,7 +1,8 @@
 /**
  * Sample records for a mapping preview, read from the configured source through its own read path
- * (issue 13 item 6): the ODBC source restricted to the one stream, from the beginning, never
- * acknowledged, so nothing moves: no checkpoint is written and the running agent is not disturbed.
+ * (issue 13 item 6): a throwaway instance of the ODBC source restricted to the one stream, reading
+ * from the beginning. Its reads are acknowledged only to that instance (so it pages on); there is no
+ * outbox here, so no checkpoint is written and the running agent's position does not move.
  * Folder sources take files (archive, quarantine) when they read: preview those from a file instead.
  */
 import type { AgentConfig, OdbcSourceConfig } from '../api/index.ts';
@@ -57,7 +58,8 @@ export async function sampleSourceRecords(config: AgentConfig, stream: string, l
         samples.push(sample);
         added += 1;
       }
-      // Never acknowledged, so the source does not move on: a read that brings nothing new is the end.
+      // Moves this instance's in-memory position only: nothing is committed anywhere.
+      result.ack();
       if (result.caughtUp || added === 0) break;
     }
   } finally {

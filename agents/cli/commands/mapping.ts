@@ -1,7 +1,7 @@
 /**
  * `tya-agent mapping check FILE` and `tya-agent mapping preview` (issue 13 items 1 and 6): the
  * save-time money check of a mapping file, and the mapping tried on sample records, from the
- * configured source (read without moving its checkpoint) or from a JSON-lines file.
+ * configured source (read without writing a checkpoint) or from a JSON-lines file.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';

@@ -32,7 +32,6 @@ export const PLAIN_RESULT_FUNCTIONS: ReadonlySet<string> = new Set([
   'boolean',
   'not',
   'type',
-  'keys',
   'contains',
   'now',
   'millis',
@@ -61,6 +60,8 @@ export const PASS_THROUGH_FUNCTIONS: ReadonlySet<string> = new Set([
   'decodeUrlComponent',
   'decodeUrl',
   'zip',
+  // Keys can be computed from money (`{total: 1}`), so the names carry what the keys carried.
+  'keys',
   'lookup',
   'append',
   'spread',

@@ -60,6 +60,10 @@ const MUST_REFUSE: Array<[string, RefusalCode, string?]> = [
   ['lines@$l.($l.amount * 2)', 'money_arithmetic', 'lines.amount'],
   ['$sum(**.amount)', 'money_function'],
   ['$sum(*.qty)', 'money_function'],
+  ['$number($keys({total: 1}))', 'money_function', 'total'],
+  ['total in ["1.50", "2.00"]', 'money_comparison', 'total'],
+  ['$sort(lines.amount)', 'money_comparison', 'lines.amount'],
+  ['$map(lines.amount, function($a){ $a ~> $number })', 'money_function', 'lines.amount'],
   // escapes and flows the checker cannot follow
   ['$eval("total * 1.2")', 'escape'],
   ['$eval(name)', 'escape'],
@@ -112,6 +116,11 @@ const MUST_ACCEPT: string[] = [
   'day',
   '$substring(day, 0, 4)',
   '$replace(name, /a/, function($m){ $uppercase($m.match) })',
+  '$sort(lines.qty)',
+  '$sort(lines, function($a, $b){ $decimalGt($a.amount, $b.amount) }).sku',
+  'name in ["a", "b"]',
+  '$keys({"a": qty})',
+  '$map(lines, $decimalAbs)',
 ];
 
 describe('money checker', () => {

@@ -241,7 +241,11 @@ class Walker {
       if (money !== undefined) throw new Refused('money_comparison', `"${op}" compares money ("${money}") as text or floats ("1.50" is not "1.5"): use $decimalEq, $decimalLt, $decimalGt or $decimalCompare.`, node.position, money);
       return PLAIN;
     }
-    if (op === 'and' || op === 'or' || op === 'in') return PLAIN;
+    if (op === 'in') {
+      if (money !== undefined) throw new Refused('money_comparison', `"in" compares money ("${money}") as text ("1.50" is not "1.5"): use $decimalEq.`, node.position, money);
+      return PLAIN;
+    }
+    if (op === 'and' || op === 'or') return PLAIN;
     if (op === '&') return joinAll([flatten(lhs), flatten(rhs)]);
     throw new Refused('cannot_follow', `uses the operator "${op}", which the checker cannot follow.`, node.position);
   }
@@ -269,7 +273,8 @@ class Walker {
     let literal = true;
     const money: string[] = [];
     for (const [keyNode, valueNode] of pairs) {
-      this.eval(keyNode, ctx, scope);
+      // A key computed from money carries it too: `$keys({total: 1})` is the amount's text.
+      money.push(...moneyOf(this.eval(keyNode, ctx, scope)));
       const value = asData(this.eval(valueNode, ctx, scope), valueNode);
       money.push(...value.money);
       if (keyNode.type === 'string') fields[String(keyNode.value)] = value;
@@ -329,6 +334,10 @@ class Walker {
   private higherOrder(name: string, args: CheckValue[], site: ExprNode): CheckValue {
     const [subject = PLAIN, fn, extra] = args;
     if (fn === undefined || fn.kind === 'data') {
+      const money = moneyOf(subject)[0];
+      if (name === 'sort' && money !== undefined) {
+        throw new Refused('money_comparison', `$sort without a function orders money ("${money}") as text or floats: give it a function using $decimalCompare.`, site.position, money);
+      }
       if (name === 'sort' || name === 'replace') return joinAll(args.map(flatten));
       throw new Refused('cannot_follow', `$${name} needs a function the checker can see as its second argument.`, site.position);
     }

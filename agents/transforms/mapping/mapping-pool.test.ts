@@ -55,6 +55,14 @@ describe('MappingPool', () => {
     expect(!divided.ok && divided.error.message).toContain('by zero');
   });
 
+  it('gives every record of a mapping that does not compile the same error (an unchecked mapping)', async () => {
+    const p = pool();
+    const broken = p.load(MappingConfigSchema.parse({ stream: 'sales', input, fields: { x: { expr: 'net *', type: 'money' } } }));
+    const results = await Promise.all([p.map(broken, { key, data }), p.map(broken, { key, data })]);
+    for (const r of results) expect(!r.ok && r.error.message).toContain('The mapping does not compile');
+    expect(await p.map(p.load(good), { key, data })).toMatchObject({ ok: true, output: EXPECTED });
+  });
+
   it('stops infinite recursion at the depth limit', async () => {
     const p = pool();
     const handle = p.load(mapping({ r: { expr: '($f := function($n){ 1 + $f($n + 1) }; $f(0))', type: 'integer' } }));

@@ -24,7 +24,7 @@ export type MappingReply = { type: 'ready' } | { type: 'result'; id: number; res
 const port = parentPort;
 if (port === null) throw new Error('mapping-worker.ts runs only as a worker thread');
 
-const compiled = new Map<number, CompiledMapping>();
+const compiled = new Map<number, CompiledMapping | RecordMapping>();
 
 port.on('message', (request: MappingRequest) => {
   void handle(request).then((result) => port.postMessage({ type: 'result', id: request.id, result } satisfies MappingReply));
@@ -47,15 +47,21 @@ for (let i = 0; i < 20; i += 1) await mapRecordData(warm, warmData, {});
 port.postMessage({ type: 'ready' } satisfies MappingReply);
 
 async function handle(request: MappingRequest): Promise<RecordMapping> {
-  try {
-    let mapping = compiled.get(request.mappingId);
-    if (mapping === undefined && request.mapping !== undefined) {
+  let mapping = compiled.get(request.mappingId);
+  if (mapping === undefined && request.mapping !== undefined) {
+    try {
       mapping = compileMapping(request.mapping.config, request.mapping.limits);
-      compiled.set(request.mappingId, mapping);
+    } catch (error) {
+      // Kept: every record of a mapping that does not compile gets the same error, not only the first.
+      mapping = { ok: false, error: { code: 'expression', message: `The mapping does not compile: ${(error as Error).message ?? String(error)}` }, elapsedMs: 0 };
     }
-    if (mapping === undefined) return { ok: false, error: { code: 'internal', message: 'The mapping thread was not sent this mapping.' }, elapsedMs: 0 };
+    compiled.set(request.mappingId, mapping);
+  }
+  if (mapping === undefined) return { ok: false, error: { code: 'internal', message: 'The mapping thread was not sent this mapping.' }, elapsedMs: 0 };
+  if ('ok' in mapping) return mapping;
+  try {
     return await mapRecordData(mapping, request.data, request.key);
   } catch (error) {
-    return { ok: false, error: { code: 'expression', message: (error as Error).message ?? String(error) }, elapsedMs: 0 };
+    return { ok: false, error: { code: 'internal', message: (error as Error).message ?? String(error) }, elapsedMs: 0 };
   }
 }

@@ -74,15 +74,24 @@ __tya_setup_install() (
     ln -sf "$TYA_NODE_DIR/bin/node" "$TYA_ROOT/.tools/bin/node"
   }
 
-  install_npm_packages() {
+  npm_packages_current() {
     local stamp="$TYA_ROOT/node_modules/.tya-installed"
-    if [ -f "$stamp" ] && [ "$stamp" -nt "$TYA_ROOT/package-lock.json" ] && [ "$stamp" -nt "$TYA_ROOT/package.json" ] \
-      && (cd "$TYA_ROOT" && node -e 'require("better-sqlite3"); require("odbc"); require("keytar")') 2>/dev/null; then
-      return 0
+    [ -f "$stamp" ] && [ "$stamp" -nt "$TYA_ROOT/package-lock.json" ] && [ "$stamp" -nt "$TYA_ROOT/package.json" ] \
+      && (cd "$TYA_ROOT" && node -e 'require("better-sqlite3"); require("odbc"); require("keytar")') 2>/dev/null
+  }
+
+  install_npm_packages() {
+    npm_packages_current && return 0
+    # One install at a time: two shells that source this at once (a test run and a terminal) would
+    # each run npm ci, and each deletes the node_modules the other is filling.
+    exec 9>"$TYA_ROOT/.tools/npm-install.lock"
+    flock 9
+    if ! npm_packages_current; then
+      log "installing npm packages (native modules build from source: about two minutes the first time)"
+      (cd "$TYA_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+      touch "$TYA_ROOT/node_modules/.tya-installed"
     fi
-    log "installing npm packages (native modules build from source: about two minutes the first time)"
-    (cd "$TYA_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-    touch "$stamp"
+    flock -u 9
   }
 
   install_debian_packages

@@ -9,3 +9,4 @@ export * from './cron-expression.ts';
 export * from './time-window-syntax.ts';
 export * from './export.ts';
 export * from './audit.ts';
+export * from './mapping-config.ts';

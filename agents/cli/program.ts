@@ -10,6 +10,7 @@ import type { ParseCommandOptions } from './commands/parse.ts';
 import type { ImportOptions } from './commands/import.ts';
 import { registerOpenUiCommand } from './commands/open-ui.ts';
 import { registerServiceCommand, SERVICE_OPTION_HELP } from './commands/service.ts';
+import { registerMappingCommands } from './commands/mapping.ts';
 // Each command's module is loaded when it runs: the long-running agent (`run`) keeps the others'
 // dependencies (exceljs for `import`, the sandbox for `demo`) out of its memory.
 
@@ -389,6 +390,7 @@ export function buildProgram(
 
   registerOpenUiCommand(program, action, io);
   registerServiceCommand(program, action, io);
+  registerMappingCommands(program, action, io);
   return program;
 }
 

@@ -273,16 +273,9 @@ export class Agent {
       onCommitted: () => this.cloud?.deliverer.notify(),
       onArrival: (stream) => this.arrivals.arrived(name, stream, this.clock.now()),
       gate: this.gate,
-      ...(sourceConfig.schedule === undefined
-        ? {}
-        : {
-            schedule: new ReadSchedule({
-              source: name,
-              config: sourceConfig.schedule,
-              defaultTimeZone: scheduleZone,
-              state: this.outbox,
-            }),
-          }),
+      ...(sourceConfig.schedule && {
+        schedule: new ReadSchedule({ source: name, config: sourceConfig.schedule, defaultTimeZone: scheduleZone, state: this.outbox }),
+      }),
     });
     wakeLoop = () => loop.wake();
     this.loops.set(name, loop);

@@ -1,0 +1,12 @@
+export { checkExpression, checkMapping } from './money-checker.ts';
+export type { Refusal, RefusalCode } from './money-checker.ts';
+export { MONEY_HELPERS, MoneyHelperError } from './decimal-helpers.ts';
+export type { MoneyHelperName, RoundingMode } from './decimal-helpers.ts';
+export { DEFAULT_MAPPING_LIMITS } from './mapping-limits.ts';
+export type { MappingLimitName, MappingLimits } from './mapping-limits.ts';
+export { MappingPool } from './mapping-pool.ts';
+export type { MappingHandle, MappingPoolOptions } from './mapping-pool.ts';
+export type { MappingError, MappingErrorCode, RecordMapping } from './mapping-result.ts';
+export { previewMapping } from './preview.ts';
+export type { MappingPreview, PreviewRow, SampleRecord } from './preview.ts';
+export { readSampleFile, SampleFileError } from './sample-file.ts';

@@ -1,0 +1,197 @@
+/**
+ * Runs mappings in worker threads (node:worker_threads) under the limits of mapping-limits.ts.
+ * JSONata evaluates synchronously between its step checks, so a record stuck inside one built-in call
+ * can only be stopped from outside: past `hardTimeMs` its thread is terminated, the record gets an
+ * error naming the limit, and the next record starts a fresh thread. A thread that runs out of heap
+ * is replaced the same way. Other mappings queued behind a hostile one keep running.
+ */
+import { Worker } from 'node:worker_threads';
+import type { JsonObject, MappingConfig, RecordKey } from '../../api/index.ts';
+import { DEFAULT_MAPPING_LIMITS, type MappingLimits } from './mapping-limits.ts';
+import type { RecordMapping } from './mapping-result.ts';
+import type { MappingReply, MappingRequest } from './mapping-worker.ts';
+
+export interface MappingHandle {
+  readonly id: number;
+  readonly stream: string;
+}
+
+export interface MappingPoolOptions {
+  /** Threads mapping records at the same time (default 1: the agent's machines have few cores). */
+  threads?: number;
+  /** Limits for every mapping loaded into this pool; the heap limit applies per thread. */
+  limits?: Partial<MappingLimits>;
+}
+
+interface Job {
+  id: number;
+  mappingId: number;
+  data: JsonObject;
+  key: RecordKey;
+  resolve(result: RecordMapping): void;
+}
+
+interface Slot {
+  worker: Worker | null;
+  /** The thread has loaded its modules: records are sent only then, so start-up is not their time. */
+  ready: boolean;
+  /** Mappings this slot's current thread has compiled. */
+  known: Set<number>;
+  job: Job | null;
+  timer: NodeJS.Timeout | null;
+  started: number;
+}
+
+export class MappingPool {
+  /** Threads terminated or lost (over the hard time limit, out of memory): for tests and metrics. */
+  restarts = 0;
+  readonly limits: MappingLimits;
+  private readonly slots: Slot[];
+  private readonly queue: Job[] = [];
+  private readonly mappings = new Map<number, MappingConfig>();
+  private nextMappingId = 1;
+  private nextJobId = 1;
+  private closed = false;
+
+  constructor(options: MappingPoolOptions = {}) {
+    this.limits = { ...DEFAULT_MAPPING_LIMITS, ...options.limits };
+    const threads = Math.max(1, Math.min(options.threads ?? 1, 8));
+    this.slots = Array.from({ length: threads }, () => ({ worker: null, ready: false, known: new Set<number>(), job: null, timer: null, started: 0 }));
+  }
+
+  /** Makes a (checked) mapping available to the threads; compiled in each thread on first use. */
+  load(config: MappingConfig): MappingHandle {
+    const id = this.nextMappingId++;
+    this.mappings.set(id, config);
+    return { id, stream: config.stream };
+  }
+
+  unload(handle: MappingHandle): void {
+    this.mappings.delete(handle.id);
+  }
+
+  /** Maps one record's data. Never rejects: every failure is a result with an error. */
+  map(handle: MappingHandle, record: { key: RecordKey; data: JsonObject }): Promise<RecordMapping> {
+    if (this.closed) return Promise.resolve(failed('internal', 'The mapping threads were stopped.'));
+    if (!this.mappings.has(handle.id)) return Promise.resolve(failed('internal', `The mapping for stream "${handle.stream}" was unloaded.`));
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextJobId++, mappingId: handle.id, data: record.data, key: record.key, resolve });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.resolve(failed('internal', 'The mapping threads were stopped.'));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const worker = slot.worker;
+        this.finish(slot, failed('internal', 'The mapping threads were stopped.'));
+        slot.worker = null;
+        await worker?.terminate();
+      }),
+    );
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.job !== null) continue;
+      if (this.queue.length === 0) return;
+      if (slot.worker === null || !slot.ready) {
+        this.ensureWorker(slot);
+        continue;
+      }
+      const worker = slot.worker;
+      const job = this.queue.shift();
+      if (job === undefined) return;
+      const config = this.mappings.get(job.mappingId);
+      if (config === undefined) {
+        job.resolve(failed('internal', 'The mapping was unloaded before its record ran.'));
+        continue;
+      }
+      const request: MappingRequest = { id: job.id, mappingId: job.mappingId, data: job.data, key: job.key };
+      if (!slot.known.has(job.mappingId)) {
+        request.mapping = { config, limits: this.limits };
+        slot.known.add(job.mappingId);
+      }
+      slot.job = job;
+      slot.started = performance.now();
+      slot.timer = setTimeout(() => this.stuck(slot), this.limits.hardTimeMs);
+      worker.postMessage(request);
+    }
+  }
+
+  private ensureWorker(slot: Slot): Worker {
+    if (slot.worker !== null) return slot.worker;
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const worker = new Worker(new URL(`./mapping-worker${extension}`, import.meta.url), {
+      // The heap is the mapping's budget; the young generation only holds short-lived garbage. A
+      // small stack makes runaway recursion fail fast even below the depth limit.
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: 8, stackSizeMb: 4 },
+    });
+    worker.unref();
+    worker.on('message', (reply: MappingReply) => {
+      if (slot.worker !== worker) return;
+      if (reply.type === 'ready') {
+        slot.ready = true;
+        this.dispatch();
+        return;
+      }
+      if (slot.job?.id !== reply.id) return;
+      this.finish(slot, reply.result);
+      this.dispatch();
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (slot.worker !== worker) return;
+      const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.replace(slot, memory ? limitError('memory', `The mapping used more than ${this.limits.memoryMb} MiB of memory; its thread was stopped and started again.`) : failed('internal', `The mapping thread failed: ${error.message}`));
+    });
+    worker.on('exit', (code) => {
+      if (slot.worker !== worker) return;
+      this.replace(slot, failed('internal', `The mapping thread stopped (exit code ${code}).`));
+    });
+    slot.worker = worker;
+    slot.ready = false;
+    return worker;
+  }
+
+  /** Over the hard time limit: inside one call the step checks cannot interrupt. */
+  private stuck(slot: Slot): void {
+    const worker = slot.worker;
+    this.replace(slot, limitError('time', `The record was still mapping after ${this.limits.hardTimeMs} ms, inside a single function call where the ${this.limits.timeMs} ms step check cannot stop it; its thread was stopped and started again.`));
+    void worker?.terminate();
+  }
+
+  /** Ends the current record with `result` and drops the thread; the next record starts a new one. */
+  private replace(slot: Slot, result: RecordMapping): void {
+    const starting = !slot.ready;
+    slot.worker = null;
+    slot.ready = false;
+    slot.known.clear();
+    this.restarts += 1;
+    if (slot.job === null && starting) {
+      // The thread died before it could take a record: fail one waiting record, so a thread that
+      // cannot start at all is not started again forever.
+      this.queue.shift()?.resolve(result);
+    }
+    this.finish(slot, result);
+    if (!this.closed) this.dispatch();
+  }
+
+  private finish(slot: Slot, result: RecordMapping): void {
+    if (slot.timer !== null) clearTimeout(slot.timer);
+    slot.timer = null;
+    const job = slot.job;
+    slot.job = null;
+    if (job === null) return;
+    job.resolve(result.ok || result.elapsedMs > 0 ? result : { ...result, elapsedMs: performance.now() - slot.started });
+  }
+}
+
+function failed(code: 'internal', message: string): RecordMapping {
+  return { ok: false, error: { code, message }, elapsedMs: 0 };
+}
+
+function limitError(limit: 'time' | 'memory', message: string): RecordMapping {
+  return { ok: false, error: { code: 'limit', limit, message }, elapsedMs: 0 };
+}

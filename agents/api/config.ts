@@ -410,9 +410,15 @@ export const AgentConfigSchema = z
           .min(64 * 1024)
           .default(1024 ** 3),
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+        /**
+         * Forget a key's last version once it has not changed for this many days and nothing of it
+         * is queued, so the outbox stays bounded on a busy site; 0: never. A forgotten key read
+         * again unchanged is sent once more and the cloud answers `unchanged` (docs/operations.md).
+         */
+        forgetKeysAfterDays: z.number().int().min(0).max(36_500).default(90),
       })
       .strict()
-      .default({ maxBytes: 1024 ** 3, synchronous: 'FULL' }),
+      .default({ maxBytes: 1024 ** 3, synchronous: 'FULL', forgetKeysAfterDays: 90 }),
     control: z
       .object({
         /** Loopback port of the local control API; 0 picks a free one (written to the data dir). */

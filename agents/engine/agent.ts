@@ -217,7 +217,7 @@ export class Agent {
     this.rotationTimer = setInterval(() => void this.rotator.check(), ROTATION_CHECK_MS);
     this.exports.schedule.start();
     this.rotationTimer.unref();
-    this.unattended = await startUnattended({ config: () => this.current.config, status: () => this.status(), outbox: this.outbox, secrets: resolver, logger: this.logger, now: () => this.clock.now() });
+    this.unattended = await startUnattended({ config: () => this.current.config, status: () => this.status(), outbox: this.outbox, secrets: resolver, logger: this.logger, now: () => this.clock.now(), purgeKeys: (olderThanMs, limit) => this.outbox.purgeKeyMemory(olderThanMs, limit) });
     if (this.options.controlServer !== false) {
       const dashboard = createDashboardService(this);
       this.stopDashboard = () => dashboard.close();

@@ -1,6 +1,6 @@
 /**
- * What runs for the agent when nobody watches it (issue 16 item 8): alert notifications (notify/)
- * and the opt-in Prometheus endpoint (metrics/). agent.ts starts and stops both with one call each.
+ * What runs for the agent when nobody watches it (issue 16 items 6 and 8): alert notifications
+ * (notify/), the opt-in Prometheus endpoint (metrics/) and forgetting long-unchanged keys. agent.ts starts and stops both with one call each.
  */
 import type { AgentConfig, AgentStatus } from '../api/index.ts';
 import type { DelivererEvent } from '../delivery/index.ts';
@@ -8,6 +8,8 @@ import type { SecretResolver } from '../pipeline/source.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { startAlertNotifier, type AlertNotifierDeps } from './notify/alert-notifier.ts';
 import type { MetricsServer } from './metrics/metrics-server.ts';
+import type { KeyPurgeSlice } from '../outbox/key-memory-purge.ts';
+import { startKeyPurgeTimer } from './key-purge-timer.ts';
 
 export interface Unattended {
   noteDelivery(event: DelivererEvent): void;
@@ -23,7 +25,14 @@ export async function startUnattended(deps: {
   secrets: SecretResolver;
   logger: Logger;
   now: () => number;
+  /** The outbox's key-memory purge; absent: keys are never forgotten. */
+  purgeKeys?: (olderThanMs: number, limit: number) => KeyPurgeSlice;
 }): Promise<Unattended> {
+  const purgeKeys = deps.purgeKeys;
+  const stopPurge =
+    purgeKeys === undefined
+      ? () => undefined
+      : startKeyPurgeTimer({ purgeSlice: purgeKeys, afterDays: () => deps.config().outbox.forgetKeysAfterDays, now: deps.now, logger: deps.logger.child({ component: 'outbox' }) });
   const stopNotifier = startAlertNotifier({
     agentName: () => deps.config().agent.name,
     config: () => deps.config().notify,
@@ -51,6 +60,7 @@ export async function startUnattended(deps: {
     noteDelivery: (event) => metrics?.noteDelivery(event),
     stop: async () => {
       stopNotifier();
+      stopPurge();
       await server?.close();
     },
   };

@@ -12,6 +12,7 @@ import { ActivityStore, type ActivityFilter, type HistorySample } from './activi
 import { AgentStateStore } from './agent-state.ts';
 import { AuditLog, idsSubject } from './audit-log.ts';
 import { SourceEntities } from './source-entities.ts';
+import { KeyMemoryPurge, type KeyPurgeSlice } from './key-memory-purge.ts';
 import { AlertStore, type AcknowledgeResult } from './alerts.ts';
 import { BatchQueue } from './batches.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
@@ -298,10 +299,7 @@ export class Outbox {
 
   stats(): OutboxStats {
     const urgentDepth = this.#counters.get('depth_urgent');
-    const oldestMs = this.#db
-      .prepare<[], number>('SELECT captured_ms FROM records ORDER BY captured_ms LIMIT 1')
-      .pluck()
-      .get();
+    const oldestMs = this.#db.prepare<[], number>('SELECT captured_ms FROM records ORDER BY captured_ms LIMIT 1').pluck().get();
     return {
       depth: urgentDepth + this.#counters.get('depth_bulk'),
       urgentDepth,
@@ -471,6 +469,12 @@ export class Outbox {
   /** Where a record of this key stands (see record-state.ts). */
   recordState(source: string, stream: string, key: RecordKey): RecordState {
     return recordStateIn(this.#db, source, stream, key);
+  }
+
+  /** Forgets, among the next `limit` remembered keys, those unchanged since `olderThanMs` with nothing queued. */
+  purgeKeyMemory(olderThanMs: number, limit: number): KeyPurgeSlice {
+    this.#assertWritable('purgeKeyMemory');
+    return new KeyMemoryPurge(this.#db).purgeSlice(olderThanMs, limit);
   }
 
   /** `PRAGMA integrity_check`: 'ok' when the file is sound, otherwise SQLite's findings, one per line. */

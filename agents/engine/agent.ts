@@ -28,6 +28,7 @@ import { describeExposed } from './private-files.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { checkAuditChain } from './audit-startup.ts';
+import { superviseOutboxCheck } from './outbox-check-log.ts';
 import { AGENT_VERSION } from './version.ts';
 import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
 
@@ -147,6 +148,7 @@ export class Agent {
         maxBytes: config.outbox.maxBytes,
         synchronous: config.outbox.synchronous,
         clock,
+        startCheck: 'by-last-stop',
       });
     } catch (error) {
       lock?.release();
@@ -165,6 +167,7 @@ export class Agent {
         'The outbox file was corrupt and was moved aside.',
       );
     }
+    void superviseOutboxCheck(outbox, logger);
     const secrets = options.secretStore ?? new KeytarSecretStore({ namespace: installationNamespace(layout.root) });
     outbox.audit.attachKeychain(secrets);
     const agent = new Agent(options, outbox, logger, secrets, layout);

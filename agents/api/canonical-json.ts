@@ -7,9 +7,65 @@
 import type { JsonValue } from './json.ts';
 
 export function canonicalJson(value: JsonValue): string {
+  try {
+    return fast(value, 0);
+  } catch (error) {
+    if (error !== SLOW) throw error;
+  }
+  // Something the fast walk does not vouch for: the careful walk says exactly what and where.
   const parts: string[] = [];
   write(value, '$', parts, new Set());
   return parts.join('');
+}
+
+/**
+ * Thrown by the fast walk when the careful one must decide (an error, or nesting deep enough to be a
+ * cycle). One instance, never seen outside this module: building an Error per fallback would cost a stack.
+ */
+const SLOW = new Error('canonicalJson: the careful walk decides');
+/** Deeper than any record a source builds; a cycle reaches it quickly and is then named by `write`. */
+const FAST_MAX_DEPTH = 64;
+
+/**
+ * The enqueue hot path (issue 15): the same text as `write`, built by string concatenation without
+ * a path per value or a set of ancestors. It gives up (SLOW) on anything `write` would reject, so
+ * both walks always agree on the text and errors always come from `write`.
+ */
+function fast(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw SLOW;
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      throw SLOW;
+  }
+  if (value === null) return 'null';
+  if (depth >= FAST_MAX_DEPTH) throw SLOW;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      if (!(i in value)) throw SLOW;
+      text += (i > 0 ? ',' : '') + fast(value[i], depth + 1);
+    }
+    return `${text}]`;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw SLOW;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let text = '{';
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    text += `${i > 0 ? ',' : ''}${JSON.stringify(key)}:${fast(record[key], depth + 1)}`;
+  }
+  return `${text}}`;
 }
 
 function write(value: unknown, path: string, out: string[], ancestors: Set<object>): void {

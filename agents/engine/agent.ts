@@ -29,6 +29,7 @@ import { EntityMoves } from './entity-moves.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { checkAuditChain } from './audit-startup.ts';
+import { superviseOutboxCheck } from './outbox-check-log.ts';
 import { AGENT_VERSION } from './version.ts';
 import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
 
@@ -156,12 +157,14 @@ export class Agent {
         maxBytes: config.outbox.maxBytes,
         synchronous: config.outbox.synchronous,
         clock,
+        startCheck: 'by-last-stop',
       });
     } catch (error) {
       lock?.release();
       throw error;
     }
     logOpenFindings(logger, layout.root, exposed, outbox);
+    void superviseOutboxCheck(outbox, logger);
     const secrets = options.secretStore ?? installationSecretStore(config, layout.root);
     outbox.audit.attachKeychain(secrets);
     const agent = new Agent(options, outbox, logger, secrets, layout);

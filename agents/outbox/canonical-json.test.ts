@@ -71,6 +71,15 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(a as JsonValue)).toThrow(/cycle/);
   });
 
+  it('writes values nested deeper than its fast walk the same way', () => {
+    let nested: JsonValue = { b: 1, a: 'x' };
+    for (let i = 0; i < 100; i += 1) nested = i % 2 === 0 ? [nested] : { z: nested, y: i };
+    const text = canonicalJson(nested);
+    expect(text.startsWith('{"y":99,"z":[{"y":97,"z":[')).toBe(true);
+    expect(text).toContain('{"a":"x","b":1}');
+    expect(JSON.parse(text)).toEqual(nested);
+  });
+
   it('is invariant under key shuffling and equal to its JSON.parse round trip (property)', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), fc.integer(), (value, seed) => {

@@ -11,34 +11,36 @@ import type { SqliteDatabase } from './open-database.ts';
 export class KeyMemory {
   readonly #db: SqliteDatabase;
   readonly #get;
-  readonly #upsert;
   readonly #moveSeq;
+  readonly #upsertIfChanged;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#get = db.prepare<[string, string, string], { version: string | null; seq: number }>(
       'SELECT version, seq FROM key_memory WHERE source = ? AND stream = ? AND key_canonical = ?',
     );
-    this.#upsert = db.prepare<[string, string, string, string | null, number]>(
+    // `IS NOT`: a forgotten version (NULL, refused by the cloud) never equals the new one.
+    this.#upsertIfChanged = db.prepare<[string, string, string, string, number]>(
       `INSERT INTO key_memory (source, stream, key_canonical, version, seq) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (source, stream, key_canonical) DO UPDATE SET version = excluded.version, seq = excluded.seq`,
+       ON CONFLICT (source, stream, key_canonical) DO UPDATE SET version = excluded.version, seq = excluded.seq
+       WHERE key_memory.version IS NOT excluded.version`,
     );
     this.#moveSeq = db.prepare<[number, string, string, string, number]>(
       'UPDATE key_memory SET seq = ? WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ?',
     );
   }
 
-  latestVersion(source: string, stream: string, keyJson: string): string | null {
-    return this.#get.get(source, stream, keyJson)?.version ?? null;
-  }
-
   latestSeq(source: string, stream: string, keyJson: string): number | undefined {
     return this.#get.get(source, stream, keyJson)?.seq;
   }
 
-  /** The caller owns the transaction. */
-  remember(source: string, stream: string, keyJson: string, version: string, seq: number): void {
-    this.#upsert.run(source, stream, keyJson, version, seq);
+  /**
+   * Remembers a captured change unless it is no change: false (and nothing written) when `version`
+   * is already the key's newest. One statement instead of a lookup and a write per record on the
+   * enqueue path. The caller owns the transaction.
+   */
+  rememberIfChanged(source: string, stream: string, keyJson: string, version: string, seq: number): boolean {
+    return this.#upsertIfChanged.run(source, stream, keyJson, version, seq).changes > 0;
   }
 
   /** A record renumbered while it is still its key's newest change keeps the memory pointing at it. */

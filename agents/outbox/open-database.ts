@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AgentError } from '../pipeline/errors.ts';
+import { lastStopOf, runStartCheck, type StartCheck, type StartCheckMode } from './start-check.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -19,12 +20,16 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Caps the file at this many pages; tests use it to provoke SQLITE_FULL without filling a disk. */
   maxPageCount?: number;
+  /** What to check before the file is trusted (start-check.ts); default `full`. */
+  startCheck?: StartCheckMode;
 }
 
 export interface OpenedDatabase {
   db: SqliteDatabase;
   /** `problem`: what SQLite reported, for the alert. */
   recoveredFromCorruption: { movedTo: string; problem: string } | null;
+  /** What was checked at start (of the file as found, before any move aside). */
+  check: StartCheck;
 }
 
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
@@ -48,14 +53,21 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
 
 function openOrRecover(options: OpenDatabaseOptions): OpenedDatabase {
   mkdirSync(dirname(options.path), { recursive: true });
-  let problem = existsSync(options.path) ? checkReadonly(options.path) : null;
+  const lastStop = lastStopOf(options.path);
+  const found =
+    lastStop === 'new'
+      ? { problem: null, check: { lastStop, ran: 'none' as const, backgroundNeeded: false, ms: 0 } }
+      : checkReadonly(options.path, options.startCheck ?? 'full', lastStop);
+  let problem = found.problem;
   let movedTo: string | null = null;
   for (;;) {
     if (problem !== null) movedTo = moveAside(options.path, options.now());
     const db = new Database(options.path);
     try {
       configure(db, options);
-      return { db, recoveredFromCorruption: movedTo === null ? null : { movedTo, problem: problem ?? '' } };
+      // A file moved aside was replaced by a new one: nothing is left to check in the background.
+      const check = movedTo === null ? found.check : { ...found.check, backgroundNeeded: false };
+      return { db, check, recoveredFromCorruption: movedTo === null ? null : { movedTo, problem: problem ?? '' } };
     } catch (error) {
       db.close();
       // The check passed but setting up failed on damage after all: move aside once, never loop.
@@ -66,17 +78,24 @@ function openOrRecover(options: OpenDatabaseOptions): OpenedDatabase {
 }
 
 /**
- * `quick_check` on a read-only connection: closing it never checkpoints, so a damaged file and its
- * -wal are moved aside exactly as found. Returns SQLite's findings, or null when the file is sound.
+ * The start check (start-check.ts) on a read-only connection: closing it never checkpoints, so a
+ * damaged file and its -wal are moved aside exactly as found. `problem`: SQLite's findings, or null
+ * when what was checked is sound.
  */
-function checkReadonly(path: string): string | null {
+function checkReadonly(
+  path: string,
+  mode: StartCheckMode,
+  lastStop: StartCheck['lastStop'],
+): { problem: string | null; check: StartCheck } {
   let db: SqliteDatabase | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    const check = quickCheck(db);
-    return check === 'ok' ? null : check;
+    return runStartCheck(db, mode, lastStop);
   } catch (error) {
-    if (isCorruptionError(error)) return (error as Error).message;
+    if (isCorruptionError(error)) {
+      const ran = mode === 'full' ? 'full' : 'delivery-tables';
+      return { problem: (error as Error).message, check: { lastStop, ran, backgroundNeeded: false, ms: 0 } };
+    }
     throw error;
   } finally {
     db?.close();
@@ -101,11 +120,6 @@ function configure(db: SqliteDatabase, options: OpenDatabaseOptions): void {
   db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
-}
-
-function quickCheck(db: SqliteDatabase): string {
-  const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
-  return rows.map((row) => row.quick_check).join('\n');
 }
 
 /** `<path>.corrupt-<UTC timestamp>`, with its -wal/-shm beside it so it can still be opened for support. */

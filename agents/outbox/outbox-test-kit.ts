@@ -63,7 +63,12 @@ export function makeRecords(
 export function openTestOutbox(
   path: string,
   clock: Clock,
-  overrides: { maxBytes?: number; maxPageCount?: number; synchronous?: 'FULL' | 'NORMAL' } = {},
+  overrides: {
+    maxBytes?: number;
+    maxPageCount?: number;
+    synchronous?: 'FULL' | 'NORMAL';
+    startCheck?: 'full' | 'by-last-stop';
+  } = {},
 ): Outbox {
   return Outbox.open({
     path,
@@ -71,6 +76,7 @@ export function openTestOutbox(
     maxBytes: overrides.maxBytes ?? 100_000_000,
     synchronous: overrides.synchronous ?? 'NORMAL',
     maxPageCount: overrides.maxPageCount,
+    startCheck: overrides.startCheck,
   });
 }
 

@@ -11,6 +11,8 @@ export interface OutboxOptions {
   /** Tests: cap the file's page count to provoke SQLITE_FULL. */
   maxPageCount?: number;
   busyTimeoutMs?: number;
+  /** `by-last-stop` (the running agent): see start-check.ts. Default `full`. */
+  startCheck?: 'full' | 'by-last-stop';
 }
 
 export interface OutboxRecord extends VersionedRecord {

@@ -5,7 +5,7 @@
  * here too, so there is no second file with its own crash story.
  */
 import { existsSync } from 'node:fs';
-import type { ActivityEntry, Alert, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
+import type { ActivityEntry, Alert, JsonValue, Lane, RecordKey } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import { ActivityStore, type ActivityFilter, type HistorySample } from './activity-store.ts';
@@ -32,11 +32,15 @@ import type {
   OutboxOptions,
   OutboxStats,
 } from './outbox-types.ts';
-import { RecordWriter } from './record-writer.ts';
+import { RecordWriter, type EnqueueInput } from './record-writer.ts';
+import { OutboxIntegrity, damageAlert } from './background-check.ts';
+import { FULL_CHECK_REQUIRED_KEY, NO_START_CHECK, type StartCheck } from './start-check.ts';
 import { recordStateIn, type RecordState } from './record-state.ts';
 
 export class Outbox {
   readonly recoveredFromCorruption: { movedTo: string } | null;
+  /** The start check that ran, and the whole-file check after an unclean stop (background-check.ts). */
+  readonly integrity: OutboxIntegrity;
   /** Security-relevant events, hash-chained and MAC-sealed (audit-log.ts). */
   readonly audit: AuditLog;
   /** The entity each source sends for, bound when it first reads (source-entities.ts). */
@@ -65,6 +69,7 @@ export class Outbox {
       maxBytes: number;
       readonly: boolean;
       recoveredFromCorruption: { movedTo: string } | null;
+      startCheck?: StartCheck;
     },
   ) {
     const nowIso = () => new Date(settings.clock.now()).toISOString();
@@ -88,6 +93,10 @@ export class Outbox {
     this.audit = new AuditLog(db, { nowIso, alerts: this.#alerts, state: this.#state });
     this.entities = new SourceEntities(db, nowIso);
     this.#now = () => settings.clock.now();
+    this.integrity = new OutboxIntegrity(db.name, settings.startCheck ?? NO_START_CHECK, (problem) => {
+      this.#alerts.raise(damageAlert(db.name, problem));
+      this.#state.set(FULL_CHECK_REQUIRED_KEY, nowIso());
+    });
   }
 
   /** Opens (creating if needed), checks, migrates. A corrupt file is moved aside and a critical alert raised. */
@@ -104,6 +113,7 @@ export class Outbox {
       now: () => options.clock.now(),
       maxPageCount: options.maxPageCount,
       busyTimeoutMs: options.busyTimeoutMs,
+      startCheck: options.startCheck,
     });
     let outbox: Outbox;
     try {
@@ -114,6 +124,7 @@ export class Outbox {
         maxBytes: options.maxBytes,
         readonly: false,
         recoveredFromCorruption: recovered === null ? null : { movedTo: recovered.movedTo },
+        startCheck: opened.check,
       });
       // Stored so `status` without a running agent can show the cap.
       outbox.#counters.set('max_bytes', options.maxBytes);
@@ -164,18 +175,7 @@ export class Outbox {
     }
   }
 
-  enqueue(input: {
-    source: string;
-    stream: string;
-    lane: Lane;
-    records: SourceRecord[];
-    checkpoint: JsonValue;
-    /** The source's IANA zone, for records without a business day of their own (default UTC). */
-    timeZone?: string | undefined;
-  }): {
-    inserted: number;
-    duplicates: number;
-  } {
+  enqueue(input: EnqueueInput): { inserted: number; duplicates: number } {
     this.#assertWritable('enqueue');
     return this.#writer.enqueue(input);
   }
@@ -201,7 +201,7 @@ export class Outbox {
     excludeSources?: readonly string[];
   }): OutboxBatch | null {
     this.#assertWritable('nextBatch');
-    return this.#batches.next(opts);
+    return this.integrity.distrusted ? null : this.#batches.next(opts);
   }
 
   completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
@@ -438,7 +438,7 @@ export class Outbox {
   }
 
   nextFileUpload(lane: Lane): PendingFileUpload | undefined {
-    return this.#files.nextUpload(lane, this.#now());
+    return this.integrity.distrusted ? undefined : this.#files.nextUpload(lane, this.#now());
   }
 
   nextFileAttemptAt(): number | null {
@@ -484,6 +484,7 @@ export class Outbox {
   }
 
   close(): void {
+    this.integrity.stop();
     if (this.#db.open) this.#db.close();
   }
 

@@ -24,23 +24,38 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_FIELDS = ['businessDay', 'bookingDate'] as const;
 const MONEY_FIELDS = ['amount', 'total'] as const;
 
-/** Turns RFC 3339 instants into the calendar day of one zone; remembers the last answer (pages share a capturedAt). */
+/**
+ * Zone offsets and their changes (DST, midnight) fall on quarter hours of UTC in every zone since the
+ * early 20th century, so within one such quarter the calendar day can change at most at its start.
+ */
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
+
+/**
+ * Turns instants into the calendar day of one zone. `Intl` costs about a microsecond a call, and
+ * every record of a page may carry its own capturedAt, so the answer is remembered per quarter hour
+ * of UTC, and only for a quarter whose first and last millisecond fall on the same day there (a
+ * quarter that holds a day change, e.g. a historic offset that is no multiple of 15 minutes, is
+ * asked record by record).
+ */
 export class DayOfZone {
   readonly #format: Intl.DateTimeFormat;
-  #lastInstant = '';
-  #lastDay = '';
+  #quarter = Number.NaN;
+  #quarterDay: string | null = null;
 
   constructor(timeZone: string) {
     // en-CA formats as YYYY-MM-DD.
     this.#format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   }
 
-  dayOf(instantMs: number, instant: string): string {
-    if (instant !== this.#lastInstant) {
-      this.#lastInstant = instant;
-      this.#lastDay = this.#format.format(instantMs);
+  dayOf(instantMs: number): string {
+    const quarter = Math.floor(instantMs / QUARTER_HOUR_MS);
+    if (quarter !== this.#quarter) {
+      this.#quarter = quarter;
+      const first = this.#format.format(quarter * QUARTER_HOUR_MS);
+      const last = this.#format.format((quarter + 1) * QUARTER_HOUR_MS - 1);
+      this.#quarterDay = first === last ? first : null;
     }
-    return this.#lastDay;
+    return this.#quarterDay ?? this.#format.format(instantMs);
   }
 }
 
@@ -55,7 +70,7 @@ export function dayOfZone(timeZone: string): DayOfZone {
   return zone;
 }
 
-export function tallyOf(data: JsonObject | undefined, capturedAt: string, capturedMs: number, zone: DayOfZone): RecordTally {
+export function tallyOf(data: JsonObject | undefined, capturedMs: number, zone: DayOfZone): RecordTally {
   let day: string | undefined;
   let currency = '';
   let amount: string | null = null;
@@ -77,5 +92,5 @@ export function tallyOf(data: JsonObject | undefined, capturedAt: string, captur
     const code = data.currency;
     if (typeof code === 'string' && /^[A-Za-z]{3}$/.test(code)) currency = code.toUpperCase();
   }
-  return { day: day ?? zone.dayOf(capturedMs, capturedAt), currency, amount };
+  return { day: day ?? zone.dayOf(capturedMs), currency, amount };
 }

@@ -149,10 +149,12 @@ export class RecordWriter {
     let insertedBytes = 0;
     const read = new DayTally();
     if (rows.length > 0) this.#insertStream.run(input.source, input.stream);
+    const seqs = this.#seqClock.run();
     for (const row of rows) {
+      const seq = seqs.peek();
       // A re-read without a change: the newest version of this key is already queued or delivered.
-      if (this.#keys.latestVersion(input.source, input.stream, row.keyJson) === row.version) continue;
-      const seq = this.#seqClock.next();
+      if (!this.#keys.rememberIfChanged(input.source, input.stream, row.keyJson, row.version, seq)) continue;
+      seqs.take();
       this.#insertRecord.run(
         input.source,
         input.stream,
@@ -171,10 +173,10 @@ export class RecordWriter {
         row.amount,
       );
       read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
-      this.#keys.remember(input.source, input.stream, row.keyJson, row.version, seq);
       inserted += 1;
       insertedBytes += row.bytes;
     }
+    seqs.done();
     this.#counters.add(depthCounter(input.lane), inserted);
     this.#counters.add('queued_bytes', insertedBytes);
     this.#dayTotals.apply('read', read);
@@ -226,7 +228,7 @@ function prepare(input: EnqueueInput, record: SourceRecord, index: number, zone:
   }
   const keyJson = canonicalJson(record.key);
   const dataJson = record.op === 'delete' || record.data === undefined ? null : canonicalJson(record.data);
-  const tally = tallyOf(record.op === 'delete' ? undefined : record.data, record.capturedAt, capturedMs, zone);
+  const tally = tallyOf(record.op === 'delete' ? undefined : record.data, capturedMs, zone);
   return {
     ...tally,
     keyJson,

@@ -6,6 +6,16 @@
  */
 import type { Counters } from './counters.ts';
 
+/** Numbers handed out one by one inside the caller's transaction (see `SeqClock.run`). */
+export interface SeqRun {
+  /** The number the next change gets. */
+  peek(): number;
+  /** The peeked number is used. */
+  take(): void;
+  /** Stores the last number taken; the caller's transaction must still commit. */
+  done(): void;
+}
+
 /** Seqs must stay exact as JSON numbers. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -26,6 +36,33 @@ export class SeqClock {
     if (seq > MAX_SEQ) throw new Error(`The change sequence clock reached ${seq}, beyond 2^53`);
     this.#counters.set('seq_last', seq);
     return seq;
+  }
+
+  /**
+   * For a run of numbers inside one transaction (an enqueue): `last` and `floor` are read once and
+   * `seq_last` written once by `done()`, instead of three statements per record. The numbers are those
+   * `next()` would give within the same millisecond; `peek()` shows the next without taking it.
+   */
+  run(): SeqRun {
+    let next = Math.max(
+      Math.trunc(this.#nowMs()) * 1000,
+      this.#counters.get('seq_last') + 1,
+      this.#counters.get('seq_floor') + 1,
+    );
+    let taken = false;
+    return {
+      peek: () => {
+        if (next > MAX_SEQ) throw new Error(`The change sequence clock reached ${next}, beyond 2^53`);
+        return next;
+      },
+      take: () => {
+        taken = true;
+        next += 1;
+      },
+      done: () => {
+        if (taken) this.#counters.set('seq_last', next - 1);
+      },
+    };
   }
 
   /** Hands out `count` consecutive seqs at once; returns the first. */

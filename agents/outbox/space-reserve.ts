@@ -20,11 +20,29 @@ export interface SpaceShortage {
   freeBytes: number;
 }
 
+/**
+ * The page size and the page cap are fixed once the outbox is open (open-database.ts sets the cap),
+ * so they are read once per connection: `db.pragma` compiles its statement on every call, and this
+ * runs in every enqueue.
+ */
+const fixedSettings = new WeakMap<SqliteDatabase, { pageSize: number; maxPages: number }>();
+
+function settingsOf(db: SqliteDatabase): { pageSize: number; maxPages: number } {
+  let settings = fixedSettings.get(db);
+  if (settings === undefined) {
+    settings = {
+      pageSize: db.pragma('page_size', { simple: true }) as number,
+      maxPages: db.pragma('max_page_count', { simple: true }) as number,
+    };
+    fixedSettings.set(db, settings);
+  }
+  return settings;
+}
+
 /** Whether writing `bytes` more would eat into delivery's reserve; null when there is room. */
 export function spaceShortage(db: SqliteDatabase, bytes: number): SpaceShortage | null {
   const needed = bytes * WRITE_AMPLIFICATION;
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const maxPages = db.pragma('max_page_count', { simple: true }) as number;
+  const { pageSize, maxPages } = settingsOf(db);
   if (maxPages < UNLIMITED_PAGES) {
     const pageCount = db.pragma('page_count', { simple: true }) as number;
     const freelist = db.pragma('freelist_count', { simple: true }) as number;

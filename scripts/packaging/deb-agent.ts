@@ -56,8 +56,11 @@ export interface DebBuildResult {
 export function buildAgentDeb(options: DebBuildOptions): DebBuildResult {
   const { root } = options;
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
+  // Built into a folder of its own, from scratch: tsc never deletes output whose source moved or left
+  // the build (a stale file would ship), and the checkout's dist/ may be in use (tests, the demo).
+  const compiled = options.build ? mkdtempSync(path.join(os.tmpdir(), 'tya-deb-dist-')) : path.join(root, 'dist');
   if (options.build) {
-    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', compiled], { cwd: root, stdio: 'inherit' });
   }
   const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
   const stage = mkdtempSync(path.join(os.tmpdir(), 'tya-deb-'));
@@ -67,7 +70,7 @@ export function buildAgentDeb(options: DebBuildOptions): DebBuildResult {
     const doc = path.join(tree, 'usr/share/doc', PACKAGE_NAME);
 
     // The agent, without test code and source maps.
-    const agentFrom = path.join(root, 'dist/agents');
+    const agentFrom = path.join(compiled, 'agents');
     cpSync(agentFrom, path.join(lib, 'dist/agents'), {
       recursive: true,
       filter: (source) => statSync(source).isDirectory() || isShippedAgentFile(path.relative(agentFrom, source)),
@@ -123,6 +126,7 @@ export function buildAgentDeb(options: DebBuildOptions): DebBuildResult {
     return { file, bytes: statSync(file).size, packages: closure.length };
   } finally {
     rmSync(stage, { recursive: true, force: true });
+    if (options.build) rmSync(compiled, { recursive: true, force: true });
   }
 }
 

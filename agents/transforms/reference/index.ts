@@ -1,0 +1,12 @@
+export { checkFailure, failed } from './check-failure.ts';
+export type { CheckFailure, CheckResult } from './check-failure.ts';
+export { checkAmountScale, currencyMinorUnits, CURRENCY_CODES, hasValidScale, isCurrency } from './currencies.ts';
+export type { AmountCode } from './currencies.ts';
+export { countryByAlpha2, COUNTRIES, isCountry } from './countries.ts';
+export type { Country } from './countries.ts';
+export { IBAN_LENGTHS, ibanElectronic, ibanMod97, ibanPrint, isIban, validateIban } from './iban.ts';
+export type { IbanCode } from './iban.ts';
+export { validateBic } from './bic.ts';
+export type { BicCode } from './bic.ts';
+export { normalisePhone, PHONE_COUNTRIES } from './phone.ts';
+export type { PhoneCode } from './phone.ts';

@@ -76,6 +76,11 @@ const VALID_IBANS = [
 ];
 
 describe('IBAN', () => {
+  it('lists only ISO countries (and Kosovo) in the IBAN registry table', () => {
+    expect(Object.keys(IBAN_LENGTHS).filter((country) => !isCountry(country))).toEqual(['XK']);
+    expect(Object.values(IBAN_LENGTHS).every((length) => length >= 15 && length <= 34)).toBe(true);
+  });
+
   it.each(VALID_IBANS)('%s is valid', (iban) => {
     expect(validateIban(iban)).toEqual({ ok: true, value: iban });
   });

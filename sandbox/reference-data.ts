@@ -96,6 +96,18 @@ const ACCOUNTS: [code: string, type: string, name: string][] = [
   ['6800', 'expense', 'Bank fees'],
 ];
 
+/** Cost centres and accounting periods every entity gets unless it keeps its own. */
+const SHARED_COST_CENTRES: Row[] = [
+  { code: 'CC-100', name: 'Head office' },
+  { code: 'CC-200', name: 'Shop floor' },
+];
+
+const SHARED_PERIODS: Row[] = [
+  { code: '2026-10', start: '2026-10-01', end: '2026-10-31', status: 'closed' },
+  { code: '2026-11', start: '2026-11-01', end: '2026-11-30', status: 'closed' },
+  { code: '2026-12', start: '2026-12-01', end: '2026-12-31', status: 'open' },
+];
+
 function list(name: string, items: Row[]): ReferenceList {
   return { name, items };
 }
@@ -117,7 +129,33 @@ const LISTS: ReferenceList[] = [
     'accounts',
     ACCOUNTS.map(([code, type, name]) => ({ code, type, name })),
   ),
+  list('cost-centres', SHARED_COST_CENTRES),
+  list('periods', SHARED_PERIODS),
 ];
+
+/**
+ * Lists an entity keeps for itself (cloud-api.md § Reference data: "per entity where the entity has
+ * its own"): store-1 and store-2 are the entities the tests and demo enroll; others get the shared lists.
+ */
+const ENTITY_LISTS: Record<string, ReferenceList[]> = {
+  'store-1': [
+    list('cost-centres', [
+      { code: 'S1-TILL', name: 'Store 1 tills' },
+      { code: 'S1-CAFE', name: 'Store 1 café' },
+    ]),
+    list('periods', [
+      { code: '2026-11', start: '2026-11-01', end: '2026-11-30', status: 'closed' },
+      { code: '2026-12', start: '2026-12-01', end: '2026-12-31', status: 'open' },
+    ]),
+  ],
+  'store-2': [
+    list('cost-centres', [
+      { code: 'S2-TILL', name: 'Store 2 tills' },
+      { code: 'S2-WH', name: 'Store 2 warehouse' },
+      { code: 'S2-OFF', name: 'Store 2 office' },
+    ]),
+  ],
+};
 
 export interface ReferenceRepresentation {
   body: Buffer;
@@ -125,15 +163,22 @@ export interface ReferenceRepresentation {
   etag: string;
 }
 
-const REPRESENTATIONS = new Map<string, ReferenceRepresentation>(
-  LISTS.map((l) => {
-    const body = Buffer.from(JSON.stringify(l));
-    return [l.name, { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` }];
-  }),
-);
+function represent(lists: ReferenceList[]): Map<string, ReferenceRepresentation> {
+  return new Map(
+    lists.map((l) => {
+      const body = Buffer.from(JSON.stringify(l));
+      return [l.name, { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` }];
+    }),
+  );
+}
 
-export function referenceRepresentation(name: string): ReferenceRepresentation | undefined {
-  return REPRESENTATIONS.get(name);
+const REPRESENTATIONS = represent(LISTS);
+const ENTITY_REPRESENTATIONS = new Map(Object.entries(ENTITY_LISTS).map(([entity, lists]) => [entity, represent(lists)]));
+
+/** The entity's own list when it keeps one, else the shared list (or undefined: no such list). */
+export function referenceRepresentation(name: string, entity?: string): ReferenceRepresentation | undefined {
+  const own = entity === undefined ? undefined : ENTITY_REPRESENTATIONS.get(entity)?.get(name);
+  return own ?? REPRESENTATIONS.get(name);
 }
 
 export function referenceNames(): string[] {

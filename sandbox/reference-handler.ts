@@ -9,10 +9,10 @@ export function noneMatch(ifNoneMatch: string | undefined, etag: string): boolea
   return !tags.some((t) => t === '*' || t === etag.replace(/^W\//, ''));
 }
 
-/** `GET /v1/reference/{name}` with a strong ETag and 304 for a cached copy. */
+/** `GET /v1/reference/{name}[?entity=…]` with a strong ETag and 304 for a cached copy. */
 export function getReference(request: CloudRequest): CloudReply {
   const name = request.params.name!;
-  const representation = referenceRepresentation(name);
+  const representation = referenceRepresentation(name, request.query.get('entity') ?? undefined);
   if (representation === undefined) {
     throw new CloudHttpError(404, 'unknown_reference_list', `There is no reference list named ${name}.`, {
       details: { available: referenceNames() },

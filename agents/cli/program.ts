@@ -11,6 +11,7 @@ import type { ImportOptions } from './commands/import.ts';
 import { registerOpenUiCommand } from './commands/open-ui.ts';
 import { registerServiceCommand, SERVICE_OPTION_HELP } from './commands/service.ts';
 import { registerMappingCommands } from './commands/mapping.ts';
+import { registerReferenceCommands } from './commands/reference.ts';
 // Each command's module is loaded when it runs: the long-running agent (`run`) keeps the others'
 // dependencies (exceljs for `import`, the sandbox for `demo`) out of its memory.
 
@@ -391,6 +392,7 @@ export function buildProgram(
   registerOpenUiCommand(program, action, io);
   registerServiceCommand(program, action, io);
   registerMappingCommands(program, action, io);
+  registerReferenceCommands(program, action, io);
   return program;
 }
 

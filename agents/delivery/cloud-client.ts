@@ -259,12 +259,20 @@ export class CloudClient {
     if (!result.ok) throw errorFromFailure(result.outcome);
   }
 
-  /** `GET /v1/reference/{name}` with `If-None-Match`, so an unchanged list costs a 304. */
-  async getReference(name: string, etag?: string, options: RequestOptions = {}): Promise<ReferenceResult> {
+  /**
+   * `GET /v1/reference/{name}[?entity=…]` with `If-None-Match`, so an unchanged list costs a 304; with
+   * an entity, the cloud answers that entity's own list where it keeps one.
+   */
+  async getReference(
+    name: string,
+    etag?: string,
+    options: RequestOptions & { entity?: string } = {},
+  ): Promise<ReferenceResult> {
     const headers: Record<string, string> = etag === undefined ? {} : { 'if-none-match': etag };
+    const query = options.entity === undefined ? '' : `?entity=${encodeURIComponent(options.entity)}`;
     const result = await this.#authorized({
       method: 'GET',
-      path: `/v1/reference/${encodeURIComponent(name)}`,
+      path: `/v1/reference/${encodeURIComponent(name)}${query}`,
       headers,
       ...signalOf(options),
     });

@@ -3,10 +3,11 @@ import type { AgentConfig, CloudCommand } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import type { Outbox } from '../outbox/index.ts';
-import { SecretRefs, type SecretStore } from '../vault/index.ts';
+import type { SecretStore } from '../vault/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { enrolledCloudClient } from '../delivery/enrolled-client.ts';
 import {
-  CloudClient,
+  type CloudClient,
   CloudSignatureVerifier,
   CommandExecutor,
   CommandLedger,
@@ -21,7 +22,7 @@ import {
   describeSkewCompensated,
 } from '../delivery/index.ts';
 import type { HeartbeatLoopOptions } from '../delivery/heartbeat.ts';
-import { CloudTransport } from '../delivery/transport/cloud-transport.ts';
+import type { CloudTransport } from '../delivery/transport/cloud-transport.ts';
 import { TRANSPORT_ERROR_CODES } from '../delivery/transport/transport-error.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -82,33 +83,18 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
     });
   } else outbox.clearAlert('cloud_url_mismatch');
 
-  const requireSecret = async (ref: string): Promise<string> => {
-    const value = await options.secrets.get(ref);
-    if (value === undefined) {
-      throw new AgentError('credentials_missing', `The cloud credentials are not in the keychain (${ref}).`, {
-        hint: 'Enroll the agent again with "tya-agent enroll".',
-      });
-    }
-    return value;
-  };
-  const transport = new CloudTransport({
-    config: config.cloud,
-    readSecret: (ref) => options.secrets.get(ref),
-    timeoutMs: config.cloud.timeoutMs,
-  });
-  const client = new CloudClient({
-    baseUrl: enrollment.cloudUrl,
-    agentVersion: AGENT_VERSION,
-    timeoutMs: config.cloud.timeoutMs,
-    dispatcher: transport.dispatcher,
+  const { client, transport } = enrolledCloudClient({
+    enrollment,
+    cloud: config.cloud,
+    secrets: options.secrets,
     clock,
-    credentials: {
-      agentId: enrollment.agentId,
-      clientId: enrollment.clientId,
-      getClientSecret: () => requireSecret(SecretRefs.clientSecret),
-      getSigningSecret: () => requireSecret(SecretRefs.signingSecret),
-    },
-    onSeqFloors: (floors) => outbox.raiseSeqFloors(floors),
+    agentVersion: AGENT_VERSION,
+    missingSecret: (ref) =>
+      new AgentError('credentials_missing', `The cloud credentials are not in the keychain (${ref}).`, {
+        hint: 'Enroll the agent again with "tya-agent enroll".',
+      }),
+    listeners: {
+      onSeqFloors: (floors) => outbox.raiseSeqFloors(floors),
     onClockSkew: (skewMs) => {
       // Past the signature window is worth a person's attention even though delivery goes on.
       if (Math.abs(skewMs) >= CLOCK_SKEW_ALERT_MS) {
@@ -121,6 +107,7 @@ export function openCloudLink(options: CloudLinkOptions): CloudLink | null {
         severity: 'warning',
         message: `The cloud announced that this agent version is deprecated${notice.sunset ? ` and will stop being accepted on ${notice.sunset}` : ''}. Plan an update.`,
       }),
+    },
   });
   const deliverer = new Deliverer({
     outbox,

@@ -10,8 +10,7 @@ import { hostname } from 'node:os';
 import { enrollAgent, readEnrollment, restoreEnrollment } from '../delivery/index.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
-import { startControlServer, type ControlServer } from '../control/index.ts';
-import { createDashboardService } from '../control/service/dashboard-service.ts';
+import { startAgentControl, type RunningControl } from './agent-control.ts';
 import { createSource } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
@@ -32,6 +31,7 @@ import { checkAuditChain } from './audit-startup.ts';
 import { superviseOutboxCheck } from './outbox-check-log.ts';
 import { AGENT_VERSION } from './version.ts';
 import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
+import { AgentParts } from './agent-parts.ts';
 
 export interface AgentOptions {
   loaded: LoadedConfig;
@@ -72,8 +72,7 @@ export class Agent {
   private readonly loops = new Map<string, CaptureLoop>();
   private readonly gate: BackpressureGate;
   private cloud: CloudLink | null = null;
-  private control: ControlServer | null = null;
-  private stopDashboard: () => void = () => undefined;
+  private control: RunningControl | null = null;
   private unattended = IDLE_UNATTENDED;
   private startedAt: string | null = null;
   private running = false;
@@ -89,7 +88,8 @@ export class Agent {
   private applying: Promise<void> = Promise.resolve();
   private readonly exports: AgentExports;
   private readonly entityMoves: EntityMoves;
-
+  /** Write-back, broker sinks, SFTP exchange… (agent-parts.ts): none until start(). */
+  private parts: AgentParts;
   private lock: DataDirLock | null = null;
 
   private constructor(
@@ -106,6 +106,7 @@ export class Agent {
     this.logger = logger;
     this.secrets = secrets;
     this.layout = layout;
+    this.parts = AgentParts.none(logger);
     this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => signalBackpressure(this.tracker, outbox, full, error));
     this.arrivals = new ArrivalWatch(outbox, outbox);
@@ -208,6 +209,11 @@ export class Agent {
       );
     }
     this.startDelivery();
+    this.parts = await AgentParts.start({
+      config: () => this.current.config, dataDir: this.layout.root, outbox: this.outbox, secrets: new VaultSecretResolver(this.secrets),
+      secretStore: this.secrets, logger: this.logger, clock: this.clock, client: () => this.cloud?.client ?? null,
+      agentId: () => readEnrollment(this.outbox)?.agentId ?? null,
+    });
     // A new data folder or a restored enrollment has no floor yet: take it before numbering changes.
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
@@ -221,28 +227,7 @@ export class Agent {
     this.exports.schedule.start();
     this.rotationTimer.unref();
     this.unattended = await startUnattended({ config: () => this.current.config, status: () => this.status(), outbox: this.outbox, secrets: resolver, logger: this.logger, now: () => this.clock.now(), purgeKeys: (olderThanMs, limit) => this.outbox.purgeKeyMemory(olderThanMs, limit) });
-    if (this.options.controlServer !== false) {
-      const dashboard = createDashboardService(this);
-      this.stopDashboard = () => dashboard.close();
-      this.control = await startControlServer({
-        dashboard,
-        port: config.control.port,
-        operatorGroup: config.control.operatorGroup, alerts: this.outbox,
-        dataDir: this.layout.root,
-        logger: this.logger.child({ component: 'control' }),
-        version: AGENT_VERSION,
-        handlers: {
-          status: () => this.status(),
-          syncNow: (source) => this.syncNow(source),
-          listDeadLetters: (limit) => Promise.resolve(this.outbox.listDeadLetters({ limit })),
-          replayDeadLetters: (ids) =>
-            Promise.resolve(dashboard.noteDeadLetters('retried', this.replayDeadLetters(ids))),
-          discardDeadLetters: (ids) =>
-            Promise.resolve(dashboard.noteDeadLetters('discarded', this.outbox.discardDeadLetters(ids))),
-          acknowledgeAlerts: (codes) => Promise.resolve(this.outbox.acknowledgeAlerts(codes)),
-        },
-      });
-    }
+    if (this.options.controlServer !== false) this.control = await startAgentControl(this);
     this.logger.info({ version: AGENT_VERSION, sources: config.sources.length }, 'The agent started.');
   }
 
@@ -319,6 +304,7 @@ export class Agent {
     if (JSON.stringify(before.cloud) !== JSON.stringify(next.config.cloud)) await this.restartDelivery();
     if (before.logging.level !== next.config.logging.level) this.logger.level = next.config.logging.level;
     this.exports.schedule.refresh();
+    await this.parts.configChanged();
     this.logger.info({ sources: next.config.sources.length }, 'Applied a new configuration without a restart.');
   }
 
@@ -397,6 +383,7 @@ export class Agent {
         }, this.logger),
       runExport: (name) => this.exports.runner.runAndUpload(name, 'command'),
       rotateCredentials: () => this.rotator.rotate('command'),
+      partCommand: (name, args) => this.parts.command(name, args),
       audit: this.outbox.audit,
       revoke: async () => {
         await this.cloud?.deliverer.stop();
@@ -459,7 +446,7 @@ export class Agent {
     return [...this.loops].map(([name, loop]) => ({ name, caughtUp: loop.isCaughtUp }));
   }
 
-  private replayDeadLetters(ids: number[] | 'all'): number {
+  replayDeadLetters(ids: number[] | 'all'): number {
     const count = this.outbox.replayDeadLetters(ids);
     this.cloud?.deliverer.notify();
     return count;
@@ -473,10 +460,10 @@ export class Agent {
     if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
     await this.exports.schedule.stop();
     await this.control?.close();
-    this.stopDashboard();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
     // After the loops: their last figures are what `status` shows while the agent is stopped.
     this.tracker.persistAll();
+    await this.parts.stop();
     await closeCloudLink(this.cloud);
     this.outbox.close();
     this.logger.info('The agent stopped.');

@@ -82,7 +82,7 @@ describe('cloud commands', () => {
     });
     expect(await runCloudCommand({ type: 'command', id: '5', name: 'push-file', args: {} }, target)).toMatchObject({
       ok: false,
-      error: { code: 'not_supported' },
+      error: { code: 'not_configured' },
     });
     expect(await runCloudCommand({ type: 'command', id: '4', name: 'format-disk', args: {} }, target)).toMatchObject({
       ok: false,

@@ -17,6 +17,8 @@ export interface CommandTarget {
   rotateCredentials(): Promise<{ rotatedAt: string }>;
   /** Runs a configured export and uploads it (exports/export-runner.ts). */
   runExport(name: string): Promise<ExportResult>;
+  /** Commands owned by a part of the agent (agent-parts.ts); undefined when no part owns it. */
+  partCommand?(name: string, args: CloudCommand['args']): Promise<CommandResult> | undefined;
   /** Where each executed command is recorded, with `cloud:<id>` as the actor of what it caused. */
   audit?: AuditRecorder;
 }
@@ -88,10 +90,13 @@ async function dispatchCommand(command: CloudCommand, target: CommandTarget): Pr
     }
     case 'writeback-available':
     case 'push-file':
-      return {
-        ok: false,
-        error: { code: 'not_supported', message: `This agent version does not support "${command.name}" yet.` },
-      };
+      return (
+        target.partCommand?.(command.name, command.args) ??
+        Promise.resolve({
+          ok: false,
+          error: { code: 'not_configured', message: `This agent has nothing configured for "${command.name}".` },
+        })
+      );
     default:
       return {
         ok: false,

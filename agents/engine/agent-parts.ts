@@ -1,0 +1,99 @@
+/**
+ * Parts of the running agent beyond capture and delivery (write-back, message-broker sinks, SFTP
+ * exchange…): each is built from the config at start, may answer cloud commands, and is stopped with
+ * the agent. One list of factories, so adding a part is one line here and none in agent.ts, which is
+ * the composition root and already long.
+ */
+import type { AgentConfig } from '../api/index.ts';
+import type { CloudClient } from '../delivery/cloud-client.ts';
+import type { CommandResult } from '../delivery/index.ts';
+import type { Outbox } from '../outbox/index.ts';
+import type { Clock } from '../pipeline/clock.ts';
+import type { SecretResolver } from '../pipeline/source.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { SecretStore } from '../vault/index.ts';
+
+export interface AgentPartContext {
+  /** The configuration in force (it changes when a new one is applied without a restart). */
+  config(): AgentConfig;
+  /** The agent's data folder: a part keeps its own files here. */
+  dataDir: string;
+  outbox: Outbox;
+  secrets: SecretResolver;
+  secretStore: SecretStore;
+  logger: Logger;
+  clock: Clock;
+  /** The enrolled agent's signed cloud client, or null while not enrolled (or revoked). */
+  client(): CloudClient | null;
+  /** The agent's id once enrolled. */
+  agentId(): string | null;
+}
+
+export interface AgentPart {
+  readonly name: string;
+  /** Answers a cloud command this part owns (`writeback-available`, `push-file`…); undefined: not mine. */
+  command?(name: string, args: Readonly<Record<string, unknown>>): Promise<CommandResult> | undefined;
+  /** A new configuration was applied without a restart. */
+  configChanged?(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds a part from the config, or returns null when the config does not ask for it. */
+export type AgentPartFactory = (ctx: AgentPartContext) => Promise<AgentPart | null>;
+
+/** Every part the agent can run; each factory decides from the config whether its part runs. */
+const PART_FACTORIES: readonly AgentPartFactory[] = [];
+
+export class AgentParts {
+  readonly #parts: AgentPart[];
+  readonly #logger: Logger;
+
+  private constructor(parts: AgentPart[], logger: Logger) {
+    this.#parts = parts;
+    this.#logger = logger;
+  }
+
+  static async start(ctx: AgentPartContext, factories: readonly AgentPartFactory[] = PART_FACTORIES): Promise<AgentParts> {
+    const parts: AgentPart[] = [];
+    try {
+      for (const factory of factories) {
+        const part = await factory(ctx);
+        if (part !== null) parts.push(part);
+      }
+    } catch (error) {
+      await Promise.allSettled(parts.map((part) => part.stop()));
+      throw error;
+    }
+    return new AgentParts(parts, ctx.logger);
+  }
+
+  static none(logger: Logger): AgentParts {
+    return new AgentParts([], logger);
+  }
+
+  get names(): string[] {
+    return this.#parts.map((part) => part.name);
+  }
+
+  /** The first part that owns the command answers it; undefined when none does. */
+  command(name: string, args: Readonly<Record<string, unknown>>): Promise<CommandResult> | undefined {
+    for (const part of this.#parts) {
+      const answer = part.command?.(name, args);
+      if (answer !== undefined) return answer;
+    }
+    return undefined;
+  }
+
+  async configChanged(): Promise<void> {
+    for (const part of this.#parts) await part.configChanged?.();
+  }
+
+  async stop(): Promise<void> {
+    const results = await Promise.allSettled(this.#parts.map((part) => part.stop()));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        this.#logger.warn({ err: result.reason as unknown, part: this.#parts[i]?.name }, 'A part of the agent did not stop cleanly.');
+      }
+    });
+  }
+}

@@ -36,7 +36,8 @@ __tya_setup_install() (
   install_debian_packages() {
     local wanted=(unixodbc unixodbc-dev odbc-postgresql odbc-mariadb libsqliteodbc sqlite3
       gnome-keyring libsecret-1-dev libsecret-tools dbus dbus-x11 chromium
-      postgresql-client mariadb-client python3 make g++ procps lintian fakeroot libxml2-utils)
+      postgresql-client mariadb-client python3 make g++ procps lintian fakeroot libxml2-utils
+      openssh-server openssh-client)
     local missing=()
     for p in "${wanted[@]}"; do
       dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -13,7 +13,7 @@ export function buildBatchRequest(batch: OutboxBatch, agentId: string, entity: s
     entity,
     source: batch.source,
     stream: batch.stream,
-    schemaVersion: 1,
+    schemaVersion: batch.schemaVersion,
     createdAt: batch.createdAt,
     records: batch.records.map((record): BatchRecord => {
       // Fixed key order: JSON.stringify follows insertion order, and the bytes must not vary.

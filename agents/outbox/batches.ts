@@ -30,6 +30,7 @@ interface BatchRow {
   first_record_id: number;
   attempts: number;
   next_attempt_at: number;
+  schema_version: number;
 }
 
 const TOO_LARGE: RecordError = {
@@ -93,6 +94,7 @@ export class BatchQueue {
       stream: formed.stream,
       lane: formed.lane,
       createdAt: formed.created_at,
+      schemaVersion: formed.schema_version,
       attempts: formed.attempts,
       records: this.#recordRows(formed.batch_id).map(toOutboxRecord),
     };
@@ -306,12 +308,16 @@ export class BatchQueue {
         if (group === undefined) return null;
         // One more than fits, and up to the cloud's limit when a group needs the room: a group is
         // never split across batches (cloud-api.md § Batches).
-        const candidates = this.#db
+        const read = this.#db
           .prepare<[Lane, string, string, number], RecordRow>(
             `SELECT ${RECORD_COLUMNS} FROM records
              WHERE batch_id IS NULL AND lane = ? AND source = ? AND stream = ? ORDER BY id LIMIT ?`,
           )
           .all(lane, group.source, group.stream, CLOUD_MAX_RECORDS + 1);
+        // A batch has one schemaVersion: records queued after "re-send with the new mapping" start a new one.
+        const schemaVersion = read[0]!.schema_version;
+        const otherSchema = read.findIndex((row) => row.schema_version !== schemaVersion);
+        const candidates = otherSchema === -1 ? read : read.slice(0, otherSchema);
         let fits = 0;
         let bytes = 0;
         for (const row of candidates.slice(0, maxRecords)) {
@@ -326,7 +332,7 @@ export class BatchQueue {
         );
         const first = candidates[0]!;
         const last = candidates[taken - 1]!;
-        const batchId = this.#insertBatch({ source: group.source, stream: group.stream, lane }, first.id, now);
+        const batchId = this.#insertBatch({ source: group.source, stream: group.stream, lane, schema_version: schemaVersion }, first.id, now);
         const assigned = this.#db
           .prepare(
             `UPDATE records SET batch_id = ?
@@ -339,14 +345,15 @@ export class BatchQueue {
       .immediate();
   }
 
-  #insertBatch(group: { source: string; stream: string; lane: Lane }, firstRecordId: number, now: number): string {
+  #insertBatch(group: { source: string; stream: string; lane: Lane; schema_version: number }, firstRecordId: number, now: number): string {
     const batchId = this.#ulid(now);
     this.#db
       .prepare(
-        `INSERT INTO batches (batch_id, source, stream, lane, created_at, first_record_id, attempts, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
+        `INSERT INTO batches (batch_id, source, stream, lane, created_at, first_record_id, attempts, next_attempt_at,
+                              schema_version)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
       )
-      .run(batchId, group.source, group.stream, group.lane, new Date(now).toISOString(), firstRecordId, now);
+      .run(batchId, group.source, group.stream, group.lane, new Date(now).toISOString(), firstRecordId, now, group.schema_version);
     return batchId;
   }
 

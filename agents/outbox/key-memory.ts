@@ -43,6 +43,16 @@ export class KeyMemory {
     return this.#upsertIfChanged.run(source, stream, keyJson, version, seq).changes > 0;
   }
 
+  /** Points the key at this version and seq whatever it held (a replayed quarantined record). */
+  remember(source: string, stream: string, keyJson: string, version: string, seq: number): void {
+    this.#db
+      .prepare<[string, string, string, string, number]>(
+        `INSERT INTO key_memory (source, stream, key_canonical, version, seq) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (source, stream, key_canonical) DO UPDATE SET version = excluded.version, seq = excluded.seq`,
+      )
+      .run(source, stream, keyJson, version, seq);
+  }
+
   /** A record renumbered while it is still its key's newest change keeps the memory pointing at it. */
   renumbered(source: string, stream: string, keyJson: string, oldSeq: number, newSeq: number): void {
     this.#moveSeq.run(newSeq, source, stream, keyJson, oldSeq);

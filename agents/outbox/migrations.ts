@@ -325,6 +325,42 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description:
+      'quarantine: records that failed their mapping or validation wait here with the reasons and the seq they got at ' +
+      'capture, until a person fixes and replays or discards them; records and batches carry the stream schema version ' +
+      '(quarantine-store.ts)',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE quarantine (
+          id INTEGER PRIMARY KEY,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          lane TEXT NOT NULL,
+          key_canonical TEXT NOT NULL,
+          op TEXT NOT NULL,
+          grp TEXT,
+          seq INTEGER NOT NULL,
+          captured_at TEXT NOT NULL,
+          data TEXT,
+          original_data TEXT,
+          stage TEXT NOT NULL,
+          hold INTEGER NOT NULL,
+          reasons TEXT NOT NULL,
+          state TEXT NOT NULL DEFAULT 'open',
+          quarantined_at TEXT NOT NULL,
+          resolved_at TEXT,
+          resolved_by TEXT,
+          time_zone TEXT
+        );
+        CREATE INDEX quarantine_open ON quarantine (source, stream, id) WHERE state = 'open';
+        CREATE INDEX quarantine_group ON quarantine (source, stream, grp) WHERE grp IS NOT NULL;
+        ALTER TABLE records ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE batches ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -28,6 +28,8 @@ export interface OutboxBatch {
   stream: string;
   lane: Lane;
   createdAt: string;
+  /** The stream's schema version when these records were queued (one per batch). */
+  schemaVersion: number;
   attempts: number;
   records: OutboxRecord[];
 }

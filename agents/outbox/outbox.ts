@@ -36,6 +36,7 @@ import { RecordWriter, type EnqueueInput } from './record-writer.ts';
 import { OutboxIntegrity, damageAlert } from './background-check.ts';
 import { FULL_CHECK_REQUIRED_KEY, NO_START_CHECK, type StartCheck } from './start-check.ts';
 import { recordStateIn, type RecordState } from './record-state.ts';
+import { QuarantineStore } from './quarantine-store.ts';
 
 export class Outbox {
   readonly recoveredFromCorruption: { movedTo: string } | null;
@@ -45,6 +46,8 @@ export class Outbox {
   readonly audit: AuditLog;
   /** The entity each source sends for, bound when it first reads (source-entities.ts). */
   readonly entities: SourceEntities;
+  /** Records their stream's mapping or validation stopped, until replayed or discarded (quarantine-store.ts). */
+  readonly quarantine: QuarantineStore;
   readonly #db: SqliteDatabase;
   readonly #readonly: boolean;
   readonly #maxBytes: number;
@@ -82,7 +85,8 @@ export class Outbox {
     this.#streamCounters = new StreamCounters(db);
     const keys = new KeyMemory(db);
     this.#dayTotals = new DayTotals(db);
-    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes);
+    this.quarantine = new QuarantineStore(db, keys, () => settings.clock.now(), (e, m, v) => this.#writer.admitReplayed(e, m, v));
+    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes, this.quarantine);
     this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
     this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys, this.#dayTotals);
     this.#alerts = new AlertStore(db, nowIso);
@@ -102,19 +106,10 @@ export class Outbox {
   /** Opens (creating if needed), checks, migrates. A corrupt file is moved aside and a critical alert raised. */
   static open(options: OutboxOptions): Outbox {
     if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes <= 0) {
-      throw new AgentError(
-        'config_invalid',
-        `outbox.maxBytes must be a positive whole number of bytes; got ${options.maxBytes}`,
-      );
+      throw new AgentError('config_invalid', `outbox.maxBytes must be a positive whole number of bytes; got ${options.maxBytes}`);
     }
-    const opened = openDatabase({
-      path: options.path,
-      synchronous: options.synchronous,
-      now: () => options.clock.now(),
-      maxPageCount: options.maxPageCount,
-      busyTimeoutMs: options.busyTimeoutMs,
-      startCheck: options.startCheck,
-    });
+    const { path, synchronous, maxPageCount, busyTimeoutMs, startCheck } = options;
+    const opened = openDatabase({ path, synchronous, now: () => options.clock.now(), maxPageCount, busyTimeoutMs, startCheck });
     let outbox: Outbox;
     try {
       migrate(opened.db);

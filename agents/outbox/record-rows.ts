@@ -20,10 +20,11 @@ export interface RecordRow {
   day: string | null;
   currency: string | null;
   amount: string | null;
+  schema_version: number;
 }
 
 export const RECORD_COLUMNS =
-  'id, source, stream, lane, key_canonical, op, version, data, captured_at, bytes, attempts, seq, grp, day, currency, amount';
+  'id, source, stream, lane, key_canonical, op, version, data, captured_at, bytes, attempts, seq, grp, day, currency, amount, schema_version';
 
 export function toOutboxRecord(row: RecordRow): OutboxRecord {
   // Parsed from canonical text: key order is canonical, so a re-sent batch serialises identically.

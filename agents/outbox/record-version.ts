@@ -19,11 +19,14 @@ export function recordVersion(r: { key: RecordKey; op: RecordOp; data?: JsonObje
  * The same digest from already canonical key and data text (the outbox has them at hand and
  * skips canonicalising twice). Keys of the wrapper object in code-unit order: data, key, op.
  */
-export function versionOfCanonical(keyJson: string, op: RecordOp, dataJson: string | null): string {
+export function versionOfCanonical(keyJson: string, op: RecordOp, dataJson: string | null, schemaVersion = 1): string {
+  // Schema version 1 hashes as before it existed, so no queued or delivered version changes with it;
+  // a raised one ("re-send with the new mapping") makes every record a change (cloud-api.md § Batches).
+  const schema = schemaVersion === 1 ? '' : `,"schemaVersion":${Math.trunc(schemaVersion)}`;
   const text =
     dataJson === null
-      ? `{"key":${keyJson},"op":${JSON.stringify(op)}}`
-      : `{"data":${dataJson},"key":${keyJson},"op":${JSON.stringify(op)}}`;
+      ? `{"key":${keyJson},"op":${JSON.stringify(op)}${schema}}`
+      : `{"data":${dataJson},"key":${keyJson},"op":${JSON.stringify(op)}${schema}}`;
   // The one-shot hash: createHash's object and stream set-up cost more than hashing a few hundred bytes.
   return `sha256:${hash('sha256', text, 'hex')}`;
 }

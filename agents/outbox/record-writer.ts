@@ -13,6 +13,7 @@ import type { SeqClock } from './seq-clock.ts';
 import { DayTally, type DayTotals } from './day-totals.ts';
 import { dayOfZone, tallyOf, type DayOfZone } from './record-tally.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
+import type { QuarantineMark, QuarantineStore, QuarantinedRecord } from './quarantine-store.ts';
 
 export interface EnqueueInput {
   source: string;
@@ -22,6 +23,13 @@ export interface EnqueueInput {
   checkpoint: JsonValue;
   /** The source's IANA zone: a record without its own business day counts on the day it was captured there. */
   timeZone?: string | undefined;
+  /**
+   * Records (by index) the stream's mapping or validation stopped: they get their seq like the others,
+   * in capture order, but wait in quarantine instead of the queue (quarantine-store.ts).
+   */
+  quarantine?: ReadonlyMap<number, QuarantineMark> | undefined;
+  /** The stream's schema version (raised by "re-send with the new mapping"); part of every version. */
+  schemaVersion?: number | undefined;
 }
 
 interface PreparedRecord {
@@ -45,6 +53,7 @@ export class RecordWriter {
   readonly #keys: KeyMemory;
   readonly #dayTotals: DayTotals;
   readonly #maxBytes: number;
+  readonly #quarantine: QuarantineStore;
   readonly #insertRecord;
   readonly #insertStream;
   readonly #upsertCheckpoint;
@@ -58,7 +67,9 @@ export class RecordWriter {
     keys: KeyMemory,
     dayTotals: DayTotals,
     maxBytes: number,
+    quarantine: QuarantineStore,
   ) {
+    this.#quarantine = quarantine;
     this.#db = db;
     this.#dayTotals = dayTotals;
     this.#counters = counters;
@@ -82,11 +93,12 @@ export class RecordWriter {
         string,
         string,
         string | null,
+        number,
       ]
     >(
       `INSERT INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp,
-                            day, currency, amount)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                            day, currency, amount, schema_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertStream = db.prepare<[string, string]>('INSERT OR IGNORE INTO streams (source, stream) VALUES (?, ?)');
     this.#upsertCheckpoint = db.prepare<[string, string, string]>(
@@ -104,7 +116,7 @@ export class RecordWriter {
   enqueue(input: EnqueueInput): { inserted: number; duplicates: number } {
     // Canonicalise and hash before taking the write lock: the transaction only writes.
     const zone = dayOfZone(input.timeZone ?? 'UTC');
-    const rows = input.records.map((record, i) => prepare(input, record, i, zone));
+    const rows = input.records.map((record, i) => prepare(input, record, i, zone, input.schemaVersion ?? 1));
     const checkpointJson = canonicalJson(input.checkpoint);
     try {
       return this.#enqueueTx.immediate(input, rows, checkpointJson);
@@ -150,11 +162,18 @@ export class RecordWriter {
     const read = new DayTally();
     if (rows.length > 0) this.#insertStream.run(input.source, input.stream);
     const seqs = this.#seqClock.run();
-    for (const row of rows) {
+    for (const [index, row] of rows.entries()) {
       const seq = seqs.peek();
-      // A re-read without a change: the newest version of this key is already queued or delivered.
+      // A re-read without a change: the newest version of this key is already queued, delivered or quarantined.
       if (!this.#keys.rememberIfChanged(input.source, input.stream, row.keyJson, row.version, seq)) continue;
       seqs.take();
+      const mark = input.quarantine?.get(index);
+      if (mark !== undefined) {
+        this.#quarantine.insertWithin(input, row, seq, mark);
+        // Read, not sent: Completeness shows the gap until it is replayed.
+        read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
+        continue;
+      }
       this.#insertRecord.run(
         input.source,
         input.stream,
@@ -171,6 +190,7 @@ export class RecordWriter {
         row.day,
         row.currency,
         row.amount,
+        input.schemaVersion ?? 1,
       );
       read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
       inserted += 1;
@@ -182,6 +202,27 @@ export class RecordWriter {
     this.#dayTotals.apply('read', read);
     this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
     return { inserted, duplicates: rows.length - inserted };
+  }
+
+  /**
+   * A quarantined record that passed on replay, queued with the seq it got at capture. False (nothing
+   * written) when a newer change of its key was captured since: older content never goes over newer.
+   * The caller (QuarantineStore.settleReplay) owns the transaction.
+   */
+  admitReplayed(entry: QuarantinedRecord, mapped: SourceRecord, schemaVersion: number): boolean {
+    const input = { source: entry.source, stream: entry.stream, lane: entry.lane, records: [], checkpoint: null, timeZone: entry.timeZone };
+    const row = prepare(input, mapped, 0, dayOfZone(entry.timeZone ?? 'UTC'), schemaVersion);
+    const latest = this.#keys.latestSeq(entry.source, entry.stream, row.keyJson);
+    if (latest !== undefined && latest > entry.seq) return false;
+    this.#keys.remember(entry.source, entry.stream, row.keyJson, row.version, entry.seq);
+    this.#insertStream.run(entry.source, entry.stream);
+    this.#insertRecord.run(
+      entry.source, entry.stream, entry.lane, row.keyJson, row.op, row.version, row.dataJson, row.capturedAt, row.capturedMs,
+      row.bytes, entry.seq, row.group, row.day, row.currency, row.amount, schemaVersion,
+    );
+    this.#counters.add(depthCounter(entry.lane), 1);
+    this.#counters.add('queued_bytes', row.bytes);
+    return true;
   }
 
   #diskError(input: EnqueueInput, shortage: SpaceShortage): OutboxFullError {
@@ -216,7 +257,7 @@ export class RecordWriter {
   }
 }
 
-function prepare(input: EnqueueInput, record: SourceRecord, index: number, zone: DayOfZone): PreparedRecord {
+function prepare(input: EnqueueInput, record: SourceRecord, index: number, zone: DayOfZone, schemaVersion: number): PreparedRecord {
   if (record.stream !== input.stream) {
     throw new Error(`Record ${index} of ${input.source}/${input.stream} says stream "${record.stream}"`);
   }
@@ -233,7 +274,7 @@ function prepare(input: EnqueueInput, record: SourceRecord, index: number, zone:
     ...tally,
     keyJson,
     op: record.op,
-    version: versionOfCanonical(keyJson, record.op, dataJson),
+    version: versionOfCanonical(keyJson, record.op, dataJson, schemaVersion),
     dataJson,
     capturedAt: record.capturedAt,
     capturedMs,

@@ -4,6 +4,7 @@
  * `type` tag; secrets appear only as `{secretRef: "…"}` and live in the OS keychain.
  */
 import { z } from 'zod';
+import { StreamPipelineConfigSchema } from './stream-config.ts';
 import { ExportConfigSchema } from './export.ts';
 import { isHttpsOrLoopbackUrl } from './loopback.ts';
 import { LaneSchema } from './records.ts';
@@ -440,6 +441,8 @@ export const AgentConfigSchema = z
       .strict()
       .prefault({}),
     sources: z.array(SourceConfigSchema).default([]),
+    /** Per stream: mapping, validation rules and quarantine spike limits (api/stream-config.ts). */
+    streams: z.array(StreamPipelineConfigSchema).default([]),
     /** Tables or queries written to a file and uploaded on command or on a schedule (api/export.ts). */
     exports: z.array(ExportConfigSchema).default([]),
     /** Alerts sent to a webhook and/or by e-mail (api/notify-config.ts, docs/alerts-and-metrics.md). */
@@ -462,6 +465,15 @@ export const AgentConfigSchema = z
           path: ['exports', i, 'source'],
           message: `"${exp.source}" is not an ODBC source of this config (exports read ODBC sources: ${config.sources.filter((s) => s.type === 'odbc').map((s) => s.name).join(', ') || 'none configured'})`,
         });
+      }
+    });
+    const piped = new Set<string>();
+    config.streams.forEach((entry, i) => {
+      const id = `${entry.source}/${entry.stream}`;
+      if (piped.has(id)) ctx.addIssue({ code: 'custom', path: ['streams', i], message: `"${id}" is configured twice` });
+      piped.add(id);
+      if (!config.sources.some((s) => s.name === entry.source)) {
+        ctx.addIssue({ code: 'custom', path: ['streams', i, 'source'], message: `there is no source named "${entry.source}" in this config` });
       }
     });
     const seen = new Set<string>();

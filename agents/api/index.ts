@@ -11,3 +11,4 @@ export * from './export.ts';
 export * from './audit.ts';
 export * from './mapping-config.ts';
 export * from './quarantine.ts';
+export * from './stream-config.ts';

@@ -32,6 +32,8 @@ import { superviseOutboxCheck } from './outbox-check-log.ts';
 import { AGENT_VERSION } from './version.ts';
 import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
 import { AgentParts } from './agent-parts.ts';
+import { AgentPipeline } from './stream-pipeline/agent-pipeline.ts';
+import { quarantineSpikeAlert } from './stream-pipeline/spike-alert.ts';
 
 export interface AgentOptions {
   loaded: LoadedConfig;
@@ -90,6 +92,8 @@ export class Agent {
   private readonly entityMoves: EntityMoves;
   /** Write-back, broker sinks, SFTP exchange… (agent-parts.ts): none until start(). */
   private parts: AgentParts;
+  /** Mapping, validation, quarantine and replay of the configured streams (stream-pipeline/). */
+  readonly pipeline: AgentPipeline;
   private lock: DataDirLock | null = null;
 
   private constructor(
@@ -107,6 +111,11 @@ export class Agent {
     this.secrets = secrets;
     this.layout = layout;
     this.parts = AgentParts.none(logger);
+    this.pipeline = new AgentPipeline({
+      configFile: this.current.file, config: () => this.current.config, dataDir: layout.root, outbox, clock: this.clock, logger,
+      client: () => this.cloud?.client ?? null,
+      onSpike: (source, stream, why) => (this.setPaused(source, true), outbox.raiseAlert(quarantineSpikeAlert(source, stream, why))),
+    });
     this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => signalBackpressure(this.tracker, outbox, full, error));
     this.arrivals = new ArrivalWatch(outbox, outbox);
@@ -218,6 +227,7 @@ export class Agent {
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
+    this.pipeline.startRefreshing();
     this.arrivals.check(this.clock.now());
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
     this.arrivalTimer.unref();
@@ -261,6 +271,7 @@ export class Agent {
       onCommitted: () => this.cloud?.deliverer.notify(),
       onArrival: (stream) => this.arrivals.arrived(name, stream, this.clock.now()),
       gate: this.gate,
+      pipeline: this.pipeline.forSource(name),
       ...(sourceConfig.schedule && {
         schedule: new ReadSchedule({ source: name, config: sourceConfig.schedule, defaultTimeZone: scheduleZone, state: this.outbox }),
       }),
@@ -463,6 +474,7 @@ export class Agent {
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
     // After the loops: their last figures are what `status` shows while the agent is stopped.
     this.tracker.persistAll();
+    await this.pipeline.close();
     await this.parts.stop();
     await closeCloudLink(this.cloud);
     this.outbox.close();
@@ -473,6 +485,7 @@ export class Agent {
 
   /** For open() without start(): closes the outbox and lets the next agent in. */
   close(): void {
+    void this.pipeline.close();
     this.outbox.close();
     this.releaseLock();
   }

@@ -8,6 +8,18 @@ import type { StatusTracker } from './status-tracker.ts';
 import { Wakeup } from './wakeup.ts';
 import type { BackpressureGate } from './backpressure-gate.ts';
 import type { ReadSchedule } from '../scheduler/read-schedule.ts';
+import type { ProcessedPage } from './stream-pipeline/stream-pipelines.ts';
+import type { SpikeGuard } from './stream-pipeline/spike-guard.ts';
+
+/** The stream pipeline as one source's loop uses it (stream-pipeline/). */
+export interface CapturePipeline {
+  process(records: ReadResult['records']): Promise<ProcessedPage>;
+  /** The stream's spike guard, when it has a pipeline. */
+  guard(stream: string): SpikeGuard | undefined;
+  schemaVersion(stream: string): number;
+  /** A quarantine spike: the page was not committed; the agent pauses the source and raises an alert. */
+  onSpike(stream: string, why: string): void;
+}
 
 export interface CaptureLoopOptions {
   source: Source;
@@ -28,6 +40,8 @@ export interface CaptureLoopOptions {
   reconnectMaxMs?: number;
   /** Read times and business-hour windows; absent: read every `intervalMs`, always. */
   schedule?: ReadSchedule;
+  /** Mapping, validation and quarantine; absent: records are queued as read. */
+  pipeline?: CapturePipeline;
 }
 
 /**
@@ -46,6 +60,8 @@ export class CaptureLoop {
   private caughtUp = false;
   /** A person (or the cloud) asked for a read: it runs whatever the schedule says, until caught up. */
   private requested = false;
+  /** Streams whose quarantine spike paused this loop. */
+  private readonly spiked = new Set<string>();
 
   constructor(options: CaptureLoopOptions) {
     this.options = options;
@@ -74,6 +90,9 @@ export class CaptureLoop {
   }
 
   setPaused(paused: boolean): void {
+    // A person resuming after a quarantine spike has looked: the guards count afresh.
+    if (this.paused && !paused) this.spiked.forEach((stream) => this.options.pipeline?.guard(stream)?.forgive());
+    if (!paused) this.spiked.clear();
     this.paused = paused;
     this.options.status.setSourceState(this.options.source.name, paused ? 'paused' : 'starting');
     this.wakeup.wake();
@@ -149,14 +168,29 @@ export class CaptureLoop {
       status.sourceSucceeded(source.name, 0);
       return true;
     }
-    if (!this.commit(result)) {
+    const page = await this.options.pipeline?.process(result.records);
+    if (page !== undefined && this.spikes(result, page)) return false;
+    if (!this.commit(result, page)) {
       await this.wakeup.wait(1000, signal);
       return false;
     }
     return result.caughtUp;
   }
 
-  private commit(result: ReadResult): boolean {
+  /** True when committing the page would be a quarantine spike: it is left unacked and the source paused. */
+  private spikes(result: ReadResult, page: ProcessedPage): boolean {
+    const { pipeline, logger, clock } = this.options;
+    if (page.warnings.length > 0) {
+      logger.warn({ stream: result.stream, warnings: page.warnings.slice(0, 5) }, `${page.warnings.length} warnings in a page of ${result.stream}.`);
+    }
+    const why = pipeline?.guard(result.stream)?.judge(result.records.length, page.quarantine.size, clock.now()) ?? null;
+    if (why === null) return false;
+    this.spiked.add(result.stream);
+    pipeline!.onSpike(result.stream, why);
+    return true;
+  }
+
+  private commit(result: ReadResult, page: ProcessedPage | undefined): boolean {
     const { source, outbox, status } = this.options;
     faultPoint('capture.before-commit');
     try {
@@ -164,7 +198,9 @@ export class CaptureLoop {
         source: source.name,
         stream: result.stream,
         lane: result.lane,
-        records: result.records,
+        records: page?.records ?? result.records,
+        quarantine: page?.quarantine,
+        schemaVersion: this.options.pipeline?.schemaVersion(result.stream),
         checkpoint: result.checkpoint,
         timeZone: this.options.timeZone,
       });
@@ -179,6 +215,9 @@ export class CaptureLoop {
     faultPoint('capture.after-commit');
     result.ack();
     status.sourceSucceeded(source.name, result.records.length);
+    if (page !== undefined && page.quarantine.size > 0) {
+      this.options.logger.warn({ stream: result.stream, quarantined: page.quarantine.size }, `${page.quarantine.size} of ${result.records.length} records of ${result.stream} were quarantined (tya-agent quarantine list).`);
+    }
     if (result.records.length > 0) {
       this.options.onArrival?.(result.stream);
       this.options.onCommitted();

@@ -1,36 +1,16 @@
-/**
- * Reads a mapping file (JSON, // comments allowed) and checks its shape, naming the file, the line
- * of a JSON error and the path of every wrong field.
- */
-import { readFile } from 'node:fs/promises';
-import { MappingConfigSchema, type MappingConfig } from '../../api/index.ts';
-import { lineAndColumn, stripJsonComments } from '../../engine/jsonc.ts';
+/** The CLI's view of a mapping file: the engine's reader, its errors as CLI exit codes. */
+import type { MappingConfig } from '../../api/index.ts';
+import { readMappingFile } from '../../transforms/mapping/mapping-file.ts';
+import { AgentError } from '../../pipeline/errors.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode } from '../exit-codes.ts';
 
-const HINT = 'A mapping is {"stream": …, "input": {field: type}, "fields": {target: {"expr": …, "type": …}}}: see docs/mappings.md.';
-
-export async function loadMappingFile(file: string): Promise<MappingConfig> {
-  let text: string;
+export function loadMappingFile(file: string): Promise<MappingConfig> {
   try {
-    text = await readFile(file, 'utf8');
+    return Promise.resolve(readMappingFile(file));
   } catch (error) {
-    throw new CliError(ExitCode.usage, 'mapping_file_missing', `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { hint: 'Check the path.' });
+    if (!(error instanceof AgentError)) throw error;
+    const exit = error.code === 'mapping_file_missing' ? ExitCode.usage : ExitCode.config;
+    throw new CliError(exit, error.code, error.message, error.hint === undefined ? {} : { hint: error.hint });
   }
-  const stripped = stripJsonComments(text.replace(/^\uFEFF/, ''));
-  let raw: unknown;
-  try {
-    raw = JSON.parse(stripped);
-  } catch (error) {
-    const message = (error as Error).message;
-    const offset = /position (\d+)/.exec(message)?.[1];
-    const where = offset === undefined ? '' : ` at line ${lineAndColumn(stripped, Number(offset)).line}`;
-    throw new CliError(ExitCode.config, 'mapping_file_invalid', `${file}${where}: not valid JSON (${message}).`, { hint: HINT });
-  }
-  const parsed = MappingConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`).join('\n');
-    throw new CliError(ExitCode.config, 'mapping_file_invalid', `${file} is not a valid mapping:\n${problems}`, { hint: HINT });
-  }
-  return parsed.data;
 }

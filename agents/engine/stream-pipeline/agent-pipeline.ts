@@ -1,0 +1,173 @@
+/**
+ * The stream pipelines of a running agent: built from the config's `streams`, fed by the reference
+ * lists cached in reference.db (refreshed from the cloud while it is reachable, used as they are
+ * while it is not), with one spike guard per stream and the stream's schema version kept in the
+ * outbox. Also the quarantine replay, which runs records through the same steps again.
+ */
+import type { AgentConfig, ReplayResult } from '../../api/index.ts';
+import type { Outbox } from '../../outbox/index.ts';
+import type { ReplayOutcome } from '../../outbox/quarantine-store.ts';
+import type { Clock } from '../../pipeline/clock.ts';
+import { ReferenceData, ReferenceStore, referenceDbPath } from '../../reference/index.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { CloudClient } from '../../delivery/cloud-client.ts';
+import type { CapturePipeline } from '../capture-loop.ts';
+import type { ReferenceRows, RulesLoader } from './pipeline-rules.ts';
+import { SpikeGuard } from './spike-guard.ts';
+import { StreamPipelines } from './stream-pipelines.ts';
+
+const SCHEMA_KEY = 'stream-schema-version:';
+/** How often the reference lists the rules use are revalidated with the cloud (ETag: cheap when unchanged). */
+const REFERENCE_REFRESH_MS = 15 * 60 * 1000;
+
+export interface AgentPipelineOptions {
+  configFile: string;
+  config: () => AgentConfig;
+  dataDir: string;
+  outbox: Outbox;
+  clock: Clock;
+  logger: Logger;
+  loadRules?: RulesLoader | undefined;
+  client?: () => CloudClient | null;
+  /** The source's quarantine spike: pause it and say why. */
+  onSpike?: (source: string, stream: string, why: string) => void;
+}
+
+export class AgentPipeline {
+  readonly pipelines: StreamPipelines;
+  readonly reference: ReferenceData;
+  readonly #options: AgentPipelineOptions;
+  readonly #guards = new Map<string, SpikeGuard>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(options: AgentPipelineOptions) {
+    this.#options = options;
+    const client = options.client;
+    this.reference = new ReferenceData({
+      store: new ReferenceStore(referenceDbPath(options.dataDir)),
+      clock: options.clock,
+      fetcher: {
+        getReference: (name, etag, opts) => {
+          const c = client?.();
+          if (c === undefined || c === null) return Promise.reject(new Error('the agent is not enrolled'));
+          return c.getReference(name, etag, opts);
+        },
+      },
+    });
+    this.pipelines = new StreamPipelines({
+      configFile: options.configFile,
+      streams: () => options.config().streams,
+      loadRules: options.loadRules,
+      reference: referenceRows(this.reference),
+      entityOf: (source) => this.#entityOf(source),
+      logger: options.logger.child({ component: 'pipeline' }),
+    });
+  }
+
+  /** What one source's capture loop uses; undefined when none of its streams has a pipeline. */
+  forSource(source: string): CapturePipeline | undefined {
+    if (!this.#options.config().streams.some((s) => s.source === source)) return undefined;
+    return {
+      process: (records) => this.pipelines.process(source, records),
+      guard: (stream) => this.#guard(source, stream),
+      schemaVersion: (stream) => this.schemaVersion(source, stream),
+      onSpike: (stream, why) => this.#options.onSpike?.(source, stream, why),
+    };
+  }
+
+  schemaVersion(source: string, stream: string): number {
+    return Number(this.#options.outbox.getState(`${SCHEMA_KEY}${source}/${stream}`) ?? '1');
+  }
+
+  /** "Re-send with the new mapping": the next records of the stream carry a higher schemaVersion. */
+  raiseSchemaVersion(source: string, stream: string): number {
+    const next = this.schemaVersion(source, stream) + 1;
+    this.#options.outbox.setState(`${SCHEMA_KEY}${source}/${stream}`, String(next));
+    return next;
+  }
+
+  /** Revalidates the lists now and every 15 minutes while the agent runs. */
+  startRefreshing(): void {
+    void this.refreshReference();
+    this.#timer = setInterval(() => void this.refreshReference(), REFERENCE_REFRESH_MS);
+    this.#timer.unref();
+  }
+
+  async refreshReference(): Promise<void> {
+    const config = this.#options.config();
+    if (!config.streams.some((s) => s.rules !== undefined) || this.#options.client?.() == null) return;
+    const entities = new Set(config.streams.map((s) => this.#entityOf(s.source)));
+    for (const entity of entities) {
+      for (const name of ['currencies', 'countries', 'tax-codes', 'accounts', 'cost-centres', 'periods']) {
+        const outcome = await this.reference.refresh(entity, name);
+        if (outcome.status === 'failed') this.#options.logger.warn({ entity, list: name }, `Reference list ${name} not refreshed: ${outcome.error}; the cached copy stays in use.`);
+      }
+    }
+  }
+
+  /**
+   * Replays quarantined records: the same mapping and rules as capture (as the files are now), then
+   * queued with their original seq, superseded, or left with their new reasons.
+   */
+  async replay(ids: readonly number[] | 'all', actor: string, scope: { source?: string; stream?: string } = {}): Promise<ReplayResult> {
+    const quarantine = this.#options.outbox.quarantine;
+    const entries = quarantine.replayCandidates(ids, scope);
+    const outcomes: ReplayOutcome[] = [];
+    const bySourceStream = new Map<string, typeof entries>();
+    for (const entry of entries) {
+      const id = `${entry.source}\u0000${entry.stream}`;
+      bySourceStream.set(id, [...(bySourceStream.get(id) ?? []), entry]);
+    }
+    for (const group of bySourceStream.values()) {
+      const { source, stream } = group[0]!;
+      const page = await this.pipelines.processRecords(source, group.map((e) => e.record));
+      const schemaVersion = this.schemaVersion(source, stream);
+      group.forEach((entry, i) => {
+        const mark = page.quarantine.get(i);
+        outcomes.push(mark === undefined ? { id: entry.id, pass: true, record: page.records[i]!, schemaVersion } : { id: entry.id, pass: false, mark });
+      });
+    }
+    const settled = quarantine.settleReplay(entries, outcomes, actor);
+    const requested = ids === 'all' ? entries.length : ids.length;
+    return { ...settled, skipped: Math.max(0, requested - entries.filter((e) => ids === 'all' || ids.includes(e.id)).length) };
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    await this.pipelines.close();
+    this.reference.close();
+  }
+
+  #guard(source: string, stream: string): SpikeGuard | undefined {
+    const config = this.pipelines.configOf(source, stream);
+    if (config === undefined) return undefined;
+    const id = `${source}\u0000${stream}`;
+    let guard = this.#guards.get(id);
+    if (guard === undefined) {
+      guard = new SpikeGuard(config.quarantineSpike);
+      this.#guards.set(id, guard);
+    }
+    return guard;
+  }
+
+  #entityOf(source: string): string {
+    const config = this.#options.config();
+    return config.sources.find((s) => s.name === source)?.entity ?? config.cloud.entity;
+  }
+}
+
+/** The cached lists as validation reads them, parsed once per list version. */
+function referenceRows(reference: ReferenceData): ReferenceRows {
+  const cache = new Map<string, { fetchedAt: number; checkedAt: number; rows: readonly Record<string, string>[] }>();
+  return {
+    rows: (entity, list) => {
+      const cached = reference.get(entity, list);
+      if (cached === undefined) return undefined;
+      const id = `${entity}\u0000${list}`;
+      const hit = cache.get(id);
+      if (hit?.fetchedAt === cached.fetchedAt) return hit.rows;
+      cache.set(id, { fetchedAt: cached.fetchedAt, checkedAt: cached.checkedAt, rows: cached.items });
+      return cached.items;
+    },
+  };
+}

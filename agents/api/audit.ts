@@ -20,6 +20,9 @@ export const AuditEventSchema = z.enum([
   'file-voided',
   'held-file-approved',
   'source-entity-moved',
+  'quarantine-edited',
+  'quarantine-replayed',
+  'quarantine-discarded',
 ]);
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 

@@ -12,6 +12,7 @@ import { registerOpenUiCommand } from './commands/open-ui.ts';
 import { registerServiceCommand, SERVICE_OPTION_HELP } from './commands/service.ts';
 import { registerMappingCommands } from './commands/mapping.ts';
 import { registerReferenceCommands } from './commands/reference.ts';
+import { registerQuarantineCommands } from './commands/quarantine-register.ts';
 // Each command's module is loaded when it runs: the long-running agent (`run`) keeps the others'
 // dependencies (exceljs for `import`, the sandbox for `demo`) out of its memory.
 
@@ -393,6 +394,7 @@ export function buildProgram(
   registerServiceCommand(program, action, io);
   registerMappingCommands(program, action, io);
   registerReferenceCommands(program, action, io);
+  registerQuarantineCommands(program, action, io);
   return program;
 }
 

@@ -2,8 +2,15 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { AgentStatusSchema } from '../api/index.ts';
-import type { AgentStatus } from '../api/index.ts';
+import { AgentStatusSchema, QuarantineEntrySchema, ReplayResultSchema } from '../api/index.ts';
+import type { AgentStatus, JsonObject, QuarantineEntry, QuarantineFilter, ReplayResult } from '../api/index.ts';
+
+/** Which quarantined records a replay or discard takes: ids or all, optionally within one source or stream. */
+export interface QuarantineSelection {
+  ids: number[] | 'all';
+  source?: string | undefined;
+  stream?: string | undefined;
+}
 import { AgentError, NotConnectedError } from '../pipeline/errors.ts';
 import { readControlFileSync } from './control-file.ts';
 import { roleSocketPath } from './role-sockets.ts';
@@ -109,6 +116,27 @@ export class ControlClient {
   /** Who the agent says this caller is. */
   async session(): Promise<{ role: Role; via: string }> {
     return this.#request('GET', '/session', undefined, z.object({ role: z.enum(['viewer', 'operator', 'admin']), via: z.string() }));
+  }
+
+  async quarantine(filter: QuarantineFilter): Promise<QuarantineEntry[]> {
+    const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+    return this.#request('GET', `/quarantine?${query.toString()}`, undefined, z.array(QuarantineEntrySchema));
+  }
+
+  async quarantined(id: number): Promise<QuarantineEntry> {
+    return this.#request('GET', `/quarantine/${id}`, undefined, QuarantineEntrySchema);
+  }
+
+  async editQuarantined(id: number, data: JsonObject): Promise<QuarantineEntry> {
+    return this.#request('PUT', `/quarantine/${id}/data`, { data }, QuarantineEntrySchema);
+  }
+
+  async replayQuarantined(selection: QuarantineSelection): Promise<ReplayResult> {
+    return this.#request('POST', '/quarantine/replay', selection, ReplayResultSchema);
+  }
+
+  async discardQuarantined(selection: QuarantineSelection): Promise<number> {
+    return this.#request('POST', '/quarantine/discard', selection, z.number().int());
   }
 
   async #request<T extends z.ZodType>(method: string, path: string, body: unknown, schema: T): Promise<z.output<T>> {

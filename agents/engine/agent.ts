@@ -457,6 +457,8 @@ export class Agent {
     return [...this.loops].map(([name, loop]) => ({ name, caughtUp: loop.isCaughtUp }));
   }
 
+  wakeDelivery(): void { this.cloud?.deliverer.notify(); }
+
   replayDeadLetters(ids: number[] | 'all'): number {
     const count = this.outbox.replayDeadLetters(ids);
     this.cloud?.deliverer.notify();

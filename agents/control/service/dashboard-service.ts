@@ -15,6 +15,8 @@ import { AgentError } from '../../pipeline/errors.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { VaultSecretResolver, type SecretStore } from '../../vault/index.ts';
 import type { DashboardPort, SettingsChange, SourceDraft } from '../dashboard-port.ts';
+import type { AgentPipeline } from '../../engine/stream-pipeline/agent-pipeline.ts';
+import { QuarantineActions } from '../../engine/stream-pipeline/quarantine-actions.ts';
 import { ActivityLog } from './activity-log.ts';
 import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
@@ -38,6 +40,9 @@ export interface AgentHost {
   resync(name: string, stream?: string): Promise<void>;
   applyConfig(next: LoadedConfig, options?: { restartSources?: readonly string[] }): Promise<void>;
   enroll(request: { url: string; key: string }): Promise<void>;
+  readonly pipeline: AgentPipeline;
+  /** Delivery looks at the queue now (a replay queued records). */
+  wakeDelivery(): void;
 }
 
 const OBSERVE_MS = 1000;
@@ -143,6 +148,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
   };
 
   const service: DashboardService = {
+    quarantine: new QuarantineActions(host.outbox, host.pipeline, { isPaused: (source) => host.isPaused(source), onQueued: () => host.wakeDelivery() }),
     listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
 
     async saveSource(draft: SourceDraft, original?: string) {

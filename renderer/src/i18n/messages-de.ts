@@ -259,6 +259,9 @@ export const de: Record<MessageKey, string> = {
   'activity.audit.event.file-voided': 'Datei storniert',
   'activity.audit.event.held-file-approved': 'Zurückgehaltene Datei freigegeben',
   'activity.audit.event.source-entity-moved': 'Quelle einer anderen Firma zugeordnet',
+  'activity.audit.event.quarantine-edited': 'Datensatz in Quarantäne korrigiert',
+  'activity.audit.event.quarantine-replayed': 'Datensätze aus Quarantäne erneut verarbeitet',
+  'activity.audit.event.quarantine-discarded': 'Datensätze aus Quarantäne verworfen',
 
   'settings.title': 'Einstellungen',
   'settings.general': 'Allgemein',

@@ -260,6 +260,9 @@ export const en = {
   'activity.audit.event.file-voided': 'File voided',
   'activity.audit.event.held-file-approved': 'Held file approved',
   'activity.audit.event.source-entity-moved': 'Source moved to another company',
+  'activity.audit.event.quarantine-edited': 'Quarantined record corrected',
+  'activity.audit.event.quarantine-replayed': 'Quarantined records replayed',
+  'activity.audit.event.quarantine-discarded': 'Quarantined records discarded',
 
   'settings.title': 'Settings',
   'settings.general': 'General',

@@ -1,5 +1,7 @@
 /** Config of the RabbitMQ source (docs/rabbitmq.md): consume one queue into one stream. */
 import { z } from 'zod';
+import { ArrivalExpectationSchema, SourceScheduleSchema } from './schedule.ts';
+import { TimeZoneSchema } from './time-zone.ts';
 
 const SlugSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
 
@@ -41,6 +43,12 @@ export const RabbitmqSourceSchema = z
     /** Poison messages are published here (with an x-tya-reason header); absent: rejected without requeue. */
     deadLetterExchange: z.string().min(1).optional(),
     intervalSecs: z.number().positive().max(3600).default(1),
+    /** Business day of records (Completeness); messages carry UTC timestamps. */
+    timeZone: TimeZoneSchema.default('UTC'),
+    /** Consume only in these windows (messages wait on the broker meanwhile). */
+    schedule: SourceScheduleSchema.optional(),
+    /** Arrivals to watch for: a missing one raises an alert. */
+    expect: z.array(ArrivalExpectationSchema).max(20).optional(),
   })
   .strict();
 export type RabbitmqSourceConfig = z.infer<typeof RabbitmqSourceSchema>;

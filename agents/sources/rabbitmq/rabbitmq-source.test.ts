@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelModel } from 'amqplib';
 import { RabbitmqSourceSchema } from '../../api/index.ts';
-import type { EnqueueInput } from '../../outbox/index.ts';
+import type { EnqueueInput } from '../../outbox/record-writer.ts';
 import { BackpressureGate } from '../../engine/backpressure-gate.ts';
 import { CaptureLoop } from '../../engine/capture-loop.ts';
 import { StatusTracker } from '../../engine/status-tracker.ts';
@@ -71,12 +71,15 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
 
     temp = makeTempDir();
     const outbox = openTestOutbox(temp.path('outbox.db'), systemClock);
-    cleanups.push(async () => outbox.close());
+    cleanups.push(() => Promise.resolve(outbox.close()));
     const perKey = new Map<string, number>();
     const enqueue = outbox.enqueue.bind(outbox);
     outbox.enqueue = (input: EnqueueInput) => {
       const result = enqueue(input);
-      for (const record of input.records) perKey.set(record.key['receipt_id']!, (perKey.get(record.key['receipt_id']!) ?? 0) + 1);
+      for (const record of input.records) {
+        const id = record.key['receipt_id'] ?? '?';
+        perKey.set(id, (perKey.get(id) ?? 0) + 1);
+      }
       return result;
     };
     const config = RabbitmqSourceSchema.parse({

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelModel } from 'amqplib';
 import { RabbitmqSourceSchema } from '../../api/index.ts';
 import type { EnqueueInput } from '../../outbox/record-writer.ts';
+import type { Outbox } from '../../outbox/index.ts';
+import type { SourceContext } from '../../pipeline/source.ts';
 import { BackpressureGate } from '../../engine/backpressure-gate.ts';
 import { CaptureLoop } from '../../engine/capture-loop.ts';
 import { StatusTracker } from '../../engine/status-tracker.ts';
@@ -28,6 +30,16 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+function sourceContext(outbox: Outbox): SourceContext {
+  return {
+    checkpoints: outbox,
+    secrets: { resolve: () => Promise.resolve(BROKER.password) },
+    logger: createSilentLogger(),
+    clock: systemClock,
+    alerts: outbox,
+  };
 }
 
 describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () => {
@@ -67,7 +79,6 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
 
     // Reset the first two connections after some deliveries went down; then forward untouched.
     proxy = await startFaultProxy({ target: { host: BROKER.host, port: BROKER.port } });
-    proxy.setPlan((i) => (i === 0 ? { type: 'reset-response', afterBytes: 60_000 } : i === 1 ? { type: 'reset-response', afterBytes: 150_000 } : { type: 'none' }));
 
     temp = makeTempDir();
     const outbox = openTestOutbox(temp.path('outbox.db'), systemClock);
@@ -94,13 +105,7 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
       pageRows: 100,
       deadLetterExchange: dlx,
     });
-    const source = new RabbitmqSource(config, {
-      checkpoints: outbox,
-      secrets: { resolve: () => Promise.resolve(BROKER.password) },
-      logger: createSilentLogger(),
-      clock: systemClock,
-      alerts: outbox,
-    });
+    const source = new RabbitmqSource(config, sourceContext(outbox));
     const status = new StatusTracker(systemClock);
     status.registerSource('mq', 'rabbitmq');
     const loop = new CaptureLoop({
@@ -115,6 +120,10 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
       onCommitted: () => undefined,
       gate: new BackpressureGate(outbox, () => undefined),
     });
+    expect(await source.check(new AbortController().signal)).toMatchObject({ ok: true, message: expect.stringContaining(`queue "${queue}" holds 3008 messages`) as unknown });
+    const missing = new RabbitmqSource({ ...config, queue: uniqueName('absent') }, { ...sourceContext(outbox) });
+    expect(await missing.check(new AbortController().signal)).toMatchObject({ ok: false, code: 'rabbitmq_queue_missing' });
+    proxy.setPlan((i) => (i === 0 ? { type: 'reset-response', afterBytes: 60_000 } : i === 1 ? { type: 'reset-response', afterBytes: 150_000 } : { type: 'none' }));
     loop.start();
     try {
       await until('every message committed', () => perKey.size === total, 60_000);
@@ -124,7 +133,7 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
     }
     const check = await admin.checkQueue(queue);
     const doubled = [...perKey.entries()].filter(([, n]) => n !== 1);
-    expect(proxy.stats().connections).toBeGreaterThanOrEqual(3); // the resets really happened
+    expect(proxy.stats().faultsApplied).toBeGreaterThanOrEqual(2); // both resets really happened
     expect(doubled).toEqual([]);
     expect(perKey.size).toBe(total);
     expect(outbox.stats().depth).toBe(total);

@@ -8,7 +8,7 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { RabbitmqSourceConfig } from '../../api/index.ts';
 import { NotConnectedError, PermanentError, describeError } from '../../pipeline/errors.ts';
-import type { ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
+import type { CheckResult, ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
 import { mapMessage } from './message-record.ts';
 import { SeenIds } from './seen-ids.ts';
 
@@ -180,6 +180,34 @@ export class RabbitmqSource implements Source {
       signal.addEventListener('abort', done, { once: true });
       this.wakeReader = done;
     });
+  }
+
+  /** "Test connection": log in and look at the queue without consuming (checkQueue is passive). */
+  async check(signal: AbortSignal): Promise<CheckResult> {
+    signal.throwIfAborted();
+    const { config } = this;
+    const password = config.password === undefined ? undefined : await this.ctx.secrets.resolve(config.password.secretRef);
+    let model: ChannelModel | undefined;
+    try {
+      model = await amqp.connect(withPassword(config.url, password), { timeout: 10_000 });
+      model.on('error', () => undefined);
+      const channel = await model.createChannel();
+      channel.on('error', () => undefined);
+      const queue = await channel.checkQueue(config.queue);
+      return { ok: true, message: `Connected to RabbitMQ; queue "${config.queue}" holds ${queue.messageCount} messages, ${queue.consumerCount} consumers.` };
+    } catch (error) {
+      const text = describeError(error).message;
+      const missing = /404|NOT_FOUND/.test(text);
+      return {
+        ok: false,
+        code: missing ? 'rabbitmq_queue_missing' : 'rabbitmq_unreachable',
+        message: missing
+          ? `The queue "${config.queue}" does not exist on the broker. Declare it or fix field queue of source "${config.name}".`
+          : `Cannot use RabbitMQ at ${config.url}: ${text}. Check the URL, that the broker runs, and the password in the keychain.`,
+      };
+    } finally {
+      await model?.close().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

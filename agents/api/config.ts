@@ -14,6 +14,7 @@ import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
 import { NotifyConfigSchema } from './notify-config.ts';
 import { MetricsConfigSchema } from './metrics-config.ts';
 import { VaultConfigSchema } from './vault-config.ts';
+import { RabbitmqSourceSchema } from './rabbitmq-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -353,7 +354,7 @@ export const FolderSourceSchema = z
   .strict();
 export type FolderSourceConfig = z.infer<typeof FolderSourceSchema>;
 
-export const SourceConfigSchema = z.discriminatedUnion('type', [OdbcSourceSchema, FolderSourceSchema]);
+export const SourceConfigSchema = z.discriminatedUnion('type', [OdbcSourceSchema, FolderSourceSchema, RabbitmqSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
 export const CloudConfigSchema = z

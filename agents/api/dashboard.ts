@@ -15,7 +15,7 @@ export type SecretAge = z.infer<typeof SecretAgeSchema>;
 
 export const SourceSummarySchema = z.object({
   name: z.string(),
-  type: z.enum(['odbc', 'folder']),
+  type: z.enum(['odbc', 'folder', 'rabbitmq']),
   state: SourceStateSchema,
   paused: z.boolean(),
   lastSuccessAt: Rfc3339.nullable(),

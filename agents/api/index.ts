@@ -2,6 +2,7 @@ export * from './json.ts';
 export * from './records.ts';
 export * from './cloud.ts';
 export * from './config.ts';
+export * from './rabbitmq-config.ts';
 export * from './status.ts';
 export * from './dashboard.ts';
 export * from './schedule.ts';

@@ -17,9 +17,9 @@ import type { SampleRecord } from '../transforms/mapping/index.ts';
 const MAX_READS = 50;
 
 export async function sampleSourceRecords(config: AgentConfig, stream: string, limit: number, secrets: SecretResolver, signal: AbortSignal): Promise<SampleRecord[]> {
-  const source = config.sources.find((s) => (s.type === 'odbc' ? s.streams.some((t) => t.name === stream) : Object.values(s.streams).includes(stream)));
+  const source = config.sources.find((s) => streamNames(s).includes(stream));
   if (source === undefined) {
-    const known = config.sources.flatMap((s) => (s.type === 'odbc' ? s.streams.map((t) => t.name) : Object.values(s.streams)));
+    const known = config.sources.flatMap(streamNames);
     throw new AgentError('mapping_stream_unknown', `No configured source has a stream "${stream}" (streams: ${known.join(', ') || 'none'}).`, {
       hint: 'Give the stream name as the config spells it, or preview from a file with --input FILE.',
     });
@@ -66,4 +66,10 @@ export async function sampleSourceRecords(config: AgentConfig, stream: string, l
     await reader.close();
   }
   return samples;
+}
+
+function streamNames(s: AgentConfig['sources'][number]): string[] {
+  if (s.type === 'odbc') return s.streams.map((t) => t.name);
+  if (s.type === 'rabbitmq') return [s.stream];
+  return Object.values(s.streams);
 }

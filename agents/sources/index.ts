@@ -7,6 +7,7 @@ import { assertNever } from '../pipeline/errors.ts';
 import type { Source, SourceContext } from '../pipeline/source.ts';
 import { OdbcSource } from './odbc/index.ts';
 import { FolderSource } from './folder/index.ts';
+import { RabbitmqSource } from './rabbitmq/index.ts';
 
 export function createSource(config: SourceConfig, ctx: SourceContext): Source {
   switch (config.type) {
@@ -14,6 +15,8 @@ export function createSource(config: SourceConfig, ctx: SourceContext): Source {
       return new OdbcSource(config, ctx);
     case 'folder':
       return new FolderSource(config, ctx);
+    case 'rabbitmq':
+      return new RabbitmqSource(config, ctx);
     default:
       return assertNever(config, 'source type');
   }

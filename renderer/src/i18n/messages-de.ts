@@ -96,6 +96,7 @@ export const de: Record<MessageKey, string> = {
   'sources.addFolder': 'Überwachten Ordner hinzufügen',
   'sources.type.odbc': 'Datenbank',
   'sources.type.folder': 'Ordner',
+  'sources.type.rabbitmq': 'RabbitMQ',
   'sources.pause': 'Anhalten',
   'sources.resume': 'Fortsetzen',
   'sources.syncNow': 'Jetzt synchronisieren',

@@ -97,6 +97,7 @@ export const en = {
   'sources.addFolder': 'Add a watched folder',
   'sources.type.odbc': 'Database',
   'sources.type.folder': 'Folder',
+  'sources.type.rabbitmq': 'RabbitMQ',
   'sources.pause': 'Pause',
   'sources.resume': 'Resume',
   'sources.syncNow': 'Sync now',

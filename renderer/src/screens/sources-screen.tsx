@@ -79,7 +79,7 @@ export function SourcesScreen() {
               <SourceDetail config={source.config} />
               <p className="actions">
                 <RoleGate action="saveSource" label={t('common.edit')}>
-                  <button type="button" onClick={() => setEditing({ kind: source.type, existing: source })} aria-label={`${t('common.edit')} ${source.name}`}>
+                  <button type="button" onClick={() => source.type !== 'rabbitmq' && setEditing({ kind: source.type, existing: source })} disabled={source.type === 'rabbitmq'} aria-label={`${t('common.edit')} ${source.name}`}>
                     {t('common.edit')}
                   </button>
                 </RoleGate>{' '}

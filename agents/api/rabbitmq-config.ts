@@ -37,7 +37,7 @@ export const RabbitmqSourceSchema = z
     /** Messages per outbox commit. */
     pageRows: z.number().int().min(1).max(10_000).default(500),
     /** Message ids remembered (in the committed checkpoint) to drop redeliveries. */
-    rememberIds: z.number().int().min(100).max(200_000).default(50_000),
+    rememberIds: z.number().int().min(100).max(200_000).default(5_000),
     /** Bodies above this are poison. */
     maxMessageBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024),
     /** Poison messages are published here (with an x-tya-reason header); absent: rejected without requeue. */

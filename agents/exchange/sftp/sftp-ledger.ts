@@ -90,6 +90,11 @@ export class SftpLedger {
     return r === undefined ? null : { target: r.target ?? '', sha256: r.sha256 ?? '', name: r.name ?? '', remotePath: r.remote_path ?? '', pushedAt: r.pushed_at ?? '' };
   }
 
+  allPushed(): PushedFile[] {
+    const rows = this.#db.prepare('SELECT * FROM pushed ORDER BY pushed_at').all() as Record<string, string>[];
+    return rows.map((r) => ({ target: r.target ?? '', sha256: r.sha256 ?? '', name: r.name ?? '', remotePath: r.remote_path ?? '', pushedAt: r.pushed_at ?? '' }));
+  }
+
   recordPushed(file: PushedFile): void {
     this.#db.prepare('INSERT OR IGNORE INTO pushed VALUES (?, ?, ?, ?, ?)').run(file.target, file.sha256, file.name, file.remotePath, file.pushedAt);
   }

@@ -26,7 +26,12 @@ export async function sftpCheckCommand(name: string, options: { config?: string 
   if (server === undefined) {
     throw new CliError(ExitCode.usage, 'sftp_unknown', `No SFTP server named "${name}" in ${loaded.file} (exchange.sftp[].name); configured: ${servers.map((s) => s.name).join(', ') || 'none'}.`);
   }
-  const secret = await installationSecrets(loaded).resolver.resolve(server.secret.secretRef);
+  const secret = await installationSecrets(loaded)
+    .resolver.resolve(server.secret.secretRef)
+    .catch((error: unknown) => {
+      const hint = (error as { hint?: unknown }).hint;
+      throw new CliError(ExitCode.keychain, 'sftp_secret', error instanceof Error ? error.message : String(error), typeof hint === 'string' ? { hint } : {});
+    });
   let session;
   try {
     session = await openSftp(server, secret);

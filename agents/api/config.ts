@@ -15,6 +15,7 @@ import { NotifyConfigSchema } from './notify-config.ts';
 import { MetricsConfigSchema } from './metrics-config.ts';
 import { VaultConfigSchema } from './vault-config.ts';
 import { RabbitmqSourceSchema } from './rabbitmq-config.ts';
+import { ExchangeConfigSchema } from './sftp-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -452,6 +453,8 @@ export const AgentConfigSchema = z
     metrics: MetricsConfigSchema.optional(),
     /** Where secrets live: the OS keychain (default) or, for a headless service, an encrypted file (api/vault-config.ts). */
     vault: VaultConfigSchema.optional(),
+    /** File exchange with banks over SFTP (api/sftp-config.ts, docs/sftp.md). */
+    exchange: ExchangeConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -142,6 +142,19 @@ export function buildProgram(
     );
   }
 
+  const sftp = program.command('sftp').description('file exchange with banks over SFTP (docs/sftp.md)');
+  sftp
+    .command('check <name>')
+    .description('connect to a configured SFTP server (host key pin, keychain credential) and list its folders')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .action(action(async (name: string, opts: { config?: string }) => (await import('./commands/sftp.ts')).sftpCheckCommand(name, opts, io)));
+  sftp
+    .command('list')
+    .description('files fetched from and pushed to SFTP servers')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print as JSON')
+    .action(action(async (opts: { config?: string; json?: boolean }) => (await import('./commands/sftp.ts')).sftpListCommand(opts, io)));
+
   const alerts = program
     .command('alerts')
     .description('what needs a person: conditions (last while their cause does) and events (stay until acknowledged)');

@@ -229,6 +229,24 @@ export class CloudClient {
     return { ...parsed.value, created: parsed.answer.status === 201 };
   }
 
+  /** `GET /v1/files/{sha256}?entity=`: a file the cloud holds for the entity (a payment file to push); bytes unverified. */
+  async getFile(sha256: string, entity: string, options: RequestOptions = {}): Promise<Uint8Array> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`getFile needs a lowercase hex sha256, got ${sha256.length} characters`);
+    const parsed = this.#parse<Uint8Array>(
+      await this.#authorized({
+        method: 'GET',
+        path: `/v1/files/${sha256}?entity=${encodeURIComponent(entity)}`,
+        headers: {},
+        rawBody: true,
+        ...signalOf(options),
+      }),
+      (body) => (body instanceof Uint8Array ? { success: true as const, data: body } : { success: false as const }),
+      'the file answer has no body',
+    );
+    if (!parsed.ok) throw errorFromFailure(parsed.outcome);
+    return parsed.value;
+  }
+
   /** `POST /v1/agents/{agentId}/heartbeat` → the commands the cloud queued, its seq floors and audit head. */
   async heartbeat(body: HeartbeatRequest, options: RequestOptions = {}): Promise<HeartbeatAnswer> {
     const parsed = this.#parse(

@@ -41,6 +41,8 @@ export interface ExchangeRequest {
   signal?: AbortSignal;
   /** The batch a failure is about, so a scoped refusal names its source or entity. */
   where?: BatchWhere;
+  /** A 2xx answer's body is kept as bytes, not parsed as JSON (`GET /v1/files`: a file's content). */
+  rawBody?: boolean;
 }
 
 /**
@@ -117,13 +119,14 @@ export class HttpExchange {
     } catch (error) {
       return { ok: false, outcome: classifyNetworkError(error, this.origin) };
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readBounded(response.body);
+      bytes = await readBounded(response.body);
     } catch (error) {
       return { ok: false, outcome: classifyNetworkError(error, this.origin) };
     }
-    const answer: HttpAnswer = { status: response.statusCode, headers: response.headers, body: parseJson(text) };
+    const raw = request.rawBody === true && response.statusCode >= 200 && response.statusCode <= 299;
+    const answer: HttpAnswer = { status: response.statusCode, headers: response.headers, body: raw ? bytes : parseJson(bytes.toString('utf8')) };
     this.#noticeDeprecation(answer.headers, request.path);
     if (answer.status >= 200 && answer.status <= 299) return { ok: true, answer };
     if (answer.status === 304) return { ok: true, answer };
@@ -151,7 +154,7 @@ export function firstHeader(headers: ResponseHeaders, name: string): string | un
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readBounded(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -162,7 +165,7 @@ async function readBounded(body: Dispatcher.ResponseData['body']): Promise<strin
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function parseJson(text: string): unknown {

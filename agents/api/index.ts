@@ -10,3 +10,4 @@ export * from './time-window-syntax.ts';
 export * from './export.ts';
 export * from './audit.ts';
 export * from './mapping-config.ts';
+export * from './validation-config.ts';

@@ -27,6 +27,7 @@ export function balancedFailures(rule: BalancedRule, members: readonly GroupMemb
     let debit = new Exact(0);
     let credit = new Exact(0);
     let unreadable = 0;
+    let places = 0; // totals are shown with the entry's own precision ("5.00", not "5")
     for (const { data } of list) {
       const amount = readField(data, rule.amount);
       const side = readField(data, rule.side);
@@ -34,6 +35,7 @@ export function balancedFailures(rule: BalancedRule, members: readonly GroupMemb
         unreadable += 1;
         continue;
       }
+      places = Math.max(places, amount.split('.')[1]?.length ?? 0);
       if (side === rule.debit) debit = debit.plus(amount);
       else credit = credit.plus(amount);
     }
@@ -41,7 +43,7 @@ export function balancedFailures(rule: BalancedRule, members: readonly GroupMemb
     const why = unreadable > 0
       ? `${unreadable} of its ${list.length} lines have no readable ${rule.amount} or ${rule.side} ("${rule.debit}"/"${rule.credit}")`
       : '';
-    const totals = `debits total ${debit.toFixed()}, credits total ${credit.toFixed()}`;
+    const totals = `debits total ${debit.toFixed(places)}, credits total ${credit.toFixed(places)}`;
     for (const member of list) {
       out.set(member.index, {
         code: 'unbalanced_entry',

@@ -36,7 +36,7 @@ function decimalOrUndefined(text: unknown): Decimal | undefined {
 }
 
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, verbose: true });
   ajv.addFormat('money', { type: 'string', validate: (text) => MONEY_TEXT.test(text) });
   ajv.addFormat('date', { type: 'string', validate: isDateText });
   ajv.addFormat('timestamp', { type: 'string', validate: (text) => TIMESTAMP_TEXT.test(text) && isDateText(text.slice(0, 10)) });

@@ -2,7 +2,7 @@
  * One stream's validator, built once from its rules file: cleanses mapped records, checks them against
  * the JSON Schema (compiled once) and the accounting rules, and reports one failure list per record.
  */
-import type { JsonObject, ValidationConfig } from '../../api/index.ts';
+import type { JsonObject, JsonValue, ValidationConfig } from '../../api/index.ts';
 import { balancedFailures, type GroupMember } from './balanced.ts';
 import { cleanseRecord } from './cleanse.ts';
 import { readField } from './field-path.ts';
@@ -80,6 +80,7 @@ export class StreamValidator {
       if (record.data === undefined || typeof record.data !== 'object' || record.data === null || Array.isArray(record.data)) return;
       const values = key.map((field) => readField(record.data!, field));
       if (values.some((value) => value === undefined || value === null)) return;
+      const present = values as JsonValue[]; // checked just above
       const text = JSON.stringify(values);
       const first = seen.get(text);
       if (first === undefined) {
@@ -89,7 +90,7 @@ export class StreamValidator {
       out[index]!.push({
         code: 'duplicate_key',
         path: key.length === 1 ? key[0]! : '',
-        value: values.length === 1 ? values[0]! : values,
+        value: present.length === 1 ? present[0]! : present,
         message: `${key.join(' + ')} ${values.map((value) => JSON.stringify(value)).join(' + ')} also appears in record ${first + 1} of this batch; it is still sent, but check the source for a double entry.`,
         severity: 'warn',
       });

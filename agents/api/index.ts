@@ -13,3 +13,4 @@ export * from './audit.ts';
 export * from './mapping-config.ts';
 export * from './quarantine.ts';
 export * from './stream-config.ts';
+export * from './validation-config.ts';

@@ -15,6 +15,10 @@ import type { CapturePipeline } from '../capture-loop.ts';
 import type { ReferenceRows, RulesLoader } from './pipeline-rules.ts';
 import { SpikeGuard } from './spike-guard.ts';
 import { StreamPipelines } from './stream-pipelines.ts';
+import { readRulesFile, StreamValidator } from '../../transforms/validation/index.ts';
+
+/** Rules files as the pipeline reads them: cleansing, JSON Schema and business rules (docs/validation.md). */
+const loadRulesFile: RulesLoader = (file) => StreamValidator.fromConfig(readRulesFile(file), file);
 
 const SCHEMA_KEY = 'stream-schema-version:';
 /** How often the reference lists the rules use are revalidated with the cloud (ETag: cheap when unchanged). */
@@ -57,7 +61,7 @@ export class AgentPipeline {
     this.pipelines = new StreamPipelines({
       configFile: options.configFile,
       streams: () => options.config().streams,
-      loadRules: options.loadRules,
+      loadRules: options.loadRules ?? loadRulesFile,
       reference: referenceRows(this.reference),
       entityOf: (source) => this.#entityOf(source),
       logger: options.logger.child({ component: 'pipeline' }),

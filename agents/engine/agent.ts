@@ -113,7 +113,7 @@ export class Agent {
     this.parts = AgentParts.none(logger);
     this.pipeline = new AgentPipeline({
       configFile: this.current.file, config: () => this.current.config, dataDir: layout.root, outbox, clock: this.clock, logger,
-      client: () => this.cloud?.client ?? null,
+      client: () => this.cloud?.client ?? null, onReplayed: () => this.wakeDelivery(),
       onSpike: (source, stream, why) => (this.setPaused(source, true), outbox.raiseAlert(quarantineSpikeAlert(source, stream, why))),
     });
     this.tracker = new StatusTracker(this.clock, outbox);
@@ -226,8 +226,8 @@ export class Agent {
     // A new data folder or a restored enrollment has no floor yet: take it before numbering changes.
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
+    await this.pipeline.startRefreshing();
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
-    this.pipeline.startRefreshing();
     this.arrivals.check(this.clock.now());
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
     this.arrivalTimer.unref();

@@ -33,6 +33,8 @@ export interface AgentPipelineOptions {
   logger: Logger;
   loadRules?: RulesLoader | undefined;
   client?: () => CloudClient | null;
+  /** A replay the agent made by itself queued records: wake delivery. */
+  onReplayed?: () => void;
   /** The source's quarantine spike: pause it and say why. */
   onSpike?: (source: string, stream: string, why: string) => void;
 }
@@ -90,23 +92,43 @@ export class AgentPipeline {
     return next;
   }
 
-  /** Revalidates the lists now and every 15 minutes while the agent runs. */
-  startRefreshing(): void {
-    void this.refreshReference();
+  /**
+   * Revalidates the lists now and every 15 minutes while the agent runs. The first refresh gets a few
+   * seconds before sources start, so a new agent does not hold its first records for lists it is
+   * about to have; after that the cache answers whatever the cloud does.
+   */
+  async startRefreshing(firstWaitMs = 5_000): Promise<void> {
+    const first = this.refreshReference();
     this.#timer = setInterval(() => void this.refreshReference(), REFERENCE_REFRESH_MS);
     this.#timer.unref();
+    await Promise.race([first, new Promise((resolve) => setTimeout(resolve, firstWaitMs).unref())]);
   }
 
   async refreshReference(): Promise<void> {
     const config = this.#options.config();
     if (!config.streams.some((s) => s.rules !== undefined) || this.#options.client?.() == null) return;
     const entities = new Set(config.streams.map((s) => this.#entityOf(s.source)));
+    let fetched = false;
     for (const entity of entities) {
       for (const name of ['currencies', 'countries', 'tax-codes', 'accounts', 'cost-centres', 'periods']) {
-        const outcome = await this.reference.refresh(entity, name);
+        const outcome = await this.reference.refresh(entity, name).catch((error: unknown) => ({ status: 'failed' as const, error: String(error) }));
         if (outcome.status === 'failed') this.#options.logger.warn({ entity, list: name }, `Reference list ${name} not refreshed: ${outcome.error}; the cached copy stays in use.`);
+        if (outcome.status === 'fetched') fetched = true;
       }
     }
+    if (fetched) await this.#replayWaitingForLists();
+  }
+
+  /** Records held only because a list was not cached yet are judged again once lists arrive. */
+  async #replayWaitingForLists(): Promise<void> {
+    const waiting = this.#options.outbox.quarantine
+      .list({ status: 'held', limit: 5000 })
+      .filter((e) => e.reasons.every((r) => r.code === 'reference_unavailable'))
+      .map((e) => e.id);
+    if (waiting.length === 0) return;
+    const result = await this.replay(waiting, 'system');
+    this.#options.logger.info({ ...result }, `Replayed ${waiting.length} records held for reference lists that have now arrived.`);
+    if (result.replayed > 0) this.#options.onReplayed?.();
   }
 
   /**

@@ -13,6 +13,7 @@ import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
 import { NotifyConfigSchema } from './notify-config.ts';
 import { MetricsConfigSchema } from './metrics-config.ts';
 import { VaultConfigSchema } from './vault-config.ts';
+import { WritebackConfigSchema } from './writeback-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -448,6 +449,8 @@ export const AgentConfigSchema = z
     metrics: MetricsConfigSchema.optional(),
     /** Where secrets live: the OS keychain (default) or, for a headless service, an encrypted file (api/vault-config.ts). */
     vault: VaultConfigSchema.optional(),
+    /** Changes from the cloud written into on-premises targets (api/writeback-config.ts, docs/writeback.md). */
+    writeback: WritebackConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

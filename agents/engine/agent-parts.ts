@@ -12,6 +12,7 @@ import type { Clock } from '../pipeline/clock.ts';
 import type { SecretResolver } from '../pipeline/source.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { SecretStore } from '../vault/index.ts';
+import { startWritebackPart } from '../writeback/writeback-part.ts';
 
 export interface AgentPartContext {
   /** The configuration in force (it changes when a new one is applied without a restart). */
@@ -42,7 +43,7 @@ export interface AgentPart {
 export type AgentPartFactory = (ctx: AgentPartContext) => Promise<AgentPart | null>;
 
 /** Every part the agent can run; each factory decides from the config whether its part runs. */
-const PART_FACTORIES: readonly AgentPartFactory[] = [];
+const PART_FACTORIES: readonly AgentPartFactory[] = [startWritebackPart];
 
 export class AgentParts {
   readonly #parts: AgentPart[];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WritebackListResponseSchema } from '../agents/api/writeback.ts';
-import { CloudSignatureVerifier } from '../agents/delivery/cloud-signature.ts';
+import { createPublicKey, verify } from 'node:crypto';
+import { canonicalize } from './canonical-json.ts';
 import { errorCode, send, startTestSandbox, TestAgent, type TestSandbox } from './sandbox-test-kit.ts';
 
 let t: TestSandbox;
@@ -28,9 +29,13 @@ describe('write-back routes (cloud-api.md § Write-back)', () => {
     );
     expect(next.items.map((i) => i.id)).toEqual([c.id]);
     const { cloudKey } = await t.admin.cloudKey();
-    const verifier = new CloudSignatureVerifier(cloudKey);
-    expect(verifier.check(page.items[0]!, 'item').ok).toBe(true);
-    expect(verifier.check({ ...page.items[0]!, data: { x: 9 } }, 'item').ok).toBe(false);
+    const key = createPublicKey({ key: Buffer.from(cloudKey, 'base64'), format: 'der', type: 'spki' });
+    const valid = (value: Record<string, unknown>) => {
+      const { sig, ...unsigned } = value;
+      return verify(null, Buffer.from(canonicalize(unsigned)), key, Buffer.from(String(sig), 'base64'));
+    };
+    expect(valid(page.items[0]!)).toBe(true);
+    expect(valid({ ...page.items[0]!, data: { x: 9 } })).toBe(false);
     const commands = await t.admin.commands(agentId);
     expect(commands.filter((cmd) => cmd.name === 'writeback-available').length).toBe(3);
   });

@@ -12,12 +12,12 @@ import { WritebackState } from './writeback-state.ts';
 
 export const WRITEBACK_DB = 'writeback.db';
 
-export async function startWritebackPart(ctx: AgentPartContext): Promise<AgentPart | null> {
+export function startWritebackPart(ctx: AgentPartContext): Promise<AgentPart | null> {
   const section = ctx.config().writeback;
-  if (section === undefined || section.targets.length === 0) return null;
+  if (section === undefined || section.targets.length === 0) return Promise.resolve(null);
   const state = new WritebackState(join(ctx.dataDir, WRITEBACK_DB));
   const applier = new WritebackApplier({
-    config: ctx.config,
+    config: () => ctx.config(),
     state,
     secrets: ctx.secrets,
     cloudKey: () => readEnrollment(ctx.outbox)?.cloudKey,
@@ -65,7 +65,7 @@ export async function startWritebackPart(ctx: AgentPartContext): Promise<AgentPa
   timer.unref();
   void trigger();
 
-  return {
+  const part: AgentPart & { isEcho(source: string, stream: string, keyJson: string, data: Record<string, unknown>): boolean } = {
     name: 'writeback',
     command(name) {
       if (name !== 'writeback-available') return undefined;
@@ -79,5 +79,6 @@ export async function startWritebackPart(ctx: AgentPartContext): Promise<AgentPa
       await running;
       state.close();
     },
-  } as AgentPart & { isEcho(source: string, stream: string, keyJson: string, data: Record<string, unknown>): boolean };
+  };
+  return Promise.resolve(part);
 }

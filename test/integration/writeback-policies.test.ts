@@ -90,9 +90,9 @@ describe.each(DATABASES)('write-back on %s', (dialect, create) => {
       for (const r of results) last.set(r.id, r);
       return Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, last.get(id)?.status]));
     };
-    const stage = async () =>
-      Object.fromEntries(
-        (await db.query('SELECT item_id, acc_id, name, cost_centre FROM wb_stage')).map((r) => [r[1], `${r[2]}|${r[3]}|${r[0] === ids[r[1]!] ? 'id-ok' : 'id-wrong'}`]),
+    const stage = async (): Promise<Record<string, string>> =>
+      Object.fromEntries<string>(
+        (await db.query('SELECT item_id, acc_id, name, cost_centre FROM wb_stage')).map((r) => [r[1] ?? '', `${r[2]}|${r[3]}|${r[0] === ids[r[1]!] ? 'id-ok' : 'id-wrong'}`]),
       );
     expect(await status()).toEqual({
       'cloud-wins-same': 'applied', 'cloud-wins-diff': 'applied',

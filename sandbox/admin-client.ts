@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import {
+  WritebackItemSchema,
+  WritebackResultSchema,
+  type CreateWritebackRequest,
+  type WritebackItem,
+  type WritebackResult,
+} from '../agents/api/writeback.ts';
+import {
   ClockResponseSchema,
   CountsSchema,
   DeprecationRequestSchema,
@@ -154,6 +161,18 @@ export class SandboxAdmin {
   /** The cloud's Ed25519 public key (base64 DER SPKI) and its `sha256:` fingerprint. */
   async cloudKey(): Promise<{ cloudKey: string; fingerprint: string }> {
     return CloudKeyResponseSchema.parse(await this.#call('GET', '/admin/cloud-key'));
+  }
+
+  /** Creates a write-back item for an agent (and queues `writeback-available` for it). */
+  async createWriteback(request: CreateWritebackRequest): Promise<WritebackItem> {
+    return z.object({ item: WritebackItemSchema }).parse(await this.#call('POST', '/admin/writebacks', request)).item;
+  }
+
+  /** Every result the agent reported for its write-back items, in arrival order. */
+  async writebackResults(agentId: string): Promise<WritebackResult[]> {
+    return z
+      .object({ results: z.array(WritebackResultSchema) })
+      .parse(await this.#call('GET', `/admin/agents/${encodeURIComponent(agentId)}/writeback-results`)).results;
   }
 
   /** Puts a file the cloud holds for `entity` (a payment file an agent fetches with GET /v1/files). */

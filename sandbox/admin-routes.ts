@@ -19,6 +19,7 @@ import { isLoopbackAddress } from './loopback.ts';
 import { validate } from './request-parsing.ts';
 import { isSemver } from './semver.ts';
 import { randomSecret } from './store/secrets.ts';
+import { WRITEBACK_ADMIN_ROUTES } from './writeback-admin-routes.ts';
 
 // Files put there for agents come through here too.
 const MAX_ADMIN_BODY_BYTES = 64 * 1024 * 1024;
@@ -27,6 +28,7 @@ const ok = (body: unknown, status = 200) => ({ status, body });
 
 const ADMIN_ROUTES: AdminRoute[] = [
   ...INSPECTION_ROUTES,
+  ...WRITEBACK_ADMIN_ROUTES,
   [
     'POST',
     /^\/admin\/enrollment-keys$/,

@@ -4,6 +4,7 @@ import type { CloudRoute } from './cloud-types.ts';
 import { getFile, putFile } from './file-handler.ts';
 import { receiveHeartbeat } from './heartbeat-handler.ts';
 import { getReference } from './reference-handler.ts';
+import { listWritebacks, receiveWritebackResult } from './writeback-handler.ts';
 
 /** The cloud API of cloud-api.md, except the WebSocket tunnel (answered 501 by the server). */
 export const CLOUD_ROUTES: readonly CloudRoute[] = [
@@ -29,6 +30,14 @@ export const CLOUD_ROUTES: readonly CloudRoute[] = [
   { method: 'PUT', pattern: '/v1/files/{sha256}', auth: 'bearer', signed: true, handler: putFile },
   { method: 'GET', pattern: '/v1/files/{sha256}', auth: 'bearer', signed: false, handler: getFile },
   { method: 'GET', pattern: '/v1/reference/{name}', auth: 'bearer', signed: false, handler: getReference },
+  { method: 'GET', pattern: '/v1/agents/{agentId}/writebacks', auth: 'bearer', signed: false, handler: listWritebacks },
+  {
+    method: 'POST',
+    pattern: '/v1/agents/{agentId}/writebacks/{id}/result',
+    auth: 'bearer',
+    signed: true,
+    handler: receiveWritebackResult,
+  },
 ];
 
 const COMPILED = CLOUD_ROUTES.map((route) => ({

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 const Rfc3339 = z.iso.datetime({ offset: true });
 
-/** The security-relevant events the agent records; `writeback-applied` waits for the write-back issue. */
+/** The security-relevant events the agent records (write-back: agents/writeback/, docs/writeback.md). */
 export const AuditEventSchema = z.enum([
   'enrolled',
   'credentials-rotated',
@@ -17,6 +17,8 @@ export const AuditEventSchema = z.enum([
   'dead-letters-discarded',
   'command-executed',
   'writeback-applied',
+  'writeback-conflict',
+  'writeback-resolved',
   'file-voided',
   'held-file-approved',
   'source-entity-moved',

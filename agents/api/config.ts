@@ -16,6 +16,7 @@ import { MetricsConfigSchema } from './metrics-config.ts';
 import { VaultConfigSchema } from './vault-config.ts';
 import { RabbitmqSourceSchema } from './rabbitmq-config.ts';
 import { ExchangeConfigSchema } from './sftp-config.ts';
+import { WritebackConfigSchema } from './writeback-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -455,6 +456,8 @@ export const AgentConfigSchema = z
     vault: VaultConfigSchema.optional(),
     /** File exchange with banks over SFTP (api/sftp-config.ts, docs/sftp.md). */
     exchange: ExchangeConfigSchema.optional(),
+    /** Changes from the cloud written into on-premises targets (api/writeback-config.ts, docs/writeback.md). */
+    writeback: WritebackConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

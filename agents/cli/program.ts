@@ -154,6 +154,23 @@ export function buildProgram(
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print as JSON')
     .action(action(async (opts: { config?: string; json?: boolean }) => (await import('./commands/sftp.ts')).sftpListCommand(opts, io)));
+  const writeback = program.command('writeback').description("the cloud's write-back items and conflicts waiting for a person");
+  const wb = (name: string, help: string) =>
+    writeback.command(name).description(help).option('-c, --config <file>', CONFIG_OPTION_HELP).option('--json', 'print as JSON');
+  const runWb = async (name: 'list' | 'conflicts' | 'resolve' | 'confirm', opts: Record<string, unknown>) =>
+    (await import('./commands/writeback.ts')).writebackCommand(name, opts, io);
+  wb('list', 'items and their states').action(action(async (opts: Record<string, unknown>) => runWb('list', opts)));
+  wb('conflicts', 'conflicts side by side: field, base, cloud, premises').action(action(async (opts: Record<string, unknown>) => runWb('conflicts', opts)));
+  wb('resolve', 'resolve a conflict per field')
+    .argument('<id>')
+    .option('--field <name=side...>', 'name=cloud|premises|base, per field')
+    .option('--all <side>', 'cloud or premises for every field')
+    .action(action(async (id: string, opts: Record<string, unknown>) => runWb('resolve', { ...opts, id })));
+  wb('confirm', 'say whether an interrupted item (outcome_unknown) is in the target')
+    .argument('<id>')
+    .option('--applied', 'it is in the target')
+    .option('--not-applied', 'it is not; write it again')
+    .action(action(async (id: string, opts: Record<string, unknown>) => runWb('confirm', { ...opts, id })));
 
   const alerts = program
     .command('alerts')

@@ -3,6 +3,11 @@
  * enrollment. Every answer is parsed with the shared zod schemas; an answer that does not parse is
  * a `bad_response` to retry, never a crash. Tokens and secrets stay in memory and out of errors.
  */
+import {
+  WritebackListResponseSchema,
+  type WritebackListResponse,
+  type WritebackResult,
+} from '../api/writeback.ts';
 import type { Dispatcher } from 'undici';
 import {
   EnrollResponseSchema,
@@ -302,6 +307,35 @@ export class CloudClient {
     );
     if (!parsed.ok) throw errorFromFailure(parsed.outcome);
     return { notModified: false, etag: firstHeader(parsed.answer.headers, 'etag'), list: parsed.value };
+  }
+
+  /** `GET /v1/agents/{agentId}/writebacks?after=&limit=`: the cloud's write-back items after the cursor. */
+  async getWritebacks(after: string, limit: number, options: RequestOptions = {}): Promise<WritebackListResponse> {
+    const query = `?after=${encodeURIComponent(after)}&limit=${limit}`;
+    const parsed = this.#parse(
+      await this.#authorized({
+        method: 'GET',
+        path: `/v1/agents/${encodeURIComponent(this.#credentials.agentId)}/writebacks${query}`,
+        headers: {},
+        ...signalOf(options),
+      }),
+      (body) => WritebackListResponseSchema.safeParse(body),
+      'the write-back list does not match cloud-api.md',
+    );
+    if (!parsed.ok) throw errorFromFailure(parsed.outcome);
+    return parsed.value;
+  }
+
+  /** `POST /v1/agents/{agentId}/writebacks/{id}/result`, signed like batches. */
+  async postWritebackResult(result: WritebackResult, options: RequestOptions = {}): Promise<void> {
+    const result_ = await this.#authorized({
+      method: 'POST',
+      path: `/v1/agents/${encodeURIComponent(this.#credentials.agentId)}/writebacks/${encodeURIComponent(result.id)}/result`,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(result), 'utf8'),
+      ...signalOf(options),
+    });
+    if (!result_.ok) throw errorFromFailure(result_.outcome);
   }
 
   /** `POST /v1/agents/{agentId}/rotate`: new secrets; the caller stores them in the keychain. */

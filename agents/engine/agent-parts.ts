@@ -12,7 +12,6 @@ import type { Clock } from '../pipeline/clock.ts';
 import type { SecretResolver } from '../pipeline/source.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { SecretStore } from '../vault/index.ts';
-import { sftpExchangePart } from '../exchange/sftp/sftp-part.ts';
 
 export interface AgentPartContext {
   /** The configuration in force (it changes when a new one is applied without a restart). */
@@ -43,7 +42,11 @@ export interface AgentPart {
 export type AgentPartFactory = (ctx: AgentPartContext) => Promise<AgentPart | null>;
 
 /** Every part the agent can run; each factory decides from the config whether its part runs. */
-const PART_FACTORIES: readonly AgentPartFactory[] = [sftpExchangePart];
+const PART_FACTORIES: readonly AgentPartFactory[] = [
+  // Loaded only when configured: an agent without SFTP or write-back never loads ssh2 or their code.
+  async (ctx) => ((ctx.config().exchange?.sftp.length ?? 0) > 0 ? (await import('../exchange/sftp/sftp-part.ts')).sftpExchangePart(ctx) : null),
+  async (ctx) => (ctx.config().writeback === undefined ? null : (await import('../writeback/writeback-part.ts')).startWritebackPart(ctx)),
+];
 
 export class AgentParts {
   readonly #parts: AgentPart[];

@@ -7,7 +7,10 @@ export type FaultPoint =
   | 'capture.before-commit'
   | 'capture.after-commit'
   | 'delivery.before-request'
-  | 'delivery.after-response';
+  | 'delivery.after-response'
+  | 'writeback.after-intent'
+  | 'writeback.before-commit'
+  | 'writeback.after-write';
 
 const plan = parsePlan(process.env.TYA_FAULT_KILL_AT);
 let hits = 0;

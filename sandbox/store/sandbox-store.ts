@@ -8,6 +8,7 @@ import { HeartbeatRepo } from './heartbeat-repo.ts';
 import { HistoryRepo } from './history-repo.ts';
 import { openDatabase } from './open-database.ts';
 import { SourceOwnerRepo } from './source-owner-repo.ts';
+import { WritebackRepo } from './writeback-repo.ts';
 
 /** Everything the sandbox cloud keeps, in one SQLite file (plus file bytes under filesDir). */
 export class SandboxStore {
@@ -19,6 +20,7 @@ export class SandboxStore {
   readonly files: FileRepo;
   readonly heartbeats: HeartbeatRepo;
   readonly counts: CountsRepo;
+  readonly writebacks: WritebackRepo;
   readonly cloudKey: CloudKey;
 
   constructor(dbPath: string, filesDir: string | undefined) {
@@ -30,6 +32,7 @@ export class SandboxStore {
     this.files = new FileRepo(this.db, filesDir);
     this.heartbeats = new HeartbeatRepo(this.db);
     this.counts = new CountsRepo(this.db, this.batches);
+    this.writebacks = new WritebackRepo(this.db);
     this.cloudKey = CloudKey.load(this.db);
   }
 

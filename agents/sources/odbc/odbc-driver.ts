@@ -61,7 +61,7 @@ export const nodeOdbcDriver: OdbcDriver = {
 };
 
 /** The native module, loaded on first use; a build without it is explained, not a crash. */
-async function loadOdbc() {
+export async function loadOdbc() {
   // odbc locates its binary with @mapbox/node-pre-gyp, which parses process.argv as if it were its
   // own command line: the agent's `--dir /x` became node-pre-gyp's `--directory` and the module then
   // looked for /x/<path>/package.json. Hide our arguments while it loads.

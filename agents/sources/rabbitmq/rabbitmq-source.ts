@@ -4,7 +4,6 @@
  * recently seen message ids) committed in one outbox transaction. A crash before the ack makes the
  * broker redeliver; the redelivered ids are found in the committed checkpoint and dropped.
  */
-import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { RabbitmqSourceConfig } from '../../api/index.ts';
 import { NotConnectedError, PermanentError, describeError } from '../../pipeline/errors.ts';
@@ -41,7 +40,7 @@ export class RabbitmqSource implements Source {
     const password = config.password === undefined ? undefined : await this.ctx.secrets.resolve(config.password.secretRef);
     let model: ChannelModel;
     try {
-      model = await amqp.connect(withPassword(config.url, password), { timeout: 10_000 });
+      model = await (await loadAmqp()).connect(withPassword(config.url, password), { timeout: 10_000 });
     } catch (error) {
       // describeError of amqplib never echoes the URL's password (it was only in our string).
       throw new NotConnectedError('rabbitmq_unreachable', `Cannot connect to RabbitMQ at ${config.url}: ${describeError(error).message}`, {
@@ -189,7 +188,7 @@ export class RabbitmqSource implements Source {
     const password = config.password === undefined ? undefined : await this.ctx.secrets.resolve(config.password.secretRef);
     let model: ChannelModel | undefined;
     try {
-      model = await amqp.connect(withPassword(config.url, password), { timeout: 10_000 });
+      model = await (await loadAmqp()).connect(withPassword(config.url, password), { timeout: 10_000 });
       model.on('error', () => undefined);
       const channel = await model.createChannel();
       channel.on('error', () => undefined);
@@ -225,4 +224,9 @@ function withPassword(url: string, password: string | undefined): string {
   const parsed = new URL(url);
   parsed.password = password;
   return parsed.toString();
+}
+
+/** amqplib is loaded when a RabbitMQ source first connects: agents without one never pay for it. */
+async function loadAmqp(): Promise<typeof import('amqplib')> {
+  return (await import('amqplib')).default;
 }

@@ -257,6 +257,8 @@ export const de: Record<MessageKey, string> = {
   'activity.audit.event.dead-letters-discarded': 'Fehlgeschlagene Änderungen verworfen',
   'activity.audit.event.command-executed': 'Befehl aus der Cloud',
   'activity.audit.event.writeback-applied': 'Änderung zurückgeschrieben',
+  'activity.audit.event.writeback-conflict': 'Schreibkonflikt mit dem Quellsystem',
+  'activity.audit.event.writeback-resolved': 'Schreibkonflikt von einer Person gelöst',
   'activity.audit.event.file-voided': 'Datei storniert',
   'activity.audit.event.held-file-approved': 'Zurückgehaltene Datei freigegeben',
   'activity.audit.event.source-entity-moved': 'Quelle einer anderen Firma zugeordnet',

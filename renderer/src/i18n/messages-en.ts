@@ -258,6 +258,8 @@ export const en = {
   'activity.audit.event.dead-letters-discarded': 'Failed changes discarded',
   'activity.audit.event.command-executed': 'Command from the cloud',
   'activity.audit.event.writeback-applied': 'Change written back',
+  'activity.audit.event.writeback-conflict': 'Write-back conflict',
+  'activity.audit.event.writeback-resolved': 'Write-back conflict resolved by a person',
   'activity.audit.event.file-voided': 'File voided',
   'activity.audit.event.held-file-approved': 'Held file approved',
   'activity.audit.event.source-entity-moved': 'Source moved to another company',

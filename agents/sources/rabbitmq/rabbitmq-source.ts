@@ -5,6 +5,10 @@
  * broker redeliver; the redelivered ids are found in the committed checkpoint and dropped.
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+
+interface AmqpModule {
+  connect(url: string, socketOptions?: unknown): Promise<ChannelModel>;
+}
 import type { RabbitmqSourceConfig } from '../../api/index.ts';
 import { NotConnectedError, PermanentError, describeError } from '../../pipeline/errors.ts';
 import type { CheckResult, ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
@@ -227,6 +231,6 @@ function withPassword(url: string, password: string | undefined): string {
 }
 
 /** amqplib is loaded when a RabbitMQ source first connects: agents without one never pay for it. */
-async function loadAmqp(): Promise<typeof import('amqplib')> {
+async function loadAmqp(): Promise<AmqpModule> {
   return (await import('amqplib')).default;
 }

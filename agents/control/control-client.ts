@@ -139,6 +139,10 @@ export class ControlClient {
     return this.#request('POST', '/quarantine/discard', selection, z.number().int());
   }
 
+  async resendStream(source: string, stream: string): Promise<{ schemaVersion: number }> {
+    return this.#request('POST', `/streams/${encodeURIComponent(source)}/${encodeURIComponent(stream)}/resend`, {}, z.object({ schemaVersion: z.number().int() }));
+  }
+
   async #request<T extends z.ZodType>(method: string, path: string, body: unknown, schema: T): Promise<z.output<T>> {
     let response: { status: number; json: unknown };
     try {

@@ -35,6 +35,8 @@ export interface SettingsChange {
 
 export interface DashboardPort {
   /** Quarantined records: list, edit, replay, discard (stream-pipeline/quarantine-actions.ts). */
+  /** Raises the stream's schemaVersion and re-reads it (mapping resend); returns the new version. */
+  resendStream(source: string, stream: string): Promise<number>;
   readonly quarantine: Pick<QuarantineActions, 'list' | 'get' | 'summary' | 'edit' | 'replay' | 'discard'>;
   listSources(): Promise<SourceSummary[]>;
   /** Adds (`original` undefined) or replaces the source named `original`; applied live. */

@@ -89,7 +89,8 @@ async function sales() {
   return admin.history({ source: 'till', stream: 'sales', limit: 10_000 });
 }
 
-describe('quarantine and replay', () => {
+// Each step waits for the agent's one-second reads and the sandbox; under a loaded CI machine that takes a while.
+describe('quarantine and replay', { timeout: 180_000 }, () => {
   it('maps what it can, quarantines what it cannot with the reason, and the source moves on', async () => {
     await waitFor('three mapped sales in the cloud', async () => (await sales()).length >= 3, { describe: () => agent!.output() });
     const accepted = await sales();
@@ -138,6 +139,19 @@ describe('quarantine and replay', () => {
     const history = await sales();
     expect(history.find((r) => r.key.id === '7')?.data?.channel).toBe('till');
     expect(history.find((r) => r.key.id === '1')?.data?.channel).toBeUndefined();
+  });
+
+  it('re-sends a stream under the new mapping with its schemaVersion raised', async () => {
+    const before = (await sales()).filter((r) => r.key.id === '1');
+    expect(before).toHaveLength(1);
+    const resend = await runCli(['mapping', 'resend', '--source', 'till', '--stream', 'sales', '--config', configFile]);
+    expect(resend.code, resend.stderr).toBe(0);
+    expect(resend.stdout).toMatch(/schemaVersion 2/);
+    await waitFor('row 1 sent again', async () => (await sales()).filter((r) => r.key.id === '1').length === 2, { describe: () => agent!.output() });
+    const [first, second] = (await sales()).filter((r) => r.key.id === '1').sort((a, b) => a.seq - b.seq);
+    expect(second!.version).not.toBe(first!.version);
+    expect(second!.data?.channel).toBe('till');
+    expect(first!.data?.channel).toBeUndefined();
   });
 
   it('stops a hostile mapping by its limits, and the agent and the other stream keep going', async () => {

@@ -107,4 +107,11 @@ export function registerMappingCommands(
     .option('--json', 'print the preview as JSON')
     .addHelpText('after', '\nReading from the source moves nothing: no checkpoint is written.\nExit code: 0 every record mapped, 3 the mapping is refused or some records failed, 2 wrong usage.')
     .action(action((opts: MappingPreviewOptions) => mappingPreviewCommand(opts, io)));
+  mapping
+    .command('resend')
+    .description("re-read a stream and send it again under its current mapping, with the stream's schemaVersion raised so the cloud knows the new shape")
+    .requiredOption('--source <name>', 'the source')
+    .requiredOption('--stream <name>', 'the stream')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
+    .action(action(async (opts: { source: string; stream: string; config?: string }) => (await import('./mapping-resend.ts')).mappingResendCommand(opts, io)));
 }

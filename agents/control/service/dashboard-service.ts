@@ -148,6 +148,15 @@ export function createDashboardService(host: AgentHost): DashboardService {
   };
 
   const service: DashboardService = {
+    resendStream: async (source, stream) => {
+      if (host.pipeline.pipelines.configOf(source, stream) === undefined) {
+        throw new AgentError('stream_not_configured', `${source}/${stream} has no entry in the config's "streams" section.`);
+      }
+      const version = host.pipeline.raiseSchemaVersion(source, stream);
+      host.outbox.audit.record({ event: 'config-changed', subject: `streams/${source}/${stream}`, details: { schemaVersion: version, resend: true } });
+      await host.resync(source, stream);
+      return version;
+    },
     quarantine: new QuarantineActions(host.outbox, host.pipeline, { isPaused: (source) => host.isPaused(source), onQueued: () => host.wakeDelivery() }),
     listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
 

@@ -48,6 +48,13 @@ export function quarantineRoutes(port: DashboardPort | undefined): AnyRoute[] {
       params: NoParams, input: Selection, output: z.number().int(),
       run: ({ input }) => q().discard(input.ids, scopeOf(input)),
     }),
+    defineRoute({
+      method: 'POST', path: '/streams/{source}/{stream}/resend', role: 'admin', tag: 'quarantine',
+      summary: "Re-reads a stream from the start and sends it under its current mapping with the stream's schemaVersion raised.",
+      params: z.strictObject({ source: z.string().min(1), stream: z.string().min(1) }), input: z.strictObject({}),
+      output: z.object({ schemaVersion: z.number().int() }),
+      run: async ({ params }) => ({ schemaVersion: await requirePort(port).resendStream(params.source, params.stream) }),
+    }),
   ];
 }
 

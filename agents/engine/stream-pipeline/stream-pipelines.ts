@@ -165,7 +165,9 @@ export class StreamPipelines {
   }
 
   #validate(source: string, rules: PipelineRules, page: ProcessedPage): void {
-    const indexes = page.records.map((_, i) => i).filter((i) => !page.quarantine.has(i));
+    // A group with a member its mapping stopped is not judged: its sums would be of part of an entry.
+    const stoppedGroups = new Set<string | undefined>([...page.quarantine.keys()].map((i) => page.records[i]?.group).filter((g) => g !== undefined));
+    const indexes = page.records.map((_, i) => i).filter((i) => !page.quarantine.has(i) && !stoppedGroups.has(page.records[i]!.group));
     const cleansed = indexes.map((i) => {
       const record = page.records[i]!;
       return record.data === undefined ? record : { ...record, data: rules.cleanse(record.data) };

@@ -32,6 +32,10 @@ function describeRow(row: PreviewRow, n: number): string[] {
     const l = left[i] ?? '';
     lines.push(`  ${l.padEnd(LEFT_WIDTH)}${i === 0 ? '→ ' : '  '}${right[i] ?? ''}`.trimEnd());
   }
+  if (row.validation !== undefined) {
+    if (row.validation.length === 0) lines.push('  validation: passes');
+    for (const f of row.validation) lines.push(`  validation: [${f.severity}] ${f.code}${f.path === '' ? '' : ` at ${f.path}`}: ${f.message}`);
+  }
   return lines;
 }
 

@@ -89,4 +89,19 @@ describe('tya-agent mapping', () => {
     expect(result.out).toContain('The mapping for "sales" is refused; it was not run:');
     expect(result.out).toContain('$sum turns money ("net") into a floating-point number');
   });
+
+  it('preview --rules: each output is cleansed and validated beside its input (exit 3 when one fails)', async () => {
+    const rules = file('sales.rules.json', JSON.stringify({
+      stream: 'sales',
+      schema: { type: 'object', properties: { vat: { type: 'string', format: 'money', decimalMaximum: '100' } } },
+    }));
+    const input = file('rules.jsonl', '{"net": "100.00", "rate": "0.2", "who": " ada "}\n{"net": "1000.00", "rate": "0.2", "who": "bo"}\n');
+    const result = await run(['mapping', 'preview', '--mapping', good, '--input', input, '--rules', rules, '--json', '--config', path.join(dir, 'none.json')]);
+    expect(result.code, result.err).toBe(3);
+    const rows = (JSON.parse(result.out) as { rows: Array<{ validation?: Array<{ code: string; path: string }> }> }).rows;
+    expect(rows.map((r) => r.validation?.map((f) => `${f.code}@${f.path}`))).toEqual([[], ['range@vat']]);
+    const text = await run(['mapping', 'preview', '--mapping', good, '--input', input, '--rules', rules, '--config', path.join(dir, 'none.json')]);
+    expect(text.out).toContain('validation: passes');
+    expect(text.out).toMatch(/validation: \[reject\] range at vat/);
+  });
 });

@@ -18,6 +18,8 @@ export interface MappingPreviewOptions {
   stream?: string;
   sample: number;
   input?: string;
+  /** A rules file: the outputs are cleansed and validated too (docs/validation.md). */
+  rules?: string;
   config?: string;
   json?: boolean;
 }
@@ -55,9 +57,11 @@ export async function mappingPreviewCommand(options: MappingPreviewOptions, io: 
     from = `stream "${stream}"`;
   }
   const preview = await previewMapping(mapping, samples);
+  if (options.rules !== undefined) await (await import('./mapping-preview-rules.ts')).validatePreview(preview, options.rules, options.config);
   if (options.json) io.out(JSON.stringify({ source: from, ...preview }, null, 2));
   else io.out(describePreview(preview, from).join('\n'));
-  return preview.refusals.length === 0 && preview.failed === 0 ? ExitCode.ok : ExitCode.incomplete;
+  const invalid = preview.rows.some((row) => row.validation?.some((f) => f.severity !== 'warn'));
+  return preview.refusals.length === 0 && preview.failed === 0 && !invalid ? ExitCode.ok : ExitCode.incomplete;
 }
 
 async function readFromSource(options: MappingPreviewOptions, stream: string) {
@@ -103,9 +107,10 @@ export function registerMappingCommands(
     .option('--stream <name>', "the stream to read samples from (default: the mapping's stream)")
     .option('--sample <n>', 'how many records', sampleCount, 10)
     .option('--input <file>', 'read the samples from this JSON-lines file instead of the configured source')
+    .option('--rules <file>', 'also cleanse and validate each output with this rules file (docs/validation.md)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print the preview as JSON')
-    .addHelpText('after', '\nReading from the source moves nothing: no checkpoint is written.\nExit code: 0 every record mapped, 3 the mapping is refused or some records failed, 2 wrong usage.')
+    .addHelpText('after', '\nReading from the source moves nothing: no checkpoint is written.\nExit code: 0 every record mapped (and valid), 3 the mapping is refused or some records failed, 2 wrong usage.')
     .action(action((opts: MappingPreviewOptions) => mappingPreviewCommand(opts, io)));
   mapping
     .command('resend')

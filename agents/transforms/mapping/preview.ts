@@ -3,7 +3,7 @@
  * input beside its output or its error. Used by `tya-agent mapping preview` and, later, the control
  * API's mapping editor. A mapping the checker refuses is not run: the refusals are the preview.
  */
-import type { JsonObject, MappingConfig, RecordKey, RecordOp } from '../../api/index.ts';
+import type { JsonObject, JsonValue, MappingConfig, RecordKey, RecordOp } from '../../api/index.ts';
 import { MappingPool } from './mapping-pool.ts';
 import type { MappingError } from './mapping-result.ts';
 import { checkMapping, type Refusal } from './money-checker.ts';
@@ -22,6 +22,8 @@ export interface PreviewRow {
   output?: JsonObject;
   error?: MappingError;
   elapsedMs: number;
+  /** With a rules file: the cleansed output's validation failures (empty: it passes). */
+  validation?: Array<{ code: string; path: string; value?: JsonValue; message: string; severity: 'reject' | 'hold' | 'warn' }>;
 }
 
 export interface MappingPreview {

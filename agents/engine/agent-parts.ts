@@ -4,7 +4,7 @@
  * the agent. One list of factories, so adding a part is one line here and none in agent.ts, which is
  * the composition root and already long.
  */
-import type { AgentConfig } from '../api/index.ts';
+import type { AgentConfig, SourceRecord } from '../api/index.ts';
 import type { CloudClient } from '../delivery/cloud-client.ts';
 import type { CommandResult } from '../delivery/index.ts';
 import type { Outbox } from '../outbox/index.ts';
@@ -33,6 +33,11 @@ export interface AgentPart {
   readonly name: string;
   /** Answers a cloud command this part owns (`writeback-available`, `push-file`…); undefined: not mine. */
   command?(name: string, args: Readonly<Record<string, unknown>>): Promise<CommandResult> | undefined;
+  /**
+   * True when a captured record is only the ERP's import of what this part wrote (write-back): it is
+   * then not sent back to the cloud as a new change.
+   */
+  isEcho?(source: string, stream: string, record: SourceRecord): boolean;
   /** A new configuration was applied without a restart. */
   configChanged?(): Promise<void>;
   stop(): Promise<void>;
@@ -86,6 +91,10 @@ export class AgentParts {
       if (answer !== undefined) return answer;
     }
     return undefined;
+  }
+
+  isEcho(source: string, stream: string, record: SourceRecord): boolean {
+    return this.#parts.some((part) => part.isEcho?.(source, stream, record) === true);
   }
 
   async configChanged(): Promise<void> {

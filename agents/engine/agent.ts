@@ -96,13 +96,7 @@ export class Agent {
   readonly pipeline: AgentPipeline;
   private lock: DataDirLock | null = null;
 
-  private constructor(
-    options: AgentOptions,
-    outbox: Outbox,
-    logger: Logger,
-    secrets: SecretStore,
-    layout: DataDirLayout,
-  ) {
+  private constructor(options: AgentOptions, outbox: Outbox, logger: Logger, secrets: SecretStore, layout: DataDirLayout) {
     this.options = options;
     this.current = options.loaded;
     this.clock = options.clock ?? systemClock;
@@ -272,6 +266,7 @@ export class Agent {
       onArrival: (stream) => this.arrivals.arrived(name, stream, this.clock.now()),
       gate: this.gate,
       pipeline: this.pipeline.forSource(name),
+      isEcho: (stream, record) => this.parts.isEcho(name, stream, record),
       ...(sourceConfig.schedule && {
         schedule: new ReadSchedule({ source: name, config: sourceConfig.schedule, defaultTimeZone: scheduleZone, state: this.outbox }),
       }),

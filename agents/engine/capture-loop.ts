@@ -1,4 +1,5 @@
 import type { Source, ReadResult } from '../pipeline/source.ts';
+import type { SourceRecord } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { AgentError, BackOffError, describeError, NotConnectedError, PermanentError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -42,6 +43,8 @@ export interface CaptureLoopOptions {
   schedule?: ReadSchedule;
   /** Mapping, validation and quarantine; absent: records are queued as read. */
   pipeline?: CapturePipeline;
+  /** A record that is only the ERP's import of a write-back: not sent back (agent-parts.ts isEcho). */
+  isEcho?: (stream: string, record: SourceRecord) => boolean;
 }
 
 /**
@@ -168,9 +171,11 @@ export class CaptureLoop {
       status.sourceSucceeded(source.name, 0);
       return true;
     }
-    const page = await this.options.pipeline?.process(result.records);
+    const isEcho = this.options.isEcho;
+    const records = isEcho === undefined ? result.records : result.records.filter((r) => !isEcho(result.stream, r));
+    const page = await this.options.pipeline?.process(records);
     if (page !== undefined && this.spikes(result, page)) return false;
-    if (!this.commit(result, page)) {
+    if (!this.commit(result, page, records)) {
       await this.wakeup.wait(1000, signal);
       return false;
     }
@@ -183,14 +188,14 @@ export class CaptureLoop {
     if (page.warnings.length > 0) {
       logger.warn({ stream: result.stream, warnings: page.warnings.slice(0, 5) }, `${page.warnings.length} warnings in a page of ${result.stream}.`);
     }
-    const why = pipeline?.guard(result.stream)?.judge(result.records.length, page.quarantine.size, clock.now()) ?? null;
+    const why = pipeline?.guard(result.stream)?.judge(page.records.length, page.quarantine.size, clock.now()) ?? null;
     if (why === null) return false;
     this.spiked.add(result.stream);
     pipeline!.onSpike(result.stream, why);
     return true;
   }
 
-  private commit(result: ReadResult, page: ProcessedPage | undefined): boolean {
+  private commit(result: ReadResult, page: ProcessedPage | undefined, records: SourceRecord[]): boolean {
     const { source, outbox, status } = this.options;
     faultPoint('capture.before-commit');
     try {
@@ -198,7 +203,7 @@ export class CaptureLoop {
         source: source.name,
         stream: result.stream,
         lane: result.lane,
-        records: page?.records ?? result.records,
+        records: page?.records ?? records,
         quarantine: page?.quarantine,
         schemaVersion: this.options.pipeline?.schemaVersion(result.stream),
         checkpoint: result.checkpoint,

@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import type { AgentPart, AgentPartContext } from '../engine/agent-parts.ts';
+import type { SourceRecord } from '../api/index.ts';
+import { canonicalJson } from '../api/canonical-json.ts';
 import { readEnrollment } from '../delivery/enrollment.ts';
 import { runAsActor } from '../outbox/audit-actor.ts';
 import { WritebackApplier } from './writeback-applier.ts';
@@ -65,14 +67,18 @@ export function startWritebackPart(ctx: AgentPartContext): Promise<AgentPart | n
   timer.unref();
   void trigger();
 
-  const part: AgentPart & { isEcho(source: string, stream: string, keyJson: string, data: Record<string, unknown>): boolean } = {
+  // isEcho takes a captured record (the capture loop) or a canonical key and data (tests, the CLI).
+  const part: AgentPart & { isEcho(source: string, stream: string, keyJson: string | SourceRecord, data?: Record<string, unknown>): boolean } = {
     name: 'writeback',
     command(name) {
       if (name !== 'writeback-available') return undefined;
       void trigger();
       return Promise.resolve({ ok: true });
     },
-    isEcho: (source: string, stream: string, keyJson: string, data: Record<string, unknown>) => applier.isEcho(source, stream, keyJson, data),
+    isEcho: (source: string, stream: string, keyJson: string | SourceRecord, data?: Record<string, unknown>) =>
+      typeof keyJson === 'string'
+        ? applier.isEcho(source, stream, keyJson, data ?? {})
+        : keyJson.op === 'upsert' && applier.isEcho(source, stream, canonicalJson(keyJson.key), keyJson.data ?? {}),
     async stop() {
       stopped = true;
       clearInterval(timer);

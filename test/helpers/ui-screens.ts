@@ -44,6 +44,16 @@ async function main(): Promise<void> {
       await page.screenshot({ path: path.join(DOCS, `${screen}.png`), fullPage: true });
       await page.close();
     }
+    // The Quarantine screen with one record opened, and the mapping editor with a preview on sample rows.
+    for (const [screen, button] of [['quarantine', 'Details'], ['mappings', 'Preview']] as const) {
+      const page = await context.newPage();
+      await openSeededScreen(page, server.url, screen, 'en');
+      await page.getByRole('button', { name: button, exact: true }).first().click();
+      await page.waitForTimeout(200);
+      await page.evaluate('document.activeElement && document.activeElement.blur()');
+      await page.screenshot({ path: path.join(DOCS, `${screen}.png`), fullPage: true });
+      await page.close();
+    }
     const icons = await browser.newContext({ deviceScaleFactor: 1 });
     const page = await icons.newPage();
     for (const state of TRAY_STATES) {

@@ -336,7 +336,7 @@ export const de: Record<MessageKey, string> = {
   'quarantine.key': 'Datensatz',
   'quarantine.reason': 'Warum angehalten',
   'quarantine.more': '(+{count} weitere)',
-  'quarantine.detailTitle': 'Datensatz {id} von {source} / {stream}',
+  'quarantine.detailTitle': 'Datensatz {key} von {source} / {stream}',
   'quarantine.stage': 'Angehalten durch',
   'quarantine.stage.mapping': 'die Zuordnung',
   'quarantine.stage.validation': 'die Prüfungen',

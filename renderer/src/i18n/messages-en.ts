@@ -337,7 +337,7 @@ export const en = {
   'quarantine.key': 'Record',
   'quarantine.reason': 'Why it was stopped',
   'quarantine.more': '(+{count} more)',
-  'quarantine.detailTitle': 'Record {id} of {source} / {stream}',
+  'quarantine.detailTitle': 'Record {key} of {source} / {stream}',
   'quarantine.stage': 'Stopped by',
   'quarantine.stage.mapping': 'the mapping',
   'quarantine.stage.validation': 'the checks',

@@ -81,7 +81,9 @@ function MappingEditor({ entry, onSaved }: { entry: MappingEntry; onSaved: () =>
         <dd className="mono wrap">{entry.rulesFile ?? t('mapping.noRules')}</dd>
       </dl>
       {entry.readError !== undefined && <Notice tone="error">{entry.readError}</Notice>}
-      <label htmlFor="map-text">{t('mapping.textLabel')}</label>
+      <p>
+        <label htmlFor="map-text">{t('mapping.textLabel')}</label>
+      </p>
       <textarea id="map-text" className="mono code" rows={18} value={text} spellCheck={false} onChange={(e) => setText(e.target.value)} data-testid="mapping-text" />
       <p className="actions">
         <label className="inline-field">

@@ -4,7 +4,7 @@
  * mapping and rules again), or discard. Statuses are explained in plain words, superseded above all:
  * a newer change of the same record exists, so this older one is never sent over it.
  */
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import type { QuarantineEntry, QuarantineStreamSummary, ReplayResult } from '../../../agents/api/index.ts';
 import { Badge, ConfirmButton, Loading, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n, type I18n } from '../i18n/i18n.ts';
@@ -65,14 +65,14 @@ export function QuarantineScreen() {
               <table className="fit" data-testid="quarantine-records">
                 <thead>
                   <tr>
-                    <th scope="col">
+                    <th scope="col" className="col-check">
                       <span className="sr-only">{t('quarantine.select')}</span>
                     </th>
-                    <th scope="col">{t('common.state')}</th>
+                    <th scope="col" className="col-state">{t('common.state')}</th>
                     <th scope="col">{t('common.source')}</th>
                     <th scope="col">{t('quarantine.key')}</th>
-                    <th scope="col">{t('quarantine.reason')}</th>
-                    <th scope="col">
+                    <th scope="col" className="col-reason">{t('quarantine.reason')}</th>
+                    <th scope="col" className="col-button">
                       <span className="sr-only">{t('common.details')}</span>
                     </th>
                   </tr>
@@ -120,7 +120,7 @@ export function QuarantineScreen() {
           </>
         )}
       </section>
-      {open !== null && <EntryDetail key={`${open.id}/${JSON.stringify(open.data)}`} entry={open} onChanged={after} onReplay={() => replay([open.id])} onDiscard={() => discard([open.id])} busy={action.busy} />}
+      {open !== null && <EntryDetail key={open.id} entry={open} onChanged={after} onReplay={() => replay([open.id])} onDiscard={() => discard([open.id])} busy={action.busy} />}
       <StatusGlossary />
     </Page>
   );
@@ -205,7 +205,7 @@ function EntryDetail({ entry, onChanged, onReplay, onDiscard, busy }: { entry: Q
   };
   return (
     <section aria-labelledby="qu-detail" className="panel" data-testid="quarantine-detail">
-      <h2 id="qu-detail">{t('quarantine.detailTitle', { id: entry.id, source: entry.source, stream: entry.stream })}</h2>
+      <h2 id="qu-detail">{t('quarantine.detailTitle', { key: keyText(entry.key), source: entry.source, stream: entry.stream })}</h2>
       <p>
         <Badge tone={STATUS_TONE[entry.status]}>{t(`quarantine.status.${entry.status}`)}</Badge> {t(`quarantine.explain.${entry.status}`)}
       </p>
@@ -294,10 +294,10 @@ function StatusGlossary() {
       <h2 id="qu-glossary">{t('quarantine.glossary')}</h2>
       <dl className="facts">
         {statuses.map((s) => (
-          <div key={s}>
+          <Fragment key={s}>
             <dt>{t(`quarantine.status.${s}`)}</dt>
-            <dd>{t(`quarantine.explain.${s}`)}</dd>
-          </div>
+            <dd className="wrap">{t(`quarantine.explain.${s}`)}</dd>
+          </Fragment>
         ))}
       </dl>
     </section>

@@ -163,7 +163,7 @@ const SALES_MAPPING = `{
   "input": { "id": "integer", "total": "money", "customer": "text" },
   "fields": {
     "receiptId": { "expr": "id", "type": "integer" },
-    "gross": { "expr": "$round($decimalMul(total, \"1.2\"), 2, 'HALF_EVEN')", "type": "money", "required": true },
+    "gross": { "expr": "$round($decimalMul(total, \\"1.2\\"), 2, 'HALF_EVEN')", "type": "money", "required": true },
     "customer": { "expr": "$trim(customer)", "type": "text", "required": true }
   }
 }

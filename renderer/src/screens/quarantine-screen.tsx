@@ -68,10 +68,8 @@ export function QuarantineScreen() {
                     <th scope="col" className="col-check">
                       <span className="sr-only">{t('quarantine.select')}</span>
                     </th>
-                    <th scope="col" className="col-state">{t('common.state')}</th>
-                    <th scope="col">{t('common.source')}</th>
-                    <th scope="col">{t('quarantine.key')}</th>
-                    <th scope="col" className="col-reason">{t('quarantine.reason')}</th>
+                    <th scope="col" className="col-record">{t('quarantine.key')}</th>
+                    <th scope="col">{t('quarantine.reason')}</th>
                     <th scope="col" className="col-button">
                       <span className="sr-only">{t('common.details')}</span>
                     </th>
@@ -92,11 +90,13 @@ export function QuarantineScreen() {
                         </td>
                         <td>
                           <Badge tone={STATUS_TONE[e.status]}>{t(`quarantine.status.${e.status}`)}</Badge>
+                          <br />
+                          <span className="mono">{keyText(e.key)}</span>
+                          <br />
+                          <span className="muted">
+                            {e.source} / {e.stream}
+                          </span>
                         </td>
-                        <td>
-                          {e.source} / {e.stream}
-                        </td>
-                        <td className="mono wrap">{keyText(e.key)}</td>
                         <td className="wrap">
                           {first === undefined ? '–' : (
                             <>
@@ -153,7 +153,7 @@ function StreamSummary({ streams }: { streams: QuarantineStreamSummary[] }) {
             {t('quarantine.spikeBanner', { source: s.source, stream: s.stream })}
           </Notice>
         ))}
-      <table className="fit" data-testid="quarantine-streams">
+      <table data-testid="quarantine-streams">
         <thead>
           <tr>
             <th scope="col">{t('common.source')}</th>

@@ -178,7 +178,7 @@ function seededQuarantine(): Record<string, unknown> {
     ...extra,
   });
   return {
-    getQuarantineSummary: [{ source: 'erp', stream: 'sales_receipts', quarantined: 2, held: 0, spikePaused: false }],
+    getQuarantineSummary: [{ source: 'erp', stream: 'sales_receipts', quarantined: 2, held: 0, spikePaused: true }],
     listQuarantine: [
       entry(2, '10412', { id: 10412, total: '19.99', customer: 'Dee' }, { originalData: { id: 10412, total: '19.99', customer: null } }),
       entry(1, '10398', { id: 10398, total: '3.33', customer: null }),

@@ -38,7 +38,7 @@ export function QuarantineScreen() {
   return (
     <Page title={t('quarantine.title')}>
       <p className="muted">{t('quarantine.intro')}</p>
-      <StreamSummary streams={summary.data} />
+      <StreamSummary streams={summary.data} onResumed={summary.reload} />
       {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
       <section aria-labelledby="qu-records">
         <h2 id="qu-records">{t('quarantine.records', { count: i18n.number(entries.length) })}</h2>
@@ -139,19 +139,29 @@ export function QuarantineCount() {
   );
 }
 
-function StreamSummary({ streams }: { streams: QuarantineStreamSummary[] }) {
+function StreamSummary({ streams, onResumed }: { streams: QuarantineStreamSummary[]; onResumed: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
+  const { api } = useLive();
+  const resume = useAction<null>();
   if (streams.length === 0) return null;
   return (
     <section aria-labelledby="qu-streams">
       <h2 id="qu-streams">{t('quarantine.perStream')}</h2>
+      {resume.message && <Notice tone={resume.message.tone}>{resume.message.text}</Notice>}
       {streams
         .filter((s) => s.spikePaused)
         .map((s) => (
-          <Notice key={`spike/${s.source}/${s.stream}`} tone="error">
-            {t('quarantine.spikeBanner', { source: s.source, stream: s.stream })}
-          </Notice>
+          <div key={`spike/${s.source}/${s.stream}`} data-testid="quarantine-spike">
+            <Notice tone="error">{t('quarantine.spikeBanner', { source: s.source, stream: s.stream })}</Notice>
+            <p className="actions">
+              <RoleGate action="resumeSource" label={t('quarantine.resume', { source: s.source })}>
+                <button type="button" disabled={resume.busy} onClick={() => void resume.run(() => api.resumeSource(s.source), () => t('quarantine.resumed', { source: s.source })).then(onResumed)}>
+                  {t('quarantine.resume', { source: s.source })}
+                </button>
+              </RoleGate>
+            </p>
+          </div>
         ))}
       <table data-testid="quarantine-streams">
         <thead>

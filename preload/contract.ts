@@ -18,7 +18,13 @@ import type {
   FileEntry,
   HistoryPoint,
   LiveEvent,
+  MappingEntry,
+  MappingPreviewRequest,
+  MappingPreviewView,
+  QuarantineEntry,
+  QuarantineStreamSummary,
   QueueView,
+  ReplayResult,
   SettingsView,
   Shift,
   SourceSummary,
@@ -41,6 +47,17 @@ export interface SettingsChange {
 }
 
 export type DeadLetterSelection = number[] | 'all';
+
+export interface QuarantineListFilter {
+  source?: string;
+  stream?: string;
+  status?: 'waiting' | 'quarantined' | 'held' | 'superseded' | 'replayed' | 'discarded' | 'all';
+}
+
+export interface QuarantineScope {
+  source?: string;
+  stream?: string;
+}
 
 /** Who the dashboard is talking as: its role decides which actions it offers. */
 export interface SessionView {
@@ -85,6 +102,16 @@ export interface WindowApi {
   getDiagnostics(): Promise<Result<DiagnosticsView>>;
   listAlerts(): Promise<Result<Alert[]>>;
   acknowledgeAlert(code: string): Promise<Result<{ acknowledged: boolean }>>;
+  /** Quarantine (docs/quarantine.md): viewer reads; operator edits, replays, discards. */
+  getQuarantineSummary(): Promise<Result<QuarantineStreamSummary[]>>;
+  listQuarantine(filter: QuarantineListFilter): Promise<Result<QuarantineEntry[]>>;
+  editQuarantine(id: number, data: Record<string, unknown>): Promise<Result<QuarantineEntry>>;
+  replayQuarantine(ids: DeadLetterSelection, scope?: QuarantineScope): Promise<Result<ReplayResult>>;
+  discardQuarantine(ids: DeadLetterSelection, scope?: QuarantineScope): Promise<Result<number>>;
+  /** The mapping editor: list and preview (operator: reads real rows), save (admin). */
+  listMappings(): Promise<Result<MappingEntry[]>>;
+  previewMapping(request: MappingPreviewRequest): Promise<Result<MappingPreviewView>>;
+  saveMapping(source: string, stream: string, text: string): Promise<Result<MappingEntry>>;
   /** Live events; returns the function that stops them. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }
@@ -98,6 +125,12 @@ const Name = z.string().min(1).max(63);
 const Draft = z.strictObject({ config: z.record(z.string(), z.unknown()), password: z.string().max(1024).optional() });
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Ids = z.union([z.literal('all'), z.array(z.number().int().positive()).min(1).max(10_000)]);
+const QScope = z.strictObject({ source: Name.optional(), stream: Name.optional() });
+const QFilter = z.strictObject({
+  source: Name.optional(),
+  stream: Name.optional(),
+  status: z.enum(['waiting', 'quarantined', 'held', 'superseded', 'replayed', 'discarded', 'all']).optional(),
+});
 
 /** Channel and argument tuple schema per method: main/ipc parses every call with these. */
 export const IPC_CONTRACT = {
@@ -132,6 +165,17 @@ export const IPC_CONTRACT = {
   getDiagnostics: { channel: 'diagnostics:get', args: z.tuple([]) },
   listAlerts: { channel: 'alerts:list', args: z.tuple([]) },
   acknowledgeAlert: { channel: 'alerts:ack', args: z.tuple([z.string().min(1).max(120)]) },
+  getQuarantineSummary: { channel: 'quarantine:summary', args: z.tuple([]) },
+  listQuarantine: { channel: 'quarantine:list', args: z.tuple([QFilter]) },
+  editQuarantine: { channel: 'quarantine:edit', args: z.tuple([z.number().int().positive(), z.record(z.string(), z.unknown())]) },
+  replayQuarantine: { channel: 'quarantine:replay', args: z.tuple([Ids, QScope.optional()]) },
+  discardQuarantine: { channel: 'quarantine:discard', args: z.tuple([Ids, QScope.optional()]) },
+  listMappings: { channel: 'mappings:list', args: z.tuple([]) },
+  previewMapping: {
+    channel: 'mappings:preview',
+    args: z.tuple([z.strictObject({ source: Name, stream: Name, mapping: z.string().min(1).max(200_000), rows: z.number().int().min(1).max(50).optional() })]),
+  },
+  saveMapping: { channel: 'mappings:save', args: z.tuple([Name, Name, z.string().min(1).max(200_000)]) },
 } as const satisfies Record<InvokeMethod, { channel: string; args: z.ZodType }>;
 
 export interface HttpCall {
@@ -184,6 +228,14 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   getDiagnostics: () => ({ method: 'GET', path: '/diagnostics' }),
   listAlerts: () => ({ method: 'GET', path: '/alerts' }),
   acknowledgeAlert: (code) => ({ method: 'POST', path: `/alerts/${seg(code)}/ack`, body: {} }),
+  getQuarantineSummary: () => ({ method: 'GET', path: '/quarantine/summary' }),
+  listQuarantine: (filter) => ({ method: 'GET', path: `/quarantine${query({ ...filter })}` }),
+  editQuarantine: (id, data) => ({ method: 'PUT', path: `/quarantine/${id}/data`, body: { data } }),
+  replayQuarantine: (ids, scope) => ({ method: 'POST', path: '/quarantine/replay', body: { ids, ...scope } }),
+  discardQuarantine: (ids, scope) => ({ method: 'POST', path: '/quarantine/discard', body: { ids, ...scope } }),
+  listMappings: () => ({ method: 'GET', path: '/mappings' }),
+  previewMapping: (request) => ({ method: 'POST', path: '/mappings/preview', body: request }),
+  saveMapping: (source, stream, text) => ({ method: 'PUT', path: `/mappings/${seg(source)}/${seg(stream)}`, body: { text } }),
 };
 
 /**
@@ -223,4 +275,12 @@ export const ACTION_ROLES: Record<InvokeMethod, Role> = {
   getDiagnostics: 'admin',
   listAlerts: 'viewer',
   acknowledgeAlert: 'operator',
+  getQuarantineSummary: 'viewer',
+  listQuarantine: 'viewer',
+  editQuarantine: 'operator',
+  replayQuarantine: 'operator',
+  discardQuarantine: 'operator',
+  listMappings: 'viewer',
+  previewMapping: 'operator',
+  saveMapping: 'admin',
 };

@@ -41,6 +41,14 @@ const api: WindowApi = {
   getDiagnostics: invoker('getDiagnostics'),
   listAlerts: invoker('listAlerts'),
   acknowledgeAlert: invoker('acknowledgeAlert'),
+  getQuarantineSummary: invoker('getQuarantineSummary'),
+  listQuarantine: invoker('listQuarantine'),
+  editQuarantine: invoker('editQuarantine'),
+  replayQuarantine: invoker('replayQuarantine'),
+  discardQuarantine: invoker('discardQuarantine'),
+  listMappings: invoker('listMappings'),
+  previewMapping: invoker('previewMapping'),
+  saveMapping: invoker('saveMapping'),
   subscribe: (listener) => {
     const handler = (_event: IpcRendererEvent, payload: LiveEvent) => listener(payload);
     ipcRenderer.on(LIVE_EVENT_CHANNEL, handler);

@@ -11,6 +11,7 @@ export * from './time-window-syntax.ts';
 export * from './export.ts';
 export * from './audit.ts';
 export * from './mapping-config.ts';
+export * from './mapping-editor.ts';
 export * from './quarantine.ts';
 export * from './stream-config.ts';
 export * from './validation-config.ts';

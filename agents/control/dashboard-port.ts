@@ -20,6 +20,7 @@ import type {
 } from '../api/index.ts';
 import type { CloudProxyConfig, CloudTlsConfig } from '../api/cloud-transport-config.ts';
 import type { QuarantineActions } from '../engine/stream-pipeline/quarantine-actions.ts';
+import type { MappingEditorPort } from './service/mapping-editor.ts';
 
 /** A source configuration typed into a form, with its password (write-only: it goes to the keychain). */
 export interface SourceDraft {
@@ -38,6 +39,8 @@ export interface DashboardPort {
   /** Raises the stream's schemaVersion and re-reads it (mapping resend); returns the new version. */
   resendStream(source: string, stream: string): Promise<number>;
   readonly quarantine: Pick<QuarantineActions, 'list' | 'get' | 'summary' | 'edit' | 'replay' | 'discard'>;
+  /** The mapping editor: list, preview on real rows, save (service/mapping-editor.ts). */
+  readonly mappings: MappingEditorPort;
   listSources(): Promise<SourceSummary[]>;
   /** Adds (`original` undefined) or replaces the source named `original`; applied live. */
   saveSource(draft: SourceDraft, original?: string): Promise<SourceSummary>;

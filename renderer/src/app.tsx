@@ -10,13 +10,15 @@ import { DiagnosticsScreen, FirstRunScreen, SettingsScreen } from './screens/adm
 import { CompletenessScreen } from './screens/completeness-screen.tsx';
 import { QueueScreen, ShiftsScreen } from './screens/data-screens.tsx';
 import { FilesScreen } from './screens/files-screen.tsx';
+import { MappingScreen } from './screens/mapping-screen.tsx';
 import { OverviewScreen } from './screens/overview-screen.tsx';
+import { QuarantineCount, QuarantineScreen } from './screens/quarantine-screen.tsx';
 import { SourcesScreen } from './screens/sources-screen.tsx';
 import { healthSentence } from './state/health.ts';
 import { LiveProvider, useLive } from './state/live.tsx';
 import { RoleBadge, RoleProvider } from './state/role.tsx';
 
-export const SCREENS = ['overview', 'sources', 'files', 'queue', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'] as const;
+export const SCREENS = ['overview', 'sources', 'files', 'queue', 'quarantine', 'mappings', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'] as const;
 export type ScreenName = (typeof SCREENS)[number];
 
 const NAV_KEYS: Record<ScreenName, MessageKey> = {
@@ -24,6 +26,8 @@ const NAV_KEYS: Record<ScreenName, MessageKey> = {
   sources: 'nav.sources',
   files: 'nav.files',
   queue: 'nav.queue',
+  quarantine: 'nav.quarantine',
+  mappings: 'nav.mappings',
   shifts: 'nav.shifts',
   completeness: 'nav.completeness',
   activity: 'nav.activity',
@@ -47,6 +51,10 @@ function Screen({ name }: { name: ScreenName }) {
       return <FilesScreen />;
     case 'queue':
       return <QueueScreen />;
+    case 'quarantine':
+      return <QuarantineScreen />;
+    case 'mappings':
+      return <MappingScreen />;
     case 'shifts':
       return <ShiftsScreen />;
     case 'completeness':
@@ -122,6 +130,7 @@ function Frame() {
               <li key={name}>
                 <a href={`#/${name}`} aria-current={name === screen ? 'page' : undefined}>
                   {t(NAV_KEYS[name])}
+                  {name === 'quarantine' ? <QuarantineCount /> : null}
                 </a>
               </li>
             ))}

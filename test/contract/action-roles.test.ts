@@ -28,6 +28,10 @@ const SAMPLE_ARGS: Partial<Record<InvokeMethod, unknown[]>> = {
   setSecret: ['sources/erp/password', 'x'],
   enroll: ['https://cloud.example', 'k'],
   acknowledgeAlert: ['code'],
+  editQuarantine: [1, {}],
+  replayQuarantine: ['all'],
+  discardQuarantine: ['all'],
+  saveMapping: ['erp', 'sales', '{}'],
 };
 
 describe('ACTION_ROLES', () => {

@@ -154,6 +154,44 @@ export function seededAnswers(): Record<string, unknown> {
       ],
     },
     listAlerts: status.alerts,
+    ...seededQuarantine(),
+  };
+}
+
+const SALES_MAPPING = `{
+  "stream": "sales_receipts",
+  "input": { "id": "integer", "total": "money", "customer": "text" },
+  "fields": {
+    "receiptId": { "expr": "id", "type": "integer" },
+    "gross": { "expr": "$round($decimalMul(total, \\"1.2\\"), 2, 'HALF_EVEN')", "type": "money", "required": true },
+    "customer": { "expr": "$trim(customer)", "type": "text", "required": true }
+  }
+}
+`;
+
+/** The Quarantine screen and the mapping editor: two stopped receipts (one corrected) and one mapping. */
+function seededQuarantine(): Record<string, unknown> {
+  const entry = (id: number, key: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    id, source: 'erp', stream: 'sales_receipts', key: { id: key }, op: 'upsert', seq: 18_700 + id, capturedAt: iso(-(40 - id) * 60_000),
+    data, stage: 'mapping', status: 'quarantined', quarantinedAt: iso(-(40 - id) * 60_000),
+    reasons: [{ code: 'mapping_required', path: 'customer', value: null, message: 'Field "customer" is required but the record has none: enter the customer in the ERP or correct it here, then replay.', severity: 'reject' }],
+    ...extra,
+  });
+  return {
+    getQuarantineSummary: [{ source: 'erp', stream: 'sales_receipts', quarantined: 2, held: 0, spikePaused: true }],
+    listQuarantine: [
+      entry(2, '10412', { id: 10412, total: '19.99', customer: 'Dee' }, { originalData: { id: 10412, total: '19.99', customer: null } }),
+      entry(1, '10398', { id: 10398, total: '3.33', customer: null }),
+    ],
+    listMappings: [{ source: 'erp', stream: 'sales_receipts', mappingFile: '/etc/tya-agent/sales.mapping.json', text: SALES_MAPPING, rulesFile: null }],
+    previewMapping: {
+      refusals: [], mapped: 2, failed: 1, rulesNotPreviewed: false,
+      rows: [
+        { key: { id: '10396' }, op: 'upsert', input: { id: 10396, total: '10.00', customer: 'Ada ' }, output: { receiptId: 10396, gross: '12.00', customer: 'Ada' } },
+        { key: { id: '10397' }, op: 'upsert', input: { id: 10397, total: '0.10', customer: 'Bo' }, output: { receiptId: 10397, gross: '0.12', customer: 'Bo' } },
+        { key: { id: '10398' }, op: 'upsert', input: { id: 10398, total: '3.33', customer: null }, error: { code: 'required', field: 'customer', message: 'Field "customer" is required but the expression gave nothing.' } },
+      ],
+    },
   };
 }
 

@@ -21,6 +21,7 @@ import { ActivityLog } from './activity-log.ts';
 import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
 import { diagnose } from './diagnostics-view.ts';
+import { createMappingEditor } from './mapping-editor.ts';
 import { folderFiles, folderShifts } from './files-view.ts';
 import { HistorySampler, SAMPLE_MS } from './history-sampler.ts';
 import { OutboxReader } from './outbox-reader.ts';
@@ -158,6 +159,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       return version;
     },
     quarantine: new QuarantineActions(host.outbox, host.pipeline, { isPaused: (source) => host.isPaused(source), onQueued: () => host.wakeDelivery() }),
+    mappings: createMappingEditor({ config: () => host.loaded, outbox: host.outbox, resolver }),
     listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
 
     async saveSource(draft: SourceDraft, original?: string) {

@@ -16,6 +16,12 @@ export function readMappingFile(file: string): MappingConfig {
   } catch (error) {
     throw new AgentError('mapping_file_missing', `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { hint: 'Check the path.' });
   }
+  return parseMappingText(text, file);
+}
+
+/** Parses a mapping's text (the dashboard's editor sends text, not a file); `name` names it in errors. */
+export function parseMappingText(text: string, name: string): MappingConfig {
+  const file = name;
   const stripped = stripJsonComments(text.replace(/^\uFEFF/, ''));
   let raw: unknown;
   try {

@@ -93,6 +93,14 @@ export function httpAgentApi(base = ''): WindowApi {
     getDiagnostics: via('getDiagnostics'),
     listAlerts: via('listAlerts'),
     acknowledgeAlert: via('acknowledgeAlert'),
+    getQuarantineSummary: via('getQuarantineSummary'),
+    listQuarantine: via('listQuarantine'),
+    editQuarantine: via('editQuarantine'),
+    replayQuarantine: via('replayQuarantine'),
+    discardQuarantine: via('discardQuarantine'),
+    listMappings: via('listMappings'),
+    previewMapping: via('previewMapping'),
+    saveMapping: via('saveMapping'),
     subscribe: (listener) => {
       const source = new EventSource(`${base}${PREFIX}/events`, { withCredentials: true });
       source.onmessage = (message: MessageEvent<string>) => {

@@ -4,6 +4,7 @@
  * the renderer (which may import only agents/api).
  */
 import { z } from 'zod';
+import { QuarantineReasonSchema } from './quarantine.ts';
 
 export const MappingEntrySchema = z.object({
   source: z.string(),
@@ -35,6 +36,8 @@ export const MappingPreviewRowSchema = z.object({
   input: z.record(z.string(), z.json()).nullable(),
   output: z.record(z.string(), z.json()).optional(),
   error: z.object({ code: z.string(), field: z.string().optional(), message: z.string() }).optional(),
+  /** With a rules file: the cleansed output's validation failures (empty: it passes). */
+  validation: z.array(QuarantineReasonSchema).optional(),
 });
 export type MappingPreviewRow = z.infer<typeof MappingPreviewRowSchema>;
 
@@ -54,10 +57,7 @@ export const MappingPreviewViewSchema = z.object({
   rows: z.array(MappingPreviewRowSchema),
   mapped: z.number().int(),
   failed: z.number().int(),
-  /**
-   * Validation rules are not run by the preview: they run on the agent's pipeline with the saved
-   * files (true when the stream has a rules file whose result the preview therefore does not show).
-   */
+  /** True when the stream has a rules file the preview could not run (rows then show no validation). */
   rulesNotPreviewed: z.boolean(),
 });
 export type MappingPreviewView = z.infer<typeof MappingPreviewViewSchema>;

@@ -5,28 +5,19 @@
  */
 import { existsSync } from 'node:fs';
 import type { MappingPreview } from '../../transforms/mapping/index.ts';
-import { readRulesFile, RulesFileError, StreamValidator } from '../../transforms/validation/index.ts';
+import { RulesFileError } from '../../transforms/validation/index.ts';
+import { validatePreviewRows } from '../../engine/stream-pipeline/preview-validation.ts';
 import type { ReferenceRows } from '../../engine/stream-pipeline/pipeline-rules.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 export async function validatePreview(preview: MappingPreview, rulesFile: string, configOption: string | undefined): Promise<void> {
-  let validator: StreamValidator;
+  const { entity, reference, close } = await referenceOf(configOption);
   try {
-    validator = StreamValidator.fromConfig(readRulesFile(rulesFile), rulesFile);
+    validatePreviewRows(preview.rows, rulesFile, { entity, reference });
   } catch (error) {
     if (error instanceof RulesFileError) throw new CliError(ExitCode.config, 'rules_file_invalid', error.message);
     throw error;
-  }
-  const { entity, reference, close } = await referenceOf(configOption);
-  try {
-    const rows = preview.rows.filter((row) => row.output !== undefined);
-    const cleansed = rows.map((row) => validator.cleanse(row.output!));
-    const failures = validator.validate(rows.map((row, i) => ({ key: row.key, data: cleansed[i] })), { entity, reference });
-    rows.forEach((row, i) => {
-      row.output = cleansed[i]!;
-      row.validation = failures[i] ?? [];
-    });
   } finally {
     close();
   }

@@ -159,7 +159,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       return version;
     },
     quarantine: new QuarantineActions(host.outbox, host.pipeline, { isPaused: (source) => host.isPaused(source), onQueued: () => host.wakeDelivery() }),
-    mappings: createMappingEditor({ config: () => host.loaded, outbox: host.outbox, resolver }),
+    mappings: createMappingEditor({ config: () => host.loaded, outbox: host.outbox, resolver, validation: { reference: host.pipeline.referenceRows, entityOf: (source) => host.pipeline.entityOf(source) } }),
     listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
 
     async saveSource(draft: SourceDraft, original?: string) {

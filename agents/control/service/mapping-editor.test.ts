@@ -47,12 +47,16 @@ beforeAll(async () => {
       { name: 'sales', table: 'sales', keyColumns: ['id'], cursorColumn: 'id' },
       { name: 'other', table: 'sales', keyColumns: ['id'], cursorColumn: 'id' },
     ] }],
-    streams: [{ source: 'till', stream: 'sales', mapping: 'sales.mapping.json' }, { source: 'till', stream: 'other' }],
+    streams: [{ source: 'till', stream: 'sales', mapping: 'sales.mapping.json', rules: 'sales.rules.json' }, { source: 'till', stream: 'other' }],
   });
   writeFileSync(file, text);
+  writeFileSync(path.join(dir, 'sales.rules.json'), JSON.stringify({ stream: 'sales', schema: { type: 'object', properties: { gross: { type: 'string', format: 'money', decimalMinimum: '1' } } } }));
   const loaded = parseConfigText(text, file);
   outbox = openTestOutbox(path.join(dir, 'outbox.db'), systemClock);
-  editor = createMappingEditor({ config: () => loaded, outbox, resolver: () => ({ resolve: () => Promise.reject(new Error('no secrets here')) }) });
+  editor = createMappingEditor({
+    config: () => loaded, outbox, resolver: () => ({ resolve: () => Promise.reject(new Error('no secrets here')) }),
+    validation: { reference: { rows: () => undefined }, entityOf: () => 'store-1' },
+  });
 });
 
 afterAll(async () => {
@@ -74,6 +78,9 @@ describe('the mapping editor service', () => {
     const preview = await editor.previewMapping({ source: 'till', stream: 'sales', mapping: mapping(), rows: 2 });
     expect(preview.refusals).toEqual([]);
     expect(preview.rows.map((r) => [r.input?.total, r.output?.gross])).toEqual([['10.00', '12.00'], ['0.10', '0.12']]);
+    // The stream's rules run on each output: input → output → validation side by side.
+    expect(preview.rulesNotPreviewed).toBe(false);
+    expect(preview.rows.map((r) => r.validation?.map((f) => `${f.code}@${f.path}`))).toEqual([[], ['range@gross']]);
     const refused = await editor.previewMapping({ source: 'till', stream: 'sales', mapping: mapping('$number(total) * 1.2') });
     expect(refused.rows).toEqual([]);
     expect(refused.refusals.map((r) => [r.field, r.expression, r.code])).toEqual([['gross', '$number(total) * 1.2', 'money_function']]);

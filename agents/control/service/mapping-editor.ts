@@ -16,11 +16,15 @@ import type { SecretResolver } from '../../pipeline/source.ts';
 import { checkMapping, previewMapping } from '../../transforms/mapping/index.ts';
 import { parseMappingText } from '../../transforms/mapping/mapping-file.ts';
 import { ControlHttpError } from '../control-routes.ts';
+import type { ReferenceRows } from '../../engine/stream-pipeline/pipeline-rules.ts';
+import { validatePreviewRows } from '../../engine/stream-pipeline/preview-validation.ts';
 
 export interface MappingEditorHost {
   config: () => { config: AgentConfig; file: string };
   outbox: Outbox;
   resolver: () => SecretResolver;
+  /** The reference lists and entity the stream's rules validate against (the running agent's cache). */
+  validation?: { reference: ReferenceRows; entityOf(source: string): string };
 }
 
 export interface MappingEditorPort {
@@ -73,7 +77,17 @@ export function createMappingEditor(host: MappingEditorHost): MappingEditorPort 
       const only = { ...config, sources: config.sources.filter((s) => s.name === input.source) };
       const samples = await sampleSourceRecords(only, input.stream, input.rows, host.resolver(), AbortSignal.timeout(PREVIEW_TIMEOUT_MS));
       const preview = await previewMapping(mapping, samples);
-      return { refusals: preview.refusals, rows: preview.rows.map(({ elapsedMs: _elapsed, ...row }) => row), mapped: preview.mapped, failed: preview.failed, rulesNotPreviewed };
+      const rows = preview.rows.map(({ elapsedMs: _elapsed, ...row }) => row);
+      const rulesFile = resolve(entry.rules);
+      if (rulesFile !== null && host.validation !== undefined) {
+        try {
+          validatePreviewRows(rows, rulesFile, { entity: host.validation.entityOf(input.source), reference: host.validation.reference });
+        } catch (error) {
+          return { invalid: `The rules file ${rulesFile} does not load: ${(error as Error).message}`, refusals: [], rows: [], mapped: 0, failed: 0, rulesNotPreviewed: true };
+        }
+        return { refusals: preview.refusals, rows, mapped: preview.mapped, failed: preview.failed, rulesNotPreviewed: false };
+      }
+      return { refusals: preview.refusals, rows, mapped: preview.mapped, failed: preview.failed, rulesNotPreviewed };
     },
 
     saveMapping(source, stream, text) {

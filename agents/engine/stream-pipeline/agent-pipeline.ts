@@ -42,6 +42,8 @@ export interface AgentPipelineOptions {
 export class AgentPipeline {
   readonly pipelines: StreamPipelines;
   readonly reference: ReferenceData;
+  /** The cached lists as validation reads them. */
+  readonly referenceRows: ReferenceRows;
   readonly #options: AgentPipelineOptions;
   readonly #guards = new Map<string, SpikeGuard>();
   #timer: NodeJS.Timeout | null = null;
@@ -64,8 +66,8 @@ export class AgentPipeline {
       configFile: options.configFile,
       streams: () => options.config().streams,
       loadRules: options.loadRules ?? loadRulesFile,
-      reference: referenceRows(this.reference),
-      entityOf: (source) => this.#entityOf(source),
+      reference: (this.referenceRows = referenceRows(this.reference)),
+      entityOf: (source) => this.entityOf(source),
       logger: options.logger.child({ component: 'pipeline' }),
     });
   }
@@ -107,7 +109,7 @@ export class AgentPipeline {
   async refreshReference(): Promise<void> {
     const config = this.#options.config();
     if (!config.streams.some((s) => s.rules !== undefined) || this.#options.client?.() == null) return;
-    const entities = new Set(config.streams.map((s) => this.#entityOf(s.source)));
+    const entities = new Set(config.streams.map((s) => this.entityOf(s.source)));
     let fetched = false;
     for (const entity of entities) {
       for (const name of ['currencies', 'countries', 'tax-codes', 'accounts', 'cost-centres', 'periods']) {
@@ -176,7 +178,8 @@ export class AgentPipeline {
     return guard;
   }
 
-  #entityOf(source: string): string {
+  /** The entity a source sends for: its own, or the agent's. */
+  entityOf(source: string): string {
     const config = this.#options.config();
     return config.sources.find((s) => s.name === source)?.entity ?? config.cloud.entity;
   }

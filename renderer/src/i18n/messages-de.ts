@@ -402,7 +402,7 @@ export const de: Record<MessageKey, string> = {
   'mapping.expression': 'Ausdruck',
   'mapping.why': 'Warum',
   'mapping.previewed': '{mapped} zugeordnet, {failed} fehlgeschlagen',
-  'mapping.rulesNotPreviewed': 'Dieser Datenstrom hat auch Prüfungen (eine Regeldatei): Sie sind nicht Teil der Vorschau und laufen für die nach dem Speichern gelesenen Datensätze.',
+  'mapping.rulesNotPreviewed': 'Die Regeldatei dieses Datenstroms konnte in der Vorschau nicht laufen: Die Zeilen zeigen keine Prüfung; sie läuft für die nach dem Speichern gelesenen Datensätze.',
   'mapping.noRows': 'Die Quelle lieferte keine Datensätze für diesen Datenstrom.',
   'mapping.input': 'Eingabe (wie gelesen)',
   'mapping.output': 'Ausgabe (wie gesendet)',

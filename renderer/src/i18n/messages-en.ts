@@ -403,7 +403,7 @@ export const en = {
   'mapping.expression': 'Expression',
   'mapping.why': 'Why',
   'mapping.previewed': '{mapped} mapped, {failed} failed',
-  'mapping.rulesNotPreviewed': 'This stream also has checks (a rules file): they are not part of the preview and run on the records read after saving.',
+  'mapping.rulesNotPreviewed': "This stream's rules file could not be run by the preview: the rows show no validation; it runs on the records read after saving.",
   'mapping.noRows': 'The source returned no records for this stream.',
   'mapping.input': 'Input (as read)',
   'mapping.output': 'Output (as sent)',

@@ -164,13 +164,22 @@ function PreviewResult({ preview, stale }: { preview: MappingPreviewView; stale:
                     </td>
                     <td>{row.output === undefined ? '–' : <pre className="mono code">{JSON.stringify(row.output, null, 1)}</pre>}</td>
                     <td className="wrap">
-                      {row.error === undefined ? (
-                        <Badge tone="ok">{t('mapping.ok')}</Badge>
-                      ) : (
+                      {row.error !== undefined ? (
                         <span className="error-text">
                           {row.error.field === undefined ? '' : <span className="mono">{row.error.field}: </span>}
                           {row.error.message}
                         </span>
+                      ) : (row.validation ?? []).length === 0 ? (
+                        <Badge tone="ok">{t('mapping.ok')}</Badge>
+                      ) : (
+                        <ul className="rows" data-testid="mapping-validation">
+                          {(row.validation ?? []).map((f, j) => (
+                            <li key={j} className={f.severity === 'warn' ? undefined : 'error-text'}>
+                              <span className="mono">{f.code}{f.path === '' ? '' : ` ${f.path}`}: </span>
+                              {f.message}
+                            </li>
+                          ))}
+                        </ul>
                       )}
                     </td>
                   </tr>

@@ -19,6 +19,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error.code === 'not_enrolled') return ExitCode.notEnrolled;
   if (error.code === 'data_dir_busy') return ExitCode.busy;
   if (error.code === 'forbidden_role') return ExitCode.forbidden;
+  // A quarantined record that is not there (or not editable) is the caller's mistake, not a bug.
+  if (error.code.startsWith('quarantine_') || error.code === 'stream_not_configured') return ExitCode.usage;
   if (error.code.startsWith('enroll') || error.code.startsWith('cloud_') || error.code === 'network_error') return ExitCode.cloud;
   return ExitCode.internal;
 }

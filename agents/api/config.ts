@@ -8,7 +8,7 @@ import { StreamPipelineConfigSchema } from './stream-config.ts';
 import { ExportConfigSchema } from './export.ts';
 import { isHttpsOrLoopbackUrl } from './loopback.ts';
 import { LaneSchema } from './records.ts';
-import { ArrivalExpectationSchema, CronSchema, SourceScheduleSchema } from './schedule.ts';
+import { ArrivalExpectationSchema, SourceScheduleSchema } from './schedule.ts';
 import { TimeZoneSchema } from './time-zone.ts';
 import { CloudProxySchema, CloudTlsSchema } from './cloud-transport-config.ts';
 import { NotifyConfigSchema } from './notify-config.ts';
@@ -17,14 +17,16 @@ import { VaultConfigSchema } from './vault-config.ts';
 import { RabbitmqSourceSchema } from './rabbitmq-config.ts';
 import { ExchangeConfigSchema } from './sftp-config.ts';
 import { WritebackConfigSchema } from './writeback-config.ts';
+import { IdentifierSchema, SlugSchema } from './config-primitives.ts';
+import { OdbcStreamSchema } from './odbc-stream-config.ts';
+
+export * from './odbc-stream-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
   .strict();
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
-const SlugSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
-const IdentifierSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$.]*$/, 'a plain SQL identifier');
 
 /** Connection strings must not carry a password: `Pwd=`/`Password=` belong in the keychain. */
 const ConnectionStringSchema = z
@@ -34,96 +36,6 @@ const ConnectionStringSchema = z
     message: 'must not contain a password: put it in the keychain and reference it with "password": {"secretRef": "…"}',
   });
 
-/** How a stream finds changes (issue 3): see agents/sources/odbc/README.md. */
-export const OdbcStreamModeSchema = z.enum(['cursor', 'append', 'snapshot']);
-export type OdbcStreamMode = z.infer<typeof OdbcStreamModeSchema>;
-
-export const OdbcStreamSchema = z
-  .object({
-    /** Stream name as the cloud sees it, e.g. `sales_receipts`. */
-    name: SlugSchema,
-    /** Table to read (optionally schema-qualified). */
-    table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/),
-    /** Primary key columns: the record key and the keyset tiebreak. */
-    keyColumns: z.array(IdentifierSchema).min(1),
-    /**
-     * `cursor` (the default): rows whose cursor columns grew; `append`: rows whose key grew (inserts
-     * only); `snapshot`: the whole table compared with the last snapshot by keyed hashes, which
-     * also finds updates without a cursor and deletes.
-     */
-    mode: OdbcStreamModeSchema.optional(),
-    /** Cursor mode: a column that grows on every insert/update (an updated-at timestamp or a monotonic id). */
-    cursorColumn: IdentifierSchema.optional(),
-    /** Cursor mode: several cursor columns, compared in this order (instead of `cursorColumn`). */
-    cursorColumns: z.array(IdentifierSchema).min(1).max(4).optional(),
-    /**
-     * Cursor mode with a timestamp cursor: every read also looks again at rows up to this many
-     * seconds older than the newest one read, for transactions that commit late.
-     */
-    lookbackSecs: z
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 86_400)
-      .optional(),
-    /** Snapshot mode: how the table is cut into chunks whose checksums are compared. */
-    snapshot: z
-      .object({
-        /** Each chunk's checksum query should take about this long (pt-table-checksum's 0.5 s). */
-        chunkTargetMs: z.number().int().min(10).max(60_000).default(500),
-        minChunkRows: z.number().int().min(1).max(10_000_000).default(1_000),
-        maxChunkRows: z.number().int().min(1).max(10_000_000).default(200_000),
-        /** A differing chunk is halved until at most this many rows, then compared row by row. */
-        leafRows: z.number().int().min(1).max(10_000).default(64),
-      })
-      .strict()
-      .refine((s) => s.minChunkRows <= s.maxChunkRows, { message: 'minChunkRows must not exceed maxChunkRows' })
-      .optional(),
-    /** Start a new read of this stream at most this often (default: whenever the source reads). */
-    intervalSecs: z
-      .number()
-      .positive()
-      .max(7 * 86_400)
-      .optional(),
-    /** Start a new read of this stream at these times instead (e.g. a snapshot diff nightly: "0 2 * * *"), in the source's schedule zone. */
-    readAt: CronSchema.optional(),
-    lane: LaneSchema.default('bulk'),
-    /** Rows fetched per query: memory stays bounded by this (DESIGN.md §5). */
-    pageRows: z.number().int().min(1).max(10_000).default(500),
-  })
-  .strict()
-  .superRefine((stream, ctx) => {
-    const mode = stream.mode ?? 'cursor';
-    const cursorGiven = stream.cursorColumn !== undefined || stream.cursorColumns !== undefined;
-    if (mode === 'cursor' && (stream.cursorColumn === undefined) === (stream.cursorColumns === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cursorColumn'],
-        message: 'cursor mode needs either "cursorColumn" or "cursorColumns"',
-      });
-    }
-    if (mode !== 'cursor' && cursorGiven) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mode'],
-        message: `${mode} mode reads no cursor column: remove "cursorColumn"/"cursorColumns" or use mode "cursor"`,
-      });
-    }
-    if (mode !== 'cursor' && stream.lookbackSecs !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['lookbackSecs'], message: '"lookbackSecs" belongs to cursor mode' });
-    }
-    if (stream.intervalSecs !== undefined && stream.readAt !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['readAt'],
-        message: 'give either "intervalSecs" or "readAt" for a stream, not both',
-      });
-    }
-    if (mode !== 'snapshot' && stream.snapshot !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['snapshot'], message: '"snapshot" settings belong to snapshot mode' });
-    }
-  });
-export type OdbcStreamConfig = z.infer<typeof OdbcStreamSchema>;
 
 // --- POS shift close as one document (issue 3 item 8) ---
 const DocumentTableSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/);

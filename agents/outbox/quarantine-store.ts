@@ -224,6 +224,19 @@ export class QuarantineStore {
     return result;
   }
 
+  /** The open entry of this key captured at `seq` (its key's newest version), if any. */
+  openIdAt(source: string, stream: string, keyJson: string, seq: number): number | undefined {
+    const row = this.#db
+      .prepare<[string, string, string, number], { id: number }>("SELECT id FROM quarantine WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ? AND state = 'open'")
+      .get(source, stream, keyJson, seq);
+    return row?.id;
+  }
+
+  /** Within the enqueue transaction: the record, read again unchanged with its entry, passed and was queued. */
+  resolvePassedOnReread(id: number): void {
+    this.#resolve(id, 'replayed', new Date(this.#now()).toISOString(), 'agent (its entry passed when read again)');
+  }
+
   #resolve(id: number, state: 'replayed' | 'superseded', at: string, actor: string): void {
     this.#db.prepare<[string, string, string, number]>('UPDATE quarantine SET state = ?, resolved_at = ?, resolved_by = ? WHERE id = ?').run(state, at, actor, id);
   }

@@ -164,34 +164,25 @@ export class RecordWriter {
     const seqs = this.#seqClock.run();
     for (const [index, row] of rows.entries()) {
       const seq = seqs.peek();
-      // A re-read without a change: the newest version of this key is already queued, delivered or quarantined.
-      if (!this.#keys.rememberIfChanged(input.source, input.stream, row.keyJson, row.version, seq)) continue;
-      seqs.take();
       const mark = input.quarantine?.get(index);
+      // A re-read without a change: the newest version of this key is already queued, delivered or quarantined.
+      if (!this.#keys.rememberIfChanged(input.source, input.stream, row.keyJson, row.version, seq)) {
+        // …unless it waits in quarantine only for its entry, and the entry, read again with another line changed, now passes.
+        if (mark === undefined && row.group !== null && this.#admitPassedOnReread(input, row)) {
+          read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
+          inserted += 1;
+          insertedBytes += row.bytes;
+        }
+        continue;
+      }
+      seqs.take();
       if (mark !== undefined) {
         this.#quarantine.insertWithin(input, row, seq, mark);
         // Read, not sent: Completeness shows the gap until it is replayed.
         read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
         continue;
       }
-      this.#insertRecord.run(
-        input.source,
-        input.stream,
-        input.lane,
-        row.keyJson,
-        row.op,
-        row.version,
-        row.dataJson,
-        row.capturedAt,
-        row.capturedMs,
-        row.bytes,
-        seq,
-        row.group,
-        row.day,
-        row.currency,
-        row.amount,
-        input.schemaVersion ?? 1,
-      );
+      this.#insertRow(input, row, seq, input.schemaVersion ?? 1);
       read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
       inserted += 1;
       insertedBytes += row.bytes;
@@ -216,13 +207,27 @@ export class RecordWriter {
     if (latest !== undefined && latest > entry.seq) return false;
     this.#keys.remember(entry.source, entry.stream, row.keyJson, row.version, entry.seq);
     this.#insertStream.run(entry.source, entry.stream);
-    this.#insertRecord.run(
-      entry.source, entry.stream, entry.lane, row.keyJson, row.op, row.version, row.dataJson, row.capturedAt, row.capturedMs,
-      row.bytes, entry.seq, row.group, row.day, row.currency, row.amount, schemaVersion,
-    );
+    this.#insertRow(input, row, entry.seq, schemaVersion);
     this.#counters.add(depthCounter(entry.lane), 1);
     this.#counters.add('queued_bytes', row.bytes);
     return true;
+  }
+
+  /** The quarantined, unchanged version of a grouped record passed this time: queued with its capture seq, the entry resolved. */
+  #admitPassedOnReread(input: EnqueueInput, row: PreparedRecord): boolean {
+    const seq = this.#keys.latestSeq(input.source, input.stream, row.keyJson);
+    const id = seq === undefined ? undefined : this.#quarantine.openIdAt(input.source, input.stream, row.keyJson, seq);
+    if (seq === undefined || id === undefined) return false;
+    this.#insertRow(input, row, seq, input.schemaVersion ?? 1);
+    this.#quarantine.resolvePassedOnReread(id);
+    return true;
+  }
+
+  #insertRow(input: Pick<EnqueueInput, 'source' | 'stream' | 'lane'>, row: PreparedRecord, seq: number, schemaVersion: number): void {
+    this.#insertRecord.run(
+      input.source, input.stream, input.lane, row.keyJson, row.op, row.version, row.dataJson, row.capturedAt, row.capturedMs,
+      row.bytes, seq, row.group, row.day, row.currency, row.amount, schemaVersion,
+    );
   }
 
   #diskError(input: EnqueueInput, shortage: SpaceShortage): OutboxFullError {

@@ -64,6 +64,9 @@ export function upsertRecord(plan: StreamPlan, texts: (string | null)[], timeZon
   });
   const key: RecordKey = {};
   for (const column of plan.keys) key[column.name] = keyText(data[column.name] ?? null);
+  const group = plan.groupIndex === null ? null : (texts[plan.groupIndex] ?? null);
+  // A NULL group value is a row on its own (no entry to keep it with).
+  if (group !== null) return { stream: plan.stream, key, op: 'upsert', data, capturedAt, group: `${plan.stream}:${group}` };
   return { stream: plan.stream, key, op: 'upsert', data, capturedAt };
 }
 

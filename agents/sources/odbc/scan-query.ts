@@ -39,6 +39,8 @@ export interface ScanRequest {
   notNull?: ColumnPlan[];
   /** `GROUP BY` clause (aggregates); the caller puts any parameters of `selects` before the query's. */
   groupBy?: string;
+  /** Only rows whose column holds one of these texts (the other rows of the groups a page touched). */
+  within?: { column: ColumnPlan; values: string[] };
 }
 
 export interface Query {
@@ -71,6 +73,11 @@ export function scanQuery(request: ScanRequest): Query {
     }
   }
   if (request.upper !== undefined) where.push(compareTuple(order, '<=', request.upper, parameters));
+  if (request.within !== undefined) {
+    const { column, values } = request.within;
+    where.push(`${column.compare} IN (${values.map(() => column.parameter).join(', ')})`);
+    parameters.push(...values);
+  }
   const orderBy = request.selects === undefined ? ` ORDER BY ${order.map((column) => column.compare).join(', ')}` : '';
   const limit = request.limit === undefined ? '' : ` ${dialect.limitClause(request.limit)}`;
   const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;

@@ -21,6 +21,8 @@ export interface StreamPlan {
   /** Index of each cursor and key column in `table.columns` (and in each row read). */
   cursorIndexes: number[];
   keyIndexes: number[];
+  /** Index of the group column (`groupColumn`: rows with one value are one group), else null. */
+  groupIndex: number | null;
 }
 
 /** Column kinds a lookback window can be computed on (in seconds). */
@@ -82,6 +84,7 @@ export function planTable(table: TablePlan, source: string, stream: OdbcStreamCo
   const role = settings.cursorColumns.length > 1 ? 'cursorColumns' : 'cursorColumn';
   const cursors = settings.cursorColumns.map((name) => find(name, role));
   const keys = stream.keyColumns.map((name) => find(name, 'keyColumns'));
+  const group = stream.groupColumn === undefined ? null : find(stream.groupColumn, 'groupColumn');
   const first = cursors[0]?.column;
   if (settings.lookbackSecs > 0 && first !== undefined && !TIME_KINDS.has(first.kind)) {
     throw new PermanentError(
@@ -98,5 +101,6 @@ export function planTable(table: TablePlan, source: string, stream: OdbcStreamCo
     keys: keys.map((key) => key.column),
     cursorIndexes: cursors.map((cursor) => cursor.index),
     keyIndexes: keys.map((key) => key.index),
+    groupIndex: group?.index ?? null,
   };
 }

@@ -20,6 +20,10 @@ import { toJsonValue } from '../value-convert.ts';
 import type { CursorState } from './cursor-checkpoint.ts';
 import { cursorCheckpointJson } from './cursor-checkpoint.ts';
 import { rowDigest } from './seen-window.ts';
+import { otherRowsOfGroups } from './group-completion.ts';
+
+/** A page's groups may bring at most this many further rows per page row (memory stays bounded). */
+const GROUP_ROWS_PER_PAGE_ROW = 20;
 
 export interface CursorReaderOptions {
   plan: StreamPlan;
@@ -81,6 +85,7 @@ export class CursorReader implements StreamReader {
     const rows = await fetchRows({ ...context, plan }, query);
     const seen = windowed ? from.seen.clone() : from.seen;
     const records: SourceRecord[] = [];
+    const sent: typeof rows = [];
     let position = from.position;
     for (const row of rows) {
       const cursor = plan.cursorIndexes.map((i) => row.texts[i] ?? '');
@@ -90,6 +95,11 @@ export class CursorReader implements StreamReader {
         if (seen.has(digest)) continue;
         seen.add(digest, cursor[0]!, cursorMillis(plan.cursors[0]!, cursor[0]!, this.#timeZone));
       }
+      records.push(upsertRecord(plan, row.texts, this.#timeZone, context.capturedAt));
+      sent.push(row);
+    }
+    // The other rows of each group this page sends go with it; they do not move the position.
+    for (const row of await otherRowsOfGroups(context, plan, sent, this.#pageRows * GROUP_ROWS_PER_PAGE_ROW)) {
       records.push(upsertRecord(plan, row.texts, this.#timeZone, context.capturedAt));
     }
     if (windowed && position !== null) {

@@ -12,7 +12,7 @@ const plan: StreamPlan = {
   cursors: [],
   keys: [key],
   cursorIndexes: [],
-  keyIndexes: [0],
+  keyIndexes: [0], groupIndex: null,
 };
 
 function rows(...ids: number[]): RowList {

@@ -147,6 +147,11 @@ const ENTITY_LISTS: Record<string, ReferenceList[]> = {
       { code: '2026-11', start: '2026-11-01', end: '2026-11-30', status: 'closed' },
       { code: '2026-12', start: '2026-12-01', end: '2026-12-31', status: 'open' },
     ]),
+    // A custom list: the store's ERP tax keys → the cloud's tax codes (a mapping's $refLookup).
+    list('tax-code-map', [
+      { local: 'V19', code: 'DE-19' },
+      { local: 'V7', code: 'DE-7' },
+    ]),
   ],
   'store-2': [
     list('cost-centres', [

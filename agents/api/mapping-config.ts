@@ -33,6 +33,16 @@ export const MappingTargetFieldSchema = z
   .strict();
 export type MappingTargetField = z.infer<typeof MappingTargetFieldSchema>;
 
+/** `$refLookup(name, value)`: the entity's reference list `list`, its `from` column matched, its `to` column given. */
+export const MappingLookupSchema = z
+  .object({
+    list: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a reference list name such as "tax-codes"'),
+    from: z.string().min(1).max(100),
+    to: z.string().min(1).max(100),
+  })
+  .strict();
+export type MappingLookup = z.infer<typeof MappingLookupSchema>;
+
 const TargetNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'letters, digits and _, not starting with a digit');
 
 export const MappingConfigSchema = z
@@ -45,6 +55,8 @@ export const MappingConfigSchema = z
     fields: z
       .record(TargetNameSchema, MappingTargetFieldSchema)
       .refine((fields) => Object.keys(fields).length > 0, { message: 'a mapping needs at least one target field' }),
+    /** Lookups through the entity's cached reference lists, by the name `$refLookup` calls them with. */
+    lookups: z.record(TargetNameSchema, MappingLookupSchema).optional(),
   })
   .strict();
 export type MappingConfig = z.infer<typeof MappingConfigSchema>;

@@ -8,7 +8,7 @@ import type { AgentConfig, ReplayResult } from '../../api/index.ts';
 import type { Outbox } from '../../outbox/index.ts';
 import type { ReplayOutcome } from '../../outbox/quarantine-store.ts';
 import type { Clock } from '../../pipeline/clock.ts';
-import { ReferenceData, ReferenceStore, referenceDbPath } from '../../reference/index.ts';
+import { ReferenceData, ReferenceStore, referenceDbPath, STANDARD_REFERENCE_LISTS } from '../../reference/index.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { CloudClient } from '../../delivery/cloud-client.ts';
 import type { CapturePipeline } from '../capture-loop.ts';
@@ -108,11 +108,17 @@ export class AgentPipeline {
 
   async refreshReference(): Promise<void> {
     const config = this.#options.config();
-    if (!config.streams.some((s) => s.rules !== undefined) || this.#options.client?.() == null) return;
-    const entities = new Set(config.streams.map((s) => this.entityOf(s.source)));
+    // Per entity: the standard lists where a stream has rules, and the lists its mappings look values up in.
+    const wanted = new Map<string, Set<string>>();
+    for (const s of config.streams) {
+      const lists = [...(s.rules !== undefined ? STANDARD_REFERENCE_LISTS : []), ...this.pipelines.lookupLists(s.source, s.stream)];
+      const entity = this.entityOf(s.source);
+      if (lists.length > 0) wanted.set(entity, new Set([...(wanted.get(entity) ?? []), ...lists]));
+    }
+    if (wanted.size === 0 || this.#options.client?.() == null) return;
     let fetched = false;
-    for (const entity of entities) {
-      for (const name of ['currencies', 'countries', 'tax-codes', 'accounts', 'cost-centres', 'periods']) {
+    for (const [entity, names] of wanted) {
+      for (const name of names) {
         const outcome = await this.reference.refresh(entity, name).catch((error: unknown) => ({ status: 'failed' as const, error: String(error) }));
         if (outcome.status === 'failed') this.#options.logger.warn({ entity, list: name }, `Reference list ${name} not refreshed: ${outcome.error}; the cached copy stays in use.`);
         if (outcome.status === 'fetched') fetched = true;

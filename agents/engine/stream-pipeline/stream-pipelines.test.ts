@@ -96,3 +96,39 @@ describe('stream pipelines', () => {
     expect(page.records[0]!.data?.amount).toBe('2.00');
   });
 });
+
+describe('stream pipelines with lookups', () => {
+  it('holds a record whose lookup list was never fetched, and maps it with the list once a copy arrives', async () => {
+    const tmp = makeTempDir();
+    let lists: Record<string, readonly Record<string, string>[]> = {};
+    writeFileSync(tmp.path('ledger.mapping.json'), JSON.stringify({
+      stream: 'ledger',
+      input: { tax: 'text' },
+      lookups: { taxCode: { list: 'tax-code-map', from: 'local', to: 'code' } },
+      fields: { taxCode: { expr: '$refLookup("taxCode", tax)', type: 'text', required: true } },
+    }));
+    const pipelines = new StreamPipelines({
+      configFile: tmp.path('agent.json'),
+      streams: () => [{ source: 'erp', stream: 'ledger', mapping: 'ledger.mapping.json', quarantineSpike: { percent: 20, window: 500, count: 50, minutes: 10 } }],
+      reference: { rows: (entity, list) => (entity === 'store-7' ? lists[list] : undefined) },
+      entityOf: () => 'store-7',
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const record: SourceRecord = { stream: 'ledger', key: { id: '1' }, op: 'upsert', capturedAt: '2026-12-05T10:00:00.000Z', data: { tax: 'V19' } };
+      expect(pipelines.lookupLists('erp', 'ledger')).toEqual(['tax-code-map']);
+      const before = await pipelines.process('erp', [record]);
+      expect(before.quarantine.get(0)?.reasons).toEqual([expect.objectContaining({ code: 'reference_unavailable', path: 'taxCode', severity: 'hold' })]);
+      lists = { 'tax-code-map': [{ local: 'V19', code: 'DE-19' }] };
+      const after = await pipelines.process('erp', [record]);
+      expect(after.quarantine.size).toBe(0);
+      expect(after.records[0]?.data).toEqual({ taxCode: 'DE-19' });
+      // A newer copy of the list (a new array from the cache) is used from the next page on.
+      lists = { 'tax-code-map': [{ local: 'V19', code: 'DE-19-NEW' }] };
+      expect((await pipelines.process('erp', [record])).records[0]?.data).toEqual({ taxCode: 'DE-19-NEW' });
+    } finally {
+      await pipelines.close();
+      tmp.remove();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { MappingConfig, QuarantineReason, SourceRecord, StreamPipelineConfig } from '../../api/index.ts';
 import { checkMapping, MappingPool, type MappingHandle } from '../../transforms/mapping/index.ts';
 import { readMappingFile } from '../../transforms/mapping/mapping-file.ts';
+import { buildLookupTables, type LookupTables } from '../../transforms/mapping/lookup-helper.ts';
 import { AgentError, describeError } from '../../pipeline/errors.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { QuarantineMark } from '../../outbox/quarantine-store.ts';
@@ -41,7 +42,8 @@ interface Loaded<T> {
 }
 
 interface StreamState {
-  mapping?: Loaded<{ config: MappingConfig; handle: MappingHandle }>;
+  /** `tables`: which copies of the lookups' lists the handle was loaded with (a newer copy reloads it). */
+  mapping?: Loaded<{ config: MappingConfig; handle: MappingHandle; tables: string }>;
   rules?: Loaded<PipelineRules>;
 }
 
@@ -92,7 +94,8 @@ export class StreamPipelines {
     else {
       const file = path.resolve(base, config.mapping);
       const stamp = stampOf(file);
-      if (state.mapping?.file !== file || state.mapping.stamp !== stamp) this.#loadMapping(state, file, stamp, config);
+      if (state.mapping?.file !== file || state.mapping.stamp !== stamp) this.#loadMapping(source, state, file, stamp, config);
+      else if (state.mapping.value.tables !== this.#tablesStamp(source, state.mapping.value.config)) this.#reloadWithNewLists(source, state.mapping.value);
     }
     if (config.rules === undefined) delete state.rules;
     else {
@@ -103,7 +106,46 @@ export class StreamPipelines {
     return state;
   }
 
-  #loadMapping(state: StreamState, file: string, stamp: string, config: StreamPipelineConfig): void {
+  /** The reference lists the stream's mapping looks values up in (refreshed with the rules' lists). */
+  lookupLists(source: string, stream: string): string[] {
+    const config = this.configOf(source, stream);
+    if (config?.mapping === undefined) return [];
+    const loaded = this.#states.get(`${source}\u0000${stream}`)?.mapping?.value.config;
+    try {
+      const mapping = loaded ?? readMappingFile(path.resolve(path.dirname(path.resolve(this.#options.configFile)), config.mapping));
+      return Object.values(mapping.lookups ?? {}).map((l) => l.list);
+    } catch {
+      return []; // the stream reports its broken file itself
+    }
+  }
+
+  #lookupTables(source: string, mapping: MappingConfig): LookupTables {
+    const entity = this.#options.entityOf(source);
+    return buildLookupTables(mapping.lookups, (list) => this.#options.reference.rows(entity, list));
+  }
+
+  /** Identifies the cached copies of the lists (the cache hands out one array per fetched copy). */
+  #tablesStamp(source: string, mapping: MappingConfig): string {
+    const entity = this.#options.entityOf(source);
+    return Object.values(mapping.lookups ?? {})
+      .map((lookup) => {
+        const rows = this.#options.reference.rows(entity, lookup.list);
+        if (rows === undefined) return '-';
+        let id = listCopies.get(rows);
+        if (id === undefined) listCopies.set(rows, (id = nextCopyId++));
+        return String(id);
+      })
+      .join(',');
+  }
+
+  #reloadWithNewLists(source: string, value: { config: MappingConfig; handle: MappingHandle; tables: string }): void {
+    this.#pool?.unload(value.handle);
+    value.handle = this.#pool!.load(value.config, this.#lookupTables(source, value.config));
+    value.tables = this.#tablesStamp(source, value.config);
+    this.#options.logger.info({ stream: value.config.stream }, 'A reference list the mapping looks values up in changed; the next page uses the new copy.');
+  }
+
+  #loadMapping(source: string, state: StreamState, file: string, stamp: string, config: StreamPipelineConfig): void {
     try {
       const mapping = readMappingFile(file);
       if (mapping.stream !== config.stream) {
@@ -115,9 +157,9 @@ export class StreamPipelines {
         throw new AgentError('mapping_refused', `${file} is refused:\n${list}`, { hint: 'Fix the expressions (docs/mappings.md explains each refusal); the agent re-reads the file when it changes.' });
       }
       this.#pool ??= new MappingPool();
-      const handle = this.#pool.load(mapping);
+      const handle = this.#pool.load(mapping, this.#lookupTables(source, mapping));
       this.#dropMapping(state);
-      state.mapping = { file, stamp, value: { config: mapping, handle } };
+      state.mapping = { file, stamp, value: { config: mapping, handle, tables: this.#tablesStamp(source, mapping) } };
       this.#options.logger.info({ file, stream: config.stream }, 'Loaded the stream mapping; it applies from the next page read.');
     } catch (error) {
       this.#keepOrThrow(state.mapping, file, error);
@@ -158,7 +200,9 @@ export class StreamPipelines {
       const result = await pool.map(mapping.handle, { key: record.key, data: record.data });
       if (result.ok) page.records[i] = { ...record, data: result.output };
       else {
-        const reason: QuarantineReason = { code: `mapping_${result.error.code}`, path: result.error.field ?? '', message: result.error.message, severity: 'reject' };
+        // A lookup list never fetched holds the record (replayed when the list arrives), like a rule's.
+        const held = result.error.code === 'reference_unavailable';
+        const reason: QuarantineReason = { code: held ? 'reference_unavailable' : `mapping_${result.error.code}`, path: result.error.field ?? '', message: result.error.message, severity: held ? 'hold' : 'reject' };
         page.quarantine.set(i, { stage: 'mapping', reasons: [reason] });
       }
     }
@@ -202,6 +246,9 @@ function closeGroups(page: ProcessedPage): void {
     });
   });
 }
+
+const listCopies = new WeakMap<object, number>();
+let nextCopyId = 1;
 
 function stampOf(file: string): string {
   try {

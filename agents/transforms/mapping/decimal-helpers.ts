@@ -8,6 +8,7 @@
  * result that would need more than MAX_DIGITS significant digits is an error, never rounded quietly.
  */
 import { Decimal } from 'decimal.js';
+import { lookupFunction } from './lookup-helper.ts';
 
 /** Significant digits a helper result may have; decimal.js computes with more, so nothing is rounded. */
 export const MAX_DIGITS = 200;
@@ -176,6 +177,8 @@ export const MONEY_HELPERS = {
   decimalLte: { fn: comparing('decimalLte', (o) => o <= 0), returns: 'plain' },
   decimalGt: { fn: comparing('decimalGt', (o) => o > 0), returns: 'plain' },
   decimalGte: { fn: comparing('decimalGte', (o) => o >= 0), returns: 'plain' },
+  // Text from a reference list; bound per mapping with its tables (lookup-helper.ts).
+  refLookup: { fn: lookupFunction(undefined), returns: 'plain' },
 } as const satisfies Record<string, { fn: (...args: never[]) => unknown; returns: 'money' | 'plain' }>;
 
 export type MoneyHelperName = keyof typeof MONEY_HELPERS;

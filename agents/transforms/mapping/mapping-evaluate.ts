@@ -8,12 +8,15 @@ import jsonata from 'jsonata';
 import type { JsonObject, MappingConfig, RecordKey } from '../../api/index.ts';
 import { MONEY_HELPERS } from './decimal-helpers.ts';
 import { coerceField, showValue } from './field-types.ts';
+import { LookupFailure, lookupFunction, type LookupTables } from './lookup-helper.ts';
 import type { MappingLimits } from './mapping-limits.ts';
 import type { MappingError, RecordMapping } from './mapping-result.ts';
 
 export interface CompiledMapping {
   fields: Array<{ name: string; type: MappingConfig['fields'][string]['type']; required: boolean; expression: jsonata.Expression }>;
   limits: MappingLimits;
+  /** The helpers with `$refLookup` bound to this mapping's tables. */
+  bindings: Record<string, unknown>;
 }
 
 const HELPER_BINDINGS: Record<string, unknown> = {
@@ -24,10 +27,11 @@ const HELPER_BINDINGS: Record<string, unknown> = {
 };
 
 /** Throws JSONata's syntax error for a bad expression (the checker has reported it before). */
-export function compileMapping(mapping: MappingConfig, limits: MappingLimits): CompiledMapping {
+export function compileMapping(mapping: MappingConfig, limits: MappingLimits, tables?: LookupTables): CompiledMapping {
   const options = { timeout: limits.timeMs, stack: limits.maxDepth, sequence: limits.maxSequence };
   return {
     limits,
+    bindings: { ...HELPER_BINDINGS, refLookup: lookupFunction(tables) },
     fields: Object.entries(mapping.fields).map(([name, field]) => ({
       name,
       type: field.type,
@@ -40,7 +44,7 @@ export function compileMapping(mapping: MappingConfig, limits: MappingLimits): C
 export async function mapRecordData(compiled: CompiledMapping, data: JsonObject, key: RecordKey, now: () => number = performance.now.bind(performance)): Promise<RecordMapping> {
   const started = now();
   const output: JsonObject = {};
-  const bindings = { ...HELPER_BINDINGS, key };
+  const bindings = { ...compiled.bindings, key };
   const fail = (error: MappingError): RecordMapping => ({ ok: false, error, elapsedMs: now() - started });
   for (const field of compiled.fields) {
     let value: unknown;
@@ -76,6 +80,7 @@ export async function mapRecordData(compiled: CompiledMapping, data: JsonObject,
 function describeFailure(error: unknown, field: string, limits: MappingLimits): MappingError {
   const e = (error ?? {}) as { code?: string; message?: string; position?: number };
   const message = e.message ?? String(error);
+  if (error instanceof LookupFailure) return { code: error.lookupCode, field, message: `Field "${field}": ${message}` };
   switch (e.code) {
     case 'D1012':
       return { code: 'limit', limit: 'time', field, message: `The record took more than ${limits.timeMs} ms to map (stopped in field "${field}"): look for a loop that does not end.` };

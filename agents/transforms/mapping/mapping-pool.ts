@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { JsonObject, MappingConfig, RecordKey } from '../../api/index.ts';
 import { DEFAULT_MAPPING_LIMITS, type MappingLimits } from './mapping-limits.ts';
 import type { RecordMapping } from './mapping-result.ts';
+import type { LookupTables } from './lookup-helper.ts';
 import type { MappingReply, MappingRequest } from './mapping-worker.ts';
 
 export interface MappingHandle {
@@ -48,7 +49,7 @@ export class MappingPool {
   readonly limits: MappingLimits;
   private readonly slots: Slot[];
   private readonly queue: Job[] = [];
-  private readonly mappings = new Map<number, MappingConfig>();
+  private readonly mappings = new Map<number, { config: MappingConfig; tables: LookupTables | undefined }>();
   private nextMappingId = 1;
   private nextJobId = 1;
   private closed = false;
@@ -59,10 +60,10 @@ export class MappingPool {
     this.slots = Array.from({ length: threads }, () => ({ worker: null, ready: false, known: new Set<number>(), job: null, timer: null, started: 0 }));
   }
 
-  /** Makes a (checked) mapping available to the threads; compiled in each thread on first use. */
-  load(config: MappingConfig): MappingHandle {
+  /** Makes a (checked) mapping available to the threads, with its lookups' tables; compiled in each thread on first use. */
+  load(config: MappingConfig, tables?: LookupTables): MappingHandle {
     const id = this.nextMappingId++;
-    this.mappings.set(id, config);
+    this.mappings.set(id, { config, tables });
     return { id, stream: config.stream };
   }
 
@@ -104,14 +105,14 @@ export class MappingPool {
       const worker = slot.worker;
       const job = this.queue.shift();
       if (job === undefined) return;
-      const config = this.mappings.get(job.mappingId);
-      if (config === undefined) {
+      const loaded = this.mappings.get(job.mappingId);
+      if (loaded === undefined) {
         job.resolve(failed('internal', 'The mapping was unloaded before its record ran.'));
         continue;
       }
       const request: MappingRequest = { id: job.id, mappingId: job.mappingId, data: job.data, key: job.key };
       if (!slot.known.has(job.mappingId)) {
-        request.mapping = { config, limits: this.limits };
+        request.mapping = { config: loaded.config, limits: this.limits, tables: loaded.tables };
         slot.known.add(job.mappingId);
       }
       slot.job = job;

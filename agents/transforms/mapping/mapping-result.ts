@@ -6,7 +6,8 @@
 import type { JsonObject } from '../../api/index.ts';
 import type { MappingLimitName } from './mapping-limits.ts';
 
-export type MappingErrorCode = 'limit' | 'expression' | 'type' | 'required' | 'internal';
+/** `lookup`: a value its reference list lacks; `reference_unavailable`: the list was never fetched (held, replayed when it arrives). */
+export type MappingErrorCode = 'limit' | 'expression' | 'type' | 'required' | 'internal' | 'lookup' | 'reference_unavailable';
 
 export interface MappingError {
   code: MappingErrorCode;

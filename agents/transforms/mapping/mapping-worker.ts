@@ -7,13 +7,14 @@ import { parentPort } from 'node:worker_threads';
 import type { JsonObject, MappingConfig, RecordKey } from '../../api/index.ts';
 import { compileMapping, mapRecordData, type CompiledMapping } from './mapping-evaluate.ts';
 import type { MappingLimits } from './mapping-limits.ts';
+import type { LookupTables } from './lookup-helper.ts';
 import type { RecordMapping } from './mapping-result.ts';
 
 export interface MappingRequest {
   id: number;
   mappingId: number;
   /** Sent the first time this thread sees the mapping. */
-  mapping?: { config: MappingConfig; limits: MappingLimits };
+  mapping?: { config: MappingConfig; limits: MappingLimits; tables?: LookupTables | undefined };
   data: JsonObject;
   key: RecordKey;
 }
@@ -50,7 +51,7 @@ async function handle(request: MappingRequest): Promise<RecordMapping> {
   let mapping = compiled.get(request.mappingId);
   if (mapping === undefined && request.mapping !== undefined) {
     try {
-      mapping = compileMapping(request.mapping.config, request.mapping.limits);
+      mapping = compileMapping(request.mapping.config, request.mapping.limits, request.mapping.tables);
     } catch (error) {
       // Kept: every record of a mapping that does not compile gets the same error, not only the first.
       mapping = { ok: false, error: { code: 'expression', message: `The mapping does not compile: ${(error as Error).message ?? String(error)}` }, elapsedMs: 0 };

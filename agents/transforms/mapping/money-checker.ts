@@ -11,6 +11,7 @@ import type { MappingConfig, MappingInputFields } from '../../api/mapping-config
 import { ESCAPE_FUNCTIONS, FLOAT_FUNCTIONS, HIGHER_ORDER_FUNCTIONS, isKnownBuiltin, PASS_THROUGH_FUNCTIONS, PLAIN_RESULT_FUNCTIONS } from './builtin-functions.ts';
 import { anyField, child, covers, flatten, inputValue, join, joinAll, moneyOf, PLAIN, Scope, type CheckValue, type DataValue, type LambdaValue } from './check-values.ts';
 import { MONEY_HELPERS } from './decimal-helpers.ts';
+import { lookupRefusals } from './lookup-check.ts';
 import { parseExpression, type ExprNode } from './jsonata-ast.ts';
 
 export type RefusalCode =
@@ -22,6 +23,7 @@ export type RefusalCode =
   | 'unknown_function'
   | 'undeclared_field'
   | 'rebinds_function'
+  | 'unknown_lookup'
   | 'cannot_follow';
 
 export interface Refusal {
@@ -60,13 +62,14 @@ const MAX_VISITS = 50_000;
 const MAX_CALL_DEPTH = 24;
 
 /** Checks every field of a mapping; an empty list means it may be saved. */
-export function checkMapping(mapping: Pick<MappingConfig, 'input' | 'fields'>): Refusal[] {
+export function checkMapping(mapping: Pick<MappingConfig, 'input' | 'fields' | 'lookups'>): Refusal[] {
   const refusals: Refusal[] = [];
   for (const [field, target] of Object.entries(mapping.fields)) {
     const refusal = checkExpression(target.expr, mapping.input, field);
     if (refusal !== undefined) refusals.push(refusal);
   }
-  return refusals;
+  const checked = new Set(refusals.map((r) => r.field));
+  return [...refusals, ...lookupRefusals(mapping).filter((r) => !checked.has(r.field))];
 }
 
 /** The first reason to refuse one expression, or undefined when it may be saved. */

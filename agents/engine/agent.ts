@@ -20,6 +20,7 @@ import { agentExports, type AgentExports } from './exports/agent-exports.ts';
 import { reachedCloud, signalBackpressure, trackDeliveryEvent, wipeRevokedCredentials } from './delivery-signals.ts';
 import { uploadSupportBundle } from './support/upload-support-bundle.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
+import { PausedSources } from './paused-sources.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { CredentialRotator } from './credential-rotation.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
@@ -80,7 +81,7 @@ export class Agent {
   private running = false;
   /** The configuration in force: the file's at start, replaced by applyConfig without a restart. */
   private current: LoadedConfig;
-  private readonly pausedSources = new Set<string>();
+  private readonly pausedSources: PausedSources;
   /** Expected arrivals ("a shift close by 02:00"): checked every half minute while running. */
   private readonly arrivals: ArrivalWatch;
   private arrivalTimer: NodeJS.Timeout | null = null;
@@ -101,6 +102,7 @@ export class Agent {
     this.current = options.loaded;
     this.clock = options.clock ?? systemClock;
     this.outbox = outbox;
+    this.pausedSources = new PausedSources(() => this.outbox, () => this.clock.now());
     this.logger = logger;
     this.secrets = secrets;
     this.layout = layout;
@@ -302,7 +304,7 @@ export class Agent {
       if (!wanted.has(name)) {
         this.arrivals.setExpectations(name, [], 'UTC', this.clock.now());
         this.tracker.removeSource(name);
-        this.pausedSources.delete(name);
+        this.pausedSources.set(name, false);
       }
     }
     const resolver = new VaultSecretResolver(this.secrets);
@@ -322,8 +324,7 @@ export class Agent {
   setPaused(name: string, paused: boolean): void {
     const loop = this.loops.get(name);
     if (loop === undefined) throw new AgentError('unknown_source', `There is no source named "${name}".`);
-    if (paused) this.pausedSources.add(name);
-    else this.pausedSources.delete(name);
+    this.pausedSources.set(name, paused);
     loop.setPaused(paused);
   }
 

@@ -17,6 +17,7 @@ import { VaultConfigSchema } from './vault-config.ts';
 import { RabbitmqSourceSchema } from './rabbitmq-config.ts';
 import { ExchangeConfigSchema } from './sftp-config.ts';
 import { WritebackConfigSchema } from './writeback-config.ts';
+import { SinksConfigSchema } from './sink-config.ts';
 
 export const SecretRefSchema = z
   .object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, . _ / - only') })
@@ -458,6 +459,7 @@ export const AgentConfigSchema = z
     exchange: ExchangeConfigSchema.optional(),
     /** Changes from the cloud written into on-premises targets (api/writeback-config.ts, docs/writeback.md). */
     writeback: WritebackConfigSchema.optional(),
+    sinks: SinksConfigSchema.optional(), // streams also published to a broker (api/sink-config.ts, docs/rabbitmq-sink.md)
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -14,6 +14,7 @@ import { DayTally, type DayTotals } from './day-totals.ts';
 import { dayOfZone, tallyOf, type DayOfZone } from './record-tally.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 import type { QuarantineMark, QuarantineStore, QuarantinedRecord } from './quarantine-store.ts';
+import type { SinkQueueStore } from './sink-queue-store.ts';
 
 export interface EnqueueInput {
   source: string;
@@ -54,6 +55,7 @@ export class RecordWriter {
   readonly #dayTotals: DayTotals;
   readonly #maxBytes: number;
   readonly #quarantine: QuarantineStore;
+  readonly #sinks: SinkQueueStore;
   readonly #insertRecord;
   readonly #insertStream;
   readonly #upsertCheckpoint;
@@ -68,8 +70,10 @@ export class RecordWriter {
     dayTotals: DayTotals,
     maxBytes: number,
     quarantine: QuarantineStore,
+    sinks: SinkQueueStore,
   ) {
     this.#quarantine = quarantine;
+    this.#sinks = sinks;
     this.#db = db;
     this.#dayTotals = dayTotals;
     this.#counters = counters;
@@ -192,6 +196,8 @@ export class RecordWriter {
         row.amount,
         input.schemaVersion ?? 1,
       );
+      // Same transaction: a broker sink publishes exactly what was committed for the cloud.
+      this.#sinks.addWithin(input.source, input.stream, row, seq);
       read.addValues(input.source, input.stream, row.day, row.currency, row.amount);
       inserted += 1;
       insertedBytes += row.bytes;
@@ -220,6 +226,7 @@ export class RecordWriter {
       entry.source, entry.stream, entry.lane, row.keyJson, row.op, row.version, row.dataJson, row.capturedAt, row.capturedMs,
       row.bytes, entry.seq, row.group, row.day, row.currency, row.amount, schemaVersion,
     );
+    this.#sinks.addWithin(entry.source, entry.stream, row, entry.seq);
     this.#counters.add(depthCounter(entry.lane), 1);
     this.#counters.add('queued_bytes', row.bytes);
     return true;

@@ -15,18 +15,21 @@ const RoutingKeyTemplateSchema = z
     message: 'only {source}, {stream} and {op} may be used as placeholders',
   });
 
+/** amqp:// or amqps:// without a password, e.g. amqp://tya@mq.local:5672/%2F (also write-back's rabbitmq target). */
+export const BrokerUrlSchema = z
+  .string()
+  .regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')
+  .refine((url) => !/^amqps?:\/\/[^/@]*:[^/@]*@/.test(url), {
+    message: 'must not contain a password; put it in the keychain and set password.secretRef',
+  });
+export const BrokerPasswordSchema = z.object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/) }).strict();
+
 export const RabbitmqSinkSchema = z
   .object({
     type: z.literal('rabbitmq'),
     name: SlugSchema,
-    /** amqp:// or amqps:// without a password, e.g. amqp://tya@mq.local:5672/%2F. */
-    url: z
-      .string()
-      .regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')
-      .refine((url) => !/^amqps?:\/\/[^/@]*:[^/@]*@/.test(url), {
-        message: 'must not contain a password; put it in the keychain and set password.secretRef',
-      }),
-    password: z.object({ secretRef: z.string().regex(/^[A-Za-z0-9._/-]+$/) }).strict().optional(),
+    url: BrokerUrlSchema,
+    password: BrokerPasswordSchema.optional(),
     /** The exchange messages are published to; declared durable by the agent when `declare` is true. */
     exchange: z.string().min(1).max(255),
     exchangeType: z.enum(['direct', 'topic', 'fanout', 'headers']).default('topic'),

@@ -18,18 +18,24 @@ export function startSinksPart(ctx: AgentPartContext): Promise<AgentPart | null>
   const running = new Map<string, { json: string; sink: RabbitmqSink }>();
   const logger = ctx.logger.child({ component: 'sink.rabbitmq' });
   const sync = async (): Promise<void> => {
-    const sinks = ctx.config().sinks ?? [];
+    const config = ctx.config();
+    const sinks = config.sinks ?? [];
     ctx.outbox.sinks.setRoutes(routesOf(sinks));
+    for (const route of routesOf(sinks)) {
+      if (!config.sources.some((s) => s.name === route.source)) {
+        logger.warn({ sink: route.sink }, `Sink "${route.sink}" names source "${route.source}", which is not in the config: it will publish nothing for it.`);
+      }
+    }
     const wanted = new Map(sinks.map((s) => [s.name, s]));
     for (const [name, entry] of [...running]) {
       if (wanted.has(name) && JSON.stringify(wanted.get(name)) === entry.json) continue;
       await entry.sink.stop();
       running.delete(name);
     }
-    for (const config of sinks) {
-      if (running.has(config.name)) continue;
-      const sink = new RabbitmqSink(config, { store: ctx.outbox.sinks, secrets: ctx.secrets, logger });
-      running.set(config.name, { json: JSON.stringify(config), sink });
+    for (const sinkConfig of sinks) {
+      if (running.has(sinkConfig.name)) continue;
+      const sink = new RabbitmqSink(sinkConfig, { store: ctx.outbox.sinks, secrets: ctx.secrets, logger });
+      running.set(sinkConfig.name, { json: JSON.stringify(sinkConfig), sink });
       sink.start();
     }
   };

@@ -83,7 +83,11 @@ export class RabbitmqSink {
   async #session(): Promise<void> {
     const config = this.#config;
     const password = config.password === undefined ? undefined : await this.#deps.secrets.resolve(config.password.secretRef);
-    const model = await (await loadAmqp()).connect(withPassword(config.url, password), { timeout: 10_000 });
+    // The connection name lets the broker's operators (and the tests) find this sink's connection.
+    const model = await (await loadAmqp()).connect(withPassword(config.url, password), {
+      timeout: 10_000,
+      clientProperties: { connection_name: `tya-agent sink ${config.name}` },
+    });
     this.#model = model;
     // An object, not a variable: the callbacks set it while the loop below reads it.
     const lost: { error: Error | null } = { error: null };

@@ -17,6 +17,7 @@ import { VaultConfigSchema } from './vault-config.ts';
 import { RabbitmqSourceSchema } from './rabbitmq-config.ts';
 import { ExchangeConfigSchema } from './sftp-config.ts';
 import { WritebackConfigSchema } from './writeback-config.ts';
+import { SinksConfigSchema } from './sink-config.ts';
 import { IdentifierSchema, SlugSchema } from './config-primitives.ts';
 import { OdbcStreamSchema } from './odbc-stream-config.ts';
 
@@ -370,6 +371,7 @@ export const AgentConfigSchema = z
     exchange: ExchangeConfigSchema.optional(),
     /** Changes from the cloud written into on-premises targets (api/writeback-config.ts, docs/writeback.md). */
     writeback: WritebackConfigSchema.optional(),
+    sinks: SinksConfigSchema.optional(), // streams also published to a broker (api/sink-config.ts, docs/rabbitmq-sink.md)
   })
   .strict()
   .superRefine((config, ctx) => {

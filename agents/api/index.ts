@@ -3,6 +3,7 @@ export * from './records.ts';
 export * from './cloud.ts';
 export * from './config.ts';
 export * from './rabbitmq-config.ts';
+export * from './sink-config.ts';
 export * from './status.ts';
 export * from './dashboard.ts';
 export * from './schedule.ts';

@@ -1,5 +1,6 @@
 /** The `writeback` section of the agent's config: where the cloud's write-back items go (docs/writeback.md). */
 import { z } from 'zod';
+import { BrokerPasswordSchema, BrokerUrlSchema } from './sink-config.ts';
 
 export const WRITEBACK_POLICIES = ['cloud-wins', 'premises-wins', 'newest', 'merge', 'manual'] as const;
 export type WritebackPolicy = (typeof WRITEBACK_POLICIES)[number];
@@ -45,10 +46,22 @@ export const FolderWritebackTargetSchema = z.object({
   path: z.string().min(1),
 });
 
-export const WritebackTargetSchema = z.discriminatedUnion('type', [OdbcWritebackTargetSchema, FolderWritebackTargetSchema]);
+/** A RabbitMQ exchange: each item one persistent message, its id the message id (docs/writeback.md). */
+export const RabbitmqWritebackTargetSchema = z.object({
+  ...TargetCommon,
+  type: z.literal('rabbitmq'),
+  url: BrokerUrlSchema,
+  password: BrokerPasswordSchema.optional(),
+  exchange: z.string().min(1).max(255),
+  /** Default: the target's name. */
+  routingKey: z.string().max(255).optional(),
+});
+
+export const WritebackTargetSchema = z.discriminatedUnion('type', [OdbcWritebackTargetSchema, FolderWritebackTargetSchema, RabbitmqWritebackTargetSchema]);
 export type WritebackTarget = z.infer<typeof WritebackTargetSchema>;
 export type OdbcWritebackTarget = z.infer<typeof OdbcWritebackTargetSchema>;
 export type FolderWritebackTarget = z.infer<typeof FolderWritebackTargetSchema>;
+export type RabbitmqWritebackTarget = z.infer<typeof RabbitmqWritebackTargetSchema>;
 
 export const WritebackConfigSchema = z.object({
   pollSecs: z.number().int().positive().default(30),

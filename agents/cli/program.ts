@@ -154,6 +154,10 @@ export function buildProgram(
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print as JSON')
     .action(action(async (opts: { config?: string; json?: boolean }) => (await import('./commands/sftp.ts')).sftpListCommand(opts, io)));
+  program.command('sink').description('broker sinks publishing captured streams (docs/rabbitmq-sink.md)')
+    .command('list').description('per sink: queued, published and unconfirmed, confirmed, republished, last error')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP).option('--json', 'print as JSON')
+    .action(action(async (opts: { config?: string; json?: boolean }) => (await import('./commands/sink.ts')).sinkListCommand(opts, io)));
   const writeback = program.command('writeback').description("the cloud's write-back items and conflicts waiting for a person");
   const wb = (name: string, help: string) =>
     writeback.command(name).description(help).option('-c, --config <file>', CONFIG_OPTION_HELP).option('--json', 'print as JSON');

@@ -14,6 +14,7 @@ import type {
   LiveEvent,
   QueueView,
   SettingsView,
+  SinkStatus,
   Shift,
   SourceSummary,
   TablePreview,
@@ -56,6 +57,8 @@ export interface DashboardPort {
   /** Deletes an imported file's records in the cloud (the folder source sends the deletes). */
   voidFile(source: string, sha256: string): Promise<void>;
   queue(limit: number): QueueView;
+  /** Broker sinks with their queue counts and last error (api/sink-config.ts). */
+  sinks(): SinkStatus[];
   shifts(options: { source?: string | undefined; limit: number }): Promise<Shift[]>;
   /** The audit log, newest first, with its head and the head the cloud acknowledged. */
   auditLog(options: { since?: string | undefined; limit: number }): AuditList;

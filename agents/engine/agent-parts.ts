@@ -51,6 +51,7 @@ const PART_FACTORIES: readonly AgentPartFactory[] = [
   // Loaded only when configured: an agent without SFTP or write-back never loads ssh2 or their code.
   async (ctx) => ((ctx.config().exchange?.sftp.length ?? 0) > 0 ? (await import('../exchange/sftp/sftp-part.ts')).sftpExchangePart(ctx) : null),
   async (ctx) => (ctx.config().writeback === undefined ? null : (await import('../writeback/writeback-part.ts')).startWritebackPart(ctx)),
+  async (ctx) => (ctx.config().sinks === undefined ? null : (await import('../sinks/sink-part.ts')).startSinksPart(ctx)),
 ];
 
 export class AgentParts {

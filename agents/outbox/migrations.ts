@@ -361,6 +361,41 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description:
+      'sink queue: records of the streams a broker sink publishes, queued in the transaction that queues them for the ' +
+      'cloud and removed only when the broker confirmed them; per sink the confirmed and republished counts and its last ' +
+      'error (sink-queue-store.ts, docs/rabbitmq-sink.md)',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE sink_queue (
+          id INTEGER PRIMARY KEY,
+          sink TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          op TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          routing_key TEXT NOT NULL,
+          body TEXT NOT NULL,
+          published INTEGER NOT NULL DEFAULT 0,
+          queued_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX sink_queue_message ON sink_queue (sink, message_id);
+        CREATE INDEX sink_queue_order ON sink_queue (sink, id);
+        CREATE TABLE sink_state (
+          sink TEXT PRIMARY KEY,
+          confirmed INTEGER NOT NULL DEFAULT 0,
+          republished INTEGER NOT NULL DEFAULT 0,
+          state TEXT NOT NULL DEFAULT 'stopped',
+          last_error TEXT,
+          last_error_at TEXT,
+          last_confirmed_at TEXT
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -37,6 +37,7 @@ import { OutboxIntegrity, damageAlert } from './background-check.ts';
 import { FULL_CHECK_REQUIRED_KEY, NO_START_CHECK, type StartCheck } from './start-check.ts';
 import { recordStateIn, type RecordState } from './record-state.ts';
 import { QuarantineStore } from './quarantine-store.ts';
+import { SinkQueueStore } from './sink-queue-store.ts';
 
 export class Outbox {
   readonly recoveredFromCorruption: { movedTo: string } | null;
@@ -48,6 +49,8 @@ export class Outbox {
   readonly entities: SourceEntities;
   /** Records their stream's mapping or validation stopped, until replayed or discarded (quarantine-store.ts). */
   readonly quarantine: QuarantineStore;
+  /** Records waiting for a broker sink's confirm (sink-queue-store.ts). */
+  readonly sinks: SinkQueueStore;
   readonly #db: SqliteDatabase;
   readonly #readonly: boolean;
   readonly #maxBytes: number;
@@ -86,7 +89,8 @@ export class Outbox {
     const keys = new KeyMemory(db);
     this.#dayTotals = new DayTotals(db);
     this.quarantine = new QuarantineStore(db, keys, () => settings.clock.now(), (e, m, v) => this.#writer.admitReplayed(e, m, v));
-    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes, this.quarantine);
+    this.sinks = new SinkQueueStore(db, nowIso);
+    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes, this.quarantine, this.sinks);
     this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
     this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys, this.#dayTotals);
     this.#alerts = new AlertStore(db, nowIso);

@@ -14,6 +14,7 @@ import { DayTally, type DayTotals } from './day-totals.ts';
 import { dayOfZone, tallyOf, type DayOfZone } from './record-tally.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 import type { QuarantineMark, QuarantineStore, QuarantinedRecord } from './quarantine-store.ts';
+import type { SinkQueueStore } from './sink-queue-store.ts';
 
 export interface EnqueueInput {
   source: string;
@@ -54,6 +55,7 @@ export class RecordWriter {
   readonly #dayTotals: DayTotals;
   readonly #maxBytes: number;
   readonly #quarantine: QuarantineStore;
+  readonly #sinks: SinkQueueStore;
   readonly #insertRecord;
   readonly #insertStream;
   readonly #upsertCheckpoint;
@@ -68,8 +70,10 @@ export class RecordWriter {
     dayTotals: DayTotals,
     maxBytes: number,
     quarantine: QuarantineStore,
+    sinks: SinkQueueStore,
   ) {
     this.#quarantine = quarantine;
+    this.#sinks = sinks;
     this.#db = db;
     this.#dayTotals = dayTotals;
     this.#counters = counters;
@@ -228,6 +232,8 @@ export class RecordWriter {
       input.source, input.stream, input.lane, row.keyJson, row.op, row.version, row.dataJson, row.capturedAt, row.capturedMs,
       row.bytes, seq, row.group, row.day, row.currency, row.amount, schemaVersion,
     );
+    // Same transaction: a broker sink publishes exactly what was committed for the cloud.
+    this.#sinks.addWithin(input.source, input.stream, row, seq);
   }
 
   #diskError(input: EnqueueInput, shortage: SpaceShortage): OutboxFullError {

@@ -192,6 +192,10 @@ export class WritebackApplier {
     faultPoint('writeback.after-intent');
     if (target.type === 'folder') {
       writeItemFile(target, stored.item, fields, () => faultPoint('writeback.before-commit'));
+    } else if (target.type === 'rabbitmq') {
+      // Lazy: only an agent with a RabbitMQ target loads amqplib.
+      const { publishItem } = await import('./rabbitmq-target.ts');
+      await publishItem(target, stored.item, fields, this.#deps.secrets, () => faultPoint('writeback.before-commit'));
     } else {
       const source = odbcSource(this.#deps.config(), target.source, `Write-back target "${target.name}"`);
       const connection = await connectSource(source, this.#deps.secrets);

@@ -62,7 +62,8 @@ export function makeApplier(config: AgentConfig, cloudKey: string, dataDir = mkd
   const applier = new WritebackApplier({
     config: () => config,
     state,
-    secrets: { resolve: () => Promise.reject(new Error('no secrets in this test')) },
+    // The loopback broker's guest password is the only secret write-back tests have (rabbitmq targets).
+    secrets: { resolve: (ref) => (ref === 'test/rabbit' ? Promise.resolve('guest') : Promise.reject(new Error('no secrets in this test'))) },
     cloudKey: () => cloudKey,
     audit: (entry, actor = 'system') => audits.push({ event: entry.event, subject: entry.subject, actor }),
     alert: (code) => alerts.push(code),

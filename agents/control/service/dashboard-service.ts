@@ -161,6 +161,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
     quarantine: new QuarantineActions(host.outbox, host.pipeline, { isPaused: (source) => host.isPaused(source), onQueued: () => host.wakeDelivery() }),
     mappings: createMappingEditor({ config: () => host.loaded, outbox: host.outbox, resolver, validation: { reference: host.pipeline.referenceRows, entityOf: (source) => host.pipeline.entityOf(source) } }),
     listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
+    sinks: () => host.outbox.sinks.status(host.loaded.config.sinks ?? []),
 
     async saveSource(draft: SourceDraft, original?: string) {
       const config = parseSourceDraft(draft);

@@ -8,9 +8,10 @@ import { coreRoutes } from './core-routes.ts';
 import { dataRoutes } from './data-routes.ts';
 import { mappingRoutes } from './mapping-routes.ts';
 import { quarantineRoutes } from './quarantine-routes.ts';
+import { sinkRoutes } from './sink-routes.ts';
 import { sourceRoutes } from './source-routes.ts';
 import { uiRoutes, type UiRouteContext } from './ui-routes.ts';
 
 export function controlRouteTable(handlers: ControlHandlers, port: DashboardPort | undefined, ui: UiRouteContext): AnyRoute[] {
-  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...quarantineRoutes(port), ...mappingRoutes(port), ...uiRoutes(ui)];
+  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...quarantineRoutes(port), ...sinkRoutes(port), ...mappingRoutes(port), ...uiRoutes(ui)];
 }

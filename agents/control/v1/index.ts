@@ -10,7 +10,8 @@ import { mappingRoutes } from './mapping-routes.ts';
 import { quarantineRoutes } from './quarantine-routes.ts';
 import { sourceRoutes } from './source-routes.ts';
 import { uiRoutes, type UiRouteContext } from './ui-routes.ts';
+import { writebackRoutes } from './writeback-routes.ts';
 
 export function controlRouteTable(handlers: ControlHandlers, port: DashboardPort | undefined, ui: UiRouteContext): AnyRoute[] {
-  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...quarantineRoutes(port), ...mappingRoutes(port), ...uiRoutes(ui)];
+  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...quarantineRoutes(port), ...mappingRoutes(port), ...writebackRoutes(port), ...uiRoutes(ui)];
 }

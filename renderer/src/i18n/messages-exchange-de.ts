@@ -22,7 +22,7 @@ export const exchangeDe: Record<keyof typeof exchangeEn, string> = {
   'writeback.pick.premises': 'Hier',
   'writeback.pick.base': 'Vorher',
   'writeback.pick.custom': 'Anderer Wert',
-  'writeback.pickLabel': 'Wert „{side}" für {field}',
+  'writeback.pickLabel': '{field}: {side}',
   'writeback.customLabel': 'Anderer Wert für {field}',
   'writeback.empty': '(leer)',
   'writeback.resolve': 'Diese Fassung schreiben',

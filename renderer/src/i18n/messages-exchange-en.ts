@@ -20,7 +20,7 @@ export const exchangeEn = {
   'writeback.pick.premises': 'Here',
   'writeback.pick.base': 'Before',
   'writeback.pick.custom': 'Other value',
-  'writeback.pickLabel': '{side} value for {field}',
+  'writeback.pickLabel': '{field}: {side}',
   'writeback.customLabel': 'Other value for {field}',
   'writeback.empty': '(empty)',
   'writeback.resolve': 'Write this version',

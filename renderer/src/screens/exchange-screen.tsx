@@ -110,10 +110,10 @@ function Sftp({ sftp }: { sftp: ExchangeView['sftp'] }) {
         <table className="fit" data-testid="exchange-fetched">
           <thead>
             <tr>
-              <th scope="col">{t('exchange.path')}</th>
-              <th scope="col" className="num">{t('exchange.size')}</th>
-              <th scope="col">{t('exchange.hash')}</th>
-              <th scope="col">{t('exchange.fetchedAt')}</th>
+              <th scope="col" className="col-path">{t('exchange.path')}</th>
+              <th scope="col" className="num col-size">{t('exchange.size')}</th>
+              <th scope="col" className="col-hash">{t('exchange.hash')}</th>
+              <th scope="col" className="col-time">{t('exchange.fetchedAt')}</th>
               <th scope="col">{t('common.state')}</th>
             </tr>
           </thead>
@@ -144,8 +144,8 @@ function Sftp({ sftp }: { sftp: ExchangeView['sftp'] }) {
         <table className="fit" data-testid="exchange-pushed">
           <thead>
             <tr>
-              <th scope="col">{t('exchange.path')}</th>
-              <th scope="col">{t('exchange.hash')}</th>
+              <th scope="col" className="col-path">{t('exchange.path')}</th>
+              <th scope="col" className="col-hash">{t('exchange.hash')}</th>
               <th scope="col">{t('exchange.pushedAt')}</th>
             </tr>
           </thead>

@@ -199,7 +199,7 @@ function ItemList({ items, action, onDone }: { items: WritebackEntry[]; action: 
                   {e.state === 'outcome-unknown' && e.decisionPending === null && (
                     <>
                       <br />
-                      <span>{t('writeback.explain.outcome-unknown')} {t('writeback.unknownHelp')}</span>
+                      <span>{t('writeback.unknownHelp')}</span>
                       <span className="actions">
                         <RoleGate action="confirmWriteback" label={t('writeback.confirmApplied')}>
                           <button type="button" disabled={action.busy} onClick={() => confirm(e.id, true)}>

@@ -62,7 +62,7 @@ describe.skipIf(!available || process.platform === 'win32')('the Write-back scre
           readBack: { source: 'erp', stream: 'accounts', key: ['id'] },
         }],
       },
-    } as AgentConfigInput;
+    };
     const configFile = writeAgentConfig(path.join(dir, 'agent.json'), config);
     const key = (await admin.createEnrollmentKey({ entities: ['store-1'] })).key;
     const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });

@@ -42,7 +42,7 @@ function Queues({ queues }: { queues: RabbitmqQueueView[] }) {
         <table data-testid="exchange-queues">
           <thead>
             <tr>
-              <th scope="col">{t('exchange.queue')}</th>
+              <th scope="col" className="col-queue">{t('exchange.queue')}</th>
               <th scope="col">{t('exchange.connection')}</th>
               <th scope="col" className="num">{t('exchange.consumed')}</th>
               <th scope="col" className="num" title={t('exchange.droppedHelp')}>{t('exchange.dropped')}</th>

@@ -15,6 +15,8 @@ import type {
   CompletenessRow,
   ConnectionTest,
   DiagnosticsView,
+  ExchangeView,
+  FieldChoiceInput,
   FileEntry,
   HistoryPoint,
   LiveEvent,
@@ -29,6 +31,9 @@ import type {
   Shift,
   SourceSummary,
   TablePreview,
+  WritebackConflict,
+  WritebackDecision,
+  WritebackEntry,
 } from '../agents/api/index.ts';
 import type { Role } from '../agents/api/roles.ts';
 
@@ -112,6 +117,13 @@ export interface WindowApi {
   listMappings(): Promise<Result<MappingEntry[]>>;
   previewMapping(request: MappingPreviewRequest): Promise<Result<MappingPreviewView>>;
   saveMapping(source: string, stream: string, text: string): Promise<Result<MappingEntry>>;
+  /** Write-back (docs/writeback.md): viewer reads; operator resolves conflicts per field and confirms unknown outcomes. */
+  listWriteback(): Promise<Result<WritebackEntry[]>>;
+  listConflicts(): Promise<Result<WritebackConflict[]>>;
+  resolveConflict(id: string, choice: Record<string, FieldChoiceInput>): Promise<Result<WritebackDecision>>;
+  confirmWriteback(id: string, applied: boolean): Promise<Result<WritebackDecision>>;
+  /** RabbitMQ queues and SFTP transfers. */
+  getExchange(): Promise<Result<ExchangeView>>;
   /** Live events; returns the function that stops them. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }
@@ -125,6 +137,7 @@ const Name = z.string().min(1).max(63);
 const Draft = z.strictObject({ config: z.record(z.string(), z.unknown()), password: z.string().max(1024).optional() });
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Ids = z.union([z.literal('all'), z.array(z.number().int().positive()).min(1).max(10_000)]);
+const WritebackId = z.string().min(1).max(200);
 const QScope = z.strictObject({ source: Name.optional(), stream: Name.optional() });
 const QFilter = z.strictObject({
   source: Name.optional(),
@@ -176,6 +189,14 @@ export const IPC_CONTRACT = {
     args: z.tuple([z.strictObject({ source: Name, stream: Name, mapping: z.string().min(1).max(200_000), rows: z.number().int().min(1).max(50).optional() })]),
   },
   saveMapping: { channel: 'mappings:save', args: z.tuple([Name, Name, z.string().min(1).max(200_000)]) },
+  listWriteback: { channel: 'writeback:list', args: z.tuple([]) },
+  listConflicts: { channel: 'writeback:conflicts', args: z.tuple([]) },
+  resolveConflict: {
+    channel: 'writeback:resolve',
+    args: z.tuple([WritebackId, z.record(z.string().min(1).max(200), z.union([z.enum(['cloud', 'premises', 'base']), z.strictObject({ value: z.string().max(10_000).nullable() })]))]),
+  },
+  confirmWriteback: { channel: 'writeback:confirm', args: z.tuple([WritebackId, z.boolean()]) },
+  getExchange: { channel: 'exchange:get', args: z.tuple([]) },
 } as const satisfies Record<InvokeMethod, { channel: string; args: z.ZodType }>;
 
 export interface HttpCall {
@@ -236,6 +257,11 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   listMappings: () => ({ method: 'GET', path: '/mappings' }),
   previewMapping: (request) => ({ method: 'POST', path: '/mappings/preview', body: request }),
   saveMapping: (source, stream, text) => ({ method: 'PUT', path: `/mappings/${seg(source)}/${seg(stream)}`, body: { text } }),
+  listWriteback: () => ({ method: 'GET', path: '/writeback' }),
+  listConflicts: () => ({ method: 'GET', path: '/writeback/conflicts' }),
+  resolveConflict: (id, choice) => ({ method: 'POST', path: `/writeback/${seg(id)}/resolve`, body: { choice } }),
+  confirmWriteback: (id, applied) => ({ method: 'POST', path: `/writeback/${seg(id)}/confirm`, body: { applied } }),
+  getExchange: () => ({ method: 'GET', path: '/exchange' }),
 };
 
 /**
@@ -283,4 +309,9 @@ export const ACTION_ROLES: Record<InvokeMethod, Role> = {
   listMappings: 'viewer',
   previewMapping: 'operator',
   saveMapping: 'admin',
+  listWriteback: 'viewer',
+  listConflicts: 'viewer',
+  resolveConflict: 'operator',
+  confirmWriteback: 'operator',
+  getExchange: 'viewer',
 };

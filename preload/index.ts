@@ -49,6 +49,11 @@ const api: WindowApi = {
   listMappings: invoker('listMappings'),
   previewMapping: invoker('previewMapping'),
   saveMapping: invoker('saveMapping'),
+  listWriteback: invoker('listWriteback'),
+  listConflicts: invoker('listConflicts'),
+  resolveConflict: invoker('resolveConflict'),
+  confirmWriteback: invoker('confirmWriteback'),
+  getExchange: invoker('getExchange'),
   subscribe: (listener) => {
     const handler = (_event: IpcRendererEvent, payload: LiveEvent) => listener(payload);
     ipcRenderer.on(LIVE_EVENT_CHANNEL, handler);

@@ -16,3 +16,5 @@ export * from './mapping-editor.ts';
 export * from './quarantine.ts';
 export * from './stream-config.ts';
 export * from './validation-config.ts';
+export * from './writeback-view.ts';
+export * from './exchange-view.ts';

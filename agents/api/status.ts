@@ -38,6 +38,8 @@ export const SourceStatusSchema = z.object({
   lastSuccessAt: Rfc3339.nullable(),
   lastError: ErrorInfoSchema.nullable(),
   recordsCaptured: z.number().int().min(0),
+  /** Figures a source keeps beside recordsCaptured (RabbitMQ: redeliveriesDropped, poisoned). */
+  counters: z.record(z.string(), z.number().int().min(0)).optional(),
   /** The newest few things the source did that a person cares about ("Z-00412 uploaded."), newest first. */
   notices: z.array(z.object({ message: z.string(), at: Rfc3339 })).optional(),
   /** Present when the source has a schedule: its next read, windows and missed runs. */

@@ -21,7 +21,9 @@ import type {
 } from '../api/index.ts';
 import type { CloudProxyConfig, CloudTlsConfig } from '../api/cloud-transport-config.ts';
 import type { QuarantineActions } from '../engine/stream-pipeline/quarantine-actions.ts';
+import type { ExchangeView } from '../api/exchange-view.ts';
 import type { MappingEditorPort } from './service/mapping-editor.ts';
+import type { WritebackPort } from './service/writeback-view.ts';
 
 /** A source configuration typed into a form, with its password (write-only: it goes to the keychain). */
 export interface SourceDraft {
@@ -42,6 +44,10 @@ export interface DashboardPort {
   readonly quarantine: Pick<QuarantineActions, 'list' | 'get' | 'summary' | 'edit' | 'replay' | 'discard'>;
   /** The mapping editor: list, preview on real rows, save (service/mapping-editor.ts). */
   readonly mappings: MappingEditorPort;
+  /** Write-back items, conflicts side by side, per-field resolution and confirmation (service/writeback-view.ts). */
+  readonly writeback: WritebackPort;
+  /** RabbitMQ queues and SFTP transfers (service/exchange-view.ts). */
+  exchange(): ExchangeView;
   listSources(): Promise<SourceSummary[]>;
   /** Adds (`original` undefined) or replaces the source named `original`; applied live. */
   saveSource(draft: SourceDraft, original?: string): Promise<SourceSummary>;

@@ -248,6 +248,7 @@ export class Agent {
       alerts: this.outbox,
       files: this.outbox,
       notice: (message) => this.tracker.sourceNotice(name, message),
+      count: (counter, by) => this.tracker.sourceCount(name, counter, by),
       secrets: resolver,
       logger,
       clock: this.clock,
@@ -454,6 +455,9 @@ export class Agent {
   }
 
   wakeDelivery(): void { this.cloud?.deliverer.notify(); }
+
+  /** A cloud command a part owns, asked by the dashboard (a write-back decision: apply it now). */
+  partCommand(name: string, args: Readonly<Record<string, unknown>>): ReturnType<AgentParts['command']> { return this.parts.command(name, args); }
 
   replayDeadLetters(ids: number[] | 'all'): number {
     const count = this.outbox.replayDeadLetters(ids);

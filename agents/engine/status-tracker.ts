@@ -14,6 +14,7 @@ export interface PersistedSourceStats {
   lastSuccessAt: string | null;
   recordsCaptured: number;
   lastError: ErrorInfo | null;
+  counters?: Record<string, number>;
 }
 
 /** Durable per-source figures (the outbox's agent_state table), so `status` after a stop still tells the truth. */
@@ -70,6 +71,7 @@ export class StatusTracker {
       lastSuccessAt: saved?.lastSuccessAt ?? null,
       lastError: saved?.lastError ?? null,
       recordsCaptured: saved?.recordsCaptured ?? 0,
+      ...(saved?.counters === undefined ? {} : { counters: saved.counters }),
     });
   }
 
@@ -90,6 +92,13 @@ export class StatusTracker {
   /** Writes every source's figures now (at stop). */
   persistAll(): void {
     for (const name of this.sources.keys()) this.persist(name);
+  }
+
+  /** A source's own figure (RabbitMQ: redeliveries dropped, poison messages); persisted with the others. */
+  sourceCount(name: string, counter: string, by: number): void {
+    const source = this.mustGet(name);
+    source.counters = { ...source.counters, [counter]: (source.counters?.[counter] ?? 0) + by };
+    this.persist(name);
   }
 
   /** Keeps the newest five. */
@@ -224,6 +233,7 @@ export class StatusTracker {
       lastSuccessAt: source.lastSuccessAt,
       recordsCaptured: source.recordsCaptured,
       lastError: source.lastError,
+      ...(source.counters === undefined ? {} : { counters: source.counters }),
     };
     try {
       this.store.setState(sourceStatsKey(name), JSON.stringify(stats));

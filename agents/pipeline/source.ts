@@ -94,6 +94,8 @@ export interface SourceContext {
   files?: SourceFileStore;
   /** A short line for the status, e.g. "Z-00412 uploaded." (the newest few are shown). */
   notice?(message: string): void;
+  /** Adds to one of the source's own figures, shown in the status (RabbitMQ: redeliveries dropped, poison messages). */
+  count?(counter: string, by: number): void;
   /** Something new is ready to read: read now rather than when the capture interval ends (a schedule or pause still applies). */
   wake?(): void;
 }

@@ -98,9 +98,20 @@ function merged(target: WritebackTarget, views: ReturnType<typeof fieldViews>): 
   return out;
 }
 
-/** A person's per-field choice: each field from cloud, premises or base (unlisted fields: cloud). */
-export function resolveByPerson(item: WritebackItem, premises: Premises | null, choice: Record<string, 'cloud' | 'premises' | 'base'>): Fields {
+/** Per field: a side, or a value a person typed. */
+export type PersonChoice = Record<string, 'cloud' | 'premises' | 'base' | { value: string | null }>;
+
+/** A person's per-field choice: each field from cloud, premises, base or typed (unlisted fields: cloud). */
+export function resolveByPerson(item: WritebackItem, premises: Premises | null, choice: PersonChoice): Fields {
   const out: Fields = {};
-  for (const v of fieldViews(item, premises)) out[v.field] = v[choice[v.field] ?? 'cloud'];
+  for (const v of fieldViews(item, premises)) {
+    const pick = choice[v.field] ?? 'cloud';
+    out[v.field] = typeof pick === 'string' ? v[pick] : pick.value;
+  }
   return out;
+}
+
+/** The resolution as the audit log and the cloud's result say it: `name=premises, note=custom`. */
+export function describeChoice(choice: PersonChoice): string {
+  return Object.entries(choice).map(([f, s]) => `${f}=${typeof s === 'string' ? s : 'custom'}`).join(', ') || 'all cloud';
 }

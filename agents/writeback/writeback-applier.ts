@@ -8,13 +8,14 @@ import { canonicalJson } from '../api/canonical-json.ts';
 import type { AgentConfig, JsonValue } from '../api/index.ts';
 import type { WritebackItem, WritebackResult } from '../api/writeback.ts';
 import type { WritebackTarget } from '../api/writeback-config.ts';
+import type { AuditActor } from '../outbox/audit-actor.ts';
 import type { AuditEventInput } from '../outbox/audit-log.ts';
 import type { CloudClient } from '../delivery/cloud-client.ts';
 import { CloudSignatureVerifier } from '../delivery/cloud-signature.ts';
 import { recordVersion } from '../outbox/record-version.ts';
 import { faultPoint } from '../pipeline/fault-points.ts';
 import type { SecretResolver } from '../pipeline/source.ts';
-import { decide, fieldText, resolveByPerson, type Fields, type Premises } from './conflict-policy.ts';
+import { decide, describeChoice, fieldText, resolveByPerson, type Fields, type Premises } from './conflict-policy.ts';
 import { writeItemFile } from './folder-target.ts';
 import { connectSource, odbcSource, readRow, writeStagingRow } from './odbc-target.ts';
 import type { StoredItem, WritebackState } from './writeback-state.ts';
@@ -26,9 +27,14 @@ export interface ApplierDeps {
   state: WritebackState;
   secrets: SecretResolver;
   cloudKey(): string | undefined;
-  audit(entry: AuditEventInput, actor?: 'cli' | 'system'): void;
+  audit(entry: AuditEventInput, actor?: AuditActor): void;
   alert(code: string, message: string): void;
   nowIso(): string;
+}
+
+/** Who decided, for the audit log: the dashboard's session or socket, else the CLI. */
+function actorOf(decision: { actor?: string }): AuditActor {
+  return (decision.actor ?? 'cli') as AuditActor;
 }
 
 export function keyJsonOf(key: Record<string, unknown>): string {
@@ -107,15 +113,15 @@ export class WritebackApplier {
         } else {
           this.#deps.state.reopen(stored.id);
         }
-        this.#deps.audit({ event: 'writeback-resolved', subject: stored.id, details: { confirmed: decision.applied ? 'applied' : 'not-applied' } }, 'cli');
+        this.#deps.audit({ event: 'writeback-resolved', subject: stored.id, details: { confirmed: decision.applied ? 'applied' : 'not-applied' } }, actorOf(decision));
       } else if (decision.kind === 'resolve' && stored.state === 'conflict-waiting') {
         const target = this.#targets().find((t) => t.name === stored.target);
         if (target !== undefined) {
           const premises = await this.#premises(target, stored.item);
           const fields = resolveByPerson(stored.item, premises, decision.choice);
-          const resolution = `manual: ${Object.entries(decision.choice).map(([f, s]) => `${f}=${s}`).join(', ') || 'all cloud'}`;
+          const resolution = `manual: ${describeChoice(decision.choice)}`;
           await this.#write(target, stored, fields, premises, resolution);
-          this.#deps.audit({ event: 'writeback-resolved', subject: stored.id, details: { target: target.name, resolution } }, 'cli');
+          this.#deps.audit({ event: 'writeback-resolved', subject: stored.id, details: { target: target.name, resolution } }, actorOf(decision));
         }
       }
       this.#deps.state.dropDecision(decision.id);

@@ -26,6 +26,7 @@ export interface StoredItem {
   /** The last result decided for it (reported or not yet). */
   result: WritebackResult | null;
   reported: boolean;
+  receivedAt: string;
 }
 
 export interface Conflict {
@@ -57,10 +58,16 @@ CREATE TABLE IF NOT EXISTS decisions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, c
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
-/** A person's decision (CLI or dashboard), applied by the running write-back on its next pass. */
+/** Per field: one side's value, or a value a person typed (the dashboard's "custom"). */
+export type FieldChoice = 'cloud' | 'premises' | 'base' | { value: string | null };
+
+/**
+ * A person's decision (CLI or dashboard), applied by the running write-back on its next pass. `actor`
+ * is who decided (the audit log's actor: `cli`, `session:operator`…); absent means the CLI.
+ */
 export type Decision =
-  | { id: string; kind: 'resolve'; choice: Record<string, 'cloud' | 'premises' | 'base'> }
-  | { id: string; kind: 'confirm'; applied: boolean };
+  | { id: string; kind: 'resolve'; choice: Record<string, FieldChoice>; actor?: string }
+  | { id: string; kind: 'confirm'; applied: boolean; actor?: string };
 
 export class WritebackState {
   readonly #db: Database.Database;
@@ -71,6 +78,9 @@ export class WritebackState {
     // FULL: an intent must be on disk before the target is written, or a crash could forget it.
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(SCHEMA);
+    // Added after the first release of writeback.db: who decided (the dashboard or the CLI).
+    const columns = this.#db.prepare('PRAGMA table_info(decisions)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'actor')) this.#db.exec('ALTER TABLE decisions ADD COLUMN actor TEXT');
   }
 
   close(): void {
@@ -188,21 +198,23 @@ export class WritebackState {
   decide(decision: Decision, nowIso: string): void {
     const choice = decision.kind === 'resolve' ? decision.choice : { applied: decision.applied };
     this.#db
-      .prepare('INSERT OR REPLACE INTO decisions (id, kind, choice_json, decided_at) VALUES (?, ?, ?, ?)')
-      .run(decision.id, decision.kind, JSON.stringify(choice), nowIso);
+      .prepare('INSERT OR REPLACE INTO decisions (id, kind, choice_json, decided_at, actor) VALUES (?, ?, ?, ?, ?)')
+      .run(decision.id, decision.kind, JSON.stringify(choice), nowIso, decision.actor ?? null);
   }
 
   decisions(): Decision[] {
-    const rows = this.#db.prepare('SELECT id, kind, choice_json FROM decisions ORDER BY decided_at').all() as {
+    const rows = this.#db.prepare('SELECT id, kind, choice_json, actor FROM decisions ORDER BY decided_at').all() as {
       id: string;
       kind: 'resolve' | 'confirm';
       choice_json: string;
+      actor: string | null;
     }[];
-    return rows.map((r) =>
-      r.kind === 'resolve'
-        ? { id: r.id, kind: 'resolve', choice: JSON.parse(r.choice_json) as Record<string, 'cloud' | 'premises' | 'base'> }
-        : { id: r.id, kind: 'confirm', applied: (JSON.parse(r.choice_json) as { applied: boolean }).applied },
-    );
+    return rows.map((r) => {
+      const actor = r.actor === null ? {} : { actor: r.actor };
+      return r.kind === 'resolve'
+        ? { id: r.id, kind: 'resolve', choice: JSON.parse(r.choice_json) as Record<string, FieldChoice>, ...actor }
+        : { id: r.id, kind: 'confirm', applied: (JSON.parse(r.choice_json) as { applied: boolean }).applied, ...actor };
+    });
   }
 
   dropDecision(id: string): void {
@@ -231,6 +243,7 @@ export class WritebackState {
       item_json: string;
       result_json: string | null;
       reported: number;
+      received_at: string;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -241,6 +254,7 @@ export class WritebackState {
       item: JSON.parse(r.item_json) as WritebackItem,
       result: r.result_json === null ? null : (JSON.parse(r.result_json) as WritebackResult),
       reported: r.reported === 1,
+      receivedAt: r.received_at,
     }));
   }
 }

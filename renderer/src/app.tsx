@@ -14,11 +14,13 @@ import { MappingScreen } from './screens/mapping-screen.tsx';
 import { OverviewScreen } from './screens/overview-screen.tsx';
 import { QuarantineCount, QuarantineScreen } from './screens/quarantine-screen.tsx';
 import { SourcesScreen } from './screens/sources-screen.tsx';
+import { ExchangeScreen } from './screens/exchange-screen.tsx';
+import { WritebackCount, WritebackScreen } from './screens/writeback-screen.tsx';
 import { healthSentence } from './state/health.ts';
 import { LiveProvider, useLive } from './state/live.tsx';
 import { RoleBadge, RoleProvider } from './state/role.tsx';
 
-export const SCREENS = ['overview', 'sources', 'files', 'queue', 'quarantine', 'mappings', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'] as const;
+export const SCREENS = ['overview', 'sources', 'files', 'queue', 'quarantine', 'mappings', 'writeback', 'exchange', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'] as const;
 export type ScreenName = (typeof SCREENS)[number];
 
 const NAV_KEYS: Record<ScreenName, MessageKey> = {
@@ -28,6 +30,8 @@ const NAV_KEYS: Record<ScreenName, MessageKey> = {
   queue: 'nav.queue',
   quarantine: 'nav.quarantine',
   mappings: 'nav.mappings',
+  writeback: 'nav.writeback',
+  exchange: 'nav.exchange',
   shifts: 'nav.shifts',
   completeness: 'nav.completeness',
   activity: 'nav.activity',
@@ -55,6 +59,10 @@ function Screen({ name }: { name: ScreenName }) {
       return <QuarantineScreen />;
     case 'mappings':
       return <MappingScreen />;
+    case 'writeback':
+      return <WritebackScreen />;
+    case 'exchange':
+      return <ExchangeScreen />;
     case 'shifts':
       return <ShiftsScreen />;
     case 'completeness':
@@ -131,6 +139,7 @@ function Frame() {
                 <a href={`#/${name}`} aria-current={name === screen ? 'page' : undefined}>
                   {t(NAV_KEYS[name])}
                   {name === 'quarantine' ? <QuarantineCount /> : null}
+                  {name === 'writeback' ? <WritebackCount /> : null}
                 </a>
               </li>
             ))}

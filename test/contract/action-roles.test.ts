@@ -32,6 +32,8 @@ const SAMPLE_ARGS: Partial<Record<InvokeMethod, unknown[]>> = {
   replayQuarantine: ['all'],
   discardQuarantine: ['all'],
   saveMapping: ['erp', 'sales', '{}'],
+  resolveConflict: ['wb-1', {}],
+  confirmWriteback: ['wb-1', true],
 };
 
 describe('ACTION_ROLES', () => {

@@ -1,5 +1,5 @@
 /**
- * `npm run screens`: the README's screenshots (overview, sources, completeness, shifts, quarantine, mappings) into
+ * `npm run screens`: the README's screenshots (overview, sources, completeness, shifts, write-back, exchange, quarantine, mappings) into
  * docs/screens/, from the built renderer with a frozen clock and seeded data (a canned window API
  * injected before the page loads, the same seam the Electron preload uses), so they change only
  * when the screens do; the tray icons of every state and size into assets/icons/, and a sheet of
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const server = await serveRenderer();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/Vienna' });
-    for (const screen of ['overview', 'sources', 'completeness', 'shifts']) {
+    for (const screen of ['overview', 'sources', 'completeness', 'shifts', 'writeback', 'exchange']) {
       const page = await context.newPage();
       await openSeededScreen(page, server.url, screen, 'en');
       await page.screenshot({ path: path.join(DOCS, `${screen}.png`), fullPage: true });
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     server.close();
     await browser.close();
   }
-  process.stdout.write(`Wrote docs/screens/{overview,sources,completeness,shifts,quarantine,mappings,tray-icons}.png and ${TRAY_STATES.length * TRAY_ICON_SIZES.length} tray icons into assets/icons/.\n`);
+  process.stdout.write(`Wrote docs/screens/{overview,sources,completeness,shifts,writeback,exchange,quarantine,mappings,tray-icons}.png and ${TRAY_STATES.length * TRAY_ICON_SIZES.length} tray icons into assets/icons/.\n`);
 }
 
 await main();

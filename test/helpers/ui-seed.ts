@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import type { AgentStatus } from '../../agents/api/index.ts';
 import { healthyStatus } from '../../main/status-test-kit.ts';
 import { REPO_ROOT } from './agent-process.ts';
+import { seededWriteback } from './ui-seed-writeback.ts';
 
 /** Saturday 28 November 2026, 22:30 in Vienna: the evening after the tills closed. */
 export const FROZEN = Date.parse('2026-11-28T21:30:00Z');
@@ -155,6 +156,7 @@ export function seededAnswers(): Record<string, unknown> {
     },
     listAlerts: status.alerts,
     ...seededQuarantine(),
+    ...seededWriteback(iso),
   };
 }
 

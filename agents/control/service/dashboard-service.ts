@@ -21,6 +21,8 @@ import { ActivityLog } from './activity-log.ts';
 import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
 import { diagnose } from './diagnostics-view.ts';
+import { exchangeView } from './exchange-view.ts';
+import { createWritebackPort } from './writeback-view.ts';
 import { createMappingEditor } from './mapping-editor.ts';
 import { folderFiles, folderShifts } from './files-view.ts';
 import { HistorySampler, SAMPLE_MS } from './history-sampler.ts';
@@ -44,6 +46,8 @@ export interface AgentHost {
   readonly pipeline: AgentPipeline;
   /** Delivery looks at the queue now (a replay queued records). */
   wakeDelivery(): void;
+  /** A command a part of the agent owns (agent-parts.ts); undefined when no part does. */
+  partCommand(name: string, args: Readonly<Record<string, unknown>>): Promise<unknown> | undefined;
 }
 
 const OBSERVE_MS = 1000;
@@ -160,6 +164,16 @@ export function createDashboardService(host: AgentHost): DashboardService {
     },
     quarantine: new QuarantineActions(host.outbox, host.pipeline, { isPaused: (source) => host.isPaused(source), onQueued: () => host.wakeDelivery() }),
     mappings: createMappingEditor({ config: () => host.loaded, outbox: host.outbox, resolver, validation: { reference: host.pipeline.referenceRows, entityOf: (source) => host.pipeline.entityOf(source) } }),
+    writeback: createWritebackPort({
+      dataDir: host.layout.root,
+      nowIso: now,
+      wake: () => {
+        const pass = host.partCommand('writeback-available', {});
+        pass?.catch((error: unknown) => host.logger.warn({ err: error }, 'The write-back pass asked by the dashboard failed; it runs again on the next poll.'));
+        return pass !== undefined;
+      },
+    }),
+    exchange: () => exchangeView({ config: host.loaded.config, status: host.status(), dataDir: host.layout.root, fileInfo: (sha) => host.outbox.fileInfo(sha) ?? undefined }),
     listSources: () => Promise.all(host.loaded.config.sources.map((s) => summary(s.name))),
     sinks: () => host.outbox.sinks.status(host.loaded.config.sinks ?? []),
 

@@ -11,7 +11,8 @@ import { quarantineRoutes } from './quarantine-routes.ts';
 import { sinkRoutes } from './sink-routes.ts';
 import { sourceRoutes } from './source-routes.ts';
 import { uiRoutes, type UiRouteContext } from './ui-routes.ts';
+import { writebackRoutes } from './writeback-routes.ts';
 
 export function controlRouteTable(handlers: ControlHandlers, port: DashboardPort | undefined, ui: UiRouteContext): AnyRoute[] {
-  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...quarantineRoutes(port), ...sinkRoutes(port), ...mappingRoutes(port), ...uiRoutes(ui)];
+  return [...coreRoutes(handlers), ...sourceRoutes(port), ...dataRoutes(port), ...adminRoutes(handlers, port), ...auditRoutes(port), ...quarantineRoutes(port), ...sinkRoutes(port), ...mappingRoutes(port), ...writebackRoutes(port), ...uiRoutes(ui)];
 }

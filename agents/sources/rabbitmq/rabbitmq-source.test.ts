@@ -105,7 +105,9 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
       pageRows: 100,
       deadLetterExchange: dlx,
     });
-    const source = new RabbitmqSource(config, sourceContext(outbox));
+    // The figures the dashboard's Exchange screen shows, counted only for committed pages.
+    const counts = new Map<string, number>();
+    const source = new RabbitmqSource(config, { ...sourceContext(outbox), count: (counter, by) => counts.set(counter, (counts.get(counter) ?? 0) + by) });
     const status = new StatusTracker(systemClock);
     status.registerSource('mq', 'rabbitmq');
     const loop = new CaptureLoop({
@@ -141,6 +143,9 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ source (real broker)', () =>
     const dead = await admin.checkQueue(dlq);
     expect(dead.messageCount).toBe(2);
     expect(source.poisoned).toBe(2);
+    expect(counts.get('poisoned')).toBe(2);
+    // Six producer retries with the same message id at least, plus what the resets redelivered.
+    expect(counts.get('redeliveriesDropped')).toBeGreaterThanOrEqual(6);
     expect(outbox.listAlerts().map((a) => a.code)).toContain('rabbitmq_poison_mq');
   }, 120_000);
 });

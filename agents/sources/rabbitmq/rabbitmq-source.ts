@@ -114,10 +114,13 @@ export class RabbitmqSource implements Source {
     const rejected: ConsumeMessage[] = [];
     const settled: ConsumeMessage[] = [];
     let deadLettered = 0;
+    let dropped = 0;
+    let poisonedHere = 0;
     for (const message of page) {
       const mapped = mapMessage(config, { ...message.properties, content: message.content }, nowIso);
       if (this.seen.has(mapped.id) || inPage.has(mapped.id)) {
         settled.push(message); // already committed: ack and drop
+        dropped += 1;
         continue;
       }
       inPage.add(mapped.id);
@@ -128,6 +131,7 @@ export class RabbitmqSource implements Source {
         continue;
       }
       this.poisoned += 1;
+      poisonedHere += 1;
       this.ctx.logger.warn({ stage: 'capture', messageId: mapped.id }, `Poison message on queue ${config.queue}: ${mapped.reason}.`);
       this.ctx.alerts?.raiseAlert({
         code: `rabbitmq_poison_${config.name}`,
@@ -160,6 +164,9 @@ export class RabbitmqSource implements Source {
       caughtUp: this.buffer.length === 0,
       ack: () => {
         this.seen = next;
+        // Counted once the page committed: a crash before it redelivers the page and counts it then.
+        if (dropped > 0) this.ctx.count?.('redeliveriesDropped', dropped);
+        if (poisonedHere > 0) this.ctx.count?.('poisoned', poisonedHere);
         try {
           for (const message of rejected) channel.nack(message, false, false);
           // Every settled tag of the page is ≤ last: one frame acks them all.

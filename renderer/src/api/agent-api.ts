@@ -101,6 +101,11 @@ export function httpAgentApi(base = ''): WindowApi {
     listMappings: via('listMappings'),
     previewMapping: via('previewMapping'),
     saveMapping: via('saveMapping'),
+    listWriteback: via('listWriteback'),
+    listConflicts: via('listConflicts'),
+    resolveConflict: via('resolveConflict'),
+    confirmWriteback: via('confirmWriteback'),
+    getExchange: via('getExchange'),
     subscribe: (listener) => {
       const source = new EventSource(`${base}${PREFIX}/events`, { withCredentials: true });
       source.onmessage = (message: MessageEvent<string>) => {

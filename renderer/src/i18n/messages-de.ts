@@ -1,7 +1,9 @@
 /** German: every key of the English catalogue (the type requires it; catalogue.test.ts checks it too). */
 import type { MessageKey } from './messages-en.ts';
+import { exchangeDe } from './messages-exchange-de.ts';
 
 export const de: Record<MessageKey, string> = {
+  ...exchangeDe,
   'app.title': 'TYA Sync Agent',
   'app.skip': 'Zum Inhalt springen',
   'app.connecting': 'Verbindung zum Agenten wird aufgebaut…',

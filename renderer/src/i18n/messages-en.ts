@@ -2,7 +2,10 @@
  * Every string the dashboard shows, in English (complete). `{name}` placeholders are filled by t().
  * German (messages-de.ts) must have every key: the type says so and a test checks it.
  */
+import { exchangeEn } from './messages-exchange-en.ts';
+
 export const en = {
+  ...exchangeEn,
   'app.title': 'TYA Sync Agent',
   'app.skip': 'Skip to content',
   'app.connecting': 'Connecting to the agent…',

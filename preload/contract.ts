@@ -16,6 +16,7 @@ import type {
   ConnectionTest,
   DiagnosticsView,
   ExchangeView,
+  SinkStatus,
   FieldChoiceInput,
   FileEntry,
   HistoryPoint,
@@ -124,6 +125,8 @@ export interface WindowApi {
   confirmWriteback(id: string, applied: boolean): Promise<Result<WritebackDecision>>;
   /** RabbitMQ queues and SFTP transfers. */
   getExchange(): Promise<Result<ExchangeView>>;
+  /** RabbitMQ sinks: what waits, what the broker confirmed, what was published again (docs/rabbitmq-sink.md). */
+  getSinks(): Promise<Result<SinkStatus[]>>;
   /** Live events; returns the function that stops them. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }
@@ -197,6 +200,7 @@ export const IPC_CONTRACT = {
   },
   confirmWriteback: { channel: 'writeback:confirm', args: z.tuple([WritebackId, z.boolean()]) },
   getExchange: { channel: 'exchange:get', args: z.tuple([]) },
+  getSinks: { channel: 'sinks:get', args: z.tuple([]) },
 } as const satisfies Record<InvokeMethod, { channel: string; args: z.ZodType }>;
 
 export interface HttpCall {
@@ -262,6 +266,7 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   resolveConflict: (id, choice) => ({ method: 'POST', path: `/writeback/${seg(id)}/resolve`, body: { choice } }),
   confirmWriteback: (id, applied) => ({ method: 'POST', path: `/writeback/${seg(id)}/confirm`, body: { applied } }),
   getExchange: () => ({ method: 'GET', path: '/exchange' }),
+  getSinks: () => ({ method: 'GET', path: '/sinks' }),
 };
 
 /**
@@ -314,4 +319,5 @@ export const ACTION_ROLES: Record<InvokeMethod, Role> = {
   resolveConflict: 'operator',
   confirmWriteback: 'operator',
   getExchange: 'viewer',
+  getSinks: 'viewer',
 };

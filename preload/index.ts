@@ -54,6 +54,7 @@ const api: WindowApi = {
   resolveConflict: invoker('resolveConflict'),
   confirmWriteback: invoker('confirmWriteback'),
   getExchange: invoker('getExchange'),
+  getSinks: invoker('getSinks'),
   subscribe: (listener) => {
     const handler = (_event: IpcRendererEvent, payload: LiveEvent) => listener(payload);
     ipcRenderer.on(LIVE_EVENT_CHANNEL, handler);

@@ -4,7 +4,7 @@
  * state a bookkeeper meets, two RabbitMQ queues (one with redeliveries and a poison message) and a
  * bank's SFTP server with statements fetched, one the same content again, and a payment file pushed.
  */
-import type { ExchangeView, WritebackConflict, WritebackEntry } from '../../agents/api/index.ts';
+import type { ExchangeView, SinkStatus, WritebackConflict, WritebackEntry } from '../../agents/api/index.ts';
 
 export function seededWriteback(iso: (offsetMs: number) => string): Record<string, unknown> {
   const min = 60_000;
@@ -48,5 +48,8 @@ export function seededWriteback(iso: (offsetMs: number) => string): Record<strin
       pushed: [{ server: 'hausbank', name: 'pain001_20261128_run2.xml', remotePath: '/in/payments/pain001_20261128_run2.xml', sha256: sha('a7e4'), pushedAt: iso(-95 * min) }],
     },
   };
-  return { listWriteback, listConflicts, getExchange };
+  const getSinks: SinkStatus[] = [
+    { name: 'pos-events-out', type: 'rabbitmq', exchange: 'tya.sales', state: 'connected', queued: 0, unconfirmed: 12, confirmed: 48_190, republished: 37, lastError: { at: iso(-3 * 3600_000), message: 'The broker closed the connection (CONNECTION_FORCED); reconnected after 2 s.' }, lastConfirmedAt: iso(-2000) },
+  ];
+  return { listWriteback, listConflicts, getExchange, getSinks };
 }

@@ -106,6 +106,7 @@ export function httpAgentApi(base = ''): WindowApi {
     resolveConflict: via('resolveConflict'),
     confirmWriteback: via('confirmWriteback'),
     getExchange: via('getExchange'),
+    getSinks: via('getSinks'),
     subscribe: (listener) => {
       const source = new EventSource(`${base}${PREFIX}/events`, { withCredentials: true });
       source.onmessage = (message: MessageEvent<string>) => {

@@ -3,7 +3,7 @@
  * fetches from and uploads to banks' SFTP servers, with what happened to each file in plain words.
  */
 import { Fragment } from 'react';
-import type { ExchangeView, RabbitmqQueueView, SftpFetchState } from '../../../agents/api/index.ts';
+import type { ExchangeView, RabbitmqQueueView, SftpFetchState, SinkStatus } from '../../../agents/api/index.ts';
 import { Badge, Loading, Page } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useResource } from '../state/live.tsx';
@@ -20,13 +20,55 @@ export function ExchangeScreen() {
     <Page title={t('exchange.title')}>
       <p className="muted">{t('exchange.intro')}</p>
       <Queues queues={view.data.rabbitmq} />
-      {/*
-        RabbitMQ sinks (issue 14 item 4) are built in parallel and will answer GET /v1/sinks. When that
-        route lands: add getSinks to preload/contract.ts and render its rows here under
-        t('exchange.sinks'). Nothing is shown until then; no sink data is made up here.
-      */}
+      <Sinks />
       <Sftp sftp={view.data.sftp} />
     </Page>
+  );
+}
+
+const SINK_TONE: Record<SinkStatus['state'], Tone> = { connected: 'ok', connecting: 'busy', waiting: 'error', stopped: 'warn' };
+
+/** Broker sinks: shown only where one is configured (most agents have none). */
+function Sinks() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const sinks = useResource((a) => a.getSinks(), ['status']);
+  if (sinks.data === null || sinks.data.length === 0) return null;
+  return (
+    <section aria-labelledby="ex-sinks">
+      <h2 id="ex-sinks">{t('exchange.sinks')}</h2>
+      <table data-testid="exchange-sinks">
+        <thead>
+          <tr>
+            <th scope="col">{t('exchange.sink')}</th>
+            <th scope="col">{t('exchange.connection')}</th>
+            <th scope="col" className="num" title={t('exchange.sinkQueuedHelp')}>{t('exchange.sinkQueued')}</th>
+            <th scope="col" className="num">{t('exchange.sinkConfirmed')}</th>
+            <th scope="col" className="num" title={t('exchange.sinkRepublishedHelp')}>{t('exchange.sinkRepublished')}</th>
+            <th scope="col">{t('exchange.sinkLastConfirmed')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sinks.data.map((sink) => (
+            <tr key={sink.name} data-sink={sink.name}>
+              <td>
+                <span className="mono">{sink.exchange}</span>
+                <br />
+                <span className="muted">{sink.name}</span>
+              </td>
+              <td className="wrap">
+                <Badge tone={SINK_TONE[sink.state]}>{t(`exchange.sinkState.${sink.state}`)}</Badge>
+                {sink.lastError !== null && sink.state !== 'connected' ? <><br /><span className="muted">{sink.lastError.message}</span></> : null}
+              </td>
+              <td className="num">{i18n.number(sink.queued + sink.unconfirmed)}</td>
+              <td className="num">{i18n.number(sink.confirmed)}</td>
+              <td className="num">{i18n.number(sink.republished)}</td>
+              <td>{sink.lastConfirmedAt === null ? t('common.never') : i18n.dateTime(sink.lastConfirmedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

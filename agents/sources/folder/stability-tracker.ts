@@ -122,6 +122,7 @@ export class StabilityTracker {
     const ready: string[] = [];
     const quick: Array<[string, { size: number; mtimeMs: number }]> = [];
     const settled: Array<[string, { size: number; mtimeMs: number }]> = [];
+    const due: string[] = [];
     const now = this.clock.now();
     for (const [file, last] of [...this.pending]) {
       let current: { size: number; mtimeMs: number };
@@ -146,18 +147,29 @@ export class StabilityTracker {
         this.pending.set(file, { ...current, changedAt: now });
         continue;
       }
+      if (now < (last.recheckAt ?? 0)) continue;
       if (now - last.changedAt < this.stableMs) {
-        if (this.settles(file, last) && now - last.changedAt >= this.settleMs && now >= (last.recheckAt ?? 0)) settled.push([file, current]);
+        if (this.settles(file, last) && now - last.changedAt >= this.settleMs) settled.push([file, current]);
         continue;
       }
-      if (await openable(file)) {
+      due.push(file);
+    }
+    // One pass over /proc for every file that may be taken now. Not when polling: a network share's
+    // writers are on other machines, and the pass would only add its time to every file.
+    const looked = [...settled.map(([file]) => file), ...(this.arrivals === undefined ? [] : due)];
+    const writers = looked.length > 0 ? await this.writers(looked) : new Map<string, WriterState>();
+    for (const file of due) {
+      // Unchanged for stableMs, but a process we can see still has it open for writing: not taken,
+      // however long the writer pauses.
+      if (writers.get(file) === 'open') this.waitForWriter(file);
+      else if (await openable(file)) {
         this.pending.delete(file);
         ready.push(file);
         this.arrivals?.forget(file);
       }
     }
     if (quick.length > 0) ready.push(...(await this.quickCheck(quick)));
-    if (settled.length > 0) ready.push(...(await this.closedCheck(settled)));
+    if (settled.length > 0) ready.push(...(await this.closedCheck(settled, writers)));
     this.askForNextLook();
     return ready;
   }
@@ -169,12 +181,19 @@ export class StabilityTracker {
     for (const [file, last] of this.pending) {
       if (last === null) next = Math.min(next, now + this.quickMs);
       else {
-        next = Math.min(next, last.changedAt + this.stableMs);
-        // Settled and still open for writing: looked at again every settleMs.
-        if (this.settles(file, last)) next = Math.min(next, Math.max(last.changedAt + this.settleMs, last.recheckAt ?? 0));
+        // A file a writer still had open is looked at again at recheckAt, not before.
+        const notBefore = last.recheckAt ?? 0;
+        next = Math.min(next, Math.max(last.changedAt + this.stableMs, notBefore));
+        if (this.settles(file, last)) next = Math.min(next, Math.max(last.changedAt + this.settleMs, notBefore));
       }
     }
     if (next !== Number.POSITIVE_INFINITY) this.dueIn(Math.max(0, next - now));
+  }
+
+  /** A writer has the file open: it is looked at again in OPEN_RECHECK_MS. */
+  private waitForWriter(file: string): void {
+    const last = this.pending.get(file);
+    if (last !== undefined && last !== null) this.pending.set(file, { ...last, recheckAt: this.clock.now() + OPEN_RECHECK_MS });
   }
 
   /** Whether a watched file may be taken before stableMs once its writers have closed it. */
@@ -186,8 +205,7 @@ export class StabilityTracker {
    * Files written in place that have been unchanged for settleMs: taken when no process has them open
    * for writing and a new reading still agrees (nothing wrote while /proc was looked through).
    */
-  private async closedCheck(files: Array<[string, { size: number; mtimeMs: number }]>): Promise<string[]> {
-    const states = await this.writers(files.map(([file]) => file));
+  private async closedCheck(files: Array<[string, { size: number; mtimeMs: number }]>, states: Map<string, WriterState>): Promise<string[]> {
     const ready: string[] = [];
     for (const [file, first] of files) {
       const last = this.pending.get(file);
@@ -198,7 +216,7 @@ export class StabilityTracker {
         continue;
       }
       if (state === 'open') {
-        this.pending.set(file, { ...last, recheckAt: this.clock.now() + OPEN_RECHECK_MS });
+        this.waitForWriter(file);
         continue;
       }
       let current: { size: number; mtimeMs: number };

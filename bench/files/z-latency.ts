@@ -20,6 +20,7 @@ export interface LatencyResult {
   pollMs: number;
   usePolling: boolean;
   pollIntervalMs: number | undefined;
+  inPlace: boolean;
 }
 
 const POLL_MS = 10;
@@ -31,9 +32,12 @@ export async function measureZLatency(options: {
   stableMs: number;
   /** Forced polling (a network share): chokidar polls the folder every `pollIntervalMs`. */
   usePolling?: { pollIntervalMs: number };
+  /** Written under its final name (open, write, close) instead of renamed in: a till that writes in place. */
+  inPlace?: boolean;
   log: (line: string) => void;
 }): Promise<LatencyResult> {
-  const mode = options.usePolling === undefined ? 'local' : 'polling';
+  const inPlace = options.inPlace === true;
+  const mode = options.usePolling === undefined ? (inPlace ? 'inplace' : 'local') : 'polling';
   const sandbox = await startSandboxProcess({ dbPath: path.join(options.dir, `cloud-${mode}.db`) });
   const till = path.join(options.dir, `till-${mode}`);
   mkdirSync(till);
@@ -67,9 +71,11 @@ export async function measureZLatency(options: {
       for (let i = 0; i <= options.drops; i += 1) {
         const before = await count();
         const name = `Z-${String(1000 + i).padStart(5, '0')}.json`;
-        writeFileSync(path.join(till, `${name}.part`), zReportJson([sampleZReport({ zNumber: String(1000 + i).padStart(5, '0') })]));
+        const report = zReportJson([sampleZReport({ zNumber: String(1000 + i).padStart(5, '0') })]);
+        if (!inPlace) writeFileSync(path.join(till, `${name}.part`), report);
         const started = performance.now();
-        renameSync(path.join(till, `${name}.part`), path.join(till, name));
+        if (inPlace) writeFileSync(path.join(till, name), report);
+        else renameSync(path.join(till, `${name}.part`), path.join(till, name));
         const deadline = started + 60_000;
         while ((await count()) <= before) {
           if (performance.now() > deadline) throw new Error(`${name} did not reach the sandbox within 60 s:\n${agent.output().slice(-2000)}`);
@@ -83,7 +89,7 @@ export async function measureZLatency(options: {
         // Drops at varied moments, so they do not fall into step with the agent's polling.
         await sleep(150 + ((i * 137) % 400));
       }
-      return { samplesMs, stableMs: options.stableMs, pollMs: POLL_MS, usePolling: options.usePolling !== undefined, pollIntervalMs: options.usePolling?.pollIntervalMs };
+      return { samplesMs, stableMs: options.stableMs, pollMs: POLL_MS, usePolling: options.usePolling !== undefined, pollIntervalMs: options.usePolling?.pollIntervalMs, inPlace };
     } finally {
       await agent.kill('SIGTERM');
     }

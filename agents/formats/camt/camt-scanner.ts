@@ -24,6 +24,8 @@ export const MAX_PIECE_CHARS = 16 * 1024 * 1024;
 /** A search that found nothing resumes this far back, in case its pattern was cut by the chunk end. */
 const OVERLAP = 256;
 const COMPACT_AFTER = 1 << 14;
+/** What may follow `</Ntry` in its end tag. */
+const CLOSE_REST = /\s*>/y;
 
 type State = 'prolog' | 'between' | 'header' | 'entries' | 'done';
 
@@ -59,6 +61,8 @@ export class CamtScanner {
   private tail = '';
   /** Built once the message element (and so the namespace prefix) is known. */
   private patterns: { statementOrEnd: RegExp; entryOrClose: RegExp; entryClose: RegExp } | undefined;
+  /** `</Ntry` with the document's prefix: found with indexOf, which is several times faster than the regex. */
+  private entryCloseStart = '</Ntry';
 
   constructor(file: string) {
     this.file = file;
@@ -166,6 +170,7 @@ export class CamtScanner {
       entryOrClose: new RegExp(`<${p}Ntry[\\s>/]|</${p}${statement}\\s*>`, 'g'),
       entryClose: new RegExp(`</${p}Ntry\\s*>`, 'g'),
     };
+    this.entryCloseStart = `</${this.prefix}Ntry`;
     out.push({ kind: 'message', type, version: ns?.[2], line: this.lineAt(m.index) });
     this.pos = m.index + m[0].length;
     this.state = 'between';
@@ -229,10 +234,8 @@ export class CamtScanner {
       this.state = 'between';
       return true;
     }
-    const closeRe = this.pattern('entryClose');
-    closeRe.lastIndex = Math.max(m.index, this.searchedTo - OVERLAP);
-    const close = closeRe.exec(this.buf);
-    if (close === null) {
+    const closeEnd = this.entryCloseEnd(Math.max(m.index, this.searchedTo - OVERLAP));
+    if (closeEnd === -1) {
       if (m[0].endsWith('/')) {
         throw this.error(m.index, 'an empty <Ntry/> element', 'an entry with Amt, CdtDbtInd and BookgDt');
       }
@@ -242,10 +245,20 @@ export class CamtScanner {
       return false;
     }
     this.searchedTo = 0;
-    const end = close.index + close[0].length;
+    const end = closeEnd;
     out.push({ kind: 'entry', xml: this.buf.slice(m.index, end), line: this.lineAt(m.index) });
     this.pos = end;
     return true;
+  }
+
+  /** Where the first `</Ntry\s*>` at or after `from` ends (as the entryClose pattern matches it), or -1. */
+  private entryCloseEnd(from: number): number {
+    const rest = CLOSE_REST;
+    for (let at = this.buf.indexOf(this.entryCloseStart, from); at !== -1; at = this.buf.indexOf(this.entryCloseStart, at + 1)) {
+      rest.lastIndex = at + this.entryCloseStart.length;
+      if (rest.test(this.buf)) return rest.lastIndex;
+    }
+    return -1;
   }
 
   /** A piece that runs on past MAX_PIECE_CHARS is refused rather than held (memory) and parsed (time). */

@@ -9,7 +9,7 @@ import { CamtScanner, type CamtChunk, type CamtMessageType } from './camt-scanne
 import { parseXmlPiece } from './xml-node.ts';
 import { CamtEntryReader } from './entry-reader.ts';
 import { mapEntryFields } from './entry-fields-map.ts';
-import { controlWarnings, stripControlCharacters } from './xml-controls.ts';
+import { controlWarnings, hasControlCharacters, stripControlCharacters } from './xml-controls.ts';
 
 /** Places with removed control characters that get a warning of their own; the rest are counted. */
 const CONTROL_WARNINGS = 20;
@@ -45,6 +45,13 @@ export class CamtStreamParser {
   private readonly streamedTotals: EntryTotals[] = [];
   private announced = 0;
   private controlPlaces = 0;
+  /**
+   * False once any pushed text held a control character (or a reference to one): until then every
+   * piece is known clean and is not searched again. A reference cut by a chunk's end is caught by
+   * searching again from the last `&` of the previous chunk that had no `;` after it.
+   */
+  private cleanSoFar = true;
+  private openReference = '';
   /** Reads the common entry without building a tree; the rest go through parseXmlPiece and mapEntry. */
   private readonly reader = new CamtEntryReader();
 
@@ -61,6 +68,16 @@ export class CamtStreamParser {
   }
 
   push(text: string): void {
+    if (this.cleanSoFar) {
+      const joined = this.openReference === '' ? text : this.openReference + text;
+      if (hasControlCharacters(joined)) this.cleanSoFar = false;
+      else {
+        const amp = joined.lastIndexOf('&');
+        this.openReference = amp !== -1 && joined.indexOf(';', amp) === -1 ? joined.slice(amp) : '';
+        // An absurdly long open reference: every piece is searched again from here on instead.
+        if (this.openReference.length > 4096) this.cleanSoFar = false;
+      }
+    }
     this.consume(this.scanner.push(text));
   }
 
@@ -132,6 +149,7 @@ export class CamtStreamParser {
 
   /** The piece without control characters, each removal reported (the first few by place). */
   private clean(xml: string, line: number): string {
+    if (this.cleanSoFar) return xml;
     const { xml: cleaned, removed } = stripControlCharacters(xml, line);
     if (removed.length === 0) return xml;
     const room = Math.max(0, CONTROL_WARNINGS - this.controlPlaces);

@@ -17,6 +17,12 @@ export interface RemovedControls {
   codes: string;
 }
 
+/** Whether `text` holds anything stripControlCharacters would remove. */
+export function hasControlCharacters(text: string): boolean {
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(text);
+}
+
 export function stripControlCharacters(xml: string, firstLine: number): { xml: string; removed: RemovedControls[] } {
   CONTROL.lastIndex = 0;
   if (!CONTROL.test(xml)) return { xml, removed: [] };

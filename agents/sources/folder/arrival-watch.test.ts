@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sampleZReport, zReportJson } from '../../formats/zreport/zreport-samples.ts';
 import { createSilentLogger } from '../../telemetry/logger.ts';
 import { ArrivalWatch } from './arrival-watch.ts';
+import { openWriters } from './open-writers.ts';
+import { SETTLE_MS } from './stability-tracker.ts';
 import { openFolderKit, queued, type FolderKit } from './folder-test-kit.ts';
 
 const linux = process.platform === 'linux';
@@ -85,6 +87,39 @@ describe.skipIf(!linux)('folder source: when a file is complete', () => {
     expect(quarantined(kit)).toEqual([]);
     await kit.pumpUntil('the whole report', () => queued(kit!, 'shift_reports').length === 1, 5000);
     expect(queued(kit, 'shift_reports')[0]).toMatchObject({ key: { zNumber: '00500' }, data: { total: '1234.50' } });
+  });
+
+  it('does not take a file written in place while its writer pauses longer than the settle window, and takes it soon after the writer closes it', async () => {
+    // stableMs far above the pauses: only the writer check can take the file early, and only the
+    // writer check keeps it from being taken half-way (each pause is 2.5 settle windows).
+    kit = await openFolderKit({ kind: 'zreport', stableMs: 8000 });
+    const text = zReportJson([sampleZReport({ zNumber: '00600' })]);
+    const file = path.join(kit.inbox, 'z-00600.json');
+    const fd = openSync(file, 'w');
+    const seen = (await openWriters([file])).get(file);
+    const chunks = 4;
+    try {
+      for (let i = 0; i < chunks; i += 1) {
+        writeSync(fd, text.slice((i * text.length) / chunks, ((i + 1) * text.length) / chunks));
+        const pauseEnds = Date.now() + 2.5 * SETTLE_MS;
+        while (Date.now() < pauseEnds) {
+          await sleep(50);
+          expect(await kit.pump()).toBe(0);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    expect(queued(kit, 'shift_reports')).toHaveLength(0);
+    const closed = Date.now();
+    await kit.pumpUntil('the closed report', () => queued(kit!, 'shift_reports').length === 1, 10_000);
+    expect(queued(kit, 'shift_reports')[0]).toMatchObject({ key: { zNumber: '00600' }, data: { total: '1234.50' } });
+    expect(quarantined(kit)).toEqual([]);
+    if (seen === 'unknown') console.log('arrival-watch.test.ts: not every process can be looked at here, so the file waited out stableMs (early take not checked).');
+    else {
+      expect(seen).toBe('open');
+      expect(Date.now() - closed).toBeLessThan(3000);
+    }
   });
 
   it('keeps the full stableMs when polling (network shares), even for a file renamed in', async () => {

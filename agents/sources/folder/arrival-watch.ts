@@ -54,6 +54,11 @@ export class ArrivalWatch {
     return this.watcher !== null && this.whole.get(file) === true;
   }
 
+  /** True when writes to the file in the folder were seen (each write(2) is an event). */
+  writtenInPlace(file: string): boolean {
+    return this.watcher !== null && this.whole.get(file) === false;
+  }
+
   forget(file: string): void {
     this.whole.delete(file);
   }

@@ -111,6 +111,7 @@ export class Agent {
       configFile: this.current.file, config: () => this.current.config, dataDir: layout.root, outbox, clock: this.clock, logger,
       client: () => this.cloud?.client ?? null, onReplayed: () => this.wakeDelivery(),
       onSpike: (source, stream, why) => (this.setPaused(source, true), outbox.raiseAlert(quarantineSpikeAlert(source, stream, why))),
+      cloudReachable: () => this.tracker.isCloudReachable !== false,
     });
     this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => signalBackpressure(this.tracker, outbox, full, error));
@@ -455,7 +456,6 @@ export class Agent {
   }
 
   wakeDelivery(): void { this.cloud?.deliverer.notify(); }
-
   /** A cloud command a part owns, asked by the dashboard (a write-back decision: apply it now). */
   partCommand(name: string, args: Readonly<Record<string, unknown>>): ReturnType<AgentParts['command']> { return this.parts.command(name, args); }
 

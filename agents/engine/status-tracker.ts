@@ -124,6 +124,11 @@ export class StatusTracker {
     if (source !== undefined) source.schedule = schedule;
   }
 
+  /** False while the last cloud call failed for want of the cloud; null before the first. */
+  get isCloudReachable(): boolean | null {
+    return this.cloudReachable;
+  }
+
   cloudSucceeded(): void {
     this.cloudReachable = true;
     this.lastContactAt = isoNow(this.clock);

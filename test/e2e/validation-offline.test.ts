@@ -49,7 +49,8 @@ beforeAll(async () => {
   const key = (await new SandboxAdmin(sandbox.url).createEnrollmentKey({ entities: ['store-1'] })).key;
   const enrolled = await runCli(['enroll', '--url', sandbox.url, '--key', '-', '--config', configFile], { input: key });
   expect(enrolled.code, enrolled.stderr).toBe(0);
-  agent = startAgentProcess(configFile);
+  // Retry a failed list refresh every second (the agent's default is a minute), so the test sees it soon after the cloud returns.
+  agent = startAgentProcess(configFile, { TYA_REFERENCE_RETRY_MS: '1000' });
 });
 
 afterAll(async () => {
@@ -83,7 +84,13 @@ describe('validation against cached reference lists', () => {
     expect(byId.get('3')?.reasons[0]).toMatchObject({ code: 'unknown_reference', path: 'tax_code', value: 'XX-99', severity: 'reject' });
     expect(byId.get('4')?.reasons[0]).toMatchObject({ code: 'range', path: 'amount', severity: 'reject' });
     sandbox = await startSandbox({ port, dbPath: path.join(dir, 'sandbox.db') });
+    const returnedAt = Date.now();
     const back = new SandboxAdmin(sandbox.url);
+    // The lists are revalidated soon after the cloud returns, not at the next 15-minute round.
+    await waitFor('the periods list checked again after the sandbox returned', async () => {
+      const listed = JSON.parse((await runCli(['reference', 'list', '--json', '--config', configFile])).stdout) as Array<{ name: string; entity: string; checkedAt: string }>;
+      return listed.some((l) => l.name === 'periods' && l.entity === 'store-1' && Date.parse(l.checkedAt) >= returnedAt);
+    }, { describe: () => agent!.output(), timeoutMs: 30_000 });
     await waitFor('row 5 in the cloud once the sandbox is back', async () => (await back.history({ source: 'erp' })).some((r) => r.key.id === '5'), { describe: () => agent!.output(), timeoutMs: 60_000 });
     const held = await back.history({ source: 'erp' });
     expect(held.map((r) => r.key.id).sort()).toEqual(['1', '5']);

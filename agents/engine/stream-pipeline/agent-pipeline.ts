@@ -23,6 +23,7 @@ const loadRulesFile: RulesLoader = (file) => StreamValidator.fromConfig(readRule
 const SCHEMA_KEY = 'stream-schema-version:';
 /** How often the reference lists the rules use are revalidated with the cloud (ETag: cheap when unchanged). */
 const REFERENCE_REFRESH_MS = 15 * 60 * 1000;
+const REFERENCE_RETRY_MS = Number(process.env['TYA_REFERENCE_RETRY_MS'] ?? 60_000);
 
 export interface AgentPipelineOptions {
   configFile: string;
@@ -35,6 +36,8 @@ export interface AgentPipelineOptions {
   client?: () => CloudClient | null;
   /** A replay the agent made by itself queued records: wake delivery. */
   onReplayed?: () => void;
+  /** False while the cloud is away: the lists are revalidated once it answers again. */
+  cloudReachable?: () => boolean;
   /** The source's quarantine spike: pause it and say why. */
   onSpike?: (source: string, stream: string, why: string) => void;
 }
@@ -47,6 +50,8 @@ export class AgentPipeline {
   readonly #options: AgentPipelineOptions;
   readonly #guards = new Map<string, SpikeGuard>();
   #timer: NodeJS.Timeout | null = null;
+  #refreshedAt = 0;
+  #refreshFailed = false;
 
   constructor(options: AgentPipelineOptions) {
     this.#options = options;
@@ -101,7 +106,11 @@ export class AgentPipeline {
    */
   async startRefreshing(firstWaitMs = 5_000): Promise<void> {
     const first = this.refreshReference();
-    this.#timer = setInterval(() => void this.refreshReference(), REFERENCE_REFRESH_MS);
+    // Every 15 minutes, and within a minute of the cloud answering again after an outage or a failed attempt.
+    this.#timer = setInterval(() => {
+      if (this.#options.cloudReachable?.() === false) this.#refreshFailed = true;
+      else if (this.#refreshFailed || this.#options.clock.now() - this.#refreshedAt >= REFERENCE_REFRESH_MS) void this.refreshReference();
+    }, REFERENCE_RETRY_MS);
     this.#timer.unref();
     await Promise.race([first, new Promise((resolve) => setTimeout(resolve, firstWaitMs).unref())]);
   }
@@ -116,11 +125,14 @@ export class AgentPipeline {
       if (lists.length > 0) wanted.set(entity, new Set([...(wanted.get(entity) ?? []), ...lists]));
     }
     if (wanted.size === 0 || this.#options.client?.() == null) return;
+    this.#refreshedAt = this.#options.clock.now();
+    this.#refreshFailed = false;
     let fetched = false;
     for (const [entity, names] of wanted) {
       for (const name of names) {
         const outcome = await this.reference.refresh(entity, name).catch((error: unknown) => ({ status: 'failed' as const, error: String(error) }));
         if (outcome.status === 'failed') this.#options.logger.warn({ entity, list: name }, `Reference list ${name} not refreshed: ${outcome.error}; the cached copy stays in use.`);
+        if (outcome.status === 'failed') this.#refreshFailed = true;
         if (outcome.status === 'fetched') fetched = true;
       }
     }

@@ -38,6 +38,11 @@ export const OdbcWritebackTargetSchema = z.object({
   table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a plain table name'),
   /** The column that holds the item id; it must be UNIQUE in the table. */
   idColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain column name'),
+  /**
+   * The column that tells the ERP's importer `upsert` or `delete`. Without it the target takes upserts
+   * only: a delete item is reported failed (`delete_unsupported`), never written as if it were a row.
+   */
+  opColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain column name').optional(),
 });
 
 export const FolderWritebackTargetSchema = z.object({

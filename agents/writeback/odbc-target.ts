@@ -65,12 +65,15 @@ export async function writeStagingRow(
   itemId: string,
   fields: Fields,
   beforeCommit?: () => void,
+  op: 'upsert' | 'delete' = 'upsert',
 ): Promise<Record<string, string | null>> {
   const mapped: Record<string, string | null> = {};
   for (const [field, column] of Object.entries(target.columns)) {
     if (field in fields) mapped[column] = fields[field] ?? null;
   }
-  const columns = [target.idColumn, ...Object.keys(mapped)];
+  // The op column is the importer's instruction, not a field of the ERP's record: not in `mapped` (echoes).
+  const withOp = target.opColumn === undefined ? mapped : { [target.opColumn]: op, ...mapped };
+  const columns = [target.idColumn, ...Object.keys(withOp)];
   for (const name of [target.table, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new Error(`Write-back target "${target.name}": "${name}" is not a plain table or column name.`);
   }
@@ -78,7 +81,7 @@ export async function writeStagingRow(
   await connection.beginTransaction();
   try {
     // NULL cannot be bound as a typed parameter by every driver: an explicit literal keeps it portable.
-    const values = [itemId, ...Object.values(mapped)];
+    const values = [itemId, ...Object.values(withOp)];
     const placeholders = values.map((v) => (v === null ? 'NULL' : '?'));
     const finalSql = `INSERT INTO ${target.table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
     await connection.query(values.some((v) => v === null) ? finalSql : sql, values.filter((v): v is string => v !== null));

@@ -153,6 +153,15 @@ export class WritebackApplier {
       });
       return;
     }
+    if (item.op === 'delete' && target.type === 'odbc' && target.opColumn === undefined) {
+      state.recordOutcome(stored, 'failed', {
+        id: item.id,
+        status: 'failed',
+        resolution: 'delete_unsupported',
+        message: `Write-back target "${target.name}" (staging table ${target.table}) has no opColumn, so a delete cannot be told from a new row; nothing was written. Add "opColumn" to the target and have the ERP's importer read it.`,
+      });
+      return;
+    }
     if (item.seq <= state.appliedSeq(stored.target, stored.keyJson)) {
       state.recordOutcome(stored, 'failed', { id: item.id, status: 'failed', resolution: 'superseded', message: 'A newer change of this record was applied already.' });
       return;
@@ -206,7 +215,7 @@ export class WritebackApplier {
       const source = odbcSource(this.#deps.config(), target.source, `Write-back target "${target.name}"`);
       const connection = await connectSource(source, this.#deps.secrets);
       try {
-        await writeStagingRow(connection, target, stored.id, fields, () => faultPoint('writeback.before-commit'));
+        await writeStagingRow(connection, target, stored.id, fields, () => faultPoint('writeback.before-commit'), stored.item.op);
       } finally {
         await connection.close().catch(() => undefined);
       }

@@ -64,7 +64,8 @@ describe('MappingPool', () => {
   });
 
   it('stops infinite recursion at the depth limit', async () => {
-    const p = pool();
+    // Time enough that depth, not a busy machine's clock, is what stops it.
+    const p = pool({ limits: { timeMs: 5_000, hardTimeMs: 10_000 } });
     const handle = p.load(mapping({ r: { expr: '($f := function($n){ 1 + $f($n + 1) }; $f(0))', type: 'integer' } }));
     const result = await p.map(handle, { key, data });
     expect(result).toMatchObject({ ok: false, error: { code: 'limit', limit: 'depth', field: 'r' } });

@@ -25,6 +25,12 @@ const capture = setInterval(() => {
     return;
   }
   const page = Math.min(50, total - committed);
-  outbox.enqueue({ source: 'pos', stream: 'receipts', lane: 'bulk', records: receipts(committed, page), checkpoint: committed + page });
+  try {
+    outbox.enqueue({ source: 'pos', stream: 'receipts', lane: 'bulk', records: receipts(committed, page), checkpoint: committed + page });
+  } catch (error) {
+    // As the agent's capture loop does: a failed commit (the test's reader holding the file a moment) is tried again.
+    process.stderr.write(`sink kill child: commit failed, retrying: ${String(error)}\n`);
+    return;
+  }
   sink.wake();
 }, 5);

@@ -87,10 +87,14 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ sink under kill -9 (real bro
 
     const last = startChild(file, exchange);
     children.push(last);
+    let now = countsIn(file);
     await until('every record committed and confirmed', () => {
-      const now = countsIn(file);
+      now = countsIn(file);
       return now.records === TOTAL && now.waiting === 0;
-    }, 90_000);
+    }, 90_000).catch((error: unknown) => {
+      const exited = last.exitCode !== null || last.signalCode !== null ? ` (the child exited: ${last.exitCode ?? last.signalCode})` : '';
+      throw new Error(`${String(error)}: ${now.records} committed, ${now.waiting} waiting, ${now.confirmed} confirmed, ${now.republished} republished, consumer saw ${seen.size}${exited}`);
+    });
     await until('the consumer saw every message', () => seen.size >= TOTAL, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 500)); // a late duplicate would show now
     await kill(last);

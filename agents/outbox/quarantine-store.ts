@@ -73,6 +73,7 @@ export class QuarantineStore {
   readonly #insert;
 
   /** `admit` is the record writer's (record-writer.ts admitReplayed), late-bound: each needs the other. */
+  readonly #openAt;
   constructor(db: SqliteDatabase, keys: KeyMemory, now: () => number, admit: ReplayAdmit) {
     this.#db = db;
     this.#admit = admit;
@@ -82,6 +83,10 @@ export class QuarantineStore {
       `INSERT INTO quarantine (source, stream, lane, key_canonical, op, grp, seq, captured_at, data, stage, hold, reasons,
                                quarantined_at, time_zone)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Asked inside enqueue transactions for every unchanged grouped row re-read: prepared once.
+    this.#openAt = db.prepare<[string, string, string, number], { id: number }>(
+      "SELECT id FROM quarantine WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ? AND state = 'open'",
     );
   }
 
@@ -226,10 +231,7 @@ export class QuarantineStore {
 
   /** The open entry of this key captured at `seq` (its key's newest version), if any. */
   openIdAt(source: string, stream: string, keyJson: string, seq: number): number | undefined {
-    const row = this.#db
-      .prepare<[string, string, string, number], { id: number }>("SELECT id FROM quarantine WHERE source = ? AND stream = ? AND key_canonical = ? AND seq = ? AND state = 'open'")
-      .get(source, stream, keyJson, seq);
-    return row?.id;
+    return this.#openAt.get(source, stream, keyJson, seq)?.id;
   }
 
   /** Within the enqueue transaction: the record, read again unchanged with its entry, passed and was queued. */

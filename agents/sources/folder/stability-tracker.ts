@@ -219,15 +219,8 @@ export class StabilityTracker {
         this.waitForWriter(file);
         continue;
       }
-      let current: { size: number; mtimeMs: number };
-      try {
-        const s = await stat(file);
-        current = { size: s.size, mtimeMs: s.mtimeMs };
-      } catch {
-        this.pending.delete(file);
-        continue;
-      }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      const current = await this.reread(file);
+      if (current === null) continue;
       if (current.size === first.size && current.mtimeMs === first.mtimeMs && (await openable(file))) {
         this.pending.delete(file);
         this.arrivals?.forget(file);
@@ -237,23 +230,30 @@ export class StabilityTracker {
     return ready;
   }
 
+  /** The file's size and mtime now; null (and no longer pending) when it is gone. */
+  private async reread(file: string): Promise<{ size: number; mtimeMs: number } | null> {
+    let current: { size: number; mtimeMs: number };
+    try {
+      const s = await stat(file);
+      current = { size: s.size, mtimeMs: s.mtimeMs };
+    } catch {
+      this.pending.delete(file);
+      return null;
+    }
+    // Events the kernel queued before that reading are handed out in the same turn of the event
+    // loop as its result, not necessarily before it: let the turn finish before asking.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return current;
+  }
+
   /** Files that arrived whole: a second reading `quickMs` later must agree (and nothing wrote to them meanwhile). */
   private async quickCheck(files: Array<[string, { size: number; mtimeMs: number }]>): Promise<string[]> {
     await sleep(this.quickMs);
     const ready: string[] = [];
     const now = this.clock.now();
     for (const [file, first] of files) {
-      let current: { size: number; mtimeMs: number };
-      try {
-        const s = await stat(file);
-        current = { size: s.size, mtimeMs: s.mtimeMs };
-      } catch {
-        this.pending.delete(file);
-        continue;
-      }
-      // Events the kernel queued before that reading are handed out in the same turn of the event
-      // loop as its result, not necessarily before it: let the turn finish before asking.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      const current = await this.reread(file);
+      if (current === null) continue;
       if (current.size === first.size && current.mtimeMs === first.mtimeMs && this.arrivedWhole(file) && (await openable(file))) {
         this.pending.delete(file);
         this.arrivals?.forget(file);

@@ -109,7 +109,8 @@ export async function createMariaDbDatabase(label: string): Promise<ThrowawayDat
 export function createSqliteFile(label: string): ThrowawayDatabase {
   const dir = mkdtempSync(join(tmpdir(), `tya-${label}-`));
   const path = join(dir, `${label}.db`);
-  const sqlite3 = (sql: string, extra: string[] = []) => runClient('sqlite3', ['-batch', '-bail', ...extra, path], sql);
+  // A busy timeout: the agent under test may be writing the same file (a write-back staging table).
+  const sqlite3 = (sql: string, extra: string[] = []) => runClient('sqlite3', ['-batch', '-bail', '-cmd', '.timeout 10000', ...extra, path], sql);
   return {
     name: path,
     connectionString: `Driver={SQLite3};Database=${path}`,

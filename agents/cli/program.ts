@@ -168,6 +168,8 @@ export function buildProgram(
   wb('resolve', 'resolve a conflict per field')
     .argument('<id>')
     .option('--field <name=side...>', 'name=cloud|premises|base, per field')
+    .option('--set <name=value...>', 'a value of your own for a field (text as the target stores it)')
+    .option('--set-null <name...>', 'write NULL into a field')
     .option('--all <side>', 'cloud or premises for every field')
     .action(action(async (id: string, opts: Record<string, unknown>) => runWb('resolve', { ...opts, id })));
   wb('confirm', 'say whether an interrupted item (outcome_unknown) is in the target')

@@ -106,8 +106,11 @@ describe.each(DATABASES)('write-back on %s', (dialect, create) => {
     expect(state.conflicts().map((c) => c.id).sort()).toEqual([ids['manual-same'], ids['manual-diff']].sort());
     expect(state.conflicts().find((c) => c.id === ids['manual-same'])!.fields).toEqual(['name']);
 
-    // A person resolves: per field for one, "all cloud" for the other (the CLI's code path).
-    expect(writebackCommand('resolve', { dataDir, id: ids['manual-same']!, field: ['name=premises', 'cost_centre=cloud'] }, silentIo)).toBe(0);
+    // A person resolves: per field (one side's value, a value typed in) for one, "all cloud" for the
+    // other (the CLI's code path). A field chosen twice or a field the item lacks is refused.
+    expect(() => writebackCommand('resolve', { dataDir, id: ids['manual-same']!, field: ['name=premises'], set: ['name=X'] }, silentIo)).toThrow(/chosen twice/);
+    expect(() => writebackCommand('resolve', { dataDir, id: ids['manual-same']!, set: ['nope=X'] }, silentIo)).toThrow(/names no field/);
+    expect(writebackCommand('resolve', { dataDir, id: ids['manual-same']!, field: ['name=premises'], set: ['cost_centre=C7 typed'] }, silentIo)).toBe(0);
     expect(writebackCommand('resolve', { dataDir, id: ids['manual-diff']!, all: 'cloud' }, silentIo)).toBe(0);
     await pass(applier, client);
 
@@ -117,7 +120,7 @@ describe.each(DATABASES)('write-back on %s', (dialect, create) => {
       'cloud-wins-same': 'CLOUD|C1|id-ok', 'cloud-wins-diff': 'CLOUD|C1|id-ok',
       'newest-diff': 'CLOUD|C1|id-ok',
       'merge-same': 'P|C1|id-ok', 'merge-diff': 'CLOUD|P2|id-ok',
-      'manual-same': 'P|C1|id-ok', 'manual-diff': 'CLOUD|C1|id-ok',
+      'manual-same': 'P|C7 typed|id-ok', 'manual-diff': 'CLOUD|C1|id-ok',
       clean: 'B|C1|id-ok', created: 'N|C9|id-ok',
     });
     expect(audits.filter((a) => a.event === 'writeback-resolved').map((a) => a.actor)).toEqual(['cli', 'cli']);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldViews } from '../../writeback/conflict-policy.ts';
 import { WRITEBACK_DB } from '../../writeback/writeback-part.ts';
-import { WritebackState } from '../../writeback/writeback-state.ts';
+import { WritebackState, type FieldChoice } from '../../writeback/writeback-state.ts';
 import { CliError } from '../cli-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { resolveConfig } from '../config-option.ts';
@@ -23,6 +23,10 @@ export interface WritebackCliOptions {
   dataDir?: string;
   id?: string;
   field?: string[];
+  /** `name=text`: a value the person types instead of either side's (the dashboard's "custom"). */
+  set?: string[];
+  /** Field names to write as NULL (an empty `--set name=` writes an empty string, not NULL). */
+  setNull?: string[];
   all?: 'cloud' | 'premises';
   applied?: boolean;
   notApplied?: boolean;
@@ -90,19 +94,37 @@ function conflicts(state: WritebackState, options: WritebackCliOptions, io: CliI
   return ExitCode.ok;
 }
 
-/** `--field name=cloud|premises|base ...` or `--all cloud|premises`. */
-export function parseChoice(options: WritebackCliOptions, fields: string[]): Record<string, Side> {
+/**
+ * `--field name=cloud|premises|base ...`, `--set name=text ...`, `--set-null name ...` (each field
+ * at most once), or `--all cloud|premises`.
+ */
+export function parseChoice(options: WritebackCliOptions, fields: string[]): Record<string, FieldChoice> {
   if (options.all !== undefined) return Object.fromEntries(fields.map((f) => [f, options.all!]));
-  const choice: Record<string, Side> = {};
+  const choice: Record<string, FieldChoice> = {};
+  const take = (flag: string, spec: string, name: string | undefined, value: FieldChoice) => {
+    if (name === undefined || !fields.includes(name)) {
+      throw new CliError(ExitCode.usage, 'writeback_bad_field', `"${flag} ${spec}" names no field of the item; its fields are ${fields.join(', ')}.`);
+    }
+    if (name in choice) {
+      throw new CliError(ExitCode.usage, 'writeback_field_twice', `The field "${name}" is chosen twice; give each field one --field, --set or --set-null.`);
+    }
+    choice[name] = value;
+  };
   for (const spec of options.field ?? []) {
     const m = /^([^=]+)=(cloud|premises|base)$/.exec(spec);
-    if (m === null || !fields.includes(m[1]!)) {
-      throw new CliError(ExitCode.usage, 'writeback_bad_field', `"--field ${spec}" must be name=cloud|premises|base with a field of the item (${fields.join(', ')}).`);
+    if (m === null) {
+      throw new CliError(ExitCode.usage, 'writeback_bad_field', `"--field ${spec}" must be name=cloud|premises|base (to type a value of your own, use --set name=value).`);
     }
-    choice[m[1]!] = m[2] as Side;
+    take('--field', spec, m[1], m[2] as Side);
   }
+  for (const spec of options.set ?? []) {
+    const at = spec.indexOf('=');
+    if (at <= 0) throw new CliError(ExitCode.usage, 'writeback_bad_set', `"--set ${spec}" must be name=value (the value may be empty; for NULL use --set-null name).`);
+    take('--set', spec, spec.slice(0, at), { value: spec.slice(at + 1) });
+  }
+  for (const name of options.setNull ?? []) take('--set-null', name, name, { value: null });
   if (Object.keys(choice).length === 0) {
-    throw new CliError(ExitCode.usage, 'writeback_no_choice', 'Say what to keep: --field name=cloud|premises|base (per field) or --all cloud|premises.');
+    throw new CliError(ExitCode.usage, 'writeback_no_choice', 'Say what to keep: --field name=cloud|premises|base, --set name=value or --set-null name (per field), or --all cloud|premises.');
   }
   return choice;
 }

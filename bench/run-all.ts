@@ -3,15 +3,25 @@
  * they do not measure each other), then one summary table and bench/results/summary.json with the
  * machine they ran on. A benchmark is any bench/<name>/index.ts; each writes
  * bench/results/<name>.json in the BenchResult shape (bench/lib/bench-result.ts).
- *   scripts/with-keyring.sh node bench/run-all.ts [--quick] [--runs N] [--only outbox,delivery] [--from-source]
+ *   scripts/with-keyring.sh node bench/run-all.ts [--quick] [--runs N] [--only outbox,delivery] [--from-source] [--check]
+ * `--check` exits 1 when any row misses its target by more than 10% (bench/lib/check.ts), so later
+ * work can see that it did not make the agent slower.
  * (the agent-process benchmarks enroll through the OS keychain, hence the keyring wrapper).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkSummary } from './lib/check.ts';
 import { machineInfo } from './lib/machine.ts';
-import { SUMMARY_COLUMNS, summaryCells, summaryEntry, type BenchSummary, type SummaryEntry } from './lib/summary.ts';
+import {
+  SUMMARY_COLUMNS,
+  mergeSummaryEntries,
+  summaryCells,
+  summaryEntry,
+  type BenchSummary,
+  type SummaryEntry,
+} from './lib/summary.ts';
 import { textTable } from './lib/text-table.ts';
 import { RESULTS_DIR, resultPath } from './lib/write-result.ts';
 
@@ -60,6 +70,7 @@ async function main(): Promise<number> {
       'from-source': { type: 'boolean', default: false },
       runs: { type: 'string' },
       only: { type: 'string' },
+      check: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -80,28 +91,41 @@ async function main(): Promise<number> {
   for (const name of names) {
     process.stdout.write(`\n== bench/${name} ${flags.join(' ')}\n`);
     const since = new Date();
+    const loadAverage1m = machineInfo(since).loadAverage1m;
     const run = await runBenchmark(name, flags);
-    entries.push(summaryEntry(name, freshResult(name, since), run));
+    entries.push(summaryEntry(name, freshResult(name, since), { ...run, startedAt: since.toISOString(), loadAverage1m }));
   }
+  const summaryFile = path.join(RESULTS_DIR, 'summary.json');
+  const earlier = only !== undefined && existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as BenchSummary) : undefined;
   const summary: BenchSummary = {
     machine,
-    startedAt: startedAt.toISOString(),
+    startedAt: earlier?.startedAt ?? startedAt.toISOString(),
     durationSecs: Math.round((Date.now() - startedAt.getTime()) / 1000),
     flags,
-    benchmarks: entries,
+    benchmarks: earlier === undefined ? entries : mergeSummaryEntries(earlier.benchmarks, entries),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(RESULTS_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
 
   process.stdout.write(
     `\n== summary (${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, Node ${machine.node}, ` +
       `load ${machine.loadAverage1m} at start, ${summary.durationSecs} s)\n`,
   );
-  process.stdout.write(`${textTable(SUMMARY_COLUMNS, summaryCells(summary))}\n`);
+  process.stdout.write(`${textTable(SUMMARY_COLUMNS, summaryCells({ benchmarks: entries }))}\n`);
   process.stdout.write(
     `written: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'summary.json'))}; npm run readme puts it in README.md\n`,
   );
-  // Exit 0 when every benchmark ran; a missed target is a finding, not a crash.
+  if (values.check) {
+    const findings = checkSummary(entries);
+    for (const f of findings) process.stdout.write(`check: ${f.benchmark}: ${f.metric}: ${f.detail}\n`);
+    process.stdout.write(
+      findings.length === 0
+        ? 'check: every figure is within 10% of its target\n'
+        : `check: ${findings.length} figure(s) more than 10% worse than the target\n`,
+    );
+    if (findings.length > 0) return 1;
+  }
+  // Without --check: exit 0 when every benchmark ran; a missed target is a finding, not a crash.
   return entries.some((e) => e.error !== undefined) ? 1 : 0;
 }
 

@@ -19,6 +19,9 @@ export interface SummaryEntry {
   notes: string[];
   /** Why there are no rows: the benchmark failed, or wrote no result, or one in an unknown shape. */
   error?: string;
+  /** When this benchmark started and the load then: entries kept from an earlier `--only` run differ. */
+  startedAt?: string;
+  loadAverage1m?: number;
 }
 
 export interface BenchSummary {
@@ -34,9 +37,9 @@ export interface BenchSummary {
 export function summaryEntry(
   name: string,
   result: unknown,
-  run: { exitCode: number | null; durationSecs: number },
+  run: { exitCode: number | null; durationSecs: number; startedAt?: string; loadAverage1m?: number },
 ): SummaryEntry {
-  const base = { name, exitCode: run.exitCode, durationSecs: run.durationSecs };
+  const base = { name, exitCode: run.exitCode, durationSecs: run.durationSecs, startedAt: run.startedAt, loadAverage1m: run.loadAverage1m };
   if (!isBenchResult(result)) {
     return {
       ...base,
@@ -96,4 +99,16 @@ export function summaryCells(summary: Pick<BenchSummary, 'benchmarks'>): string[
     }
   }
   return lines;
+}
+
+/**
+ * A run of some benchmarks (`--only`) updates their entries and keeps the others from the earlier
+ * summary, each with its own start and load, so the README can show figures measured at quiet moments
+ * without rerunning everything. Order: this run's order for new names, the earlier order otherwise.
+ */
+export function mergeSummaryEntries(earlier: readonly SummaryEntry[], fresh: readonly SummaryEntry[]): SummaryEntry[] {
+  const byName = new Map(fresh.map((e) => [e.name, e]));
+  const merged = earlier.map((e) => byName.get(e.name) ?? e);
+  for (const e of fresh) if (!earlier.some((old) => old.name === e.name)) merged.push(e);
+  return merged;
 }

@@ -24,6 +24,7 @@ export function renderPerformance(summary: BenchSummary | null): string {
             'an idle machine gives; each ratio compares two sides measured in the same moments, run by run.',
         ]
       : []),
+    ...perBenchmarkStarts(summary),
     '',
     `| ${SUMMARY_COLUMNS.join(' | ')} |`,
     `| ${SUMMARY_COLUMNS.map(() => '---').join(' | ')} |`,
@@ -44,4 +45,17 @@ export function renderPerformance(summary: BenchSummary | null): string {
       'Per-benchmark details (all samples, the NORMAL/FULL × batch-size table) are in `bench/results/*.json`.',
   );
   return lines.join('\n');
+}
+
+/** When entries come from several `--only` runs, each benchmark's own start and load. */
+function perBenchmarkStarts(summary: BenchSummary): string[] {
+  const starts = summary.benchmarks.filter((b) => b.startedAt !== undefined);
+  const days = new Set(starts.map((b) => b.startedAt!.slice(0, 16)));
+  if (days.size <= 1) return [];
+  return [
+    '',
+    'Benchmarks were run separately (`--only`), each at a quieter moment: ' +
+      starts.map((b) => `${b.name} ${b.startedAt!.slice(0, 16).replace('T', ' ')} UTC (load ${b.loadAverage1m ?? '?'})`).join(', ') +
+      '.',
+  ];
 }

@@ -27,7 +27,7 @@ import { RESULTS_DIR, resultPath } from './lib/write-result.ts';
 
 const BENCH_DIR = import.meta.dirname;
 /** Cheap ones first; the long process benchmarks last. Unknown names run after these, alphabetically. */
-const PREFERRED_ORDER = ['outbox', 'delivery', 'odbc', 'files', 'restart', 'footprint'];
+const PREFERRED_ORDER = ['outbox', 'delivery', 'odbc', 'files', 'restart', 'footprint', 'scaling'];
 const TIMEOUT_MS = 60 * 60 * 1000;
 
 export function discoverBenchmarks(dir: string = BENCH_DIR): string[] {

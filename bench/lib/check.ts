@@ -37,7 +37,7 @@ export function rowMissesBeyondTolerance(row: BenchRow): boolean {
 export function checkSummary(entries: readonly SummaryEntry[]): CheckFinding[] {
   const findings: CheckFinding[] = [];
   for (const entry of entries) {
-    if (entry.error !== undefined || entry.rows.length === 0) {
+    if (entry.error !== undefined || (entry.rows.length === 0 && entry.tables.length === 0)) {
       findings.push({ benchmark: entry.name, metric: entry.title, detail: `no figures: ${entry.error ?? 'no rows'}` });
       continue;
     }

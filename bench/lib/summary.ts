@@ -83,6 +83,8 @@ export function summaryCells(summary: Pick<BenchSummary, 'benchmarks'>): string[
   for (const entry of summary.benchmarks) {
     const name = entry.mode === 'quick' ? `${entry.name} (quick)` : entry.name;
     if (entry.rows.length === 0) {
+      // A benchmark of tables only (bench/scaling) has no summary rows; its tables follow the summary.
+      if (entry.error === undefined && entry.tables.length > 0) continue;
       lines.push([name, entry.title, '', '', '', '', `ERROR: ${entry.error ?? 'no rows'}`]);
       continue;
     }

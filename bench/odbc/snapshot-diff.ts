@@ -24,8 +24,9 @@ const PRODUCT: Record<BenchDialect, string> = { postgresql: 'PostgreSQL', mariad
 
 /** 0.1% of `rows`: half updated, a quarter deleted, a quarter inserted after the last id. */
 export function changeSql(dialect: BenchDialect, rows: number): { sql: string; upserts: number; deletes: number } {
-  const updates = Math.floor(rows / 2000);
-  const deletes = Math.floor(rows / 4000);
+  const updates = rows < 7 ? 0 : Math.floor((rows - 7) / 2000) + 1;
+  // Exactly the ids 1..rows with id % 4000 = 1234 (10,000 rows: 1234, 5234, 9234).
+  const deletes = rows < 1234 ? 0 : Math.floor((rows - 1234) / 4000) + 1;
   const inserts = Math.floor(rows / 4000);
   const concat = dialect === 'mariadb' ? "CONCAT(memo, '!')" : "memo || '!'";
   const insert =

@@ -48,8 +48,21 @@ async function point(dimension: string, size: number, extra: string[] = []): Pro
 const tables: BenchTable[] = [];
 const notes: string[] = [];
 const details: Record<string, unknown> = {};
+const failures: string[] = [];
 
-if (wanted('outbox')) {
+/** One dimension; a failure is written down and the others still run (the exit code says it failed). */
+async function dimension(name: string, measure: () => Promise<void>): Promise<void> {
+  if (!wanted(name)) return;
+  try {
+    await measure();
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n').slice(0, 6).join(' ') : String(error);
+    failures.push(`${name}: ${message}`);
+    log(`scaling ${name} FAILED: ${message}`);
+  }
+}
+
+await dimension('outbox', async () => {
   const rows: string[][] = [];
   const points: ScalePoint[] = [];
   for (const size of decades(1_000, outboxMax)) {
@@ -61,9 +74,9 @@ if (wanted('outbox')) {
   tables.push({ title: 'Scaling: outbox depth (FULL, 1,000 records per transaction; lease = 20 batches of 500 leased and completed at that depth; start = reopening after a clean stop)', columns: ['queued records', 'enqueue s', 'enqueue records/s', 'lease records/s', 'start ms', 'file MiB', 'peak MiB'], rows });
   notes.push(describeGrowth('Outbox enqueue time', 'records', points));
   details.outbox = points;
-}
+});
 
-if (wanted('snapshot')) {
+await dimension('snapshot', async () => {
   const rows: string[][] = [];
   const points: ScalePoint[] = [];
   for (const size of decades(10_000, args.quick ? 100_000 : 1_000_000)) {
@@ -75,9 +88,9 @@ if (wanted('snapshot')) {
   tables.push({ title: 'Scaling: snapshot diff, PostgreSQL, 0.1% changed', columns: ['rows', 'diff s', 'COUNT(*) s', 'ratio', 'rows pulled', 'first full round s', 'peak MiB'], rows });
   notes.push(describeGrowth('Snapshot diff time', 'rows', points));
   details.snapshot = points;
-}
+});
 
-if (wanted('bank')) {
+await dimension('bank', async () => {
   const rows: string[][] = [];
   const points: ScalePoint[] = [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-scaling-bank-'));
@@ -99,9 +112,9 @@ if (wanted('bank')) {
   tables.push({ title: 'Scaling: bank file size (CAMT.053 streaming parse, its own process)', columns: ['file', 'entries', 'parse s', 'MB/s', 'peak MiB'], rows });
   notes.push(describeGrowth('CAMT.053 parse time', 'bytes', points));
   details.bank = points;
-}
+});
 
-if (wanted('sources')) {
+await dimension('sources', async () => {
   const entry = prepareAgentEntry({ fromSource: args.fromSource, log });
   const rows: string[][] = [];
   const points: ScalePoint[] = [];
@@ -115,9 +128,9 @@ if (wanted('sources')) {
   tables.push({ title: `Scaling: SQLite ODBC sources per agent, idle (read every 10 s; ${timing.windowMs / 1000} s window after ${timing.settleMs / 1000} s settling)`, columns: ['sources', 'idle CPU % of a core', 'RSS MiB', 'first delivery of all s'], rows });
   notes.push(describeGrowth('Idle CPU', 'sources', points));
   details.sources = points;
-}
+});
 
-if (wanted('batch')) {
+await dimension('batch', async () => {
   const total = args.quick ? 5_000 : 20_000;
   const rows: string[][] = [];
   const points: ScalePoint[] = [];
@@ -137,7 +150,7 @@ if (wanted('batch')) {
       'within 20% of the best: below that each round trip’s fixed cost (lease, sign, gzip, HTTP, completion write) dominates.',
   );
   details.batch = points;
-}
+});
 
 writeResult({
   name: 'scaling',
@@ -148,6 +161,7 @@ writeResult({
   runs: 1,
   rows: [],
   tables,
-  details,
-  notes,
+  details: { ...details, failures },
+  notes: [...notes, ...failures.map((f) => `FAILED: ${f}`)],
 });
+if (failures.length > 0) process.exitCode = 1;

@@ -98,7 +98,8 @@ export class RabbitmqSink {
     model.on('error', () => undefined);
     model.on('close', () => breakWith('the broker closed the connection'));
     const confirmed: number[] = [];
-    let inFlight = 0;
+    // Row ids published in this session and not yet confirmed.
+    const inFlight = new Set<number>();
     try {
       const channel = await model.createConfirmChannel();
       channel.on('error', () => undefined);
@@ -111,7 +112,8 @@ export class RabbitmqSink {
       let lastId = 0;
       while (!this.#stopped && lost.error === null) {
         this.#flush(confirmed);
-        const room = config.inFlight - inFlight;
+        lastId = cursorAfterFlush(lastId, inFlight);
+        const room = config.inFlight - inFlight.size;
         const batch = room > 0 ? this.#deps.store.next(config.name, lastId, room) : [];
         if (batch.length === 0) {
           await this.#sleep(IDLE_POLL_MS);
@@ -120,9 +122,9 @@ export class RabbitmqSink {
         this.#deps.store.markPublishing(config.name, batch);
         for (const message of batch) {
           lastId = message.id;
-          inFlight += 1;
+          inFlight.add(message.id);
           this.#publish(channel, message, (error) => {
-            inFlight -= 1;
+            inFlight.delete(message.id);
             if (error === null) confirmed.push(message.id);
             else breakWith(`the broker did not confirm message ${message.messageId}: ${describeError(error).message}`);
             this.#wake?.();
@@ -182,6 +184,21 @@ export class RabbitmqSink {
       if (this.#stopped) done();
     });
   }
+}
+
+/**
+ * Where the next read of the queue starts, right after the confirmed rows were deleted. The queue's ids
+ * are SQLite rowids without AUTOINCREMENT: a new row gets the largest id in the table plus one, so once
+ * the rows at the top were confirmed and deleted (an emptied queue: id 1 again) new rows can get ids at
+ * or below the last one published. Every row of this sink at or below the returned id is in flight in
+ * this session (the others were confirmed and deleted), and a row inserted from now on gets an id above
+ * every row still in the table, so above it too: reading after it misses nothing and repeats nothing.
+ */
+export function cursorAfterFlush(lastId: number, inFlight: ReadonlySet<number>): number {
+  if (inFlight.has(lastId)) return lastId;
+  let highest = 0;
+  for (const id of inFlight) if (id > highest) highest = id;
+  return highest;
 }
 
 /** The keychain password goes into the URL only in memory, never into config or logs. */

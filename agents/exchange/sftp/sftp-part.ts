@@ -62,6 +62,7 @@ export class SftpExchangePart implements AgentPart {
         if (report.fetched.length + report.sameContent.length + report.afterImport.length > 0) {
           this.#ctx.logger.info({ server: name, ...done }, 'SFTP pull');
         }
+        for (const moved of report.afterImport) this.#leftReasons.delete(`${name}\u0000${moved}`);
         this.#logLeftOnServer(name, afterImportWaiting);
       } finally {
         session.close();

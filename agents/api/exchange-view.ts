@@ -23,11 +23,13 @@ export const RabbitmqQueueViewSchema = z.object({
 export type RabbitmqQueueView = z.infer<typeof RabbitmqQueueViewSchema>;
 
 /**
- * `waiting`: in the watched folder, not uploaded yet; `imported`: uploaded to the cloud; `duplicate`:
- * the same content was fetched before under another name or date, so it was not imported again;
- * `moved` / `deleted`: uploaded, then moved or deleted on the server as configured.
+ * `waiting`: in the watched folder, not imported yet; `delivering`: imported, its records or original
+ * still on their way to the cloud; `imported`: every record and the original reached the cloud;
+ * `kept`: a record was refused by the cloud or is in quarantine, so afterImport leaves it on the
+ * server; `duplicate`: the same content was fetched before under another name or date, so it was not
+ * imported again; `moved` / `deleted`: delivered, then moved or deleted on the server as configured.
  */
-export const SftpFetchStateSchema = z.enum(['waiting', 'imported', 'duplicate', 'moved', 'deleted']);
+export const SftpFetchStateSchema = z.enum(['waiting', 'delivering', 'imported', 'kept', 'duplicate', 'moved', 'deleted']);
 export type SftpFetchState = z.infer<typeof SftpFetchStateSchema>;
 
 export const SftpFetchedViewSchema = z.object({
@@ -39,6 +41,8 @@ export const SftpFetchedViewSchema = z.object({
   state: SftpFetchStateSchema,
   /** Where it was moved to on the server, for `moved`. */
   movedTo: z.string().nullable(),
+  /** For `waiting`, `delivering` and `kept`: why it is still on the server, e.g. "kept: 2 records rejected by the cloud …". */
+  reason: z.string().nullable(),
 });
 export type SftpFetchedView = z.infer<typeof SftpFetchedViewSchema>;
 

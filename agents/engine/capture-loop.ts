@@ -208,6 +208,7 @@ export class CaptureLoop {
         schemaVersion: this.options.pipeline?.schemaVersion(result.stream),
         checkpoint: result.checkpoint,
         timeZone: this.options.timeZone,
+        fileSha256: result.fileSha256,
       });
     } catch (error) {
       if (error instanceof OutboxFullError) {

@@ -29,8 +29,9 @@ interface DeadLetterRow {
   grp: string | null;
 }
 
+// file_sha256 travels both ways: a refused record keeps its file waiting on the server (file-records.ts).
 const COPY_COLUMNS =
-  'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp, day, currency, amount';
+  'source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp, day, currency, amount, file_sha256';
 
 export class DeadLetters {
   readonly #db: SqliteDatabase;
@@ -166,8 +167,8 @@ export class DeadLetters {
         this.#db
           .prepare(
             `INSERT INTO discard_audit (dead_letter_id, source, stream, key_canonical, op, version, captured_at,
-                                        reason_code, reason_message, failed_at, discarded_at)
-             SELECT id, source, stream, key_canonical, op, version, captured_at, reason_code, reason_message, failed_at, ?
+                                        reason_code, reason_message, failed_at, discarded_at, file_sha256)
+             SELECT id, source, stream, key_canonical, op, version, captured_at, reason_code, reason_message, failed_at, ?, file_sha256
              FROM dead_letters WHERE ${where} ORDER BY id`,
           )
           .run(this.#nowIso(), ...params);

@@ -10,6 +10,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { Lane } from '../api/index.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { FileRecordsQuery, type FileRecords } from './file-records.ts';
 
 export interface FileToStore {
   sha256: string;
@@ -38,6 +39,8 @@ export interface StoredFileInfo {
   uploadedAt: string | null;
   attempts: number;
   lastError: { code: string; message: string } | null;
+  /** Where the records read from it stand: in flight, refused, quarantined (file-records.ts). */
+  records: FileRecords;
 }
 
 export interface PendingFileUpload {
@@ -72,10 +75,12 @@ interface FileRow {
 export class FileStore {
   readonly #db: SqliteDatabase;
   readonly #nowIso: () => string;
+  readonly #records: FileRecordsQuery;
 
   constructor(db: SqliteDatabase, nowIso: () => string) {
     this.#db = db;
     this.#nowIso = nowIso;
+    this.#records = new FileRecordsQuery(db);
   }
 
   /**
@@ -124,7 +129,7 @@ export class FileStore {
 
   get(sha256: string): StoredFileInfo | undefined {
     const row = this.#db.prepare<[string], FileRow>('SELECT * FROM files WHERE sha256 = ?').get(sha256);
-    return row === undefined ? undefined : toInfo(row);
+    return row === undefined ? undefined : toInfo(row, this.#records.of(sha256));
   }
 
   /** Records that the file's records committed; keeps the first time if called again. */
@@ -225,7 +230,7 @@ export class FileStore {
   }
 }
 
-function toInfo(row: FileRow): StoredFileInfo {
+function toInfo(row: FileRow, records: FileRecords): StoredFileInfo {
   return {
     sha256: row.sha256,
     source: row.source,
@@ -241,5 +246,6 @@ function toInfo(row: FileRow): StoredFileInfo {
     attempts: row.attempts,
     lastError:
       row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
+    records,
   };
 }

@@ -396,6 +396,27 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description:
+      'file links: each record, dead letter, discarded dead letter and quarantine entry read from a file names the ' +
+      "file's SHA-256, so the SFTP exchange moves or deletes a bank's file only once none of its records was refused " +
+      '(file-records.ts, docs/sftp.md)',
+    up: (db) => {
+      // NULL for everything not read from a file (databases, brokers): the partial indexes cost those
+      // inserts nothing, and answer "where are this file's records?" with one seek per table.
+      db.exec(`
+        ALTER TABLE records ADD COLUMN file_sha256 TEXT;
+        ALTER TABLE dead_letters ADD COLUMN file_sha256 TEXT;
+        ALTER TABLE discard_audit ADD COLUMN file_sha256 TEXT;
+        ALTER TABLE quarantine ADD COLUMN file_sha256 TEXT;
+        CREATE INDEX records_file ON records (file_sha256) WHERE file_sha256 IS NOT NULL;
+        CREATE INDEX dead_letters_file ON dead_letters (file_sha256) WHERE file_sha256 IS NOT NULL;
+        CREATE INDEX discard_audit_file ON discard_audit (file_sha256) WHERE file_sha256 IS NOT NULL;
+        CREATE INDEX quarantine_file ON quarantine (file_sha256, state) WHERE file_sha256 IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

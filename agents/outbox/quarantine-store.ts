@@ -36,6 +36,7 @@ interface QuarantineRow {
   resolved_at: string | null;
   resolved_by: string | null;
   time_zone: string | null;
+  file_sha256: string | null;
   latest_seq: number | null;
 }
 
@@ -48,6 +49,8 @@ export interface QuarantinedRecord {
   record: SourceRecord;
   seq: number;
   timeZone: string | undefined;
+  /** The file it was read from, carried to the queue on replay (file-records.ts). */
+  fileSha256: string | undefined;
 }
 
 /** One replayed record's fate: queued (mapped), failed again (new reasons). */
@@ -79,10 +82,10 @@ export class QuarantineStore {
     this.#admit = admit;
     this.#keys = keys;
     this.#now = now;
-    this.#insert = db.prepare<[string, string, Lane, string, RecordOp, string | null, number, string, string | null, string, number, string, string, string | null]>(
+    this.#insert = db.prepare<[string, string, Lane, string, RecordOp, string | null, number, string, string | null, string, number, string, string, string | null, string | null]>(
       `INSERT INTO quarantine (source, stream, lane, key_canonical, op, grp, seq, captured_at, data, stage, hold, reasons,
-                               quarantined_at, time_zone)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                               quarantined_at, time_zone, file_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // Asked inside enqueue transactions for every unchanged grouped row re-read: prepared once.
     this.#openAt = db.prepare<[string, string, string, number], { id: number }>(
@@ -91,10 +94,11 @@ export class QuarantineStore {
   }
 
   /** Called by the enqueue transaction for a record its stream's pipeline stopped. */
-  insertWithin(input: { source: string; stream: string; lane: Lane; timeZone?: string | undefined }, row: { keyJson: string; op: RecordOp; group: string | null; dataJson: string | null; capturedAt: string }, seq: number, mark: QuarantineMark): void {
+  insertWithin(input: { source: string; stream: string; lane: Lane; timeZone?: string | undefined; fileSha256?: string | undefined }, row: { keyJson: string; op: RecordOp; group: string | null; dataJson: string | null; capturedAt: string }, seq: number, mark: QuarantineMark): void {
     this.#insert.run(
       input.source, input.stream, input.lane, row.keyJson, row.op, row.group, seq, row.capturedAt, row.dataJson,
       mark.stage, isHold(mark) ? 1 : 0, JSON.stringify(mark.reasons), new Date(this.#now()).toISOString(), input.timeZone ?? null,
+      input.fileSha256 ?? null,
     );
   }
 
@@ -285,5 +289,5 @@ function toQuarantined(row: QuarantineRow): QuarantinedRecord {
   const record: SourceRecord = { stream: row.stream, key: JSON.parse(row.key_canonical) as RecordKey, op: row.op, capturedAt: row.captured_at };
   if (row.data !== null) record.data = JSON.parse(row.data) as JsonObject;
   if (row.grp !== null) record.group = row.grp;
-  return { id: row.id, source: row.source, stream: row.stream, lane: row.lane, record, seq: row.seq, timeZone: row.time_zone ?? undefined };
+  return { id: row.id, source: row.source, stream: row.stream, lane: row.lane, record, seq: row.seq, timeZone: row.time_zone ?? undefined, fileSha256: row.file_sha256 ?? undefined };
 }

@@ -31,6 +31,8 @@ export interface EnqueueInput {
   quarantine?: ReadonlyMap<number, QuarantineMark> | undefined;
   /** The stream's schema version (raised by "re-send with the new mapping"); part of every version. */
   schemaVersion?: number | undefined;
+  /** The file the records were read from (a folder source's page): kept with each record (file-records.ts). */
+  fileSha256?: string | undefined;
 }
 
 interface PreparedRecord {
@@ -98,11 +100,12 @@ export class RecordWriter {
         string,
         string | null,
         number,
+        string | null,
       ]
     >(
       `INSERT INTO records (source, stream, lane, key_canonical, op, version, data, captured_at, captured_ms, bytes, seq, grp,
-                            day, currency, amount, schema_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                            day, currency, amount, schema_version, file_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertStream = db.prepare<[string, string]>('INSERT OR IGNORE INTO streams (source, stream) VALUES (?, ?)');
     this.#upsertCheckpoint = db.prepare<[string, string, string]>(
@@ -205,7 +208,7 @@ export class RecordWriter {
    * The caller (QuarantineStore.settleReplay) owns the transaction.
    */
   admitReplayed(entry: QuarantinedRecord, mapped: SourceRecord, schemaVersion: number): boolean {
-    const input = { source: entry.source, stream: entry.stream, lane: entry.lane, records: [], checkpoint: null, timeZone: entry.timeZone };
+    const input = { source: entry.source, stream: entry.stream, lane: entry.lane, records: [], checkpoint: null, timeZone: entry.timeZone, fileSha256: entry.fileSha256 };
     const row = prepare(input, mapped, 0, dayOfZone(entry.timeZone ?? 'UTC'), schemaVersion);
     const latest = this.#keys.latestSeq(entry.source, entry.stream, row.keyJson);
     if (latest !== undefined && latest > entry.seq) return false;
@@ -227,10 +230,10 @@ export class RecordWriter {
     return true;
   }
 
-  #insertRow(input: Pick<EnqueueInput, 'source' | 'stream' | 'lane'>, row: PreparedRecord, seq: number, schemaVersion: number): void {
+  #insertRow(input: Pick<EnqueueInput, 'source' | 'stream' | 'lane' | 'fileSha256'>, row: PreparedRecord, seq: number, schemaVersion: number): void {
     this.#insertRecord.run(
       input.source, input.stream, input.lane, row.keyJson, row.op, row.version, row.dataJson, row.capturedAt, row.capturedMs,
-      row.bytes, seq, row.group, row.day, row.currency, row.amount, schemaVersion,
+      row.bytes, seq, row.group, row.day, row.currency, row.amount, schemaVersion, input.fileSha256 ?? null,
     );
     // Same transaction: a broker sink publishes exactly what was committed for the cloud.
     this.#sinks.addWithin(input.source, input.stream, row, seq);

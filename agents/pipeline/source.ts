@@ -22,6 +22,8 @@ export interface ReadResult {
   caughtUp: boolean;
   /** Called once the records and checkpoint are durable: the source may move on. */
   ack(): void;
+  /** The SHA-256 of the file these records were read from (a folder source), kept with each record. */
+  fileSha256?: string;
 }
 
 export interface CheckResult {

@@ -40,10 +40,11 @@ export function seededWriteback(iso: (offsetMs: number) => string): Record<strin
     sftp: {
       servers: [{ name: 'hausbank', host: 'sftp.hausbank.example', port: 22, pull: { remoteDir: '/out/statements', intervalSecs: 300, afterImport: 'move:/out/archive' }, push: { remoteDir: '/in/payments' } }],
       fetched: [
-        { server: 'hausbank', remotePath: '/out/statements/camt053_20261128.xml', size: 48_211, sha256: sha('3fa9'), fetchedAt: iso(-9 * min), state: 'waiting', movedTo: null },
-        { server: 'hausbank', remotePath: '/out/statements/camt053_20261127_v2.xml', size: 51_004, sha256: sha('c01d'), fetchedAt: iso(-20 * 60 * min), state: 'duplicate', movedTo: null },
-        { server: 'hausbank', remotePath: '/out/statements/camt053_20261127.xml', size: 51_004, sha256: sha('c01d'), fetchedAt: iso(-24 * 60 * min), state: 'moved', movedTo: '/out/archive/camt053_20261127.xml' },
-        { server: 'hausbank', remotePath: '/out/statements/camt053_20261126.xml', size: 39_870, sha256: sha('9b2e'), fetchedAt: iso(-48 * 60 * min), state: 'moved', movedTo: '/out/archive/camt053_20261126.xml' },
+        { server: 'hausbank', remotePath: '/out/statements/camt053_20261128.xml', size: 48_211, sha256: sha('3fa9'), fetchedAt: iso(-9 * min), state: 'delivering', movedTo: null, reason: 'waiting for delivery: 212 records not yet accepted by the cloud' },
+        { server: 'hausbank', remotePath: '/out/statements/camt053_20261128_usd.xml', size: 12_407, sha256: sha('5e1c'), fetchedAt: iso(-9 * min), state: 'kept', movedTo: null, reason: 'kept: 2 records rejected by the cloud (tya-agent dlq list)' },
+        { server: 'hausbank', remotePath: '/out/statements/camt053_20261127_v2.xml', size: 51_004, sha256: sha('c01d'), fetchedAt: iso(-20 * 60 * min), state: 'duplicate', movedTo: null, reason: null },
+        { server: 'hausbank', remotePath: '/out/statements/camt053_20261127.xml', size: 51_004, sha256: sha('c01d'), fetchedAt: iso(-24 * 60 * min), state: 'moved', movedTo: '/out/archive/camt053_20261127.xml', reason: null },
+        { server: 'hausbank', remotePath: '/out/statements/camt053_20261126.xml', size: 39_870, sha256: sha('9b2e'), fetchedAt: iso(-48 * 60 * min), state: 'moved', movedTo: '/out/archive/camt053_20261126.xml', reason: null },
       ],
       pushed: [{ server: 'hausbank', name: 'pain001_20261128_run2.xml', remotePath: '/in/payments/pain001_20261128_run2.xml', sha256: sha('a7e4'), pushedAt: iso(-95 * min) }],
     },

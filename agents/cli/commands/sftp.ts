@@ -1,8 +1,10 @@
 /**
  * `tya-agent sftp check <name>`: connects to a configured SFTP server (host key checked against the
  * pin, credential from the keychain) and lists its pull and push folders, so IT can test a bank
- * connection before the agent relies on it. `tya-agent sftp list`: what was fetched and pushed.
+ * connection before the agent relies on it. `tya-agent sftp list`: what was fetched and pushed, each
+ * fetched file with its state (read from the outbox, read-only) and why it is still on the server.
  */
+import { existsSync } from 'node:fs';
 import type { SFTPWrapper } from 'ssh2';
 import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -11,6 +13,10 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { installationSecrets } from './installation-secrets.ts';
 import { openSftp, SftpHostKeyError } from '../../exchange/sftp/sftp-connection.ts';
 import { SftpLedger } from '../../exchange/sftp/sftp-ledger.ts';
+import { fetchedFileState } from '../../exchange/sftp/after-import-readiness.ts';
+import { dataDirLayout } from '../../engine/data-dir.ts';
+import { Outbox } from '../../outbox/index.ts';
+import { systemClock } from '../../pipeline/clock.ts';
 
 function listDir(sftp: SFTPWrapper, dir: string): Promise<string[]> {
   return new Promise((resolve, reject) =>
@@ -56,8 +62,10 @@ export async function sftpCheckCommand(name: string, options: { config?: string 
 export function sftpListCommand(options: { config?: string; json?: boolean }, io: CliIo): ExitCodeValue {
   const loaded = resolveConfig(options.config);
   const ledger = new SftpLedger(loaded.dataDir);
+  const outboxFile = dataDirLayout(loaded.dataDir).outbox;
+  const outbox = existsSync(outboxFile) ? Outbox.openReadonly(outboxFile, systemClock) : null;
   try {
-    const fetched = ledger.fetched();
+    const fetched = ledger.fetched().map((f) => ({ ...f, ...fetchedFileState(f, () => outbox?.fileInfo(f.sha256)) }));
     const pushed = ledger.allPushed();
     if (options.json) {
       io.out(JSON.stringify({ fetched, pushed }, null, 2));
@@ -66,12 +74,14 @@ export function sftpListCommand(options: { config?: string; json?: boolean }, io
     io.out(`Fetched (${fetched.length}):`);
     for (const f of fetched) {
       const what = f.localName === '' ? 'same content as an earlier file: not delivered again' : `-> ${f.localName}`;
-      io.out(`  ${f.fetchedAt}  ${f.server}:${f.remotePath}  ${f.size} bytes  ${f.sha256.slice(0, 12)}…  ${what}${f.afterImport ? `  (${f.afterImport})` : ''}`);
+      io.out(`  ${f.fetchedAt}  ${f.server}:${f.remotePath}  ${f.size} bytes  ${f.sha256.slice(0, 12)}…  ${what}  [${f.state}]${f.afterImport ? `  (${f.afterImport})` : ''}`);
+      if (f.reason !== null) io.out(`      ${f.reason}`);
     }
     io.out(`Pushed (${pushed.length}):`);
     for (const p of pushed) io.out(`  ${p.pushedAt}  ${p.target}:${p.remotePath}  ${p.sha256.slice(0, 12)}…`);
     return ExitCode.ok;
   } finally {
+    outbox?.close();
     ledger.close();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The Exchange view from real parts: the SFTP ledger the puller writes (sftp-exchange.sqlite), the
- * outbox's file knowledge for "waiting" vs "imported", and a RabbitMQ source's counters as the
- * status tracker keeps them (persisted, so they survive a restart of the agent).
+ * outbox's file knowledge for "waiting", "delivering", "kept" and "imported", and a RabbitMQ source's
+ * counters as the status tracker keeps them (persisted, so they survive a restart of the agent).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { StatusTracker } from '../../engine/status-tracker.ts';
 import { SftpLedger } from '../../exchange/sftp/sftp-ledger.ts';
 import { systemClock } from '../../pipeline/clock.ts';
 import { exchangeView } from './exchange-view.ts';
+import type { FileImportInfo } from '../../exchange/sftp/after-import-readiness.ts';
+import type { FileRecords } from '../../outbox/file-records.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -49,23 +51,35 @@ it('shows queue figures that survive a restart, and each fetched file with its s
   ledger.recordFetched(file('/out/b.xml', 'b', 'b.xml', 2));
   ledger.recordFetched(file('/out/b-again.xml', 'b', '', 3));
   ledger.recordFetched(file('/out/c.xml', 'c', 'c.xml', 4));
+  ledger.recordFetched(file('/out/e.xml', 'e', 'e.xml', 5));
+  ledger.recordFetched(file('/out/f.xml', 'f', 'f.xml', 6));
   ledger.markAfterImport({ server: 'bank', remotePath: '/out/c.xml', size: 100, mtime: 1 }, 'moved:/archive/c.xml');
   ledger.recordPushed({ target: 'bank', sha256: 'd'.repeat(64), name: 'pay.xml', remotePath: '/in/pay.xml', pushedAt: new Date().toISOString() });
   ledger.close();
 
+  const records = (r: Partial<FileRecords> = {}): FileRecords => ({ inFlight: 0, rejected: 0, quarantined: 0, notSent: 0, ...r });
+  const imported = new Date().toISOString();
+  const infos: Record<string, FileImportInfo> = {
+    a: { importedAt: null, uploadState: 'pending', records: records() },
+    b: { importedAt: imported, uploadState: 'uploaded', records: records() },
+    e: { importedAt: imported, uploadState: 'uploaded', records: records({ inFlight: 3 }) },
+    f: { importedAt: imported, uploadState: 'uploaded', records: records({ inFlight: 3, rejected: 2 }) },
+  };
   const view = exchangeView({
     config,
     status,
     dataDir: dir,
-    fileInfo: (sha) => (sha === 'b'.repeat(64) ? { importedAt: new Date().toISOString() } : sha === 'a'.repeat(64) ? { importedAt: null } : undefined),
+    fileInfo: (sha) => infos[sha[0]!],
   });
   expect(view.rabbitmq).toEqual([{ source: 'pos', queue: 'pos.sales', stream: 'sales', state: 'starting', consumed: 120, redeliveriesDropped: 5, poisoned: 1, deadLetterExchange: 'pos.dead', lastSuccessAt: status.sources[0]!.lastSuccessAt, lastError: null }]);
   expect(view.sftp.servers).toEqual([{ name: 'bank', host: 'sftp.bank.example', port: 22, pull: { remoteDir: '/out', intervalSecs: 300, afterImport: 'move:/archive' }, push: null }]);
-  expect(view.sftp.fetched.map((f) => [f.remotePath, f.state, f.movedTo])).toEqual([
-    ['/out/c.xml', 'moved', '/archive/c.xml'],
-    ['/out/b-again.xml', 'duplicate', null],
-    ['/out/b.xml', 'imported', null],
-    ['/out/a.xml', 'waiting', null],
+  expect(view.sftp.fetched.map((f) => [f.remotePath, f.state, f.movedTo, f.reason])).toEqual([
+    ['/out/f.xml', 'kept', null, 'kept: 2 records rejected by the cloud (tya-agent dlq list)'],
+    ['/out/e.xml', 'delivering', null, 'waiting for delivery: 3 records not yet accepted by the cloud'],
+    ['/out/c.xml', 'moved', '/archive/c.xml', null],
+    ['/out/b-again.xml', 'duplicate', null, null],
+    ['/out/b.xml', 'imported', null, null],
+    ['/out/a.xml', 'waiting', null, 'waiting for the folder source to import it'],
   ]);
   expect(view.sftp.pushed.map((p) => [p.server, p.remotePath])).toEqual([['bank', '/in/pay.xml']]);
 });

@@ -4,8 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig, AgentStatus, ExchangeView, SftpFetchState } from '../../api/index.ts';
-import { SftpLedger, type FetchedFile } from '../../exchange/sftp/sftp-ledger.ts';
+import type { AgentConfig, AgentStatus, ExchangeView } from '../../api/index.ts';
+import { SftpLedger } from '../../exchange/sftp/sftp-ledger.ts';
+import { fetchedFileState, type FileImportInfo } from '../../exchange/sftp/after-import-readiness.ts';
 
 const LEDGER_FILE = 'sftp-exchange.sqlite';
 
@@ -13,8 +14,8 @@ export interface ExchangeViewDeps {
   config: AgentConfig;
   status: AgentStatus;
   dataDir: string;
-  /** The outbox's knowledge of a file by content: imported (uploaded) or not yet. */
-  fileInfo(sha256: string): { importedAt: string | null } | undefined;
+  /** The outbox's knowledge of a file by content: imported, uploaded, and where its records stand. */
+  fileInfo(sha256: string): FileImportInfo | undefined;
 }
 
 export function exchangeView(deps: ExchangeViewDeps, limit = 200): ExchangeView {
@@ -51,7 +52,7 @@ export function exchangeView(deps: ExchangeViewDeps, limit = 200): ExchangeView 
       size: f.size,
       sha256: f.sha256,
       fetchedAt: f.fetchedAt,
-      state: fetchState(f, (sha) => deps.fileInfo(sha)),
+      ...fetchedFileState(f, () => deps.fileInfo(f.sha256)),
       movedTo: f.afterImport?.startsWith('moved:') === true ? f.afterImport.slice('moved:'.length) : null,
     }));
     const pushed = ledger.allPushed().reverse().slice(0, limit).map((p) => ({ server: p.target, name: p.name, remotePath: p.remotePath, sha256: p.sha256, pushedAt: p.pushedAt }));
@@ -59,12 +60,4 @@ export function exchangeView(deps: ExchangeViewDeps, limit = 200): ExchangeView 
   } finally {
     ledger.close();
   }
-}
-
-function fetchState(file: FetchedFile, fileInfo: ExchangeViewDeps['fileInfo']): SftpFetchState {
-  // The puller records a same-content file with no local name: it was not put in the folder again.
-  if (file.localName === '') return 'duplicate';
-  if (file.afterImport === 'deleted') return 'deleted';
-  if (file.afterImport?.startsWith('moved:') === true) return 'moved';
-  return fileInfo(file.sha256)?.importedAt == null ? 'waiting' : 'imported';
 }

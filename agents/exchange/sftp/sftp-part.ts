@@ -8,7 +8,7 @@ import type { AgentPart, AgentPartContext, AgentPartFactory } from '../../engine
 import type { CommandResult } from '../../delivery/index.ts';
 import { openSftp } from './sftp-connection.ts';
 import { SftpLedger } from './sftp-ledger.ts';
-import { pullOnce } from './sftp-puller.ts';
+import { pullOnce, type PullReport } from './sftp-puller.ts';
 import { pushFile } from './sftp-pusher.ts';
 
 function servers(ctx: AgentPartContext): SftpServerConfig[] {
@@ -21,6 +21,8 @@ export class SftpExchangePart implements AgentPart {
   readonly #ledger: SftpLedger;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #running = new Map<string, Promise<void>>();
+  /** Why each file was last left on its server: logged when it changes, not at every poll. */
+  readonly #leftReasons = new Map<string, string>();
   #stopped = false;
 
   constructor(ctx: AgentPartContext) {
@@ -56,14 +58,30 @@ export class SftpExchangePart implements AgentPart {
       const session = await openSftp(server, await this.#ctx.secrets.resolve(server.secret.secretRef));
       try {
         const report = await pullOnce(server, session.sftp, this.#ledger, { fileInfo: (sha) => this.#ctx.outbox.fileInfo(sha) });
+        const { afterImportWaiting, ...done } = report;
         if (report.fetched.length + report.sameContent.length + report.afterImport.length > 0) {
-          this.#ctx.logger.info({ server: name, ...report }, 'SFTP pull');
+          this.#ctx.logger.info({ server: name, ...done }, 'SFTP pull');
         }
+        for (const moved of report.afterImport) this.#leftReasons.delete(`${name}\u0000${moved}`);
+        this.#logLeftOnServer(name, afterImportWaiting);
       } finally {
         session.close();
       }
     } catch (error) {
       this.#ctx.logger.warn({ server: name, err: error instanceof Error ? error.message : String(error) }, 'SFTP pull failed; retried at the next interval');
+    }
+  }
+
+  #logLeftOnServer(server: string, left: PullReport['afterImportWaiting']): void {
+    for (const { remotePath, state, reason } of left) {
+      const key = `${server}\u0000${remotePath}`;
+      if (this.#leftReasons.get(key) === reason) continue;
+      this.#leftReasons.set(key, reason);
+      const fields = { server, remotePath, afterImport: state };
+      const message = `SFTP ${server}: ${remotePath} stays on the server, ${reason}`;
+      // A kept file needs a person (its refused or quarantined records); waiting ones sort themselves out.
+      if (state === 'kept') this.#ctx.logger.warn(fields, message);
+      else this.#ctx.logger.info(fields, message);
     }
   }
 

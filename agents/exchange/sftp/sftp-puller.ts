@@ -8,7 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import type { SftpPullConfig, SftpServerConfig } from '../../api/sftp-config.ts';
-import type { StoredFileInfo } from '../../outbox/file-store.ts';
+import { afterImportReadiness, type FileImportInfo } from './after-import-readiness.ts';
 import { downloadResumable, publishAtomically, sha256OfFile } from './sftp-download.ts';
 import type { SftpLedger } from './sftp-ledger.ts';
 
@@ -26,15 +26,18 @@ export interface PullReport {
   /** Still changing between the two listings: next poll. */
   unstable: string[];
   bytesTransferred: number;
+  /** Moved or deleted on the server this poll. */
   afterImport: string[];
+  /** Left on the server, and why: not imported yet, records on their way, or a record refused or quarantined. */
+  afterImportWaiting: Array<{ remotePath: string; state: 'waiting' | 'delivering' | 'kept'; reason: string }>;
 }
 
 export interface PullOptions {
   /** Time between the two listings that prove a file is no longer being written. */
   settleMs?: number;
   now?: () => Date;
-  /** The outbox's knowledge of a file by content (Outbox.fileInfo), for afterImport move/delete. */
-  fileInfo?: (sha256: string) => StoredFileInfo | undefined;
+  /** The outbox's knowledge of a file and its records by content (Outbox.fileInfo), for afterImport move/delete. */
+  fileInfo?: (sha256: string) => FileImportInfo | undefined;
 }
 
 async function list(sftp: SFTPWrapper, pull: SftpPullConfig): Promise<Map<string, RemoteEntry>> {
@@ -75,7 +78,7 @@ export async function pullOnce(
   const pull = server.pull;
   if (pull === undefined) throw new Error(`SFTP server "${server.name}" has no pull section`);
   const now = options.now ?? (() => new Date());
-  const report: PullReport = { fetched: [], sameContent: [], unstable: [], bytesTransferred: 0, afterImport: [] };
+  const report: PullReport = { fetched: [], sameContent: [], unstable: [], bytesTransferred: 0, afterImport: [], afterImportWaiting: [] };
   await fs.mkdir(pull.intoFolder, { recursive: true });
   const first = await list(sftp, pull);
   const fresh = [...first.values()].filter((e) => !ledger.seen(server.name, e.remotePath, e.size, e.mtime));
@@ -106,26 +109,31 @@ export async function pullOnce(
     report.fetched.push(entry.name);
   }
   if (pull.afterImport !== 'keep' && options.fileInfo !== undefined) {
-    report.afterImport = await applyAfterImport(server.name, pull.afterImport, sftp, ledger, options.fileInfo);
+    await applyAfterImport(server.name, pull.afterImport, sftp, ledger, options.fileInfo, report);
   }
   return report;
 }
 
 /**
- * Move or delete on the server only what the outbox shows as imported and uploaded. It does not yet
- * check that none of the file's records was rejected by the cloud (docs/sftp.md, "Limits").
+ * Move or delete on the server only a file the outbox shows as imported and uploaded, with every
+ * record read from it accepted by the cloud (after-import-readiness.ts). Any other file stays on the
+ * server; the report says why. A kept file is asked again at every poll: a person may replay its dead
+ * letters or fix its quarantined records, and once those are delivered it is moved after all.
  */
 async function applyAfterImport(
   server: string,
   policy: string,
   sftp: SFTPWrapper,
   ledger: SftpLedger,
-  fileInfo: (sha256: string) => StoredFileInfo | undefined,
-): Promise<string[]> {
-  const done: string[] = [];
+  fileInfo: (sha256: string) => FileImportInfo | undefined,
+  report: PullReport,
+): Promise<void> {
   for (const file of ledger.awaitingAfterImport(server)) {
-    const info = fileInfo(file.sha256);
-    if (info?.importedAt == null || info.uploadState !== 'uploaded') continue;
+    const readiness = afterImportReadiness(fileInfo(file.sha256));
+    if (!readiness.ready) {
+      report.afterImportWaiting.push({ remotePath: file.remotePath, state: readiness.state, reason: readiness.reason });
+      continue;
+    }
     if (policy === 'delete') {
       await new Promise<void>((resolve, reject) => sftp.unlink(file.remotePath, (e) => (e ? reject(e) : resolve())));
       ledger.markAfterImport(file, 'deleted');
@@ -134,7 +142,6 @@ async function applyAfterImport(
       await new Promise<void>((resolve, reject) => sftp.rename(file.remotePath, target, (e) => (e ? reject(e) : resolve())));
       ledger.markAfterImport(file, `moved:${target}`);
     }
-    done.push(file.remotePath);
+    report.afterImport.push(file.remotePath);
   }
-  return done;
 }

@@ -40,8 +40,7 @@ interface Active {
   path: string;
   kind: 'bank' | 'zreport';
   outcome: ReadOutcome;
-  /** Set when the job sends deletes for a voided file instead of importing it. */
-  voiding?: { records: number };
+  voiding?: { records: number }; // set when the job sends deletes for a voided file instead of importing it
 }
 
 type AcceptedOutcome = Exclude<ReadOutcome, { kind: 'rejected' }>;
@@ -153,6 +152,7 @@ export class FolderSource implements Source {
       checkpoint: page.checkpoint,
       caughtUp: false,
       ack: () => this.acked(active, page),
+      fileSha256: active.job.file.sha256, // kept with each record: SFTP afterImport waits for them (file-records.ts)
     };
   }
 

@@ -9,8 +9,8 @@ import { useI18n } from '../i18n/i18n.ts';
 import { useResource } from '../state/live.tsx';
 
 type Tone = 'ok' | 'warn' | 'error' | 'busy';
-const FETCH_TONE: Record<SftpFetchState, Tone> = { waiting: 'busy', imported: 'ok', duplicate: 'warn', moved: 'ok', deleted: 'ok' };
-const FETCH_STATES: SftpFetchState[] = ['waiting', 'imported', 'duplicate', 'moved', 'deleted'];
+const FETCH_TONE: Record<SftpFetchState, Tone> = { waiting: 'busy', delivering: 'busy', imported: 'ok', kept: 'error', duplicate: 'warn', moved: 'ok', deleted: 'ok' };
+const FETCH_STATES: SftpFetchState[] = ['waiting', 'delivering', 'imported', 'kept', 'duplicate', 'moved', 'deleted'];
 
 export function ExchangeScreen() {
   const { t } = useI18n();
@@ -173,6 +173,7 @@ function Sftp({ sftp }: { sftp: ExchangeView['sftp'] }) {
                 <td className="wrap">
                   <Badge tone={FETCH_TONE[f.state]}>{t(`exchange.fetch.${f.state}`)}</Badge>
                   {f.movedTo !== null && <span className="muted mono"> {f.movedTo}</span>}
+                  {f.reason !== null && f.state === 'kept' ? <><br /><span className="muted">{f.reason}</span></> : null}
                 </td>
               </tr>
             ))}

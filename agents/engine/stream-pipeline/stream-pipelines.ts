@@ -160,7 +160,7 @@ export class StreamPipelines {
       const handle = this.#pool.load(mapping, this.#lookupTables(source, mapping));
       this.#dropMapping(state);
       state.mapping = { file, stamp, value: { config: mapping, handle, tables: this.#tablesStamp(source, mapping) } };
-      this.#options.logger.info({ file, stream: config.stream }, 'Loaded the stream mapping; it applies from the next page read.');
+      this.#options.logger.info({ file, stream: config.stream }, 'Loaded the stream mapping; it applies to the page being captured now and every later one.');
     } catch (error) {
       this.#keepOrThrow(state.mapping, file, error);
     }
@@ -171,7 +171,7 @@ export class StreamPipelines {
     try {
       if (loader === undefined) throw new AgentError('rules_unsupported', `${file}: this agent build cannot read rules files.`);
       state.rules = { file, stamp, value: loader(file) };
-      this.#options.logger.info({ file }, 'Loaded the stream rules; they apply from the next page read.');
+      this.#options.logger.info({ file }, 'Loaded the stream rules; they apply to the page being captured now and every later one.');
     } catch (error) {
       this.#keepOrThrow(state.rules, file, error);
     }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { postgresqlDialect } from '../../agents/sources/odbc/dialects/postgresql.ts';
 import { startAgentProcess } from '../../test/helpers/agent-process.ts';
 import { benchRow, type BenchRow } from '../lib/bench-result.ts';
 import { enrolledAgent } from '../lib/enrolled-agent.ts';
@@ -70,7 +71,7 @@ export async function benchAgentRss(options: {
     // The raw loop runs the source's own page queries: learn them from two recorded pages.
     const recorder = recordingDriver();
     await extractWithSource(config, recorder, { maxPages: 2 });
-    const plan = rawPlanFrom(recorder.queries, BENCH_TABLE, pageRows);
+    const plan = rawPlanFrom(recorder.queries, BENCH_TABLE, pageRows, postgresqlDialect.longValueBufferBytes);
     const raw = await sampleChild(plan, table.db.connectionString);
     log(
       `  raw odbc loop: ${raw.rows} rows in ${raw.secs.toFixed(1)} s, peak RSS ${(raw.peakBytes / MiB).toFixed(1)} MiB`,

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { leanMallocEnv } from '../../agents/cli/lean-heap.ts';
 import { postgresqlDialect } from '../../agents/sources/odbc/dialects/postgresql.ts';
 import { startAgentProcess } from '../../test/helpers/agent-process.ts';
 import { benchRow, type BenchRow } from '../lib/bench-result.ts';
@@ -107,7 +108,12 @@ async function sampleChild(
 ): Promise<{ peakBytes: number; rows: number; secs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [path.join(import.meta.dirname, 'raw-load-child.ts')], {
-    env: { ...process.env, TYA_BENCH_RAW_PLAN: JSON.stringify(plan), TYA_BENCH_CONNECTION: connectionString },
+    // The agent's own allocator settings (it re-executes itself with them), so both sides count alike.
+    env: {
+      ...(leanMallocEnv(process.env, process.platform) ?? process.env),
+      TYA_BENCH_RAW_PLAN: JSON.stringify(plan),
+      TYA_BENCH_CONNECTION: connectionString,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { leanMallocEnv } from '../../agents/cli/lean-heap.ts';
+import { postgresqlDialect } from '../../agents/sources/odbc/dialects/postgresql.ts';
 import { startAgentProcess } from '../../test/helpers/agent-process.ts';
 import { benchRow, type BenchRow } from '../lib/bench-result.ts';
 import { enrolledAgent } from '../lib/enrolled-agent.ts';
@@ -70,7 +72,7 @@ export async function benchAgentRss(options: {
     // The raw loop runs the source's own page queries: learn them from two recorded pages.
     const recorder = recordingDriver();
     await extractWithSource(config, recorder, { maxPages: 2 });
-    const plan = rawPlanFrom(recorder.queries, BENCH_TABLE, pageRows);
+    const plan = rawPlanFrom(recorder.queries, BENCH_TABLE, pageRows, postgresqlDialect.longValueBufferBytes);
     const raw = await sampleChild(plan, table.db.connectionString);
     log(
       `  raw odbc loop: ${raw.rows} rows in ${raw.secs.toFixed(1)} s, peak RSS ${(raw.peakBytes / MiB).toFixed(1)} MiB`,
@@ -106,7 +108,12 @@ async function sampleChild(
 ): Promise<{ peakBytes: number; rows: number; secs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [path.join(import.meta.dirname, 'raw-load-child.ts')], {
-    env: { ...process.env, TYA_BENCH_RAW_PLAN: JSON.stringify(plan), TYA_BENCH_CONNECTION: connectionString },
+    // The agent's own allocator settings (it re-executes itself with them), so both sides count alike.
+    env: {
+      ...(leanMallocEnv(process.env, process.platform) ?? process.env),
+      TYA_BENCH_RAW_PLAN: JSON.stringify(plan),
+      TYA_BENCH_CONNECTION: connectionString,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

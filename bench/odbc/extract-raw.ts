@@ -2,9 +2,11 @@
  * The raw baseline of the extraction benchmark: the npm `odbc` package alone, on the same
  * connection string, running the same page queries the source ran (learned from a recorded run:
  * the session setup, the first page, the "after" page) in a plain keyset loop whose parameters come
- * from the last row of the previous page, exactly as the source's did. It touches every value
- * (so nothing is skipped lazily) and converts nothing.
+ * from the last row of the previous page, exactly as the source's did, with the same first buffer per
+ * long-varchar cell as the source's dialect (or the package's default, to show what that costs). It
+ * touches every value (so nothing is skipped lazily) and converts nothing.
  */
+import { cpuMsSince } from './extract-ours.ts';
 import type { RecordedQuery } from './recording-driver.ts';
 
 export interface RawPlan {
@@ -14,23 +16,32 @@ export interface RawPlan {
   /** For each parameter of the "after" query, the result alias of the previous page's last row it comes from. */
   parameterAliases: string[];
   pageRows: number;
+  /** The first buffer per long-varchar cell, as the source's dialect sets it; undefined: the package's 1 MiB. */
+  initialBufferSize?: number;
 }
 
 export interface RawRun {
   rows: number;
   pages: number;
   ms: number;
+  /** CPU time of the process while reading (see extract-ours.ts). */
+  cpuMs: number;
   /** Characters of all values, so the work cannot be optimised away. */
   chars: number;
 }
 
 interface RawConnection {
-  query(sql: string, parameters?: string[]): Promise<Array<Record<string, unknown>>>;
+  query(sql: string, parameters?: string[], options?: { initialBufferSize?: number }): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
 /** From a recorded run of the source: its page queries over `table` and where their parameters come from. */
-export function rawPlanFrom(queries: readonly RecordedQuery[], table: string, pageRows: number): RawPlan {
+export function rawPlanFrom(
+  queries: readonly RecordedQuery[],
+  table: string,
+  pageRows: number,
+  initialBufferSize?: number,
+): RawPlan {
   const from = new RegExp(`\\sFROM\\s+\\S*\\b${table}\\b`);
   const pages = queries.filter((q) => q.sql.startsWith('SELECT ') && from.test(q.sql) && q.sql.includes(' ORDER BY '));
   const first = pages[0];
@@ -47,7 +58,8 @@ export function rawPlanFrom(queries: readonly RecordedQuery[], table: string, pa
     return alias;
   });
   const setup = queries.filter((q) => /^SET\s/i.test(q.sql)).map((q) => q.sql);
-  return { setup, firstSql: first.sql, afterSql: second.sql, parameterAliases, pageRows };
+  const plan: RawPlan = { setup, firstSql: first.sql, afterSql: second.sql, parameterAliases, pageRows };
+  return initialBufferSize === undefined ? plan : { ...plan, initialBufferSize };
 }
 
 export async function openRawConnection(connectionString: string): Promise<RawConnection> {
@@ -78,7 +90,9 @@ export async function extractRaw(connectionString: string, plan: RawPlan): Promi
     let pages = 0;
     let chars = 0;
     const started = performance.now();
-    let result = await connection.query(plan.firstSql);
+    const cpu = process.cpuUsage();
+    const options = plan.initialBufferSize === undefined ? {} : { initialBufferSize: plan.initialBufferSize };
+    let result = await connection.query(plan.firstSql, undefined, options);
     for (;;) {
       pages += 1;
       rows += result.length;
@@ -89,9 +103,10 @@ export async function extractRaw(connectionString: string, plan: RawPlan): Promi
       result = await connection.query(
         plan.afterSql,
         plan.parameterAliases.map((alias) => cellString(last[alias]) ?? ''),
+        options,
       );
     }
-    return { rows, pages, ms: performance.now() - started, chars };
+    return { rows, pages, ms: performance.now() - started, cpuMs: cpuMsSince(cpu), chars };
   } finally {
     await connection.close();
   }

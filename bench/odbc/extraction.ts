@@ -5,6 +5,7 @@
  */
 import { benchRow, type BenchRow } from '../lib/bench-result.ts';
 import { median } from '../lib/median.ts';
+import { dialectFor } from '../../agents/sources/odbc/dialects/index.ts';
 import { BENCH_TABLE, benchSourceConfig, createBenchTable, type BenchDialect } from './bench-table.ts';
 import { cliDumpCommand, timeCliDump } from './cli-dump.ts';
 import { extractRaw, rawPlanFrom } from './extract-raw.ts';
@@ -15,6 +16,8 @@ export interface ExtractionResult {
   row: BenchRow;
   /** The client dump, rows/s (context). */
   cli: { label: string; rowsPerSec: number; msRuns: number[] };
+  /** The raw loop with the `odbc` package's default buffers (1 MiB per long cell), one run, rows/s (context). */
+  rawDefaultRowsPerSec: number;
   details: Record<string, unknown>;
 }
 
@@ -33,10 +36,13 @@ export async function benchExtraction(
     const recorded = await extractWithSource(config, recorder);
     if (recorded.records !== rows)
       throw new Error(`${PRODUCT[dialect]}: the source read ${recorded.records} of ${rows} rows.`);
-    const plan = rawPlanFrom(recorder.queries, BENCH_TABLE, pageRows);
+    // The raw loop gets the source's driver settings, so the ratio is what our code costs on top.
+    const plan = rawPlanFrom(recorder.queries, BENCH_TABLE, pageRows, dialectFor(dialect).longValueBufferBytes);
     await extractRaw(table.db.connectionString, plan);
     const oursMs: number[] = [];
     const rawMs: number[] = [];
+    const oursCpuMs: number[] = [];
+    const rawCpuMs: number[] = [];
     for (let run = 0; run < runs; run += 1) {
       const ours = await extractWithSource(config);
       const raw = await extractRaw(table.db.connectionString, plan);
@@ -45,13 +51,18 @@ export async function benchExtraction(
       }
       oursMs.push(ours.ms);
       rawMs.push(raw.ms);
+      oursCpuMs.push(ours.cpuMs);
+      rawCpuMs.push(raw.cpuMs);
       log(
-        `  ${PRODUCT[dialect]} run ${run + 1}/${runs}: ours ${Math.round(ours.ms)} ms, raw odbc ${Math.round(raw.ms)} ms`,
+        `  ${PRODUCT[dialect]} run ${run + 1}/${runs}: ours ${Math.round(ours.ms)} ms (CPU ${Math.round(ours.cpuMs)} ms), ` +
+          `raw odbc ${Math.round(raw.ms)} ms (CPU ${Math.round(raw.cpuMs)} ms)`,
       );
     }
     const cliMs: number[] = [];
     for (let run = 0; run < runs; run += 1) cliMs.push(await timeCliDump(table));
     const perSec = (ms: number[]) => rows / (median(ms) / 1000);
+    const packageDefaults = await extractRaw(table.db.connectionString, { ...plan, initialBufferSize: undefined });
+    const rawDefaultRowsPerSec = perSec([packageDefaults.ms]);
     const cli = { label: cliDumpCommand(table).label, rowsPerSec: perSec(cliMs), msRuns: cliMs.map(Math.round) };
     return {
       row: benchRow({
@@ -61,6 +72,7 @@ export async function benchExtraction(
         target: { on: 'ratio', op: '>=', value: 0.8 },
       }),
       cli,
+      rawDefaultRowsPerSec,
       details: {
         dialect,
         rows,
@@ -69,7 +81,13 @@ export async function benchExtraction(
         pages: recorded.pages,
         oursMs: oursMs.map(Math.round),
         rawMs: rawMs.map(Math.round),
+        oursCpuMs: oursCpuMs.map(Math.round),
+        rawCpuMs: rawCpuMs.map(Math.round),
+        // Raw CPU over ours: the wall-clock ratio's counterpart that a loaded machine disturbs less.
+        cpuRatio: Math.round((median(rawCpuMs) / median(oursCpuMs)) * 1000) / 1000,
         cli,
+        rawDefaultRowsPerSec: Math.round(rawDefaultRowsPerSec),
+        initialBufferSize: plan.initialBufferSize ?? null,
         afterQuery: plan.afterSql,
       },
     };

@@ -75,6 +75,10 @@ if (parts.has('extract')) {
       metric: `${result.cli.label} (${dialect}, whole table to /dev/null)`,
       value: `${Math.round(result.cli.rowsPerSec).toLocaleString('en')} rows/s`,
     });
+    context.push({
+      metric: `raw odbc loop with the package's default buffers (${dialect}, 1 run)`,
+      value: `${Math.round(result.rawDefaultRowsPerSec).toLocaleString('en')} rows/s`,
+    });
   }
   details.extraction = extraction;
 }

@@ -40,9 +40,14 @@ export async function readWholeValue(
   }
 }
 
-/** True when a row's longest bounded value may have been cut by the driver. */
-export function mayBeCut(longest: unknown, plan: StreamPlan): boolean {
-  if (longest === null || longest === undefined) return false;
+/** The smallest driver buffer (bytes) among the plan's columns; null when none is bounded. */
+export function cutLimitOf(plan: StreamPlan): number | null {
   const limit = Math.min(...plan.table.columns.map((column) => column.maxBytes ?? Infinity));
+  return limit === Infinity ? null : limit;
+}
+
+/** True when a row's longest bounded value (`longest`, bytes) may have been cut at the buffer `limit`. */
+export function mayBeCut(longest: unknown, limit: number): boolean {
+  if (longest === null || longest === undefined) return false;
   return Number(longest) > limit;
 }

@@ -33,6 +33,11 @@ export interface OdbcCursor {
 export interface OdbcConnectOptions {
   connectionString: string;
   loginTimeoutSecs: number;
+  /**
+   * The first buffer (bytes) the `odbc` package gives each long-varchar cell before it reads the
+   * value with SQLGetData; undefined: the package's 1 MiB. See Dialect.longValueBufferBytes.
+   */
+  longValueBufferBytes?: number;
 }
 
 export interface OdbcDriver {
@@ -46,13 +51,14 @@ export const nodeOdbcDriver: OdbcDriver = {
       connectionString: options.connectionString,
       loginTimeout: options.loginTimeoutSecs,
     });
+    const buffer = options.longValueBufferBytes === undefined ? {} : { initialBufferSize: options.longValueBufferBytes };
     return {
       query: async (sql, parameters) =>
         (parameters === undefined || parameters.length === 0
-          ? await connection.query(sql)
-          : await connection.query(sql, parameters)) as unknown as OdbcRows,
+          ? await connection.query(sql, buffer)
+          : await connection.query(sql, parameters, buffer)) as unknown as OdbcRows,
       cursor: async (sql, fetchSize) => {
-        const cursor = await connection.query(sql, { cursor: true, fetchSize });
+        const cursor = await connection.query(sql, { ...buffer, cursor: true, fetchSize });
         return { fetch: async () => (await cursor.fetch()) as unknown as OdbcRows, close: () => cursor.close() };
       },
       close: () => connection.close(),

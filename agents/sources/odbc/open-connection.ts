@@ -38,7 +38,11 @@ export async function openConnection(request: OpenRequest): Promise<OdbcConnecti
   };
   let connection: OdbcConnection;
   try {
-    connection = await driver.connect({ connectionString, loginTimeoutSecs: LOGIN_TIMEOUT_SECS });
+    connection = await driver.connect({
+      connectionString,
+      loginTimeoutSecs: LOGIN_TIMEOUT_SECS,
+      longValueBufferBytes: dialect.longValueBufferBytes,
+    });
   } catch (error) {
     throw connectError(error, password === undefined ? context : { ...context, password });
   }

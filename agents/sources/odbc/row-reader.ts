@@ -6,7 +6,7 @@
 import type { JsonObject, RecordKey, SourceRecord } from '../../api/index.ts';
 import { PermanentError } from '../../pipeline/errors.ts';
 import type { Dialect } from './dialects/index.ts';
-import { mayBeCut, readWholeValue } from './long-values.ts';
+import { cutLimitOf, mayBeCut, readWholeValue } from './long-values.ts';
 import type { OdbcConnection } from './odbc-driver.ts';
 import type { Query } from './scan-query.ts';
 import { LONGEST_ALIAS, columnAlias } from './scan-query.ts';
@@ -32,16 +32,24 @@ export interface Row {
 export async function fetchRows(context: RowContext, query: Query, extraAliases: readonly string[] = []): Promise<Row[]> {
   const { plan } = context;
   const result = await context.connection.query(query.sql, query.parameters);
+  const columns = plan.table.columns;
+  // Aliases built once per page, not once per cell: this loop runs for every value read.
+  const aliases = columns.map((_, i) => columnAlias(i));
+  const cutLimit = cutLimitOf(plan);
   const rows: Row[] = [];
   for (const row of result) {
-    const texts = plan.table.columns.map((column, i) => cellText(row[columnAlias(i)], column.name));
-    if (mayBeCut(row[LONGEST_ALIAS], plan)) await completeCutValues(context, texts);
-    const extra: Record<string, unknown> = {};
+    const texts = new Array<string | null>(columns.length);
+    for (let i = 0; i < columns.length; i += 1) texts[i] = cellText(row[aliases[i]!], columns[i]!.name);
+    if (cutLimit !== null && mayBeCut(row[LONGEST_ALIAS], cutLimit)) await completeCutValues(context, texts);
+    const extra: Record<string, unknown> = extraAliases.length === 0 ? NO_EXTRA : {};
     for (const alias of extraAliases) extra[alias] = row[alias];
     rows.push({ texts, key: keyTexts(plan, texts), extra });
   }
   return rows;
 }
+
+/** Shared by the rows of queries that select no extra values; never written to. */
+const NO_EXTRA: Record<string, unknown> = Object.freeze({});
 
 /** The texts of a row's key columns; a NULL there is refused (such a row cannot be keyed). */
 export function keyTexts(plan: StreamPlan, texts: (string | null)[]): string[] {
@@ -59,9 +67,11 @@ export function keyTexts(plan: StreamPlan, texts: (string | null)[]): string[] {
 
 export function upsertRecord(plan: StreamPlan, texts: (string | null)[], timeZone: string, capturedAt: string): SourceRecord {
   const data: JsonObject = {};
-  plan.table.columns.forEach((column, i) => {
+  const columns = plan.table.columns;
+  for (let i = 0; i < columns.length; i += 1) {
+    const column = columns[i]!;
     data[column.name] = toJsonValue(column.kind, texts[i] ?? null, timeZone);
-  });
+  }
   const key: RecordKey = {};
   for (const column of plan.keys) key[column.name] = keyText(data[column.name] ?? null);
   const group = plan.groupIndex === null ? null : (texts[plan.groupIndex] ?? null);

@@ -61,6 +61,37 @@ describe('naiveTimestampToRfc3339', () => {
     );
   });
 
+  it('gives the plain `YYYY-MM-DD HH:MM:SS[.f]` shape (its fast path) the same text as the general parse', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'];
+    const pad = (value: number, width: number) => String(value).padStart(width, '0');
+    fc.assert(
+      fc.property(
+        fc.record({
+          year: fc.integer({ min: 0, max: 9999 }),
+          // 0 and 13 (month), 0 and 32 (day): impossible dates stay text on both paths.
+          month: fc.integer({ min: 0, max: 13 }),
+          day: fc.integer({ min: 0, max: 32 }),
+          hour: fc.integer({ min: 0, max: 23 }),
+          minute: fc.integer({ min: 0, max: 59 }),
+          second: fc.integer({ min: 0, max: 59 }),
+          fraction: fc.constantFrom('', '.5', '.000001', '.123456789'),
+        }),
+        fc.constantFrom(...zones),
+        (t, zone) => {
+          const date = `${pad(t.year, 4)}-${pad(t.month, 2)}-${pad(t.day, 2)}`;
+          const time = `${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)}${t.fraction}`;
+          // The `T` separator and a trailing space take the general (regex) path.
+          const general = naiveTimestampToRfc3339(`${date}T${time} `, zone);
+          expect(naiveTimestampToRfc3339(`${date} ${time}`, zone)).toBe(general === `${date}T${time} ` ? `${date} ${time}` : general);
+        },
+      ),
+      { seed: 20261206, numRuns: 3000 },
+    );
+    // A dot without digits, or a fraction longer than nanoseconds, is not the plain shape.
+    expect(naiveTimestampToRfc3339('2024-01-15 08:30:00.', 'UTC')).toBe('2024-01-15 08:30:00.');
+    expect(naiveTimestampToRfc3339('2024-01-15 08:30:00.1234567891', 'UTC')).toBe('2024-01-15T08:30:00.1234567891+00:00');
+  });
+
   it('knows real zones and refuses made-up ones', () => {
     expect(isKnownTimeZone('Europe/Berlin')).toBe(true);
     expect(isKnownTimeZone('Mars/Olympus_Mons')).toBe(false);

@@ -33,6 +33,14 @@ export function isKnownTimeZone(timeZone: string): boolean {
  * (`infinity`, a Unix epoch number in a SQLite column) comes back unchanged.
  */
 export function naiveTimestampToRfc3339(text: string, timeZone: string): string {
+  if (isPlainTimestamp(text)) {
+    // The shape every database prints (`YYYY-MM-DD HH:MM:SS[.ffffff]`): no regex, and in UTC no
+    // calendar arithmetic either. The fallback below gives the same text for these (the tests say so).
+    const wallClock = `${text.slice(0, 10)}T${text.slice(11)}`;
+    if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return `${wallClock}+00:00`;
+    const localMs = utcMs(digitsAt(text, 0, 4), digitsAt(text, 5, 2), digitsAt(text, 8, 2), digitsAt(text, 11, 2), digitsAt(text, 14, 2), digitsAt(text, 17, 2));
+    return wallClock + formatOffset(offsetForWallClock(localMs, timeZone));
+  }
   const parts = TIMESTAMP_PATTERN.exec(text.trim());
   if (parts === null) return text;
   const [, y, mo, d, h, mi, s = '00', fraction = '', offset] = parts as unknown as string[];
@@ -42,6 +50,48 @@ export function naiveTimestampToRfc3339(text: string, timeZone: string): string 
   if (offset !== undefined) return wallClock + normalizeOffset(offset);
   const localMs = utcMs(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s));
   return wallClock + formatOffset(offsetForWallClock(localMs, timeZone));
+}
+
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * True for `YYYY-MM-DD HH:MM:SS` with an optional `.digits` fraction, month 01–12, day 01–31 and
+ * nothing else (no zone, no spaces): checked a character at a time, since this runs for every
+ * timestamp of every row.
+ */
+function isPlainTimestamp(text: string): boolean {
+  const length = text.length;
+  if (length < 19 || length === 20 || length > 29) return false;
+  for (let i = 0; i < 19; i += 1) {
+    const code = text.charCodeAt(i);
+    const separator = PLAIN_SEPARATORS[i];
+    if (separator === undefined ? code < ZERO || code > NINE : code !== separator) return false;
+  }
+  if (length > 19) {
+    if (text.charCodeAt(19) !== 46 /* . */) return false;
+    for (let i = 20; i < length; i += 1) {
+      const code = text.charCodeAt(i);
+      if (code < ZERO || code > NINE) return false;
+    }
+  }
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/** The character codes at fixed positions of `YYYY-MM-DD HH:MM:SS` (digits elsewhere). */
+const PLAIN_SEPARATORS: (number | undefined)[] = [];
+PLAIN_SEPARATORS[4] = 45; // -
+PLAIN_SEPARATORS[7] = 45;
+PLAIN_SEPARATORS[10] = 32; // space
+PLAIN_SEPARATORS[13] = 58; // :
+PLAIN_SEPARATORS[16] = 58;
+
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i += 1) value = value * 10 + (text.charCodeAt(i) - ZERO);
+  return value;
 }
 
 /** Text with an offset (`2024-03-01 04:30:00.123456+00`) → `2024-03-01T04:30:00.123456+00:00`. */

@@ -19,7 +19,7 @@ import type { ReadContext, StreamBatch, StreamReader } from '../stream-reader.ts
 import { toJsonValue } from '../value-convert.ts';
 import type { CursorState } from './cursor-checkpoint.ts';
 import { cursorCheckpointJson } from './cursor-checkpoint.ts';
-import { rowDigest } from './seen-window.ts';
+import { rowDigest, windowTest } from './seen-window.ts';
 import { otherRowsOfGroups } from './group-completion.ts';
 
 /** A page's groups may bring at most this many further rows per page row (memory stays bounded). */
@@ -87,13 +87,26 @@ export class CursorReader implements StreamReader {
     const records: SourceRecord[] = [];
     const sent: typeof rows = [];
     let position = from.position;
+    // Digests are computed only for rows that may already be in the window (their cursor text is
+    // there) or that stay in it after this page's prune: with no lookback, the rows at the newest
+    // cursor value. Hashing every row was a fifth of the read time on SQLite.
+    const lastRow = rows.at(-1);
+    const newest = windowed && lastRow !== undefined ? (lastRow.texts[plan.cursorIndexes[0]!] ?? '') : '';
+    const keeps = windowTest(newest, newest === '' ? null : this.#millis(newest), this.#lookbackSecs);
+    const heldCursors = windowed ? seen.cursorTexts() : new Set<string>();
     for (const row of rows) {
       const cursor = plan.cursorIndexes.map((i) => row.texts[i] ?? '');
       position = { cursor, key: row.key };
       if (windowed) {
-        const digest = rowDigest(row.texts);
-        if (seen.has(digest)) continue;
-        seen.add(digest, cursor[0]!, cursorMillis(plan.cursors[0]!, cursor[0]!, this.#timeZone));
+        const first = cursor[0]!;
+        const ms = this.#lookbackSecs === 0 ? null : this.#millis(first);
+        const mayBeHeld = heldCursors.has(first);
+        const kept = keeps(first, ms);
+        if (mayBeHeld || kept) {
+          const digest = rowDigest(row.texts);
+          if (mayBeHeld && seen.has(digest)) continue;
+          if (kept) seen.add(digest, first, ms);
+        }
       }
       records.push(upsertRecord(plan, row.texts, this.#timeZone, context.capturedAt));
       sent.push(row);
@@ -104,7 +117,7 @@ export class CursorReader implements StreamReader {
     }
     if (windowed && position !== null) {
       const newest = position.cursor[0]!;
-      seen.prune(newest, cursorMillis(plan.cursors[0]!, newest, this.#timeZone), this.#lookbackSecs);
+      seen.prune(newest, this.#millis(newest), this.#lookbackSecs);
     }
     const atEnd = rows.length < this.#pageRows;
     // A continued round that reached the end still owes the window read (rows that committed late
@@ -124,6 +137,10 @@ export class CursorReader implements StreamReader {
         if (windowOwed) this.#continuing = false;
       },
     };
+  }
+
+  #millis(cursor: string): number | null {
+    return cursorMillis(this.#plan.cursors[0]!, cursor, this.#timeZone);
   }
 
   #lowerBound(state: CursorState): LowerBound {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeenWindow, rowDigest } from './seen-window.ts';
+import { SeenWindow, rowDigest, windowTest } from './seen-window.ts';
 
 describe('the window of rows already sent', () => {
   it('without a lookback keeps only the rows at the newest cursor value', () => {
@@ -38,6 +38,19 @@ describe('the window of rows already sent', () => {
     const back = SeenWindow.fromJson(seen.toJson(), () => null);
     expect(back.toJson()).toEqual(seen.toJson());
     expect(SeenWindow.fromJson('not a list', () => null).size).toBe(0);
+  });
+
+  it('tells ahead of a prune which rows it keeps, and which cursor texts it holds', () => {
+    const at = (s: number) => Date.UTC(2024, 0, 1, 0, 0, s);
+    const keeps = windowTest('t15', at(15), 10);
+    expect([keeps('t15', null), keeps('t4', at(4)), keeps('t3', at(3)), keeps('x', null)]).toEqual([true, true, false, false]);
+    const exact = windowTest('7', null, 0);
+    expect([exact('7', null), exact('5', null)]).toEqual([true, false]);
+    const seen = new SeenWindow();
+    seen.add('a', '5', null);
+    seen.add('b', '7', null);
+    seen.add('c', '7', null);
+    expect([...seen.cursorTexts()].sort()).toEqual(['5', '7']);
   });
 
   it('digests rows by every value, telling NULL from empty text', () => {

@@ -8,7 +8,7 @@
  * Bounded: entries older than the window are pruned after every page, and at most MAX are kept
  * (beyond that the oldest are forgotten, which costs a harmless re-send, never a loss).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JsonValue } from '../../../api/index.ts';
 
 interface Entry {
@@ -61,12 +61,20 @@ export class SeenWindow {
    * lookback the rows at most that much (plus a second for rounding) older than the newest.
    */
   prune(newest: string, newestMs: number | null, lookbackSecs: number): void {
-    // Without a lookback the window starts exactly at the newest value: equal texts are enough.
-    const oldestMs = newestMs === null || lookbackSecs === 0 ? null : newestMs - (lookbackSecs + 1) * 1000;
+    const keeps = windowTest(newest, newestMs, lookbackSecs);
     for (const [digest, entry] of this.#entries) {
-      const inWindow = entry.cursor === newest || (oldestMs !== null && entry.ms !== null && entry.ms >= oldestMs);
-      if (!inWindow) this.#entries.delete(digest);
+      if (!keeps(entry.cursor, entry.ms)) this.#entries.delete(digest);
     }
+  }
+
+  /**
+   * The cursor texts of the rows held. A row's digest covers its cursor text, so a row whose cursor
+   * is not among these cannot be held: its digest need not be computed to know.
+   */
+  cursorTexts(): Set<string> {
+    const texts = new Set<string>();
+    for (const entry of this.#entries.values()) texts.add(entry.cursor);
+    return texts;
   }
 
   toJson(): JsonValue {
@@ -74,7 +82,21 @@ export class SeenWindow {
   }
 }
 
+/**
+ * Whether `prune(newest, newestMs, lookbackSecs)` keeps a row at `cursor` (`ms` its epoch ms, null
+ * when not a timestamp): so a page can leave out of the window the rows pruning would drop anyway.
+ */
+export function windowTest(
+  newest: string,
+  newestMs: number | null,
+  lookbackSecs: number,
+): (cursor: string, ms: number | null) => boolean {
+  // Without a lookback the window starts exactly at the newest value: equal texts are enough.
+  const oldestMs = newestMs === null || lookbackSecs === 0 ? null : newestMs - (lookbackSecs + 1) * 1000;
+  return (cursor, ms) => cursor === newest || (oldestMs !== null && ms !== null && ms >= oldestMs);
+}
+
 /** A short digest of a row's texts: 72 bits, plenty to tell a row's versions apart. */
 export function rowDigest(texts: readonly (string | null)[]): string {
-  return createHash('sha256').update(JSON.stringify(texts)).digest('base64url').slice(0, 12);
+  return hash('sha256', JSON.stringify(texts), 'base64url').slice(0, 12);
 }

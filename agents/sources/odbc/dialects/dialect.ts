@@ -62,6 +62,14 @@ export interface Dialect {
   /** The ODBC driver the Debian package registers, and the package. */
   readonly driverName: string;
   readonly debianPackage: string;
+  /**
+   * The first buffer (bytes) the `odbc` package gives each long-varchar cell; a longer value grows
+   * it to its exact length. Undefined keeps the package's 1 MiB, which glibc serves with an
+   * mmap/munmap pair per cell (PostgreSQL's `::text` columns are all long: ~180 ms a 1,000-row page
+   * of 7 columns, ~35 ms with 1 KiB). Only where text cannot hold NUL: the package measures a value
+   * that outgrew its first buffer with strlen, which would cut at an embedded NUL.
+   */
+  readonly longValueBufferBytes?: number;
   /** Statements run once per connection (time zone, output formats). */
   readonly sessionSetup: readonly string[];
   /** Returns one row with a `version` column. */

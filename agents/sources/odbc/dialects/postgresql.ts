@@ -45,6 +45,8 @@ export const postgresqlDialect: Dialect = {
   productName: 'PostgreSQL',
   driverName: 'PostgreSQL Unicode',
   debianPackage: 'odbc-postgresql',
+  // text never holds NUL in PostgreSQL, so a value that outgrows 1 KiB is measured exactly.
+  longValueBufferBytes: 1024,
   sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'"],
   versionQuery: "SELECT current_setting('server_version') AS version",
   quoteIdentifier: quoteDouble,

@@ -110,6 +110,8 @@ describe('canonicalJson', () => {
       { b: 'after a nested one', a: 1 },
       { b: 'same first key, another second', z: 1 },
       { b: 'and back', a: 1 },
+      { toJSON: 'a string, not a method', b: 1 },
+      JSON.parse('{"__proto__":"an own key, as JSON.parse makes it","a":1}') as JsonValue,
     ];
     for (let round = 0; round < 3; round += 1) {
       for (const row of rows) expect(canonicalJson(row)).toBe(reference(row));

@@ -4,7 +4,8 @@
  * unless it costs more than 15%.
  *   node bench/outbox/index.ts [--quick] [--runs 5] [--scaling [--scaling-max 1000000]]
  * `--scaling` adds the depth table (scaling.ts): 1,000 → 1,000,000 queued records (100,000 with
- * --quick; `--scaling-max` sets the top, e.g. 10000000 where the disk allows ~8 GiB).
+ * --quick; `--scaling-max` sets the top, e.g. 10000000 where the disk allows ~8 GiB). Run node with
+ * --expose-gc for a heap column of what is live rather than what is not yet collected.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

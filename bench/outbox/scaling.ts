@@ -36,8 +36,17 @@ export interface OutboxScalingRow {
   startMs: number;
   fileMiB: number;
   peakRssMiB: number;
-  /** V8 heap in use after the decade: tells the process's own garbage apart from what SQLite holds. */
+  /** V8 heap in use after the decade (collected first under --expose-gc): the process's own memory apart from SQLite's. */
   heapUsedMiB: number;
+}
+
+/**
+ * The V8 heap in use; after a full collection when node runs with --expose-gc, so that what remains
+ * is what the process holds rather than garbage not yet collected.
+ */
+function liveHeapMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / MiB;
 }
 
 /** 1,000, 10,000, … up to and including `maxRecords` (itself a power of ten or not). */
@@ -111,7 +120,7 @@ export function measureOutboxScaling(
         startMs,
         fileMiB,
         peakRssMiB: process.resourceUsage().maxRSS / 1024,
-        heapUsedMiB: process.memoryUsage().heapUsed / MiB,
+        heapUsedMiB: liveHeapMiB(),
       };
       rows.push(row);
       log(

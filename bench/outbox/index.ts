@@ -154,7 +154,8 @@ const notes = [
         : '; DESIGN.md §4.6 says to weigh NORMAL there (NORMAL in WAL can lose the last commits on power loss, never corrupt the file).'),
   `Content versions (canonical JSON + SHA-256) cost ${formatNumber(versioningMicros)} µs of CPU per record before SQLite sees it; ` +
     `raw spends ${formatNumber(1e6 / headline.rawRecordsPerSec)} µs per record in all, ours ${formatNumber(1e6 / headline.oursRecordsPerSec)} µs ` +
-    `(the rest of the difference: the dedupe and delivery indexes, running totals and the checkpoint row).`,
+    `(the rest of the difference, by the profile in bench/README.md: the key-memory upsert, the three indexes of records ` +
+    `and the commit writing their pages; running totals, day totals and the checkpoint row are once per transaction).`,
 ];
 
 writeResult({

@@ -37,19 +37,6 @@ export interface BenchTable {
   rows: string[][];
 }
 
-/**
- * How a cost grows with the work (issue 15, "Scale"): one row per decade of what grows, for people
- * (`columns`/`rows`, formatted) and for scripts (`points`, the raw figures of each row).
- */
-export interface ScalingTable {
-  /** What grows, in words: `queued records`. */
-  of: string;
-  title: string;
-  columns: string[];
-  rows: string[][];
-  points: Array<Record<string, number>>;
-}
-
 export interface BenchResult {
   /** The folder name under bench/: `outbox`, `delivery`, `odbc`… */
   name: string;
@@ -67,8 +54,6 @@ export interface BenchResult {
   details: Record<string, unknown>;
   /** Sentences on what the figures imply. */
   notes: string[];
-  /** Present when the benchmark measured how its cost grows (e.g. `bench/outbox --scaling`). */
-  scaling?: ScalingTable;
 }
 
 export function benchRow(input: {

@@ -2,10 +2,9 @@
  * Outbox enqueue vs a raw better-sqlite3 insert loop (same rows, same transactions, same file
  * settings), and the NORMAL/FULL × batch-size table that decides DESIGN.md §4.6: `synchronous=FULL`
  * unless it costs more than 15%.
- *   node bench/outbox/index.ts [--quick] [--runs 5] [--scaling [--scaling-max 1000000]]
- * `--scaling` adds the depth table (scaling.ts): 1,000 → 1,000,000 queued records (100,000 with
- * --quick; `--scaling-max` sets the top, e.g. 10000000 where the disk allows ~8 GiB). Run node with
- * --expose-gc for a heap column of what is live rather than what is not yet collected.
+ *   node bench/outbox/index.ts [--quick] [--runs 5]
+ * How the outbox's costs grow with its depth (scaling.ts) is measured by bench/scaling, with the
+ * other scaling tables.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,7 +18,6 @@ import { writeResult } from '../lib/write-result.ts';
 import type { SourceRecord } from '../../agents/api/index.ts';
 import { recordVersion } from '../../agents/outbox/index.ts';
 import { enqueueOurs, insertRaw, type Synchronous } from './enqueue-sides.ts';
-import { measureOutboxScaling, scalingNotes } from './scaling.ts';
 
 const BATCH_SIZES = [1, 10, 100, 1000] as const;
 /** Transactions per run for each batch size: enough to time, few enough that FULL × 1 stays short. */
@@ -44,13 +42,7 @@ interface Cell {
   rawSamplesMs: number[];
 }
 
-// `--scaling` is a plain switch; benchArgs takes string options only, so it is picked out here.
-const scalingAsked = process.argv.includes('--scaling');
-const args = benchArgs({ 'scaling-max': {} }, process.argv.slice(2).filter((arg) => arg !== '--scaling'));
-const scalingMax = Number(args.extra['scaling-max'] ?? (args.quick ? 100_000 : 1_000_000));
-if (!Number.isSafeInteger(scalingMax) || scalingMax < 1_000) {
-  throw new Error(`--scaling-max ${args.extra['scaling-max']} must be a whole number of records, at least 1000.`);
-}
+const args = benchArgs();
 const startedAt = new Date();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-outbox-'));
 let fileNo = 0;
@@ -128,9 +120,6 @@ function measureBatchSize(batch: (typeof BATCH_SIZES)[number]): Cell[] {
 }
 
 const cells: Cell[] = BATCH_SIZES.flatMap((batch) => measureBatchSize(batch));
-const scaling = scalingAsked
-  ? measureOutboxScaling(path.join(dir, 'scaling.db'), scalingMax, (line) => process.stdout.write(`${line}\n`))
-  : null;
 rmSync(dir, { recursive: true, force: true });
 
 const cellOf = (synchronous: Synchronous, batch: number) =>
@@ -214,6 +203,5 @@ writeResult({
     recordBytes: Buffer.byteLength(JSON.stringify(receiptRecords(1)[0]!.data)),
     versioningMicrosPerRecord: Math.round(versioningMicros * 10) / 10,
   },
-  notes: scaling === null ? notes : [...notes, ...scalingNotes(scaling.rows)],
-  ...(scaling === null ? {} : { scaling: scaling.table }),
+  notes,
 });

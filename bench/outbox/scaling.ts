@@ -16,7 +16,7 @@
 import { statSync } from 'node:fs';
 import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
-import type { ScalingTable } from '../lib/bench-result.ts';
+import type { BenchTable } from '../lib/bench-result.ts';
 import { formatNumber } from '../lib/format-number.ts';
 import { receiptRecords } from '../lib/receipt-records.ts';
 
@@ -61,7 +61,7 @@ export function measureOutboxScaling(
   file: string,
   maxRecords: number,
   log: (line: string) => void,
-): { rows: OutboxScalingRow[]; table: ScalingTable } {
+): { rows: OutboxScalingRow[]; table: BenchTable } {
   const open = () =>
     Outbox.open({ path: file, synchronous: 'FULL', maxBytes: 64 * 1024 ** 3, clock: systemClock, startCheck: 'by-last-stop' });
   let outbox = open();
@@ -136,10 +136,9 @@ export function measureOutboxScaling(
   return { rows, table: scalingTable(rows) };
 }
 
-function scalingTable(rows: readonly OutboxScalingRow[]): ScalingTable {
+function scalingTable(rows: readonly OutboxScalingRow[]): BenchTable {
   return {
-    of: 'queued records',
-    title: 'Outbox depth: what enqueue, lease, completion and start cost as the queue grows (one file, filled decade by decade)',
+    title: 'Scaling: outbox depth: what enqueue, lease, completion and start cost as the queue grows (one file, filled decade by decade)',
     columns: [
       'queued records',
       'enqueue (records/s, 100/tx)',
@@ -162,7 +161,6 @@ function scalingTable(rows: readonly OutboxScalingRow[]): ScalingTable {
       formatNumber(r.peakRssMiB),
       formatNumber(r.heapUsedMiB),
     ]),
-    points: rows.map((r) => ({ ...r })),
   };
 }
 

@@ -1,54 +1,25 @@
 /**
  * One point of the scaling benchmark, in its own process so its peak memory (VmHWM) is its own:
- *   node bench/scaling/point.ts outbox <records> | snapshot <rows> | batch <recordsPerBatch> [total]
+ *   node --expose-gc bench/scaling/point.ts outbox <max records> | snapshot <rows> | batch <recordsPerBatch> [total]
  * Prints one JSON line: the figures of the point and `peakMiB`.
  */
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudClient } from '../../agents/delivery/index.ts';
-import { Outbox } from '../../agents/outbox/index.ts';
-import { systemClock } from '../../agents/pipeline/clock.ts';
 import { AGENT_VERSION, LIMITS, deliverOurs } from '../delivery/ours.ts';
 import { benchSnapshotDiff } from '../odbc/snapshot-diff.ts';
+import { measureOutboxScaling, scalingNotes } from '../outbox/scaling.ts';
 import { receiptRecords } from '../lib/receipt-records.ts';
 import { startSandboxProcess } from '../lib/sandbox-process.ts';
 
-const MiB = 1024 * 1024;
-const ENQUEUE_CHUNK = 1_000;
-const LEASE_BATCHES = 20;
-const LEASE_RECORDS = 500;
 
-/** Outbox depth: enqueue `size` records, lease and complete from that depth, close, time a reopen. */
-function outboxPoint(size: number): Record<string, number> {
+/** Outbox depth: one file filled decade by decade up to `size` queued records (bench/outbox/scaling.ts). */
+function outboxPoint(size: number): Record<string, unknown> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-scaling-outbox-'));
-  const file = path.join(dir, 'outbox.db');
-  const open = () => Outbox.open({ path: file, synchronous: 'FULL', maxBytes: 256 * 1024 ** 3, clock: systemClock, startCheck: 'by-last-stop' });
   try {
-    let outbox = open();
-    let enqueueMs = 0;
-    for (let done = 0; done < size; done += ENQUEUE_CHUNK) {
-      const records = receiptRecords(Math.min(ENQUEUE_CHUNK, size - done), { firstId: done + 1, seed: done + 1 });
-      const started = performance.now();
-      outbox.enqueue({ source: 'bench', stream: 'receipts', lane: 'bulk', records, checkpoint: { n: done + records.length } });
-      enqueueMs += performance.now() - started;
-    }
-    let leased = 0;
-    const leaseStarted = performance.now();
-    for (let n = 0; n < LEASE_BATCHES && leased < size; n += 1) {
-      const batch = outbox.nextBatch({ lane: 'bulk', maxRecords: LEASE_RECORDS, maxBytes: 4_000_000 });
-      if (batch === null) break;
-      outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
-      leased += batch.records.length;
-    }
-    const leaseMs = performance.now() - leaseStarted;
-    outbox.close();
-    const reopenStarted = performance.now();
-    outbox = open();
-    const startMs = performance.now() - reopenStarted;
-    outbox.close();
-    const bytes = ['', '-wal', '-shm'].map((suffix) => file + suffix).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
-    return { seconds: enqueueMs / 1000, enqueuePerSec: size / (enqueueMs / 1000), leasePerSec: leased / (leaseMs / 1000), startMs, fileMiB: bytes / MiB };
+    const { rows, table } = measureOutboxScaling(path.join(dir, 'outbox.db'), size, (line) => process.stderr.write(`${line}\n`));
+    return { rows, table, notes: scalingNotes(rows) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -91,7 +62,7 @@ async function batchPoint(perBatch: number, total: number): Promise<Record<strin
 const [dimension, sizeText, extra] = process.argv.slice(2);
 const size = Number(sizeText);
 if (!Number.isSafeInteger(size) || size <= 0) throw new Error(`usage: point.ts outbox|snapshot|batch <size> [total]; got ${sizeText}`);
-const figures =
+const figures: Record<string, unknown> =
   dimension === 'outbox'
     ? outboxPoint(size)
     : dimension === 'snapshot'

@@ -15,10 +15,13 @@ import type { CapturePipeline } from '../capture-loop.ts';
 import type { ReferenceRows, RulesLoader } from './pipeline-rules.ts';
 import { SpikeGuard } from './spike-guard.ts';
 import { StreamPipelines } from './stream-pipelines.ts';
-import { readRulesFile, StreamValidator } from '../../transforms/validation/index.ts';
+import { validationModule } from './pipeline-modules.ts';
 
 /** Rules files as the pipeline reads them: cleansing, JSON Schema and business rules (docs/validation.md). */
-const loadRulesFile: RulesLoader = (file) => StreamValidator.fromConfig(readRulesFile(file), file);
+const loadRulesFile: RulesLoader = (file) => {
+  const { readRulesFile, StreamValidator } = validationModule();
+  return StreamValidator.fromConfig(readRulesFile(file), file);
+};
 
 const SCHEMA_KEY = 'stream-schema-version:';
 /** How often the reference lists the rules use are revalidated with the cloud (ETag: cheap when unchanged). */

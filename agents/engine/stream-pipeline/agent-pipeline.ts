@@ -15,7 +15,7 @@ import type { CapturePipeline } from '../capture-loop.ts';
 import type { ReferenceRows, RulesLoader } from './pipeline-rules.ts';
 import { SpikeGuard } from './spike-guard.ts';
 import { StreamPipelines } from './stream-pipelines.ts';
-import { validationModule } from './pipeline-modules.ts';
+import { loadPipelineModules, validationModule } from './pipeline-modules.ts';
 
 /** Rules files as the pipeline reads them: cleansing, JSON Schema and business rules (docs/validation.md). */
 const loadRulesFile: RulesLoader = (file) => {
@@ -115,7 +115,10 @@ export class AgentPipeline {
       else if (this.#refreshFailed || this.#options.clock.now() - this.#refreshedAt >= REFERENCE_REFRESH_MS) void this.refreshReference();
     }, REFERENCE_RETRY_MS);
     this.#timer.unref();
+    // The configured streams' mapping and rules modules load meanwhile, so no first page waits for them.
+    const modules = Promise.all(this.#options.config().streams.map((stream) => loadPipelineModules(stream)));
     await Promise.race([first, new Promise((resolve) => setTimeout(resolve, firstWaitMs).unref())]);
+    await modules;
   }
 
   async refreshReference(): Promise<void> {

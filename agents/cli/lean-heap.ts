@@ -8,8 +8,9 @@
  * worker threads get them too.
  *
  * Set at run time, before the program loads, because the agent is started by whatever the admin
- * uses (systemd, a Windows service, the tray app), not always with our command line. Both flags
- * are read by V8 each time it sizes the heap, so setting them after start-up still takes effect.
+ * uses (systemd, a Windows service, the tray app), not always with our command line. V8 reads the
+ * flags each time it sizes the heap or ages code, so setting them after start-up still takes effect.
+ * `setFlagsFromString` ignores a flag V8 does not know: lean-heap.test.ts checks that each exists.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -19,6 +20,12 @@ export const LEAN_HEAP_FLAGS = [
   // Keep the young generation at its initial size instead of doubling it under load: parsing and
   // record building make short-lived garbage fast, and a bigger nursery only holds more of it.
   '--semi-space-growth-factor=1',
+  // Drop the bytecode (and baseline code) of functions that did not run since the previous full
+  // collection instead of after six: what ran once at start (config parsing, schema building,
+  // migrations) is freed when the agent goes idle; a function flushed and called again is compiled
+  // again lazily (microseconds to a millisecond, once). Idle agent: heap 25 → 22 MiB (bench/footprint).
+  '--bytecode-old-age=1',
+  '--flush-baseline-code',
 ] as const;
 
 export function useLeanHeap(): void {

@@ -71,7 +71,10 @@ export async function startControlServer(options: ControlServerOptions): Promise
       return { url: `http://127.0.0.1:${port}${LOGIN_PATH}?s=${secret}`, expiresAt: new Date(expiresAt).toISOString() };
     },
   });
-  const openApi = JSON.stringify({ ok: true, value: buildOpenApi(routes, options.version) });
+  // Built at the first request for it, not at start: a ~230 KB document (and zod's JSON Schema
+  // conversion compiled to make it) that an agent nobody browses would hold for nothing.
+  let openApiText: string | null = null;
+  const openApi = () => (openApiText ??= JSON.stringify({ ok: true, value: buildOpenApi(routes, options.version) }));
   const streams = new EventStreams(options.handlers, options.dashboard, logger);
   const gate = new RefusalGate({ ...options.refusals, logger, alerts: options.alerts });
   const context: ServeContext = {
@@ -164,7 +167,7 @@ interface ServeContext {
   token: string;
   handlers: ControlHandlers;
   routes: readonly AnyRoute[];
-  openApi: string;
+  openApi: () => string;
   sessions: SessionStore;
   streams: EventStreams;
   logger: Logger;
@@ -201,7 +204,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   try {
     if (pathname === `${CONTROL_API_PREFIX}${OPENAPI_PATH}` && method === 'GET') {
       request.resume();
-      return replyRaw(response, 200, context.openApi);
+      return replyRaw(response, 200, context.openApi());
     }
     const subPath = pathname.startsWith(`${CONTROL_API_PREFIX}/`) ? pathname.slice(CONTROL_API_PREFIX.length) : null;
     const match = subPath === null ? null : matchRoute(context.routes, method, subPath);

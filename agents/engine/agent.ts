@@ -11,7 +11,7 @@ import { enrollAgent, readEnrollment, restoreEnrollment } from '../delivery/inde
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
 import { heartbeatSummary, runCloudCommand, type CommandTarget } from './cloud-commands.ts';
 import { startAgentControl, type RunningControl } from './agent-control.ts';
-import { createSource } from '../sources/index.ts';
+import { createSource, loadSourceKinds } from '../sources/index.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { CaptureLoop } from './capture-loop.ts';
 import { ARRIVAL_CHECK_MS, ArrivalWatch } from '../scheduler/arrival-watch.ts';
@@ -223,7 +223,7 @@ export class Agent {
     // A new data folder or a restored enrollment has no floor yet: take it before numbering changes.
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
-    await this.pipeline.startRefreshing();
+    await Promise.all([this.pipeline.startRefreshing(), loadSourceKinds(config.sources)]);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
     this.arrivals.check(this.clock.now());
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
@@ -287,7 +287,7 @@ export class Agent {
    * restarts delivery; the log level changes in place. Calls run one at a time.
    */
   applyConfig(next: LoadedConfig, options: { restartSources?: readonly string[] } = {}): Promise<void> {
-    const run = this.applying.then(() => this.applyConfigNow(next, new Set(options.restartSources ?? [])));
+    const run = this.applying.then(() => loadSourceKinds(next.config.sources)).then(() => this.applyConfigNow(next, new Set(options.restartSources ?? [])));
     this.applying = run.catch(() => undefined);
     return run;
   }

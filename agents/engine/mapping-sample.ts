@@ -9,7 +9,7 @@ import type { AgentConfig, OdbcSourceConfig } from '../api/index.ts';
 import { systemClock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
 import type { SecretResolver } from '../pipeline/source.ts';
-import { createSource } from '../sources/index.ts';
+import { openSource } from '../sources/index.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
 import type { SampleRecord } from '../transforms/mapping/index.ts';
 
@@ -35,7 +35,7 @@ export async function sampleSourceRecords(config: AgentConfig, stream: string, l
   };
   delete only.documents;
   delete only.expect;
-  const reader = createSource(only, {
+  const reader = await openSource(only, {
     checkpoints: { getCheckpoint: () => undefined },
     secrets,
     logger: createSilentLogger(),

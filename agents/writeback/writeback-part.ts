@@ -10,9 +10,9 @@ import { canonicalJson } from '../api/canonical-json.ts';
 import { readEnrollment } from '../delivery/enrollment.ts';
 import { runAsActor } from '../outbox/audit-actor.ts';
 import { WritebackApplier } from './writeback-applier.ts';
-import { WritebackState } from './writeback-state.ts';
+import { WRITEBACK_DB, WritebackState } from './writeback-state.ts';
 
-export const WRITEBACK_DB = 'writeback.db';
+export { WRITEBACK_DB };
 
 export function startWritebackPart(ctx: AgentPartContext): Promise<AgentPart | null> {
   const section = ctx.config().writeback;

@@ -7,6 +7,9 @@
 import Database from 'better-sqlite3';
 import type { WritebackItem, WritebackResult } from '../api/writeback.ts';
 
+/** The write-back state file in the data folder (here, not in writeback-part.ts, so the dashboard can name it without loading the applier). */
+export const WRITEBACK_DB = 'writeback.db';
+
 export type ItemState =
   | 'received'
   | 'intent'

@@ -22,7 +22,8 @@ import { sampleRss, type ProcessSampling } from '../lib/sample-rss.ts';
 import { startSandboxProcess } from '../lib/sandbox-process.ts';
 import { createReceiptsDatabase, receiptsSource } from '../lib/sqlite-source-file.ts';
 import { writeResult } from '../lib/write-result.ts';
-import { moduleCostsMiB } from './module-costs.ts';
+import { DEPENDENCIES, moduleCostsMiB } from './module-costs.ts';
+import { rssBreakdownMiB } from './rss-breakdown.ts';
 import { guardRss } from './rss-guard.ts';
 
 const args = benchArgs({ 'text-type': { default: 'TEXT' } });
@@ -125,6 +126,7 @@ try {
     if (agent.child.exitCode !== null || agent.child.signalCode !== null) {
       throw new Error(`The agent exited during the window:\n${agent.output().slice(-2000)}`);
     }
+    const breakdown = { agent: rssBreakdownMiB(agent.child.pid!, process.execPath), bare: rssBreakdownMiB(bare.pid!, process.execPath) };
     const counts = await sandbox.admin.counts();
     const moduleCosts = moduleCostsMiB(entry, path.resolve(import.meta.dirname, '../..'));
     const peakMiB = (s: ProcessSampling) => Math.max(...s.samples.map((x) => x.rssBytes)) / MiB;
@@ -162,6 +164,7 @@ try {
         textType,
         agentEntry: entry.kind,
         importCostMiB: moduleCosts,
+        rssBreakdownMiB: breakdown,
         rowsPerSource: ROWS_PER_SOURCE,
         pollIntervalSecs: 10,
         heartbeatIntervalSecs: 30,
@@ -172,12 +175,15 @@ try {
       },
       notes: [
         ...notes,
+        `At the end of the window the agent's RSS was ${formatNumber(breakdown.agent.nodeBinary)} MiB of the node binary's own pages (code, builtins, ICU data; ` +
+          `the bare node: ${formatNumber(breakdown.bare.nodeBinary)}), ${formatNumber(breakdown.agent.otherFiles)} MiB of other mapped files (native modules, drivers, libc; ` +
+          `bare: ${formatNumber(breakdown.bare.otherFiles)}) and ${formatNumber(breakdown.agent.anonymous)} MiB anonymous (V8 heaps, malloc, stacks; bare: ${formatNumber(breakdown.bare.anonymous)}).`,
         `Imported but not started, the agent's code adds ${formatNumber(moduleCosts['the agent’s code (engine/agent imported, nothing started)']!)} MiB to a bare node ` +
-          `(${formatNumber(moduleCosts['bare node']!)} MiB); its six native and npm dependencies alone add ${formatNumber(moduleCosts['all six together']!)} MiB: ` +
-          (['undici', 'zod', 'odbc', 'pino', 'better-sqlite3', 'keytar'] as const)
+          `(${formatNumber(moduleCosts['bare node']!)} MiB); what it imports of its native and npm dependencies adds ${formatNumber(moduleCosts['all together']!)} MiB together, each alone: ` +
+          Object.keys(DEPENDENCIES)
             .map((d) => `${d} ${formatNumber(moduleCosts[d]!)}`)
             .join(', ') +
-          ' MiB.',
+          ' MiB (alone, each also pays for the node built-ins it is first to load, so they do not add up).',
       ],
     });
   }

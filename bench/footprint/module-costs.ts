@@ -8,7 +8,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AgentEntry } from '../lib/agent-entry.ts';
 
-const DEPENDENCIES = ['better-sqlite3', 'odbc', 'keytar', 'undici', 'zod', 'pino'] as const;
+/** What the agent imports of each dependency at idle: of undici only its Agent and request() (undici-agent.ts). */
+export const DEPENDENCIES: Record<string, readonly string[]> = {
+  'better-sqlite3': ['better-sqlite3'],
+  odbc: ['odbc'],
+  keytar: ['keytar'],
+  undici: ['undici/lib/dispatcher/agent.js', 'undici/lib/api/api-request.js'],
+  ws: ['ws'],
+  zod: ['zod'],
+  pino: ['pino'],
+};
 
 /** RSS in MiB of a fresh node process after importing `specifiers` and settling for a moment. */
 function rssAfterImport(specifiers: readonly string[], cwd: string): number {
@@ -22,9 +31,9 @@ function rssAfterImport(specifiers: readonly string[], cwd: string): number {
 export function moduleCostsMiB(entry: AgentEntry, repoRoot: string): Record<string, number> {
   const bare = rssAfterImport([], repoRoot);
   const costs: Record<string, number> = { 'bare node': bare };
-  for (const dependency of DEPENDENCIES)
-    costs[dependency] = Math.round((rssAfterImport([dependency], repoRoot) - bare) * 10) / 10;
-  costs['all six together'] = Math.round((rssAfterImport(DEPENDENCIES, repoRoot) - bare) * 10) / 10;
+  for (const [dependency, specifiers] of Object.entries(DEPENDENCIES))
+    costs[dependency] = Math.round((rssAfterImport(specifiers, repoRoot) - bare) * 10) / 10;
+  costs['all together'] = Math.round((rssAfterImport(Object.values(DEPENDENCIES).flat(), repoRoot) - bare) * 10) / 10;
   const agentModule = path.join(
     path.dirname(entry.path),
     '../engine',

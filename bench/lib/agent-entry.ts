@@ -1,6 +1,6 @@
 /**
  * Which agent the process benchmarks start: by default the built package (tsc output, what the
- * installer ships and `tya-agent` runs), compiled into node_modules/.cache/tya-bench-agent (a tool
+ * installer ships and `tya-agent` runs), compiled into node_modules/.cache/tya-bench-agent-<hash of the checkout's path> (a tool
  * cache: ignored by git, ESLint and Prettier, and node_modules resolve from it) with the project's
  * package.json beside it (ESM, and the agent reads its version there); with `--from-source`,
  * agents/cli/main.ts under Node's type stripping, as the tests run it (stripping costs memory and
@@ -8,11 +8,18 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AgentProcess } from '../../test/helpers/agent-process.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const BUILD_DIR = path.join(REPO_ROOT, 'node_modules/.cache/tya-bench-agent');
+// One build per checkout: git worktrees that share one node_modules (a symlink) would otherwise
+// rebuild over each other's output, each from its own sources, while the other's agent runs from it.
+const BUILD_DIR = path.join(
+  REPO_ROOT,
+  'node_modules/.cache',
+  `tya-bench-agent-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 8)}`,
+);
 const STAMP = path.join(BUILD_DIR, '.sources-stamp');
 
 export interface AgentEntry {
@@ -41,7 +48,7 @@ export function prepareAgentEntry(options: { fromSource: boolean; log?: (line: s
   const entry = path.join(BUILD_DIR, 'agents/cli/main.js');
   const stamp = sourcesStamp();
   if (!existsSync(entry) || !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== stamp) {
-    options.log?.('building the agent (tsc -p tsconfig.build.json) into node_modules/.cache/tya-bench-agent…');
+    options.log?.(`building the agent (tsc -p tsconfig.build.json) into ${path.relative(REPO_ROOT, BUILD_DIR)}…`);
     execFileSync(
       process.execPath,
       [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR],

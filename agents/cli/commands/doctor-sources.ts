@@ -8,7 +8,7 @@ import type { OdbcSourceConfig, SourceConfig } from '../../api/index.ts';
 import { systemClock } from '../../pipeline/clock.ts';
 import { AgentError } from '../../pipeline/errors.ts';
 import type { CheckResult, SecretResolver } from '../../pipeline/source.ts';
-import { createSource } from '../../sources/index.ts';
+import { openSource } from '../../sources/index.ts';
 import { grantStatement, openSourceConnection, probeTableAccess } from '../../sources/odbc/discovery/index.ts';
 import { createSilentLogger } from '../../telemetry/logger.ts';
 import type { Finding } from './doctor-checks.ts';
@@ -16,7 +16,7 @@ import type { Finding } from './doctor-checks.ts';
 const TABLE_PROBLEMS = new Set(['odbc_table_missing', 'odbc_permission_denied', 'odbc_column_missing', 'schema_drift']);
 
 export async function checkSource(config: SourceConfig, secrets: SecretResolver, timeoutMs: number): Promise<Finding> {
-  const source = createSource(config, {
+  const source = await openSource(config, {
     checkpoints: { getCheckpoint: () => undefined },
     secrets,
     logger: createSilentLogger(),

@@ -5,14 +5,15 @@ import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { findRunningAgent, reachHint } from '../running-agent.ts';
-import { doctorReport } from './doctor-report.ts';
 
 /** `tya-agent run`: the service's foreground process. Stops cleanly on SIGINT/SIGTERM. */
 export async function runCommand(options: { config?: string }, io: CliIo): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
   let agent: Agent;
   try {
-    agent = await Agent.start({ loaded, lockAs: 'run', doctorReport: () => doctorReport(loaded.file) });
+    // The doctor (and all of undici, which its network checks use) loads only when a support bundle asks for it.
+    const doctorReport = async () => (await import('./doctor-report.ts')).doctorReport(loaded.file);
+    agent = await Agent.start({ loaded, lockAs: 'run', doctorReport });
   } catch (error) {
     if (!(error instanceof DataDirBusyError)) throw error;
     // Exit at once, naming the holder and how to reach it; its files are untouched.

@@ -7,7 +7,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry, FolderSourceConfig, Shift } from '../../api/index.ts';
-import { detectZReport, parseZReport, zLabel } from '../../formats/zreport/index.ts';
 import type { FileVoid, HeldFile } from '../../outbox/index.ts';
 import type { StoredFileRow } from './outbox-reader.ts';
 
@@ -102,6 +101,8 @@ function originalName(name: string): string {
 
 export async function folderShifts(config: FolderSourceConfig, files: readonly FileEntry[]): Promise<Shift[]> {
   const shifts: Shift[] = [];
+  // The Z-report reader (with its CSV and zip readers) loads when a folder's shifts are first asked for.
+  const { detectZReport, parseZReport, zLabel } = await import('../../formats/zreport/index.ts');
   for (const file of files) {
     if (file.outcome !== 'imported' || file.source !== config.name) continue;
     const bytes = await readFile(file.path).catch(() => null);

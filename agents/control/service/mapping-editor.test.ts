@@ -24,9 +24,9 @@ let editor: MappingEditorPort;
 const mapping = (gross = "$round($decimalMul(total, \"1.2\"), 2, 'HALF_EVEN')", stream = 'sales') =>
   JSON.stringify({ stream, input: { id: 'integer', total: 'money' }, fields: { id: { expr: 'id', type: 'integer' }, gross: { expr: gross, type: 'money', required: true } } }, null, 2);
 
-function refusal(run: () => unknown): ControlHttpError {
+async function refusal(run: () => Promise<unknown>): Promise<ControlHttpError> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof ControlHttpError) return error;
     throw error;
@@ -88,24 +88,24 @@ describe('the mapping editor service', () => {
     expect(invalid.invalid).toMatch(/not valid JSON/);
   });
 
-  it('refuses to save what does not parse, names another stream, is refused, or has no file; the file is untouched', () => {
+  it('refuses to save what does not parse, names another stream, is refused, or has no file; the file is untouched', async () => {
     const file = path.join(dir, 'sales.mapping.json');
     const before = readFileSync(file, 'utf8');
-    const floaty = refusal(() => editor.saveMapping('till', 'sales', mapping('$number(total) * 1.2')));
+    const floaty = await refusal(() => editor.saveMapping('till', 'sales', mapping('$number(total) * 1.2')));
     expect([floaty.status, floaty.code]).toEqual([400, 'mapping_refused']);
     expect(floaty.message).toContain('Field "gross"');
-    expect(refusal(() => editor.saveMapping('till', 'sales', '{oops')).code).toBe('mapping_invalid');
-    expect(refusal(() => editor.saveMapping('till', 'sales', mapping(undefined, 'refunds'))).code).toBe('mapping_stream_mismatch');
-    const none = refusal(() => editor.saveMapping('till', 'other', mapping(undefined, 'other')));
+    expect((await refusal(() => editor.saveMapping('till', 'sales', '{oops'))).code).toBe('mapping_invalid');
+    expect((await refusal(() => editor.saveMapping('till', 'sales', mapping(undefined, 'refunds')))).code).toBe('mapping_stream_mismatch');
+    const none = await refusal(() => editor.saveMapping('till', 'other', mapping(undefined, 'other')));
     expect([none.status, none.code]).toEqual([400, 'mapping_not_configured']);
-    expect(refusal(() => editor.saveMapping('till', 'nope', mapping())).status).toBe(404);
+    expect((await refusal(() => editor.saveMapping('till', 'nope', mapping()))).status).toBe(404);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(existsSync(path.join(dir, 'other.mapping.json'))).toBe(false);
   });
 
-  it('saves atomically where the config points and audits it', () => {
+  it('saves atomically where the config points and audits it', async () => {
     const text = `// edited in the dashboard\n${mapping("$round($decimalMul(total, \"1.19\"), 2, 'HALF_EVEN')")}`;
-    const saved = editor.saveMapping('till', 'sales', text);
+    const saved = await editor.saveMapping('till', 'sales', text);
     expect(saved.text).toBe(text);
     expect(readFileSync(path.join(dir, 'sales.mapping.json'), 'utf8')).toBe(text);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);

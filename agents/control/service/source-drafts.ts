@@ -5,13 +5,14 @@
  */
 import { z } from 'zod';
 import { OdbcSourceSchema, SourceConfigSchema, type CatalogTable, type ConnectionTest, type OdbcSourceConfig, type SourceConfig, type TablePreview } from '../../api/index.ts';
-import { checkSource } from '../../cli/commands/doctor-sources.ts';
 import { AgentError, PermanentError } from '../../pipeline/errors.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
-import { describeColumns, listTables, openSourceConnection, previewRows, primaryKeyOf } from '../../sources/odbc/discovery/index.ts';
 import type { SourceDraft } from '../dashboard-port.ts';
 
 const CHECK_TIMEOUT_MS = 30_000;
+
+/** The connection test and table discovery load when the source form first uses them, not with the dashboard. */
+const discovery = () => import('../../sources/odbc/discovery/index.ts');
 
 /** Where a source's password lives in the keychain when the form did not name a reference. */
 export function defaultPasswordRef(sourceName: string): string {
@@ -74,6 +75,7 @@ export async function testDraft(draft: SourceDraft, secrets: SecretResolver): Pr
     throw error;
   }
   const resolver = new DraftSecretResolver(secrets, config.type === 'odbc' ? config.password?.secretRef : undefined, draft.password);
+  const { checkSource } = await import('../../cli/commands/doctor-sources.ts');
   const finding = await checkSource(config, resolver, CHECK_TIMEOUT_MS);
   const message = [finding.text.replace(/^Source "[^"]*": /, ''), ...(finding.detail ?? [])].join('\n');
   if (finding.status === 'skip') return { ok: true, message };
@@ -82,6 +84,7 @@ export async function testDraft(draft: SourceDraft, secrets: SecretResolver): Pr
 
 export async function discoverDraft(draft: SourceDraft, secrets: SecretResolver): Promise<CatalogTable[]> {
   const config = parseConnectionDraft(draft);
+  const { listTables, openSourceConnection } = await discovery();
   const { connection, dialect } = await openSourceConnection(config, new DraftSecretResolver(secrets, config.password?.secretRef, draft.password));
   try {
     return await listTables(connection, dialect);
@@ -92,6 +95,7 @@ export async function discoverDraft(draft: SourceDraft, secrets: SecretResolver)
 
 export async function previewDraft(draft: SourceDraft, table: string, rows: number, secrets: SecretResolver): Promise<TablePreview> {
   const config = parseConnectionDraft(draft);
+  const { describeColumns, openSourceConnection, previewRows, primaryKeyOf } = await discovery();
   const { connection, dialect } = await openSourceConnection(config, new DraftSecretResolver(secrets, config.password?.secretRef, draft.password));
   try {
     const description = await describeColumns(connection, dialect, table);

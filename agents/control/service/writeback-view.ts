@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { WritebackConflict, WritebackEntry, WritebackItemState, FieldChoiceInput, WritebackDecision } from '../../api/index.ts';
 import { currentActor } from '../../outbox/audit-actor.ts';
 import { fieldViews } from '../../writeback/conflict-policy.ts';
-import { WRITEBACK_DB } from '../../writeback/writeback-part.ts';
-import { WritebackState, type StoredItem } from '../../writeback/writeback-state.ts';
+import { WRITEBACK_DB, WritebackState, type StoredItem } from '../../writeback/writeback-state.ts';
 import { ControlHttpError } from '../control-routes.ts';
 
 export interface WritebackPort {

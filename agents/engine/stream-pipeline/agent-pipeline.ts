@@ -15,10 +15,13 @@ import type { CapturePipeline } from '../capture-loop.ts';
 import type { ReferenceRows, RulesLoader } from './pipeline-rules.ts';
 import { SpikeGuard } from './spike-guard.ts';
 import { StreamPipelines } from './stream-pipelines.ts';
-import { readRulesFile, StreamValidator } from '../../transforms/validation/index.ts';
+import { loadPipelineModules, validationModule } from './pipeline-modules.ts';
 
 /** Rules files as the pipeline reads them: cleansing, JSON Schema and business rules (docs/validation.md). */
-const loadRulesFile: RulesLoader = (file) => StreamValidator.fromConfig(readRulesFile(file), file);
+const loadRulesFile: RulesLoader = (file) => {
+  const { readRulesFile, StreamValidator } = validationModule();
+  return StreamValidator.fromConfig(readRulesFile(file), file);
+};
 
 const SCHEMA_KEY = 'stream-schema-version:';
 /** How often the reference lists the rules use are revalidated with the cloud (ETag: cheap when unchanged). */
@@ -112,7 +115,10 @@ export class AgentPipeline {
       else if (this.#refreshFailed || this.#options.clock.now() - this.#refreshedAt >= REFERENCE_REFRESH_MS) void this.refreshReference();
     }, REFERENCE_RETRY_MS);
     this.#timer.unref();
+    // The configured streams' mapping and rules modules load meanwhile, so no first page waits for them.
+    const modules = Promise.all(this.#options.config().streams.map((stream) => loadPipelineModules(stream)));
     await Promise.race([first, new Promise((resolve) => setTimeout(resolve, firstWaitMs).unref())]);
+    await modules;
   }
 
   async refreshReference(): Promise<void> {

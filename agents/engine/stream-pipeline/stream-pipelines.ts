@@ -9,9 +9,10 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { MappingConfig, QuarantineReason, SourceRecord, StreamPipelineConfig } from '../../api/index.ts';
-import { checkMapping, MappingPool, type MappingHandle } from '../../transforms/mapping/index.ts';
+import type { MappingHandle, MappingPool } from '../../transforms/mapping/index.ts';
 import { readMappingFile } from '../../transforms/mapping/mapping-file.ts';
 import { buildLookupTables, type LookupTables } from '../../transforms/mapping/lookup-helper.ts';
+import { loadPipelineModules, mappingModule } from './pipeline-modules.ts';
 import { AgentError, describeError } from '../../pipeline/errors.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { QuarantineMark } from '../../outbox/quarantine-store.ts';
@@ -66,6 +67,7 @@ export class StreamPipelines {
     const stream = records[0]?.stream;
     const config = stream === undefined ? undefined : this.configOf(source, stream);
     if (config === undefined) return page;
+    await loadPipelineModules(config);
     const state = this.#refresh(source, config);
     if (state.mapping !== undefined) await this.#map(state.mapping.value, page);
     if (state.rules !== undefined) this.#validate(source, state.rules.value, page);
@@ -151,6 +153,7 @@ export class StreamPipelines {
       if (mapping.stream !== config.stream) {
         throw new AgentError('mapping_stream_mismatch', `${file} maps stream "${mapping.stream}", but the config uses it for "${config.stream}".`, { hint: 'Point streams[].mapping at the mapping for this stream.' });
       }
+      const { checkMapping, MappingPool } = mappingModule();
       const refusals = checkMapping(mapping);
       if (refusals.length > 0) {
         const list = refusals.map((r) => `  ${r.field}: ${r.message}`).join('\n');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
 import { AgentError, NotConnectedError, PermanentError } from '../../pipeline/errors.ts';
-import { createSource } from '../index.ts';
+import { openSource } from '../index.ts';
 import type { OdbcConnectOptions, OdbcDriver } from './odbc-driver.ts';
 import { OdbcSource } from './odbc-source.ts';
 import { memoryContext } from './test-harness.ts';
@@ -74,8 +74,8 @@ describe('OdbcSource without a database', () => {
     await expect(source.read(signal)).rejects.toMatchObject({ code: 'odbc_not_connected' });
   });
 
-  it('is what the registry builds for type "odbc"', () => {
-    const source = createSource(config(), memoryContext());
+  it('is what the registry builds for type "odbc"', async () => {
+    const source = await openSource(config(), memoryContext());
     expect(source).toBeInstanceOf(OdbcSource);
     expect(source).toMatchObject({ name: 'erp', type: 'odbc' });
   });

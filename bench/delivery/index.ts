@@ -27,7 +27,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-delivery-'));
 const sandbox = await startSandboxProcess({ dbPath: path.join(dir, 'cloud.db') });
 
 try {
-  const { key } = await sandbox.admin.createEnrollmentKey();
+  const { key } = await sandbox.admin.createEnrollmentKey({ entities: ['bench'] });
   const enrolled = await CloudClient.enroll(sandbox.url, {
     enrollmentKey: key,
     name: 'bench',

@@ -80,7 +80,7 @@ export async function deliverOurs(options: {
         if (event.duplicates + event.rejected > 0)
           problems.push(`batch ${event.batchId}: ${event.duplicates} duplicates, ${event.rejected} rejected`);
         if (answered >= options.records.length) finish();
-      } else if (event.type !== 'cloud-ok') {
+      } else if (event.type !== 'cloud-ok' && event.type !== 'cloud-contact') {
         problems.push(`${event.type}: ${'message' in event ? event.message : ''}`);
       }
     },

@@ -198,6 +198,7 @@ export class Outbox {
     maxRecords: number;
     maxBytes: number;
     excludeSources?: readonly string[];
+    whileEarlierInFlight?: boolean;
   }): OutboxBatch | null {
     this.#assertWritable('nextBatch');
     return this.integrity.distrusted ? null : this.#batches.next(opts);

@@ -19,6 +19,7 @@ import { DayTally, type DayTotals } from './day-totals.ts';
 import { groupSafeCut, groupSafeHalf } from './group-cut.ts';
 import type { KeyMemory } from './key-memory.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { commitWithoutWaitingForDisk } from './bookkeeping-commit.ts';
 import type { BatchSettlement, BatchVerdict, OutboxBatch, RecordError } from './outbox-types.ts';
 import { RECORD_COLUMNS, type RecordRow, toOutboxRecord, wireBytes } from './record-rows.ts';
 import type { SeqClock } from './seq-clock.ts';
@@ -45,6 +46,14 @@ const TOO_LARGE: RecordError = {
 const CLOUD_MAX_RECORDS = 5000;
 
 const RENUMBER_CODES: ReadonlySet<string> = new Set(RenumberRejectionCodes);
+
+export interface NextBatchOptions {
+  lane: Lane;
+  maxRecords: number;
+  maxBytes: number;
+  excludeSources?: readonly string[];
+  whileEarlierInFlight?: boolean;
+}
 
 export class BatchQueue {
   readonly #db: SqliteDatabase;
@@ -81,13 +90,7 @@ export class BatchQueue {
    * `whileEarlierInFlight`: batches of a stream already in flight do not hold back its next one
    * (a pipelining sender; see the file comment).
    */
-  next(opts: {
-    lane: Lane;
-    maxRecords: number;
-    maxBytes: number;
-    excludeSources?: readonly string[];
-    whileEarlierInFlight?: boolean;
-  }): OutboxBatch | null {
+  next(opts: NextBatchOptions): OutboxBatch | null {
     const maxRecords = Math.max(1, Math.trunc(opts.maxRecords));
     const now = this.#clock.now();
     const excluded = JSON.stringify(opts.excludeSources ?? []);
@@ -95,7 +98,9 @@ export class BatchQueue {
     const passing = opts.whileEarlierInFlight === true ? this.#inFlightJson() : '[]';
     const formed =
       this.#dueBatch(opts.lane, now, excluded, passing) ??
-      this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now, excluded, passing);
+      commitWithoutWaitingForDisk(this.#db, () =>
+        this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now, excluded, passing),
+      );
     if (formed === null) return null;
     this.#inFlight.add(formed.batch_id);
     return {
@@ -121,7 +126,7 @@ export class BatchQueue {
     const settlement = this.#db
       .transaction((): BatchSettlement => {
         const batch = this.#batch(batchId);
-        const rows = this.#recordRows(batchId);
+        const rows = this.#settleRows(batchId);
         const rejected = rejectionsByIndex(batchId, rows.length, verdict.rejected);
         if (verdict.rejected.some((r) => r.code === 'seq_in_future')) this.#restartSeqClock();
         const groupCause = new Map<string, RecordError>();
@@ -178,7 +183,7 @@ export class BatchQueue {
   }
 
   /** Gives a record a new seq and puts it back in the queue (unassigned, ahead of newer records by id). */
-  #renumber(row: RecordRow): void {
+  #renumber(row: SettleRow): void {
     const seq = this.#seqClock.next();
     this.#db.prepare('UPDATE records SET seq = ?, batch_id = NULL WHERE id = ?').run(seq, row.id);
     this.#keys.renumbered(row.source, row.stream, row.key_canonical, row.seq, seq);
@@ -376,6 +381,16 @@ export class BatchQueue {
     return row;
   }
 
+  /** What settling a batch reads of its records: everything but the data, which it never looks at. */
+  #settleRows(batchId: string): SettleRow[] {
+    return this.#db
+      .prepare<[string], SettleRow>(
+        `SELECT id, source, stream, key_canonical, bytes, seq, grp, day, currency, amount FROM records
+         WHERE batch_id = ? ORDER BY id`,
+      )
+      .all(batchId);
+  }
+
   #recordRows(batchId: string): RecordRow[] {
     return this.#db
       .prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE batch_id = ? ORDER BY id`)
@@ -386,6 +401,11 @@ export class BatchQueue {
     return JSON.stringify([...this.#inFlight]);
   }
 }
+
+type SettleRow = Pick<
+  RecordRow,
+  'id' | 'source' | 'stream' | 'key_canonical' | 'bytes' | 'seq' | 'grp' | 'day' | 'currency' | 'amount'
+>;
 
 /** What forming a batch reads of each candidate record: enough to size it and to cut it. */
 type CutRow = Pick<RecordRow, 'id' | 'bytes' | 'op' | 'version' | 'captured_at' | 'grp' | 'schema_version'> & {

@@ -30,6 +30,7 @@ export async function deliverOurs(options: {
   source: string;
   records: readonly SourceRecord[];
   timeoutMs: number;
+  inFlightPerLane?: number;
 }): Promise<OursRun> {
   const outbox = Outbox.open({
     path: options.outboxPath,
@@ -73,6 +74,7 @@ export async function deliverOurs(options: {
     clock: systemClock,
     random: seededRandom(7),
     logger: createSilentLogger(),
+    ...(options.inFlightPerLane === undefined ? {} : { inFlightPerLane: options.inFlightPerLane }),
     onEvent: (event) => {
       if (event.type === 'delivered') {
         batches += 1;

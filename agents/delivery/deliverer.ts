@@ -24,7 +24,7 @@ import { nextWaitMs } from './backoff.ts';
 import { buildBatchRequest } from './batch-request.ts';
 import type { DeliveryError, DeliveryOutcome, HaltScope } from './classify.ts';
 import type { RequestOptions } from './cloud-client.ts';
-import type { DelivererEvent } from './deliverer-events.ts';
+import { deliveredEvent, type DelivererEvent } from './deliverer-events.ts';
 import { CloudHealth } from './cloud-health.ts';
 import { haltAlertCode, type Halt } from './cloud-health.ts';
 import { fileUploaderFor, type FileUploader, type FilePutter, type FileUploadOutbox } from './file-uploader.ts';
@@ -325,20 +325,7 @@ export class Deliverer {
             `The cloud refused record ${r.index} of ${where} (${r.code}): ${r.message}`,
           );
         }
-        this.#emit({
-          type: 'delivered',
-          batchId: batch.batchId,
-          lane: batch.lane,
-          source: batch.source,
-          stream: batch.stream,
-          accepted,
-          duplicates,
-          stale,
-          rejected: settled.deadLettered,
-          renumbered: settled.renumbered,
-          requestMs,
-          oldestCapturedAt: batch.records.reduce<string | undefined>((min, r) => (min === undefined || r.capturedAt < min ? r.capturedAt : min), undefined),
-        });
+        this.#emit(deliveredEvent(batch, outcome.response, settled, requestMs));
         if (settled.renumbered > 0) this.notify();
         return;
       }

@@ -33,7 +33,7 @@ import { isAllowedCloudUrl } from '../api/config.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { systemClock } from '../pipeline/clock.ts';
 import { PermanentError } from '../pipeline/errors.ts';
-import { encodeBatchBody } from './batch-body.ts';
+import { encodeBatchBodyAsync } from './batch-body.ts';
 import { badResponse, classifyBatchAnswer } from './classify.ts';
 import type { DeliveryOutcome, FailureOutcome, HttpAnswer } from './classify.ts';
 import { measureClockSkewMs } from './clock-skew.ts';
@@ -182,7 +182,7 @@ export class CloudClient {
 
   /** `POST /v1/batches`: gzip above 1 KB, signed over the bytes sent, idempotent by batchId. */
   async postBatch(request: BatchRequest, options: RequestOptions = {}): Promise<DeliveryOutcome> {
-    const encoded = encodeBatchBody(request);
+    const encoded = await encodeBatchBodyAsync(request);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'idempotency-key': request.batchId,

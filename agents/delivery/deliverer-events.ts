@@ -1,5 +1,7 @@
 /** What the delivery loop reports, for status, the tray and notifications. */
+import type { BatchResponse } from '../api/cloud.ts';
 import type { Lane } from '../api/records.ts';
+import type { BatchSettlement, OutboxBatch } from '../outbox/outbox-types.ts';
 import type { HaltScope } from './classify.ts';
 
 export type DelivererEvent =
@@ -42,3 +44,29 @@ export type DelivererEvent =
   | { type: 'resumed'; scope: HaltScope }
   /** A local failure (the outbox), not the cloud's. */
   | { type: 'error'; code: string; message: string };
+
+/** The `delivered` event of a batch the cloud answered and the outbox settled. */
+export function deliveredEvent(
+  batch: OutboxBatch,
+  response: Pick<BatchResponse, 'accepted' | 'duplicates' | 'stale'>,
+  settled: BatchSettlement,
+  requestMs: number | undefined,
+): DelivererEvent {
+  return {
+    type: 'delivered',
+    batchId: batch.batchId,
+    lane: batch.lane,
+    source: batch.source,
+    stream: batch.stream,
+    accepted: response.accepted,
+    duplicates: response.duplicates,
+    stale: response.stale,
+    rejected: settled.deadLettered,
+    renumbered: settled.renumbered,
+    ...(requestMs === undefined ? {} : { requestMs }),
+    oldestCapturedAt: batch.records.reduce<string | undefined>(
+      (min, r) => (min === undefined || r.capturedAt < min ? r.capturedAt : min),
+      undefined,
+    ),
+  };
+}

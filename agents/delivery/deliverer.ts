@@ -2,7 +2,9 @@
  * The delivery loop: one per lane, so an urgent batch (a shift close) never waits behind a bulk
  * request in flight (DESIGN.md §4.5). Each loop takes the next due batch from the outbox, posts it
  * and writes the outcome back; all retry state lives in the outbox, so a restart resumes exactly
- * where it stopped. When nothing is due a loop sleeps until the earliest retry or until notify().
+ * where it stopped. While a batch is in flight the loop leases and sends the next, up to
+ * `inFlightPerLane` (lane-window.ts). When nothing is due a loop sleeps until the earliest retry or
+ * until notify().
  */
 import { faultPoint } from '../pipeline/fault-points.ts';
 import type { BatchRequest } from '../api/cloud.ts';
@@ -22,14 +24,21 @@ import { nextWaitMs } from './backoff.ts';
 import { buildBatchRequest } from './batch-request.ts';
 import type { DeliveryError, DeliveryOutcome, HaltScope } from './classify.ts';
 import type { RequestOptions } from './cloud-client.ts';
-import type { DelivererEvent } from './deliverer-events.ts';
+import { deliveredEvent, type DelivererEvent } from './deliverer-events.ts';
 import { CloudHealth } from './cloud-health.ts';
 import { haltAlertCode, type Halt } from './cloud-health.ts';
-import { FileUploader, type FilePutter, type FileUploadOutbox } from './file-uploader.ts';
+import { fileUploaderFor, type FileUploader, type FilePutter, type FileUploadOutbox } from './file-uploader.ts';
+import { LaneWindow } from './lane-window.ts';
 
 /** The outbox operations delivery needs (agents/outbox Outbox implements them). */
 export interface DelivererOutbox extends Partial<FileUploadOutbox> {
-  nextBatch(opts: { lane: Lane; maxRecords: number; maxBytes: number; excludeSources?: readonly string[] }): OutboxBatch | null;
+  nextBatch(opts: {
+    lane: Lane;
+    maxRecords: number;
+    maxBytes: number;
+    excludeSources?: readonly string[];
+    whileEarlierInFlight?: boolean;
+  }): OutboxBatch | null;
   completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement;
   retryBatch(batchId: string, retry: { nextAttemptAt: number; error: RecordError }): void;
   splitBatch(batchId: string): void;
@@ -68,6 +77,8 @@ export interface DelivererOptions {
   onEvent?: (event: DelivererEvent) => void;
   /** Raise `cloud_unreachable` after the cloud has failed for this long (default 5 minutes). */
   alertAfterMs?: number;
+  /** Batches one lane may have in flight at once (default 4; 1: one round trip at a time). */
+  inFlightPerLane?: number;
 }
 
 /** Upper bound on an idle sleep, so records enqueued by another process are found without notify(). */
@@ -81,10 +92,13 @@ const STOP_GRACE_MS = 5_000;
 /** A halt (cloud-api.md § Batches) is tried again this often, so it ends by itself when its cause goes. */
 export const HALT_RETRY_MS = 300_000;
 
+/** Default for `inFlightPerLane`: enough to hide lease, gzip and completion behind the round trip. */
+export const IN_FLIGHT_PER_LANE = 4;
+
 interface LaneState {
   pending: boolean;
   wake: AbortController | undefined;
-  request: AbortController | undefined;
+  window: LaneWindow;
 }
 
 export class Deliverer {
@@ -104,7 +118,8 @@ export class Deliverer {
     this.#log = options.logger.child({ component: 'delivery' });
     this.#files = fileUploaderFor(options, this.#log);
     for (const lane of LANES_BY_PRIORITY) {
-      this.#lanes.set(lane, { pending: false, wake: undefined, request: undefined });
+      const window = new LaneWindow(options.inFlightPerLane ?? IN_FLIGHT_PER_LANE);
+      this.#lanes.set(lane, { pending: false, wake: undefined, window });
     }
     this.#health = new CloudHealth({
       alerts: options.outbox,
@@ -165,7 +180,7 @@ export class Deliverer {
     const timer = this.#o.clock
       .sleep(options.graceMs ?? STOP_GRACE_MS, grace.signal)
       .then(() => {
-        for (const state of this.#lanes.values()) state.request?.abort(new Error('delivery stopped'));
+        for (const state of this.#lanes.values()) state.window.abortAll(new Error('delivery stopped'));
       })
       .catch(() => undefined);
     try {
@@ -181,6 +196,7 @@ export class Deliverer {
     while (!stop.aborted) {
       try {
         state.pending = false;
+        state.window.throwIfFailed();
         const blocking = this.#blockingHalt();
         if (blocking !== undefined && blocking.retryAt > this.#o.clock.now()) {
           // Nothing may go out until the halt's next try; notify() does not shorten it.
@@ -194,15 +210,27 @@ export class Deliverer {
         ) {
           continue;
         }
+        if (state.window.full) {
+          await state.window.oneSettled(stop);
+          continue;
+        }
         const batch = this.#o.outbox.nextBatch({
           lane,
           maxRecords: this.#o.limits.batchMaxRecords,
           maxBytes: this.#o.limits.batchMaxBytes,
           excludeSources: this.#haltedSources(),
+          whileEarlierInFlight: true,
         });
-        if (batch === null) await this.#idle(lane, state, stop);
-        else await this.#deliver(batch, state);
+        // Nothing more now while batches are out: wait for one to come back rather than for notify(),
+        // so records trickling in meanwhile leave as one batch, not one each.
+        if (batch === null && state.window.size > 0) await state.window.oneSettled(stop);
+        else if (batch === null) await this.#idle(lane, state, stop);
+        // Handed out again after another lane's outbox error released every lease: it is still out.
+        else if (state.window.has(batch.batchId)) await state.window.oneSettled(stop);
+        else state.window.add(batch.batchId, this.#deliver(batch, state));
       } catch (error) {
+        // Let this lane's other batches come back (and settle) before their leases are released.
+        await state.window.drain();
         const { code, message } = describeError(error);
         this.#log.error(
           { err: error, errorType: code, stage: 'outbox', lane },
@@ -210,8 +238,8 @@ export class Deliverer {
         );
         this.#emit({ type: 'error', code, message });
         // A batch whose outcome could not be written is still leased: hand it back so it is resent
-        // (same Idempotency-Key, so the cloud replays its answer). Safe for the other lane: each
-        // lane only takes its own lane's batches and holds one at a time.
+        // (same Idempotency-Key, so the cloud replays its answer). Another lane only takes its own
+        // lane's batches, and one it still has in flight is recognised and not sent twice.
         try {
           this.#o.outbox.releaseInFlight();
         } catch {
@@ -220,6 +248,7 @@ export class Deliverer {
         await this.#pause(ERROR_PAUSE_MS, stop);
       }
     }
+    await state.window.drain();
   }
 
   async #idle(lane: Lane, state: LaneState, stop: AbortSignal): Promise<void> {
@@ -246,8 +275,7 @@ export class Deliverer {
   }
 
   async #deliver(batch: OutboxBatch, state: LaneState): Promise<void> {
-    const request = new AbortController();
-    state.request = request;
+    const request = state.window.request();
     let outcome: DeliveryOutcome;
     faultPoint('delivery.before-request');
     const startedAt = performance.now();
@@ -261,7 +289,7 @@ export class Deliverer {
       const { code, message } = describeError(error);
       outcome = { kind: 'retry', error: { code, message } };
     } finally {
-      state.request = undefined;
+      request.release();
     }
     // Aborted by stop(): the answer, if any, is unknown; the lease is released and the batch resent
     // with the same Idempotency-Key next time.
@@ -273,8 +301,12 @@ export class Deliverer {
   #apply(batch: OutboxBatch, outcome: DeliveryOutcome, requestMs?: number): void {
     const { outbox } = this.#o;
     const where = `batch ${batch.batchId} (${batch.records.length} records of ${batch.source}/${batch.stream})`;
+    const window = this.#lanes.get(batch.lane)?.window;
     if (outcome.kind === 'delivered' || outcome.kind === 'split' || outcome.kind === 'dead-letter') {
       this.#liftHalts(batch.source);
+      window?.widen();
+    } else {
+      window?.narrow();
     }
     switch (outcome.kind) {
       case 'delivered': {
@@ -293,20 +325,7 @@ export class Deliverer {
             `The cloud refused record ${r.index} of ${where} (${r.code}): ${r.message}`,
           );
         }
-        this.#emit({
-          type: 'delivered',
-          batchId: batch.batchId,
-          lane: batch.lane,
-          source: batch.source,
-          stream: batch.stream,
-          accepted,
-          duplicates,
-          stale,
-          rejected: settled.deadLettered,
-          renumbered: settled.renumbered,
-          requestMs,
-          oldestCapturedAt: batch.records.reduce<string | undefined>((min, r) => (min === undefined || r.capturedAt < min ? r.capturedAt : min), undefined),
-        });
+        this.#emit(deliveredEvent(batch, outcome.response, settled, requestMs));
         if (settled.renumbered > 0) this.notify();
         return;
       }
@@ -456,29 +475,6 @@ export class Deliverer {
       this.#log.error({ err: error }, 'A delivery event listener threw; the event was dropped.');
     }
   }
-}
-
-function fileUploaderFor(options: DelivererOptions, logger: Logger): FileUploader | undefined {
-  const { outbox, client } = options;
-  if (
-    outbox.nextFileUpload === undefined ||
-    outbox.fileChunks === undefined ||
-    outbox.fileUploaded === undefined ||
-    outbox.fileUploadFailed === undefined ||
-    outbox.nextFileAttemptAt === undefined ||
-    client.putFile === undefined
-  ) {
-    return undefined;
-  }
-  return new FileUploader({
-    outbox: outbox as FileUploadOutbox,
-    client: client as FilePutter,
-    clock: options.clock,
-    random: options.random,
-    retry: { baseMs: options.retry.baseMs, maxMs: options.retry.maxMs },
-    logger,
-    entityOf: (source) => options.routing?.entityOf(source) ?? options.entity,
-  });
 }
 
 function recordError(error: DeliveryError): RecordError {

@@ -100,3 +100,38 @@ export class FileUploader {
     });
   }
 }
+
+/** The uploader for a deliverer, when its outbox and client can handle files (both optional there). */
+export function fileUploaderFor(
+  options: {
+    outbox: Partial<FileUploadOutbox>;
+    client: Partial<FilePutter>;
+    clock: Clock;
+    random: () => number;
+    retry: { baseMs: number; maxMs: number };
+    entity: string;
+    routing?: { entityOf(source: string): string | undefined } | undefined;
+  },
+  logger: Logger,
+): FileUploader | undefined {
+  const { outbox, client } = options;
+  if (
+    outbox.nextFileUpload === undefined ||
+    outbox.fileChunks === undefined ||
+    outbox.fileUploaded === undefined ||
+    outbox.fileUploadFailed === undefined ||
+    outbox.nextFileAttemptAt === undefined ||
+    client.putFile === undefined
+  ) {
+    return undefined;
+  }
+  return new FileUploader({
+    outbox: outbox as FileUploadOutbox,
+    client: client as FilePutter,
+    clock: options.clock,
+    random: options.random,
+    retry: { baseMs: options.retry.baseMs, maxMs: options.retry.maxMs },
+    logger,
+    entityOf: (source) => options.routing?.entityOf(source) ?? options.entity,
+  });
+}

@@ -181,6 +181,49 @@ describe('Outbox.nextBatch', () => {
   });
 });
 
+describe('Outbox.nextBatch for a pipelining sender (whileEarlierInFlight)', () => {
+  const PIPE = { maxRecords: 2, maxBytes: 10_000_000, whileEarlierInFlight: true };
+
+  it('hands out a stream’s next batches while its earlier ones are in flight, each record once', () => {
+    const outbox = openOutbox();
+    enqueueRange(outbox, { stream: 'receipts' }, 0, 5);
+    const first = outbox.nextBatch({ lane: 'bulk', ...PIPE })!;
+    const second = outbox.nextBatch({ lane: 'bulk', ...PIPE })!;
+    const third = outbox.nextBatch({ lane: 'bulk', ...PIPE })!;
+    expect([ids(first), ids(second), ids(third)]).toEqual([range(0, 2), range(2, 2), ['4']]);
+    expect(outbox.nextBatch({ lane: 'bulk', ...PIPE })).toBeNull();
+    // Without the option the stream still waits for its open batches.
+    enqueueRange(outbox, { stream: 'receipts' }, 5, 1);
+    expect(outbox.nextBatch({ lane: 'bulk', ...BIG })).toBeNull();
+    for (const batch of [third, first, second]) outbox.completeBatch(batch.batchId, { rejected: [], staleIndexes: [] });
+    expect(ids(outbox.nextBatch({ lane: 'bulk', ...PIPE }))).toEqual(['5']);
+  });
+
+  it('a batch waiting for its retry holds its stream back; batches already out are not recalled', () => {
+    const outbox = openOutbox();
+    enqueueRange(outbox, { stream: 'receipts' }, 0, 6);
+    const first = outbox.nextBatch({ lane: 'bulk', ...PIPE })!;
+    const second = outbox.nextBatch({ lane: 'bulk', ...PIPE })!;
+    outbox.retryBatch(first.batchId, { nextAttemptAt: clock.now() + 10_000, error: { code: 'http_503', message: 'busy' } });
+    expect(outbox.nextBatch({ lane: 'bulk', ...PIPE })).toBeNull();
+    outbox.completeBatch(second.batchId, { rejected: [], staleIndexes: [] });
+    expect(outbox.nextBatch({ lane: 'bulk', ...PIPE })).toBeNull();
+    clock.advance(10_000);
+    expect(outbox.nextBatch({ lane: 'bulk', ...PIPE })!.batchId).toBe(first.batchId);
+    expect(ids(outbox.nextBatch({ lane: 'bulk', ...PIPE }))).toEqual(range(4, 2));
+  });
+
+  it('after a restart sends the formed batches of a stream in order, the later ones behind the first in flight', () => {
+    let outbox = openOutbox();
+    enqueueRange(outbox, { stream: 'receipts' }, 0, 4);
+    const formed = [outbox.nextBatch({ lane: 'bulk', ...PIPE })!, outbox.nextBatch({ lane: 'bulk', ...PIPE })!];
+    outbox = reopen(outbox);
+    const again = [outbox.nextBatch({ lane: 'bulk', ...PIPE })!, outbox.nextBatch({ lane: 'bulk', ...PIPE })!];
+    expect(again).toEqual(formed);
+    expect(outbox.nextBatch({ lane: 'bulk', ...PIPE })).toBeNull();
+  });
+});
+
 describe('settling batches', () => {
   it('completeBatch deletes delivered records and dead-letters rejected ones by index', () => {
     const outbox = openOutbox();

@@ -3,9 +3,11 @@
  * persisted when it is formed and keeps its id, createdAt and records across retries and restarts,
  * so a resent request body is byte-identical and its Idempotency-Key stays valid.
  *
- * One stream has at most one batch open for sending at a time (the halves of a split wait for each
- * other in order): if a later change of a key overtook an earlier one that is waiting to be retried,
- * the earlier one would arrive last and win.
+ * By default one stream has at most one batch open for sending at a time. A pipelining sender
+ * (`whileEarlierInFlight`) may take a stream's next batch while its earlier ones are in flight: the
+ * cloud orders a key's changes by `seq` (an earlier change arriving late is answered `stale` and
+ * dropped here as superseded), so arrival order no longer decides which change wins. A batch that
+ * waits for its retry still holds its stream back, so a failing stream stops instead of racing ahead.
  */
 import { monotonicFactory } from 'ulid';
 import { GroupRejectedCode, RenumberRejectionCodes } from '../api/cloud.ts';
@@ -17,6 +19,7 @@ import { DayTally, type DayTotals } from './day-totals.ts';
 import { groupSafeCut, groupSafeHalf } from './group-cut.ts';
 import type { KeyMemory } from './key-memory.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { commitWithoutWaitingForDisk } from './bookkeeping-commit.ts';
 import type { BatchSettlement, BatchVerdict, OutboxBatch, RecordError } from './outbox-types.ts';
 import { RECORD_COLUMNS, type RecordRow, toOutboxRecord, wireBytes } from './record-rows.ts';
 import type { SeqClock } from './seq-clock.ts';
@@ -43,6 +46,14 @@ const TOO_LARGE: RecordError = {
 const CLOUD_MAX_RECORDS = 5000;
 
 const RENUMBER_CODES: ReadonlySet<string> = new Set(RenumberRejectionCodes);
+
+export interface NextBatchOptions {
+  lane: Lane;
+  maxRecords: number;
+  maxBytes: number;
+  excludeSources?: readonly string[];
+  whileEarlierInFlight?: boolean;
+}
 
 export class BatchQueue {
   readonly #db: SqliteDatabase;
@@ -74,18 +85,22 @@ export class BatchQueue {
     this.#keys = keys;
   }
 
-  /** The next batch to send; `excludeSources` are halted by the cloud (their batches wait). */
-  next(opts: {
-    lane: Lane;
-    maxRecords: number;
-    maxBytes: number;
-    excludeSources?: readonly string[];
-  }): OutboxBatch | null {
+  /**
+   * The next batch to send; `excludeSources` are halted by the cloud (their batches wait).
+   * `whileEarlierInFlight`: batches of a stream already in flight do not hold back its next one
+   * (a pipelining sender; see the file comment).
+   */
+  next(opts: NextBatchOptions): OutboxBatch | null {
     const maxRecords = Math.max(1, Math.trunc(opts.maxRecords));
     const now = this.#clock.now();
     const excluded = JSON.stringify(opts.excludeSources ?? []);
+    // Batches that do not hold their stream back: none by default, those in flight when pipelining.
+    const passing = opts.whileEarlierInFlight === true ? this.#inFlightJson() : '[]';
     const formed =
-      this.#dueBatch(opts.lane, now, excluded) ?? this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now, excluded);
+      this.#dueBatch(opts.lane, now, excluded, passing) ??
+      commitWithoutWaitingForDisk(this.#db, () =>
+        this.#formBatch(opts.lane, maxRecords, opts.maxBytes, now, excluded, passing),
+      );
     if (formed === null) return null;
     this.#inFlight.add(formed.batch_id);
     return {
@@ -111,7 +126,7 @@ export class BatchQueue {
     const settlement = this.#db
       .transaction((): BatchSettlement => {
         const batch = this.#batch(batchId);
-        const rows = this.#recordRows(batchId);
+        const rows = this.#settleRows(batchId);
         const rejected = rejectionsByIndex(batchId, rows.length, verdict.rejected);
         if (verdict.rejected.some((r) => r.code === 'seq_in_future')) this.#restartSeqClock();
         const groupCause = new Map<string, RecordError>();
@@ -168,7 +183,7 @@ export class BatchQueue {
   }
 
   /** Gives a record a new seq and puts it back in the queue (unassigned, ahead of newer records by id). */
-  #renumber(row: RecordRow): void {
+  #renumber(row: SettleRow): void {
     const seq = this.#seqClock.next();
     this.#db.prepare('UPDATE records SET seq = ?, batch_id = NULL WHERE id = ?').run(seq, row.id);
     this.#keys.renumbered(row.source, row.stream, row.key_canonical, row.seq, seq);
@@ -273,63 +288,66 @@ export class BatchQueue {
     );
   }
 
-  #dueBatch(lane: Lane, now: number, excluded: string): BatchRow | null {
+  #dueBatch(lane: Lane, now: number, excluded: string, passing: string): BatchRow | null {
     return (
       this.#db
-        .prepare<[Lane, number, string, string], BatchRow>(
+        .prepare<[Lane, number, string, string, string], BatchRow>(
           `SELECT b.* FROM batches b
            WHERE b.lane = ? AND b.next_attempt_at <= ? AND b.batch_id NOT IN (SELECT value FROM json_each(?))
              AND b.source NOT IN (SELECT value FROM json_each(?))
              AND NOT EXISTS (SELECT 1 FROM batches o
-                             WHERE o.source = b.source AND o.stream = b.stream AND o.first_record_id < b.first_record_id)
+                             WHERE o.source = b.source AND o.stream = b.stream AND o.first_record_id < b.first_record_id
+                               AND o.batch_id NOT IN (SELECT value FROM json_each(?)))
            ORDER BY b.first_record_id LIMIT 1`,
         )
-        .get(lane, now, this.#inFlightJson(), excluded) ?? null
+        .get(lane, now, this.#inFlightJson(), excluded, passing) ?? null
     );
   }
 
-  #formBatch(lane: Lane, maxRecords: number, maxBytes: number, now: number, excluded: string): BatchRow | null {
+  #formBatch(
+    lane: Lane,
+    maxRecords: number,
+    maxBytes: number,
+    now: number,
+    excluded: string,
+    passing: string,
+  ): BatchRow | null {
     return this.#db
       .transaction((): BatchRow | null => {
-        // The stream whose oldest unassigned record is oldest, among streams with no batch open.
+        // The stream whose oldest unassigned record is oldest, among streams with no batch open
+        // (batches in `passing` do not count).
         const group = this.#db
-          .prepare<[Lane, string], { source: string; stream: string }>(
+          .prepare<[Lane, string, string], { source: string; stream: string }>(
             `SELECT source, stream FROM (
                SELECT s.source, s.stream,
                  (SELECT r.id FROM records r
                   WHERE r.batch_id IS NULL AND r.lane = ? AND r.source = s.source AND r.stream = s.stream
                   ORDER BY r.id LIMIT 1) AS first_id
                FROM streams s
-               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.source = s.source AND b.stream = s.stream)
+               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.source = s.source AND b.stream = s.stream
+                                   AND b.batch_id NOT IN (SELECT value FROM json_each(?)))
                  AND s.source NOT IN (SELECT value FROM json_each(?)))
              WHERE first_id IS NOT NULL ORDER BY first_id LIMIT 1`,
           )
-          .get(lane, excluded);
+          .get(lane, passing, excluded);
         if (group === undefined) return null;
-        // One more than fits, and up to the cloud's limit when a group needs the room: a group is
-        // never split across batches (cloud-api.md § Batches).
-        const read = this.#db
-          .prepare<[Lane, string, string, number], RecordRow>(
-            `SELECT ${RECORD_COLUMNS} FROM records
-             WHERE batch_id IS NULL AND lane = ? AND source = ? AND stream = ? ORDER BY id LIMIT ?`,
-          )
-          .all(lane, group.source, group.stream, CLOUD_MAX_RECORDS + 1);
-        // A batch has one schemaVersion: records queued after "re-send with the new mapping" start a new one.
-        const schemaVersion = read[0]!.schema_version;
-        const otherSchema = read.findIndex((row) => row.schema_version !== schemaVersion);
-        const candidates = otherSchema === -1 ? read : read.slice(0, otherSchema);
-        let fits = 0;
-        let bytes = 0;
-        for (const row of candidates.slice(0, maxRecords)) {
-          bytes += wireBytes(row);
-          if (fits > 0 && bytes > maxBytes) break;
-          fits += 1;
+        // One more than fits; up to the cloud's limit only when a group at the cut needs the room
+        // (a group is never split across batches, cloud-api.md § Batches). Sizes only, no data.
+        const readUpTo = (limit: number) =>
+          this.#db
+            .prepare<[Lane, string, string, number], CutRow>(
+              `SELECT id, bytes, op, version, captured_at, grp, schema_version,
+                      CASE WHEN data IS NULL THEN NULL ELSE '' END AS data
+               FROM records
+               WHERE batch_id IS NULL AND lane = ? AND source = ? AND stream = ? ORDER BY id LIMIT ?`,
+            )
+            .all(lane, group.source, group.stream, limit);
+        const shortLimit = Math.min(maxRecords, CLOUD_MAX_RECORDS) + 1;
+        let cut = batchCut(readUpTo(shortLimit), maxRecords, maxBytes);
+        if (cut.truncatedGroup && shortLimit < CLOUD_MAX_RECORDS + 1) {
+          cut = batchCut(readUpTo(CLOUD_MAX_RECORDS + 1), maxRecords, maxBytes);
         }
-        const taken = groupSafeCut(
-          candidates.map((row) => row.grp),
-          fits,
-          CLOUD_MAX_RECORDS,
-        );
+        const { candidates, taken, schemaVersion } = cut;
         const first = candidates[0]!;
         const last = candidates[taken - 1]!;
         const batchId = this.#insertBatch({ source: group.source, stream: group.stream, lane, schema_version: schemaVersion }, first.id, now);
@@ -363,6 +381,16 @@ export class BatchQueue {
     return row;
   }
 
+  /** What settling a batch reads of its records: everything but the data, which it never looks at. */
+  #settleRows(batchId: string): SettleRow[] {
+    return this.#db
+      .prepare<[string], SettleRow>(
+        `SELECT id, source, stream, key_canonical, bytes, seq, grp, day, currency, amount FROM records
+         WHERE batch_id = ? ORDER BY id`,
+      )
+      .all(batchId);
+  }
+
   #recordRows(batchId: string): RecordRow[] {
     return this.#db
       .prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE batch_id = ? ORDER BY id`)
@@ -372,6 +400,47 @@ export class BatchQueue {
   #inFlightJson(): string {
     return JSON.stringify([...this.#inFlight]);
   }
+}
+
+type SettleRow = Pick<
+  RecordRow,
+  'id' | 'source' | 'stream' | 'key_canonical' | 'bytes' | 'seq' | 'grp' | 'day' | 'currency' | 'amount'
+>;
+
+/** What forming a batch reads of each candidate record: enough to size it and to cut it. */
+type CutRow = Pick<RecordRow, 'id' | 'bytes' | 'op' | 'version' | 'captured_at' | 'grp' | 'schema_version'> & {
+  /** '' for an upsert, null for a delete: wireBytes only asks which. */
+  data: string | null;
+};
+
+/**
+ * Where the next batch of `read` (a stream's unassigned records, oldest first) ends: within the
+ * size limits, one schemaVersion, never inside a group. `truncatedGroup`: the cut stretched to the
+ * end of what was read, so the group there may go on beyond it (read more and cut again).
+ */
+function batchCut(
+  read: CutRow[],
+  maxRecords: number,
+  maxBytes: number,
+): { candidates: CutRow[]; taken: number; schemaVersion: number; truncatedGroup: boolean } {
+  // A batch has one schemaVersion: records queued after "re-send with the new mapping" start a new one.
+  const schemaVersion = read[0]!.schema_version;
+  const otherSchema = read.findIndex((row) => row.schema_version !== schemaVersion);
+  const candidates = otherSchema === -1 ? read : read.slice(0, otherSchema);
+  let fits = 0;
+  let bytes = 0;
+  for (const row of candidates.slice(0, maxRecords)) {
+    bytes += wireBytes(row);
+    if (fits > 0 && bytes > maxBytes) break;
+    fits += 1;
+  }
+  const taken = groupSafeCut(
+    candidates.map((row) => row.grp),
+    fits,
+    CLOUD_MAX_RECORDS,
+  );
+  const truncatedGroup = otherSchema === -1 && taken === read.length && taken > fits;
+  return { candidates, taken, schemaVersion, truncatedGroup };
 }
 
 function rejectionsByIndex(

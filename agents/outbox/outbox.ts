@@ -14,7 +14,8 @@ import { AuditLog, idsSubject } from './audit-log.ts';
 import { SourceEntities } from './source-entities.ts';
 import { KeyMemoryPurge, type KeyPurgeSlice } from './key-memory-purge.ts';
 import { AlertStore, type AcknowledgeResult } from './alerts.ts';
-import { BatchQueue } from './batches.ts';
+import { BatchQueue, type NextBatchOptions } from './batches.ts';
+import { commitWithoutWaitingForDisk } from './bookkeeping-commit.ts';
 import { Counters, StreamCounters, type StreamDelivered } from './counters.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DayTotals, type DayTotal } from './day-totals.ts';
@@ -193,19 +194,14 @@ export class Outbox {
     return this.#counters.get('queued_bytes') + bytes <= this.#maxBytes;
   }
 
-  nextBatch(opts: {
-    lane: Lane;
-    maxRecords: number;
-    maxBytes: number;
-    excludeSources?: readonly string[];
-  }): OutboxBatch | null {
+  nextBatch(opts: NextBatchOptions): OutboxBatch | null {
     this.#assertWritable('nextBatch');
     return this.integrity.distrusted ? null : this.#batches.next(opts);
   }
 
   completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
     this.#assertWritable('completeBatch');
-    return this.#db
+    return commitWithoutWaitingForDisk(this.#db, () => this.#db
       .transaction((): BatchSettlement => {
         // Counted with the batch, in its transaction: the records sent minus those refused is what
         // the cloud took (accepted + duplicates + stale, since its counts add up to the records sent).
@@ -221,7 +217,7 @@ export class Outbox {
         }
         return settlement;
       })
-      .immediate();
+      .immediate());
   }
 
   /**

@@ -3,12 +3,13 @@
  * CloudClient + outbox vs a raw undici loop posting the same pre-built gzip batches, signed. Each
  * run sends the same records under a new source name on each side, so the cloud does the same
  * inserts for both (its dedupe is forever: resending the same keys would only count duplicates).
- *   node bench/delivery/index.ts [--quick] [--runs 5]
+ *   node bench/delivery/index.ts [--quick] [--runs 5] [--in-flight 4]
+ * `--in-flight` sets the deliverer's batches per lane in flight (1: the loop before pipelining).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CloudClient } from '../../agents/delivery/index.ts';
+import { CloudClient, IN_FLIGHT_PER_LANE } from '../../agents/delivery/index.ts';
 import { benchArgs } from '../lib/bench-args.ts';
 import { benchRow } from '../lib/bench-result.ts';
 import { formatNumber } from '../lib/format-number.ts';
@@ -20,7 +21,10 @@ import { localCostPerBatch } from './local-cost.ts';
 import { AGENT_VERSION, LIMITS, deliverOurs } from './ours.ts';
 import { postRaw, prebuildBatches } from './raw.ts';
 
-const args = benchArgs();
+const args = benchArgs({ 'in-flight': { default: String(IN_FLIGHT_PER_LANE) } });
+const inFlightPerLane = Number(args.extra['in-flight']);
+if (!Number.isInteger(inFlightPerLane) || inFlightPerLane < 1)
+  throw new Error(`--in-flight ${String(args.extra['in-flight'])} is not a whole number ≥ 1.`);
 const startedAt = new Date();
 const recordCount = args.quick ? 5_000 : 20_000;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-bench-delivery-'));
@@ -53,6 +57,7 @@ try {
           source: `ours-${run}`,
           records,
           timeoutMs: 300_000,
+          inFlightPerLane,
         });
         ours.push(result.ms);
         problems.push(...result.problems.map((p) => `ours run ${run}: ${p}`));
@@ -94,11 +99,12 @@ try {
         metric: `delivery to the sandbox, ${LIMITS.batchMaxRecords} records per gzip batch, signed`,
         ours: { value: oursRate, unit: 'records/s' },
         baseline: { label: 'raw undici loop, same batches', value: rawRate, unit: 'records/s' },
-        target: { on: 'ratio', op: '>=', value: 0.6 },
+        target: { on: 'ratio', op: '>=', value: 0.8 },
       }),
     ],
     details: {
       recordsPerRun: recordCount,
+      inFlightPerLane,
       batchesPerRun,
       localCostPerBatchMs: {
         lease: round(local.leaseMs),
@@ -110,11 +116,11 @@ try {
       sandboxRecordsAccepted: counts.recordsAccepted,
     },
     notes: [
-      'The sandbox runs in its own process; both sides send one request at a time, keep-alive, gzip level 6.',
+      `The sandbox runs in its own process; keep-alive, gzip level 6. Raw sends one request at a time; ours keeps up to ${inFlightPerLane} batches in flight (--in-flight).`,
       `Per batch of ${LIMITS.batchMaxRecords}, ours spends ${formatNumber(median(ours) / batchesPerRun)} ms and raw ${formatNumber(median(raw) / batchesPerRun)} ms; ` +
         `of ours, ${formatNumber(local.leaseMs)} ms go to leasing the batch from the outbox, ${formatNumber(local.encodeMs)} ms to its JSON and gzip ` +
-        `(raw's are pre-built) and ${formatNumber(local.completeMs)} ms to recording its completion (synchronous=FULL). ` +
-        'One batch per stream is in flight at a time (ordering), so these add to the round trip rather than overlap it.',
+        `(raw's are pre-built) and ${formatNumber(local.completeMs)} ms to recording its completion (the outbox is FULL; lease and completion commit without waiting for fsync). ` +
+        'Pipelined, these overlap the round trip; with --in-flight 1 they add to it. Either way they cost CPU, which a loaded machine feels.',
     ],
   });
 } finally {

@@ -1,7 +1,7 @@
 /**
  * Not a side of the comparison, an explanation of it: what ours does per batch besides the HTTP
  * round trip, timed phase by phase on an outbox holding the same records: lease the batch
- * (nextBatch), build its JSON and gzip it, record its completion (completeBatch, FULL).
+ * (nextBatch), build its JSON and gzip it, record its completion (completeBatch; lease and completion commit without waiting for fsync).
  */
 import type { SourceRecord } from '../../agents/api/index.ts';
 import { buildBatchRequest, encodeBatchBody } from '../../agents/delivery/index.ts';

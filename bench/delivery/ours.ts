@@ -32,6 +32,7 @@ export async function deliverOurs(options: {
   timeoutMs: number;
   /** Batch limits other than the config defaults (bench/scaling's records-per-batch row). */
   limits?: typeof LIMITS;
+  inFlightPerLane?: number;
 }): Promise<OursRun> {
   const limits = options.limits ?? LIMITS;
   const outbox = Outbox.open({
@@ -76,6 +77,7 @@ export async function deliverOurs(options: {
     clock: systemClock,
     random: seededRandom(7),
     logger: createSilentLogger(),
+    ...(options.inFlightPerLane === undefined ? {} : { inFlightPerLane: options.inFlightPerLane }),
     onEvent: (event) => {
       if (event.type === 'delivered') {
         batches += 1;

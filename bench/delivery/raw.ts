@@ -1,15 +1,15 @@
 /**
  * The raw baseline of the delivery benchmark: an undici loop posting pre-built gzip batches of the
- * same records, one request at a time like the deliverer's lane, each signed (HMAC over the gzip
- * bytes) just before it is sent, with a bearer token fetched inside the timed part as ours must.
+ * same records, one request at a time like the deliverer's lane, each signed (HMAC v2 over method,
+ * path and the gzip bytes' hash) just before it is sent, with a bearer token fetched inside the timed part as ours must.
  * No outbox, no retries, no classification: the least a client must do to get the batches accepted.
  */
-import { createHmac } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { monotonicFactory } from 'ulid';
 import { Agent, request } from 'undici';
 import type { SourceRecord } from '../../agents/api/index.ts';
 import type { BatchRequest, EnrollResponse } from '../../agents/api/cloud.ts';
+import { signatureHeader } from '../../agents/delivery/signature.ts';
 import { recordVersion } from '../../agents/outbox/index.ts';
 import { chunk } from '../lib/receipt-records.ts';
 import { AGENT_VERSION, LIMITS } from './ours.ts';
@@ -68,8 +68,11 @@ export async function postRaw(options: {
   });
   const token = ((await tokenAnswer.body.json()) as { access_token: string }).access_token;
   for (const batch of options.batches) {
-    const t = Math.floor(Date.now() / 1000);
-    const v1 = createHmac('sha256', options.enrollment.signingSecret).update(`${t}.`).update(batch.gzip).digest('hex');
+    const signature = signatureHeader(
+      options.enrollment.signingSecret,
+      { method: 'POST', pathWithQuery: '/v1/batches', body: batch.gzip },
+      Date.now() / 1000,
+    );
     const answer = await request(`${options.url}/v1/batches`, {
       method: 'POST',
       dispatcher,
@@ -78,7 +81,7 @@ export async function postRaw(options: {
         'content-type': 'application/json',
         'content-encoding': 'gzip',
         'idempotency-key': batch.batchId,
-        'tya-signature': `t=${t},v1=${v1}`,
+        'tya-signature': signature,
         authorization: `Bearer ${token}`,
       },
       body: batch.gzip,

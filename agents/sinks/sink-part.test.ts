@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema, type AgentConfig } from '../api/index.ts';
-import type { AgentPartContext } from '../engine/agent-parts.ts';
+import type { AgentPartContext } from '../engine/agent-part.ts';
 import { makeTempDir, openTestOutbox, type TempDir } from '../outbox/outbox-test-kit.ts';
 import { systemClock } from '../pipeline/clock.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';

@@ -5,7 +5,7 @@
  * `sinks`; loaded lazily, so an agent without sinks never loads amqplib or this code.
  */
 import type { SinkConfig } from '../api/sink-config.ts';
-import type { AgentPart, AgentPartContext } from '../engine/agent-parts.ts';
+import type { AgentPart, AgentPartContext } from '../engine/agent-part.ts';
 import type { SinkRoute } from '../outbox/sink-queue-store.ts';
 import { RabbitmqSink } from './rabbitmq/rabbitmq-sink.ts';
 

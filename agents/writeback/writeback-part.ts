@@ -4,7 +4,7 @@
  * has a `writeback` section with targets.
  */
 import { join } from 'node:path';
-import type { AgentPart, AgentPartContext } from '../engine/agent-parts.ts';
+import type { AgentPart, AgentPartContext } from '../engine/agent-part.ts';
 import type { SourceRecord } from '../api/index.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
 import { readEnrollment } from '../delivery/enrollment.ts';

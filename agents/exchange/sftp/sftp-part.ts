@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SftpServerConfig } from '../../api/sftp-config.ts';
-import type { AgentPart, AgentPartContext, AgentPartFactory } from '../../engine/agent-parts.ts';
+import type { AgentPart, AgentPartContext, AgentPartFactory } from '../../engine/agent-part.ts';
 import type { CommandResult } from '../../delivery/index.ts';
 import { openSftp } from './sftp-connection.ts';
 import { SftpLedger } from './sftp-ledger.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SftpServerSchema } from '../../api/sftp-config.ts';
 import type { AgentConfig } from '../../api/index.ts';
-import type { AgentPartContext } from '../../engine/agent-parts.ts';
+import type { AgentPartContext } from '../../engine/agent-part.ts';
 import { harness, runDeliveryCleanups, type Harness } from '../../../test/helpers/delivery-harness.ts';
 import { startSftpServer, type SftpTestServer } from '../../../test/helpers/sftp-server.ts';
 import { SftpExchangePart } from './sftp-part.ts';

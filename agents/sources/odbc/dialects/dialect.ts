@@ -87,6 +87,13 @@ export interface Dialect {
   /** A query that fails where `rowHash` cannot run (an older server): `rowHashFallback` is used there. */
   readonly rowHashProbe?: string;
   readonly rowHashFallback?: RowHashSql;
+  /**
+   * SQL numbering a row by how many of `thresholds` (ascending 64-bit integers) are at most the
+   * integer column `compare`, found by binary search in the database (PostgreSQL `width_bucket`,
+   * MariaDB `INTERVAL`): thousands of snapshot segments in one pass (snapshot/bucket-sums.ts).
+   * Undefined where the database has none; its parameters are appended to `parameters`.
+   */
+  integerBucket?: (compare: string, thresholds: readonly bigint[], parameters: string[]) => string;
 }
 
 export interface RowHashSql {

@@ -61,6 +61,9 @@ export const mariadbDialect: Dialect = {
   limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `SUBSTRING(${expression}, ${start}, ${length})`,
   secondsBefore: (parameter, seconds) => `(${parameter} - INTERVAL ${seconds} SECOND)`,
+  // INTERVAL(N, N1, N2, …) binary-searches its integer arguments; they are written as literals
+  // (bigints the agent parsed, so nothing but digits reaches the SQL), as each would be a parameter.
+  integerBucket: (compare, thresholds) => `INTERVAL(${compare}, ${thresholds.join(', ')})`,
   rowHash: {
     hex: (columns) => `LPAD(HEX(${crcPair(columns)}), 16, '0')`,
     // SUM of BIGINT UNSIGNED is an exact DECIMAL; the agent reduces it modulo 2^64.

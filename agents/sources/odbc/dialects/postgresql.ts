@@ -51,6 +51,11 @@ export const postgresqlDialect: Dialect = {
   limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `substr(${expression}, ${start}, ${length})`,
   secondsBefore: (parameter, seconds) => `(${parameter} - make_interval(secs => ${seconds}))`,
+  // One array parameter, however many thresholds: `{1,65,129}`.
+  integerBucket: (compare, thresholds, parameters) => {
+    parameters.push(`{${thresholds.join(',')}}`);
+    return `width_bucket(${compare}, CAST(? AS int8[]))`;
+  },
   rowHash: {
     hex: (columns) => `lpad(to_hex(${rowHash(columns)}), 16, '0')`,
     sum: (columns) => `coalesce(sum(${rowHash(columns)}), 0)::text`,

@@ -23,6 +23,7 @@ import type { ColumnSignature } from '../schema-drift.ts';
 import type { StreamPlan } from '../stream-plan.ts';
 import type { SnapshotSettings } from '../stream-settings.ts';
 import type { ReadContext } from '../stream-reader.ts';
+import type { RowHashSql } from '../dialects/index.ts';
 import { nextChunkRows } from './chunk-size.ts';
 import { hashFromHex, localRowHash, sumHashes } from './row-hash.ts';
 import { RowList } from './row-list.ts';
@@ -55,6 +56,7 @@ const FLUSH_PAGES = 10;
 const FLUSH_BYTES = 8 * 1024 * 1024;
 const FLUSH_AFTER_MS = 5_000;
 const HASH_ALIAS = 'row_hash';
+const LEGACY_ALIAS = 'row_hash_legacy';
 /** Parts a differing range is split into per query (any key). */
 const SEGMENTS = 64;
 /** Most parts per query on the integer-key fast path (a 200,000-row chunk in 64-row parts is 3,125). */
@@ -73,6 +75,8 @@ export class SnapshotRound {
   #pendingSince = 0;
   #emitted = false;
   readonly #resumed: boolean;
+  /** The hash the old manifest was made with, when it is not the current one but the dialect can still compute it. */
+  readonly #legacy: RowHashSql | undefined;
   /** Integer key and a database that buckets by it: thousands of parts per query (bucket-sums.ts). */
   #fastPath: boolean;
 
@@ -81,8 +85,13 @@ export class SnapshotRound {
     this.#w = working;
     this.#options = options;
     this.#context = context;
-    const hashed = context().rowHash !== undefined;
-    this.#compareSums = hashed && JSON.stringify(working.columns) === JSON.stringify(options.columns);
+    const { rowHash, dialect } = context();
+    // The hash the manifest was made with: named in it, or (older manifests) the dialect's legacy one.
+    const made = working.hash ?? dialect.legacyRowHash?.id ?? rowHash?.id;
+    const sameColumns = JSON.stringify(working.columns) === JSON.stringify(options.columns);
+    this.#compareSums = rowHash !== undefined && made === rowHash.id && sameColumns;
+    // Made with the legacy hash: compare each row by it once, and keep the current one in the new manifest.
+    this.#legacy = rowHash !== undefined && made !== rowHash.id && made === dialect.legacyRowHash?.id && sameColumns ? dialect.legacyRowHash : undefined;
     this.#resumed = working.round !== null;
     this.#fastPath = integerKey(options.plan) !== null && context().dialect.integerBucket !== undefined;
     if (working.round === null) {
@@ -117,6 +126,7 @@ export class SnapshotRound {
     w.nextLength = 0;
     w.round = null;
     w.columns = this.#options.columns;
+    w.hash = this.#context().rowHash?.id ?? null;
     yield this.#step(true);
   }
 
@@ -240,12 +250,13 @@ export class SnapshotRound {
       const rows = await this.#readRows(leaf.at ?? w.round!.after, hi);
       for (const row of rows) {
         const hash = row.extra[HASH_ALIAS] === undefined ? localRowHash(row.texts) : hashFromHex(row.extra[HASH_ALIAS]);
+        const compared = this.#legacy === undefined ? hash : hashFromHex(row.extra[LEGACY_ALIAS]);
         const index = manifest.get(keyId(row.key));
         if (index !== undefined && !seen.has(index)) {
           seen.add(index);
           leaf.seen.push(index);
         }
-        if (index === undefined || w.old.hashes[w.oldOffset + index] !== hash) {
+        if (index === undefined || w.old.hashes[w.oldOffset + index] !== compared) {
           this.#emit(upsertRecord(plan, row.texts, timeZone, this.#context().capturedAt), row.texts);
         }
         w.next.push(row.key, hash);
@@ -270,10 +281,15 @@ export class SnapshotRound {
     const rowHash = context.rowHash;
     const guard = longestValueGuard(plan.table.columns);
     const extra = rowHash === undefined ? [] : [`${rowHash.hex(plan.table.columns)} AS ${HASH_ALIAS}`];
+    const aliases = rowHash === undefined ? [] : [HASH_ALIAS];
+    if (this.#legacy !== undefined) {
+      extra.push(`${this.#legacy.hex(plan.table.columns)} AS ${LEGACY_ALIAS}`);
+      aliases.push(LEGACY_ALIAS);
+    }
     if (guard !== null) extra.push(guard);
     const lower: LowerBound = after === null ? { type: 'start' } : { type: 'after', values: after };
     const query = scanQuery({ table: plan.table, dialect: context.dialect, order: plan.keys, lower, upper: hi, limit: pageRows, extra });
-    return fetchRows({ ...context, plan }, query, rowHash === undefined ? [] : [HASH_ALIAS]);
+    return fetchRows({ ...context, plan }, query, aliases);
   }
 
   #emit(record: SourceRecord, texts: readonly (string | null)[]): void {

@@ -16,8 +16,8 @@ import { cellText } from '../value-convert.ts';
 import { sumFromText } from './row-hash.ts';
 import type { SegmentSum } from './segment-sums.ts';
 
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
+export const INT64_MIN = -(1n << 63n);
+export const INT64_MAX = (1n << 63n) - 1n;
 
 /** The stream's single integer key column, or null (composite or non-integer keys take the general path). */
 export function integerKey(plan: StreamPlan): ColumnPlan | null {

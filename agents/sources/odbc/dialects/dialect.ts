@@ -98,6 +98,8 @@ export interface Dialect {
    * MariaDB `INTERVAL`): thousands of snapshot segments in one pass (snapshot/bucket-sums.ts).
    * Undefined where the database has none; its parameters are appended to `parameters`.
    */
+  /** An integer column's exact text in a type the driver binds in a fixed buffer (default: the column's `select`). */
+  integerText?: (compare: string) => string;
   integerBucket?: (compare: string, thresholds: readonly bigint[], parameters: string[]) => string;
 }
 

@@ -107,7 +107,8 @@ async function keyHashes(
   }
   const parameters: string[] = [];
   const where = spansFilter(context, key.compare, key.parameter, spans, parameters);
-  const sql = `SELECT ${key.select} AS k, ${rowHash.hex(plan.table.columns)} AS h FROM ${plan.table.from} WHERE ${where} ORDER BY ${key.compare}`;
+  const keyText = context.dialect.integerText?.(key.compare) ?? key.select;
+  const sql = `SELECT ${keyText} AS k, ${rowHash.hex(plan.table.columns)} AS h FROM ${plan.table.from} WHERE ${where} ORDER BY ${key.compare}`;
   const rows = await context.connection.query(sql, parameters);
   return rows.map((row) => {
     const text = cellText(row.k, key.name);

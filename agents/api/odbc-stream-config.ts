@@ -43,7 +43,10 @@ export const OdbcStreamSchema = z
         chunkTargetMs: z.number().int().min(10).max(60_000).default(500),
         minChunkRows: z.number().int().min(1).max(10_000_000).default(1_000),
         maxChunkRows: z.number().int().min(1).max(10_000_000).default(200_000),
-        /** A differing chunk is halved until at most this many rows, then compared row by row. */
+        /**
+         * A differing chunk is split until at most this many rows, then compared row by row; on a
+         * single integer key, the size of the parts whose sums one query returns (bucket-sums.ts).
+         */
         leafRows: z.number().int().min(1).max(10_000).default(64),
       })
       .strict()

@@ -10,6 +10,8 @@ export interface RecordedQuery {
   parameters: string[];
   rows: number;
   lastRow: Record<string, unknown> | null;
+  /** Wall time of the query, fetch included. */
+  ms: number;
 }
 
 export interface RecordingDriver extends OdbcDriver {
@@ -29,8 +31,10 @@ export function recordingDriver(inner: OdbcDriver = nodeOdbcDriver): RecordingDr
       const connection = await inner.connect(options);
       return {
         async query(sql, parameters) {
+          const started = performance.now();
           const rows = await connection.query(sql, parameters);
-          queries.push({ sql, parameters: [...(parameters ?? [])], rows: rows.length, lastRow: rows.at(-1) ?? null });
+          const ms = performance.now() - started;
+          queries.push({ sql, parameters: [...(parameters ?? [])], rows: rows.length, lastRow: rows.at(-1) ?? null, ms });
           return rows;
         },
         close: () => connection.close(),

@@ -13,7 +13,7 @@ import { benchRow, type BenchRow } from '../lib/bench-result.ts';
 import { median } from '../lib/median.ts';
 import { BENCH_TABLE, benchSourceConfig, createBenchTable, type BenchDialect } from './bench-table.ts';
 import { openRawConnection } from './extract-raw.ts';
-import { recordingDriver } from './recording-driver.ts';
+import { recordingDriver, type RecordedQuery } from './recording-driver.ts';
 
 export interface SnapshotResult {
   row: BenchRow;
@@ -77,7 +77,7 @@ export async function benchSnapshotDiff(
       queries = round.queries;
       countMs.push(await timeCount(table.db.connectionString));
       log(
-        `  ${PRODUCT[dialect]} run ${run + 1}/${runs}: diff ${Math.round(round.ms)} ms (${round.rowsPulled} rows pulled, ${round.queries} queries), COUNT(*) ${Math.round(countMs.at(-1)!)} ms`,
+        `  ${PRODUCT[dialect]} run ${run + 1}/${runs}: diff ${Math.round(round.ms)} ms (${round.rowsPulled} rows pulled, ${round.queries} queries: ${round.byKind}), COUNT(*) ${Math.round(countMs.at(-1)!)} ms`,
       );
     }
     return {
@@ -138,7 +138,19 @@ async function snapshotRound(config: OdbcSourceConfig, checkpoint: JsonValue | u
     checkpoint: ctx.committed.get(`${config.name}/${stream}`),
     rowsPulled: driver.queries.reduce((sum, q) => sum + q.rows, 0),
     queries: driver.queries.length,
+    byKind: queryKinds(driver.queries),
   };
+}
+
+/** Queries, rows and time by what they asked: segment sums, keys and hashes, whole rows. */
+function queryKinds(queries: readonly RecordedQuery[]): string {
+  const kinds = new Map<string, { queries: number; rows: number; ms: number }>();
+  for (const query of queries) {
+    const kind = query.sql.includes('COUNT(*)') ? 'sums' : query.sql.includes(' AS k, ') ? 'keys' : 'rows';
+    const entry = kinds.get(kind) ?? { queries: 0, rows: 0, ms: 0 };
+    kinds.set(kind, { queries: entry.queries + 1, rows: entry.rows + query.rows, ms: entry.ms + query.ms });
+  }
+  return [...kinds].map(([kind, k]) => `${kind} ${k.queries}q/${k.rows}r/${Math.round(k.ms)}ms`).join(', ');
 }
 
 async function timeCount(connectionString: string): Promise<number> {

@@ -95,9 +95,25 @@ export interface Dialect {
   /** A query that fails where `rowHash` cannot run (an older server): `rowHashFallback` is used there. */
   readonly rowHashProbe?: string;
   readonly rowHashFallback?: RowHashSql;
+  /**
+   * The hash agents used before manifests named theirs: a manifest without a hash id was made with
+   * it (its rows are compared with it once while the manifest is rebuilt in the current one).
+   */
+  readonly legacyRowHash?: RowHashSql;
+  /**
+   * SQL numbering a row by how many of `thresholds` (ascending 64-bit integers) are at most the
+   * integer column `compare`, found by binary search in the database (PostgreSQL `width_bucket`,
+   * MariaDB `INTERVAL`): thousands of snapshot segments in one pass (snapshot/bucket-sums.ts).
+   * Undefined where the database has none; its parameters are appended to `parameters`.
+   */
+  /** An integer column's exact text in a type the driver binds in a fixed buffer (default: the column's `select`). */
+  integerText?: (compare: string) => string;
+  integerBucket?: (compare: string, thresholds: readonly bigint[], parameters: string[]) => string;
 }
 
 export interface RowHashSql {
+  /** Names the function in the manifest: hashes made by another one never compare equal. */
+  id: string;
   /** The row's hash over all its columns' text, as 16 hex digits. */
   hex(columns: ColumnPlan[]): string;
   /** Aggregate: the sum of the rows' hashes (read as 64-bit integers) as decimal text, '0' for none. */

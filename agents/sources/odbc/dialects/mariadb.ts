@@ -61,7 +61,11 @@ export const mariadbDialect: Dialect = {
   limitClause: (rows) => `LIMIT ${rows}`,
   substring: (expression, start, length) => `SUBSTRING(${expression}, ${start}, ${length})`,
   secondsBefore: (parameter, seconds) => `(${parameter} - INTERVAL ${seconds} SECOND)`,
+  // INTERVAL(N, N1, N2, …) binary-searches its integer arguments; they are written as literals
+  // (bigints the agent parsed, so nothing but digits reaches the SQL), as each would be a parameter.
+  integerBucket: (compare, thresholds) => `INTERVAL(${compare}, ${thresholds.join(', ')})`,
   rowHash: {
+    id: 'mariadb-crc-1',
     hex: (columns) => `LPAD(HEX(${crcPair(columns)}), 16, '0')`,
     // SUM of BIGINT UNSIGNED is an exact DECIMAL; the agent reduces it modulo 2^64.
     sum: (columns) => `CAST(COALESCE(SUM(${crcPair(columns)}), 0) AS CHAR)`,
@@ -69,6 +73,7 @@ export const mariadbDialect: Dialect = {
   // CRC32C arrived in MariaDB 10.8; older servers (and MySQL) hash with MD5, about 7× slower.
   rowHashProbe: "SELECT CRC32C('') AS crc",
   rowHashFallback: {
+    id: 'mariadb-md5-1',
     hex: (columns) => `LEFT(MD5(${rowText(columns)}), 16)`,
     sum: (columns) => `CAST(COALESCE(SUM(CAST(CONV(LEFT(MD5(${rowText(columns)}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR)`,
   },

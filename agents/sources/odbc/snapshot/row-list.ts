@@ -7,6 +7,9 @@
  * checkpoint of a million rows costs two string copies rather than a million small objects: keys as
  * escaped texts separated by tab (columns) and newline (rows), hashes as base64 of 8 bytes each.
  */
+import { endianness } from 'node:os';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 export class RowList {
   readonly keys: string[][] = [];
@@ -46,16 +49,21 @@ export interface PackedRows {
 
 export function packRows(slices: readonly RowSlice[]): PackedRows {
   const keys: string[] = [];
-  const hashes = Buffer.alloc(8 * slices.reduce((sum, slice) => sum + slice.end - slice.start, 0));
+  // A typed array takes a bigint per element far faster than Buffer.writeBigUInt64BE (a third of a
+  // million-row checkpoint's time went there); one byte swap at the end makes it big-endian.
+  const hashes = new BigUint64Array(slices.reduce((sum, slice) => sum + slice.end - slice.start, 0));
   let row = 0;
   for (const { list, start, end } of slices) {
     for (let i = start; i < end; i += 1) {
-      keys.push(list.keys[i]!.map(escapeField).join('\t'));
-      hashes.writeBigUInt64BE(list.hashes[i]!, row * 8);
+      const key = list.keys[i]!;
+      keys.push(key.length === 1 ? escapeField(key[0]!) : key.map(escapeField).join('\t'));
+      hashes[row] = list.hashes[i]!;
       row += 1;
     }
   }
-  return { rows: row, keys: keys.join('\n'), hashes: hashes.toString('base64') };
+  const bytes = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+  if (LITTLE_ENDIAN) bytes.swap64();
+  return { rows: row, keys: keys.join('\n'), hashes: bytes.toString('base64') };
 }
 
 export function unpackRows(packed: PackedRows, keyWidth: number): RowList {
@@ -66,15 +74,22 @@ export function unpackRows(packed: PackedRows, keyWidth: number): RowList {
   if (lines.length !== packed.rows || hashes.length !== packed.rows * 8) {
     throw new Error(`A packed row list says ${packed.rows} rows but holds ${lines.length} keys and ${hashes.length / 8} hashes.`);
   }
+  const aligned = Buffer.alloc(hashes.length);
+  hashes.copy(aligned);
+  if (LITTLE_ENDIAN) aligned.swap64();
+  const values = new BigUint64Array(aligned.buffer, aligned.byteOffset, packed.rows);
   lines.forEach((line, i) => {
     const key = line.split('\t').map(unescapeField);
     if (key.length !== keyWidth) throw new Error(`A packed key has ${key.length} columns, the stream has ${keyWidth}.`);
-    list.push(key, hashes.readBigUInt64BE(i * 8));
+    list.push(key, values[i]!);
   });
   return list;
 }
 
+const SPECIAL = /[\\\t\n]/;
+
 function escapeField(text: string): string {
+  if (!SPECIAL.test(text)) return text;
   return text.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n'));
 }
 

@@ -23,10 +23,14 @@ import type { ColumnSignature } from '../schema-drift.ts';
 import type { StreamPlan } from '../stream-plan.ts';
 import type { SnapshotSettings } from '../stream-settings.ts';
 import type { ReadContext } from '../stream-reader.ts';
+import type { RowHashSql } from '../dialects/index.ts';
 import { nextChunkRows } from './chunk-size.ts';
 import { hashFromHex, localRowHash, sumHashes } from './row-hash.ts';
 import { RowList } from './row-list.ts';
 import { segmentSums } from './segment-sums.ts';
+import { bucketSums, integerKey } from './bucket-sums.ts';
+import type { LeafOutcome, LeafRange } from './batch-leaves.ts';
+import { compareLeaves } from './batch-leaves.ts';
 import type { SnapshotState } from './snapshot-state.ts';
 
 export interface RoundStep {
@@ -52,8 +56,13 @@ const FLUSH_PAGES = 10;
 const FLUSH_BYTES = 8 * 1024 * 1024;
 const FLUSH_AFTER_MS = 5_000;
 const HASH_ALIAS = 'row_hash';
-/** Parts a differing range is split into per query. */
+const LEGACY_ALIAS = 'row_hash_legacy';
+/** Parts a differing range is split into per query (any key). */
 const SEGMENTS = 64;
+/** Most parts per query on the integer-key fast path (a 200,000-row chunk in 64-row parts is 3,125). */
+const MAX_BUCKETS = 4096;
+/** Most manifest rows of small differing parts compared in one batch (their changes wait in memory). */
+const BATCH_ROWS = 32_768;
 
 export class SnapshotRound {
   readonly #w: SnapshotState;
@@ -66,15 +75,25 @@ export class SnapshotRound {
   #pendingSince = 0;
   #emitted = false;
   readonly #resumed: boolean;
+  /** The hash the old manifest was made with, when it is not the current one but the dialect can still compute it. */
+  readonly #legacy: RowHashSql | undefined;
+  /** Integer key and a database that buckets by it: thousands of parts per query (bucket-sums.ts). */
+  #fastPath: boolean;
 
   /** `context` is asked anew at each query: each read of the source brings its own. */
   constructor(working: SnapshotState, options: RoundOptions, context: () => ReadContext) {
     this.#w = working;
     this.#options = options;
     this.#context = context;
-    const hashed = context().rowHash !== undefined;
-    this.#compareSums = hashed && JSON.stringify(working.columns) === JSON.stringify(options.columns);
+    const { rowHash, dialect } = context();
+    // The hash the manifest was made with: named in it, or (older manifests) the dialect's legacy one.
+    const made = working.hash ?? dialect.legacyRowHash?.id ?? rowHash?.id;
+    const sameColumns = JSON.stringify(working.columns) === JSON.stringify(options.columns);
+    this.#compareSums = rowHash !== undefined && made === rowHash.id && sameColumns;
+    // Made with the legacy hash: compare each row by it once, and keep the current one in the new manifest.
+    this.#legacy = rowHash !== undefined && made !== rowHash.id && made === dialect.legacyRowHash?.id && sameColumns ? dialect.legacyRowHash : undefined;
     this.#resumed = working.round !== null;
+    this.#fastPath = integerKey(options.plan) !== null && context().dialect.integerBucket !== undefined;
     if (working.round === null) {
       working.round = { after: null, leaf: null };
       working.next = new RowList();
@@ -107,6 +126,7 @@ export class SnapshotRound {
     w.nextLength = 0;
     w.round = null;
     w.columns = this.#options.columns;
+    w.hash = this.#context().rowHash?.id ?? null;
     yield this.#step(true);
   }
 
@@ -117,8 +137,9 @@ export class SnapshotRound {
   }
 
   /**
-   * Compares the next `count` manifest rows' key range in up to SEGMENTS parts with one query;
-   * equal parts are kept, differing ones split again (or compared row by row once small).
+   * Compares the next `count` manifest rows' key range in parts with one query: 64 (any key), or
+   * `leafRows`-sized ones on the integer-key fast path (bucket-sums.ts). Equal parts are kept;
+   * differing small ones are compared together (batch-leaves.ts) or row by row, larger ones split again.
    */
   async *#range(count: number, chunk: boolean): AsyncGenerator<RoundStep> {
     const w = this.#w;
@@ -128,7 +149,9 @@ export class SnapshotRound {
       yield* this.#leaf();
       return;
     }
-    const parts = Math.min(SEGMENTS, count);
+    const { leafRows } = this.#options.settings;
+    const fast = this.#fastPath;
+    const parts = fast ? Math.min(MAX_BUCKETS, Math.ceil(count / leafRows)) : Math.min(SEGMENTS, count);
     const sizes = Array.from({ length: parts }, (_, i) => Math.floor((count * (i + 1)) / parts) - Math.floor((count * i) / parts));
     const boundaries: string[][] = [];
     let end = w.oldOffset;
@@ -138,25 +161,80 @@ export class SnapshotRound {
     }
     const context = this.#context();
     const started = context.now();
-    const sums = await segmentSums(context, this.#options.plan, rowHash, w.round!.after, boundaries);
+    const plan = this.#options.plan;
+    const sums = fast
+      ? await bucketSums(context, plan, rowHash, w.round!.after, boundaries)
+      : await segmentSums(context, plan, rowHash, w.round!.after, boundaries);
+    if (sums === null) {
+      // A key outside 64 bits: this stream takes the general path from here on.
+      this.#fastPath = false;
+      yield* this.#range(count, chunk);
+      return;
+    }
     if (chunk) {
       const scanned = sums.reduce((total, part) => total + part.rows, 0);
       w.chunkRows = nextChunkRows(w.chunkRows, scanned, context.now() - started, this.#options.settings);
     }
+    let offset = w.oldOffset;
+    const equal = sizes.map((size, i) => {
+      const same = sums[i]!.rows === size && sums[i]!.sum === sumHashes(w.old, offset, size);
+      offset += size;
+      return same;
+    });
+    const batched = fast ? await this.#compareSmall(sizes, boundaries, equal) : new Map<number, LeafOutcome>();
     for (const [i, size] of sizes.entries()) {
-      const db = sums[i]!;
-      if (db.rows === size && db.sum === sumHashes(w.old, w.oldOffset, size)) {
+      const outcome = batched.get(i);
+      if (equal[i]!) {
         w.next.copyFrom(w.old, w.oldOffset, size);
         w.nextLength += size;
         w.oldOffset += size;
         w.round!.after = boundaries[i]!;
-      } else if (size <= this.#options.settings.leafRows) {
+      } else if (outcome !== undefined) {
+        this.#applyOutcome(outcome, size, boundaries[i]!);
+      } else if (size <= leafRows) {
         w.round!.leaf = { end: size, at: null, seen: [] };
         yield* this.#leaf();
       } else {
         yield* this.#range(size, false);
       }
     }
+  }
+
+  /** The differing parts of at most `leafRows` rows, compared in one batch (up to BATCH_ROWS manifest rows). */
+  async #compareSmall(sizes: number[], boundaries: string[][], equal: boolean[]): Promise<Map<number, LeafOutcome>> {
+    const w = this.#w;
+    const ranges: LeafRange[] = [];
+    const indexes: number[] = [];
+    let start = w.oldOffset;
+    let total = 0;
+    for (const [i, size] of sizes.entries()) {
+      if (!equal[i]! && size <= this.#options.settings.leafRows && total + size <= BATCH_ROWS) {
+        ranges.push({ lo: i === 0 ? w.round!.after : boundaries[i - 1]!, hi: boundaries[i]!, start, size });
+        indexes.push(i);
+        total += size;
+      }
+      start += size;
+    }
+    const batched = new Map<number, LeafOutcome>();
+    if (ranges.length === 0) return batched;
+    const { plan, pageRows } = this.#options;
+    const outcomes = await compareLeaves(this.#context(), plan, this.#context().rowHash!, w.old, ranges, pageRows, HASH_ALIAS);
+    outcomes.forEach((outcome, j) => batched.set(indexes[j]!, outcome));
+    return batched;
+  }
+
+  #applyOutcome(outcome: LeafOutcome, size: number, hi: string[]): void {
+    const w = this.#w;
+    const { plan, timeZone } = this.#options;
+    const capturedAt = this.#context().capturedAt;
+    for (const row of outcome.rows) {
+      if (row.texts !== null) this.#emit(upsertRecord(plan, row.texts, timeZone, capturedAt), row.texts);
+      w.next.push(row.key, row.hash);
+      w.nextLength += 1;
+    }
+    for (const index of outcome.deleted) this.#emit(deleteRecord(plan, w.old.keys[index]!, timeZone, capturedAt), []);
+    w.oldOffset += size;
+    w.round!.after = hi;
   }
 
   /** Compares the current leaf range row by row, from where it stopped; the tail when `end` is 0. */
@@ -172,12 +250,13 @@ export class SnapshotRound {
       const rows = await this.#readRows(leaf.at ?? w.round!.after, hi);
       for (const row of rows) {
         const hash = row.extra[HASH_ALIAS] === undefined ? localRowHash(row.texts) : hashFromHex(row.extra[HASH_ALIAS]);
+        const compared = this.#legacy === undefined ? hash : hashFromHex(row.extra[LEGACY_ALIAS]);
         const index = manifest.get(keyId(row.key));
         if (index !== undefined && !seen.has(index)) {
           seen.add(index);
           leaf.seen.push(index);
         }
-        if (index === undefined || w.old.hashes[w.oldOffset + index] !== hash) {
+        if (index === undefined || w.old.hashes[w.oldOffset + index] !== compared) {
           this.#emit(upsertRecord(plan, row.texts, timeZone, this.#context().capturedAt), row.texts);
         }
         w.next.push(row.key, hash);
@@ -202,10 +281,15 @@ export class SnapshotRound {
     const rowHash = context.rowHash;
     const guard = longestValueGuard(plan.table.columns);
     const extra = rowHash === undefined ? [] : [`${rowHash.hex(plan.table.columns)} AS ${HASH_ALIAS}`];
+    const aliases = rowHash === undefined ? [] : [HASH_ALIAS];
+    if (this.#legacy !== undefined) {
+      extra.push(`${this.#legacy.hex(plan.table.columns)} AS ${LEGACY_ALIAS}`);
+      aliases.push(LEGACY_ALIAS);
+    }
     if (guard !== null) extra.push(guard);
     const lower: LowerBound = after === null ? { type: 'start' } : { type: 'after', values: after };
     const query = scanQuery({ table: plan.table, dialect: context.dialect, order: plan.keys, lower, upper: hi, limit: pageRows, extra });
-    return fetchRows({ ...context, plan }, query, rowHash === undefined ? [] : [HASH_ALIAS]);
+    return fetchRows({ ...context, plan }, query, aliases);
   }
 
   #emit(record: SourceRecord, texts: readonly (string | null)[]): void {

@@ -6,7 +6,7 @@
  * row-by-row comparison has got. Every checkpoint carries all of it, committed with the records the
  * comparison produced, so a crash anywhere resumes the round without losing or inventing a change.
  *
- *   {"mode": "snapshot", "columns": […], "chunkRows": 4000, "round": null | {"split": n, "after": […],
+ *   {"mode": "snapshot", "columns": […], "hash": "pg-record-1", "chunkRows": 4000, "round": null | {"split": n, "after": […],
  *    "leaf": null | {"end": n, "at": […], "seen": […]}}, "rows": n, "keys": "…", "hashes": "…"}
  */
 import type { JsonObject, JsonValue } from '../../../api/index.ts';
@@ -34,6 +34,8 @@ export interface RoundProgress {
 
 export interface SnapshotState {
   columns: ColumnSignature[] | null;
+  /** The row hash the manifest's hashes were made with (RowHashSql.id); null: before hashes were named. */
+  hash: string | null;
   chunkRows: number;
   next: RowList;
   nextLength: number;
@@ -43,7 +45,7 @@ export interface SnapshotState {
 }
 
 export function emptySnapshotState(chunkRows: number): SnapshotState {
-  return { columns: null, chunkRows, next: new RowList(), nextLength: 0, old: new RowList(), oldOffset: 0, round: null };
+  return { columns: null, hash: null, chunkRows, next: new RowList(), nextLength: 0, old: new RowList(), oldOffset: 0, round: null };
 }
 
 /** An independent copy of the progress; the row lists are shared (append-only, cut back to the lengths). */
@@ -64,6 +66,7 @@ export function snapshotCheckpointJson(state: SnapshotState): JsonValue {
   const json: JsonObject = {
     mode: 'snapshot',
     columns: state.columns,
+    hash: state.hash,
     chunkRows: state.chunkRows,
     round:
       round === null
@@ -105,6 +108,7 @@ export function parseSnapshotCheckpoint(value: JsonValue | undefined, source: st
   }
   const state = emptySnapshotState(typeof value.chunkRows === 'number' ? value.chunkRows : chunkRows);
   state.columns = parseSignatures(value.columns);
+  state.hash = typeof value.hash === 'string' ? value.hash : null;
   const round = value.round;
   if (round === null || round === undefined) {
     state.old = list;

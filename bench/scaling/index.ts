@@ -2,7 +2,8 @@
  * How cost grows with the work (issue 15): each dimension measured at every decade of its range,
  * each point in its own process (so its peak memory is its own), with time and peak memory:
  *   scripts/with-keyring.sh node bench/scaling/index.ts [--quick] [--outbox-max 10000000] [--only outbox,bank]
- * outbox depth (1k → 10M queued records: enqueue rate, lease rate, start time, file size), snapshot
+ * outbox depth (1k → 1M queued records by default, 10M with --outbox-max 10000000: ~8 GiB of file and
+ * 15+ minutes of fill, so opt-in; enqueue, lease and completion rates, start time, file size), snapshot
  * diff (10k → 1M rows, PostgreSQL), bank file size (10 MB → 1 GB CAMT.053), sources per agent (1, 10,
  * 50: idle CPU and RSS), records per delivery batch (10 → 5,000). The words under the tables say where
  * the cost is linear and where not, computed from the points (growth.ts).
@@ -32,7 +33,7 @@ const decades = (from: number, to: number) => {
   for (let n = from; n <= to; n *= 10) out.push(n);
   return out;
 };
-const outboxMax = Number(args.extra['outbox-max'] ?? (args.quick ? 100_000 : 10_000_000));
+const outboxMax = Number(args.extra['outbox-max'] ?? (args.quick ? 100_000 : 1_000_000));
 const only = args.extra.only?.split(',').map((s) => s.trim());
 const wanted = (name: string) => only === undefined || only.includes(name);
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -66,7 +67,7 @@ async function dimension(name: string, measure: () => Promise<void>): Promise<vo
 
 await dimension('outbox', async () => {
   // One file filled decade by decade (bench/outbox/scaling.ts): refilling from empty for every decade
-  // would take longer than the 10M decade itself.
+  // would cost more than the top decade itself.
   const p = await point<{ rows: OutboxScalingRow[]; table: BenchTable; notes: string[]; peakMiB: number }>('outbox', outboxMax);
   tables.push(p.table);
   notes.push(...p.notes);

@@ -302,12 +302,11 @@ export class Deliverer {
     const { outbox } = this.#o;
     const where = `batch ${batch.batchId} (${batch.records.length} records of ${batch.source}/${batch.stream})`;
     const window = this.#lanes.get(batch.lane)?.window;
-    if (outcome.kind === 'delivered' || outcome.kind === 'split' || outcome.kind === 'dead-letter') {
-      this.#liftHalts(batch.source);
-      window?.widen();
-    } else {
-      window?.narrow();
-    }
+    if (outcome.kind === 'delivered' || outcome.kind === 'split' || outcome.kind === 'dead-letter') this.#liftHalts(batch.source);
+    // A split (413: too large) is an answer but no delivery: its halves go one at a time until one is
+    // taken, so a batch size the cloud refuses is not sent several times over at once.
+    if (outcome.kind === 'delivered' || outcome.kind === 'dead-letter') window?.widen();
+    else window?.narrow();
     switch (outcome.kind) {
       case 'delivered': {
         const { accepted, duplicates, stale, staleIndexes, rejected } = outcome.response;

@@ -86,13 +86,15 @@ describe('validation against cached reference lists', () => {
     sandbox = await startSandbox({ port, dbPath: path.join(dir, 'sandbox.db') });
     const returnedAt = Date.now();
     const back = new SandboxAdmin(sandbox.url);
-    // The lists are revalidated soon after the cloud returns, not at the next 15-minute round.
+    // Row 5 is delivered once the agent's delivery retry (backoff) reaches the returned cloud: from then
+    // on the agent knows the cloud answers, and the lists are revalidated within the retry interval
+    // (1 s here, a minute by default), not at the next 15-minute round.
+    await waitFor('row 5 in the cloud once the sandbox is back', async () => (await back.history({ source: 'erp' })).some((r) => r.key.id === '5'), { describe: () => agent!.output(), timeoutMs: 90_000 });
     await waitFor('the periods list checked again after the sandbox returned', async () => {
       const listed = JSON.parse((await runCli(['reference', 'list', '--json', '--config', configFile])).stdout) as Array<{ name: string; entity: string; checkedAt: string }>;
       return listed.some((l) => l.name === 'periods' && l.entity === 'store-1' && Date.parse(l.checkedAt) >= returnedAt);
     }, { describe: () => agent!.output(), timeoutMs: 30_000 });
-    await waitFor('row 5 in the cloud once the sandbox is back', async () => (await back.history({ source: 'erp' })).some((r) => r.key.id === '5'), { describe: () => agent!.output(), timeoutMs: 60_000 });
     const held = await back.history({ source: 'erp' });
     expect(held.map((r) => r.key.id).sort()).toEqual(['1', '5']);
-  });
+  }, 180_000);
 });

@@ -99,7 +99,8 @@ async function main(): Promise<number> {
   const earlier = only !== undefined && existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as BenchSummary) : undefined;
   const summary: BenchSummary = {
     machine,
-    startedAt: earlier?.startedAt ?? startedAt.toISOString(),
+    // This run's start: entries kept from an earlier summary started before it (the README lists them).
+    startedAt: startedAt.toISOString(),
     durationSecs: Math.round((Date.now() - startedAt.getTime()) / 1000),
     flags,
     benchmarks: earlier === undefined ? entries : mergeSummaryEntries(earlier.benchmarks, entries),

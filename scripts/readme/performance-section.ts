@@ -47,14 +47,14 @@ export function renderPerformance(summary: BenchSummary | null): string {
   return lines.join('\n');
 }
 
-/** When entries come from several `--only` runs, each benchmark's own start and load. */
+/** When entries were kept from earlier `--only` runs (they started before this summary), each benchmark's own start and load. */
 function perBenchmarkStarts(summary: BenchSummary): string[] {
   const starts = summary.benchmarks.filter((b) => b.startedAt !== undefined);
-  const days = new Set(starts.map((b) => b.startedAt!.slice(0, 16)));
-  if (days.size <= 1) return [];
+  const runStart = Date.parse(summary.startedAt) - 1000;
+  if (!starts.some((b) => Date.parse(b.startedAt!) < runStart)) return [];
   return [
     '',
-    'Benchmarks were run separately (`--only`), each at a quieter moment: ' +
+    'Some benchmarks were run separately (`--only`); each one\'s start and load: ' +
       starts.map((b) => `${b.name} ${b.startedAt!.slice(0, 16).replace('T', ' ')} UTC (load ${b.loadAverage1m ?? '?'})`).join(', ') +
       '.',
   ];

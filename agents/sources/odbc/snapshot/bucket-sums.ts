@@ -9,12 +9,9 @@
  * in segment i exactly when i of the thresholds `boundaries[j] + 1` are at most k.
  */
 import type { ColumnPlan, RowHashSql } from '../dialects/index.ts';
-import { scanQuery } from '../scan-query.ts';
 import type { StreamPlan } from '../stream-plan.ts';
 import type { ReadContext } from '../stream-reader.ts';
-import { cellText } from '../value-convert.ts';
-import { sumFromText } from './row-hash.ts';
-import type { SegmentSum } from './segment-sums.ts';
+import { sumsBySegment, type SegmentSum } from './segment-sums.ts';
 
 export const INT64_MIN = -(1n << 63n);
 export const INT64_MAX = (1n << 63n) - 1n;
@@ -52,23 +49,5 @@ export async function bucketSums(
   }
   const bucketParameters: string[] = [];
   const segment = thresholds.length === 0 ? '0' : bucket(plan.keys[0]!.compare, thresholds, bucketParameters);
-  const query = scanQuery({
-    table: plan.table,
-    dialect: context.dialect,
-    order: plan.keys,
-    lower: after === null ? { type: 'start' } : { type: 'after', values: after },
-    upper: boundaries.at(-1)!,
-    selects: [`${segment} AS seg`, 'COUNT(*) AS n', `${rowHash.sum(plan.table.columns)} AS s`],
-    groupBy: '1',
-  });
-  const rows = await context.connection.query(query.sql, [...bucketParameters, ...query.parameters]);
-  const sums: SegmentSum[] = boundaries.map(() => ({ rows: 0, sum: 0n }));
-  for (const row of rows) {
-    const index = Number(cellText(row.seg, 'seg'));
-    if (!Number.isInteger(index) || index < 0 || index >= sums.length) {
-      throw new Error(`The snapshot bucket query returned segment ${String(row.seg)} of ${sums.length}.`);
-    }
-    sums[index] = { rows: Number(cellText(row.n, 'n') ?? 0), sum: sumFromText(cellText(row.s, 's') ?? '0') };
-  }
-  return sums;
+  return sumsBySegment(context, plan, rowHash, after, boundaries, { sql: segment, parameters: bucketParameters });
 }

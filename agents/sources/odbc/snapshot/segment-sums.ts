@@ -27,19 +27,38 @@ export async function segmentSums(
 ): Promise<SegmentSum[]> {
   const caseParameters: string[] = [];
   const segment = caseTree(plan.keys, boundaries, 0, boundaries.length, caseParameters);
+  return sumsBySegment(context, plan, rowHash, after, boundaries, { sql: segment, parameters: caseParameters });
+}
+
+/**
+ * Runs one grouped query over `(after, boundaries.at(-1)]` with `segment` (SQL giving each row its
+ * segment index, and that SQL's parameters) and returns count and hash sum per segment: shared by
+ * the CASE tree above and the integer-key buckets (bucket-sums.ts), which differ only in `segment`.
+ */
+export async function sumsBySegment(
+  context: ReadContext,
+  plan: StreamPlan,
+  rowHash: RowHashSql,
+  after: string[] | null,
+  boundaries: string[][],
+  segment: { sql: string; parameters: string[] },
+): Promise<SegmentSum[]> {
   const query = scanQuery({
     table: plan.table,
     dialect: context.dialect,
     order: plan.keys,
     lower: after === null ? { type: 'start' } : { type: 'after', values: after },
     upper: boundaries.at(-1)!,
-    selects: [`${segment} AS seg`, 'COUNT(*) AS n', `${rowHash.sum(plan.table.columns)} AS s`],
+    selects: [`${segment.sql} AS seg`, 'COUNT(*) AS n', `${rowHash.sum(plan.table.columns)} AS s`],
     groupBy: '1',
   });
-  const rows = await context.connection.query(query.sql, [...caseParameters, ...query.parameters]);
+  const rows = await context.connection.query(query.sql, [...segment.parameters, ...query.parameters]);
   const sums: SegmentSum[] = boundaries.map(() => ({ rows: 0, sum: 0n }));
   for (const row of rows) {
     const index = Number(cellText(row.seg, 'seg'));
+    if (!Number.isInteger(index) || index < 0 || index >= sums.length) {
+      throw new Error(`The snapshot segment query returned segment ${String(row.seg)} of ${sums.length}.`);
+    }
     sums[index] = { rows: Number(cellText(row.n, 'n') ?? 0), sum: sumFromText(cellText(row.s, 's') ?? '0') };
   }
   return sums;

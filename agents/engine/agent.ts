@@ -111,7 +111,7 @@ export class Agent {
       configFile: this.current.file, config: () => this.current.config, dataDir: layout.root, outbox, clock: this.clock, logger,
       client: () => this.cloud?.client ?? null, onReplayed: () => this.wakeDelivery(),
       onSpike: (source, stream, why) => (this.setPaused(source, true), outbox.raiseAlert(quarantineSpikeAlert(source, stream, why))),
-      cloudReachable: () => this.tracker.isCloudReachable !== false,
+      cloudReachable: () => this.tracker.isCloudReachable !== false, cloudOutages: () => this.tracker.cloudOutageCount,
     });
     this.tracker = new StatusTracker(this.clock, outbox);
     this.gate = new BackpressureGate(outbox, (full, error) => signalBackpressure(this.tracker, outbox, full, error));

@@ -44,6 +44,8 @@ export class StatusTracker {
   private readonly sources = new Map<string, SourceStatus>();
   private readonly clock: Clock;
   private cloudReachable: boolean | null = null;
+  /** Times the cloud went from answering (or unknown) to away: an outage shorter than any poll still counts. */
+  private cloudOutages = 0;
   private lastContactAt: string | null = null;
   private lastCloudError: ErrorInfo | null = null;
   private capturePaused = false;
@@ -129,12 +131,18 @@ export class StatusTracker {
     return this.cloudReachable;
   }
 
+  /** How many outages the agent has seen; a change means "the cloud was away since you last looked". */
+  get cloudOutageCount(): number {
+    return this.cloudOutages;
+  }
+
   cloudSucceeded(): void {
     this.cloudReachable = true;
     this.lastContactAt = isoNow(this.clock);
   }
 
   cloudFailed(error: { code: string; message: string }, reachable: boolean): void {
+    if (!reachable && this.cloudReachable !== false) this.cloudOutages += 1;
     this.cloudReachable = reachable;
     if (reachable) this.lastContactAt = isoNow(this.clock);
     this.lastCloudError = { ...error, at: isoNow(this.clock) };

@@ -41,6 +41,11 @@ export interface AgentPipelineOptions {
   onReplayed?: () => void;
   /** False while the cloud is away: the lists are revalidated once it answers again. */
   cloudReachable?: () => boolean;
+  /**
+   * Outages seen so far (StatusTracker.cloudOutageCount). A delivery can fail and succeed again
+   * between two retry ticks; the count still moves, so that outage is not missed.
+   */
+  cloudOutages?: () => number;
   /** The source's quarantine spike: pause it and say why. */
   onSpike?: (source: string, stream: string, why: string) => void;
 }
@@ -55,6 +60,7 @@ export class AgentPipeline {
   #timer: NodeJS.Timeout | null = null;
   #refreshedAt = 0;
   #refreshFailed = false;
+  #outagesAtRefresh = 0;
 
   constructor(options: AgentPipelineOptions) {
     this.#options = options;
@@ -112,7 +118,7 @@ export class AgentPipeline {
     // Every 15 minutes, and within a minute of the cloud answering again after an outage or a failed attempt.
     this.#timer = setInterval(() => {
       if (this.#options.cloudReachable?.() === false) this.#refreshFailed = true;
-      else if (this.#refreshFailed || this.#options.clock.now() - this.#refreshedAt >= REFERENCE_REFRESH_MS) void this.refreshReference();
+      else if (this.#refreshFailed || this.#outageSinceRefresh() || this.#options.clock.now() - this.#refreshedAt >= REFERENCE_REFRESH_MS) void this.refreshReference();
     }, REFERENCE_RETRY_MS);
     this.#timer.unref();
     // The configured streams' mapping and rules modules load meanwhile, so no first page waits for them.
@@ -133,6 +139,7 @@ export class AgentPipeline {
     if (wanted.size === 0 || this.#options.client?.() == null) return;
     this.#refreshedAt = this.#options.clock.now();
     this.#refreshFailed = false;
+    this.#outagesAtRefresh = this.#options.cloudOutages?.() ?? 0;
     let fetched = false;
     for (const [entity, names] of wanted) {
       for (const name of names) {
@@ -143,6 +150,10 @@ export class AgentPipeline {
       }
     }
     if (fetched) await this.#replayWaitingForLists();
+  }
+
+  #outageSinceRefresh(): boolean {
+    return (this.#options.cloudOutages?.() ?? 0) !== this.#outagesAtRefresh;
   }
 
   /** Records held only because a list was not cached yet are judged again once lists arrive. */

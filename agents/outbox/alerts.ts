@@ -10,6 +10,7 @@
  */
 import type { Alert, AlertKind } from '../api/index.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { preparedOnce } from './prepared-once.ts';
 
 /** Code prefixes of alerts that report something that happened (acknowledgeable). */
 const EVENT_CODE_PREFIXES = [
@@ -50,21 +51,19 @@ export class AlertStore {
   }
 
   raise(alert: { code: string; severity: 'warning' | 'critical'; message: string }): void {
-    this.#db
-      .prepare(
-        `INSERT INTO alerts (code, severity, message, since) VALUES (?, ?, ?, ?)
-         ON CONFLICT (code) DO UPDATE SET severity = excluded.severity, message = excluded.message`,
-      )
-      .run(alert.code, alert.severity, alert.message, this.#nowIso());
+    preparedOnce<[string, string, string, string]>(
+      this.#db,
+      `INSERT INTO alerts (code, severity, message, since) VALUES (?, ?, ?, ?)
+       ON CONFLICT (code) DO UPDATE SET severity = excluded.severity, message = excluded.message`,
+    ).run(alert.code, alert.severity, alert.message, this.#nowIso());
   }
 
   clear(code: string): void {
-    this.#db.prepare('DELETE FROM alerts WHERE code = ?').run(code);
+    preparedOnce<[string]>(this.#db, 'DELETE FROM alerts WHERE code = ?').run(code);
   }
 
   list(): Alert[] {
-    return this.#db
-      .prepare<[], Omit<Alert, 'kind'>>('SELECT code, severity, message, since FROM alerts ORDER BY since, code')
+    return preparedOnce<[], Omit<Alert, 'kind'>>(this.#db, 'SELECT code, severity, message, since FROM alerts ORDER BY since, code')
       .all()
       .map((alert) => ({ ...alert, kind: alertKind(alert.code) }));
   }

@@ -14,6 +14,7 @@ import type { SecretStore } from '../vault/secret-store.ts';
 import { currentActor } from './audit-actor.ts';
 import { entryHash, entryMac, GENESIS_HASH, verifyChain, type AuditVerdict } from './audit-chain.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { preparedOnce } from './prepared-once.ts';
 
 /** The keychain entry of the MAC key; deliberately not in SecretRefs, whose entries a revoke wipes. */
 export const AUDIT_KEY_REF = 'audit/mac-key';
@@ -156,7 +157,7 @@ export class AuditLog implements AuditRecorder {
 
   /** `sha256:…` of the newest entry (what the heartbeat reports), or null before the first. */
   head(): string | null {
-    return this.#db.prepare<[], string>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').pluck().get() ?? null;
+    return preparedOnce<[], string>(this.#db, 'SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1', 'pluck').get() ?? null;
   }
 
   count(): number {

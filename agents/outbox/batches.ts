@@ -19,6 +19,7 @@ import { DayTally, type DayTotals } from './day-totals.ts';
 import { groupSafeCut, groupSafeHalf } from './group-cut.ts';
 import type { KeyMemory } from './key-memory.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { preparedOnce } from './prepared-once.ts';
 import { commitWithoutWaitingForDisk } from './bookkeeping-commit.ts';
 import type { BatchSettlement, BatchVerdict, OutboxBatch, RecordError } from './outbox-types.ts';
 import { RECORD_COLUMNS, type RecordRow, toOutboxRecord, wireBytes } from './record-rows.ts';
@@ -279,12 +280,11 @@ export class BatchQueue {
 
   nextAttemptAt(): number | null {
     return (
-      this.#db
-        .prepare<[string], number | null>(
-          'SELECT MIN(next_attempt_at) FROM batches WHERE batch_id NOT IN (SELECT value FROM json_each(?))',
-        )
-        .pluck()
-        .get(this.#inFlightJson()) ?? null
+      preparedOnce<[string], number | null>(
+        this.#db,
+        'SELECT MIN(next_attempt_at) FROM batches WHERE batch_id NOT IN (SELECT value FROM json_each(?))',
+        'pluck',
+      ).get(this.#inFlightJson()) ?? null
     );
   }
 

@@ -25,6 +25,7 @@ import { KeyMemory } from './key-memory.ts';
 import { SeqClock } from './seq-clock.ts';
 import { OUTBOX_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { openDatabase, openDatabaseReadonly, type SqliteDatabase } from './open-database.ts';
+import { preparedOnce } from './prepared-once.ts';
 import type {
   BatchSettlement,
   BatchVerdict,
@@ -294,7 +295,7 @@ export class Outbox {
 
   stats(): OutboxStats {
     const urgentDepth = this.#counters.get('depth_urgent');
-    const oldestMs = this.#db.prepare<[], number>('SELECT captured_ms FROM records ORDER BY captured_ms LIMIT 1').pluck().get();
+    const oldestMs = preparedOnce<[], number>(this.#db, 'SELECT captured_ms FROM records ORDER BY captured_ms LIMIT 1', 'pluck').get();
     return {
       depth: urgentDepth + this.#counters.get('depth_bulk'),
       urgentDepth,

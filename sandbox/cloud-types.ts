@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SandboxState } from './sandbox-state.ts';
 import type { SandboxStore } from './store/sandbox-store.ts';
-import type { TunnelHub } from './tunnel-hub.ts';
 
 /** One cloud API request after the common checks: body read and decoded, caller authenticated and verified. */
 export interface CloudRequest {
@@ -35,7 +34,26 @@ export interface CloudServices {
   store: SandboxStore;
   state: SandboxState;
   /** The open WebSocket tunnels, where queued commands go first. */
-  tunnels: TunnelHub;
+  tunnels: CloudTunnels;
+}
+
+export interface TunnelInfo {
+  agentId: string;
+  connectedAt: string;
+  tokenExpiresAt: string;
+  commandsSent: number;
+  acksReceived: number;
+  lastStatus: { receivedAt: string; body: Record<string, unknown> } | null;
+}
+
+/** What the routes use of the tunnel hub (tunnel-hub.ts implements it; declared here so the hub, which dispatches through the routes, is not imported back). */
+export interface CloudTunnels {
+  refuseUpgrades: boolean;
+  isConnected(agentId: string): boolean;
+  /** Sends the agent's queued commands now; false when it has no open tunnel. */
+  push(agentId: string): boolean;
+  dropAll(code: number, reason: string): void;
+  list(): TunnelInfo[];
 }
 
 export type CloudHandler = (request: CloudRequest, services: CloudServices) => CloudReply;

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AgentTunnelMessageSchema, TunnelCloseCodes } from '../agents/api/tunnel-messages.ts';
 import { authenticate, checkAgentVersion } from './cloud-dispatch.ts';
-import type { CloudServices } from './cloud-types.ts';
+import type { CloudServices, CloudTunnels, TunnelInfo } from './cloud-types.ts';
 import { signedCommand } from './heartbeat-handler.ts';
 import { CloudHttpError, errorBody } from './http-error.ts';
 import type { SandboxState } from './sandbox-state.ts';
@@ -21,14 +21,6 @@ const TUNNEL_ENDPOINT = 'GET /v1/agents/{agentId}/tunnel';
 /** How often open tunnels are checked for an expired token or a revoked agent (the clock may be shifted). */
 const SWEEP_MS = 200;
 
-export interface TunnelInfo {
-  agentId: string;
-  connectedAt: string;
-  tokenExpiresAt: string;
-  commandsSent: number;
-  acksReceived: number;
-  lastStatus: { receivedAt: string; body: Record<string, unknown> } | null;
-}
 
 interface OpenTunnel {
   agentId: string;
@@ -41,7 +33,7 @@ interface OpenTunnel {
   acksReceived: number;
 }
 
-export class TunnelHub {
+export class TunnelHub implements CloudTunnels {
   /** `POST /admin/tunnel {"refuseUpgrades": true}`: act like a proxy that strips WebSocket upgrades. */
   refuseUpgrades = false;
   readonly #store: SandboxStore;

@@ -8,6 +8,7 @@ import type { BatchResponse } from '../api/cloud.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { describeClockSkew, measureClockSkewMs, signatureWindowSecs } from './clock-skew.ts';
 import { transportFailureOf } from './transport/transport-error.ts';
+import type { HttpAnswer, ResponseHeaders } from './http-answer.ts';
 
 /** Why a request did not deliver. Safe to store and show: never holds secrets or tokens. */
 export interface DeliveryError {
@@ -36,14 +37,7 @@ export type DeliveryOutcome =
 /** Non-delivered outcomes: what any endpoint's failure can mean. */
 export type FailureOutcome = Exclude<DeliveryOutcome, { kind: 'delivered' }>;
 
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
-
-/** An HTTP answer, its body already read and JSON-parsed (undefined when it was not JSON). */
-export interface HttpAnswer {
-  status: number;
-  headers: ResponseHeaders;
-  body: unknown;
-}
+export type { HttpAnswer, ResponseHeaders };
 
 /** Retryable statuses of cloud-api.md besides the whole 5xx range. */
 const RETRYABLE_4XX = new Set([408, 429]);

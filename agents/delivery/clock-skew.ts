@@ -5,8 +5,7 @@
  * carries the cloud's clock: `error.details.serverTime` when the cloud gives it, else the `Date`
  * header every HTTP answer has (RFC 9110 §6.6.1, whole seconds, plenty for "about N minutes").
  */
-import type { HttpAnswer } from './classify.ts';
-import { firstHeader } from './http-exchange.ts';
+import { firstHeader, type HttpAnswer } from './http-answer.ts';
 
 /** The cloud's clock minus this machine's, from an answer received at `nowMs`; undefined when it does not say. */
 export function measureClockSkewMs(answer: HttpAnswer, nowMs: number): number | undefined {

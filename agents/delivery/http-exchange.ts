@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { CloudTransport, DEFAULT_TRANSPORT_CONFIG } from './transport/cloud-transport.ts';
 import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyNetworkError } from './classify.ts';
-import type { BatchWhere, FailureOutcome, HttpAnswer, ResponseHeaders } from './classify.ts';
+import type { BatchWhere, FailureOutcome } from './classify.ts';
+import { firstHeader, type HttpAnswer, type ResponseHeaders } from './http-answer.ts';
 
 /** A response body larger than this is a misbehaving server, not data: stop reading. */
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -147,11 +148,6 @@ export class HttpExchange {
     this.#lastNotice = fingerprint;
     this.#options.onDeprecation?.({ deprecation, sunset, path });
   }
-}
-
-export function firstHeader(headers: ResponseHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 async function readBounded(body: Dispatcher.ResponseData['body']): Promise<Buffer> {

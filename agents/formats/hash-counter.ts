@@ -1,5 +1,3 @@
-import type { OccurrenceCounter } from './occurrence-counter.ts';
-
 /**
  * Counts how often each key was seen, remembering only a 64-bit hash per key in typed arrays (12
  * bytes a slot, outside the JS heap) instead of the key strings themselves. The entry keyer needs
@@ -9,7 +7,8 @@ import type { OccurrenceCounter } from './occurrence-counter.ts';
  * Two different keys with the same 64-bit hash would count as one (for n keys the chance is about
  * n² / 2^65: 3·10^-8 for a million); the keyer already trusts 128-bit digests the same way.
  */
-export class HashCounter implements OccurrenceCounter {
+// The in-memory OccurrenceCounter: occurrence-counter.ts's factory checks the shape (no import back, no loop).
+export class HashCounter {
   private hashes = new Uint32Array(2 * 1024);
   private counts = new Uint32Array(1024);
   private mask = 1023;

@@ -13,7 +13,10 @@
  *   After a clean stop the file was closed consistent by SQLite: the delivery tables only.
  */
 import { existsSync } from 'node:fs';
-import type { SqliteDatabase } from './open-database.ts';
+// The driver's type, not open-database.ts's alias: open-database.ts runs this check, so importing it back would make a loop.
+import type BetterSqlite3 from 'better-sqlite3';
+
+type SqliteDatabase = BetterSqlite3.Database;
 
 export type StartCheckMode = 'full' | 'by-last-stop';
 

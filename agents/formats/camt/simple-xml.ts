@@ -1,4 +1,5 @@
-import type { XmlNode } from './xml-node.ts';
+/** A parsed element as fast-xml-parser gives it (xml-node.ts re-exports it): text, or children by name. */
+export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] };
 
 type Children = Record<string, XmlNode | XmlNode[]>;
 

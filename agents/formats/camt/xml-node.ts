@@ -1,9 +1,9 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FormatError } from '../format-error.ts';
-import { parseSimpleXml } from './simple-xml.ts';
+import { parseSimpleXml, type XmlNode } from './simple-xml.ts';
 
 /** A parsed XML element as fast-xml-parser returns it: text, or an object of children and `@_` attributes. */
-export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] };
+export type { XmlNode };
 
 // Values stay strings (money is exact), namespace prefixes go (CAMT files use both `<Stmt>` and
 // `<ns2:Stmt>`). htmlEntities is what makes numeric references (&#233;) decode; DOCTYPE entities never

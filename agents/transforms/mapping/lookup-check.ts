@@ -5,7 +5,7 @@
  */
 import type { MappingConfig } from '../../api/index.ts';
 import { parseExpression, type ExprNode } from './jsonata-ast.ts';
-import type { Refusal } from './money-checker.ts';
+import type { Refusal } from './refusal.ts';
 
 export function lookupRefusals(mapping: Pick<MappingConfig, 'fields' | 'lookups'>): Refusal[] {
   const declared = new Set(Object.keys(mapping.lookups ?? {}));

@@ -13,31 +13,9 @@ import { anyField, child, covers, flatten, inputValue, join, joinAll, moneyOf, P
 import { MONEY_HELPERS } from './decimal-helpers.ts';
 import { lookupRefusals } from './lookup-check.ts';
 import { parseExpression, type ExprNode } from './jsonata-ast.ts';
+import type { Refusal, RefusalCode } from './refusal.ts';
 
-export type RefusalCode =
-  | 'syntax'
-  | 'money_arithmetic'
-  | 'money_function'
-  | 'money_comparison'
-  | 'escape'
-  | 'unknown_function'
-  | 'undeclared_field'
-  | 'rebinds_function'
-  | 'unknown_lookup'
-  | 'cannot_follow';
-
-export interface Refusal {
-  /** The target field whose expression is refused. */
-  field: string;
-  expression: string;
-  code: RefusalCode;
-  /** The money input (or helper result) involved, when there is one. */
-  money?: string;
-  /** Character offset in the expression. */
-  position?: number;
-  /** The whole sentence: field, expression, what is wrong, what to use instead. */
-  message: string;
-}
+export type { Refusal, RefusalCode };
 
 class Refused extends Error {
   readonly code: RefusalCode;

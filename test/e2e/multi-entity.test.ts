@@ -94,6 +94,10 @@ describe('several companies per agent', () => {
     await admin.addFault({ method: 'POST', pathPrefix: '/v1/batches', latencyMs: 150, times: 10_000 });
     agent = startAgentProcess(configFile);
     await waitFor('part of the till in the cloud', async () => (await held('till')).length >= 60, { describe: () => agent!.output() });
+    // Then hold the rest back: delivery runs several batches at once, and 150 ms answers let the whole
+    // till leave before the kill (CI saw all 600 sent). 5 s per answer keeps a backlog for the move.
+    await admin.clearFaults();
+    await admin.addFault({ method: 'POST', pathPrefix: '/v1/batches', latencyMs: 5_000, times: 10_000 });
     // Every sale read (queued or sent) before the kill, so "read before the move" is the first TILL_ROWS rows.
     await waitFor('the whole till read', async () => ((await status()).sources.find((s) => s.name === 'till')?.recordsCaptured ?? 0) >= TILL_ROWS, {
       describe: () => agent!.output(),

@@ -3,17 +3,14 @@
  * files: a column renamed, dropped, retyped or added and a table dropped, each on one stream while
  * another stream of the same source keeps delivering.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { OdbcSourceConfig, SourceRecord } from '../../../api/index.ts';
 import { OdbcSourceSchema } from '../../../api/index.ts';
 import { AgentError, BackOffError, PermanentError } from '../../../pipeline/errors.ts';
-import type { ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { OdbcSource } from '../odbc-source.ts';
 import { drain, memoryContext } from '../test-harness.ts';
 import type { MemoryContext } from '../test-harness.ts';
-import type { ModeFixture } from './mode-fixtures.ts';
-import type { OdbcWriter } from './odbc-writer.ts';
-import { openWriter } from './odbc-writer.ts';
+import { useFixtureDatabase, type ModeFixture } from './mode-fixtures.ts';
 
 const signal = new AbortController().signal;
 
@@ -43,19 +40,9 @@ async function readUntilReport(source: OdbcSource, ctx: MemoryContext): Promise<
 const keys = (records: SourceRecord[], stream: string) => records.filter((r) => r.stream === stream).map((r) => r.key.id);
 
 export function describeSchemaDrift(fixture: ModeFixture): void {
-  let db: ThrowawayDatabase;
-  let writer: OdbcWriter;
+  const live = useFixtureDatabase(fixture);
   let table = 0;
   const t = fixture.types;
-
-  beforeAll(async () => {
-    db = await fixture.create();
-    writer = await openWriter(db.connectionString, fixture.dialect);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await db?.drop();
-  });
 
   /** A source with a stream on a table that will change and one on a table that will not. */
   async function twoStreams(mode: 'cursor' | 'snapshot') {
@@ -63,7 +50,7 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
     const changing = `ledger_${table}`;
     const steady = `steady_${table}`;
     const columns = `id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL, note ${t.text}, amount ${t.decimal}`;
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE ${changing} (${columns})`,
       `CREATE TABLE ${steady} (id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL)`,
       `INSERT INTO ${changing} VALUES (1, 1, 'one', 1.25), (2, 2, 'two', 2.50)`,
@@ -77,7 +64,7 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
       type: 'odbc',
       name: 'erp',
       dialect: fixture.dialect,
-      connectionString: db.connectionString,
+      connectionString: live.db.connectionString,
       streams: [stream('changing', changing), stream('steady', steady)],
     });
     const ctx = memoryContext();
@@ -102,7 +89,7 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
     for (const mode of ['cursor', 'snapshot'] as const) {
       it(`${mode} mode: a ${drift.kind} column or table stops that stream with schema_drift; the other stream keeps running`, async () => {
         const { source, ctx, changing, steady, columns } = await twoStreams(mode);
-        await writer.exec(...drift.change(changing, columns), `INSERT INTO ${steady} VALUES (2, 2)`);
+        await live.writer.exec(...drift.change(changing, columns), `INSERT INTO ${steady} VALUES (2, 2)`);
         const first = await readUntilReport(source, ctx);
         expect(keys(first.records, 'steady')).toEqual(['2']);
         expect(keys(first.records, 'changing')).toEqual([]);
@@ -113,7 +100,7 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
         expect(first.error!.message).toContain(changing);
         expect((first.error!.cause as Error)).toBeInstanceOf(PermanentError);
         // The steady stream still runs, pass after pass; the stopped one is reported each time.
-        await writer.exec(`INSERT INTO ${steady} VALUES (3, 3)`);
+        await live.writer.exec(`INSERT INTO ${steady} VALUES (3, 3)`);
         const second = await readUntilReport(source, ctx);
         expect(keys(second.records, 'steady')).toEqual(['3']);
         expect(second.error?.code).toBe('schema_drift');
@@ -125,7 +112,7 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
 
   it('an added column is read from then on, without stopping the stream', async () => {
     const { source, ctx, changing } = await twoStreams('cursor');
-    await writer.exec(`ALTER TABLE ${changing} ADD COLUMN extra ${t.text}`, `INSERT INTO ${changing} VALUES (3, 3, 'three', 3.75, 'new')`);
+    await live.writer.exec(`ALTER TABLE ${changing} ADD COLUMN extra ${t.text}`, `INSERT INTO ${changing} VALUES (3, 3, 'three', 3.75, 'new')`);
     const outcome = await readUntilReport(source, ctx);
     expect(outcome.error).toBeNull();
     // Row 2 holds the newest cursor value read before, so it is read again; its content now has
@@ -141,7 +128,7 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
   it('a change made while the agent was stopped is noticed at the next start, from the checkpoint', async () => {
     const { source, ctx, config, changing, steady } = await twoStreams('cursor');
     await source.close();
-    await writer.exec(`ALTER TABLE ${changing} RENAME COLUMN note TO memo`, `INSERT INTO ${steady} VALUES (2, 2)`);
+    await live.writer.exec(`ALTER TABLE ${changing} RENAME COLUMN note TO memo`, `INSERT INTO ${steady} VALUES (2, 2)`);
     const restarted = new OdbcSource(config, ctx);
     await restarted.connect(signal);
     const outcome = await readUntilReport(restarted, ctx);
@@ -153,9 +140,9 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
 
   it('a stopped stream runs again once its table is as it was planned', async () => {
     const { source, ctx, changing } = await twoStreams('cursor');
-    await writer.exec(`ALTER TABLE ${changing} RENAME COLUMN note TO memo`);
+    await live.writer.exec(`ALTER TABLE ${changing} RENAME COLUMN note TO memo`);
     expect((await readUntilReport(source, ctx)).error?.code).toBe('schema_drift');
-    await writer.exec(`ALTER TABLE ${changing} RENAME COLUMN memo TO note`, `INSERT INTO ${changing} VALUES (3, 3, 'back', 0)`);
+    await live.writer.exec(`ALTER TABLE ${changing} RENAME COLUMN memo TO note`, `INSERT INTO ${changing} VALUES (3, 3, 'back', 0)`);
     const outcome = await readUntilReport(source, ctx);
     expect(outcome.error).toBeNull();
     expect(keys(outcome.records, 'changing')).toEqual(['3']);
@@ -165,19 +152,19 @@ export function describeSchemaDrift(fixture: ModeFixture): void {
   it('with a single stream, drift is the stream’s own PermanentError', async () => {
     table += 1;
     const only = `alone_${table}`;
-    await writer.exec(`CREATE TABLE ${only} (id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL, note ${t.text})`, `INSERT INTO ${only} VALUES (1, 1, 'x')`);
+    await live.writer.exec(`CREATE TABLE ${only} (id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL, note ${t.text})`, `INSERT INTO ${only} VALUES (1, 1, 'x')`);
     const ctx = memoryContext();
     const config = OdbcSourceSchema.parse({
       type: 'odbc',
       name: 'erp',
       dialect: fixture.dialect,
-      connectionString: db.connectionString,
+      connectionString: live.db.connectionString,
       streams: [{ name: 'alone', table: only, keyColumns: ['id'], cursorColumn: 'updated' }],
     });
     const source = new OdbcSource(config, ctx);
     await source.connect(signal);
     await drain(source, ctx);
-    await writer.exec(`ALTER TABLE ${only} DROP COLUMN note`);
+    await live.writer.exec(`ALTER TABLE ${only} DROP COLUMN note`);
     const outcome = await readUntilReport(source, ctx);
     expect(outcome.error).toBeInstanceOf(PermanentError);
     expect(outcome.error).toMatchObject({ code: 'schema_drift' });

@@ -2,9 +2,11 @@
  * Test support (not used by the agent): what the mode, drift and property scenarios need to know
  * about each database, and a throwaway database of each kind.
  */
+import { afterAll, beforeAll } from 'vitest';
 import type { OdbcSourceConfig } from '../../../api/index.ts';
 import type { ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { createMariaDbDatabase, createPostgresDatabase, createSqliteFile } from '../../../../test/helpers/databases.ts';
+import { openWriter, type OdbcWriter } from './odbc-writer.ts';
 
 export interface ModeFixture {
   dialect: OdbcSourceConfig['dialect'];
@@ -40,3 +42,31 @@ export const SQLITE_MODES: ModeFixture = {
     `ALTER TABLE ${table}_new RENAME TO ${table}`,
   ],
 };
+
+export interface FixtureDatabase {
+  readonly db: ThrowawayDatabase;
+  readonly writer: OdbcWriter;
+}
+
+/** A suite's throwaway database and its writer: made before the suite's tests, dropped after them. */
+export function useFixtureDatabase(fixture: ModeFixture): FixtureDatabase {
+  const live: { db?: ThrowawayDatabase; writer?: OdbcWriter } = {};
+  beforeAll(async () => {
+    live.db = await fixture.create();
+    live.writer = await openWriter(live.db.connectionString, fixture.dialect);
+  });
+  afterAll(async () => {
+    await live.writer?.close();
+    await live.db?.drop();
+  });
+  return {
+    get db() {
+      if (live.db === undefined) throw new Error('The fixture database is made in beforeAll: use it inside a test.');
+      return live.db;
+    },
+    get writer() {
+      if (live.writer === undefined) throw new Error('The fixture writer is opened in beforeAll: use it inside a test.');
+      return live.writer;
+    },
+  };
+}

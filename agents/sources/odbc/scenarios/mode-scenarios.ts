@@ -3,10 +3,9 @@
  * `modes.<dialect>.test.ts` files. Expected values come from what the test wrote, never from the
  * source's output.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { OdbcSourceConfig, SourceRecord } from '../../../api/index.ts';
 import { OdbcSourceSchema } from '../../../api/index.ts';
-import type { ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { dialectFor } from '../dialects/index.ts';
 import { nodeOdbcDriver } from '../odbc-driver.ts';
 import type { OdbcDriver } from '../odbc-driver.ts';
@@ -21,29 +20,17 @@ import { drain, memoryContext } from '../test-harness.ts';
 import type { MemoryContext } from '../test-harness.ts';
 import type { QueryLog } from './counting-driver.ts';
 import { countingDriver } from './counting-driver.ts';
-import type { ModeFixture } from './mode-fixtures.ts';
-import type { OdbcWriter } from './odbc-writer.ts';
-import { openWriter } from './odbc-writer.ts';
+import { useFixtureDatabase, type ModeFixture } from './mode-fixtures.ts';
 
 const signal = new AbortController().signal;
 
 export function describeOdbcModes(fixture: ModeFixture): void {
-  let db: ThrowawayDatabase;
-  let writer: OdbcWriter;
+  const live = useFixtureDatabase(fixture);
   const t = fixture.types;
-
-  beforeAll(async () => {
-    db = await fixture.create();
-    writer = await openWriter(db.connectionString, fixture.dialect);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await db?.drop();
-  });
 
   /** Streams as a config file would give them (defaults filled in by the schema). */
   function config(streams: Record<string, unknown>[]): OdbcSourceConfig {
-    return OdbcSourceSchema.parse({ type: 'odbc', name: 'erp', dialect: fixture.dialect, connectionString: db.connectionString, streams });
+    return OdbcSourceSchema.parse({ type: 'odbc', name: 'erp', dialect: fixture.dialect, connectionString: live.db.connectionString, streams });
   }
 
   async function connected(cfg: OdbcSourceConfig, ctx: MemoryContext, driver: OdbcDriver = nodeOdbcDriver): Promise<OdbcSource> {
@@ -55,7 +42,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
   const ids = (records: SourceRecord[]) => records.map((r) => `${r.op === 'delete' ? '-' : ''}${Object.values(r.key).join('/')}`);
 
   it('cursor mode on two cursor columns pages in (batch, seq, key) order and finds a late row in the newest batch', async () => {
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE moves (id ${t.int} PRIMARY KEY, batch ${t.bigint} NOT NULL, seq ${t.bigint} NOT NULL, note ${t.text})`,
       `INSERT INTO moves VALUES (1, 2, 1, 'a'), (2, 1, 9, 'b'), (3, 2, 1, 'c'), (4, 1, 2, 'd'), (5, 3, 0, 'e')`,
     );
@@ -65,14 +52,14 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     expect(ids((await drain(source, ctx)).records)).toEqual(['4', '2', '1', '3', '5']);
     expect(ctx.committed.get('erp/moves')).toMatchObject({ cursor: ['3', '0'], key: ['5'] });
     // A row of the newest batch with a smaller seq (committed late), and an update that moves row 2 forward.
-    await writer.exec(`INSERT INTO moves VALUES (6, 3, -1, 'late')`, `UPDATE moves SET batch = 4, note = 'moved' WHERE id = 2`);
+    await live.writer.exec(`INSERT INTO moves VALUES (6, 3, -1, 'late')`, `UPDATE moves SET batch = 4, note = 'moved' WHERE id = 2`);
     expect(ids((await drain(source, ctx)).records)).toEqual(['6', '2']);
     expect(ids((await drain(source, ctx)).records)).toEqual([]);
     await source.close();
   });
 
   it('cursor mode reads the newest cursor value again: a row committed later at that value with a smaller key arrives, nothing is sent twice', async () => {
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE tickets (id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL, note ${t.text})`,
       `INSERT INTO tickets VALUES (10, 1, 'a'), (20, 5, 'b'), (30, 5, 'c')`,
     );
@@ -81,10 +68,10 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     const source = await connected(cfg, ctx);
     expect(ids((await drain(source, ctx)).records)).toEqual(['10', '20', '30']);
     // Keyset order alone ((updated, id) > (5, 30)) would never see (5, 15): Airbyte's lost rows at the max cursor.
-    await writer.exec(`INSERT INTO tickets VALUES (15, 5, 'late')`);
+    await live.writer.exec(`INSERT INTO tickets VALUES (15, 5, 'late')`);
     expect(ids((await drain(source, ctx)).records)).toEqual(['15']);
     // The same row re-read without a change is not sent; changed in place (same cursor value), it is.
-    await writer.exec(`UPDATE tickets SET note = 'fixed' WHERE id = 20`);
+    await live.writer.exec(`UPDATE tickets SET note = 'fixed' WHERE id = 20`);
     const changed = await drain(source, ctx);
     expect(ids(changed.records)).toEqual(['20']);
     expect(changed.records[0]!.data).toMatchObject({ note: 'fixed' });
@@ -97,7 +84,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
 
   it('lookbackSecs finds a transaction that committed late with an older timestamp; the window stays small', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `(${i + 1}, '2024-05-01 10:00:${String(i).padStart(2, '0')}', 'r${i + 1}')`);
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE journal (id ${t.int} PRIMARY KEY, changed ${t.timestamp} NOT NULL, note ${t.text})`,
       `INSERT INTO journal VALUES ${rows.join(', ')}`,
     );
@@ -109,7 +96,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     const seen = (ctx.committed.get('erp/journal') as { seen: unknown[] }).seen;
     expect(seen.length).toBeGreaterThanOrEqual(11);
     expect(seen.length).toBeLessThanOrEqual(13);
-    await writer.exec(
+    await live.writer.exec(
       `INSERT INTO journal VALUES (31, '2024-05-01 10:00:21', 'late, inside the window')`,
       `INSERT INTO journal VALUES (32, '2024-05-01 10:00:05', 'later than the window reaches')`,
     );
@@ -122,7 +109,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
   });
 
   it('append mode reads rows with new keys, in key order, and never re-reads an updated row', async () => {
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE audit_log (id ${t.bigint} PRIMARY KEY, note ${t.text})`,
       `INSERT INTO audit_log VALUES (3, 'c'), (1, 'a'), (2, 'b')`,
     );
@@ -130,7 +117,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     const cfg = config([{ name: 'audit', table: 'audit_log', keyColumns: ['id'], mode: 'append', pageRows: 2 }]);
     const source = await connected(cfg, ctx);
     expect(ids((await drain(source, ctx)).records)).toEqual(['1', '2', '3']);
-    await writer.exec(`UPDATE audit_log SET note = 'changed' WHERE id = 2`, `INSERT INTO audit_log VALUES (5, 'e'), (4, 'd')`);
+    await live.writer.exec(`UPDATE audit_log SET note = 'changed' WHERE id = 2`, `INSERT INTO audit_log VALUES (5, 'e'), (4, 'd')`);
     expect(ids((await drain(source, ctx)).records)).toEqual(['4', '5']);
     const checkpoint = ctx.committed.get('erp/audit') as Record<string, unknown>;
     expect(checkpoint.key).toEqual(['5']);
@@ -140,7 +127,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
 
   it('snapshot mode sends every row once, then exactly the inserts, updates and deletes, comparing chunk sums in the database', async () => {
     const codes = Array.from({ length: 40 }, (_, i) => `A${String(i * 10 + 100)}`);
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE accounts (code ${t.text} PRIMARY KEY, name ${t.text}, balance ${t.decimal})`,
       `INSERT INTO accounts VALUES ${codes.map((code, i) => `('${code}', 'Account ${i}', ${i}.25)`).join(', ')}`,
     );
@@ -165,7 +152,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     }
 
     log.length = 0;
-    await writer.exec(
+    await live.writer.exec(
       `UPDATE accounts SET balance = 99.99 WHERE code = 'A250'`,
       `INSERT INTO accounts VALUES ('A255', 'Between', 1.00), ('Z999', 'After the last', 2.00)`,
       `DELETE FROM accounts WHERE code = 'A400'`,
@@ -185,9 +172,9 @@ export function describeOdbcModes(fixture: ModeFixture): void {
   });
 
   it('snapshot mode resumes a round after a crash: committed batches are not read again, an uncommitted one is', async () => {
-    await writer.exec(`CREATE TABLE items (a ${t.int} NOT NULL, b ${t.int} NOT NULL, qty ${t.decimal}, PRIMARY KEY (a, b))`);
+    await live.writer.exec(`CREATE TABLE items (a ${t.int} NOT NULL, b ${t.int} NOT NULL, qty ${t.decimal}, PRIMARY KEY (a, b))`);
     const values = Array.from({ length: 60 }, (_, i) => `(${i % 3}, ${i}, ${i}.25)`);
-    await writer.exec(`INSERT INTO items VALUES ${values.join(', ')}`);
+    await live.writer.exec(`INSERT INTO items VALUES ${values.join(', ')}`);
     const ctx = memoryContext();
     const snapshot = { minChunkRows: 4, maxChunkRows: 8, leafRows: 2 };
     // pageRows 2: a round commits every 20 records.
@@ -208,7 +195,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     expect(new Set([...first, ...ids(rest.records)]).size).toBe(60);
 
     // Resumed mid-round after changes in both the finished part and the rest.
-    await writer.exec(`DELETE FROM items WHERE a = 0 AND b = 3`, `UPDATE items SET qty = 0 WHERE a = 2 AND b = 59`);
+    await live.writer.exec(`DELETE FROM items WHERE a = 0 AND b = 3`, `UPDATE items SET qty = 0 WHERE a = 2 AND b = 59`);
     const again = (await restarted.read(signal))!;
     ctx.commit('erp', again);
     await restarted.close();
@@ -219,7 +206,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
   });
 
   it('a stream with intervalSecs starts a round only that often, while the others read at every sync', async () => {
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE tills (id ${t.int} PRIMARY KEY, updated ${t.bigint} NOT NULL)`,
       `CREATE TABLE vat_codes (code ${t.text} PRIMARY KEY, rate ${t.decimal})`,
       `INSERT INTO tills VALUES (1, 1)`,
@@ -233,7 +220,7 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     ]);
     const source = await connected(cfg, ctx);
     expect(ids((await drain(source, ctx)).records)).toEqual(['1', 'A']);
-    await writer.exec(`INSERT INTO tills VALUES (2, 2)`, `INSERT INTO vat_codes VALUES ('B', 7.00)`);
+    await live.writer.exec(`INSERT INTO tills VALUES (2, 2)`, `INSERT INTO vat_codes VALUES ('B', 7.00)`);
     now += 30_000;
     expect(ids((await drain(source, ctx)).records)).toEqual(['2']);
     now += 31_000;
@@ -246,11 +233,11 @@ export function describeOdbcModes(fixture: ModeFixture): void {
     console.log(`skipped on ${fixture.dialect}: it has no hash function in SQL, so snapshot rows are hashed locally (covered by the snapshot diff scenarios above)`);
   }
   it.skipIf(!hashedBySql)('hashes rows in the database: NULL, empty, quotes and Unicode apart, and chunk sums equal the rows’ hashes', async () => {
-    await writer.exec(
+    await live.writer.exec(
       `CREATE TABLE hashed (id ${t.int} PRIMARY KEY, note ${t.text}, amount ${t.decimal})`,
       `INSERT INTO hashed VALUES (1, NULL, NULL), (2, '', NULL), (3, 'NULL', NULL), (4, '''', NULL), (5, '漢字 😀 é', -12.5), (6, NULL, 0), (7, '', 0)`,
     );
-    const connection = await nodeOdbcDriver.connect({ connectionString: db.connectionString, loginTimeoutSecs: 15 });
+    const connection = await nodeOdbcDriver.connect({ connectionString: live.db.connectionString, loginTimeoutSecs: 15 });
     try {
       const dialect = dialectFor(fixture.dialect);
       for (const sql of dialect.sessionSetup) await connection.query(sql);

@@ -11,14 +11,11 @@
  * would otherwise take a second delete of one key for the first (see README.md).
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { OdbcSourceConfig } from '../../../api/index.ts';
 import { OdbcSourceSchema } from '../../../api/index.ts';
-import type { ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { OdbcSource } from '../odbc-source.ts';
-import type { ModeFixture } from './mode-fixtures.ts';
-import type { OdbcWriter } from './odbc-writer.ts';
-import { openWriter } from './odbc-writer.ts';
+import { useFixtureDatabase, type ModeFixture } from './mode-fixtures.ts';
 import { OutboxCloud } from './outbox-cloud.ts';
 
 type Op =
@@ -74,24 +71,14 @@ function timestampText(secs: number): string {
 }
 
 export function describeCaptureProperties(fixture: ModeFixture, options: PropertyOptions): void {
-  let db: ThrowawayDatabase;
-  let writer: OdbcWriter;
+  const live = useFixtureDatabase(fixture);
   let tables = 0;
   const t = fixture.types;
-
-  beforeAll(async () => {
-    db = await fixture.create();
-    writer = await openWriter(db.connectionString, fixture.dialect);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await db?.drop();
-  });
 
   async function run(mode: 'cursor' | 'snapshot', ops: Op[]): Promise<void> {
     tables += 1;
     const table = `prop_${mode}_${tables}`;
-    await writer.exec(`CREATE TABLE ${table} (id ${t.int} PRIMARY KEY, changed ${t.timestamp} NOT NULL, v ${t.bigint} NOT NULL, note ${t.text})`);
+    await live.writer.exec(`CREATE TABLE ${table} (id ${t.int} PRIMARY KEY, changed ${t.timestamp} NOT NULL, v ${t.bigint} NOT NULL, note ${t.text})`);
     const stream =
       mode === 'cursor'
         ? { name: 'items', table, keyColumns: ['id'], cursorColumn: 'changed', lookbackSecs: LOOKBACK_SECS, pageRows: 3 }
@@ -100,7 +87,7 @@ export function describeCaptureProperties(fixture: ModeFixture, options: Propert
       type: 'odbc',
       name: 'erp',
       dialect: fixture.dialect,
-      connectionString: db.connectionString,
+      connectionString: live.db.connectionString,
       streams: [stream],
     });
     const cloud = new OutboxCloud();
@@ -118,7 +105,7 @@ export function describeCaptureProperties(fixture: ModeFixture, options: Propert
     const write = async (id: number, changed: number, update: boolean) => {
       const v = nextV++;
       model.set(id, { changed, v });
-      await writer.exec(
+      await live.writer.exec(
         update
           ? `UPDATE ${table} SET changed = '${timestampText(changed)}', v = ${v}, note = 'n${v}' WHERE id = ${id}`
           : `INSERT INTO ${table} VALUES (${id}, '${timestampText(changed)}', ${v}, 'n${v}')`,
@@ -142,7 +129,7 @@ export function describeCaptureProperties(fixture: ModeFixture, options: Propert
             if (model.size > 0) {
               const id = existing(op.pick)!;
               model.delete(id);
-              await writer.exec(`DELETE FROM ${table} WHERE id = ${id}`);
+              await live.writer.exec(`DELETE FROM ${table} WHERE id = ${id}`);
             }
             break;
           case 'tick':
@@ -174,7 +161,7 @@ export function describeCaptureProperties(fixture: ModeFixture, options: Propert
     } finally {
       await source.close();
       cloud.close();
-      await writer.exec(`DROP TABLE ${table}`);
+      await live.writer.exec(`DROP TABLE ${table}`);
     }
   }
 

@@ -3,10 +3,9 @@
  * read by key) and the move of a manifest made with an older row hash, against each real database
  * (`modes.<dialect>.test.ts`). Expected records come from what the test changed.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { JsonObject, OdbcSourceConfig, SourceRecord } from '../../../api/index.ts';
 import { OdbcSourceSchema } from '../../../api/index.ts';
-import type { ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { dialectFor } from '../dialects/index.ts';
 import { nodeOdbcDriver } from '../odbc-driver.ts';
 import type { OdbcDriver } from '../odbc-driver.ts';
@@ -20,26 +19,14 @@ import { drain, memoryContext } from '../test-harness.ts';
 import type { MemoryContext } from '../test-harness.ts';
 import type { QueryLog } from './counting-driver.ts';
 import { countingDriver } from './counting-driver.ts';
-import type { ModeFixture } from './mode-fixtures.ts';
-import type { OdbcWriter } from './odbc-writer.ts';
-import { openWriter } from './odbc-writer.ts';
+import { useFixtureDatabase, type ModeFixture } from './mode-fixtures.ts';
 
 const signal = new AbortController().signal;
 const HASH = 'h';
 
 export function describeSnapshotScenarios(fixture: ModeFixture): void {
-  let db: ThrowawayDatabase;
-  let writer: OdbcWriter;
-  const env = () => ({ db, writer });
+  const live = useFixtureDatabase(fixture);
   const t = fixture.types;
-  beforeAll(async () => {
-    db = await fixture.create();
-    writer = await openWriter(db.connectionString, fixture.dialect);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await db?.drop();
-  });
 
   const dialect = dialectFor(fixture.dialect);
   const ids = (records: SourceRecord[]) =>
@@ -52,7 +39,7 @@ export function describeSnapshotScenarios(fixture: ModeFixture): void {
       type: 'odbc',
       name: 'erp',
       dialect: fixture.dialect,
-      connectionString: env().db.connectionString,
+      connectionString: live.db.connectionString,
       streams,
     });
   }
@@ -70,7 +57,7 @@ export function describeSnapshotScenarios(fixture: ModeFixture): void {
   /** 300 rows keyed 10, 20, … 3000 (gaps for inserts between), an exact amount and a note. */
   async function createLedger(table: string): Promise<void> {
     const values = Array.from({ length: 300 }, (_, i) => `(${(i + 1) * 10}, ${i}.05, 'row ${i}')`);
-    await env().writer.exec(
+    await live.writer.exec(
       `CREATE TABLE ${table} (id ${t.bigint} PRIMARY KEY, amount ${t.decimal}, note ${t.text})`,
       `INSERT INTO ${table} VALUES ${values.join(', ')}`,
     );
@@ -84,7 +71,7 @@ export function describeSnapshotScenarios(fixture: ModeFixture): void {
     expect((await drain(source, ctx)).records).toHaveLength(300);
     expect((await drain(source, ctx)).records).toEqual([]);
 
-    await env().writer.exec(
+    await live.writer.exec(
       `UPDATE ledger SET amount = amount + 1 WHERE id IN (10, 770, 780, 1500, 3000)`,
       `UPDATE ledger SET note = NULL WHERE id = 2210`,
       `DELETE FROM ledger WHERE id IN (20, 1010, 2990)`,
@@ -132,7 +119,7 @@ export function describeSnapshotScenarios(fixture: ModeFixture): void {
       const { hash: _dropped, ...rest } = saved;
       ctx.committed.set(key, { ...rest, ...packRows([{ list, start: 0, end: list.length }]) });
 
-      await env().writer.exec(`UPDATE legacy SET note = 'changed' WHERE id = 1230`);
+      await live.writer.exec(`UPDATE legacy SET note = 'changed' WHERE id = 1230`);
       const again = await connected(cfg, ctx);
       expect(ids((await drain(again, ctx)).records)).toEqual(['1230']);
       expect((ctx.committed.get(key) as JsonObject).hash).toBe(dialect.rowHash!.id);
@@ -144,7 +131,7 @@ export function describeSnapshotScenarios(fixture: ModeFixture): void {
   /** The table's keys and legacy row hashes, as an older agent's manifest held them. */
   async function legacyManifest(cfg: OdbcSourceConfig): Promise<RowList> {
     const connection = await nodeOdbcDriver.connect({
-      connectionString: env().db.connectionString,
+      connectionString: live.db.connectionString,
       loginTimeoutSecs: 15,
     });
     try {

@@ -128,6 +128,8 @@ export class AgentPipeline {
   }
 
   async refreshReference(): Promise<void> {
+    // Taken first, so an agent with no lists to refresh does not come back here every tick after an outage.
+    this.#outagesAtRefresh = this.#options.cloudOutages?.() ?? 0;
     const config = this.#options.config();
     // Per entity: the standard lists where a stream has rules, and the lists its mappings look values up in.
     const wanted = new Map<string, Set<string>>();
@@ -139,7 +141,6 @@ export class AgentPipeline {
     if (wanted.size === 0 || this.#options.client?.() == null) return;
     this.#refreshedAt = this.#options.clock.now();
     this.#refreshFailed = false;
-    this.#outagesAtRefresh = this.#options.cloudOutages?.() ?? 0;
     let fetched = false;
     for (const [entity, names] of wanted) {
       for (const name of names) {

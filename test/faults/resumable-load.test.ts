@@ -193,11 +193,13 @@ describe.skipIf(serviceMissing('postgresql'))(`resumable initial load of ${ROWS.
       const beforeKill = seen.status;
       const afterSecond = await committedPosition();
       const readInSecondRun = (beforeKill?.sources[0]?.recordsCaptured ?? -1) - countedBefore;
-      // The second run started at chunk N+1: what it read is what lies between the two checkpoints
-      // (it may have committed one more chunk between the status call and the kill).
+      // The second run started at chunk N+1: what it read lies between the two checkpoints (had it started
+      // again from the top, it would have read more than that). It goes on committing between the status
+      // answer and the kill: CI on two loaded cores saw three chunks in that gap, so five are allowed; a
+      // checkpoint that ran further ahead of what was read would have skipped rows.
       expect(readInSecondRun).toBeGreaterThan(0);
       expect(afterFirst.rows + readInSecondRun).toBeLessThanOrEqual(afterSecond.rows);
-      expect(afterSecond.rows - (afterFirst.rows + readInSecondRun)).toBeLessThanOrEqual(2 * PAGE_ROWS);
+      expect(afterSecond.rows - (afterFirst.rows + readInSecondRun)).toBeLessThanOrEqual(5 * PAGE_ROWS);
       expect(afterSecond.rows).toBeLessThan(ROWS);
 
       // 3. Restarted to the end: it reads exactly the rows after the second checkpoint.

@@ -146,7 +146,8 @@ async function snapshotRound(config: OdbcSourceConfig, checkpoint: JsonValue | u
 function queryKinds(queries: readonly RecordedQuery[]): string {
   const kinds = new Map<string, { queries: number; rows: number; ms: number }>();
   for (const query of queries) {
-    const kind = query.sql.includes('COUNT(*)') ? 'sums' : query.sql.includes(' AS k, ') ? 'keys' : 'rows';
+    // SET/RESET: the planner settings a dialect scopes to its sums queries.
+    const kind = /^(SET|RESET) /.test(query.sql) ? 'settings' : query.sql.includes('COUNT(*)') ? 'sums' : query.sql.includes(' AS k, ') ? 'keys' : 'rows';
     const entry = kinds.get(kind) ?? { queries: 0, rows: 0, ms: 0 };
     kinds.set(kind, { queries: entry.queries + 1, rows: entry.rows + query.rows, ms: entry.ms + query.ms });
   }

@@ -106,9 +106,17 @@ export interface Dialect {
    * MariaDB `INTERVAL`): thousands of snapshot segments in one pass (snapshot/bucket-sums.ts).
    * Undefined where the database has none; its parameters are appended to `parameters`.
    */
+  integerBucket?: (compare: string, thresholds: readonly bigint[], parameters: string[]) => string;
+  /**
+   * Statements run before and after a query that adds up a key range's rows by segment, where the
+   * planner needs telling to aggregate them in a hash table: PostgreSQL takes every key for its own
+   * group, sorts the whole range (spilling to disk past work_mem) and only then adds up the
+   * segments, 1.6× the time of a hash aggregate (bench/README.md, snapshot diff). Scoped to that one
+   * query: key-ordered page reads must keep their plans.
+   */
+  readonly segmentSumsSettings?: { before: string; after: string };
   /** An integer column's exact text in a type the driver binds in a fixed buffer (default: the column's `select`). */
   integerText?: (compare: string) => string;
-  integerBucket?: (compare: string, thresholds: readonly bigint[], parameters: string[]) => string;
 }
 
 export interface RowHashSql {

@@ -85,6 +85,7 @@ export const postgresqlDialect: Dialect = {
     parameters.push(`{${thresholds.join(',')}}`);
     return `width_bucket(${compare}, CAST(? AS int8[]))`;
   },
+  segmentSumsSettings: { before: 'SET enable_sort = off', after: 'RESET enable_sort' },
   rowHash: {
     id: 'pg-record-1',
     hex: (columns) => boundedHex(recordHash(columns)),

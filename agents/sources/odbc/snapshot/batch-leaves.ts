@@ -78,11 +78,11 @@ export async function compareLeaves(
     group.forEach((range, i) => {
       const outcome = outcomes[first + i]!;
       const manifest = new Map<string, number>();
-      for (let j = range.start; j < range.start + range.size; j += 1) manifest.set(old.keys[j]![0]!, j);
+      for (let j = range.start; j < range.start + range.size; j += 1) manifest.set(old.key(j)[0]!, j);
       for (const row of outcome.rows) {
         const index = manifest.get(row.key[0]!);
         if (index !== undefined) manifest.delete(row.key[0]!);
-        if (index === undefined || old.hashes[index] !== row.hash) changed.push({ outcome, row, index });
+        if (index === undefined || old.hash(index) !== row.hash) changed.push({ outcome, row, index });
       }
       outcome.deleted.push(...manifest.values());
     });

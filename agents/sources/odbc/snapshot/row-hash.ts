@@ -31,7 +31,5 @@ export function sumFromText(text: string): bigint {
 
 /** Sum modulo 2^64 of `count` hashes of `rows` from `start`. */
 export function sumHashes(rows: RowList, start: number, count: number): bigint {
-  let sum = 0n;
-  for (let i = start; i < start + count; i += 1) sum += rows.hashes[i]!;
-  return sum % MODULUS;
+  return rows.sumHashes(start, count);
 }

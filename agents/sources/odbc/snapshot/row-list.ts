@@ -3,35 +3,140 @@
  * Append-only, so a saved state can refer to "the first n rows" of a list that later grew, and a
  * restart from that state just cuts the list back.
  *
- * In a checkpoint the list is packed into two strings (not arrays of arrays) so that writing a
- * checkpoint of a million rows costs two string copies rather than a million small objects: keys as
- * escaped texts separated by tab (columns) and newline (rows), hashes as base64 of 8 bytes each.
+ * A million-row manifest is held the way it is packed into a checkpoint: each key as one escaped
+ * line (texts separated by tab, with backslash, tab and newline escaped) and the hashes in one
+ * typed array. Packing a checkpoint is then a join and a base64 of bytes that are already there, and
+ * the list costs ~40 bytes a row instead of an array, its strings and a BigInt per row (the
+ * checkpoint of every commit used to rebuild all of that: most of a 1M-row round's time in JS).
  */
 import { endianness } from 'node:os';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
+/** Hash sums add 32-bit halves as doubles: exact for up to 2^21 terms at a time. */
+const SUM_STRIDE = 1 << 21;
+const MODULUS = 1n << 64n;
 
 export class RowList {
-  readonly keys: string[][] = [];
-  readonly hashes: bigint[] = [];
+  #lines: string[] = [];
+  #hashes = new BigUint64Array(256);
+  #halves = new Uint32Array(this.#hashes.buffer);
 
   get length(): number {
-    return this.keys.length;
+    return this.#lines.length;
   }
 
-  push(key: string[], hash: bigint): void {
-    this.keys.push(key);
-    this.hashes.push(hash);
+  push(key: readonly string[], hash: bigint): void {
+    this.#append(keyLine(key), hash);
+  }
+
+  /** The key texts of row `i`. */
+  key(i: number): string[] {
+    return this.line(i).split('\t').map(unescapeField);
+  }
+
+  /** Row `i`'s key as one string: equal lines are equal keys (what a lookup by key needs). */
+  line(i: number): string {
+    const line = this.#lines[i];
+    if (line === undefined) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
+    return line;
+  }
+
+  hash(i: number): bigint {
+    if (i < 0 || i >= this.length) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
+    return this.#hashes[i]!;
+  }
+
+  /** Sum modulo 2^64 of `count` hashes from `start`, without a BigInt per row. */
+  sumHashes(start: number, count: number): bigint {
+    if (start < 0 || count < 0 || start + count > this.length) throw new RangeError(`Rows ${start}+${count} of a list of ${this.length}.`);
+    const [low, high] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+    let sum = 0n;
+    for (let from = start; from < start + count; from += SUM_STRIDE) {
+      const to = Math.min(start + count, from + SUM_STRIDE);
+      let lows = 0;
+      let highs = 0;
+      for (let i = from; i < to; i += 1) {
+        lows += this.#halves[2 * i + low]!;
+        highs += this.#halves[2 * i + high]!;
+      }
+      sum += (BigInt(highs) << 32n) + BigInt(lows);
+    }
+    return sum % MODULUS;
   }
 
   truncate(length: number): void {
-    this.keys.length = length;
-    this.hashes.length = length;
+    if (length < this.#lines.length) this.#lines.length = length;
   }
 
   /** Appends `count` rows of `other` from `start`. */
   copyFrom(other: RowList, start: number, count: number): void {
-    for (let i = start; i < start + count; i += 1) this.push(other.keys[i]!, other.hashes[i]!);
+    if (count <= 0) return;
+    const at = this.length;
+    this.#reserve(at + count);
+    for (let i = start; i < start + count; i += 1) this.#lines.push(other.#lines[i]!);
+    this.#hashes.set(other.#hashes.subarray(start, start + count), at);
+  }
+
+  /** Every key, decoded (a copy: for tests and diagnostics, not for a million rows in a loop). */
+  toKeys(): string[][] {
+    return this.#lines.map((_, i) => this.key(i));
+  }
+
+  /** Every hash (a copy). */
+  toHashes(): bigint[] {
+    return Array.from(this.#hashes.subarray(0, this.length));
+  }
+
+  #append(line: string, hash: bigint): void {
+    const at = this.length;
+    this.#reserve(at + 1);
+    this.#lines.push(line);
+    this.#hashes[at] = hash;
+  }
+
+  #reserve(rows: number): void {
+    if (rows <= this.#hashes.length) return;
+    const grown = new BigUint64Array(Math.max(rows, this.#hashes.length * 2));
+    grown.set(this.#hashes.subarray(0, this.length));
+    this.#hashes = grown;
+    this.#halves = new Uint32Array(grown.buffer);
+  }
+
+  static packSlices(slices: readonly RowSlice[]): PackedRows {
+    const rows = slices.reduce((sum, slice) => sum + slice.end - slice.start, 0);
+    const bytes = Buffer.alloc(rows * 8);
+    const texts: string[] = [];
+    let at = 0;
+    for (const { list, start, end } of slices) {
+      if (end <= start) continue;
+      texts.push(list.#lines.slice(start, end).join('\n'));
+      const hashes = list.#hashes.subarray(start, end);
+      Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).copy(bytes, at);
+      at += hashes.byteLength;
+    }
+    if (LITTLE_ENDIAN) bytes.swap64();
+    return { rows, keys: texts.join('\n'), hashes: bytes.toString('base64') };
+  }
+
+  static unpack(packed: PackedRows, keyWidth: number): RowList {
+    const list = new RowList();
+    if (packed.rows === 0) return list;
+    const lines = packed.keys.split('\n');
+    const bytes = Buffer.from(packed.hashes, 'base64');
+    if (lines.length !== packed.rows || bytes.length !== packed.rows * 8) {
+      throw new Error(`A packed row list says ${packed.rows} rows but holds ${lines.length} keys and ${bytes.length / 8} hashes.`);
+    }
+    for (const line of lines) {
+      const width = columnsOf(line);
+      if (width !== keyWidth) throw new Error(`A packed key has ${width} columns, the stream has ${keyWidth}.`);
+    }
+    if (LITTLE_ENDIAN) bytes.swap64();
+    const hashes = new BigUint64Array(packed.rows);
+    Buffer.from(hashes.buffer).set(bytes);
+    list.#lines = lines;
+    list.#hashes = hashes;
+    list.#halves = new Uint32Array(hashes.buffer);
+    return list;
   }
 }
 
@@ -47,43 +152,25 @@ export interface PackedRows {
   hashes: string;
 }
 
+/** In a checkpoint the rows are two strings: the key lines separated by newline, the hashes as base64 of 8 big-endian bytes each. */
 export function packRows(slices: readonly RowSlice[]): PackedRows {
-  const keys: string[] = [];
-  // A typed array takes a bigint per element far faster than Buffer.writeBigUInt64BE (a third of a
-  // million-row checkpoint's time went there); one byte swap at the end makes it big-endian.
-  const hashes = new BigUint64Array(slices.reduce((sum, slice) => sum + slice.end - slice.start, 0));
-  let row = 0;
-  for (const { list, start, end } of slices) {
-    for (let i = start; i < end; i += 1) {
-      const key = list.keys[i]!;
-      keys.push(key.length === 1 ? escapeField(key[0]!) : key.map(escapeField).join('\t'));
-      hashes[row] = list.hashes[i]!;
-      row += 1;
-    }
-  }
-  const bytes = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
-  if (LITTLE_ENDIAN) bytes.swap64();
-  return { rows: row, keys: keys.join('\n'), hashes: bytes.toString('base64') };
+  return RowList.packSlices(slices);
 }
 
 export function unpackRows(packed: PackedRows, keyWidth: number): RowList {
-  const list = new RowList();
-  if (packed.rows === 0) return list;
-  const lines = packed.keys.split('\n');
-  const hashes = Buffer.from(packed.hashes, 'base64');
-  if (lines.length !== packed.rows || hashes.length !== packed.rows * 8) {
-    throw new Error(`A packed row list says ${packed.rows} rows but holds ${lines.length} keys and ${hashes.length / 8} hashes.`);
-  }
-  const aligned = Buffer.alloc(hashes.length);
-  hashes.copy(aligned);
-  if (LITTLE_ENDIAN) aligned.swap64();
-  const values = new BigUint64Array(aligned.buffer, aligned.byteOffset, packed.rows);
-  lines.forEach((line, i) => {
-    const key = line.split('\t').map(unescapeField);
-    if (key.length !== keyWidth) throw new Error(`A packed key has ${key.length} columns, the stream has ${keyWidth}.`);
-    list.push(key, values[i]!);
-  });
-  return list;
+  return RowList.unpack(packed, keyWidth);
+}
+
+/** A key as its line: what `RowList.line` returns for it. */
+export function keyLine(key: readonly string[]): string {
+  return key.length === 1 ? escapeField(key[0]!) : key.map(escapeField).join('\t');
+}
+
+/** Texts in a line: escaped tabs are `\t` (two characters), so every tab character separates two. */
+function columnsOf(line: string): number {
+  let columns = 1;
+  for (let at = line.indexOf('\t'); at !== -1; at = line.indexOf('\t', at + 1)) columns += 1;
+  return columns;
 }
 
 const SPECIAL = /[\\\t\n]/;
@@ -94,5 +181,6 @@ function escapeField(text: string): string {
 }
 
 function unescapeField(text: string): string {
+  if (!text.includes('\\')) return text;
   return text.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c));
 }

@@ -52,7 +52,17 @@ export async function sumsBySegment(
     selects: [`${segment.sql} AS seg`, 'COUNT(*) AS n', `${rowHash.sum(plan.table.columns)} AS s`],
     groupBy: '1',
   });
-  const rows = await context.connection.query(query.sql, [...segment.parameters, ...query.parameters]);
+  const settings = context.dialect.segmentSumsSettings;
+  if (settings !== undefined) await context.connection.query(settings.before);
+  let rows: Awaited<ReturnType<typeof context.connection.query>>;
+  try {
+    rows = await context.connection.query(query.sql, [...segment.parameters, ...query.parameters]);
+  } catch (error) {
+    // The query's own error is the one to report; a connection that broke cannot reset either.
+    if (settings !== undefined) await context.connection.query(settings.after).catch(() => undefined);
+    throw error;
+  }
+  if (settings !== undefined) await context.connection.query(settings.after);
   const sums: SegmentSum[] = boundaries.map(() => ({ rows: 0, sum: 0n }));
   for (const row of rows) {
     const index = Number(cellText(row.seg, 'seg'));

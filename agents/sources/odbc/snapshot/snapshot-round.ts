@@ -26,7 +26,7 @@ import type { ReadContext } from '../stream-reader.ts';
 import type { RowHashSql } from '../dialects/index.ts';
 import { nextChunkRows } from './chunk-size.ts';
 import { hashFromHex, localRowHash, sumHashes } from './row-hash.ts';
-import { RowList } from './row-list.ts';
+import { RowList, keyLine } from './row-list.ts';
 import { segmentSums } from './segment-sums.ts';
 import { bucketSums, integerKey } from './bucket-sums.ts';
 import type { LeafOutcome, LeafRange } from './batch-leaves.ts';
@@ -157,7 +157,7 @@ export class SnapshotRound {
     let end = w.oldOffset;
     for (const size of sizes) {
       end += size;
-      boundaries.push(w.old.keys[end - 1]!);
+      boundaries.push(w.old.key(end - 1));
     }
     const context = this.#context();
     const started = context.now();
@@ -232,7 +232,7 @@ export class SnapshotRound {
       w.next.push(row.key, row.hash);
       w.nextLength += 1;
     }
-    for (const index of outcome.deleted) this.#emit(deleteRecord(plan, w.old.keys[index]!, timeZone, capturedAt), []);
+    for (const index of outcome.deleted) this.#emit(deleteRecord(plan, w.old.key(index), timeZone, capturedAt), []);
     w.oldOffset += size;
     w.round!.after = hi;
   }
@@ -242,21 +242,21 @@ export class SnapshotRound {
     const w = this.#w;
     const leaf = w.round!.leaf!;
     const { plan, pageRows, timeZone } = this.#options;
-    const hi = leaf.end > 0 ? w.old.keys[w.oldOffset + leaf.end - 1]! : undefined;
+    const hi = leaf.end > 0 ? w.old.key(w.oldOffset + leaf.end - 1) : undefined;
     const manifest = new Map<string, number>();
-    for (let i = 0; i < leaf.end; i += 1) manifest.set(keyId(w.old.keys[w.oldOffset + i]!), i);
+    for (let i = 0; i < leaf.end; i += 1) manifest.set(w.old.line(w.oldOffset + i), i);
     const seen = new Set(leaf.seen);
     for (;;) {
       const rows = await this.#readRows(leaf.at ?? w.round!.after, hi);
       for (const row of rows) {
         const hash = row.extra[HASH_ALIAS] === undefined ? localRowHash(row.texts) : hashFromHex(row.extra[HASH_ALIAS]);
         const compared = this.#legacy === undefined ? hash : hashFromHex(row.extra[LEGACY_ALIAS]);
-        const index = manifest.get(keyId(row.key));
+        const index = manifest.get(keyLine(row.key));
         if (index !== undefined && !seen.has(index)) {
           seen.add(index);
           leaf.seen.push(index);
         }
-        if (index === undefined || w.old.hashes[w.oldOffset + index] !== compared) {
+        if (index === undefined || w.old.hash(w.oldOffset + index) !== compared) {
           this.#emit(upsertRecord(plan, row.texts, timeZone, this.#context().capturedAt), row.texts);
         }
         w.next.push(row.key, hash);
@@ -267,7 +267,7 @@ export class SnapshotRound {
       if (this.#shouldFlush()) yield this.#step(false);
     }
     for (let i = 0; i < leaf.end; i += 1) {
-      if (!seen.has(i)) this.#emit(deleteRecord(plan, w.old.keys[w.oldOffset + i]!, timeZone, this.#context().capturedAt), []);
+      if (!seen.has(i)) this.#emit(deleteRecord(plan, w.old.key(w.oldOffset + i), timeZone, this.#context().capturedAt), []);
     }
     w.oldOffset += leaf.end;
     // The tail has no upper key: what it read last is where a resumed round goes on.
@@ -313,8 +313,4 @@ export class SnapshotRound {
     this.#pendingBytes = 0;
     return { records, done };
   }
-}
-
-function keyId(key: readonly string[]): string {
-  return key.length === 1 ? key[0]! : JSON.stringify(key);
 }

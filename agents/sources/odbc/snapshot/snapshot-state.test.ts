@@ -28,8 +28,8 @@ describe('snapshot checkpoints', () => {
     expect(back.round).toBeNull();
     expect(back.chunkRows).toBe(500);
     expect(back.columns).toEqual([['id', 'int4']]);
-    expect(back.old.keys).toEqual([['1'], ['2'], ['3']]);
-    expect(back.old.hashes).toEqual([1_000_003n, 2_000_006n, 3_000_009n]);
+    expect(back.old.toKeys()).toEqual([['1'], ['2'], ['3']]);
+    expect(back.old.toHashes()).toEqual([1_000_003n, 2_000_006n, 3_000_009n]);
   });
 
   it('carry a round under way: the compared rows, the rest of the old manifest, where it stopped', () => {
@@ -43,9 +43,9 @@ describe('snapshot checkpoints', () => {
       round: { after: ['3'], leaf: { end: 1, at: ['3'], seen: [0] } },
     };
     const back = parseSnapshotCheckpoint(snapshotCheckpointJson(state), 'erp', plan, 1000);
-    expect(back.next.keys).toEqual([['1'], ['2']]);
+    expect(back.next.toKeys()).toEqual([['1'], ['2']]);
     expect(back.nextLength).toBe(2);
-    expect(back.old.keys).toEqual([['4'], ['5']]);
+    expect(back.old.toKeys()).toEqual([['4'], ['5']]);
     expect(back.oldOffset).toBe(0);
     expect(back.round).toEqual({ after: ['3'], leaf: { end: 1, at: ['3'], seen: [0] } });
   });

@@ -73,7 +73,7 @@ export const postgresqlDialect: Dialect = {
   debianPackage: 'odbc-postgresql',
   // text never holds NUL in PostgreSQL, so a value that outgrows 1 KiB is measured exactly.
   longValueBufferBytes: 1024,
-  sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'"],
+  sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'", 'SET max_parallel_workers_per_gather = 0'],
   versionQuery: "SELECT current_setting('server_version') AS version",
   quoteIdentifier: quoteDouble,
   limitClause: (rows) => `LIMIT ${rows}`,

@@ -57,6 +57,70 @@ describe('packed row lists', () => {
     expect(() => all.sumHashes(0, 2)).toThrow(RangeError);
   });
 
+  it('behave as a plain array of keys and hashes through pushes, copies by reference, cuts and repacking', () => {
+    type Op = { kind: 'push'; count: number } | { kind: 'copy'; from: number; count: number } | { kind: 'cut'; to: number } | { kind: 'repack' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), count: fc.integer({ min: 1, max: 5000 }) }),
+      fc.record({ kind: fc.constant('copy' as const), from: fc.nat(), count: fc.integer({ min: 1, max: 3000 }) }),
+      fc.record({ kind: fc.constant('cut' as const), to: fc.nat() }),
+      fc.record({ kind: fc.constant('repack' as const) }),
+    );
+    // A source list made of two blocks (an unpacked one and pushed rows), as a round's old manifest.
+    const source = unpackRows(packRows([{ list: listOf(Array.from({ length: 3000 }, (_, i) => ({ key: [`o${i}\t`], hash: BigInt(i) ** 3n })) ), start: 0, end: 3000 }]), 1);
+    for (let i = 0; i < 2000; i += 1) source.push([`p${i}`], BigInt(i) << 40n);
+    const sourceKeys = source.toKeys();
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 12 }), (ops) => {
+        let list = new RowList();
+        const keys: string[][] = [];
+        const hashes: bigint[] = [];
+        let pushed = 0;
+        for (const o of ops) {
+          if (o.kind === 'push') {
+            for (let i = 0; i < o.count; i += 1) {
+              const key = [`n${(pushed += 1)}\\x`];
+              list.push(key, BigInt(pushed));
+              keys.push(key);
+              hashes.push(BigInt(pushed));
+            }
+          } else if (o.kind === 'copy') {
+            const from = o.from % source.length;
+            const count = Math.min(o.count, source.length - from);
+            list.copyFrom(source, from, count);
+            keys.push(...sourceKeys.slice(from, from + count));
+            hashes.push(...source.toHashes().slice(from, from + count));
+          } else if (o.kind === 'cut') {
+            const to = keys.length === 0 ? 0 : o.to % (keys.length + 1);
+            list.truncate(to);
+            keys.length = to;
+            hashes.length = to;
+          } else {
+            list = unpackRows(packRows([{ list, start: 0, end: list.length }]), 1);
+          }
+          expect(list.length).toBe(keys.length);
+        }
+        expect(list.toKeys()).toEqual(keys);
+        expect(list.toHashes()).toEqual(hashes);
+        if (keys.length > 0) expect(list.sumHashes(0, keys.length)).toBe(hashes.reduce((a, b) => a + b, 0n) % 2n ** 64n);
+      }),
+      { seed: 5, numRuns: 60 },
+    );
+  });
+
+  it('join many small pieces into one block again, keeping every row', () => {
+    const a = listOf(Array.from({ length: 4000 }, (_, i) => ({ key: [`a${i}`], hash: BigInt(i) })));
+    const b = listOf(Array.from({ length: 4000 }, (_, i) => ({ key: [`b${i}`], hash: BigInt(i + 10_000) })));
+    const list = new RowList();
+    // Alternating single rows of two lists: every copy is a block of its own until the list is joined.
+    for (let i = 0; i < 4000; i += 1) list.copyFrom(i % 2 === 0 ? a : b, i, 1);
+    expect(list.length).toBe(4000);
+    for (const i of [0, 1, 2047, 2048, 2049, 3999]) {
+      expect(list.key(i)).toEqual([`${i % 2 === 0 ? 'a' : 'b'}${i}`]);
+      expect(list.hash(i)).toBe(BigInt(i % 2 === 0 ? i : i + 10_000));
+    }
+    expect(unpackRows(packRows([{ list, start: 0, end: 4000 }]), 1).toKeys()).toEqual(list.toKeys());
+  });
+
   it('keeps a single empty key apart from an empty list', () => {
     const one = packRows([{ list: listOf([{ key: [''], hash: 0n }]), start: 0, end: 1 }]);
     expect(unpackRows(one, 1).toKeys()).toEqual([['']]);

@@ -3,11 +3,12 @@
  * Append-only, so a saved state can refer to "the first n rows" of a list that later grew, and a
  * restart from that state just cuts the list back.
  *
- * A million-row manifest is held the way it is packed into a checkpoint: each key as one escaped
- * line (texts separated by tab, with backslash, tab and newline escaped) and the hashes in one
- * typed array. Packing a checkpoint is then a join and a base64 of bytes that are already there, and
- * the list costs ~40 bytes a row instead of an array, its strings and a BigInt per row (the
- * checkpoint of every commit used to rebuild all of that: most of a 1M-row round's time in JS).
+ * A million-row manifest is held the way it is packed into a checkpoint: keys as escaped lines
+ * (texts separated by tab; backslash, tab and newline escaped) in blocks of joined text, hashes in
+ * one typed array. A round copies the unchanged ranges of the old manifest into the new one as
+ * references to the old blocks' text, and packing a checkpoint joins a few large slices and
+ * base64s bytes that are already there: a round and each of its checkpoints cost about a string
+ * copy of the manifest, not an array, strings and a BigInt per row.
  */
 import { endianness } from 'node:os';
 
@@ -15,18 +16,42 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 /** Hash sums add 32-bit halves as doubles: exact for up to 2^21 terms at a time. */
 const SUM_STRIDE = 1 << 21;
 const MODULUS = 1n << 64n;
+/** Rows pushed one by one are joined into a block of text at this many. */
+const BLOCK_ROWS = 4096;
+/** Blocks a list may have beyond one per BLOCK_ROWS rows before it is joined into one. */
+const COMPACT_BLOCKS = 2048;
+
+/**
+ * Rows `first` to `first + count` of a joined text: row k is `text.slice(starts[k], starts[k + 1] - 1)`
+ * (`starts` has an entry past the last row, as if each line ended in a newline).
+ */
+interface Block {
+  text: string;
+  starts: Uint32Array;
+  first: number;
+  count: number;
+}
 
 export class RowList {
-  #lines: string[] = [];
+  #blocks: Block[] = [];
+  /** Rows before each block (same length as #blocks). */
+  #before: number[] = [];
+  /** Pushed rows not yet joined into a block. */
+  #open: string[] = [];
+  #sealed = 0;
   #hashes = new BigUint64Array(256);
   #halves = new Uint32Array(this.#hashes.buffer);
 
   get length(): number {
-    return this.#lines.length;
+    return this.#sealed + this.#open.length;
   }
 
   push(key: readonly string[], hash: bigint): void {
-    this.#append(keyLine(key), hash);
+    const at = this.length;
+    this.#reserve(at + 1);
+    this.#open.push(keyLine(key));
+    this.#hashes[at] = hash;
+    if (this.#open.length >= BLOCK_ROWS) this.#seal();
   }
 
   /** The key texts of row `i`. */
@@ -36,13 +61,16 @@ export class RowList {
 
   /** Row `i`'s key as one string: equal lines are equal keys (what a lookup by key needs). */
   line(i: number): string {
-    const line = this.#lines[i];
-    if (line === undefined) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
-    return line;
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
+    if (i >= this.#sealed) return this.#open[i - this.#sealed]!;
+    const b = this.#blockOf(i);
+    const block = this.#blocks[b]!;
+    const k = block.first + i - this.#before[b]!;
+    return block.text.slice(block.starts[k], block.starts[k + 1]! - 1);
   }
 
   hash(i: number): bigint {
-    if (i < 0 || i >= this.length) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
     return this.#hashes[i]!;
   }
 
@@ -65,21 +93,38 @@ export class RowList {
   }
 
   truncate(length: number): void {
-    if (length < this.#lines.length) this.#lines.length = length;
+    if (length >= this.length) return;
+    if (length >= this.#sealed) {
+      this.#open.length = length - this.#sealed;
+      return;
+    }
+    this.#open = [];
+    let b = this.#blockOf(length);
+    const cut = length - this.#before[b]!;
+    if (cut > 0) {
+      this.#blocks[b] = { ...this.#blocks[b]!, count: cut };
+      b += 1;
+    }
+    this.#blocks.length = b;
+    this.#before.length = b;
+    this.#sealed = length;
   }
 
-  /** Appends `count` rows of `other` from `start`. */
+  /** Appends `count` rows of `other` from `start`: the unchanged part of a manifest, by reference. */
   copyFrom(other: RowList, start: number, count: number): void {
     if (count <= 0) return;
+    if (start < 0 || start + count > other.length) throw new RangeError(`Rows ${start}+${count} of a list of ${other.length}.`);
     const at = this.length;
     this.#reserve(at + count);
-    for (let i = start; i < start + count; i += 1) this.#lines.push(other.#lines[i]!);
     this.#hashes.set(other.#hashes.subarray(start, start + count), at);
+    this.#seal();
+    other.#seal();
+    for (const piece of other.#pieces(start, start + count)) this.#addBlock(piece);
   }
 
   /** Every key, decoded (a copy: for tests and diagnostics, not for a million rows in a loop). */
   toKeys(): string[][] {
-    return this.#lines.map((_, i) => this.key(i));
+    return Array.from({ length: this.length }, (_, i) => this.key(i));
   }
 
   /** Every hash (a copy). */
@@ -87,11 +132,76 @@ export class RowList {
     return Array.from(this.#hashes.subarray(0, this.length));
   }
 
-  #append(line: string, hash: bigint): void {
-    const at = this.length;
-    this.#reserve(at + 1);
-    this.#lines.push(line);
-    this.#hashes[at] = hash;
+  /** Joins the pushed rows into a block. */
+  #seal(): void {
+    if (this.#open.length === 0) return;
+    const lines = this.#open;
+    const starts = new Uint32Array(lines.length + 1);
+    let offset = 0;
+    for (let k = 0; k < lines.length; k += 1) {
+      starts[k] = offset;
+      offset += lines[k]!.length + 1;
+    }
+    starts[lines.length] = offset;
+    this.#open = [];
+    this.#addBlock({ text: lines.join('\n'), starts, first: 0, count: lines.length });
+  }
+
+  #addBlock(block: Block): void {
+    const last = this.#blocks.at(-1);
+    if (last !== undefined && last.text === block.text && last.starts === block.starts && last.first + last.count === block.first) {
+      // The next rows of the same text (consecutive equal parts of a round): one block.
+      this.#blocks[this.#blocks.length - 1] = { ...last, count: last.count + block.count };
+    } else {
+      this.#blocks.push(block);
+      this.#before.push(this.#sealed);
+    }
+    this.#sealed += block.count;
+    // Each round leaves its changed rows in small blocks between references to the old text; once
+    // there are many, one join makes them a single block again (amortised: the limit grows with the rows).
+    if (this.#blocks.length > COMPACT_BLOCKS + this.#sealed / BLOCK_ROWS) this.#compact();
+  }
+
+  #compact(): void {
+    const pieces = this.#pieces(0, this.#sealed);
+    const texts = pieces.map((piece) => piece.text.slice(piece.starts[piece.first], piece.starts[piece.first + piece.count]! - 1));
+    const starts = new Uint32Array(this.#sealed + 1);
+    let row = 0;
+    let offset = 0;
+    for (const piece of pieces) {
+      const base = piece.starts[piece.first]!;
+      for (let k = 0; k < piece.count; k += 1) starts[row + k] = offset + piece.starts[piece.first + k]! - base;
+      row += piece.count;
+      offset += piece.starts[piece.first + piece.count]! - base;
+    }
+    starts[this.#sealed] = offset;
+    this.#blocks = [{ text: texts.join('\n'), starts, first: 0, count: this.#sealed }];
+    this.#before = [0];
+  }
+
+  /** The sealed rows [from, to) as block pieces. */
+  #pieces(from: number, to: number): Block[] {
+    const pieces: Block[] = [];
+    for (let b = this.#blockOf(from); from < to; b += 1) {
+      const block = this.#blocks[b]!;
+      const skip = from - this.#before[b]!;
+      const take = Math.min(block.count - skip, to - from);
+      pieces.push({ text: block.text, starts: block.starts, first: block.first + skip, count: take });
+      from += take;
+    }
+    return pieces;
+  }
+
+  /** Index of the block holding sealed row `i`. */
+  #blockOf(i: number): number {
+    let lo = 0;
+    let hi = this.#blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#before[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   #reserve(rows: number): void {
@@ -103,13 +213,16 @@ export class RowList {
   }
 
   static packSlices(slices: readonly RowSlice[]): PackedRows {
-    const rows = slices.reduce((sum, slice) => sum + slice.end - slice.start, 0);
+    const rows = slices.reduce((sum, slice) => sum + Math.max(0, slice.end - slice.start), 0);
     const bytes = Buffer.alloc(rows * 8);
     const texts: string[] = [];
     let at = 0;
     for (const { list, start, end } of slices) {
       if (end <= start) continue;
-      texts.push(list.#lines.slice(start, end).join('\n'));
+      list.#seal();
+      for (const piece of list.#pieces(start, end)) {
+        texts.push(piece.text.slice(piece.starts[piece.first], piece.starts[piece.first + piece.count]! - 1));
+      }
       const hashes = list.#hashes.subarray(start, end);
       Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).copy(bytes, at);
       at += hashes.byteLength;
@@ -121,23 +234,50 @@ export class RowList {
   static unpack(packed: PackedRows, keyWidth: number): RowList {
     const list = new RowList();
     if (packed.rows === 0) return list;
-    const lines = packed.keys.split('\n');
+    const text = packed.keys;
     const bytes = Buffer.from(packed.hashes, 'base64');
-    if (lines.length !== packed.rows || bytes.length !== packed.rows * 8) {
-      throw new Error(`A packed row list says ${packed.rows} rows but holds ${lines.length} keys and ${bytes.length / 8} hashes.`);
-    }
-    for (const line of lines) {
-      const width = columnsOf(line);
-      if (width !== keyWidth) throw new Error(`A packed key has ${width} columns, the stream has ${keyWidth}.`);
+    const starts = lineStarts(text, packed.rows, keyWidth);
+    if (bytes.length !== packed.rows * 8) {
+      throw new Error(`A packed row list says ${packed.rows} rows but holds ${bytes.length / 8} hashes.`);
     }
     if (LITTLE_ENDIAN) bytes.swap64();
     const hashes = new BigUint64Array(packed.rows);
     Buffer.from(hashes.buffer).set(bytes);
-    list.#lines = lines;
     list.#hashes = hashes;
     list.#halves = new Uint32Array(hashes.buffer);
+    list.#addBlock({ text, starts, first: 0, count: packed.rows });
     return list;
   }
+}
+
+/**
+ * Where each of `rows` newline-separated lines starts (and one past the end), checking each has
+ * `keyWidth` texts: escaped tabs are `\\t` (two characters), so every tab character separates two.
+ */
+function lineStarts(text: string, rows: number, keyWidth: number): Uint32Array {
+  const starts = new Uint32Array(rows + 1);
+  // One column: no tab anywhere (checked once; a search per line would run to the end of the text).
+  const countTabs = keyWidth !== 1 || text.includes('\t');
+  let line = 0;
+  let from = 0;
+  for (;;) {
+    const newline = text.indexOf('\n', from);
+    const end = newline === -1 ? text.length : newline;
+    if (line < rows) {
+      starts[line] = from;
+      if (countTabs) {
+        let width = 1;
+        for (let tab = text.indexOf('\t', from); tab !== -1 && tab < end; tab = text.indexOf('\t', tab + 1)) width += 1;
+        if (width !== keyWidth) throw new Error(`A packed key has ${width} columns, the stream has ${keyWidth}.`);
+      }
+    }
+    line += 1;
+    if (newline === -1) break;
+    from = newline + 1;
+  }
+  if (line !== rows) throw new Error(`A packed row list says ${rows} rows but holds ${line} keys.`);
+  starts[rows] = text.length + 1;
+  return starts;
 }
 
 export interface RowSlice {
@@ -164,13 +304,6 @@ export function unpackRows(packed: PackedRows, keyWidth: number): RowList {
 /** A key as its line: what `RowList.line` returns for it. */
 export function keyLine(key: readonly string[]): string {
   return key.length === 1 ? escapeField(key[0]!) : key.map(escapeField).join('\t');
-}
-
-/** Texts in a line: escaped tabs are `\t` (two characters), so every tab character separates two. */
-function columnsOf(line: string): number {
-  let columns = 1;
-  for (let at = line.indexOf('\t'); at !== -1; at = line.indexOf('\t', at + 1)) columns += 1;
-  return columns;
 }
 
 const SPECIAL = /[\\\t\n]/;

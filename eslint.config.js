@@ -45,6 +45,11 @@ export default tseslint.config(
       { name: 'electron', message: 'agents/ is the headless engine: it never imports electron.' },
       { name: 'react', message: 'agents/ is the headless engine: it never imports react.' },
       { name: 'react-dom', message: 'agents/ is the headless engine: it never imports react-dom.' },
+      {
+        name: 'node:http',
+        allowTypeImports: true,
+        message: "Use nodeHttp from agents/pipeline/node-http.ts: an ES import of node:http loads Node's bundled undici (~50 ms of every start).",
+      },
     ],
     patterns: [
       { regex: '(^|/)(main|preload|renderer|sandbox)/', message: 'agents/ must not import the app or the sandbox.' },

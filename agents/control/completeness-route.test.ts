@@ -2,7 +2,7 @@
  * GET /api/v1/completeness over real HTTP, answered from a real outbox: per business day and stream,
  * the records and exact money read, waiting, delivered and refused; bad input is refused with 400.
  */
-import { request } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ const clock = new ManualClock(Date.parse('2026-11-29T09:00:00Z'));
 
 function get(path: string): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = nodeHttp.request({ host: '127.0.0.1', port: server.port, path, headers: { authorization: `Bearer ${token}` } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));

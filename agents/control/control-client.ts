@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { AgentStatusSchema, QuarantineEntrySchema, ReplayResultSchema } from '../api/index.ts';
@@ -183,7 +183,7 @@ export class ControlClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const where = this.#socketPath !== null ? { socketPath: this.#socketPath } : tcpTarget(this.url);
     return new Promise((resolve, reject) => {
-      const request = httpRequest(
+      const request = nodeHttp.request(
         {
           ...where,
           method,

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ function raw(
   options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = nodeHttp.request(
       {
         host: '127.0.0.1',
         port: server.port,

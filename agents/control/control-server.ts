@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
@@ -89,7 +89,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     logger,
     rendererDir: options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir,
   };
-  const server = createServer((request, response) => {
+  const server = nodeHttp.createServer((request, response) => {
     void serve(request, response, context, null);
   });
   await listen(server, options.port);

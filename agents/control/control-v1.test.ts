@@ -3,7 +3,7 @@
  * generated from the same table, browser sessions from one-time links (cookie + CSRF), live events,
  * and the built dashboard served with a strict CSP.
  */
-import { request } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ interface Answer {
 
 function call(server: ControlServer, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
+    const req = nodeHttp.request({ host: '127.0.0.1', port: server.port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -183,7 +183,7 @@ describe('browser sessions', () => {
 describe('live events', () => {
   it('streams the current status as server-sent events', async () => {
     const event = await new Promise<unknown>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/v1/events', headers: bearer() }, (res) => {
+      const req = nodeHttp.request({ host: '127.0.0.1', port: server.port, path: '/api/v1/events', headers: bearer() }, (res) => {
         expect(res.headers['content-type']).toMatch(/text\/event-stream/);
         let text = '';
         res.setEncoding('utf8');

@@ -14,7 +14,8 @@
  * design note in docs/control-api.md; on Windows no sockets are made and the TCP token serves.
  */
 import { chmodSync, chownSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import path from 'node:path';
 import type { Logger } from '../telemetry/logger.ts';
 import { ROLES, type Role } from './roles.ts';
@@ -92,7 +93,7 @@ async function listenEach(options: RoleSocketsOptions, servers: Listening[]): Pr
     }
     // The data folder lock is ours, so a socket file here is a dead agent's leftover.
     rmSync(file, { force: true });
-    const server = createServer(options.handler(role));
+    const server = nodeHttp.createServer(options.handler(role));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(file, () => resolve());

@@ -3,7 +3,8 @@
  * proxy's non-JSON refusal, a cloud that sends junk, a socket that dies while a command runs, and
  * the status sent only when it changes. Against the sandbox itself: test/integration/command-tunnel.test.ts.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { nodeHttp } from '../pipeline/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -27,7 +28,7 @@ async function listen(server: Server): Promise<string> {
 
 /** A cloud that accepts every tunnel and hands each socket to the test. */
 async function fakeCloud(): Promise<{ url: string; sockets: WebSocket[]; received: unknown[] }> {
-  const server = createServer();
+  const server = nodeHttp.createServer();
   const wss = new WebSocketServer({ server });
   const sockets: WebSocket[] = [];
   const received: unknown[] = [];
@@ -131,7 +132,7 @@ describe('CommandTunnel', () => {
   });
 
   it('words a refusal that is not the cloud’s (a proxy page) by its HTTP status', async () => {
-    const proxy = createServer((_req, res) => res.end('plain'));
+    const proxy = nodeHttp.createServer((_req, res) => res.end('plain'));
     proxy.on('upgrade', (_req, socket) => {
       socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 13\r\n\r\n<h1>nope</h1>');
     });

@@ -24,6 +24,8 @@ const CASES = {
   nodeInRenderer: ['renderer/src', "import fs from 'node:fs';\nexport const x = fs;\n"],
   engineInRenderer: ['renderer/src', "import { Agent } from '../../agents/engine/agent.ts';\nexport const x = Agent;\n"],
   ipcMainInMain: ['main', "import { ipcMain } from 'electron';\nexport const x = ipcMain;\n"],
+  httpValueInEngine: ['agents/control', "import { createServer } from 'node:http';\nexport const x = createServer;\n"],
+  httpTypeInEngine: ['agents/control', "import type { Server } from 'node:http';\nexport type X = Server;\n"],
 } as const satisfies Record<string, readonly [string, string]>;
 type Case = keyof typeof CASES;
 
@@ -74,6 +76,11 @@ describe('ESLint layer zones', () => {
   it('keeps Node and the engine out of the renderer', () => {
     expect(restricted.get('nodeInRenderer')).toHaveLength(1);
     expect(restricted.get('engineInRenderer')).toHaveLength(1);
+  });
+
+  it('loads node:http in agents/ through nodeHttp only (types may be imported)', () => {
+    expect(restricted.get('httpValueInEngine')!.join('\n')).toMatch(/nodeHttp/);
+    expect(restricted.get('httpTypeInEngine')).toHaveLength(0);
   });
 
   it('touches ipcMain only in main/ipc', () => {

@@ -6,8 +6,9 @@
  * built whenever the `cloud` config changes (agents/engine/cloud-link.ts), so TLS and proxy
  * settings apply without a restart; keychain secrets are read per new connection.
  */
-import http from 'node:http';
+import type * as http from 'node:http';
 import https from 'node:https';
+import { nodeHttp } from '../../pipeline/node-http.ts';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Agent } from './undici-agent.ts';
@@ -120,7 +121,7 @@ export class CloudTransport {
       );
       return undefined;
     };
-    const AgentClass = secure ? https.Agent : http.Agent;
+    const AgentClass = secure ? https.Agent : nodeHttp.Agent;
     const agent = new AgentClass({ keepAlive: false });
     // Node's Agent accepts a socket passed to the callback later (async createConnection).
     (agent as unknown as { createConnection: typeof connectVia }).createConnection = connectVia;

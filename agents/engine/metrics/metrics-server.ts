@@ -1,5 +1,6 @@
 /** Serves `GET /metrics` on loopback for a local Prometheus; everything else is 404. */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { nodeHttp } from '../../pipeline/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { MetricsConfig } from '../../api/metrics-config.ts';
@@ -10,7 +11,7 @@ export interface MetricsServer {
 }
 
 export async function startMetricsServer(config: MetricsConfig, registry: Registry): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = nodeHttp.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served here.\n');
       return;

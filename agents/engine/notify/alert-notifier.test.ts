@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { nodeHttp } from '../../pipeline/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import keytar from 'keytar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ interface Webhook {
 }
 
 async function startWebhook(): Promise<Webhook> {
-  const hook: Webhook = { url: '', received: [], status: 204, server: createServer() };
+  const hook: Webhook = { url: '', received: [], status: 204, server: nodeHttp.createServer() };
   hook.server.on('request', (req: IncomingMessage, res) => {
     let body = '';
     req.setEncoding('utf8');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // tya-agent: the command-line entry point (the package's bin, the service's ExecStart).
+import { enableCompileCache, flushCompileCache } from 'node:module';
 import { ExitCode } from './exit-codes.ts';
 import { nodeVersionProblem } from './node-version.ts';
 
@@ -10,6 +11,16 @@ if (problem !== null) {
   process.stderr.write(`${problem}\n`);
   process.exit(ExitCode.nodeTooOld);
 }
+
+// V8's compiled code for the ~600 modules a start loads is kept on disk between starts, keyed by
+// each file's content and the Node version (a changed file or an update is simply compiled again):
+// compiling took 100–123 ms of an empty agent's start here, 26–27 ms with the cache, and its control
+// API answered after 0.81–0.95 s instead of 0.95–1.17 s. The directory is NODE_COMPILE_CACHE (the
+// systemd unit points it into the data dir: its private /tmp is emptied at every restart), else the
+// system's temporary directory. A cache that cannot be written changes nothing. Node writes it at
+// exit, which a kill -9 or a power cut skips: written once the start's modules are loaded as well.
+enableCompileCache();
+setTimeout(() => flushCompileCache(), 5_000).unref();
 
 // `tya-agent status | head` closes the pipe early: that is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -45,6 +45,8 @@ describe('systemdUnit', () => {
     expect(unit.get('Group')).toEqual(['tya-agent']);
     expect(unit.get('ExecStart')).toEqual([`${process.execPath} ${CLI_ENTRY} run --config /var/lib/tya-agent/tya-agent.json`]);
     expect(unit.get('Environment')).toContain('TYA_CONFIG=/var/lib/tya-agent/tya-agent.json');
+    // Compiled code survives a restart: PrivateTmp gives each start an empty /tmp.
+    expect(unit.get('Environment')).toContain('NODE_COMPILE_CACHE=/var/lib/tya-agent/compile-cache');
   });
 
   it('quotes paths with spaces, quotes and percent signs as systemd reads them', () => {

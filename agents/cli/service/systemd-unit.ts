@@ -3,6 +3,7 @@
  * writes it, the test runs `systemd-analyze verify` on it. Hardened so the agent can write only its
  * data dir (and the folders of folder sources, which it moves files out of), docs/service.md.
  */
+import path from 'node:path';
 import { ExitCode } from '../exit-codes.ts';
 
 export interface SystemdUnitOptions {
@@ -60,6 +61,8 @@ User=${options.user}
 Group=${options.group}
 Environment=${systemdQuote(`TYA_CONFIG=${configFile}`)}
 Environment=NODE_ENV=production
+# Compiled code kept between starts (agents/cli/main.ts): in the data dir, as PrivateTmp empties /tmp at each restart.
+Environment=${systemdQuote(`NODE_COMPILE_CACHE=${path.posix.join(dataDir, 'compile-cache')}`)}
 WorkingDirectory=${systemdQuote(dataDir)}
 ExecStart=${exec}
 Restart=on-failure

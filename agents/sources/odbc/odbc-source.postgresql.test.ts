@@ -4,6 +4,10 @@ import { NotConnectedError } from '../../pipeline/errors.ts';
 import type { ThrowawayDatabase } from '../../../test/helpers/databases.ts';
 import { createPostgresDatabase } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
+import { openConnection } from './open-connection.ts';
+import { nodeOdbcDriver } from './odbc-driver.ts';
+import { postgresqlDialect } from './dialects/postgresql.ts';
+import type { Dialect } from './dialects/index.ts';
 import { describeOdbcSource } from './odbc-source-scenarios.ts';
 import { drain, memoryContext } from './test-harness.ts';
 import { serviceMissing } from '../../../test/helpers/services.ts';
@@ -107,5 +111,29 @@ describe.skipIf(serviceMissing('postgresql'))('OdbcSource on PostgreSQL specific
     const rest = await drain(source, ctx);
     expect(rest.records.map((r) => r.key.id)).toEqual(['5', '6', '7', '8', '9', '10']);
     await source.close();
+  });
+
+  it('keeps the agent off parallel workers, and reads a server that refuses a tuning hint all the same', async () => {
+    const config = OdbcSourceSchema.parse({
+      type: 'odbc',
+      name: 'pos',
+      dialect: 'postgresql',
+      connectionString: db.connectionString,
+      timeZone: 'UTC',
+      streams: [{ name: 'one', table: 'one', keyColumns: ['id'], mode: 'append' }],
+    });
+    const setting = async (dialect: Dialect) => {
+      const connection = await openConnection({ config, ctx: memoryContext(), driver: nodeOdbcDriver, dialect });
+      try {
+        const [row] = await connection.query(`SELECT current_setting('max_parallel_workers_per_gather') AS workers, current_setting('TimeZone') AS zone`);
+        return row;
+      } finally {
+        await connection.close();
+      }
+    };
+    expect(await setting(postgresqlDialect)).toEqual({ workers: '0', zone: 'UTC' });
+    // As a server without the setting answers (PostgreSQL before 9.6): the connection still opens, the rest applies.
+    const older = { ...postgresqlDialect, sessionHints: ['SET no_such_setting_before_9_6 = 0', ...(postgresqlDialect.sessionHints ?? [])] };
+    expect(await setting(older)).toEqual({ workers: '0', zone: 'UTC' });
   });
 });

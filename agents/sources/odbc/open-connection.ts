@@ -52,6 +52,10 @@ export async function openConnection(request: OpenRequest): Promise<OdbcConnecti
     await connection.close().catch(() => undefined);
     throw connectError(error, context);
   }
+  for (const sql of dialect.sessionHints ?? []) {
+    // Only a tuning: a server that does not know the setting is read as it is.
+    await connection.query(sql).catch(() => undefined);
+  }
   return connection;
 }
 

@@ -72,6 +72,11 @@ export interface Dialect {
   readonly longValueBufferBytes?: number;
   /** Statements run once per connection (time zone, output formats). */
   readonly sessionSetup: readonly string[];
+  /**
+   * Statements run once per connection after `sessionSetup` that only tune how the server works for
+   * the agent: a server that refuses one (an older version without the setting) is read without it.
+   */
+  readonly sessionHints?: readonly string[];
   /** Returns one row with a `version` column. */
   readonly versionQuery: string;
   quoteIdentifier(name: string): string;

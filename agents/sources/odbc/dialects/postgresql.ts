@@ -73,7 +73,10 @@ export const postgresqlDialect: Dialect = {
   debianPackage: 'odbc-postgresql',
   // text never holds NUL in PostgreSQL, so a value that outgrows 1 KiB is measured exactly.
   longValueBufferBytes: 1024,
-  sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'", 'SET max_parallel_workers_per_gather = 0'],
+  sessionSetup: ["SET TIME ZONE 'UTC'", 'SET DateStyle = ISO, YMD', "SET bytea_output = 'hex'"],
+  // A background agent should not take the ERP server's cores (and on two cores the workers made the
+  // snapshot's leaf-key queries three times slower: bench/README.md). PostgreSQL before 9.6 has no such setting.
+  sessionHints: ['SET max_parallel_workers_per_gather = 0'],
   versionQuery: "SELECT current_setting('server_version') AS version",
   quoteIdentifier: quoteDouble,
   limitClause: (rows) => `LIMIT ${rows}`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tya-agent: the command-line entry point (the package's bin, the service's ExecStart).
-import { enableCompileCache, flushCompileCache } from 'node:module';
+import nodeModule from 'node:module';
 import { ExitCode } from './exit-codes.ts';
 import { nodeVersionProblem } from './node-version.ts';
 
@@ -19,8 +19,9 @@ if (problem !== null) {
 // systemd unit points it into the data dir: its private /tmp is emptied at every restart), else the
 // system's temporary directory. A cache that cannot be written changes nothing. Node writes it at
 // exit, which a kill -9 or a power cut skips: written once the start's modules are loaded as well.
-enableCompileCache();
-setTimeout(() => flushCompileCache(), 5_000).unref();
+// After the version check: Node 20 has neither function, and a named import of them would fail first.
+nodeModule.enableCompileCache();
+setTimeout(() => nodeModule.flushCompileCache(), 5_000).unref();
 
 // `tya-agent status | head` closes the pipe early: that is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

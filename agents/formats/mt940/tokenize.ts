@@ -26,7 +26,6 @@ const MAX_FIELD_CHARS = 256 * 1024;
  * bank envelope ABN AMRO and Rabobank put before `:20:`, and the DOS end-of-file byte.
  */
 export function tokenizeSwift(text: string, file = 'statement'): SwiftMessage[] {
-  const lines = text.split(/\r\n|\r|\n/);
   const messages: SwiftMessage[] = [];
   let current: SwiftMessage | undefined;
   let field: SwiftField | undefined;
@@ -35,28 +34,27 @@ export function tokenizeSwift(text: string, file = 'statement'): SwiftMessage[] 
     if (current !== undefined && current.fields.length > 0) messages.push(current);
     current = undefined;
   };
-  lines.forEach((original, index) => {
-    const lineNumber = index + 1;
+  // Line by line as the text is read, not split up front: a hostile field of a million lines is
+  // refused at 256 KB, before the rest of the file costs anything.
+  let lineNumber = 0;
+  for (const original of linesOf(text)) {
+    lineNumber += 1;
     const raw = withoutFramingControls(original);
     if (raw.startsWith('{')) {
       // `{1:…}{2:…}` are envelope; `{4:` opens the text block and a field may follow it on the line.
       const block4 = raw.indexOf('{4:');
-      if (block4 === -1) {
-        close();
-        return;
-      }
       close();
+      if (block4 === -1) continue;
       const rest = raw.slice(block4 + 3);
-      if (rest.trim() === '') return;
-      startOrContinue(rest, lineNumber);
-      return;
+      if (rest.trim() !== '') startOrContinue(rest, lineNumber);
+      continue;
     }
     if (isTerminator(raw)) {
       close();
-      return;
+      continue;
     }
     startOrContinue(raw, lineNumber);
-  });
+  }
   close();
   return messages;
 
@@ -76,6 +74,17 @@ export function tokenizeSwift(text: string, file = 'statement'): SwiftMessage[] 
       });
     }
   }
+}
+
+/** The lines of `text` (ending in CRLF, CR or LF), as `text.split(/\r\n|\r|\n/)` gives them. */
+function* linesOf(text: string): Generator<string> {
+  const breaks = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let found = breaks.exec(text); found !== null; found = breaks.exec(text)) {
+    yield text.slice(start, found.index);
+    start = found.index + found[0].length;
+  }
+  yield text.slice(start);
 }
 
 /** `-`, `-}` or `-}{5:{CHK:…}}` (the trailer blocks after the text block): the message ends. */

@@ -7,7 +7,6 @@
  * hashes modulo 2^64: order-free, so a range can be checked without sorting anything in JS.
  */
 import { createHash } from 'node:crypto';
-import type { RowList } from './row-list.ts';
 
 const MODULUS = 1n << 64n;
 
@@ -27,9 +26,4 @@ export function hashFromHex(hex: unknown): bigint {
 /** The database's exact decimal sum of hashes (signed on PostgreSQL) → the sum modulo 2^64. */
 export function sumFromText(text: string): bigint {
   return ((BigInt(text) % MODULUS) + MODULUS) % MODULUS;
-}
-
-/** Sum modulo 2^64 of `count` hashes of `rows` from `start`. */
-export function sumHashes(rows: RowList, start: number, count: number): bigint {
-  return rows.sumHashes(start, count);
 }

@@ -164,7 +164,7 @@ export class RowList {
 
   #compact(): void {
     const pieces = this.#pieces(0, this.#sealed);
-    const texts = pieces.map((piece) => piece.text.slice(piece.starts[piece.first], piece.starts[piece.first + piece.count]! - 1));
+    const texts = pieces.map(blockText);
     const starts = new Uint32Array(this.#sealed + 1);
     let row = 0;
     let offset = 0;
@@ -220,9 +220,7 @@ export class RowList {
     for (const { list, start, end } of slices) {
       if (end <= start) continue;
       list.#seal();
-      for (const piece of list.#pieces(start, end)) {
-        texts.push(piece.text.slice(piece.starts[piece.first], piece.starts[piece.first + piece.count]! - 1));
-      }
+      for (const piece of list.#pieces(start, end)) texts.push(blockText(piece));
       const hashes = list.#hashes.subarray(start, end);
       Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).copy(bytes, at);
       at += hashes.byteLength;
@@ -248,6 +246,11 @@ export class RowList {
     list.#addBlock({ text, starts, first: 0, count: packed.rows });
     return list;
   }
+}
+
+/** A block's rows as their lines joined by newlines (a slice of its text). */
+function blockText(block: Block): string {
+  return block.text.slice(block.starts[block.first], block.starts[block.first + block.count]! - 1);
 }
 
 /**

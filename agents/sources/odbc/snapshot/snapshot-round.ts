@@ -25,7 +25,7 @@ import type { SnapshotSettings } from '../stream-settings.ts';
 import type { ReadContext } from '../stream-reader.ts';
 import type { RowHashSql } from '../dialects/index.ts';
 import { nextChunkRows } from './chunk-size.ts';
-import { hashFromHex, localRowHash, sumHashes } from './row-hash.ts';
+import { hashFromHex, localRowHash } from './row-hash.ts';
 import { RowList, keyLine } from './row-list.ts';
 import { segmentSums } from './segment-sums.ts';
 import { bucketSums, integerKey } from './bucket-sums.ts';
@@ -182,7 +182,7 @@ export class SnapshotRound {
     }
     let offset = w.oldOffset;
     const equal = sizes.map((size, i) => {
-      const same = sums[i]!.rows === size && sums[i]!.sum === sumHashes(w.old, offset, size);
+      const same = sums[i]!.rows === size && sums[i]!.sum === w.old.sumHashes(offset, size);
       offset += size;
       return same;
     });

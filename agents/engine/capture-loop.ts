@@ -207,6 +207,7 @@ export class CaptureLoop {
         quarantine: page?.quarantine,
         schemaVersion: this.options.pipeline?.schemaVersion(result.stream),
         checkpoint: result.checkpoint,
+        checkpointParts: result.checkpointParts,
         timeZone: this.options.timeZone,
         fileSha256: result.fileSha256,
       });

@@ -36,7 +36,7 @@ export async function sampleSourceRecords(config: AgentConfig, stream: string, l
   delete only.documents;
   delete only.expect;
   const reader = await openSource(only, {
-    checkpoints: { getCheckpoint: () => undefined },
+    checkpoints: { getCheckpoint: () => undefined, getCheckpointPart: () => undefined },
     secrets,
     logger: createSilentLogger(),
     clock: systemClock,

@@ -417,6 +417,28 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    description:
+      "checkpoint parts: a snapshot stream's manifest of every row is kept in immutable parts, stored and deleted in " +
+      'the transaction that commits the checkpoint naming them, so a commit writes what changed instead of the whole ' +
+      'manifest again (checkpoint-part-store.ts, api/checkpoint-parts.ts)',
+    up: (db) => {
+      // A rowid table with a unique index, not WITHOUT ROWID: a part is up to a few MB, and a WITHOUT
+      // ROWID table keeps whole rows in its key b-tree (SQLite advises it only for rows well under a
+      // page). This way the index stays small and the bodies live in the table's overflow pages.
+      db.exec(`
+        CREATE TABLE checkpoint_parts (
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          id TEXT NOT NULL,
+          text TEXT NOT NULL,
+          data BLOB NOT NULL
+        );
+        CREATE UNIQUE INDEX checkpoint_parts_key ON checkpoint_parts (source, stream, id);
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -1,7 +1,8 @@
 /**
  * kill -9 during capture (DESIGN.md §4.1, §4.2): a real child process enqueues 100 records plus a
  * checkpoint per transaction in a tight loop and is SIGKILLed at a seeded random moment. Whatever the
- * moment, the records on disk must be exactly those the committed checkpoint accounts for.
+ * moment, the records on disk must be exactly those the committed checkpoint accounts for, and the
+ * checkpoint parts on disk exactly those it names: each commit puts a part and drops the oldest.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,19 +15,28 @@ import { seededRandom } from '../pipeline/seeded-random.ts';
 
 const outboxModule = pathToFileURL(fileURLToPath(new URL('./outbox.ts', import.meta.url))).href;
 
+/** About 64 KB a part, so that a kill often lands while one is being written or deleted. */
+const PART_PADDING = 65_536;
+/** The checkpoint names only its newest parts: every commit also deletes one. */
+const KEPT_PARTS = 3;
+
 const CHILD_SCRIPT = `
 import { Outbox } from ${JSON.stringify(outboxModule)};
 const path = process.argv[2];
 const clock = { now: () => Date.now(), sleep: async () => {} };
 const outbox = Outbox.open({ path, maxBytes: 1e10, synchronous: 'FULL', clock });
-let count = outbox.getCheckpoint('crash', 'rows')?.count ?? 0;
+let { count = 0, parts = [] } = outbox.getCheckpoint('crash', 'rows') ?? {};
 for (let round = 0; ; round += 1) {
   const records = [];
   for (let j = 0; j < 100; j += 1) {
     const id = String(count + j);
     records.push({ stream: 'rows', key: { id }, op: 'upsert', data: { id, amount: id + '.25', memo: 'row '.repeat(20) }, capturedAt: new Date().toISOString() });
   }
-  outbox.enqueue({ source: 'crash', stream: 'rows', lane: 'bulk', records, checkpoint: { count: count + 100 } });
+  const partId = 'upto-' + (count + 100);
+  const part = { id: partId, text: partId + ' '.repeat(${PART_PADDING}), data: new TextEncoder().encode(String(count + 100)) };
+  parts = [...parts, part.id].slice(-${KEPT_PARTS});
+  const checkpointParts = { put: [part], keep: parts };
+  outbox.enqueue({ source: 'crash', stream: 'rows', lane: 'bulk', records, checkpoint: { count: count + 100, parts }, checkpointParts });
   count += 100;
   if (round === 0) process.stdout.write('ready\\n');
 }
@@ -56,7 +66,7 @@ async function runAndKill(script: string, path: string, delayMs: number): Promis
 }
 
 describe('outbox under kill -9', () => {
-  it('always holds exactly the records its committed checkpoint accounts for', async () => {
+  it('always holds exactly the records and the parts its committed checkpoint accounts for', async () => {
     const script = tmp.path('writer.mts');
     writeFileSync(script, CHILD_SCRIPT);
     const path = tmp.path('outbox.db');
@@ -72,12 +82,18 @@ describe('outbox under kill -9', () => {
       reader.close();
 
       const outbox = openTestOutbox(path, clock);
-      const count = (outbox.getCheckpoint('crash', 'rows') as { count: number }).count;
+      const { count, parts } = outbox.getCheckpoint('crash', 'rows') as { count: number; parts: string[] };
       expect(outbox.recoveredFromCorruption).toBeNull();
       expect(outbox.integrityCheck()).toBe('ok');
       expect(count).toBeGreaterThan(previous);
       expect(outbox.stats().depth).toBe(count);
       expect(seen).toBe(count);
+      expect(parts).toEqual(Array.from({ length: Math.min(KEPT_PARTS, count / 100) }, (_, i) => `upto-${count - 100 * i}`).reverse());
+      for (const id of parts) {
+        const part = outbox.getCheckpointPart('crash', 'rows', id);
+        expect(part?.text).toBe(id + ' '.repeat(PART_PADDING));
+        expect(Buffer.from(part!.data).toString()).toBe(id.slice('upto-'.length));
+      }
       outbox.close();
 
       const db = new Database(path, { readonly: true });
@@ -90,7 +106,9 @@ describe('outbox under kill -9', () => {
         .prepare("SELECT (SELECT SUM(bytes) FROM records) - (SELECT value FROM meta WHERE key = 'queued_bytes')")
         .pluck()
         .get();
+      const partsOnDisk = db.prepare('SELECT id FROM checkpoint_parts ORDER BY id').pluck().all();
       db.close();
+      expect(partsOnDisk).toEqual([...parts].sort());
       expect(rows).toEqual({ n: count, lo: 0, hi: count - 1 });
       expect(bytes).toBe(0);
       previous = count;

@@ -185,6 +185,12 @@ export class Outbox {
     return this.#writer.getCheckpoint(source, stream);
   }
 
+  /** A stored part of a stream's checkpoint (api/checkpoint-parts.ts); undefined when there is none by that id. */
+  getCheckpointPart(source: string, stream: string, id: string): { text: string; data: Uint8Array } | undefined {
+    return this.#writer.getCheckpointPart(source, stream, id);
+  }
+
+  /** Forgets a source's (or one stream's) checkpoint, its parts and its keys' newest versions: the next read re-sends all. */
   deleteCheckpoint(source: string, stream?: string): void {
     this.#assertWritable('deleteCheckpoint');
     this.#writer.deleteCheckpoint(source, stream);

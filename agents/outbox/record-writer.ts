@@ -2,8 +2,9 @@
  * The write side of capture: a source's records and its new checkpoint go in together or not at all
  * (DESIGN.md §4.2), and the size cap is enforced before anything is written (§4.3).
  */
-import type { JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import type { CheckpointParts, JsonValue, Lane, SourceRecord } from '../api/index.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
+import { CheckpointPartStore, assertPartsKept, checkpointPartBytes, type StoredCheckpointPart } from './checkpoint-part-store.ts';
 import { depthCounter, type Counters } from './counters.ts';
 import type { SqliteDatabase } from './open-database.ts';
 import type { KeyMemory } from './key-memory.ts';
@@ -22,6 +23,11 @@ export interface EnqueueInput {
   lane: Lane;
   records: SourceRecord[];
   checkpoint: JsonValue;
+  /**
+   * The checkpoint's parts (api/checkpoint-parts.ts): `put` stored and the stream's parts outside `keep`
+   * deleted, in the checkpoint's transaction. Absent: the stream's stored parts are left as they are.
+   */
+  checkpointParts?: CheckpointParts | undefined;
   /** The source's IANA zone: a record without its own business day counts on the day it was captured there. */
   timeZone?: string | undefined;
   /**
@@ -62,6 +68,7 @@ export class RecordWriter {
   readonly #insertStream;
   readonly #upsertCheckpoint;
   readonly #getCheckpoint;
+  readonly #parts: CheckpointPartStore;
   readonly #enqueueTx;
 
   constructor(
@@ -115,8 +122,9 @@ export class RecordWriter {
     this.#getCheckpoint = db
       .prepare<[string, string], string>('SELECT value FROM checkpoints WHERE source = ? AND stream = ?')
       .pluck();
-    this.#enqueueTx = db.transaction((input: EnqueueInput, rows: PreparedRecord[], checkpointJson: string) =>
-      this.#write(input, rows, checkpointJson),
+    this.#parts = new CheckpointPartStore(db);
+    this.#enqueueTx = db.transaction((input: EnqueueInput, rows: PreparedRecord[], checkpointJson: string, partBytes: number) =>
+      this.#write(input, rows, checkpointJson, partBytes),
     );
   }
 
@@ -125,8 +133,10 @@ export class RecordWriter {
     const zone = dayOfZone(input.timeZone ?? 'UTC');
     const rows = input.records.map((record, i) => prepare(input, record, i, zone, input.schemaVersion ?? 1));
     const checkpointJson = canonicalJson(input.checkpoint);
+    if (input.checkpointParts !== undefined) assertPartsKept(input.source, input.stream, input.checkpointParts);
+    const partBytes = checkpointPartBytes(input.checkpointParts);
     try {
-      return this.#enqueueTx.immediate(input, rows, checkpointJson);
+      return this.#enqueueTx.immediate(input, rows, checkpointJson, partBytes);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_FULL') throw error;
       throw new OutboxFullError(
@@ -142,14 +152,19 @@ export class RecordWriter {
     return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
   }
 
+  getCheckpointPart(source: string, stream: string, id: string): StoredCheckpointPart | undefined {
+    return this.#parts.get(source, stream, id);
+  }
+
   /**
-   * Forget where a source (or one stream) stands: its checkpoint and its memory of each key's newest
-   * version, so a resync re-sends everything and the cloud sorts out what it already holds.
+   * Forget where a source (or one stream) stands: its checkpoint with its parts, and its memory of each
+   * key's newest version, so a resync re-sends everything and the cloud sorts out what it already holds.
    */
   deleteCheckpoint(source: string, stream?: string): void {
     this.#db.transaction(() => {
       if (stream === undefined) this.#db.prepare('DELETE FROM checkpoints WHERE source = ?').run(source);
       else this.#db.prepare('DELETE FROM checkpoints WHERE source = ? AND stream = ?').run(source, stream);
+      this.#parts.deleteWithin(source, stream);
       this.#keys.forget(source, stream);
     })();
   }
@@ -158,11 +173,14 @@ export class RecordWriter {
     input: EnqueueInput,
     rows: PreparedRecord[],
     checkpointJson: string,
+    partBytes: number,
   ): { inserted: number; duplicates: number } {
     const newBytes = rows.reduce((sum, row) => sum + row.bytes, 0);
     const queued = this.#counters.get('queued_bytes');
     if (newBytes > 0 && queued + newBytes > this.#maxBytes) throw this.#capError(input, queued, newBytes);
-    const shortage = newBytes > 0 ? spaceShortage(this.#db, newBytes) : null;
+    // Parts are not queued (no cap), but they take disk like records do: delivery's reserve stays free of them too.
+    const writeBytes = newBytes + partBytes;
+    const shortage = writeBytes > 0 ? spaceShortage(this.#db, writeBytes) : null;
     if (shortage !== null) throw this.#diskError(input, shortage);
     let inserted = 0;
     let insertedBytes = 0;
@@ -199,6 +217,7 @@ export class RecordWriter {
     this.#counters.add('queued_bytes', insertedBytes);
     this.#dayTotals.apply('read', read);
     this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
+    if (input.checkpointParts !== undefined) this.#parts.applyWithin(input.source, input.stream, input.checkpointParts);
     return { inserted, duplicates: rows.length - inserted };
   }
 

@@ -7,7 +7,7 @@
  * after the records and the new checkpoint committed together. After a crash the source starts from
  * the last committed checkpoint (`SourceContext.checkpoints`), so nothing is lost or skipped.
  */
-import type { JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
+import type { CheckpointParts, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -18,6 +18,8 @@ export interface ReadResult {
   records: SourceRecord[];
   /** The stream's position after these records; committed with them. */
   checkpoint: JsonValue;
+  /** Where the checkpoint is kept in parts (a snapshot manifest): the parts to store and to keep, in the same commit. */
+  checkpointParts?: CheckpointParts;
   /** True when this read reached the end of what is there now (the engine then waits for the next tick). */
   caughtUp: boolean;
   /** Called once the records and checkpoint are durable: the source may move on. */
@@ -47,6 +49,8 @@ export interface Source {
 /** Read-only view of committed checkpoints, handed to a source when it is built. */
 export interface CheckpointReader {
   getCheckpoint(source: string, stream: string): JsonValue | undefined;
+  /** A stored part of a stream's checkpoint (api/checkpoint-parts.ts); undefined when there is none by that id. */
+  getCheckpointPart(source: string, stream: string, id: string): { text: string; data: Uint8Array } | undefined;
 }
 
 export interface SecretResolver {

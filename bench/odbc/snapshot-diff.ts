@@ -4,9 +4,10 @@
  * database, bisection into the chunks that differ, leaves read row by row) against
  * `SELECT COUNT(*)` over the same table on the same connection string, interleaved run by run.
  * Every timed round starts from the same manifest (the checkpoint the first round committed) and
- * must find exactly the changes made; the rows it pulled from the database are counted.
+ * must find exactly the changes made; the rows it pulled from the database are counted, and so are
+ * the bytes its commits would write for the manifest (checkpoint text and new parts).
  */
-import type { JsonValue, OdbcSourceConfig } from '../../agents/api/index.ts';
+import type { CheckpointPart, JsonValue, OdbcSourceConfig } from '../../agents/api/index.ts';
 import { OdbcSource } from '../../agents/sources/odbc/index.ts';
 import { memoryContext } from '../../agents/sources/odbc/test-harness.ts';
 import { benchRow, type BenchRow } from '../lib/bench-result.ts';
@@ -54,7 +55,7 @@ export async function benchSnapshotDiff(
     const first = await snapshotRound(config, undefined);
     const firstSecs = (performance.now() - firstStarted) / 1000;
     if (first.upserts !== rows) throw new Error(`The first snapshot round sent ${first.upserts} of ${rows} rows.`);
-    log(`  ${PRODUCT[dialect]}: first snapshot round (the whole table) ${firstSecs.toFixed(1)} s`);
+    log(`  ${PRODUCT[dialect]}: first snapshot round (the whole table) ${firstSecs.toFixed(1)} s, ${first.commits} commits writing ${mib(first.stateBytes)} of manifest`);
     const change = changeSql(dialect, rows);
     await table.db.exec(change.sql);
     // As a maintained table would be: PostgreSQL's COUNT(*) would otherwise also walk the dead rows.
@@ -64,8 +65,9 @@ export async function benchSnapshotDiff(
     const countMs: number[] = [];
     let pulled = 0;
     let queries = 0;
+    let stateBytes = 0;
     for (let run = 0; run < runs; run += 1) {
-      const round = await snapshotRound(config, first.checkpoint);
+      const round = await snapshotRound(config, first.saved);
       const { upserts, deletes } = round;
       if (upserts !== change.upserts || deletes !== change.deletes) {
         throw new Error(
@@ -75,9 +77,10 @@ export async function benchSnapshotDiff(
       diffMs.push(round.ms);
       pulled = round.rowsPulled;
       queries = round.queries;
+      stateBytes = round.stateBytes;
       countMs.push(await timeCount(table.db.connectionString));
       log(
-        `  ${PRODUCT[dialect]} run ${run + 1}/${runs}: diff ${Math.round(round.ms)} ms (${round.rowsPulled} rows pulled, ${round.queries} queries: ${round.byKind}), COUNT(*) ${Math.round(countMs.at(-1)!)} ms`,
+        `  ${PRODUCT[dialect]} run ${run + 1}/${runs}: diff ${Math.round(round.ms)} ms (${round.rowsPulled} rows pulled, ${round.queries} queries: ${round.byKind}; ${round.commits} commits writing ${mib(round.stateBytes)} of manifest), COUNT(*) ${Math.round(countMs.at(-1)!)} ms`,
       );
     }
     return {
@@ -95,6 +98,8 @@ export async function benchSnapshotDiff(
         rowsPulledPercent: Math.round((pulled / rows) * 10000) / 100,
         queries,
         firstRoundSecs: Math.round(firstSecs * 10) / 10,
+        firstRoundStateMiB: Math.round((first.stateBytes / 2 ** 20) * 10) / 10,
+        diffStateMiB: Math.round((stateBytes / 2 ** 20) * 100) / 100,
         diffMs: diffMs.map(Math.round),
         countMs: countMs.map((ms) => Math.round(ms * 10) / 10),
       },
@@ -104,11 +109,22 @@ export async function benchSnapshotDiff(
   }
 }
 
-/** One snapshot round from `checkpoint` (none: the first round) until the source is caught up. */
-async function snapshotRound(config: OdbcSourceConfig, checkpoint: JsonValue | undefined) {
+interface SavedState {
+  checkpoint: JsonValue | undefined;
+  parts: Map<string, CheckpointPart> | undefined;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 1)} MiB`;
+}
+
+/** One snapshot round from a committed state (none: the first round) until the source is caught up. */
+async function snapshotRound(config: OdbcSourceConfig, saved: SavedState | undefined) {
   const ctx = memoryContext();
   const stream = config.streams[0]!.name;
-  if (checkpoint !== undefined) ctx.committed.set(`${config.name}/${stream}`, checkpoint);
+  const key = `${config.name}/${stream}`;
+  if (saved?.checkpoint !== undefined) ctx.committed.set(key, saved.checkpoint);
+  if (saved?.parts !== undefined) ctx.parts.set(key, saved.parts);
   const driver = recordingDriver();
   const source = new OdbcSource(config, ctx, driver);
   const signal = new AbortController().signal;
@@ -116,6 +132,9 @@ async function snapshotRound(config: OdbcSourceConfig, checkpoint: JsonValue | u
   driver.reset();
   let upserts = 0;
   let deletes = 0;
+  let commits = 0;
+  /** What the commits write for the stream's state: the checkpoint's JSON and its new parts. */
+  let stateBytes = 0;
   const started = performance.now();
   try {
     for (;;) {
@@ -125,6 +144,9 @@ async function snapshotRound(config: OdbcSourceConfig, checkpoint: JsonValue | u
         if (record.op === 'delete') deletes += 1;
         else upserts += 1;
       }
+      commits += 1;
+      stateBytes += JSON.stringify(result.checkpoint).length;
+      for (const part of result.checkpointParts?.put ?? []) stateBytes += part.text.length + part.data.byteLength;
       ctx.commit(source.name, result);
       if (result.caughtUp) break;
     }
@@ -135,7 +157,9 @@ async function snapshotRound(config: OdbcSourceConfig, checkpoint: JsonValue | u
     ms: performance.now() - started,
     upserts,
     deletes,
-    checkpoint: ctx.committed.get(`${config.name}/${stream}`),
+    saved: { checkpoint: ctx.committed.get(key), parts: ctx.parts.get(key) },
+    commits,
+    stateBytes,
     rowsPulled: driver.queries.reduce((sum, q) => sum + q.rows, 0),
     queries: driver.queries.length,
     byKind: queryKinds(driver.queries),

@@ -17,7 +17,7 @@ const TABLE_PROBLEMS = new Set(['odbc_table_missing', 'odbc_permission_denied', 
 
 export async function checkSource(config: SourceConfig, secrets: SecretResolver, timeoutMs: number): Promise<Finding> {
   const source = await openSource(config, {
-    checkpoints: { getCheckpoint: () => undefined },
+    checkpoints: { getCheckpoint: () => undefined, getCheckpointPart: () => undefined },
     secrets,
     logger: createSilentLogger(),
     clock: systemClock,

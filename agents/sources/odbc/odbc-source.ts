@@ -151,6 +151,7 @@ export class OdbcSource implements Source {
         lane: slot.config.lane,
         records: batch.records,
         checkpoint: batch.checkpoint,
+        ...(batch.checkpointParts !== undefined && { checkpointParts: batch.checkpointParts }),
         caughtUp,
         ack: () => batch.apply(),
       };
@@ -191,7 +192,8 @@ export class OdbcSource implements Source {
     const { table, added } = await openTable(this.#tableContext(connection, slot), saved);
     this.#warnAdded(slot, added, table.displayName);
     const plan = planTable(table, this.name, config);
-    return createReader({ source: this.name, config, settings: slot.settings, plan, saved, timeZone: this.#config.timeZone });
+    const loadPart = (id: string) => this.#ctx.checkpoints.getCheckpointPart(this.name, config.name, id);
+    return createReader({ source: this.name, config, settings: slot.settings, plan, saved, loadPart, timeZone: this.#config.timeZone });
   }
 
   #tableContext(connection: OdbcConnection, slot: Slot): TableCheckContext {

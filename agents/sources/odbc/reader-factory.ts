@@ -4,7 +4,7 @@ import { assertNever } from '../../pipeline/errors.ts';
 import { parseCursorCheckpoint } from './cursor/cursor-checkpoint.ts';
 import { CursorReader, cursorMillis } from './cursor/cursor-reader.ts';
 import { SnapshotReader } from './snapshot/snapshot-reader.ts';
-import { parseSnapshotCheckpoint } from './snapshot/snapshot-state.ts';
+import { parseSnapshotCheckpoint, type PartLoader } from './snapshot/snapshot-state.ts';
 import type { StreamPlan } from './stream-plan.ts';
 import type { StreamReader } from './stream-reader.ts';
 import type { StreamSettings } from './stream-settings.ts';
@@ -15,11 +15,13 @@ export interface ReaderRequest {
   settings: StreamSettings;
   plan: StreamPlan;
   saved: JsonValue | undefined;
+  /** The saved checkpoint's parts (snapshot mode's manifest). */
+  loadPart: PartLoader;
   timeZone: string;
 }
 
 export function createReader(request: ReaderRequest): StreamReader {
-  const { source, config, settings, plan, saved, timeZone } = request;
+  const { source, config, settings, plan, saved, loadPart, timeZone } = request;
   switch (settings.mode) {
     case 'cursor':
     case 'append': {
@@ -29,7 +31,7 @@ export function createReader(request: ReaderRequest): StreamReader {
       return new CursorReader({ plan, state, pageRows: config.pageRows, lookbackSecs: settings.lookbackSecs, timeZone });
     }
     case 'snapshot': {
-      const state = parseSnapshotCheckpoint(saved, source, plan, settings.snapshot.minChunkRows);
+      const state = parseSnapshotCheckpoint(saved, source, plan, settings.snapshot.minChunkRows, loadPart);
       return new SnapshotReader({ plan, state, settings: settings.snapshot, pageRows: config.pageRows, timeZone });
     }
     default:

@@ -3,7 +3,7 @@
  * and the state after it, applied only once the batch is durable. A reader's state never moves
  * backwards and never moves past what the outbox holds.
  */
-import type { JsonValue, SourceRecord } from '../../api/index.ts';
+import type { CheckpointParts, JsonValue, SourceRecord } from '../../api/index.ts';
 import type { Dialect, RowHashSql } from './dialects/index.ts';
 import type { OdbcConnection } from './odbc-driver.ts';
 import type { StreamPlan } from './stream-plan.ts';
@@ -25,6 +25,8 @@ export interface StreamBatch {
   records: SourceRecord[];
   /** The stream's state after this batch, committed with its records. */
   checkpoint: JsonValue;
+  /** The checkpoint's parts to store and keep in the same commit (snapshot mode's manifest). */
+  checkpointParts?: CheckpointParts;
   /** Nothing more to read in this round. */
   done: boolean;
   /**

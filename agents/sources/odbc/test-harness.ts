@@ -3,7 +3,7 @@
  * that the harness updates the way the engine does (commit, then ack), and a loop that drains a
  * source the way the engine would.
  */
-import type { JsonValue, SourceRecord } from '../../api/index.ts';
+import type { CheckpointPart, CheckpointParts, JsonValue, SourceRecord } from '../../api/index.ts';
 import type { Clock } from '../../pipeline/clock.ts';
 import type { ReadResult, Source, SourceContext } from '../../pipeline/source.ts';
 import { createSilentLogger } from '../../telemetry/logger.ts';
@@ -11,16 +11,23 @@ import { createSilentLogger } from '../../telemetry/logger.ts';
 export interface MemoryContext extends SourceContext {
   /** Committed checkpoints by `source/stream`. */
   readonly committed: Map<string, JsonValue>;
+  /** Committed checkpoint parts by `source/stream`, then id (kept as the outbox keeps them: put, the rest of keep, nothing else). */
+  readonly parts: Map<string, Map<string, CheckpointPart>>;
   /** Stands in for the outbox transaction: stores the read's checkpoint, then acks it. */
   commit(source: string, result: ReadResult): void;
 }
 
 export function memoryContext(options: { secrets?: Record<string, string>; clock?: Clock } = {}): MemoryContext {
   const committed = new Map<string, JsonValue>();
+  const parts = new Map<string, Map<string, CheckpointPart>>();
   const secrets = options.secrets ?? {};
   return {
     committed,
-    checkpoints: { getCheckpoint: (source, stream) => committed.get(`${source}/${stream}`) },
+    parts,
+    checkpoints: {
+      getCheckpoint: (source, stream) => committed.get(`${source}/${stream}`),
+      getCheckpointPart: (source, stream, id) => parts.get(`${source}/${stream}`)?.get(id),
+    },
     secrets: {
       resolve: (ref) => {
         const value = secrets[ref];
@@ -30,10 +37,24 @@ export function memoryContext(options: { secrets?: Record<string, string>; clock
     logger: createSilentLogger(),
     clock: options.clock ?? { now: () => Date.UTC(2025, 0, 2, 3, 4, 5), sleep: () => Promise.resolve() },
     commit(source, result) {
-      committed.set(`${source}/${result.stream}`, result.checkpoint);
+      const key = `${source}/${result.stream}`;
+      committed.set(key, result.checkpoint);
+      if (result.checkpointParts !== undefined) parts.set(key, keptParts(parts.get(key), result.checkpointParts));
       result.ack();
     },
   };
+}
+
+/** What the outbox holds for a stream after committing `change`: its parts, and none it does not keep (a missing one fails). */
+function keptParts(before: Map<string, CheckpointPart> | undefined, change: CheckpointParts): Map<string, CheckpointPart> {
+  const after = new Map<string, CheckpointPart>();
+  const put = new Map(change.put.map((part) => [part.id, part]));
+  for (const id of change.keep) {
+    const part = put.get(id) ?? before?.get(id);
+    if (part === undefined) throw new Error(`A checkpoint names part ${id}, which is neither stored nor put.`);
+    after.set(id, part);
+  }
+  return after;
 }
 
 export interface Drained {

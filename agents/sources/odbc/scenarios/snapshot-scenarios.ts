@@ -111,12 +111,13 @@ export function describeSnapshotScenarios(fixture: ModeFixture): void {
       const source = await connected(cfg, ctx);
       await drain(source, ctx);
       await source.close();
-      // Rewrite the committed manifest as an agent before hash ids would have: legacy hashes, no "hash".
+      // Rewrite the committed manifest as an agent before hash ids would have: legacy hashes, no "hash",
+      // the rows inline (before checkpoint parts).
       const key = `erp/legacy`;
       const saved = ctx.committed.get(key) as JsonObject;
       expect(saved.hash).toBe(dialect.rowHash!.id);
       const list = await legacyManifest(cfg);
-      const { hash: _dropped, ...rest } = saved;
+      const { hash: _dropped, parts: _parts, views: _views, ...rest } = saved;
       ctx.committed.set(key, { ...rest, ...packRows([{ list, start: 0, end: list.length }]) });
 
       await live.writer.exec(`UPDATE legacy SET note = 'changed' WHERE id = 1230`);

@@ -58,12 +58,13 @@ describe('packed row lists', () => {
   });
 
   it('behave as a plain array of keys and hashes through pushes, copies by reference, cuts and repacking', () => {
-    type Op = { kind: 'push'; count: number } | { kind: 'copy'; from: number; count: number } | { kind: 'cut'; to: number } | { kind: 'repack' };
+    type Op = { kind: 'push'; count: number } | { kind: 'copy'; from: number; count: number } | { kind: 'cut'; to: number } | { kind: 'repack' } | { kind: 'parts' };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('push' as const), count: fc.integer({ min: 1, max: 5000 }) }),
       fc.record({ kind: fc.constant('copy' as const), from: fc.nat(), count: fc.integer({ min: 1, max: 3000 }) }),
       fc.record({ kind: fc.constant('cut' as const), to: fc.nat() }),
       fc.record({ kind: fc.constant('repack' as const) }),
+      fc.record({ kind: fc.constant('parts' as const) }),
     );
     // A source list made of two blocks (an unpacked one and pushed rows), as a round's old manifest.
     const source = unpackRows(packRows([{ list: listOf(Array.from({ length: 3000 }, (_, i) => ({ key: [`o${i}\t`], hash: BigInt(i) ** 3n })) ), start: 0, end: 3000 }]), 1);
@@ -72,6 +73,8 @@ describe('packed row lists', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 12 }), (ops) => {
         let list = new RowList();
+        // Stored parts, as the outbox keeps them from one checkpoint to the next.
+        let stored = new Map<string, { text: string; data: Uint8Array }>();
         const keys: string[][] = [];
         const hashes: bigint[] = [];
         let pushed = 0;
@@ -94,8 +97,13 @@ describe('packed row lists', () => {
             list.truncate(to);
             keys.length = to;
             hashes.length = to;
-          } else {
+          } else if (o.kind === 'repack') {
             list = unpackRows(packRows([{ list, start: 0, end: list.length }]), 1);
+          } else {
+            const saved = RowList.toParts([{ list, start: 0, end: list.length }], new Set(stored.keys()));
+            const put = new Map(saved.put.map((part) => [part.id, part]));
+            stored = new Map(saved.ids.map((id) => [id, put.get(id) ?? stored.get(id)!]));
+            list = RowList.fromParts(saved, saved.ids.map((id) => stored.get(id)!), 1);
           }
           expect(list.length).toBe(keys.length);
         }

@@ -9,8 +9,15 @@
  * references to the old blocks' text, and packing a checkpoint joins a few large slices and
  * base64s bytes that are already there: a round and each of its checkpoints cost about a string
  * copy of the manifest, not an array, strings and a BigInt per row.
+ *
+ * Each block of joined text is a segment that never changes once made (its rows' keys and hashes),
+ * and a list is a sequence of views of segments. A checkpoint stores segments as parts
+ * (api/checkpoint-parts.ts) and names the views: a commit writes only the segments made since the
+ * last one, so a round that changed a few rows of a million costs a few rows, not the manifest.
  */
+import { randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
+import type { CheckpointPart } from '../../../api/index.ts';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 /** Hash sums add 32-bit halves as doubles: exact for up to 2^21 terms at a time. */
@@ -18,16 +25,30 @@ const SUM_STRIDE = 1 << 21;
 const MODULUS = 1n << 64n;
 /** Rows pushed one by one are joined into a block of text at this many. */
 const BLOCK_ROWS = 4096;
-/** Blocks a list may have beyond one per BLOCK_ROWS rows before it is joined into one. */
+/**
+ * Views a list may have beyond one per COMPACT_SHARE rows before it is joined into one segment. Each
+ * round leaves its changed rows as small segments between views of the old ones; joining them all
+ * rewrites the whole manifest (one large part), so it waits until the views would make each
+ * checkpoint's list of them costly: a million rows allow ~17,600 views (~250 KB of checkpoint).
+ */
 const COMPACT_BLOCKS = 2048;
+const COMPACT_SHARE = 64;
 
 /**
- * Rows `first` to `first + count` of a joined text: row k is `text.slice(starts[k], starts[k + 1] - 1)`
- * (`starts` has an entry past the last row, as if each line ended in a newline).
+ * Rows of a joined text and their hashes, made once and never changed: row k is
+ * `text.slice(starts[k], starts[k + 1] - 1)` (`starts` has an entry past the last row, as if each
+ * line ended in a newline). `id` names it as a checkpoint part, given when it is first saved.
  */
-interface Block {
+interface Segment {
   text: string;
   starts: Uint32Array;
+  hashes: BigUint64Array;
+  id: string | null;
+}
+
+/** Rows `first` to `first + count` of a segment. */
+interface Block {
+  seg: Segment;
   first: number;
   count: number;
 }
@@ -64,9 +85,9 @@ export class RowList {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`Row ${i} of a list of ${this.length}.`);
     if (i >= this.#sealed) return this.#open[i - this.#sealed]!;
     const b = this.#blockOf(i);
-    const block = this.#blocks[b]!;
-    const k = block.first + i - this.#before[b]!;
-    return block.text.slice(block.starts[k], block.starts[k + 1]! - 1);
+    const { seg, first } = this.#blocks[b]!;
+    const k = first + i - this.#before[b]!;
+    return seg.text.slice(seg.starts[k], seg.starts[k + 1]! - 1);
   }
 
   hash(i: number): bigint {
@@ -144,12 +165,13 @@ export class RowList {
     }
     starts[lines.length] = offset;
     this.#open = [];
-    this.#addBlock({ text: lines.join('\n'), starts, first: 0, count: lines.length });
+    const hashes = this.#hashes.slice(this.#sealed, this.#sealed + lines.length);
+    this.#addBlock({ seg: { text: lines.join('\n'), starts, hashes, id: null }, first: 0, count: lines.length });
   }
 
   #addBlock(block: Block): void {
     const last = this.#blocks.at(-1);
-    if (last !== undefined && last.text === block.text && last.starts === block.starts && last.first + last.count === block.first) {
+    if (last !== undefined && last.seg === block.seg && last.first + last.count === block.first) {
       // The next rows of the same text (consecutive equal parts of a round): one block.
       this.#blocks[this.#blocks.length - 1] = { ...last, count: last.count + block.count };
     } else {
@@ -159,7 +181,7 @@ export class RowList {
     this.#sealed += block.count;
     // Each round leaves its changed rows in small blocks between references to the old text; once
     // there are many, one join makes them a single block again (amortised: the limit grows with the rows).
-    if (this.#blocks.length > COMPACT_BLOCKS + this.#sealed / BLOCK_ROWS) this.#compact();
+    if (this.#blocks.length > COMPACT_BLOCKS + this.#sealed / COMPACT_SHARE) this.#compact();
   }
 
   #compact(): void {
@@ -168,14 +190,15 @@ export class RowList {
     const starts = new Uint32Array(this.#sealed + 1);
     let row = 0;
     let offset = 0;
-    for (const piece of pieces) {
-      const base = piece.starts[piece.first]!;
-      for (let k = 0; k < piece.count; k += 1) starts[row + k] = offset + piece.starts[piece.first + k]! - base;
-      row += piece.count;
-      offset += piece.starts[piece.first + piece.count]! - base;
+    for (const { seg, first, count } of pieces) {
+      const base = seg.starts[first]!;
+      for (let k = 0; k < count; k += 1) starts[row + k] = offset + seg.starts[first + k]! - base;
+      row += count;
+      offset += seg.starts[first + count]! - base;
     }
     starts[this.#sealed] = offset;
-    this.#blocks = [{ text: texts.join('\n'), starts, first: 0, count: this.#sealed }];
+    const hashes = this.#hashes.slice(0, this.#sealed);
+    this.#blocks = [{ seg: { text: texts.join('\n'), starts, hashes, id: null }, first: 0, count: this.#sealed }];
     this.#before = [0];
   }
 
@@ -186,7 +209,7 @@ export class RowList {
       const block = this.#blocks[b]!;
       const skip = from - this.#before[b]!;
       const take = Math.min(block.count - skip, to - from);
-      pieces.push({ text: block.text, starts: block.starts, first: block.first + skip, count: take });
+      pieces.push({ seg: block.seg, first: block.first + skip, count: take });
       from += take;
     }
     return pieces;
@@ -243,14 +266,90 @@ export class RowList {
     Buffer.from(hashes.buffer).set(bytes);
     list.#hashes = hashes;
     list.#halves = new Uint32Array(hashes.buffer);
-    list.#addBlock({ text, starts, first: 0, count: packed.rows });
+    // The segment keeps its own copy: the list's array is written again after a cut.
+    list.#addBlock({ seg: { text, starts, hashes: hashes.slice(), id: null }, first: 0, count: packed.rows });
+    return list;
+  }
+
+  /**
+   * The rows of `slices` as checkpoint parts and views: each segment they show is one part, named
+   * by its id (given here the first time); `put` holds the segments not in `stored` (the parts the
+   * last committed checkpoint named), whole; `views` is [part index, first row, rows] per view.
+   */
+  static toParts(slices: readonly RowSlice[], stored: ReadonlySet<string>): SavedRows {
+    const ids: string[] = [];
+    const index = new Map<Segment, number>();
+    const put: CheckpointPart[] = [];
+    const views: number[] = [];
+    let rows = 0;
+    for (const { list, start, end } of slices) {
+      if (end <= start) continue;
+      list.#seal();
+      for (const { seg, first, count } of list.#pieces(start, end)) {
+        let at = index.get(seg);
+        if (at === undefined) {
+          seg.id ??= randomBytes(9).toString('base64url');
+          at = ids.push(seg.id) - 1;
+          index.set(seg, at);
+          if (!stored.has(seg.id)) put.push({ id: seg.id, text: seg.text, data: hashBytes(seg.hashes) });
+        }
+        const last = views.length - 3;
+        // Consecutive views of one segment (the end of one slice, the start of the next) are one view.
+        if (last >= 0 && views[last] === at && views[last + 1]! + views[last + 2]! === first) views[last + 2] = views[last + 2]! + count;
+        else views.push(at, first, count);
+        rows += count;
+      }
+    }
+    return { rows, ids, views, put };
+  }
+
+  /** A list from stored parts (by id, in `ids` order) and the views a checkpoint names; throws what does not fit. */
+  static fromParts(saved: { rows: number; ids: readonly string[]; views: readonly number[] }, parts: readonly StoredPart[], keyWidth: number): RowList {
+    const segments = parts.map((part, i) => segmentOf(part, saved.ids[i]!, keyWidth));
+    if (saved.views.length % 3 !== 0) throw new Error(`A checkpoint's views are ${saved.views.length} numbers, not triples.`);
+    const list = new RowList();
+    list.#reserve(saved.rows);
+    for (let v = 0; v < saved.views.length; v += 3) {
+      const [at, first, count] = [saved.views[v]!, saved.views[v + 1]!, saved.views[v + 2]!];
+      const seg = segments[at];
+      if (seg === undefined || !Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 1 || first + count > seg.hashes.length) {
+        throw new Error(`View ${v / 3} (part ${at}, rows ${first}+${count}) is outside the parts the checkpoint names.`);
+      }
+      if (list.length + count > saved.rows) throw new Error(`The views hold more than the ${saved.rows} rows the checkpoint says.`);
+      list.#hashes.set(seg.hashes.subarray(first, first + count), list.length);
+      list.#addBlock({ seg, first, count });
+    }
+    if (list.length !== saved.rows) throw new Error(`The views hold ${list.length} rows, the checkpoint says ${saved.rows}.`);
     return list;
   }
 }
 
-/** A block's rows as their lines joined by newlines (a slice of its text). */
-function blockText(block: Block): string {
-  return block.text.slice(block.starts[block.first], block.starts[block.first + block.count]! - 1);
+/** A block's rows as their lines joined by newlines (a slice of its segment's text). */
+function blockText({ seg, first, count }: Block): string {
+  return seg.text.slice(seg.starts[first], seg.starts[first + count]! - 1);
+}
+
+/** Hashes as 8 big-endian bytes each (a checkpoint part's data; a copy). */
+function hashBytes(hashes: BigUint64Array): Uint8Array {
+  const bytes = Buffer.from(hashes.buffer.slice(hashes.byteOffset, hashes.byteOffset + hashes.byteLength));
+  if (LITTLE_ENDIAN) bytes.swap64();
+  return bytes;
+}
+
+/** A stored part back as a segment: its hashes' count is its row count, and every key line must have `keyWidth` texts. */
+function segmentOf(part: StoredPart, id: string, keyWidth: number): Segment {
+  if (part.data.byteLength % 8 !== 0 || part.data.byteLength === 0) {
+    throw new Error(`Part ${id} holds ${part.data.byteLength} bytes of hashes, not a whole number of 8-byte hashes.`);
+  }
+  const rows = part.data.byteLength / 8;
+  const bytes = Buffer.from(part.data.buffer.slice(part.data.byteOffset, part.data.byteOffset + part.data.byteLength));
+  if (LITTLE_ENDIAN) bytes.swap64();
+  const hashes = new BigUint64Array(bytes.buffer, bytes.byteOffset, rows);
+  try {
+    return { text: part.text, starts: lineStarts(part.text, rows, keyWidth), hashes, id };
+  } catch (error) {
+    throw new Error(`Part ${id}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**
@@ -287,6 +386,19 @@ export interface RowSlice {
   list: RowList;
   start: number;
   end: number;
+}
+
+/** A checkpoint's rows as parts: the part ids it names, its views of them, and the parts to store. */
+export interface SavedRows {
+  rows: number;
+  ids: string[];
+  views: number[];
+  put: CheckpointPart[];
+}
+
+export interface StoredPart {
+  text: string;
+  data: Uint8Array;
 }
 
 export interface PackedRows {

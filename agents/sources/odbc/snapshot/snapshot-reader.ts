@@ -11,7 +11,7 @@ import { tableSignature } from '../schema-drift.ts';
 import { SnapshotRound } from './snapshot-round.ts';
 import type { RoundStep } from './snapshot-round.ts';
 import type { SnapshotState } from './snapshot-state.ts';
-import { copyState, snapshotCheckpointJson } from './snapshot-state.ts';
+import { copyState, snapshotCheckpoint } from './snapshot-state.ts';
 
 export interface SnapshotReaderOptions {
   plan: StreamPlan;
@@ -74,14 +74,19 @@ export class SnapshotReader implements StreamReader {
     const { records, done } = step.value;
     const reached = copyState(running.working);
     const mustCommit = records.length > 0 || (done && running.round.changed);
+    const saved = mustCommit ? snapshotCheckpoint(reached) : null;
     const batch: StreamBatch = {
       records,
-      checkpoint: mustCommit ? snapshotCheckpointJson(reached) : null,
+      checkpoint: saved?.checkpoint ?? null,
+      ...(saved !== null && { checkpointParts: saved.parts }),
       done,
       mustCommit,
       apply: () => {
         if (this.#handedOut !== batch) return;
         this.#handedOut = null;
+        // Committed: the parts its checkpoint names are stored now (a batch applied without a commit changed none),
+        // also for the round going on, whose next checkpoints then name them without writing them again.
+        if (saved !== null) reached.stored = running.working.stored = new Set(saved.parts.keep);
         this.#state = reached;
         if (done) this.#running = null;
       },

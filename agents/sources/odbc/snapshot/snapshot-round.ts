@@ -50,14 +50,10 @@ export interface RoundOptions {
 
 /**
  * Records waiting for a commit are flushed at ten pages' worth (5,000 by default), or this many
- * bytes of text, or this old. Each commit rewrites the whole manifest with its checkpoint, so a
- * large manifest waits for more records, up to an eighth of its rows and at most forty pages'
- * worth: the first round of a million-row table commits ~60 times instead of 200, and the
- * manifest text it writes in all falls from ~2 GB to ~0.5 GB.
+ * bytes of text, or this old. A commit writes only the manifest rows made since the last one
+ * (checkpoint parts, snapshot-state.ts), so its cost does not grow with the manifest.
  */
 const FLUSH_PAGES = 10;
-const FLUSH_PAGES_MOST = 40;
-const FLUSH_MANIFEST_SHARE = 8;
 const FLUSH_BYTES = 8 * 1024 * 1024;
 const FLUSH_AFTER_MS = 5_000;
 const HASH_ALIAS = 'row_hash';
@@ -306,18 +302,10 @@ export class SnapshotRound {
 
   #shouldFlush(): boolean {
     return (
-      this.#pending.length >= this.#flushRecords() ||
+      this.#pending.length >= this.#options.pageRows * FLUSH_PAGES ||
       this.#pendingBytes >= FLUSH_BYTES ||
       (this.#pending.length > 0 && this.#context().now() - this.#pendingSince >= FLUSH_AFTER_MS)
     );
-  }
-
-  /** Records to gather before a commit: ten pages, more for a large manifest (see FLUSH_PAGES). */
-  #flushRecords(): number {
-    const w = this.#w;
-    const manifestRows = w.nextLength + w.old.length - w.oldOffset;
-    const { pageRows } = this.#options;
-    return Math.min(pageRows * FLUSH_PAGES_MOST, Math.max(pageRows * FLUSH_PAGES, Math.ceil(manifestRows / FLUSH_MANIFEST_SHARE)));
   }
 
   #step(done: boolean): RoundStep {

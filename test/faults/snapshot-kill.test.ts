@@ -7,6 +7,8 @@
  * must go on from there, and the cloud must end with exactly the table: one accepted record per row
  * of the first round, one more per change, nothing doubled. The round after the changes must keep
  * the first round's parts rather than write the manifest again.
+ *
+ * @guarantee 2 snapshot mode killed mid-round and after a round of changes: the manifest's parts on disk are exactly those its committed checkpoint names, and the cloud ends with exactly the table
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';

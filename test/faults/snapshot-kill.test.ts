@@ -212,7 +212,8 @@ describe.skipIf(serviceMissing('postgresql'))(`snapshot mode on ${ROWS.toLocaleS
           `after the first round ${afterFirst.parts.size} parts; after the changes ${final.parts.size} parts, ` +
           `${keptRows} rows in parts kept from the first round, ${newRows} in new ones\n`,
       );
-      expect(newRows).toBeLessThan(ROWS / 10);
+      // Each changed or added row once (a leaf's unchanged rows stay references to the old parts).
+      expect(newRows).toBeLessThan(ROWS / 100);
     },
     300_000,
   );

@@ -38,6 +38,8 @@ export interface LeafRow {
   hash: bigint;
   /** The row's column texts when it changed or is new (an upsert); null when unchanged. */
   texts: (string | null)[] | null;
+  /** Unchanged: its index in the old manifest (the new manifest takes it from there, by reference). */
+  oldIndex?: number;
 }
 
 export interface LeafOutcome {
@@ -83,6 +85,7 @@ export async function compareLeaves(
         const index = manifest.get(row.key[0]!);
         if (index !== undefined) manifest.delete(row.key[0]!);
         if (index === undefined || old.hash(index) !== row.hash) changed.push({ outcome, row, index });
+        else row.oldIndex = index;
       }
       outcome.deleted.push(...manifest.values());
     });

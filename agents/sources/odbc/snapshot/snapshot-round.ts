@@ -228,11 +228,18 @@ export class SnapshotRound {
     const w = this.#w;
     const { plan, timeZone } = this.#options;
     const capturedAt = this.#context().capturedAt;
+    const unchanged = new OldRun(w);
     for (const row of outcome.rows) {
+      if (row.texts === null && row.oldIndex !== undefined) {
+        unchanged.add(row.oldIndex);
+        continue;
+      }
+      unchanged.flush();
       if (row.texts !== null) this.#emit(upsertRecord(plan, row.texts, timeZone, capturedAt), row.texts);
       w.next.push(row.key, row.hash);
       w.nextLength += 1;
     }
+    unchanged.flush();
     for (const index of outcome.deleted) this.#emit(deleteRecord(plan, w.old.key(index), timeZone, capturedAt), []);
     w.oldOffset += size;
     w.round!.after = hi;
@@ -247,23 +254,31 @@ export class SnapshotRound {
     const manifest = new Map<string, number>();
     for (let i = 0; i < leaf.end; i += 1) manifest.set(w.old.line(w.oldOffset + i), i);
     const seen = new Set(leaf.seen);
+    const unchanged = new OldRun(w);
     for (;;) {
       const rows = await this.#readRows(leaf.at ?? w.round!.after, hi);
       for (const row of rows) {
         const hash = row.extra[HASH_ALIAS] === undefined ? localRowHash(row.texts) : hashFromHex(row.extra[HASH_ALIAS]);
         const compared = this.#legacy === undefined ? hash : hashFromHex(row.extra[LEGACY_ALIAS]);
         const index = manifest.get(keyLine(row.key));
-        if (index !== undefined && !seen.has(index)) {
+        const first = index !== undefined && !seen.has(index);
+        if (first) {
           seen.add(index);
           leaf.seen.push(index);
         }
-        if (index === undefined || w.old.hash(w.oldOffset + index) !== compared) {
-          this.#emit(upsertRecord(plan, row.texts, timeZone, this.#context().capturedAt), row.texts);
+        leaf.at = row.key;
+        const same = index !== undefined && w.old.hash(w.oldOffset + index) === compared;
+        // Unchanged in the same hash: the new manifest takes the old row by reference.
+        if (first && same && compared === hash) {
+          unchanged.add(w.oldOffset + index);
+          continue;
         }
+        unchanged.flush();
+        if (!same) this.#emit(upsertRecord(plan, row.texts, timeZone, this.#context().capturedAt), row.texts);
         w.next.push(row.key, hash);
         w.nextLength += 1;
-        leaf.at = row.key;
       }
+      unchanged.flush();
       if (rows.length < pageRows) break;
       if (this.#shouldFlush()) yield this.#step(false);
     }
@@ -313,5 +328,37 @@ export class SnapshotRound {
     this.#pending = [];
     this.#pendingBytes = 0;
     return { records, done };
+  }
+}
+
+/**
+ * Consecutive unchanged rows of the old manifest, appended to the new one as one reference to the
+ * old text instead of a row each: a changed row in a leaf costs one row in the next checkpoint's
+ * new parts, not its whole leaf.
+ */
+class OldRun {
+  readonly #w: SnapshotState;
+  #from = 0;
+  #count = 0;
+
+  constructor(w: SnapshotState) {
+    this.#w = w;
+  }
+
+  add(index: number): void {
+    if (this.#count > 0 && this.#from + this.#count === index) {
+      this.#count += 1;
+      return;
+    }
+    this.flush();
+    this.#from = index;
+    this.#count = 1;
+  }
+
+  flush(): void {
+    if (this.#count === 0) return;
+    this.#w.next.copyFrom(this.#w.old, this.#from, this.#count);
+    this.#w.nextLength += this.#count;
+    this.#count = 0;
   }
 }

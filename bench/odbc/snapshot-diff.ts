@@ -99,7 +99,7 @@ export async function benchSnapshotDiff(
         queries,
         firstRoundSecs: Math.round(firstSecs * 10) / 10,
         firstRoundStateMiB: Math.round((first.stateBytes / 2 ** 20) * 10) / 10,
-        diffStateMiB: Math.round((stateBytes / 2 ** 20) * 100) / 100,
+        diffStateKiB: Math.round(stateBytes / 1024),
         diffMs: diffMs.map(Math.round),
         countMs: countMs.map((ms) => Math.round(ms * 10) / 10),
       },

@@ -80,14 +80,31 @@ await dimension('outbox', async () => {
 await dimension('snapshot', async () => {
   const rows: string[][] = [];
   const points: ScalePoint[] = [];
-  for (const size of decades(10_000, args.quick ? 100_000 : 1_000_000)) {
-    const p = await point('snapshot', size);
-    log(`snapshot ${f(size)} rows: diff ${f(p.seconds!)} s, COUNT(*) ${f(p.countSecs!)} s, pulled ${f(p.rowsPulled!)}, peak ${f(p.peakMiB!)} MiB`);
-    rows.push([f(size), f(p.seconds!), f(p.countSecs!), f(p.seconds! / p.countSecs!), f(p.rowsPulled!), f(p.firstRoundSecs!), f(p.peakMiB!)]);
-    points.push({ size, cost: p.seconds!, peakMiB: p.peakMiB! });
+  for (const [dialect, product] of [['postgresql', 'PostgreSQL'], ['mariadb', 'MariaDB']] as const) {
+    for (const size of decades(10_000, args.quick ? 100_000 : 1_000_000)) {
+      const p = await point('snapshot', size, [dialect]);
+      log(`snapshot ${product} ${f(size)} rows: diff ${f(p.seconds!)} s, COUNT(*) ${f(p.countSecs!)} s, pulled ${f(p.rowsPulled!)}, peak ${f(p.peakMiB!)} MiB`);
+      rows.push([
+        product,
+        f(size),
+        f(p.seconds!),
+        f(p.countSecs!),
+        f(p.seconds! / p.countSecs!),
+        f(p.rowsPulled!),
+        f(p.diffStateKiB!),
+        f(p.firstRoundSecs!),
+        f(p.firstRoundStateMiB!),
+        f(p.peakMiB!),
+      ]);
+      if (dialect === 'postgresql') points.push({ size, cost: p.seconds!, peakMiB: p.peakMiB! });
+    }
   }
-  tables.push({ title: 'Scaling: snapshot diff, PostgreSQL, 0.1% changed', columns: ['rows', 'diff s', 'COUNT(*) s', 'ratio', 'rows pulled', 'first full round s', 'peak MiB'], rows });
-  notes.push(describeGrowth('Snapshot diff time', 'rows', points));
+  tables.push({
+    title: 'Scaling: snapshot diff, 0.1% changed',
+    columns: ['database', 'rows', 'diff s', 'COUNT(*) s', 'ratio', 'rows pulled', 'manifest written by the diff round (KiB)', 'first full round s', 'manifest written by the first round (MiB)', 'peak MiB'],
+    rows,
+  });
+  notes.push(describeGrowth('Snapshot diff time (PostgreSQL)', 'rows', points));
   details.snapshot = points;
 });
 

@@ -1,6 +1,6 @@
 /**
  * One point of the scaling benchmark, in its own process so its peak memory (VmHWM) is its own:
- *   node --expose-gc bench/scaling/point.ts outbox <max records> | snapshot <rows> | batch <recordsPerBatch> [total]
+ *   node --expose-gc bench/scaling/point.ts outbox <max records> | snapshot <rows> [postgresql|mariadb] | batch <recordsPerBatch> [total]
  * Prints one JSON line: the figures of the point and `peakMiB`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,11 +25,25 @@ function outboxPoint(size: number): Record<string, unknown> {
   }
 }
 
-/** Snapshot diff of a PostgreSQL table of `rows` rows after 0.1% changed (bench/odbc's diff, one run). */
-async function snapshotPoint(rows: number): Promise<Record<string, number>> {
-  const result = await benchSnapshotDiff('postgresql', { rows, pageRows: 1_000, runs: 1, log: (line) => process.stderr.write(`${line}\n`) });
-  const d = result.details as { diffMs: number[]; countMs: number[]; rowsPulled: number; firstRoundSecs: number };
-  return { seconds: d.diffMs[0]! / 1000, countSecs: d.countMs[0]! / 1000, rowsPulled: d.rowsPulled, firstRoundSecs: d.firstRoundSecs };
+/** Snapshot diff of a table of `rows` rows after 0.1% changed (bench/odbc's diff, one run). */
+async function snapshotPoint(rows: number, dialect: 'postgresql' | 'mariadb'): Promise<Record<string, number>> {
+  const result = await benchSnapshotDiff(dialect, { rows, pageRows: 1_000, runs: 1, log: (line) => process.stderr.write(`${line}\n`) });
+  const d = result.details as {
+    diffMs: number[];
+    countMs: number[];
+    rowsPulled: number;
+    firstRoundSecs: number;
+    firstRoundStateMiB: number;
+    diffStateKiB: number;
+  };
+  return {
+    seconds: d.diffMs[0]! / 1000,
+    countSecs: d.countMs[0]! / 1000,
+    rowsPulled: d.rowsPulled,
+    firstRoundSecs: d.firstRoundSecs,
+    firstRoundStateMiB: d.firstRoundStateMiB,
+    diffStateKiB: d.diffStateKiB,
+  };
 }
 
 /** Delivery of `total` records to the sandbox (its own process) in batches of `perBatch`. */
@@ -66,7 +80,7 @@ const figures: Record<string, unknown> =
   dimension === 'outbox'
     ? outboxPoint(size)
     : dimension === 'snapshot'
-      ? await snapshotPoint(size)
+      ? await snapshotPoint(size, extra === 'mariadb' ? 'mariadb' : 'postgresql')
       : dimension === 'batch'
         ? await batchPoint(size, Number(extra ?? 20_000))
         : (() => {

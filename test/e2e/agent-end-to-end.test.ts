@@ -220,11 +220,13 @@ describe.skipIf(serviceMissing('postgresql'))('agent → sandbox over real proce
     await admin.queueCommand(agentId, 'pause', { source: 'ledger-db' });
     const sourceState = async (name: string) =>
       AgentStatusSchema.parse(JSON.parse((await runCli(['status', '--json', '--config', configFile])).stdout)).sources.find((s) => s.name === name)?.state;
-    await waitFor('the ledger source to pause', async () => (await sourceState('ledger-db')) === 'paused', { timeoutMs: 15_000 });
+    // Each look is a `tya-agent status` process: on two loaded cores (CI beside other jobs) one takes
+    // seconds, and 15 s once ran out before the command arrived; the command itself comes in one beat.
+    await waitFor('the ledger source to pause', async () => (await sourceState('ledger-db')) === 'paused', { timeoutMs: 40_000 });
     expect(await sourceState('pos-db')).toBe('ok');
     await admin.queueCommand(agentId, 'resume', { source: 'ledger-db' });
-    await waitFor('the ledger source to resume', async () => (await sourceState('ledger-db')) === 'ok', { timeoutMs: 15_000 });
-  });
+    await waitFor('the ledger source to resume', async () => (await sourceState('ledger-db')) === 'ok', { timeoutMs: 40_000 });
+  }, 120_000);
 
   it('keeps the cloud secrets in the keychain and in no file, log line or output', async () => {
     const dataDir = path.join(dir, 'data');

@@ -65,7 +65,7 @@ export const GUARANTEES: readonly Guarantee[] = [
       {
         file: 'agents/outbox/outbox-crash.test.ts',
         shows:
-          'a real process killed mid-enqueue: the records on disk are exactly those its committed checkpoint accounts for',
+          'a real process killed mid-enqueue: the records and checkpoint parts on disk are exactly those its committed checkpoint accounts for',
       },
       {
         file: 'agents/outbox/outbox.test.ts',

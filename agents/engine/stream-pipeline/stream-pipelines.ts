@@ -198,9 +198,15 @@ export class StreamPipelines {
 
   async #map(mapping: { handle: MappingHandle }, page: ProcessedPage): Promise<void> {
     const pool = this.#pool!;
+    // The whole page at once: the pool keeps its thread busy instead of one round trip per record.
+    const results = await Promise.all(
+      page.records.map((record) =>
+        record.op === 'delete' || record.data === undefined ? Promise.resolve(null) : pool.map(mapping.handle, { key: record.key, data: record.data }),
+      ),
+    );
     for (const [i, record] of page.records.entries()) {
-      if (record.op === 'delete' || record.data === undefined) continue;
-      const result = await pool.map(mapping.handle, { key: record.key, data: record.data });
+      const result = results[i];
+      if (result === null || result === undefined) continue;
       if (result.ok) page.records[i] = { ...record, data: result.output };
       else {
         // A lookup list never fetched holds the record (replayed when the list arrives), like a rule's.

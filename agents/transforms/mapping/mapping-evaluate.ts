@@ -13,7 +13,14 @@ import type { MappingLimits } from './mapping-limits.ts';
 import type { MappingError, RecordMapping } from './mapping-result.ts';
 
 export interface CompiledMapping {
-  fields: Array<{ name: string; type: MappingConfig['fields'][string]['type']; required: boolean; expression: jsonata.Expression }>;
+  fields: Array<{
+    name: string;
+    type: MappingConfig['fields'][string]['type'];
+    required: boolean;
+    expression: jsonata.Expression;
+    /** The expression is a bare field name (`receipt_no`): read directly when the value is plain (see directValue). */
+    plainName: string | undefined;
+  }>;
   limits: MappingLimits;
   /** The helpers with `$refLookup` bound to this mapping's tables. */
   bindings: Record<string, unknown>;
@@ -37,8 +44,32 @@ export function compileMapping(mapping: MappingConfig, limits: MappingLimits, ta
       type: field.type,
       required: field.required,
       expression: jsonata(field.expr, options),
+      plainName: plainName(field.expr),
     })),
   };
+}
+
+/** A bare field name, as JSONata reads it (a path of one step); not a literal or an operator word. */
+const BARE_NAME = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+const NOT_NAMES = new Set(['true', 'false', 'null', 'and', 'or', 'in', 'function']);
+
+function plainName(expr: string): string | undefined {
+  const name = BARE_NAME.exec(expr)?.[1];
+  return name === undefined || NOT_NAMES.has(name) ? undefined : name;
+}
+
+const EVALUATE = Symbol('evaluate');
+
+/**
+ * Most fields of a real mapping only rename a column, and JSONata's evaluator costs tens of
+ * microseconds even for that. A bare name whose value is a string, number, boolean or null gives
+ * exactly that value in JSONata; anything else (a missing field, an array, an object) goes through
+ * JSONata for its own rules. mapping-evaluate.test.ts checks both ways agree on any data.
+ */
+function directValue(data: JsonObject, name: string): unknown {
+  if (!Object.hasOwn(data, name)) return EVALUATE;
+  const value = data[name];
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : EVALUATE;
 }
 
 export async function mapRecordData(compiled: CompiledMapping, data: JsonObject, key: RecordKey, now: () => number = performance.now.bind(performance)): Promise<RecordMapping> {
@@ -47,9 +78,9 @@ export async function mapRecordData(compiled: CompiledMapping, data: JsonObject,
   const bindings = { ...compiled.bindings, key };
   const fail = (error: MappingError): RecordMapping => ({ ok: false, error, elapsedMs: now() - started });
   for (const field of compiled.fields) {
-    let value: unknown;
+    let value: unknown = field.plainName === undefined ? EVALUATE : directValue(data, field.plainName);
     try {
-      value = await field.expression.evaluate(data, bindings);
+      if (value === EVALUATE) value = await field.expression.evaluate(data, bindings);
     } catch (error) {
       return fail(describeFailure(error, field.name, compiled.limits));
     }

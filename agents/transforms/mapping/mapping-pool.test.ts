@@ -109,6 +109,21 @@ describe('MappingPool', () => {
     expect(p.restarts).toBe(2);
   });
 
+  it('hands a thread many records at once and gives each its own result, also when one in the middle is stopped', async () => {
+    const p = pool({ limits: { hardTimeMs: 400 } });
+    const stuck = p.load(mapping({ m: { expr: '$contains($pad("", 40, "a") & "!", /(a+)+b/)', type: 'boolean' } }));
+    const fine = p.load(good);
+    const ids = Array.from({ length: 100 }, (_, i) => String(i + 1));
+    const results = await Promise.all(
+      ids.map((id, i) => (i === 40 ? p.map(stuck, { key, data }) : p.map(fine, { key: { id }, data: { ...data, id, name: `n${id}` } }))),
+    );
+    results.forEach((result, i) => {
+      if (i === 40) expect(result).toMatchObject({ ok: false, error: { code: 'limit', limit: 'time' } });
+      else expect(result).toMatchObject({ ok: true, output: { ...EXPECTED, id: ids[i], who: `N${ids[i]}` } });
+    });
+    expect(p.restarts).toBe(1);
+  });
+
   it('replaces a thread that runs out of memory and maps the next record', async () => {
     // Generous time limits: a heap near its limit spends seconds collecting garbage before it gives up.
     const p = pool({ limits: { memoryMb: 32, timeMs: 30_000, hardTimeMs: 60_000 } });

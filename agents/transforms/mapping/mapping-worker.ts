@@ -27,8 +27,13 @@ if (port === null) throw new Error('mapping-worker.ts runs only as a worker thre
 
 const compiled = new Map<number, CompiledMapping | RecordMapping>();
 
+// Requests are mapped one after another, never two at a time: the pool hands several out at once
+// (mapping-pool.ts), and each record's time limit must measure that record alone.
+let previous: Promise<void> = Promise.resolve();
 port.on('message', (request: MappingRequest) => {
-  void handle(request).then((result) => port.postMessage({ type: 'result', id: request.id, result } satisfies MappingReply));
+  previous = previous
+    .then(() => handle(request))
+    .then((result) => port.postMessage({ type: 'result', id: request.id, result } satisfies MappingReply));
 });
 // A cold evaluator (JSONata's code not yet compiled by V8) can take tens of milliseconds for its first
 // record; that would count against the record's 50 ms. One throwaway record with paths, a lambda,

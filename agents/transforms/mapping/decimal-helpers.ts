@@ -105,10 +105,32 @@ export function decimalDiv(a: unknown, b: unknown, scale: unknown, rounding?: un
   const dp = places('decimalDiv', 'the scale (third argument)', scale);
   const how = ROUNDING[mode('decimalDiv', rounding)];
   if (y.value.isZero()) throw new MoneyHelperError(`$decimalDiv: division of ${x.value.toFixed()} by zero.`);
-  // Truncated at 1000 digits, then rounded once to the scale: the only double rounding left would
-  // need a quotient whose digits are 0 for hundreds of places after a 5, which p/q with q < 10^100 cannot be.
-  const quotient = x.value.div(y.value);
-  return text('decimalDiv', quotient.toDecimalPlaces(dp, how), dp);
+  return text('decimalDiv', exactQuotient(x, y, dp, how), dp);
+}
+
+/**
+ * a ÷ b rounded once to `places` decimals, on whole numbers: a = A/10^sa and b = B/10^sb, so
+ * a ÷ b × 10^places = (A × 10^(sb + places)) ÷ (B × 10^sa), and the remainder of that integer division
+ * says exactly which way to round. (decimal.js divided to 1,000 digits first: 17 µs a call.)
+ */
+function exactQuotient(x: Operand, y: Operand, places: number, how: Decimal.Rounding): Decimal {
+  const numerator = wholeDigits(x) * 10n ** BigInt(y.scale + places);
+  const denominator = wholeDigits(y) * 10n ** BigInt(x.scale);
+  let quotient = numerator / denominator;
+  const remainder = numerator % denominator;
+  if (remainder !== 0n) {
+    const twice = 2n * (remainder < 0n ? -remainder : remainder);
+    const whole = denominator < 0n ? -denominator : denominator;
+    const tie = twice === whole;
+    const away = twice > whole || (tie && (how === Decimal.ROUND_HALF_UP || quotient % 2n !== 0n));
+    if (away) quotient += numerator < 0n !== denominator < 0n ? -1n : 1n;
+  }
+  return new Exact(`${quotient}e-${places}`);
+}
+
+/** The operand's digits as a whole number at its own scale ("-12.50", scale 2 → -1250). */
+function wholeDigits(value: Operand): bigint {
+  return BigInt(value.value.toFixed(value.scale).replace('.', ''));
 }
 
 /** `$round(x, places, 'HALF_EVEN' | 'HALF_UP')` on decimal text; replaces JSONata's float `$round`. */

@@ -7,6 +7,7 @@
 import jsonata from 'jsonata';
 import type { JsonObject, MappingConfig, RecordKey } from '../../api/index.ts';
 import { MONEY_HELPERS } from './decimal-helpers.ts';
+import { fastExpression, type FastExpression } from './fast-expression.ts';
 import { coerceField, showValue } from './field-types.ts';
 import { LookupFailure, lookupFunction, type LookupTables } from './lookup-helper.ts';
 import type { MappingLimits } from './mapping-limits.ts';
@@ -18,8 +19,8 @@ export interface CompiledMapping {
     type: MappingConfig['fields'][string]['type'];
     required: boolean;
     expression: jsonata.Expression;
-    /** The expression is a bare field name (`receipt_no`): read directly when the value is plain (see directValue). */
-    plainName: string | undefined;
+    /** The expression as a plain function when it has a shape fast-expression.ts knows; JSONata otherwise. */
+    fast: FastExpression | undefined;
   }>;
   limits: MappingLimits;
   /** The helpers with `$refLookup` bound to this mapping's tables. */
@@ -33,44 +34,24 @@ const HELPER_BINDINGS: Record<string, unknown> = {
   },
 };
 
-/** Throws JSONata's syntax error for a bad expression (the checker has reported it before). */
-export function compileMapping(mapping: MappingConfig, limits: MappingLimits, tables?: LookupTables): CompiledMapping {
-  const options = { timeout: limits.timeMs, stack: limits.maxDepth, sequence: limits.maxSequence };
+/**
+ * Throws JSONata's syntax error for a bad expression (the checker has reported it before).
+ * `fast: false` evaluates every field with JSONata (what the fast functions are tested against).
+ */
+export function compileMapping(mapping: MappingConfig, limits: MappingLimits, tables?: LookupTables, options: { fast?: boolean } = {}): CompiledMapping {
+  const guardrails = { timeout: limits.timeMs, stack: limits.maxDepth, sequence: limits.maxSequence };
   return {
     limits,
     bindings: { ...HELPER_BINDINGS, refLookup: lookupFunction(tables) },
-    fields: Object.entries(mapping.fields).map(([name, field]) => ({
-      name,
-      type: field.type,
-      required: field.required,
-      expression: jsonata(field.expr, options),
-      plainName: plainName(field.expr),
-    })),
+    fields: Object.entries(mapping.fields).map(([name, field]) => {
+      const expression = jsonata(field.expr, guardrails);
+      return { name, type: field.type, required: field.required, expression, fast: options.fast === false ? undefined : fastExpression(expression.ast()) };
+    }),
   };
 }
 
-/** A bare field name, as JSONata reads it (a path of one step); not a literal or an operator word. */
-const BARE_NAME = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/;
-const NOT_NAMES = new Set(['true', 'false', 'null', 'and', 'or', 'in', 'function']);
-
-function plainName(expr: string): string | undefined {
-  const name = BARE_NAME.exec(expr)?.[1];
-  return name === undefined || NOT_NAMES.has(name) ? undefined : name;
-}
-
-const EVALUATE = Symbol('evaluate');
-
-/**
- * Most fields of a real mapping only rename a column, and JSONata's evaluator costs tens of
- * microseconds even for that. A bare name whose value is a string, number, boolean or null gives
- * exactly that value in JSONata; anything else (a missing field, an array, an object) goes through
- * JSONata for its own rules. mapping-evaluate.test.ts checks both ways agree on any data.
- */
-function directValue(data: JsonObject, name: string): unknown {
-  if (!Object.hasOwn(data, name)) return EVALUATE;
-  const value = data[name];
-  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : EVALUATE;
-}
+/** A field's value still to be computed by JSONata. */
+const EVALUATE_INSTEAD = Symbol('evaluate with JSONata');
 
 export async function mapRecordData(compiled: CompiledMapping, data: JsonObject, key: RecordKey, now: () => number = performance.now.bind(performance)): Promise<RecordMapping> {
   const started = now();
@@ -78,9 +59,17 @@ export async function mapRecordData(compiled: CompiledMapping, data: JsonObject,
   const bindings = { ...compiled.bindings, key };
   const fail = (error: MappingError): RecordMapping => ({ ok: false, error, elapsedMs: now() - started });
   for (const field of compiled.fields) {
-    let value: unknown = field.plainName === undefined ? EVALUATE : directValue(data, field.plainName);
+    let value: unknown = EVALUATE_INSTEAD;
+    if (field.fast !== undefined) {
+      try {
+        value = field.fast(data, bindings);
+      } catch {
+        // Something only JSONata's rules decide, or an error: JSONata evaluates it and says what is wrong.
+        value = EVALUATE_INSTEAD;
+      }
+    }
     try {
-      if (value === EVALUATE) value = await field.expression.evaluate(data, bindings);
+      if (value === EVALUATE_INSTEAD) value = await field.expression.evaluate(data, bindings);
     } catch (error) {
       return fail(describeFailure(error, field.name, compiled.limits));
     }

@@ -3,12 +3,14 @@
  * with the decimal.js helpers, checked against an oracle that is not decimal.js: integer arithmetic
  * on scaled BigInts, written here from scratch.
  */
+import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MappingConfigSchema, type MappingConfigInput } from '../../api/index.ts';
 import { compileMapping, mapRecordData } from './mapping-evaluate.ts';
 import { DEFAULT_MAPPING_LIMITS } from './mapping-limits.ts';
 import { checkMapping } from './money-checker.ts';
+import { MONEY_HELPERS } from './decimal-helpers.ts';
 
 interface Scaled {
   units: bigint;
@@ -125,5 +127,47 @@ describe('money in mappings is exact (oracle: scaled BigInts)', () => {
       const result = await mapRecordData(compiled, { net, rate, divisor: '1', mode: rounding, places: '2', lines: [] }, { id: '1' });
       expect(result.ok && result.output.vat).toBe(vat);
     }
+  });
+});
+
+describe('$decimalDiv computed on whole numbers', () => {
+  // What it computed before: decimal.js to 1,000 significant digits, then one rounding to the scale.
+  const Reference = Decimal.clone({ precision: 1000, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -9e15, toExpPos: 9e15 });
+  const reference = (a: string, b: string, places: number, mode: 'HALF_EVEN' | 'HALF_UP'): string => {
+    const fixed = new Reference(a).div(new Reference(b)).toDecimalPlaces(places, mode === 'HALF_UP' ? Decimal.ROUND_HALF_UP : Decimal.ROUND_HALF_EVEN).toFixed(places);
+    return /^-0(\.0+)?$/.test(fixed) ? fixed.slice(1) : fixed;
+  };
+  const decimalText = fc
+    .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.integer({ min: 0, max: 12 }))
+    .map(([negative, digits, scale]) => {
+      const padded = digits.toString().padStart(scale + 1, '0');
+      const text = scale === 0 ? padded : `${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+      return negative ? `-${text}` : text;
+    });
+  const mode = fc.constantFrom('HALF_EVEN' as const, 'HALF_UP' as const);
+
+  it('gives what dividing to 1,000 digits and rounding once gave, for any operands, scale and mode', () => {
+    fc.assert(
+      fc.property(decimalText, decimalText, fc.integer({ min: 0, max: 40 }), mode, (a, b, places, how) => {
+        fc.pre(!new Reference(b).isZero());
+        expect(MONEY_HELPERS.decimalDiv.fn(a, b, places, how)).toBe(reference(a, b, places, how));
+      }),
+      { seed: 21, numRuns: 3000 },
+    );
+  });
+
+  it('rounds exact halves by the mode asked for, on both signs', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 8 }), fc.constantFrom('1', '-1', '2', '-0.5'), mode, (q, places, b, how) => {
+        // (q + 0.5) × 10^-places × b, divided by b: a tie at `places` whatever b is.
+        const half = new Reference(`${q * 10n + 5n}e-${places + 1}`).times(b).toFixed();
+        expect(MONEY_HELPERS.decimalDiv.fn(half, b, places, how)).toBe(reference(half, b, places, how));
+      }),
+      { seed: 22, numRuns: 1500 },
+    );
+    expect(MONEY_HELPERS.decimalDiv.fn('0.125', '1', 2, 'HALF_EVEN')).toBe('0.12');
+    expect(MONEY_HELPERS.decimalDiv.fn('0.125', '1', 2, 'HALF_UP')).toBe('0.13');
+    expect(MONEY_HELPERS.decimalDiv.fn('-0.125', '1', 2, 'HALF_UP')).toBe('-0.13');
+    expect(MONEY_HELPERS.decimalDiv.fn('-0.00001', '3', 2)).toBe('0.00');
   });
 });

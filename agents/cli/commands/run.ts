@@ -9,6 +9,9 @@ import { findRunningAgent, reachHint } from '../running-agent.ts';
 /** `tya-agent run`: the service's foreground process. Stops cleanly on SIGINT/SIGTERM. */
 export async function runCommand(options: { config?: string }, io: CliIo): Promise<ExitCodeValue> {
   const loaded = resolveConfig(options.config);
+  // Listen before starting: a service manager that stops the agent while it is still opening its
+  // queue and sockets must get a clean stop (exit 0, sockets removed), not the default signal death.
+  const stopSignal = waitForStopSignal();
   let agent: Agent;
   try {
     // The doctor (and all of undici, which its network checks use) loads only when a support bundle asks for it.
@@ -31,7 +34,7 @@ export async function runCommand(options: { config?: string }, io: CliIo): Promi
     io.out('  Not enrolled yet: changes are queued; enroll with "tya-agent enroll", then restart this agent to send them.');
   }
   io.out('Stop it with Ctrl-C (or SIGTERM); "tya-agent status" shows how it is doing.');
-  const signal = await waitForStopSignal();
+  const signal = await stopSignal;
   io.out(`Received ${signal}; stopping after the work in hand…`);
   await agent.stop();
   io.out('Stopped.');

@@ -68,7 +68,9 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
     const dataDir = path.join(runDir, 'data');
     const agent = startAgentProcess(configFile);
     try {
-      await waitFor('the agent and its write-ahead log', () => existsSync(path.join(dataDir, 'control-viewer.sock')) && existsSync(path.join(dataDir, 'outbox.db-wal')), {
+      // The sockets are bound while the folder is still 0700 and it opens to 0711 only after: wait for
+      // the agent to say it is running, not merely for a socket file to appear.
+      await waitFor('the agent to say it is running, with its write-ahead log', () => /is running \(pid/.test(agent.output()) && existsSync(path.join(dataDir, 'outbox.db-wal')), {
         describe: () => agent.output(),
       });
       const found: Record<string, string> = {};

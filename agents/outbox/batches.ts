@@ -13,7 +13,7 @@ import { monotonicFactory } from 'ulid';
 import { GroupRejectedCode, RenumberRejectionCodes } from '../api/cloud.ts';
 import type { Lane } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
-import { depthCounter, type Counters } from './counters.ts';
+import { depthCounter, type Counters, type StreamCounters } from './counters.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import { DayTally, type DayTotals } from './day-totals.ts';
 import { groupSafeCut, groupSafeHalf } from './group-cut.ts';
@@ -64,6 +64,7 @@ export class BatchQueue {
   readonly #seqClock: SeqClock;
   readonly #keys: KeyMemory;
   readonly #dayTotals: DayTotals;
+  readonly #streamCounters: StreamCounters;
   readonly #ulid = monotonicFactory();
   /** Handed out and not yet settled. Memory only: after a restart nothing is in flight. */
   readonly #inFlight = new Set<string>();
@@ -76,9 +77,11 @@ export class BatchQueue {
     seqClock: SeqClock,
     keys: KeyMemory,
     dayTotals: DayTotals,
+    streamCounters: StreamCounters,
   ) {
     this.#db = db;
     this.#dayTotals = dayTotals;
+    this.#streamCounters = streamCounters;
     this.#counters = counters;
     this.#deadLetters = deadLetters;
     this.#clock = clock;
@@ -176,6 +179,9 @@ export class BatchQueue {
         this.#counters.add('queued_bytes', -settledBytes);
         this.#counters.add('delivered', result.delivered);
         this.#dayTotals.apply('delivered', settled);
+        // Per stream, the records sent minus those refused is what the cloud took (accepted +
+        // duplicates + stale, since its counts add up to the records sent).
+        this.#streamCounters.addDelivered(batch.source, batch.stream, rows.length - rejected.size);
         return result;
       })
       .immediate();

@@ -94,7 +94,7 @@ export class Outbox {
     this.sinks = new SinkQueueStore(db, nowIso);
     this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes, this.quarantine, this.sinks);
     this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
-    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys, this.#dayTotals);
+    this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys, this.#dayTotals, this.#streamCounters);
     this.#alerts = new AlertStore(db, nowIso);
     this.#state = new AgentStateStore(db);
     this.#files = new FileStore(db, nowIso);
@@ -208,23 +208,7 @@ export class Outbox {
 
   completeBatch(batchId: string, verdict: BatchVerdict): BatchSettlement {
     this.#assertWritable('completeBatch');
-    return commitWithoutWaitingForDisk(this.#db, () => this.#db
-      .transaction((): BatchSettlement => {
-        // Counted with the batch, in its transaction: the records sent minus those refused is what
-        // the cloud took (accepted + duplicates + stale, since its counts add up to the records sent).
-        const batch = this.#db
-          .prepare<[string, string], { source: string; stream: string; records: number }>(
-            'SELECT source, stream, (SELECT COUNT(*) FROM records WHERE batch_id = ?) AS records FROM batches WHERE batch_id = ?',
-          )
-          .get(batchId, batchId);
-        const settlement = this.#batches.complete(batchId, verdict);
-        if (batch !== undefined) {
-          const refused = new Set(verdict.rejected.map((r) => r.index)).size;
-          this.#streamCounters.addDelivered(batch.source, batch.stream, batch.records - refused);
-        }
-        return settlement;
-      })
-      .immediate());
+    return commitWithoutWaitingForDisk(this.#db, () => this.#batches.complete(batchId, verdict));
   }
 
   /**

@@ -166,21 +166,21 @@ function scalingTable(rows: readonly OutboxScalingRow[]): BenchTable {
   };
 }
 
-/** What the table says in words, from its first and last rows; each claim follows the figures it rests on. */
 /** Why a rate fell by more than a b-tree level explains: completion's cause was measured (bench/README.md, Outbox depth). */
 function fallingNote(falling: readonly string[]): string {
   const others = falling.filter((name) => name !== 'completion');
   const parts: string[] = [];
   if (falling.includes('completion')) {
     parts.push(
-      'completion fell by more than that because the probe completes the oldest records, whose keys (receipt ids from 1) sort as text ' +
-        'among all the longer ones in the records_key index, so each delete dirties an index page of its own and the WAL checkpoints land in those commits',
+      'completion fell by more than that because the probe completes the oldest records, whose keys (receipt ids from 1) sort as text among ' +
+        'the longer ids they prefix in the records_key index, so each delete dirties an index page of its own and the WAL checkpoints land in those commits',
     );
   }
   if (others.length > 0) parts.push(`${others.join(', ')} fell by more than that: the file outgrowing the page cache, or a shared disk's load (see the load average)`);
   return parts.map((part) => `; ${part}`).join('');
 }
 
+/** What the table says in words, from its first and last rows; each claim follows the figures it rests on. */
 export function scalingNotes(rows: readonly OutboxScalingRow[]): string[] {
   if (rows.length < 2) return [];
   const first = rows[0]!;

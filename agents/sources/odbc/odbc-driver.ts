@@ -4,6 +4,7 @@
  * importing the source registry does not load ODBC for agents that have no ODBC source.
  */
 import { NotConnectedError } from '../../pipeline/errors.ts';
+import { loadOdbcModule, type OdbcModule } from './odbc-binding.ts';
 
 /** Column metadata as the driver describes it (`result.columns`). */
 export interface OdbcColumn {
@@ -67,20 +68,13 @@ export const nodeOdbcDriver: OdbcDriver = {
 };
 
 /** The native module, loaded on first use; a build without it is explained, not a crash. */
-export async function loadOdbc() {
-  // odbc locates its binary with @mapbox/node-pre-gyp, which parses process.argv as if it were its
-  // own command line: the agent's `--dir /x` became node-pre-gyp's `--directory` and the module then
-  // looked for /x/<path>/package.json. Hide our arguments while it loads.
-  const argv = process.argv;
-  process.argv = argv.slice(0, 2);
+export async function loadOdbc(): Promise<OdbcModule> {
   try {
-    return (await import('odbc')).default;
+    return await loadOdbcModule();
   } catch (error) {
     throw new NotConnectedError('odbc_module_missing', `The ODBC module of the agent could not be loaded (${(error as Error).message}).`, {
       cause: error,
       hint: 'Install unixODBC (sudo apt-get install unixodbc) and rebuild the agent (npm run setup).',
     });
-  } finally {
-    process.argv = argv;
   }
 }

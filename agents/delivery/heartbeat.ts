@@ -58,6 +58,12 @@ export class HeartbeatLoop {
   #wake: AbortController | undefined;
   #done: Promise<void> | undefined;
   #lastErrorCode: string | undefined;
+  /**
+   * The commands heartbeats brought, run one after another beside the loop (as the tunnel runs its
+   * own): an export or a support bundle that takes minutes must not stop the heartbeat, or the cloud
+   * alerts a person that the agent is down while it is working for it.
+   */
+  #commands: Promise<void> = Promise.resolve();
 
   constructor(options: HeartbeatLoopOptions) {
     this.#o = options;
@@ -89,9 +95,15 @@ export class HeartbeatLoop {
     this.#stop?.abort(new Error('heartbeat stopping'));
     await this.#done;
     this.#done = undefined;
+    await this.settled();
   }
 
-  /** One heartbeat and its commands; what the loop does each interval. */
+  /** Resolves once every command the heartbeats brought so far has run and its ack is queued. */
+  settled(): Promise<void> {
+    return this.#commands;
+  }
+
+  /** One heartbeat; the commands it brings start running (settled() says when they are done). */
   async beat(signal?: AbortSignal): Promise<void> {
     let commands: CloudCommand[];
     const acks = this.#pendingAcks();
@@ -116,10 +128,18 @@ export class HeartbeatLoop {
     if (this.#lastErrorCode !== undefined) this.#log.info('The heartbeat reaches the cloud again.');
     this.#lastErrorCode = undefined;
     this.#o.onBeat?.({ ok: true, commands: commands.length });
-    for (const command of commands) {
-      const result = await this.execute(command);
-      this.queueAck(commandAck(command.id, result));
-    }
+    for (const command of commands) this.#runInTurn(command);
+  }
+
+  #runInTurn(command: CloudCommand): void {
+    this.#commands = this.#commands
+      .then(async () => {
+        const result = await this.execute(command);
+        this.queueAck(commandAck(command.id, result));
+        // The cloud hears the result now, not at the next interval (30 s by default).
+        this.trigger();
+      })
+      .catch((error: unknown) => this.#log.error({ err: error }, `The cloud's command ${command.name} (${command.id}) failed unexpectedly.`));
   }
 
   /**

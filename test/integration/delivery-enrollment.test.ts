@@ -317,6 +317,7 @@ describe('heartbeat', () => {
     const pauseId = await admin.queueCommand(enrollment.agentId, 'pause', { source: 'x' });
     const loop = makeLoop();
     await loop.beat();
+    await loop.settled();
     expect(ran.map((c) => [c.id, c.name])).toEqual([
       [syncId, 'sync-now'],
       [pauseId, 'pause'],
@@ -365,7 +366,63 @@ describe('heartbeat', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await admin.counts()).heartbeats).toBe(sent);
   });
+
+  it('keeps beating while a command runs for long, and sends its ack as soon as it ends', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const enrollment = await enroll(key);
+    let finish: (() => void) | undefined;
+    const running = new Promise<void>((resolve) => (finish = resolve));
+    const loop = new HeartbeatLoop({
+      client: clientFor(enrollment),
+      // Beats far apart: the ack must not wait for the next one.
+      intervalSecs: 30,
+      clock: systemClock,
+      outbox,
+      logger: createSilentLogger(),
+      buildSummary: () => ({
+        version: VERSION,
+        uptimeSecs: 1,
+        sentAt: new Date().toISOString(),
+        queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
+        sources: [],
+        channel: 'heartbeat' as const,
+        alerts: [],
+        auditHead: null,
+      }),
+      verifier: new CloudSignatureVerifier(enrollment.cloudKey!),
+      onCommand: async () => {
+        await running;
+        return { ok: true as const, result: { rows: 3002 } };
+      },
+    });
+    const exportId = await admin.queueCommand(enrollment.agentId, 'run-export', { name: 'ledger' });
+    loop.start();
+    const beatsOf = async () => (await admin.heartbeats()).filter((h) => h.agentId === enrollment.agentId).length;
+    await waitUntil('the first heartbeat', async () => (await beatsOf()) >= 1);
+    // While the export runs, further beats still go out (a prompt one each time the status changes).
+    loop.trigger();
+    await waitUntil('a second heartbeat while the command runs', async () => (await beatsOf()) >= 2);
+    loop.trigger();
+    await waitUntil('a third heartbeat while the command runs', async () => (await beatsOf()) >= 3);
+    expect(await admin.acks(enrollment.agentId)).toEqual([]);
+
+    const finishedAt = Date.now();
+    finish!();
+    await waitUntil('the ack of the finished command', async () => (await admin.acks(enrollment.agentId)).some((a) => a.commandId === exportId));
+    expect(Date.now() - finishedAt).toBeLessThan(10_000);
+    const [ack] = await admin.acks(enrollment.agentId);
+    expect(ack).toMatchObject({ commandId: exportId, ok: true });
+    await loop.stop();
+  });
 });
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -67,10 +67,18 @@ describe.skipIf(serviceMissing('postgresql'))('run-export from the cloud', () =>
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The agent's console, how many heartbeats the cloud saw, and the end of its log. */
+  async function whatTheAgentDid(): Promise<string> {
+    const log = path.join(dir, 'data', 'logs', 'agent.log');
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n').slice(-40).join('\n') : '(no log file)';
+    return `${agent!.output()}\nheartbeats the cloud received: ${(await admin.heartbeats()).length}\nend of ${log}:\n${tail}`;
+  }
+
   async function ackOf(name: string, args: Record<string, unknown>) {
     const sent = performance.now();
     const id = await admin.queueCommand(agentId, name, args);
-    await waitFor(`the ack of ${name}`, async () => (await admin.acks(agentId)).some((a) => a.commandId === id), { timeoutMs: 60_000, describe: () => agent!.output() });
+    // Under the tests' own 60 s, so a missing ack says what the agent was doing instead of a bare timeout.
+    await waitFor(`the ack of ${name}`, async () => (await admin.acks(agentId)).some((a) => a.commandId === id), { timeoutMs: 45_000, describe: whatTheAgentDid });
     const ack = (await admin.acks(agentId)).find((a) => a.commandId === id)!;
     return { ...ack, ms: Math.round(performance.now() - sent) };
   }

@@ -4,7 +4,8 @@
  * delivered counts equal what the sandbox counts; events are acknowledged from the CLI while
  * conditions refuse to be, and the exit code follows (3 while either holds, 0 once none does).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,31 @@ describe('tya-agent status', () => {
     const parsed = JSON.parse(json.stdout) as AgentStatus;
     expect(parsed.agent.running).toBe(false);
     expect(parsed.queue.depth).toBe(0);
+  });
+
+  it('a damaged outbox with no agent running: a critical alert that says what to do, not a crash', async () => {
+    const damagedDir = mkdtempSync(path.join(os.tmpdir(), 'tya-status-damaged-'));
+    try {
+      mkdirSync(path.join(damagedDir, 'data'));
+      // A SQLite header over garbage: the file claims to be a database and is not one.
+      writeFileSync(path.join(damagedDir, 'data', 'outbox.db'), Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(8000)]));
+      const config = writeAgentConfig(path.join(damagedDir, 'agent.json'), {
+        agent: { name: 'Damaged', dataDir: 'data' },
+        cloud: { url: sandbox.url, entity: 'store-1' },
+        sources: [],
+      });
+      const json = await runCli(['status', '--json', '--config', config]);
+      expect(json.code, json.stderr).toBe(8);
+      const alert = (JSON.parse(json.stdout) as AgentStatus).alerts.find((a) => a.code === 'outbox_unreadable');
+      expect(alert).toMatchObject({ severity: 'critical' });
+      expect(alert!.message).toContain(path.join(damagedDir, 'data', 'outbox.db'));
+      const text = await runCli(['status', '--config', config]);
+      expect(text.code, text.stderr).toBe(8);
+      expect(text.stdout).toMatch(/!! The outbox file .* cannot be read .*Start the agent/);
+      expect(text.stderr).not.toMatch(/bug in the agent/);
+    } finally {
+      rmSync(damagedDir, { recursive: true, force: true });
+    }
   });
 
   it('last contact follows every answer; per-stream delivered equals the sandbox; events ack, conditions do not', async () => {

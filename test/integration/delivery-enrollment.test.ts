@@ -17,7 +17,7 @@ import {
   readEnrollment,
   rotateCredentials,
 } from '../../agents/delivery/index.ts';
-import type { DeprecationNotice, Enrollment } from '../../agents/delivery/index.ts';
+import type { DeprecationNotice, Enrollment, HeartbeatLoopOptions } from '../../agents/delivery/index.ts';
 import { CloudSignatureVerifier } from '../../agents/delivery/index.ts';
 import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
@@ -337,23 +337,8 @@ describe('heartbeat', () => {
     const { key } = await admin.createEnrollmentKey();
     const enrollment = await enroll(key);
     const beats: Array<{ ok: boolean }> = [];
-    const loop = new HeartbeatLoop({
-      client: clientFor(enrollment),
+    const loop = idleHeartbeat(enrollment, {
       intervalSecs: 0.05,
-      clock: systemClock,
-      outbox,
-      logger: createSilentLogger(),
-      buildSummary: () => ({
-        version: VERSION,
-        uptimeSecs: 1,
-        sentAt: new Date().toISOString(),
-        queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
-        sources: [],
-        channel: 'heartbeat' as const,
-        alerts: [],
-        auditHead: null,
-      }),
-      verifier: new CloudSignatureVerifier(enrollment.cloudKey!),
       onCommand: () => Promise.resolve({ ok: true as const }),
       onBeat: (beat) => beats.push(beat),
     });
@@ -372,24 +357,9 @@ describe('heartbeat', () => {
     const enrollment = await enroll(key);
     let finish: (() => void) | undefined;
     const running = new Promise<void>((resolve) => (finish = resolve));
-    const loop = new HeartbeatLoop({
-      client: clientFor(enrollment),
+    const loop = idleHeartbeat(enrollment, {
       // Beats far apart: the ack must not wait for the next one.
       intervalSecs: 30,
-      clock: systemClock,
-      outbox,
-      logger: createSilentLogger(),
-      buildSummary: () => ({
-        version: VERSION,
-        uptimeSecs: 1,
-        sentAt: new Date().toISOString(),
-        queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
-        sources: [],
-        channel: 'heartbeat' as const,
-        alerts: [],
-        auditHead: null,
-      }),
-      verifier: new CloudSignatureVerifier(enrollment.cloudKey!),
       onCommand: async () => {
         await running;
         return { ok: true as const, result: { rows: 3002 } };
@@ -415,6 +385,31 @@ describe('heartbeat', () => {
     await loop.stop();
   });
 });
+
+/** A heartbeat loop of an enrolled agent with nothing queued and no sources. */
+function idleHeartbeat(
+  enrollment: Enrollment,
+  options: Pick<HeartbeatLoopOptions, 'intervalSecs' | 'onCommand' | 'onBeat'>,
+): HeartbeatLoop {
+  return new HeartbeatLoop({
+    ...options,
+    client: clientFor(enrollment),
+    clock: systemClock,
+    outbox,
+    logger: createSilentLogger(),
+    buildSummary: () => ({
+      version: VERSION,
+      uptimeSecs: 1,
+      sentAt: new Date().toISOString(),
+      queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
+      sources: [],
+      channel: 'heartbeat' as const,
+      alerts: [],
+      auditHead: null,
+    }),
+    verifier: new CloudSignatureVerifier(enrollment.cloudKey!),
+  });
+}
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

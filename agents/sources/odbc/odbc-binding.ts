@@ -37,7 +37,18 @@ export function bindingCandidates(packageDir: string, binary: BinaryField, runti
   return paths.filter((p) => !p.includes('{')).map((p) => path.resolve(packageDir, p, `${name}.node`));
 }
 
-export async function loadOdbcModule(): Promise<OdbcModule> {
+let loaded: Promise<OdbcModule> | undefined;
+
+/** The module, found and loaded once per process (every connection asks); a failed load is tried again next time. */
+export function loadOdbcModule(): Promise<OdbcModule> {
+  loaded ??= findAndLoad().catch((error: unknown) => {
+    loaded = undefined;
+    throw error;
+  });
+  return loaded;
+}
+
+async function findAndLoad(): Promise<OdbcModule> {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve('odbc/package.json');
   const binary = (JSON.parse(readFileSync(packageJson, 'utf8')) as { binary?: BinaryField }).binary ?? {};

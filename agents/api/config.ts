@@ -190,6 +190,12 @@ export const OdbcSourceSchema = z
     /** IANA zone in which the source's naive timestamps are meant. */
     timeZone: TimeZoneSchema.default('UTC'),
     intervalSecs: z.number().positive().max(86_400).default(10),
+    /**
+     * The longest any one query on this source may run (capture and exports) before the database stops
+     * it, so a table locked by another program fails the read with a clear error instead of hanging; 0: no
+     * limit. PostgreSQL and MariaDB enforce it; the SQLite driver does not (a lock there fails on its own).
+     */
+    queryTimeoutSecs: z.number().int().min(0).max(86_400).default(300),
     /** Read times, business-hour windows and the missed-run policy (default: every `intervalSecs`, always). */
     schedule: SourceScheduleSchema.optional(),
     /** Arrivals to watch for, e.g. a shift close every night by 02:00: a missing one raises an alert. */

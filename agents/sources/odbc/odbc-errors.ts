@@ -109,6 +109,19 @@ export function connectError(error: unknown, context: ConnectContext): AgentErro
   });
 }
 
+/** After a query the server stopped for its time limit: the blocked read was the wait already. */
+const QUERY_TIMEOUT_RETRY_MS = 30_000;
+// MariaDB's max_statement_time (1969) and MySQL's max_execution_time (3024).
+const STATEMENT_TIME_CODES = new Set([1969, 3024]);
+
+/** PostgreSQL says 57014 for any cancel; only its statement_timeout says so in words. */
+function ranOutOfTime(diagnostics: OdbcDiagnostic[], all: string): boolean {
+  return (
+    diagnostics.some((d) => STATEMENT_TIME_CODES.has(d.code)) ||
+    /statement timeout|max_statement_time exceeded|maximum statement execution time exceeded/i.test(all)
+  );
+}
+
 export interface QueryContext {
   dialect: Dialect;
   source: string;
@@ -133,6 +146,18 @@ export function queryError(error: unknown, context: QueryContext): AgentError {
     return new NotConnectedError('odbc_connection_lost', `${where}: the connection to ${context.dialect.productName} was lost. (${detail})`, {
       hint: 'The agent reconnects by itself; if this repeats, check the database server and the network.',
     });
+  }
+  if (ranOutOfTime(diagnostics, all)) {
+    return new BackOffError(
+      'odbc_query_timeout',
+      `${where}: the query ran longer than the source's query time limit (queryTimeoutSecs) and ${context.dialect.productName} stopped it. (${detail})`,
+      QUERY_TIMEOUT_RETRY_MS,
+      {
+        hint:
+          'Another program may hold a lock on the table (a long report, a backup, an open transaction), or the query needs an index. ' +
+          'The agent tries again by itself; if reads this long are expected, raise "queryTimeoutSecs" in the source\'s settings.',
+      },
+    );
   }
   if (states.has('40001') || states.has('40P01') || states.has('HYT00') || /database is locked|busy/i.test(all)) {
     return new BackOffError('odbc_busy', `${where}: the database is busy. (${detail})`, 2000);

@@ -56,7 +56,19 @@ export async function openConnection(request: OpenRequest): Promise<OdbcConnecti
     // Only a tuning: a server that does not know the setting is read as it is.
     await connection.query(sql).catch(() => undefined);
   }
+  if (config.queryTimeoutSecs > 0) await limitQueryTime(connection, dialect.queryTimeout(config.queryTimeoutSecs));
   return connection;
+}
+
+/** The first statement the server accepts sets the limit; one that knows none is read without it. */
+async function limitQueryTime(connection: OdbcConnection, statements: readonly string[]): Promise<void> {
+  for (const sql of statements) {
+    const accepted = await connection.query(sql).then(
+      () => true,
+      () => false,
+    );
+    if (accepted) return;
+  }
 }
 
 function assertTimeZone(config: OdbcSourceConfig): void {

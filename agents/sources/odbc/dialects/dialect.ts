@@ -77,6 +77,12 @@ export interface Dialect {
    * the agent: a server that refuses one (an older version without the setting) is read without it.
    */
   readonly sessionHints?: readonly string[];
+  /**
+   * Statements that make the server stop any query of the connection after `secs` seconds
+   * (`queryTimeoutSecs`), tried in order until one is accepted; none where the database has no such
+   * limit (the SQLite driver ignores SQL_ATTR_QUERY_TIMEOUT; a lock there fails after its busy timeout).
+   */
+  queryTimeout(secs: number): readonly string[];
   /** Returns one row with a `version` column. */
   readonly versionQuery: string;
   quoteIdentifier(name: string): string;

@@ -56,6 +56,8 @@ export const mariadbDialect: Dialect = {
   driverName: 'MariaDB Unicode',
   debianPackage: 'odbc-mariadb',
   sessionSetup: ["SET time_zone = '+00:00'"],
+  // MariaDB 10.1+ counts seconds; a MySQL server only knows max_execution_time, in milliseconds.
+  queryTimeout: (secs) => [`SET SESSION max_statement_time = ${secs}`, `SET SESSION max_execution_time = ${secs * 1000}`],
   versionQuery: 'SELECT VERSION() AS version',
   quoteIdentifier,
   limitClause: (rows) => `LIMIT ${rows}`,

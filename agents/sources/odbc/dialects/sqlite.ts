@@ -27,6 +27,7 @@ export const sqliteDialect: Dialect = {
   driverName: 'SQLite3',
   debianPackage: 'libsqliteodbc',
   sessionSetup: [],
+  queryTimeout: () => [],
   versionQuery: 'SELECT sqlite_version() AS version',
   quoteIdentifier: quoteDouble,
   limitClause: (rows) => `LIMIT ${rows}`,

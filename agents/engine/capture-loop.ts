@@ -11,6 +11,10 @@ import type { BackpressureGate } from './backpressure-gate.ts';
 import type { ReadSchedule } from '../scheduler/read-schedule.ts';
 import type { ProcessedPage } from './stream-pipeline/stream-pipelines.ts';
 import type { SpikeGuard } from './stream-pipeline/spike-guard.ts';
+import { READ_STALL_ALERT_MS, ReadWatch } from './read-watch.ts';
+
+/** How long stop() waits for a read in progress before it leaves it behind (read-watch.ts). */
+const STOP_WAIT_MS = 10_000;
 
 /** The stream pipeline as one source's loop uses it (stream-pipeline/). */
 export interface CapturePipeline {
@@ -45,6 +49,10 @@ export interface CaptureLoopOptions {
   pipeline?: CapturePipeline;
   /** A record that is only the ERP's import of a write-back: not sent back (agent-parts.ts isEcho). */
   isEcho?: (stream: string, record: SourceRecord) => boolean;
+  /** A connect or read running longer is stuck: alert (default READ_STALL_ALERT_MS or the source's longer one). */
+  readStallAlertMs?: number;
+  /** How long stop() waits for a read in progress (default STOP_WAIT_MS). */
+  stopWaitMs?: number;
 }
 
 /**
@@ -65,12 +73,22 @@ export class CaptureLoop {
   private requested = false;
   /** Streams whose quarantine spike paused this loop. */
   private readonly spiked = new Set<string>();
+  private readonly readWatch: ReadWatch;
 
   constructor(options: CaptureLoopOptions) {
     this.options = options;
+    this.readWatch = new ReadWatch({
+      source: options.source.name,
+      alertAfterMs: options.readStallAlertMs ?? Math.max(READ_STALL_ALERT_MS, options.source.readStallAlertMs ?? 0),
+      alerts: options.outbox,
+      status: options.status,
+      clock: options.clock,
+      logger: options.logger,
+    });
   }
 
   start(): void {
+    this.readWatch.clear();
     this.options.schedule?.start(this.options.clock.now());
     this.running ??= this.loop();
   }
@@ -101,11 +119,25 @@ export class CaptureLoop {
     this.wakeup.wake();
   }
 
+  /**
+   * Waits for a read in progress up to `stopWaitMs`. A read stuck longer (a native ODBC call cannot
+   * be interrupted) is left behind: whatever it returns is not committed, so it is read again at the
+   * next start, and its connection is closed once it returns rather than under it.
+   */
   async stop(): Promise<void> {
     this.abort.abort(new AgentError('stopping', 'The agent is stopping.'));
     this.wakeup.wake();
-    await this.running?.catch(() => undefined);
-    await this.closeSource();
+    const running = this.running?.catch(() => undefined);
+    const waitMs = this.options.stopWaitMs ?? STOP_WAIT_MS;
+    if (await settlesWithin(running, waitMs)) await this.closeSource();
+    else {
+      this.options.logger.warn(
+        { errorType: 'read_left_running', stage: 'capture' },
+        `A read of the source was still running after ${waitMs / 1000} s; stopping without it (nothing of it is committed: it is read again at the next start).`,
+      );
+      void running?.then(() => this.closeSource());
+    }
+    this.readWatch.clear();
     this.options.status.setSourceState(this.options.source.name, 'stopped');
   }
 
@@ -122,6 +154,7 @@ export class CaptureLoop {
       }
       try {
         await this.ensureConnected(signal);
+        if (signal.aborted) break;
         const caughtUp = await this.step(signal);
         this.failures = 0;
         if (caughtUp) {
@@ -166,7 +199,9 @@ export class CaptureLoop {
       await this.wakeup.wait(500, signal);
       return false;
     }
-    const result = await source.read(signal);
+    const result = await this.readWatch.watch(source.read(signal));
+    // Stopped while reading: not committed, not acked (the next start reads it again).
+    if (signal.aborted) return false;
     if (result === null) {
       status.sourceSucceeded(source.name, 0);
       return true;
@@ -234,7 +269,7 @@ export class CaptureLoop {
 
   private async ensureConnected(signal: AbortSignal): Promise<void> {
     if (this.connected) return;
-    await this.options.source.connect(signal);
+    await this.readWatch.watch(this.options.source.connect(signal));
     this.connected = true;
     this.options.logger.info('Connected to the source.');
   }
@@ -274,5 +309,19 @@ export class CaptureLoop {
     await this.options.source.close().catch((error: unknown) => {
       this.options.logger.warn({ err: error }, 'Closing the source failed.');
     });
+  }
+}
+
+/** True when `promise` settles within `ms` (or there is none). */
+async function settlesWithin(promise: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (promise === undefined) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

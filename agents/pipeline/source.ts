@@ -38,6 +38,11 @@ export interface CheckResult {
 export interface Source {
   readonly name: string;
   readonly type: string;
+  /**
+   * A connect or read that takes longer is stuck and a person is alerted (engine/read-watch.ts); the
+   * engine's default applies when this is shorter or absent.
+   */
+  readonly readStallAlertMs?: number | undefined;
   connect(signal: AbortSignal): Promise<void>;
   /** Next page of changes, or `null` when nothing is new right now. */
   read(signal: AbortSignal): Promise<ReadResult | null>;

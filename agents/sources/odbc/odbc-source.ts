@@ -53,6 +53,8 @@ interface Slot {
 export class OdbcSource implements Source {
   readonly name: string;
   readonly type = 'odbc';
+  /** Reads under a longer query time limit than the agent's stuck-read alert are not stuck before it. */
+  readonly readStallAlertMs: number | undefined;
   readonly #config: OdbcSourceConfig;
   readonly #ctx: SourceContext;
   readonly #driver: OdbcDriver;
@@ -67,6 +69,7 @@ export class OdbcSource implements Source {
 
   constructor(config: OdbcSourceConfig, ctx: SourceContext, driver: OdbcDriver = nodeOdbcDriver) {
     this.name = config.name;
+    this.readStallAlertMs = config.queryTimeoutSecs > 0 ? (config.queryTimeoutSecs + 60) * 1000 : undefined;
     this.#config = config;
     this.#ctx = ctx;
     this.#driver = driver;

@@ -224,6 +224,7 @@ export class Agent {
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
     await Promise.all([this.pipeline.startRefreshing(), loadSourceKinds(config.sources)]);
+    CaptureLoop.clearLeftoverAlerts(this.outbox);
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
     this.arrivals.check(this.clock.now());
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);

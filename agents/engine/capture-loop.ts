@@ -11,7 +11,7 @@ import type { BackpressureGate } from './backpressure-gate.ts';
 import type { ReadSchedule } from '../scheduler/read-schedule.ts';
 import type { ProcessedPage } from './stream-pipeline/stream-pipelines.ts';
 import type { SpikeGuard } from './stream-pipeline/spike-guard.ts';
-import { READ_STALL_ALERT_MS, ReadWatch } from './read-watch.ts';
+import { clearStalledAlerts, READ_STALL_ALERT_MS, ReadWatch } from './read-watch.ts';
 
 /** How long stop() waits for a read in progress before it leaves it behind (read-watch.ts). */
 const STOP_WAIT_MS = 10_000;
@@ -74,6 +74,11 @@ export class CaptureLoop {
   /** Streams whose quarantine spike paused this loop. */
   private readonly spiked = new Set<string>();
   private readonly readWatch: ReadWatch;
+
+  /** Before the loops start: stuck-read alerts of an earlier run (read-watch.ts). */
+  static clearLeftoverAlerts(outbox: Outbox): void {
+    clearStalledAlerts(outbox);
+  }
 
   constructor(options: CaptureLoopOptions) {
     this.options = options;

@@ -29,6 +29,14 @@ export function readStalledAlertCode(source: string): string {
   return `${READ_STALLED_CODE}:${source}`;
 }
 
+/**
+ * At start: a stuck-read alert left by a killed agent says nothing about this run (each source's loop
+ * clears its own as well, but a source removed from the config meanwhile has no loop to do it).
+ */
+export function clearStalledAlerts(alerts: { listAlerts(): Array<{ code: string }>; clearAlert(code: string): void }): void {
+  for (const { code } of alerts.listAlerts()) if (code.startsWith(`${READ_STALLED_CODE}:`)) alerts.clearAlert(code);
+}
+
 export class ReadWatch {
   readonly #o: ReadWatchOptions;
   #raised = false;

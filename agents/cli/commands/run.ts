@@ -38,7 +38,25 @@ export async function runCommand(options: { config?: string }, io: CliIo): Promi
   io.out(`Received ${signal}; stopping after the work in hand…`);
   await agent.stop();
   io.out('Stopped.');
+  endDespiteStuckReads(io);
   return ExitCode.ok;
+}
+
+const EXIT_BACKSTOP_MS = 3_000;
+
+/**
+ * A query or connect the database never answered (left behind by stop: engine/read-watch.ts) sits in
+ * a thread of libuv's pool, and Node's exit joins those threads: the process would stay until the
+ * driver gives up (a locked SQLite file: 100 s; a hung network: never). Everything else has stopped
+ * and closed its files by now, so after a moment the process ends itself by the stop signal's own
+ * default action, which skips that join; systemd counts death by SIGTERM as a clean stop.
+ */
+function endDespiteStuckReads(io: CliIo): void {
+  setTimeout(() => {
+    io.err('A read the database never answered was still running; ending the process.');
+    process.removeAllListeners('SIGTERM');
+    process.kill(process.pid, 'SIGTERM');
+  }, EXIT_BACKSTOP_MS).unref();
 }
 
 export function waitForStopSignal(): Promise<NodeJS.Signals> {

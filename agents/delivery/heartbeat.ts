@@ -24,6 +24,8 @@ export type HeartbeatSummary = Omit<HeartbeatRequest, 'acks'>;
 
 /** Where acks of heartbeat commands wait for the next heartbeat, so a restart does not lose them. */
 const PENDING_ACKS_KEY = 'commands.pendingAcks';
+/** After a beat during which something asked for one; a floor, so triggers cannot make beats back to back. */
+const TRIGGERED_BEAT_GAP_MS = 500;
 
 export interface HeartbeatLoopOptions {
   client: HeartbeatClient;
@@ -64,6 +66,8 @@ export class HeartbeatLoop {
    * alerts a person that the agent is down while it is working for it.
    */
   #commands: Promise<void> = Promise.resolve();
+  /** A trigger() while a beat was out: the next beat follows soon instead of after the interval. */
+  #triggered = false;
 
   constructor(options: HeartbeatLoopOptions) {
     this.#o = options;
@@ -88,6 +92,7 @@ export class HeartbeatLoop {
 
   /** Send a heartbeat now (e.g. the status changed) instead of at the next interval. */
   trigger(): void {
+    this.#triggered = true;
     this.#wake?.abort();
   }
 
@@ -177,11 +182,14 @@ export class HeartbeatLoop {
 
   async #run(stop: AbortSignal): Promise<void> {
     while (!stop.aborted) {
+      this.#triggered = false;
       await this.beat(stop);
+      // A command that finished while this beat was out had its ack queued too late for it.
+      const waitMs = Math.min(this.#triggered ? TRIGGERED_BEAT_GAP_MS : Infinity, this.#o.intervalSecs * 1000);
       const wake = new AbortController();
       this.#wake = wake;
       try {
-        await this.#o.clock.sleep(this.#o.intervalSecs * 1000, AbortSignal.any([stop, wake.signal]));
+        await this.#o.clock.sleep(waitMs, AbortSignal.any([stop, wake.signal]));
       } catch {
         // trigger() or stop(): the loop condition decides.
       } finally {

@@ -384,20 +384,53 @@ describe('heartbeat', () => {
     expect(ack).toMatchObject({ commandId: exportId, ok: true });
     await loop.stop();
   });
+
+  it('sends the ack of a command that ends while a heartbeat is out with the next beat, not an interval later', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const enrollment = await enroll(key);
+    let finish: (() => void) | undefined;
+    const running = new Promise<void>((resolve) => (finish = resolve));
+    let started = false;
+    let finishedAt = 0;
+    const loop = idleHeartbeat(enrollment, {
+      intervalSecs: 30,
+      onCommand: async () => {
+        started = true;
+        await running;
+        return { ok: true as const };
+      },
+      // Called as a beat is built, before its request goes out: the command ends while it is in flight.
+      onSummary: () => {
+        if (started && finishedAt === 0) {
+          finishedAt = Date.now();
+          finish!();
+        }
+      },
+    });
+    const commandId = await admin.queueCommand(enrollment.agentId, 'sync-now', { source: 'pos-db' });
+    loop.start();
+    await waitUntil('the command to start', () => Promise.resolve(started));
+    loop.trigger();
+    await waitUntil('the command to end during a beat', () => Promise.resolve(finishedAt > 0));
+    await waitUntil('its ack', async () => (await admin.acks(enrollment.agentId)).some((a) => a.commandId === commandId));
+    expect(Date.now() - finishedAt).toBeLessThan(10_000);
+    await loop.stop();
+  });
 });
 
 /** A heartbeat loop of an enrolled agent with nothing queued and no sources. */
 function idleHeartbeat(
   enrollment: Enrollment,
-  options: Pick<HeartbeatLoopOptions, 'intervalSecs' | 'onCommand' | 'onBeat'>,
+  options: Pick<HeartbeatLoopOptions, 'intervalSecs' | 'onCommand' | 'onBeat'> & { onSummary?: () => void },
 ): HeartbeatLoop {
+  const { onSummary, ...loopOptions } = options;
   return new HeartbeatLoop({
-    ...options,
+    ...loopOptions,
     client: clientFor(enrollment),
     clock: systemClock,
     outbox,
     logger: createSilentLogger(),
-    buildSummary: () => ({
+    buildSummary: () => (onSummary?.(), {
       version: VERSION,
       uptimeSecs: 1,
       sentAt: new Date().toISOString(),

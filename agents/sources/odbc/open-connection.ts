@@ -9,6 +9,7 @@ import { describeTarget, namedDriver, withPassword } from './connection-string.t
 import type { Dialect } from './dialects/index.ts';
 import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
 import { connectError } from './odbc-errors.ts';
+import { checkAnswersBeforeConnect, noteConnectOutcome, tcpEndpoint } from './connect-guard.ts';
 import { isKnownTimeZone } from './zoned-time.ts';
 
 const LOGIN_TIMEOUT_SECS = 15;
@@ -19,6 +20,8 @@ export interface OpenRequest {
   ctx: Pick<SourceContext, 'secrets'>;
   driver: OdbcDriver;
   dialect: Dialect;
+  /** Tests shorten it; the agent waits LOGIN_TIMEOUT_SECS for a server to answer a connect. */
+  loginTimeoutSecs?: number;
 }
 
 export async function openConnection(request: OpenRequest): Promise<OdbcConnection> {
@@ -37,13 +40,19 @@ export async function openConnection(request: OpenRequest): Promise<OdbcConnecti
     driver: namedDriver(config.connectionString),
   };
   let connection: OdbcConnection;
+  const endpoint = tcpEndpoint(config.connectionString, dialect.defaultPort);
+  const loginTimeoutSecs = request.loginTimeoutSecs ?? LOGIN_TIMEOUT_SECS;
+  const started = Date.now();
   try {
+    await checkAnswersBeforeConnect(endpoint, loginTimeoutSecs * 1000);
     connection = await driver.connect({
       connectionString,
-      loginTimeoutSecs: LOGIN_TIMEOUT_SECS,
+      loginTimeoutSecs,
       longValueBufferBytes: dialect.longValueBufferBytes,
     });
+    noteConnectOutcome(endpoint, { ok: true, ms: Date.now() - started, loginTimeoutMs: loginTimeoutSecs * 1000 });
   } catch (error) {
+    noteConnectOutcome(endpoint, { ok: false, ms: Date.now() - started, loginTimeoutMs: loginTimeoutSecs * 1000 });
     throw connectError(error, password === undefined ? context : { ...context, password });
   }
   try {

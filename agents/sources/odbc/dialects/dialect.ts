@@ -70,6 +70,8 @@ export interface Dialect {
    * that outgrew its first buffer with strlen, which would cut at an embedded NUL.
    */
   readonly longValueBufferBytes?: number;
+  /** The server's TCP port when the connection string names none; undefined for a file database. */
+  readonly defaultPort?: number;
   /** Statements run once per connection (time zone, output formats). */
   readonly sessionSetup: readonly string[];
   /**

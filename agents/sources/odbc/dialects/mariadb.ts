@@ -55,6 +55,7 @@ export const mariadbDialect: Dialect = {
   productName: 'MariaDB',
   driverName: 'MariaDB Unicode',
   debianPackage: 'odbc-mariadb',
+  defaultPort: 3306,
   sessionSetup: ["SET time_zone = '+00:00'"],
   // MariaDB 10.1+ counts seconds; a MySQL server only knows max_execution_time, in milliseconds.
   queryTimeout: (secs) => [`SET SESSION max_statement_time = ${secs}`, `SET SESSION max_execution_time = ${secs * 1000}`],

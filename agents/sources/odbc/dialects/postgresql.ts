@@ -77,6 +77,7 @@ export const postgresqlDialect: Dialect = {
   // A background agent should not take the ERP server's cores (and on two cores the workers made the
   // snapshot's leaf-key queries three times slower: bench/README.md). PostgreSQL before 9.6 has no such setting.
   sessionHints: ['SET max_parallel_workers_per_gather = 0'],
+  defaultPort: 5432,
   queryTimeout: (secs) => [`SET statement_timeout = ${secs * 1000}`],
   versionQuery: "SELECT current_setting('server_version') AS version",
   quoteIdentifier: quoteDouble,

@@ -29,6 +29,12 @@ export interface CommandExecutorOptions {
 
 export class CommandExecutor {
   readonly #o: CommandExecutorOptions;
+  /**
+   * Commands running now, by id. The same command arriving on the other channel meanwhile (a tunnel
+   * that reconnected, the heartbeat after it) gets this run's result when it ends: acknowledging it at
+   * once as "already executed" would tell the cloud a run-export was done before its file existed.
+   */
+  readonly #running = new Map<string, Promise<CommandResult>>();
 
   constructor(options: CommandExecutorOptions) {
     this.#o = options;
@@ -36,7 +42,8 @@ export class CommandExecutor {
 
   /**
    * Runs a command unless its id already ran (on either channel) or it does not carry the cloud's
-   * signature. Returns undefined when it already ran.
+   * signature. Returns undefined when it ran before; the result of the run in progress when it is
+   * running now.
    */
   async execute(command: CloudCommand, channel: CommandChannel): Promise<CommandResult | undefined> {
     const what = `The cloud command ${command.name} (${command.id})`;
@@ -53,12 +60,25 @@ export class CommandExecutor {
       return { ok: false, error: { code: check.code, message: check.message } };
     }
     if (!this.#o.ledger.claim(command.id)) {
+      const running = this.#running.get(command.id);
       this.#o.logger.debug(
         { commandId: command.id, channel },
-        `Command ${command.name} (${command.id}) already ran; skipped.`,
+        running === undefined
+          ? `Command ${command.name} (${command.id}) already ran; skipped.`
+          : `Command ${command.name} (${command.id}) is running (it came on the other channel too); its result is acknowledged here as well.`,
       );
-      return undefined;
+      return running;
     }
+    const run = this.#run(command, channel);
+    this.#running.set(command.id, run);
+    try {
+      return await run;
+    } finally {
+      this.#running.delete(command.id);
+    }
+  }
+
+  async #run(command: CloudCommand, channel: CommandChannel): Promise<CommandResult> {
     let result: CommandResult;
     try {
       result = await this.#o.onCommand(command);

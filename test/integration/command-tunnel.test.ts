@@ -168,6 +168,49 @@ describe('the command tunnel', () => {
     expect(r.ran.map((c) => c.id)).toEqual([id]);
   });
 
+  it('acks a command that arrives again while it still runs with the result of that run, not "already executed"', async () => {
+    const r = await rig();
+    await r.h.admin.sendCommand(agentIdOf(r), 'run-export', { name: 'ledger' });
+    const answer = await r.h.client().heartbeat({
+      version: VERSION,
+      uptimeSecs: 1,
+      sentAt: new Date().toISOString(),
+      channel: 'heartbeat',
+      queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
+      sources: [],
+      alerts: [],
+      auditHead: null,
+      acks: [],
+    });
+    const command = answer.commands[0]!;
+    let finish: (() => void) | undefined;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    let runs = 0;
+    const executor = new CommandExecutor({
+      ledger: new CommandLedger(r.h.outbox),
+      verifier: new CloudSignatureVerifier(r.h.enrollment.cloudKey!),
+      onCommand: async () => {
+        runs += 1;
+        await gate;
+        return { ok: true, result: { rows: 3002 } };
+      },
+      alerts: r.h.outbox,
+      logger: createSilentLogger(),
+    });
+    const first = executor.execute(command, 'websocket');
+    // The same command on the other channel while the export runs: no answer before the run ends.
+    let secondDone = false;
+    const second = executor.execute(command, 'heartbeat').finally(() => (secondDone = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(secondDone).toBe(false);
+    finish!();
+    expect(await first).toEqual({ ok: true, result: { rows: 3002 } });
+    expect(await second).toEqual({ ok: true, result: { rows: 3002 } });
+    expect(runs).toBe(1);
+    // Once it has ended, a later arrival is acknowledged as already executed.
+    expect(await executor.execute(command, 'heartbeat')).toBeUndefined();
+  });
+
   it('comes back with a fresh token when the cloud closes the tunnel with 4001', async () => {
     const r = await rig();
     r.tunnel.start();

@@ -74,10 +74,9 @@ export class ReadWatch {
     const { source, alertAfterMs, clock } = this.#o;
     const started = new Date(startedAt).toISOString().slice(11, 19);
     const message =
-      `Source "${source}": a read started at ${started} UTC has not returned after ${describeMinutes(alertAfterMs)}, so nothing new is ` +
-      'being read from it. The database may be locked by another program, or the connection to it or to its share may hang ' +
-      'without failing. The agent keeps waiting and clears this alert when the read returns; if it lasts, check the database ' +
-      'server or share, then restart the agent (tya-agent service restart) to open a new connection.';
+      `Source "${source}" has been stuck in a read since ${started} UTC (over ${describeMinutes(alertAfterMs)}): nothing new is read from it. ` +
+      'Another program may hold a lock on the data, or the connection may hang. This clears by itself when the read returns; ' +
+      'if it lasts, check the database server or share, then restart the agent for a new connection.';
     this.#raised = true;
     this.#o.status.sourceFailed(source, { code: READ_STALLED_CODE, message });
     this.#o.alerts.raiseAlert({ code: readStalledAlertCode(source), severity: 'critical', message });

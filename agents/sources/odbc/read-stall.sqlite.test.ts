@@ -102,7 +102,7 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
     const alert = cloud!.outbox.listAlerts().find((a) => a.code === readStalledAlertCode('erp'))!;
     expect(alert.severity).toBe('critical');
     expect(alert.kind).toBe('condition');
-    expect(alert.message).toMatch(/^Source "erp": a read started at \d\d:\d\d:\d\d UTC has not returned after 0.4 seconds, so nothing new/);
+    expect(alert.message).toMatch(/^Source "erp" has been stuck in a read since \d\d:\d\d:\d\d UTC \(over 0.4 seconds\): nothing new is read from it\./);
     const shown = status.sourceStatuses()[0]!;
     expect(shown.state).toBe('error');
     expect(shown.lastError?.code).toBe('read_stalled');

@@ -87,6 +87,20 @@ describe.skipIf(!available)('the dashboard layout with seeded data', () => {
     }
   }, 60_000);
 
+  it('offers Acknowledge on an event alert only; a condition says it clears by itself', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await openSeededScreen(page, server.url, 'overview', 'en');
+      const event = page.locator('#ov-alerts + ul li', { hasText: 'wrong.xml' });
+      const condition = page.locator('#ov-alerts + ul li', { hasText: 'clock' });
+      expect(await event.getByRole('button', { name: 'Acknowledge' }).count()).toBe(1);
+      expect(await condition.getByRole('button').count()).toBe(0);
+      expect(await condition.textContent()).toContain('Clears by itself once the cause is gone.');
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const size of SIZES) {
     for (const locale of ['en', 'de'] as const) {
       it(`every screen in ${locale === 'en' ? 'English' : 'German'} at ${size.name}: no clipped text, no sideways scroll, a focus ring on every control`, async () => {

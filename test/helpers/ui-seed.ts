@@ -34,7 +34,10 @@ function seededStatus(): AgentStatus {
     { name: 'bank', type: 'folder', state: 'ok', lastSuccessAt: iso(-3600_000), lastError: null, recordsCaptured: 214, schedule: { timeZone: 'Europe/Vienna', readAt: '30 7 * * mon-fri', nextReadAt: '2026-11-30T06:30:00.000Z', readsAllowed: true, windowChangeAt: null, missedRuns: 0, missedRunPolicy: 'run-once' }, notices: [{ message: 'statement-0412.xml imported: 36 entries.', at: iso(-3600_000) }] },
     { name: 'tills', type: 'folder', state: 'ok', lastSuccessAt: iso(-49 * 60_000), lastError: null, recordsCaptured: 6, notices: [{ message: 'Z-00412 (register till-1) uploaded.', at: iso(-49 * 60_000) }] },
   ];
-  status.alerts = [{ code: 'file_quarantined:bank:wrong.xml', severity: 'warning', message: 'wrong.xml was rejected: the closing balance does not match (difference -0.01 EUR).', since: iso(-2 * 3600_000), kind: 'event' }];
+  status.alerts = [
+    { code: 'file_quarantined:bank:wrong.xml', severity: 'warning', message: 'wrong.xml was rejected: the closing balance does not match (difference -0.01 EUR).', since: iso(-2 * 3600_000), kind: 'event' },
+    { code: 'clock_skew', severity: 'warning', message: "This computer's clock is about 3 minutes behind the cloud's clock: set the correct time (automatic time / NTP).", since: iso(-5 * 3600_000), kind: 'condition' },
+  ];
   return status;
 }
 

@@ -75,6 +75,7 @@ export const de: Record<MessageKey, string> = {
   'overview.alerts': 'Hinweise',
   'overview.noAlerts': 'Keine Hinweise.',
   'overview.acknowledge': 'Zur Kenntnis genommen',
+  'overview.clearsItself': 'Verschwindet von selbst, sobald die Ursache behoben ist.',
   'overview.syncNow': 'Jetzt synchronisieren',
   'overview.synced': 'Alle Quellen werden jetzt gelesen.',
   'overview.cloud': 'Cloud',

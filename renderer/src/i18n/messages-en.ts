@@ -77,6 +77,7 @@ export const en = {
   'overview.alerts': 'Alerts',
   'overview.noAlerts': 'No alerts.',
   'overview.acknowledge': 'Acknowledge',
+  'overview.clearsItself': 'Clears by itself once the cause is gone.',
   'overview.syncNow': 'Sync now',
   'overview.synced': 'Asked every source to read now.',
   'overview.cloud': 'Cloud',

@@ -98,11 +98,16 @@ export function OverviewScreen() {
               <li key={alert.code}>
                 <Badge tone={alert.severity === 'critical' ? 'error' : 'warn'}>{alert.message}</Badge>{' '}
                 <span className="muted">{i18n.ago(alert.since)}</span>{' '}
-                <RoleGate action="acknowledgeAlert" label={t('overview.acknowledge')}>
-                  <button type="button" onClick={() => void ack.run(() => api.acknowledgeAlert(alert.code), () => '')}>
-                    {t('overview.acknowledge')}
-                  </button>
-                </RoleGate>
+                {/* A condition lasts as long as its cause: the agent refuses to acknowledge it away. */}
+                {alert.kind === 'condition' ? (
+                  <span className="muted">{t('overview.clearsItself')}</span>
+                ) : (
+                  <RoleGate action="acknowledgeAlert" label={t('overview.acknowledge')}>
+                    <button type="button" onClick={() => void ack.run(() => api.acknowledgeAlert(alert.code), () => '')}>
+                      {t('overview.acknowledge')}
+                    </button>
+                  </RoleGate>
+                )}
               </li>
             ))}
           </ul>

@@ -142,7 +142,7 @@ export class CaptureLoop {
       );
       void running?.then(() => this.closeSource());
     }
-    this.readWatch.clear();
+    this.readWatch.stop();
     this.options.status.setSourceState(this.options.source.name, 'stopped');
   }
 

@@ -40,6 +40,8 @@ export function clearStalledAlerts(alerts: { listAlerts(): Array<{ code: string 
 export class ReadWatch {
   readonly #o: ReadWatchOptions;
   #raised = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(options: ReadWatchOptions) {
     this.#o = options;
@@ -55,6 +57,7 @@ export class ReadWatch {
     const startedAt = this.#o.clock.now();
     const timer = setTimeout(() => this.#raise(startedAt), this.#o.alertAfterMs);
     timer.unref();
+    this.#timer = timer;
     try {
       return await read;
     } finally {
@@ -64,6 +67,16 @@ export class ReadWatch {
     }
   }
 
+  /**
+   * The loop stopped: a read it left behind says nothing more (a new loop of the same source may be
+   * running by the time it returns or its limit passes).
+   */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.clear();
+  }
+
   /** Also at start and stop: an alert left by an earlier run says nothing about this one. */
   clear(): void {
     this.#raised = false;
@@ -71,6 +84,7 @@ export class ReadWatch {
   }
 
   #raise(startedAt: number): void {
+    if (this.#stopped) return;
     const { source, alertAfterMs, clock } = this.#o;
     const started = new Date(startedAt).toISOString().slice(11, 19);
     const message =

@@ -110,7 +110,9 @@ describe('MappingPool', () => {
   });
 
   it('hands a thread many records at once and gives each its own result, also when one in the middle is stopped', async () => {
-    const p = pool({ limits: { hardTimeMs: 400 } });
+    // Not 400 ms as above: the 99 fine records each run under the limit too, and on CI's loaded cores
+    // one of them (record 60, well after the restart) once failed at 400 ms.
+    const p = pool({ limits: { hardTimeMs: 2000 } });
     const stuck = p.load(mapping({ m: { expr: '$contains($pad("", 40, "a") & "!", /(a+)+b/)', type: 'boolean' } }));
     const fine = p.load(good);
     const ids = Array.from({ length: 100 }, (_, i) => String(i + 1));

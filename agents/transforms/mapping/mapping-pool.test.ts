@@ -110,9 +110,11 @@ describe('MappingPool', () => {
   });
 
   it('hands a thread many records at once and gives each its own result, also when one in the middle is stopped', async () => {
-    // Not 400 ms as above: the 99 fine records each run under the limit too, and on CI's loaded cores
-    // one of them (record 60, well after the restart) once failed at 400 ms.
-    const p = pool({ limits: { hardTimeMs: 2000 } });
+    // 99 fine records run under the limits too. On CI one of them failed in two runs (records 60 and 84;
+    // the error was not printed), not reproduced here with four busy loops beside it. The likeliest cause
+    // is the per-record step limit (50 ms of wall time by default) on loaded cores: generous limits here,
+    // as this test is about who gets which result when a thread is stopped, and a failure prints its error.
+    const p = pool({ limits: { timeMs: 2000, hardTimeMs: 2000 } });
     const stuck = p.load(mapping({ m: { expr: '$contains($pad("", 40, "a") & "!", /(a+)+b/)', type: 'boolean' } }));
     const fine = p.load(good);
     const ids = Array.from({ length: 100 }, (_, i) => String(i + 1));
@@ -121,7 +123,7 @@ describe('MappingPool', () => {
     );
     results.forEach((result, i) => {
       if (i === 40) expect(result).toMatchObject({ ok: false, error: { code: 'limit', limit: 'time' } });
-      else expect(result).toMatchObject({ ok: true, output: { ...EXPECTED, id: ids[i], who: `N${ids[i]}` } });
+      else expect(result, JSON.stringify(result)).toMatchObject({ ok: true, output: { ...EXPECTED, id: ids[i], who: `N${ids[i]}` } });
     });
     expect(p.restarts).toBe(1);
   });

@@ -47,11 +47,6 @@ export class ReadWatch {
     this.#o = options;
   }
 
-  /** True while a read runs past the limit. */
-  get stalled(): boolean {
-    return this.#raised;
-  }
-
   /** Resolves or rejects as `read` does. */
   async watch<T>(read: Promise<T>): Promise<T> {
     const startedAt = this.#o.clock.now();

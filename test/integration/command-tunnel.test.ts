@@ -98,6 +98,21 @@ const agentIdOf = (r: Rig) => r.h.enrollment.agentId;
 const tunnelOpens = async (r: Rig) =>
   (await r.h.admin.counts()).requests['GET /v1/agents/{agentId}/tunnel']?.['101'] ?? 0;
 
+/** The heartbeat of an idle agent with no acks to carry: it collects the commands queued for it. */
+function idleBeat(channel: 'websocket' | 'heartbeat'): HeartbeatSummary & { acks: CommandAck[] } {
+  return {
+    version: VERSION,
+    uptimeSecs: 1,
+    sentAt: new Date().toISOString(),
+    channel,
+    queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
+    sources: [],
+    alerts: [],
+    auditHead: null,
+    acks: [],
+  };
+}
+
 describe('the command tunnel', () => {
   it('runs a command from the tunnel within a second, acks it on the socket and pushes the status on change', async () => {
     const r = await rig();
@@ -145,17 +160,7 @@ describe('the command tunnel', () => {
     await expect.poll(() => r.ran.length).toBe(1);
     // The same command again, as the heartbeat hands it over: the ledger says it already ran.
     const client = r.h.client();
-    const answer = await client.heartbeat({
-      version: VERSION,
-      uptimeSecs: 1,
-      sentAt: new Date().toISOString(),
-      channel: 'websocket',
-      queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
-      sources: [],
-      alerts: [],
-      auditHead: null,
-      acks: [],
-    });
+    const answer = await client.heartbeat(idleBeat('websocket'));
     expect(answer.commands.map((c) => c.id)).toEqual([id]);
     const executor = new CommandExecutor({
       ledger: new CommandLedger(r.h.outbox),
@@ -171,17 +176,7 @@ describe('the command tunnel', () => {
   it('acks a command that arrives again while it still runs with the result of that run, not "already executed"', async () => {
     const r = await rig();
     await r.h.admin.sendCommand(agentIdOf(r), 'run-export', { name: 'ledger' });
-    const answer = await r.h.client().heartbeat({
-      version: VERSION,
-      uptimeSecs: 1,
-      sentAt: new Date().toISOString(),
-      channel: 'heartbeat',
-      queue: { depth: 0, oldestAgeSecs: null, deadLetters: 0 },
-      sources: [],
-      alerts: [],
-      auditHead: null,
-      acks: [],
-    });
+    const answer = await r.h.client().heartbeat(idleBeat('heartbeat'));
     const command = answer.commands[0]!;
     let finish: (() => void) | undefined;
     const gate = new Promise<void>((resolve) => (finish = resolve));

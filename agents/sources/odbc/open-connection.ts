@@ -42,17 +42,18 @@ export async function openConnection(request: OpenRequest): Promise<OdbcConnecti
   let connection: OdbcConnection;
   const endpoint = tcpEndpoint(config.connectionString, dialect.defaultPort);
   const loginTimeoutSecs = request.loginTimeoutSecs ?? LOGIN_TIMEOUT_SECS;
+  const loginTimeoutMs = loginTimeoutSecs * 1000;
   const started = Date.now();
   try {
-    await checkAnswersBeforeConnect(endpoint, loginTimeoutSecs * 1000);
+    await checkAnswersBeforeConnect(endpoint, loginTimeoutMs);
     connection = await driver.connect({
       connectionString,
       loginTimeoutSecs,
       longValueBufferBytes: dialect.longValueBufferBytes,
     });
-    noteConnectOutcome(endpoint, { ok: true, ms: Date.now() - started, loginTimeoutMs: loginTimeoutSecs * 1000 });
+    noteConnectOutcome(endpoint, { ok: true, ms: Date.now() - started, loginTimeoutMs });
   } catch (error) {
-    noteConnectOutcome(endpoint, { ok: false, ms: Date.now() - started, loginTimeoutMs: loginTimeoutSecs * 1000 });
+    noteConnectOutcome(endpoint, { ok: false, ms: Date.now() - started, loginTimeoutMs });
     throw connectError(error, password === undefined ? context : { ...context, password });
   }
   try {

@@ -13,6 +13,8 @@ import { serviceMissing } from '../../../test/helpers/services.ts';
 import { loadOdbcModule } from './odbc-binding.ts';
 import { queryError } from './odbc-errors.ts';
 import { OdbcSource } from './odbc-source.ts';
+import { nodeOdbcDriver } from './odbc-driver.ts';
+import { openConnection } from './open-connection.ts';
 import { postgresqlDialect } from './dialects/postgresql.ts';
 import { drain, memoryContext } from './test-harness.ts';
 
@@ -123,8 +125,6 @@ describe.skipIf(serviceMissing('postgresql'))('queryTimeoutSecs settings', () =>
         streams: [{ name: 'one', table: 'one', keyColumns: ['id'], mode: 'append' }],
         ...extra,
       });
-      const { openConnection } = await import('./open-connection.ts');
-      const { nodeOdbcDriver } = await import('./odbc-driver.ts');
       const connection = await openConnection({ config, ctx: memoryContext(), driver: nodeOdbcDriver, dialect: postgresqlDialect });
       try {
         return (await connection.query("SELECT current_setting('statement_timeout') AS limit_text"))[0]?.limit_text;

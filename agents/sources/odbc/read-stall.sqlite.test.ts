@@ -17,18 +17,11 @@ import { readStalledAlertCode } from '../../engine/read-watch.ts';
 import { StatusTracker } from '../../engine/status-tracker.ts';
 import { systemClock } from '../../pipeline/clock.ts';
 import { createSilentLogger } from '../../telemetry/logger.ts';
+import { waitFor } from '../../../test/helpers/agent-process.ts';
 import { createSqliteFile, type ThrowawayDatabase } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
 import { OutboxCloud } from './scenarios/outbox-cloud.ts';
 import { openWriter } from './scenarios/odbc-writer.ts';
-
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('a stuck read (SQLite over ODBC, file locked by another program)', () => {
   let db: ThrowawayDatabase | undefined;
@@ -98,7 +91,7 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
     const { status, start, alertCodes } = await setUp();
     await lockFile();
     start();
-    await until('the stuck-read alert', () => alertCodes().includes(readStalledAlertCode('erp')));
+    await waitFor('the stuck-read alert', () => alertCodes().includes(readStalledAlertCode('erp')));
     const alert = cloud!.outbox.listAlerts().find((a) => a.code === readStalledAlertCode('erp'))!;
     expect(alert.severity).toBe('critical');
     expect(alert.kind).toBe('condition');
@@ -109,9 +102,9 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
     expect(cloud!.outbox.stats().depth).toBe(0);
 
     unlock();
-    await until('both rows queued', () => cloud!.outbox.stats().depth === 2);
-    await until('the alert cleared', () => !alertCodes().includes(readStalledAlertCode('erp')));
-    await until('the source OK again', () => status.sourceStatuses()[0]!.state === 'ok');
+    await waitFor('both rows queued', () => cloud!.outbox.stats().depth === 2);
+    await waitFor('the alert cleared', () => !alertCodes().includes(readStalledAlertCode('erp')));
+    await waitFor('the source OK again', () => status.sourceStatuses()[0]!.state === 'ok');
     cloud!.deliver();
     expect([...cloud!.stream('receipts').keys()]).toEqual(['{"id":"1"}', '{"id":"2"}']);
   }, 30_000);
@@ -119,13 +112,13 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
   it('stops without waiting for a stuck query and commits nothing it returns later', async () => {
     const { start, alertCodes } = await setUp(60_000);
     const first = start();
-    await until('the first rows queued', () => cloud!.outbox.stats().depth === 2);
+    await waitFor('the first rows queued', () => cloud!.outbox.stats().depth === 2);
     const checkpoint = cloud!.outbox.getCheckpoint('erp', 'receipts');
     // Connected and caught up: the next read's query is what the lock holds.
     await db!.exec("INSERT INTO receipts VALUES (3, '99999999.99', 3)");
     await lockFile();
     first.syncNow();
-    await until('the stuck-read alert', () => alertCodes().includes(readStalledAlertCode('erp')));
+    await waitFor('the stuck-read alert', () => alertCodes().includes(readStalledAlertCode('erp')));
     const stopping = Date.now();
     await first.stop();
     loops.splice(loops.indexOf(first), 1);
@@ -139,7 +132,7 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
     expect(cloud!.outbox.getCheckpoint('erp', 'receipts')).toEqual(checkpoint);
 
     start();
-    await until('row 3 queued by the next loop', () => cloud!.outbox.stats().depth === 3);
+    await waitFor('row 3 queued by the next loop', () => cloud!.outbox.stats().depth === 3);
     cloud!.deliver();
     expect([...cloud!.stream('receipts').keys()]).toEqual(['{"id":"1"}', '{"id":"2"}', '{"id":"3"}']);
   }, 30_000);

@@ -4,12 +4,16 @@
  * names the limit, not stall the stream or the agent. docs/mappings.md explains each number.
  */
 export interface MappingLimits {
-  /** Evaluation time per record, checked by JSONata at every step (its `timeout` guardrail). */
+  /**
+   * The mapping thread's CPU time per record (not wall time: run-clock.ts), checked by JSONata at every
+   * step (its `timeout` guardrail).
+   */
   timeMs: number;
   /**
    * A record still running after this long is stuck inside one built-in call (a regular expression
    * that backtracks, a huge `$pad`) where the step check cannot reach: the thread is terminated and
-   * started again. Generous, because a busy machine must not turn a slow record into a killed thread.
+   * started again. CPU time of the thread where the system shows it (Linux), wall time elsewhere; a
+   * record waiting for a core is given up to 20 times this in wall time, at least a minute (mapping-pool.ts).
    */
   hardTimeMs: number;
   /** Nested evaluation depth (JSONata's `stack` guardrail): stops infinite recursion. */

@@ -17,9 +17,21 @@ import { DEFAULT_MAPPING_LIMITS, type MappingLimits } from './mapping-limits.ts'
 import type { RecordMapping } from './mapping-result.ts';
 import type { LookupTables } from './lookup-helper.ts';
 import type { MappingReply, MappingRequest } from './mapping-worker.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 
 /** Records handed to one thread before it answers the first: enough to keep it busy, few to re-queue. */
 const IN_FLIGHT = 32;
+/**
+ * The hard limit counts the thread's CPU time where the system shows it (Linux): a record that waited
+ * for a core is given more wall time, up to 20 times the limit and at least a minute, so a thread that
+ * is somehow stuck without running is still replaced. Generous: replacing a thread on a starved
+ * machine costs far more than the record (a new thread loads JSONata again).
+ */
+function wallCapMs(hardTimeMs: number): number {
+  return Math.max(hardTimeMs * 20, 60_000);
+}
+/** The shortest re-check of a record that has not yet used its CPU budget (the kernel counts in 10 ms ticks). */
+const MIN_RECHECK_MS = 50;
 
 export interface MappingHandle {
   readonly id: number;
@@ -52,6 +64,10 @@ interface Slot {
   timer: NodeJS.Timeout | null;
   /** When the oldest record started running (as near as the main thread can tell). */
   started: number;
+  /** The thread's kernel id, when the system lets another thread read its CPU time. */
+  tid: number | undefined;
+  /** The thread's CPU time when it last answered: what the running record's CPU time counts from. */
+  cpuMs: number;
 }
 
 export class MappingPool {
@@ -68,7 +84,7 @@ export class MappingPool {
   constructor(options: MappingPoolOptions = {}) {
     this.limits = { ...DEFAULT_MAPPING_LIMITS, ...options.limits };
     const threads = Math.max(1, Math.min(options.threads ?? 1, 8));
-    this.slots = Array.from({ length: threads }, () => ({ worker: null, ready: false, known: new Set<number>(), jobs: [], timer: null, started: 0 }));
+    this.slots = Array.from({ length: threads }, () => ({ worker: null, ready: false, known: new Set<number>(), jobs: [], timer: null, started: 0, tid: undefined, cpuMs: 0 }));
   }
 
   /** Makes a (checked) mapping available to the threads, with its lookups' tables; compiled in each thread on first use. */
@@ -135,7 +151,25 @@ export class MappingPool {
   /** The oldest record handed out starts running now: its hard time limit counts from here. */
   private startClock(slot: Slot): void {
     slot.started = performance.now();
-    slot.timer = setTimeout(() => this.stuck(slot), this.limits.hardTimeMs);
+    slot.timer = setTimeout(() => this.checkStuck(slot), this.limits.hardTimeMs);
+  }
+
+  /**
+   * The hard limit's wall time is up. Where the thread's CPU time can be read, a record that has not
+   * used `hardTimeMs` of it waited for a core (a loaded machine) and is checked again later; otherwise,
+   * or past the wall cap, it is stuck.
+   */
+  private checkStuck(slot: Slot): void {
+    slot.timer = null;
+    const hard = this.limits.hardTimeMs;
+    const cpuNow = slot.tid === undefined ? undefined : threadCpuMs(slot.tid);
+    const ranMs = cpuNow === undefined ? Infinity : cpuNow - slot.cpuMs;
+    const waitedMs = performance.now() - slot.started;
+    if (ranMs < hard && waitedMs < wallCapMs(hard)) {
+      slot.timer = setTimeout(() => this.checkStuck(slot), Math.max(hard - ranMs, MIN_RECHECK_MS));
+      return;
+    }
+    this.stuck(slot);
   }
 
   private ensureWorker(slot: Slot): Worker {
@@ -149,8 +183,10 @@ export class MappingPool {
     worker.unref();
     worker.on('message', (reply: MappingReply) => {
       if (slot.worker !== worker) return;
+      slot.cpuMs = reply.cpuMs;
       if (reply.type === 'ready') {
         slot.ready = true;
+        slot.tid = reply.tid;
         this.dispatch();
         return;
       }

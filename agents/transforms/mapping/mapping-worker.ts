@@ -9,6 +9,8 @@ import { compileMapping, mapRecordData, type CompiledMapping } from './mapping-e
 import type { MappingLimits } from './mapping-limits.ts';
 import type { LookupTables } from './lookup-helper.ts';
 import type { RecordMapping } from './mapping-result.ts';
+import { createRunClock } from './run-clock.ts';
+import { currentThreadId, ownThreadCpuMs } from './thread-cpu.ts';
 
 export interface MappingRequest {
   id: number;
@@ -19,11 +21,22 @@ export interface MappingRequest {
   key: RecordKey;
 }
 
-/** `ready` once the thread has loaded JSONata: a record's time starts when it can run. */
-export type MappingReply = { type: 'ready' } | { type: 'result'; id: number; result: RecordMapping };
+/**
+ * `ready` once the thread has loaded JSONata: a record's time starts when it can run. Both replies carry
+ * the thread's CPU time then (`cpuMs`) and `ready` its kernel id (Linux), so the pool can tell a record
+ * that burns a core from one waiting for a core (the hard limit, mapping-pool.ts).
+ */
+export type MappingReply = { type: 'ready'; tid: number | undefined; cpuMs: number } | { type: 'result'; id: number; result: RecordMapping; cpuMs: number };
 
 const port = parentPort;
 if (port === null) throw new Error('mapping-worker.ts runs only as a worker thread');
+
+// A record's time limit counts the time this thread runs, not the time it waits for a core
+// (run-clock.ts). JSONata's step check reads `Date.now()`, so in this thread, which runs nothing but
+// mappings, `Date.now` is that clock. JSONata's `$now()` and `$millis()` use `new Date()`, and Node's
+// own code keeps the original, so neither is affected.
+const clock = createRunClock();
+Date.now = () => clock.now();
 
 const compiled = new Map<number, CompiledMapping | RecordMapping>();
 
@@ -33,7 +46,7 @@ let previous: Promise<void> = Promise.resolve();
 port.on('message', (request: MappingRequest) => {
   previous = previous
     .then(() => handle(request))
-    .then((result) => port.postMessage({ type: 'result', id: request.id, result } satisfies MappingReply));
+    .then((result) => port.postMessage({ type: 'result', id: request.id, result, cpuMs: ownThreadCpuMs() } satisfies MappingReply));
 });
 // A cold evaluator (JSONata's code not yet compiled by V8) can take tens of milliseconds for its first
 // record; that would count against the record's 50 ms. One throwaway record with paths, a lambda,
@@ -49,8 +62,8 @@ const WARM_UP: MappingConfig = {
 };
 const warm = compileMapping(WARM_UP, { timeMs: 60_000, hardTimeMs: 60_000, maxDepth: 500, maxSequence: 10_000, maxOutputBytes: 65_536, memoryMb: 64 });
 const warmData = { a: '12.34', n: '7', t: 'x', l: [{ m: '1.10', q: '2' }, { m: '0.05', q: '1' }] };
-for (let i = 0; i < 20; i += 1) await mapRecordData(warm, warmData, {});
-port.postMessage({ type: 'ready' } satisfies MappingReply);
+for (let i = 0; i < 20; i += 1) await mapRecordData(warm, warmData, {}, clock.now);
+port.postMessage({ type: 'ready', tid: currentThreadId(), cpuMs: ownThreadCpuMs() } satisfies MappingReply);
 
 async function handle(request: MappingRequest): Promise<RecordMapping> {
   let mapping = compiled.get(request.mappingId);
@@ -66,7 +79,7 @@ async function handle(request: MappingRequest): Promise<RecordMapping> {
   if (mapping === undefined) return { ok: false, error: { code: 'internal', message: 'The mapping thread was not sent this mapping.' }, elapsedMs: 0 };
   if ('ok' in mapping) return mapping;
   try {
-    return await mapRecordData(mapping, request.data, request.key);
+    return await mapRecordData(mapping, request.data, request.key, clock.now);
   } catch (error) {
     return { ok: false, error: { code: 'internal', message: (error as Error).message ?? String(error) }, elapsedMs: 0 };
   }

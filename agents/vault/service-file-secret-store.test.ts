@@ -7,6 +7,7 @@ import { AgentError } from '../pipeline/errors.ts';
 import { keychainHint } from './keychain-unavailable-error.ts';
 import { redactSecrets } from './redaction.ts';
 import { ServiceFileSecretStore } from './service-file-secret-store.ts';
+import { vaultLockFile } from './vault-lock.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -71,7 +72,7 @@ describe('ServiceFileSecretStore', () => {
     await store.set('cloud/client-secret', `${planted}-2`);
     await store.delete('cloud/client-secret');
     const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-    expect(files.map((f) => f.name).sort()).toEqual(['secrets.enc', 'vault.key']);
+    expect(files.map((f) => f.name).sort()).toEqual(['secrets.enc', 'secrets.enc.lock', 'vault.key']);
     for (const file of files) {
       const bytes = readFileSync(path.join(file.parentPath, file.name));
       expect(bytes.includes(planted), file.name).toBe(false);
@@ -121,7 +122,7 @@ describe('ServiceFileSecretStore', () => {
     const elsewhere = path.join(tempDir(), 'keys', 'vault.key');
     const store = storeIn(dir, elsewhere);
     await store.set('db/password', 'elsewhere-secret-22');
-    expect(readdirSync(path.join(dir, 'vault'))).toEqual(['secrets.enc']);
+    expect(readdirSync(path.join(dir, 'vault')).sort()).toEqual(['secrets.enc', 'secrets.enc.lock']);
     expect(await storeIn(dir, elsewhere).get('db/password')).toBe('elsewhere-secret-22');
   });
 });
@@ -148,5 +149,7 @@ describe('ServiceFileSecretStore written by root', () => {
       expect(statSync(file).uid, file).toBe(65534);
       expect(statSync(file).mode & 0o777, file).toBe(0o600);
     }
+    // The lock file holds no secret, but the service user must be able to take the lock.
+    expect(statSync(vaultLockFile(store.file)).uid).toBe(65534);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AgentError } from '../pipeline/errors.ts';
 import type { SecretStore } from './secret-store.ts';
 import { registerSecretValue } from './redaction.ts';
+import { withVaultLock } from './vault-lock.ts';
 
 export interface ServiceFileSecretStoreOptions {
   /** The encrypted secrets (AES-256-GCM, one JSON document). */
@@ -34,7 +35,7 @@ interface SealedVault {
 export class ServiceFileSecretStore implements SecretStore {
   readonly #file: string;
   readonly #keyFile: string;
-  /** Writes of this process one after another, so two of them never lose each other's change. */
+  /** Writes of this process one after another; vault-lock.ts does the same across processes. */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: ServiceFileSecretStoreOptions) {
@@ -94,12 +95,19 @@ export class ServiceFileSecretStore implements SecretStore {
   }
 
   #update(change: (entries: Record<string, string>) => boolean): Promise<boolean> {
-    const run = this.#queue.then(() => {
-      const entries = this.#read();
-      const changed = change(entries);
-      if (changed) this.#write(entries);
-      return changed;
-    });
+    // In order within this process (the queue), one process at a time across processes (the lock).
+    const run = this.#queue.then(() =>
+      withVaultLock(
+        this.#file,
+        () => {
+          const entries = this.#read();
+          const changed = change(entries);
+          if (changed) this.#write(entries);
+          return changed;
+        },
+        { prepareFile: ownedLikeItsFolder },
+      ),
+    );
     this.#queue = run.catch(() => undefined);
     return run;
   }

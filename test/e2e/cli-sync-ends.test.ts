@@ -34,8 +34,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A config of its own (own data folder, own keychain namespace) reading `table`. */
-function agentConfig(name: string, table = 'orders'): string {
+/** A config of its own (own data folder, own keychain namespace) reading `tables`, one stream each. */
+function agentConfig(name: string, ...tables: string[]): string {
   const home = path.join(dir, name);
   mkdirSync(home);
   const config: AgentConfigInput = {
@@ -47,7 +47,7 @@ function agentConfig(name: string, table = 'orders'): string {
         name: 'erp',
         dialect: 'sqlite',
         connectionString: db.connectionString,
-        streams: [{ name: table, table, keyColumns: ['order_id'], cursorColumn: 'order_id' }],
+        streams: (tables.length === 0 ? ['orders'] : tables).map((table) => ({ name: table, table, keyColumns: ['order_id'], cursorColumn: 'order_id' })),
       },
     ],
   };
@@ -141,5 +141,18 @@ describe('a one-shot sync that cannot progress', () => {
     expect(sync.stderr).toMatch(/No source can be read \(erp: /);
     expect(sync.stderr).toMatch(/What to do:/);
     expect(sync.ms).toBeLessThan(20_000);
+  }, 180_000);
+
+  it('one of two streams stopped: the other is read and sent, then exit 12 naming the stopped stream, within seconds', async () => {
+    const configFile = agentConfig('one-stream-stopped', 'orders', 'no_such_table');
+    await enroll(configFile);
+    const sync = await timedSync(configFile);
+    expect(sync.code, sync.stderr).toBe(12);
+    expect(sync.stderr).toMatch(/no_such_table/);
+    expect(sync.stderr).toMatch(/What to do:/);
+    expect(sync.ms).toBeLessThan(20_000);
+    const after = await status(configFile);
+    expect(after.json.queue.depth).toBe(0);
+    expect(after.json.queue.delivered).toBe(25);
   }, 180_000);
 });

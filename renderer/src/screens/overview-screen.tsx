@@ -100,7 +100,7 @@ export function OverviewScreen() {
                 <span className="muted">{i18n.ago(alert.since)}</span>{' '}
                 {/* A condition lasts as long as its cause: the agent refuses to acknowledge it away. */}
                 {alert.kind === 'condition' ? (
-                  <span className="muted">{t('overview.clearsItself')}</span>
+                  <span className="muted">· {t('overview.clearsItself')}</span>
                 ) : (
                   <RoleGate action="acknowledgeAlert" label={t('overview.acknowledge')}>
                     <button type="button" onClick={() => void ack.run(() => api.acknowledgeAlert(alert.code), () => '')}>

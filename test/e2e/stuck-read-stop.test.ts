@@ -42,7 +42,9 @@ describe('stopping an agent whose source read hangs', () => {
           type: 'odbc',
           name: 'erp',
           dialect: 'sqlite',
-          connectionString: db.connectionString,
+          // The driver's own 100 s busy wait (the dialect's default is 5 s, busy-timeout.sqlite.test.ts): a read
+          // that hangs for as long as the other program holds the lock, which is what this test is about.
+          connectionString: `${db.connectionString};Timeout=100000`,
           intervalSecs: 1,
           streams: [{ name: 'items', table: 'items', keyColumns: ['item_id'], cursorColumn: 'item_id' }],
         },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTarget, namedDriver, parseConnectionString, withPassword } from './connection-string.ts';
+import { describeTarget, namedDriver, parseConnectionString, withDefaults, withPassword } from './connection-string.ts';
 
 describe('connection strings', () => {
   it('appends the password brace-quoted with } doubled, and it parses back to the same value', () => {
@@ -17,5 +17,17 @@ describe('connection strings', () => {
     expect(namedDriver('DSN=pos')).toEqual({ kind: 'dsn', name: 'pos' });
     expect(describeTarget('DSN=pos')).toBe('DSN pos');
     expect(describeTarget('Driver={SQLite3};Database=/data/pos.db')).toBe('file /data/pos.db');
+  });
+});
+
+describe('withDefaults', () => {
+  it('adds only the settings the string does not make, and leaves a DSN to its odbc.ini', () => {
+    expect(withDefaults('Driver={SQLite3};Database=/srv/pos.db', { Timeout: '5000' })).toBe('Driver={SQLite3};Database=/srv/pos.db;Timeout=5000');
+    expect(withDefaults('Driver={SQLite3};Database=/srv/pos.db;', { Timeout: '5000' })).toBe('Driver={SQLite3};Database=/srv/pos.db;Timeout=5000');
+    // The admin's own value, in any spelling, wins.
+    expect(withDefaults('Driver={SQLite3};Database=/srv/pos.db;timeout=100000', { Timeout: '5000' })).toBe('Driver={SQLite3};Database=/srv/pos.db;timeout=100000');
+    expect(withDefaults('DSN=pos', { Timeout: '5000' })).toBe('DSN=pos');
+    expect(withDefaults('Driver={SQLite3};Database={/srv/a;b.db}', undefined)).toBe('Driver={SQLite3};Database={/srv/a;b.db}');
+    expect(parseConnectionString(withDefaults('Driver={SQLite3};Database={/srv/a;b.db}', { Timeout: '5000' })).get('timeout')).toBe('5000');
   });
 });

@@ -49,6 +49,21 @@ export function withPassword(connectionString: string, password: string): string
   return `${base}${separator}PWD={${password.replaceAll('}', '}}')}}`;
 }
 
+/**
+ * Adds `defaults` the string does not set (keys compared case-insensitively, as drivers do); a
+ * string that names a DSN is left as it is, so settings the admin made in odbc.ini still apply.
+ */
+export function withDefaults(connectionString: string, defaults: Readonly<Record<string, string>> | undefined): string {
+  if (defaults === undefined) return connectionString;
+  const pairs = parseConnectionString(connectionString);
+  if (pairs.has('dsn')) return connectionString;
+  const missing = Object.entries(defaults).filter(([key]) => !pairs.has(key.toLowerCase()));
+  if (missing.length === 0) return connectionString;
+  const base = connectionString.trimEnd();
+  const separator = base === '' || base.endsWith(';') ? '' : ';';
+  return `${base}${separator}${missing.map(([key, value]) => `${key}=${value}`).join(';')}`;
+}
+
 export interface NamedDriver {
   kind: 'driver' | 'dsn' | 'none';
   name: string;

@@ -5,7 +5,7 @@
 import type { OdbcSourceConfig } from '../../api/index.ts';
 import { PermanentError } from '../../pipeline/errors.ts';
 import type { SourceContext } from '../../pipeline/source.ts';
-import { describeTarget, namedDriver, withPassword } from './connection-string.ts';
+import { describeTarget, namedDriver, withDefaults, withPassword } from './connection-string.ts';
 import type { Dialect } from './dialects/index.ts';
 import type { OdbcConnection, OdbcDriver } from './odbc-driver.ts';
 import { connectError } from './odbc-errors.ts';
@@ -27,7 +27,7 @@ export interface OpenRequest {
 export async function openConnection(request: OpenRequest): Promise<OdbcConnection> {
   const { config, ctx, driver, dialect } = request;
   assertTimeZone(config);
-  let connectionString = config.connectionString;
+  let connectionString = withDefaults(config.connectionString, dialect.connectDefaults);
   let password: string | undefined;
   if (config.password !== undefined) {
     password = await ctx.secrets.resolve(config.password.secretRef);

@@ -70,6 +70,11 @@ export interface Dialect {
    * that outgrew its first buffer with strlen, which would cut at an embedded NUL.
    */
   readonly longValueBufferBytes?: number;
+  /**
+   * Connection string settings added when the string names neither them nor a DSN (a DSN's own
+   * settings in odbc.ini are the admin's and win). Keys as the driver spells them.
+   */
+  readonly connectDefaults?: Readonly<Record<string, string>>;
   /** The server's TCP port when the connection string names none; undefined for a file database. */
   readonly defaultPort?: number;
   /** Statements run once per connection (time zone, output formats). */

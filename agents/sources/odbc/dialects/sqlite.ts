@@ -27,6 +27,12 @@ export const sqliteDialect: Dialect = {
   driverName: 'SQLite3',
   debianPackage: 'libsqliteodbc',
   sessionSetup: [],
+  // How long the driver waits for another program's lock on the file, per attempt: its own default
+  // is 100 s, and a connect waits inside the `odbc` package's process-wide lock, so a POS holding its
+  // file locked held up every other ODBC source of the agent that long (measured: a connect waited
+  // 18.8 s until the lock went; with 2 s it went on after 2 s and the query failed as "database is
+  // locked", which is `odbc_busy`: the source retries). Normal writes hold the lock for milliseconds.
+  connectDefaults: { Timeout: '5000' },
   queryTimeout: () => [],
   versionQuery: 'SELECT sqlite_version() AS version',
   quoteIdentifier: quoteDouble,

@@ -23,6 +23,15 @@ export interface RotatingClient {
  */
 const PENDING_ROTATION_KEY = 'rotation.idempotencyKey';
 
+/**
+ * A rotation the cloud answered whose secrets are not in the keychain yet (the keychain refused
+ * them, or the agent died first). The cloud accepts the old signing secret for only 24 hours after
+ * it answered, so such a rotation must be finished soon, whatever started it.
+ */
+export function rotationPending(state: Pick<EnrollmentStateStore, 'getState'>): boolean {
+  return Boolean(state.getState(PENDING_ROTATION_KEY));
+}
+
 export async function rotateCredentials(options: {
   client: RotatingClient;
   secrets: SecretStore;
@@ -50,7 +59,7 @@ export async function rotateCredentials(options: {
       'keychain_failed',
       `The cloud rotated this agent's credentials, but the OS keychain did not keep the new ones (${describeError(error).message}).`,
       {
-        hint: 'Fix the keychain (tya-agent doctor), then enroll the agent again with a new enrollment key.',
+        hint: 'The current credentials keep working meanwhile. Fix the keychain (tya-agent doctor); the agent asks the cloud for the same new credentials again at its next hourly check and stores them. If it cannot within 24 hours, the cloud stops accepting its signatures: then enroll it again.',
         cause: error,
       },
     );

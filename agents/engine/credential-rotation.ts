@@ -6,7 +6,7 @@
  * secret's age and next rotation (never the secret).
  */
 import type { CredentialStatus } from '../api/status.ts';
-import { rotateCredentials, type RotatingClient } from '../delivery/rotation.ts';
+import { rotateCredentials, rotationPending, type RotatingClient } from '../delivery/rotation.ts';
 import { EnrollmentKeys, type EnrollmentStateStore } from '../delivery/enrollment.ts';
 import { describeError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -75,9 +75,14 @@ export class CredentialRotator {
     return this.#running;
   }
 
-  /** The hourly look: rotates when the secrets are older than the schedule allows; failures become an alert. */
+  /**
+   * The hourly look: rotates when the secrets are older than the schedule allows, or finishes a
+   * rotation the cloud answered but the keychain did not keep (whatever started it: the old signing
+   * secret verifies for 24 hours only). Failures become an alert.
+   */
   async check(): Promise<void> {
-    if (!rotationDue(this.status(), this.#options.now()) || this.#options.client() === null) return;
+    const { state, now, client } = this.#options;
+    if (!(rotationPending(state) || rotationDue(this.status(), now())) || client() === null) return;
     try {
       await this.rotate('schedule');
     } catch {

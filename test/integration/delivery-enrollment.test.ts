@@ -22,6 +22,7 @@ import { CloudSignatureVerifier } from '../../agents/delivery/index.ts';
 import { Outbox } from '../../agents/outbox/index.ts';
 import { systemClock } from '../../agents/pipeline/clock.ts';
 import { AgentError } from '../../agents/pipeline/errors.ts';
+import { CredentialRotator, ROTATION_FAILED_ALERT } from '../../agents/engine/credential-rotation.ts';
 import { createSilentLogger } from '../../agents/telemetry/logger.ts';
 import { KeytarSecretStore } from '../../agents/vault/keytar-secret-store.ts';
 import { SecretRefs } from '../../agents/vault/secret-store.ts';
@@ -268,6 +269,62 @@ describe('cloud client', () => {
     const counts = await admin.counts();
     expect(counts.requests['POST /v1/oauth/token']).toEqual({ '200': 2 });
     expect(counts.requests['PUT /v1/files/{sha256}']).toEqual({ '201': 1 });
+  });
+
+  it('finishes a rotation the keychain refused at the next hourly check, with the same new secrets, also without a schedule', async () => {
+    const { key } = await admin.createEnrollmentKey();
+    const client = clientFor(await enroll(key));
+    await client.fetchToken();
+    const oldClientSecret = await secrets.get(SecretRefs.clientSecret);
+    // The real keychain, except that it refuses the first new client secret (another writer held
+    // the vault, a keyring locked for a moment); it remembers what it was asked to keep.
+    const offered: string[] = [];
+    let refused = false;
+    const flaky: SecretStore = {
+      get: (ref) => secrets.get(ref),
+      delete: (ref) => secrets.delete(ref),
+      probe: () => secrets.probe(),
+      set: async (ref, value) => {
+        if (ref === SecretRefs.clientSecret) offered.push(value);
+        if (ref === SecretRefs.clientSecret && !refused) {
+          refused = true;
+          throw new AgentError('vault_busy', 'Another process kept the vault locked.');
+        }
+        await secrets.set(ref, value);
+      },
+    };
+    const alerts = new Map<string, string>();
+    const rotator = new CredentialRotator({
+      client: () => client,
+      secrets: flaky,
+      state: outbox,
+      alerts: { raiseAlert: (a) => alerts.set(a.code, a.message), clearAlert: (code) => alerts.delete(code) },
+      now: () => Date.now(),
+      // No schedule: only the pending rotation makes the hourly check act.
+      everyDays: () => 0,
+      logger: createSilentLogger(),
+    });
+
+    const failed = await errorOf(rotator.rotate('command'));
+    expect(failed.code).toBe('keychain_failed');
+    expect(failed.hint).toMatch(/current credentials keep working/);
+    expect(alerts.get(ROTATION_FAILED_ALERT)).toMatch(/tries again within the hour/);
+    // The cloud keeps the old client secret until the new one is first used: still a token.
+    expect(await secrets.get(SecretRefs.clientSecret)).toBe(oldClientSecret);
+    await clientFor(readEnrollment(outbox)!).fetchToken();
+
+    await rotator.check();
+    // The same secrets as the cloud's first answer (same Idempotency-Key), now kept, and they work.
+    expect(offered).toHaveLength(2);
+    expect(offered[1]).toBe(offered[0]);
+    expect(await secrets.get(SecretRefs.clientSecret)).toBe(offered[0]);
+    expect(alerts.has(ROTATION_FAILED_ALERT)).toBe(false);
+    await clientFor(readEnrollment(outbox)!).fetchToken();
+    const bytes = Buffer.from('after the finished rotation');
+    await clientFor(readEnrollment(outbox)!).putFile(createHash('sha256').update(bytes).digest('hex'), bytes, { fileName: 'b.txt', source: 's', contentType: 'text/plain', entity: 'store-7' });
+    // Nothing pending any more: the next check does nothing.
+    await rotator.check();
+    expect(offered).toHaveLength(2);
   });
 
   it('answers 426 as a permanent upgrade_required error', async () => {

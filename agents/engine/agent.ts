@@ -224,7 +224,7 @@ export class Agent {
     if (this.outbox.seqClockState().floor === 0) await takeSeqFloor(this.cloud, SEQ_FLOOR_WAIT_MS, this.logger);
     const resolver = new VaultSecretResolver(this.secrets);
     await Promise.all([this.pipeline.startRefreshing(), loadSourceKinds(config.sources)]);
-    CaptureLoop.clearLeftoverAlerts(this.outbox);
+    CaptureLoop.clearLeftoverAlerts(this.outbox, config.sources.map((s) => s.name));
     for (const sourceConfig of config.sources) this.startSource(sourceConfig.name, resolver);
     this.arrivals.check(this.clock.now());
     this.arrivalTimer = setInterval(() => this.arrivals.check(this.clock.now()), ARRIVAL_CHECK_MS);
@@ -302,7 +302,7 @@ export class Agent {
     for (const name of previous.keys()) if (!wanted.has(name) && this.entityMoves.forget(name)) this.tracker.removeSource(name);
     for (const [name, loop] of [...this.loops]) {
       if (wanted.get(name) === previous.get(name) && !restart.has(name)) continue;
-      await loop.stop();
+      await loop.stop(!wanted.has(name));
       this.loops.delete(name);
       if (!wanted.has(name)) {
         this.arrivals.setExpectations(name, [], 'UTC', this.clock.now());

@@ -12,6 +12,7 @@ import type { ReadSchedule } from '../scheduler/read-schedule.ts';
 import type { ProcessedPage } from './stream-pipeline/stream-pipelines.ts';
 import type { SpikeGuard } from './stream-pipeline/spike-guard.ts';
 import { clearStalledAlerts, READ_STALL_ALERT_MS, ReadWatch } from './read-watch.ts';
+import { clearFailingAlertsOfRemovedSources, FailureWatch, SOURCE_FAILING_ALERT_MS } from './failure-watch.ts';
 
 /** How long stop() waits for a read in progress before it leaves it behind (read-watch.ts). */
 const STOP_WAIT_MS = 10_000;
@@ -51,6 +52,8 @@ export interface CaptureLoopOptions {
   isEcho?: (stream: string, record: SourceRecord) => boolean;
   /** A connect or read running longer is stuck: alert (default READ_STALL_ALERT_MS or the source's longer one). */
   readStallAlertMs?: number;
+  /** Failing this long without a success: alert (default SOURCE_FAILING_ALERT_MS, failure-watch.ts). */
+  failingAlertMs?: number;
   /** How long stop() waits for a read in progress (default STOP_WAIT_MS). */
   stopWaitMs?: number;
 }
@@ -74,10 +77,15 @@ export class CaptureLoop {
   /** Streams whose quarantine spike paused this loop. */
   private readonly spiked = new Set<string>();
   private readonly readWatch: ReadWatch;
+  private readonly failureWatch: FailureWatch;
 
-  /** Before the loops start: stuck-read alerts of an earlier run (read-watch.ts). */
-  static clearLeftoverAlerts(outbox: Outbox): void {
+  /**
+   * Before the loops start: stuck-read alerts of an earlier run (read-watch.ts), and failing-source
+   * alerts of sources no longer configured (failure-watch.ts).
+   */
+  static clearLeftoverAlerts(outbox: Outbox, configured: readonly string[]): void {
     clearStalledAlerts(outbox);
+    clearFailingAlertsOfRemovedSources(outbox, configured);
   }
 
   constructor(options: CaptureLoopOptions) {
@@ -89,6 +97,12 @@ export class CaptureLoop {
       status: options.status,
       clock: options.clock,
       logger: options.logger,
+    });
+    this.failureWatch = new FailureWatch({
+      source: options.source.name,
+      alertAfterMs: options.failingAlertMs ?? SOURCE_FAILING_ALERT_MS,
+      alerts: options.outbox,
+      clock: options.clock,
     });
   }
 
@@ -129,7 +143,8 @@ export class CaptureLoop {
    * be interrupted) is left behind: whatever it returns is not committed, so it is read again at the
    * next start, and its connection is closed once it returns rather than under it.
    */
-  async stop(): Promise<void> {
+  /** `leftConfig`: the source was removed from the config, so its failing-source alert goes with it. */
+  async stop(leftConfig = false): Promise<void> {
     this.abort.abort(new AgentError('stopping', 'The agent is stopping.'));
     this.wakeup.wake();
     const running = this.running?.catch(() => undefined);
@@ -143,6 +158,7 @@ export class CaptureLoop {
       void running?.then(() => this.closeSource());
     }
     this.readWatch.stop();
+    if (leftConfig) this.failureWatch.succeeded();
     this.options.status.setSourceState(this.options.source.name, 'stopped');
   }
 
@@ -209,6 +225,7 @@ export class CaptureLoop {
     if (signal.aborted) return false;
     if (result === null) {
       status.sourceSucceeded(source.name, 0);
+      this.failureWatch.succeeded();
       return true;
     }
     const isEcho = this.options.isEcho;
@@ -262,6 +279,7 @@ export class CaptureLoop {
     faultPoint('capture.after-commit');
     result.ack();
     status.sourceSucceeded(source.name, result.records.length);
+    this.failureWatch.succeeded();
     if (page !== undefined && page.quarantine.size > 0) {
       this.options.logger.warn({ stream: result.stream, quarantined: page.quarantine.size }, `${page.quarantine.size} of ${result.records.length} records of ${result.stream} were quarantined (tya-agent quarantine list).`);
     }
@@ -283,6 +301,7 @@ export class CaptureLoop {
     const { source, status, logger } = this.options;
     const described = describeError(error);
     status.sourceFailed(source.name, described);
+    this.failureWatch.failed(described);
     this.failures += 1;
     if (error instanceof AgentError) {
       logger.warn(

@@ -1,7 +1,7 @@
 import type { Source, ReadResult } from '../pipeline/source.ts';
 import type { SourceRecord } from '../api/index.ts';
 import type { Clock } from '../pipeline/clock.ts';
-import { AgentError, BackOffError, describeError, NotConnectedError, PermanentError } from '../pipeline/errors.ts';
+import { AgentError, BackOffError, describeError, NotConnectedError, PermanentError, StreamsStoppedError } from '../pipeline/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { OutboxFullError, type Outbox } from '../outbox/index.ts';
 import { faultPoint } from '../pipeline/fault-points.ts';
@@ -12,7 +12,7 @@ import type { ReadSchedule } from '../scheduler/read-schedule.ts';
 import type { ProcessedPage } from './stream-pipeline/stream-pipelines.ts';
 import type { SpikeGuard } from './stream-pipeline/spike-guard.ts';
 import { clearStalledAlerts, READ_STALL_ALERT_MS, ReadWatch } from './read-watch.ts';
-import { clearFailingAlertsOfRemovedSources, FailureWatch, SOURCE_FAILING_ALERT_MS } from './failure-watch.ts';
+import { clearAlertsOfSource, clearFailingAlertsOfRemovedSources, FailureWatch, SOURCE_FAILING_ALERT_MS } from './failure-watch.ts';
 
 /** How long stop() waits for a read in progress before it leaves it behind (read-watch.ts). */
 const STOP_WAIT_MS = 10_000;
@@ -143,7 +143,7 @@ export class CaptureLoop {
    * be interrupted) is left behind: whatever it returns is not committed, so it is read again at the
    * next start, and its connection is closed once it returns rather than under it.
    */
-  /** `leftConfig`: the source was removed from the config, so its failing-source alert goes with it. */
+  /** `leftConfig`: the source was removed from the config, so its own alerts go with it (failure-watch.ts). */
   async stop(leftConfig = false): Promise<void> {
     this.abort.abort(new AgentError('stopping', 'The agent is stopping.'));
     this.wakeup.wake();
@@ -158,7 +158,7 @@ export class CaptureLoop {
       void running?.then(() => this.closeSource());
     }
     this.readWatch.stop();
-    if (leftConfig) this.failureWatch.succeeded();
+    if (leftConfig) clearAlertsOfSource(this.options.outbox, this.options.source.name);
     this.options.status.setSourceState(this.options.source.name, 'stopped');
   }
 
@@ -301,7 +301,9 @@ export class CaptureLoop {
     const { source, status, logger } = this.options;
     const described = describeError(error);
     status.sourceFailed(source.name, described);
-    this.failureWatch.failed(described);
+    // Stopped streams beside healthy ones: the source reads; each stream has its own alert.
+    if (error instanceof StreamsStoppedError) this.failureWatch.succeeded();
+    else this.failureWatch.failed(described);
     this.failures += 1;
     if (error instanceof AgentError) {
       logger.warn(

@@ -26,18 +26,34 @@ export interface FailureWatchOptions {
   clock: Clock;
 }
 
+/** Condition alerts that belong to one source: `<prefix>:<source>` or `<prefix>:<source>/<stream>`. */
+const PER_SOURCE_PREFIXES = [SOURCE_FAILING_CODE, 'stream_stopped'];
+
+function sourceOfAlert(code: string): string | undefined {
+  const colon = code.indexOf(':');
+  if (colon === -1 || !PER_SOURCE_PREFIXES.includes(code.slice(0, colon))) return undefined;
+  const rest = code.slice(colon + 1);
+  return code.startsWith(`${SOURCE_FAILING_CODE}:`) ? rest : rest.slice(0, rest.lastIndexOf('/'));
+}
+
+type AlertList = { listAlerts(): Array<{ code: string }>; clearAlert(code: string): void };
+
 /**
- * At start: the failing-source alert of a source no longer configured has no loop left to clear it.
- * A configured source's alert stays until that source reads again: a restart fixes nothing by itself.
+ * At start: the failing-source and stopped-stream alerts of a source no longer configured have no
+ * loop left to clear them. A configured source's alerts stay until it reads again: a restart fixes
+ * nothing by itself.
  */
-export function clearFailingAlertsOfRemovedSources(
-  alerts: { listAlerts(): Array<{ code: string }>; clearAlert(code: string): void },
-  configured: readonly string[],
-): void {
-  const kept = new Set(configured.map(sourceFailingAlertCode));
+export function clearFailingAlertsOfRemovedSources(alerts: AlertList, configured: readonly string[]): void {
+  const kept = new Set(configured);
   for (const { code } of alerts.listAlerts()) {
-    if (code.startsWith(`${SOURCE_FAILING_CODE}:`) && !kept.has(code)) alerts.clearAlert(code);
+    const source = sourceOfAlert(code);
+    if (source !== undefined && !kept.has(source)) alerts.clearAlert(code);
   }
+}
+
+/** A source removed from the config while the agent runs: its own alerts go with it. */
+export function clearAlertsOfSource(alerts: AlertList, source: string): void {
+  for (const { code } of alerts.listAlerts()) if (sourceOfAlert(code) === source) alerts.clearAlert(code);
 }
 
 export class FailureWatch {

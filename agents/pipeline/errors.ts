@@ -31,6 +31,13 @@ export class BackOffError extends AgentError {
 /** Retrying will not help: configuration, permissions or data must change first. */
 export class PermanentError extends AgentError {}
 
+/**
+ * Some of a source's streams stopped while the others read on (an ODBC source reports its stopped
+ * streams at the end of each pass): the source as a whole works. Each stopped stream has its own
+ * alert, so this does not count towards the source's failing-for-long alert (engine/failure-watch.ts).
+ */
+export class StreamsStoppedError extends BackOffError {}
+
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
 }

@@ -28,6 +28,7 @@ import type { SchemaChange } from './schema-drift.ts';
 import { describeChange } from './schema-drift.ts';
 import { resolveRowHash } from './snapshot/row-hash-sql.ts';
 import { checkStreams, withHint } from './source-check.ts';
+import { StreamAlerts } from './stream-alerts.ts';
 import { stoppedStreamsError } from './stream-health.ts';
 import { planTable } from './stream-plan.ts';
 import type { ReadContext, StreamBatch, StreamReader } from './stream-reader.ts';
@@ -66,6 +67,7 @@ export class OdbcSource implements Source {
   #slots: Slot[] = [];
   #turn = 0;
   #rowHash: RowHashSql | undefined;
+  readonly #streamAlerts: StreamAlerts;
 
   constructor(config: OdbcSourceConfig, ctx: SourceContext, driver: OdbcDriver = nodeOdbcDriver) {
     this.name = config.name;
@@ -76,6 +78,7 @@ export class OdbcSource implements Source {
     this.#dialect = dialectFor(config.dialect);
     this.#logger = ctx.logger.child({ component: 'source.odbc', source: config.name });
     this.#documents = new DocumentStreams(config, ctx, this.#dialect);
+    this.#streamAlerts = new StreamAlerts(config.name, config.streams.map((s) => s.name), ctx.alerts);
   }
 
   async connect(signal: AbortSignal): Promise<void> {
@@ -141,6 +144,7 @@ export class OdbcSource implements Source {
       signal.throwIfAborted();
       const batch = await this.#readSlot(connection, slot, signal);
       if (batch === null) continue;
+      this.#streamAlerts.readWell(slot.config.name);
       if (batch.done) slot.passDone = true;
       if (!batch.mustCommit) {
         batch.apply();
@@ -308,6 +312,7 @@ export class OdbcSource implements Source {
         { stream: slot.config.name, errorType: error.code, stage, hint: error.hint },
         `Stream "${slot.config.name}" stopped: ${error.message}`,
       );
+      this.#streamAlerts.stopped(slot.config.name, error);
     }
     slot.broken = error;
   }

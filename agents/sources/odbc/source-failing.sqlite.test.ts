@@ -3,7 +3,8 @@
  * driver: the stream's table is missing, as after an ERP upgrade renamed it. A short failure the agent
  * rides out raises nothing; failing past the limit raises one critical condition alert that names the
  * source and the error; the first successful read clears it, and a source removed from the config
- * takes its alert with it (at runtime, and at the next start).
+ * takes its alert with it (at runtime, and at the next start). One stopped stream beside healthy ones
+ * (stream-alerts.ts) alerts at once, since the source as a whole never fails.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
@@ -17,6 +18,7 @@ import { waitFor } from '../../../test/helpers/agent-process.ts';
 import { createSqliteFile, type ThrowawayDatabase } from '../../../test/helpers/databases.ts';
 import { OdbcSource } from './odbc-source.ts';
 import { OutboxCloud } from './scenarios/outbox-cloud.ts';
+import { streamStoppedAlertCode } from './stream-alerts.ts';
 
 const FAILING_ALERT_MS = 1_500;
 const CODE = sourceFailingAlertCode('erp');
@@ -31,20 +33,22 @@ describe('a source that keeps failing', () => {
     await db?.drop();
   });
 
-  function start(): { loop: CaptureLoop; alerts: () => Array<{ code: string; severity: string; message: string; kind?: string }> } {
+  type Alert = { code: string; severity: string; message: string; kind?: string };
+  function start(tables = ['receipts']): { loop: CaptureLoop; alerts: () => Alert[]; all: () => Alert[] } {
     const config = OdbcSourceSchema.parse({
       type: 'odbc',
       name: 'erp',
       dialect: 'sqlite',
       connectionString: db!.connectionString,
       intervalSecs: 0.05,
-      streams: [{ name: 'receipts', table: 'receipts', keyColumns: ['id'], cursorColumn: 'id' }],
+      streams: tables.map((table) => ({ name: table, table, keyColumns: ['id'], cursorColumn: 'id' })),
     });
     const outbox = cloud!.outbox;
     const status = new StatusTracker(systemClock);
     status.registerSource('erp', 'odbc');
     const loop = new CaptureLoop({
-      source: new OdbcSource(config, cloud!.context),
+      // As the agent gives it (agent.ts): alerts go to the outbox.
+      source: new OdbcSource(config, { ...cloud!.context, alerts: cloud!.outbox }),
       outbox,
       status,
       clock: systemClock,
@@ -58,7 +62,7 @@ describe('a source that keeps failing', () => {
     });
     loops.push(loop);
     loop.start();
-    return { loop, alerts: () => outbox.listAlerts().filter((a) => a.code === CODE) };
+    return { loop, alerts: () => outbox.listAlerts().filter((a) => a.code === CODE), all: () => outbox.listAlerts() };
   }
 
   it('alerts once it has failed past the limit, names the error, and clears at the first read', async () => {
@@ -102,4 +106,35 @@ describe('a source that keeps failing', () => {
     await again.loop.stop(true);
     expect(again.alerts()).toHaveLength(0);
   }, 60_000);
+
+  it('one stopped stream beside a healthy one alerts at once, while the healthy one is read; a good read clears it', async () => {
+    db = createSqliteFile('stream-stopped');
+    await db.exec("CREATE TABLE sales (id INTEGER PRIMARY KEY, total TEXT); INSERT INTO sales VALUES (1, '1.00'), (2, '2.00');");
+    cloud = new OutboxCloud(systemClock);
+    const { loop, all } = start(['sales', 'refunds']);
+    const code = streamStoppedAlertCode('erp', 'refunds');
+    await waitFor('the stopped-stream alert', () => all().some((a) => a.code === code), { timeoutMs: 15_000 });
+    const alert = all().find((a) => a.code === code)!;
+    expect(alert).toMatchObject({ severity: 'critical', kind: 'condition' });
+    expect(alert.message).toMatch(/^Stream "refunds" of source "erp" stopped: .*refunds.* The source's other streams go on\.$/);
+    await waitFor('the healthy stream in the queue', () => cloud!.outbox.stats().depth === 2, { timeoutMs: 15_000 });
+    // Well past the failing-source limit: the source as a whole reads, so that alert stays away.
+    await new Promise((resolve) => setTimeout(resolve, FAILING_ALERT_MS + 500));
+    expect(all().map((a) => a.code)).toEqual([code]);
+
+    await db.exec("CREATE TABLE refunds (id INTEGER PRIMARY KEY, total TEXT); INSERT INTO refunds VALUES (7, '-1.00');");
+    await waitFor('the alert to clear', () => all().length === 0, { timeoutMs: 30_000 });
+    await waitFor('the refund in the queue', () => cloud!.outbox.stats().depth === 3, { timeoutMs: 15_000 });
+
+    // A restart finds it standing again (dropped table) and a removed source takes it along.
+    await db.exec('DROP TABLE refunds');
+    await loop.stop();
+    const again = start(['sales', 'refunds']);
+    await waitFor('the stopped-stream alert again', () => again.all().some((a) => a.code === code), { timeoutMs: 15_000 });
+    await again.loop.stop();
+    CaptureLoop.clearLeftoverAlerts(cloud.outbox, ['erp']);
+    expect(cloud.outbox.listAlerts().map((a) => a.code)).toEqual([code]);
+    CaptureLoop.clearLeftoverAlerts(cloud.outbox, []);
+    expect(cloud.outbox.listAlerts()).toEqual([]);
+  }, 90_000);
 });

@@ -44,9 +44,7 @@ export function parseConnectionString(connectionString: string): Map<string, str
 
 /** Appends `PWD={…}`: braces make `;` and `=` safe inside the password, `}` is doubled. */
 export function withPassword(connectionString: string, password: string): string {
-  const base = connectionString.trimEnd();
-  const separator = base === '' || base.endsWith(';') ? '' : ';';
-  return `${base}${separator}PWD={${password.replaceAll('}', '}}')}}`;
+  return appendPairs(connectionString, `PWD={${password.replaceAll('}', '}}')}}`);
 }
 
 /**
@@ -59,9 +57,13 @@ export function withDefaults(connectionString: string, defaults: Readonly<Record
   if (pairs.has('dsn')) return connectionString;
   const missing = Object.entries(defaults).filter(([key]) => !pairs.has(key.toLowerCase()));
   if (missing.length === 0) return connectionString;
+  return appendPairs(connectionString, missing.map(([key, value]) => `${key}=${value}`).join(';'));
+}
+
+/** `pairs` after the string, with the one `;` between them that the string may lack. */
+function appendPairs(connectionString: string, pairs: string): string {
   const base = connectionString.trimEnd();
-  const separator = base === '' || base.endsWith(';') ? '' : ';';
-  return `${base}${separator}${missing.map(([key, value]) => `${key}=${value}`).join(';')}`;
+  return `${base}${base === '' || base.endsWith(';') ? '' : ';'}${pairs}`;
 }
 
 export interface NamedDriver {

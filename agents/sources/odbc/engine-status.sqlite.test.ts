@@ -5,14 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
-import { BackpressureGate } from '../../engine/backpressure-gate.ts';
-import { CaptureLoop } from '../../engine/capture-loop.ts';
-import { StatusTracker } from '../../engine/status-tracker.ts';
 import { systemClock } from '../../pipeline/clock.ts';
-import { createSilentLogger } from '../../telemetry/logger.ts';
 import type { ThrowawayDatabase } from '../../../test/helpers/databases.ts';
 import { createSqliteFile } from '../../../test/helpers/databases.ts';
-import { OdbcSource } from './odbc-source.ts';
+import { odbcCaptureLoop } from './scenarios/capture-loop-harness.ts';
 import { OutboxCloud } from './scenarios/outbox-cloud.ts';
 import { openWriter } from './scenarios/odbc-writer.ts';
 
@@ -53,19 +49,8 @@ describe('schema drift through the engine (SQLite over ODBC)', () => {
         { name: 'payments', table: 'payments', keyColumns: ['id'], cursorColumn: 'updated' },
       ],
     });
-    const status = new StatusTracker(systemClock);
-    status.registerSource('erp', 'odbc');
     const outbox = cloud.outbox;
-    const loop = new CaptureLoop({
-      source: new OdbcSource(config, cloud.context),
-      outbox,
-      status,
-      clock: systemClock,
-      logger: createSilentLogger(),
-      intervalMs: 50,
-      onCommitted: () => undefined,
-      gate: new BackpressureGate(outbox, () => undefined),
-    });
+    const { loop, status } = odbcCaptureLoop(cloud, config);
     const queued = () => outbox.stats().depth;
     loop.start();
     try {

@@ -11,15 +11,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
-import { BackpressureGate } from '../../engine/backpressure-gate.ts';
-import { CaptureLoop } from '../../engine/capture-loop.ts';
+import type { CaptureLoop } from '../../engine/capture-loop.ts';
 import { readStalledAlertCode } from '../../engine/read-watch.ts';
 import { StatusTracker } from '../../engine/status-tracker.ts';
 import { systemClock } from '../../pipeline/clock.ts';
-import { createSilentLogger } from '../../telemetry/logger.ts';
 import { waitFor } from '../../../test/helpers/agent-process.ts';
 import { createSqliteFile, type ThrowawayDatabase } from '../../../test/helpers/databases.ts';
-import { OdbcSource } from './odbc-source.ts';
+import { odbcCaptureLoop } from './scenarios/capture-loop-harness.ts';
 import { OutboxCloud } from './scenarios/outbox-cloud.ts';
 import { openWriter } from './scenarios/odbc-writer.ts';
 
@@ -45,7 +43,6 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
     await writer.close();
     cloud = new OutboxCloud(systemClock);
     const outbox = cloud.outbox;
-    const context = cloud.context;
     const config = OdbcSourceSchema.parse({
       type: 'odbc',
       name: 'erp',
@@ -59,18 +56,7 @@ describe('a stuck read (SQLite over ODBC, file locked by another program)', () =
     const status = new StatusTracker(systemClock);
     status.registerSource('erp', 'odbc');
     const start = () => {
-      const loop = new CaptureLoop({
-        source: new OdbcSource(config, context),
-        outbox,
-        status,
-        clock: systemClock,
-        logger: createSilentLogger(),
-        intervalMs,
-        onCommitted: () => undefined,
-        gate: new BackpressureGate(outbox, () => undefined),
-        readStallAlertMs: 400,
-        stopWaitMs: 300,
-      });
+      const { loop } = odbcCaptureLoop(cloud!, config, { status, intervalMs, readStallAlertMs: 400, stopWaitMs: 300 });
       loops.push(loop);
       loop.start();
       return loop;

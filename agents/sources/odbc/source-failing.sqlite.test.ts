@@ -8,15 +8,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OdbcSourceSchema } from '../../api/index.ts';
-import { BackpressureGate } from '../../engine/backpressure-gate.ts';
 import { CaptureLoop } from '../../engine/capture-loop.ts';
 import { sourceFailingAlertCode } from '../../engine/failure-watch.ts';
-import { StatusTracker } from '../../engine/status-tracker.ts';
 import { systemClock } from '../../pipeline/clock.ts';
-import { createSilentLogger } from '../../telemetry/logger.ts';
 import { waitFor } from '../../../test/helpers/agent-process.ts';
 import { createSqliteFile, type ThrowawayDatabase } from '../../../test/helpers/databases.ts';
-import { OdbcSource } from './odbc-source.ts';
+import { odbcCaptureLoop } from './scenarios/capture-loop-harness.ts';
 import { OutboxCloud } from './scenarios/outbox-cloud.ts';
 import { streamStoppedAlertCode } from './stream-alerts.ts';
 
@@ -44,22 +41,7 @@ describe('a source that keeps failing', () => {
       streams: tables.map((table) => ({ name: table, table, keyColumns: ['id'], cursorColumn: 'id' })),
     });
     const outbox = cloud!.outbox;
-    const status = new StatusTracker(systemClock);
-    status.registerSource('erp', 'odbc');
-    const loop = new CaptureLoop({
-      // As the agent gives it (agent.ts): alerts go to the outbox.
-      source: new OdbcSource(config, { ...cloud!.context, alerts: cloud!.outbox }),
-      outbox,
-      status,
-      clock: systemClock,
-      logger: createSilentLogger(),
-      intervalMs: 50,
-      onCommitted: () => undefined,
-      gate: new BackpressureGate(outbox, () => undefined),
-      reconnectBaseMs: 50,
-      reconnectMaxMs: 200,
-      failingAlertMs: FAILING_ALERT_MS,
-    });
+    const { loop } = odbcCaptureLoop(cloud!, config, { alertsToOutbox: true, reconnectBaseMs: 50, reconnectMaxMs: 200, failingAlertMs: FAILING_ALERT_MS });
     loops.push(loop);
     loop.start();
     return { loop, alerts: () => outbox.listAlerts().filter((a) => a.code === CODE), all: () => outbox.listAlerts() };

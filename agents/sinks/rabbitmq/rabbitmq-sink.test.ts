@@ -127,6 +127,8 @@ describe.skipIf(skipReason !== undefined)('RabbitMQ sink (real broker)', () => {
     deliverer.notify();
     await until('the cloud accepted every record', () => h.outbox.stats().depth === 0, 30_000);
     expect((await h.admin.counts()).recordsAccepted).toBe(400);
+    // Between its reconnect attempts the sink says "waiting"; an attempt in progress says "connecting" (seen once on CI).
+    await until('the sink waiting between attempts', () => h.outbox.sinks.status([config])[0]?.state === 'waiting', 10_000);
     const [waiting] = h.outbox.sinks.status([config]);
     // Nothing lost while the broker is away: every record waits for the sink, never published yet.
     expect(waiting).toMatchObject({ state: 'waiting', queued: 400, unconfirmed: 0, confirmed: 0 });

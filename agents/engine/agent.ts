@@ -480,17 +480,22 @@ export class Agent {
     await this.pipeline.close();
     await this.parts.stop();
     await closeCloudLink(this.cloud);
+    await this.outbox.audit.settled();
     this.outbox.close();
     this.logger.info('The agent stopped.');
     this.logger.flush?.();
     this.releaseLock();
   }
 
-  /** For open() without start(): closes the outbox and lets the next agent in. */
-  close(): void {
-    void this.pipeline.close();
-    this.outbox.close();
-    this.releaseLock();
+  /** For open() without start(): lets this process's audit entries get their MAC (one left without reads as tampering), then closes. */
+  async close(): Promise<void> {
+    try {
+      await this.outbox.audit.settled();
+      await this.pipeline.close();
+    } finally {
+      this.outbox.close();
+      this.releaseLock();
+    }
   }
 
   private releaseLock(): void {

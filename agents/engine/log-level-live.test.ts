@@ -35,7 +35,7 @@ describe('log level', () => {
       expect(messages.filter((m) => /written/.test(m))).toEqual(['At debug: written.', 'A warning: written.']);
       expect(agent.logger.level).toBe('warn');
     } finally {
-      agent.close();
+      await agent.close();
     }
   });
 });

@@ -216,7 +216,7 @@ export class AuditLog implements AuditRecorder {
       }
       this.#raise(
         AUDIT_KEY_MISSING_ALERT,
-        `The audit log has ${entries} entries, but its key (${AUDIT_KEY_REF}) is gone from the keychain: they can no longer be proven untampered, and new entries are written without a MAC. ` +
+        `The audit log has ${entries} entr${entries === 1 ? 'y' : 'ies'}, but its key (${AUDIT_KEY_REF}) is gone from the keychain: they can no longer be proven untampered, and new entries are written without a MAC. ` +
           'Restore the keychain from its backup if there is one; otherwise keep a copy of the outbox file for the record and tell your security contact.',
         'critical',
       );

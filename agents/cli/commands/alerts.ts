@@ -42,7 +42,7 @@ export async function alertsCommand(action: 'list' | 'ack', options: AlertsOptio
     try {
       result = agent.outbox.acknowledgeAlerts(codes);
     } finally {
-      agent.close();
+      await agent.close();
     }
   }
   if (options.json) io.out(JSON.stringify(result, null, 2));

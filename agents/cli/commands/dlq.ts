@@ -47,8 +47,7 @@ export async function dlqCommand(
     );
     return ExitCode.ok;
   } finally {
-    await agent?.outbox.audit.settled();
-    agent?.close();
+    await agent?.close();
   }
 }
 

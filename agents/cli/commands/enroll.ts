@@ -54,8 +54,7 @@ export async function enrollCommand(options: EnrollOptions, io: CliIo): Promise<
     }
     return ExitCode.ok;
   } finally {
-    await agent.outbox.audit.settled();
-    agent.close();
+    await agent.close();
   }
 }
 

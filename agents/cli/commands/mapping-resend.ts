@@ -33,10 +33,8 @@ export async function mappingResendCommand(opts: { source: string; stream: strin
         return raised;
       });
       agent.outbox.deleteCheckpoint(opts.source, opts.stream);
-      await agent.outbox.audit.settled();
     } finally {
-      await agent.pipeline.close();
-      agent.close();
+      await agent.close();
     }
   }
   io.out(

@@ -78,9 +78,7 @@ export async function quarantineCommand(verb: Verb, rawIds: string[], opts: Quar
     io.out(opts.json ? JSON.stringify({ discarded: count }) : `${count} record${count === 1 ? '' : 's'} discarded (recorded in the audit log).`);
     return ExitCode.ok;
   } finally {
-    await agent?.outbox.audit.settled();
-    await agent?.pipeline.close();
-    agent?.close();
+    await agent?.close();
   }
 }
 

@@ -40,8 +40,7 @@ export async function secretCommand(action: 'set' | 'delete' | 'check', ref: str
     io.out(`Stored ${ref} in ${describeVault(loaded.config, loaded.dataDir)}. Reference it in the config as {"secretRef": "${ref}"}.`);
     return ExitCode.ok;
   } finally {
-    await agent.outbox.audit.settled();
-    agent.outbox.close();
+    await agent.close();
   }
 }
 

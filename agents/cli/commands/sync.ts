@@ -46,7 +46,7 @@ export async function syncCommand(options: SyncOptions, io: CliIo): Promise<Exit
     await agent.isEnrolled();
     const blocker = deliveryBlocker(agent.status());
     if (blocker !== null) {
-      agent.close();
+      await agent.close();
       io.err('No source was read.');
       return reportBlocker(blocker, io);
     }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { CLI_ENTRY, waitFor } from '../helpers/agent-process.ts';
+import { defaultRendererDir } from '../../agents/control/index.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +47,7 @@ describe('tya-agent demo', () => {
       const counts = await admin.counts();
       return (counts.streams.find((s) => s.stream === 'shift_close')?.records ?? 0) >= 1;
     }, { timeoutMs: 10_000, describe: () => output });
+    await expectDashboardLink(output);
     const page = await (await fetch(`${url}/`)).text();
     expect(page).toMatch(/receipts/);
     expect(page).toMatch(/pos-db/);
@@ -55,3 +57,27 @@ describe('tya-agent demo', () => {
     expect(output).toContain('Stopping the demo');
   }, 90_000);
 });
+
+/** The demo points at the agent's own dashboard: its one-time link logs a browser in and serves the built page. */
+async function expectDashboardLink(output: string): Promise<void> {
+  if (defaultRendererDir() === null) {
+    expect(output).toContain('Agent dashboard: not built here. Run "npm run build"');
+    return;
+  }
+  const link = /Agent dashboard \(open in a browser\): (\S+)/.exec(output)?.[1];
+  expect(link, output).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/login\?s=/);
+  const login = await fetch(link!, { redirect: 'manual' });
+  expect(login.status).toBe(303);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  expect(cookie).toMatch(/=/);
+  const origin = new URL(link!).origin;
+  const dashboard = await fetch(`${origin}/`, { headers: { cookie } });
+  expect(dashboard.status).toBe(200);
+  expect(await dashboard.text()).toMatch(/<script[^>]+src="\.\/assets\//);
+  const status = (await (await fetch(`${origin}/api/v1/status`, { headers: { cookie } })).json()) as { ok: boolean; value?: { alerts: Array<{ code: string }> } };
+  expect(status.ok, 'the dashboard session reads the agent status').toBe(true);
+  // The demo enrolls, closes and starts the agent: the enrollment's audit entry must not read as tampering.
+  expect(status.value!.alerts.map((alert) => alert.code).filter((code) => code.startsWith('audit_'))).toEqual([]);
+  const again = await fetch(link!, { redirect: 'manual' });
+  expect(again.status, 'a login link works once').toBe(403);
+}

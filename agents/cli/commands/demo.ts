@@ -6,6 +6,7 @@ import { Agent } from '../../engine/agent.ts';
 import { loadConfigFile } from '../../engine/load-config.ts';
 import { AGENT_VERSION } from '../../engine/version.ts';
 import { enrollAgent } from '../../delivery/index.ts';
+import { ControlClient, defaultRendererDir } from '../../control/index.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { DEMO_ENTITY, demoAgentConfig } from '../demo/demo-config.ts';
@@ -75,13 +76,14 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
         outbox: enrolling.outbox,
       });
     } finally {
-      enrolling.close();
+      await enrolling.close();
     }
     agent = await Agent.start({ loaded });
 
     io.out('');
     io.out('The demo is running:');
     io.out(`  Sandbox cloud (open in a browser): ${cloudUrl}/`);
+    for (const line of await dashboardLines(loaded.dataDir, configFile)) io.out(line);
     io.out(`  Agent status:  scripts/tya-agent status --config ${configFile}   (in a second terminal)`);
     io.out(`  Agent log:     ${agent.layout.logFile}`);
     io.out('New receipts arrive every few seconds; a shift closes now and then. Ctrl-C stops everything.');
@@ -106,4 +108,23 @@ export async function demoCommand(options: DemoOptions, io: CliIo): Promise<Exit
     await agent?.stop();
     await sandbox?.stop();
   }
+}
+
+/**
+ * The agent's own dashboard (what a bookkeeper and IT see), reached through a one-time login link
+ * as `tya-agent open-ui` gives it. The link is short-lived, so the lines also say how to get another.
+ */
+async function dashboardLines(dataDir: string, configFile: string): Promise<string[]> {
+  const another = `scripts/tya-agent open-ui --config ${configFile}`;
+  if (defaultRendererDir() === null) {
+    return [`  Agent dashboard: not built here. Run "npm run build", then: ${another}`];
+  }
+  const client = ControlClient.fromDataDir(dataDir, { timeoutMs: 10_000 });
+  const link = client === null ? null : await client.createLoginLink().catch(() => null);
+  if (link === null) return [`  Agent dashboard: ${another}   (opens it in a browser)`];
+  const until = link.expiresAt.slice(11, 16);
+  return [
+    `  Agent dashboard (open in a browser): ${link.url}`,
+    `                   (the link works once, until ${until} UTC; for another: ${another})`,
+  ];
 }

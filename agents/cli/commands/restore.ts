@@ -22,7 +22,8 @@ export interface RestoreOptions {
 const DEFAULT_CONFIG_TARGET = 'tya-agent.json';
 
 /**
- * `tya-agent restore FILE`: puts a backup's config, outbox and audit key in place on this machine.
+ * `tya-agent restore FILE`: puts a backup's config, outbox, state files (the SFTP ledger) and audit
+ * key in place on this machine.
  * Everything is decrypted and checked before the first byte is written, so a wrong passphrase or a
  * damaged file changes nothing.
  */
@@ -36,7 +37,7 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
     if (error instanceof AgentError) throw new CliError(ExitCode.incomplete, error.code, error.message, { hint: error.hint, cause: error });
     throw error;
   }
-  const { manifest, outbox } = contents;
+  const { manifest, outbox, stateFiles = [] } = contents;
   const configTarget = path.resolve(options.config ?? DEFAULT_CONFIG_TARGET);
   if (existsSync(configTarget) && !options.force && readFileSync(configTarget, 'utf8') !== manifest.configText) {
     throw new CliError(ExitCode.usage, 'restore_config_exists', `${configTarget} already exists and differs from the backup's config.`, {
@@ -57,6 +58,13 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
         hint: 'Restore into a new folder (set agent.dataDir through another --config place), or add --force if that outbox may go.',
       });
     }
+    const root = layout.root;
+    const replaced = stateFiles.find((f) => existsSync(path.join(root, f.name)));
+    if (replaced !== undefined && !options.force) {
+      throw new CliError(ExitCode.usage, 'restore_state_exists', `${layout.root} already has ${replaced.name}; restoring would replace what it remembers.`, {
+        hint: 'Restore into a new folder (set agent.dataDir through another --config place), or add --force if that file may go.',
+      });
+    }
   } catch (error) {
     rmSync(stagedConfig, { force: true });
     throw error;
@@ -71,10 +79,8 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
     throw error;
   }
   try {
-    for (const side of ['-wal', '-shm', '-journal']) rmSync(`${layout.outbox}${side}`, { force: true });
-    const stagedOutbox = `${layout.outbox}.restoring`;
-    writeFileSync(stagedOutbox, outbox, { mode: 0o600 });
-    renameSync(stagedOutbox, layout.outbox);
+    putInPlace(layout.outbox, outbox);
+    for (const file of stateFiles) putInPlace(path.join(layout.root, file.name), file.content);
     renameSync(stagedConfig, configTarget);
   } finally {
     lock.release();
@@ -85,6 +91,7 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
   io.out(`Restored the backup of "${manifest.agentName}" made ${manifest.createdAt} (agent ${manifest.agentVersion}):`);
   io.out(`  config  ${configTarget}`);
   io.out(`  outbox  ${layout.outbox}`);
+  for (const file of stateFiles) io.out(`  state   ${path.join(layout.root, file.name)}`);
   io.out(`  audit   ${manifest.auditMacKey === null ? 'no key in the backup (the log was empty)' : 'the log\'s key is in this machine\'s keychain'}`);
   io.out('The backup holds no credentials. Next steps:');
   io.out(`  1. Enroll this machine: tya-agent enroll --url <cloud URL> --key - --config ${configTarget}`);
@@ -92,6 +99,14 @@ export async function restoreCommand(file: string, options: RestoreOptions, io: 
   io.out('  3. In the portal, approve the hand-over of the sources to the new agent (one agent writes a source at a time); the old agent stops delivering them.');
   io.out(`  4. Stop the old agent if it still runs, then start this one: tya-agent run --config ${configTarget}`);
   return ExitCode.ok;
+}
+
+/** A SQLite file whole or not at all; a side file left from an earlier one would be read as part of it. */
+function putInPlace(file: string, content: Buffer): void {
+  for (const side of ['-wal', '-shm', '-journal']) rmSync(`${file}${side}`, { force: true });
+  const staged = `${file}.restoring`;
+  writeFileSync(staged, content, { mode: 0o600 });
+  renameSync(staged, file);
 }
 
 function readBackupFile(file: string): Buffer {

@@ -115,15 +115,21 @@ export type QueueView = z.infer<typeof QueueViewSchema>;
 export const ShiftSchema = z.object({
   source: z.string(),
   register: z.string(),
-  /** `Z-00412`. */
+  /** `Z-412`, or `#17` (the shift's key) when the POS keeps no Z number. */
   zLabel: z.string(),
   businessDay: z.string(),
   closedAt: Rfc3339,
   currency: z.string(),
-  total: z.string(),
-  /** counted − expected cash: positive over, negative short. */
-  overShort: z.string(),
-  file: z.string(),
+  /** The receipts' total (a database's shift), or the report's; null when the shift has no receipts query. */
+  total: z.string().nullable(),
+  /** counted − expected cash: positive over, negative short; null when the cash is not counted. */
+  overShort: z.string().nullable(),
+  /** False when any of the shift's checks failed (its alert says which); a report file: the cash balanced. */
+  balanced: z.boolean(),
+  /** The Z-report file it came from (a watched folder), or null. */
+  file: z.string().nullable(),
+  /** The document stream it was sent as (a database's shift close, e.g. `shift_close`), or null. */
+  document: z.string().nullable(),
   upload: z.enum(['pending', 'uploaded', 'failed', 'none']),
 });
 export type Shift = z.infer<typeof ShiftSchema>;

@@ -1,5 +1,6 @@
 export * from './json.ts';
 export * from './records.ts';
+export * from './shift-close.ts';
 export * from './checkpoint-parts.ts';
 export * from './cloud.ts';
 export * from './config.ts';

@@ -267,6 +267,7 @@ export class CaptureLoop {
         checkpointParts: result.checkpointParts,
         timeZone: this.options.timeZone,
         fileSha256: result.fileSha256,
+        shiftCloses: result.shiftCloses,
       });
     } catch (error) {
       if (error instanceof OutboxFullError) {

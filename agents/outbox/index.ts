@@ -1,4 +1,5 @@
 export { Outbox } from './outbox.ts';
+export type { StoredShiftClose } from './shift-closes.ts';
 export { OutboxFullError } from './outbox-full-error.ts';
 export type { DeadLetter, OutboxBatch, OutboxOptions, OutboxRecord, OutboxStats } from './outbox-types.ts';
 export { canonicalJson } from '../api/canonical-json.ts';

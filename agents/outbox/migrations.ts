@@ -439,6 +439,32 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 13,
+    description:
+      "shift closes: a summary of each shift a database source sent as a document, written with the document, for the " +
+      'Shifts screen (shift-closes.ts); the document itself leaves the queue once delivered',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE shift_closes (
+          source TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          key_canonical TEXT NOT NULL,
+          register TEXT NOT NULL,
+          z TEXT,
+          closed_at TEXT NOT NULL,
+          business_day TEXT NOT NULL,
+          currency TEXT,
+          total TEXT,
+          over_short TEXT,
+          balanced INTEGER NOT NULL,
+          captured_ms INTEGER NOT NULL,
+          PRIMARY KEY (source, stream, key_canonical)
+        ) WITHOUT ROWID;
+        CREATE INDEX shift_closes_captured ON shift_closes (captured_ms);
+      `);
+    },
+  },
 ];
 
 export const OUTBOX_SCHEMA_VERSION = OUTBOX_MIGRATIONS.length;

@@ -39,6 +39,7 @@ import { OutboxIntegrity, damageAlert } from './background-check.ts';
 import { FULL_CHECK_REQUIRED_KEY, NO_START_CHECK, type StartCheck } from './start-check.ts';
 import { recordStateIn, type RecordState } from './record-state.ts';
 import { QuarantineStore } from './quarantine-store.ts';
+import { ShiftCloseStore, type StoredShiftClose } from './shift-closes.ts';
 import { SinkQueueStore } from './sink-queue-store.ts';
 
 export class Outbox {
@@ -237,6 +238,11 @@ export class Outbox {
    */
   dayTotals(range: { from?: string | undefined; to?: string | undefined } = {}): DayTotal[] {
     return this.#dayTotals.list(range);
+  }
+
+  /** Shift closes database sources sent as documents, the newest first, with where each stands (shift-closes.ts). */
+  shiftCloses(options: { source?: string | undefined; limit: number }): StoredShiftClose[] {
+    return new ShiftCloseStore(this.#db).list(options);
   }
 
   /** Batches held back by one of these failures are due now: delivery restarted with new settings. */

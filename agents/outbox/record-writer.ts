@@ -2,7 +2,7 @@
  * The write side of capture: a source's records and its new checkpoint go in together or not at all
  * (DESIGN.md §4.2), and the size cap is enforced before anything is written (§4.3).
  */
-import type { CheckpointParts, JsonValue, Lane, SourceRecord } from '../api/index.ts';
+import type { CheckpointParts, JsonValue, Lane, ShiftCloseSummary, SourceRecord } from '../api/index.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
 import { CheckpointPartStore, assertPartsKept, checkpointPartBytes, type StoredCheckpointPart } from './checkpoint-part-store.ts';
 import { depthCounter, type Counters } from './counters.ts';
@@ -16,6 +16,7 @@ import { dayOfZone, tallyOf, type DayOfZone } from './record-tally.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 import type { QuarantineMark, QuarantineStore, QuarantinedRecord } from './quarantine-store.ts';
 import type { SinkQueueStore } from './sink-queue-store.ts';
+import { ShiftCloseStore } from './shift-closes.ts';
 
 export interface EnqueueInput {
   source: string;
@@ -39,6 +40,8 @@ export interface EnqueueInput {
   schemaVersion?: number | undefined;
   /** The file the records were read from (a folder source's page): kept with each record (file-records.ts). */
   fileSha256?: string | undefined;
+  /** Shift closes sent as documents in this page: their summaries for the Shifts screen, in the same commit. */
+  shiftCloses?: readonly ShiftCloseSummary[] | undefined;
 }
 
 interface PreparedRecord {
@@ -69,6 +72,7 @@ export class RecordWriter {
   readonly #upsertCheckpoint;
   readonly #getCheckpoint;
   readonly #parts: CheckpointPartStore;
+  readonly #shifts: ShiftCloseStore;
   readonly #enqueueTx;
 
   constructor(
@@ -123,6 +127,7 @@ export class RecordWriter {
       .prepare<[string, string], string>('SELECT value FROM checkpoints WHERE source = ? AND stream = ?')
       .pluck();
     this.#parts = new CheckpointPartStore(db);
+    this.#shifts = new ShiftCloseStore(db);
     this.#enqueueTx = db.transaction((input: EnqueueInput, rows: PreparedRecord[], checkpointJson: string, partBytes: number) =>
       this.#write(input, rows, checkpointJson, partBytes),
     );
@@ -218,6 +223,11 @@ export class RecordWriter {
     this.#dayTotals.apply('read', read);
     this.#upsertCheckpoint.run(input.source, input.stream, checkpointJson);
     if (input.checkpointParts !== undefined) this.#parts.applyWithin(input.source, input.stream, input.checkpointParts);
+    // A document page is one record; its capture time dates the summaries.
+    const capturedMs = rows[0]?.capturedMs;
+    if (input.shiftCloses !== undefined && capturedMs !== undefined) {
+      this.#shifts.writeWithin(input.source, input.stream, input.shiftCloses, capturedMs, dayOfZone(input.timeZone ?? 'UTC'));
+    }
     return { inserted, duplicates: rows.length - inserted };
   }
 

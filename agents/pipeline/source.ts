@@ -7,7 +7,7 @@
  * after the records and the new checkpoint committed together. After a crash the source starts from
  * the last committed checkpoint (`SourceContext.checkpoints`), so nothing is lost or skipped.
  */
-import type { CheckpointParts, JsonValue, Lane, RecordKey, SourceRecord } from '../api/index.ts';
+import type { CheckpointParts, JsonValue, Lane, RecordKey, ShiftCloseSummary, SourceRecord } from '../api/index.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -26,6 +26,8 @@ export interface ReadResult {
   ack(): void;
   /** The SHA-256 of the file these records were read from (a folder source), kept with each record. */
   fileSha256?: string;
+  /** A shift close sent as a document: its summary for the Shifts screen, committed with it. */
+  shiftCloses?: ShiftCloseSummary[];
 }
 
 export interface CheckResult {

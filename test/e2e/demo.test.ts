@@ -78,6 +78,11 @@ async function expectDashboardLink(output: string): Promise<void> {
   expect(status.ok, 'the dashboard session reads the agent status').toBe(true);
   // The demo enrolls, closes and starts the agent: the enrollment's audit entry must not read as tampering.
   expect(status.value!.alerts.map((alert) => alert.code).filter((code) => code.startsWith('audit_'))).toEqual([]);
+  // The till's shift closes come over ODBC as documents: the Shifts screen lists them.
+  const shifts = (await (await fetch(`${origin}/api/v1/shifts`, { headers: { cookie } })).json()) as { ok: boolean; value: Array<{ document: string | null; zLabel: string; total: string | null }> };
+  expect(shifts.value.filter((shift) => shift.document === 'shift_close').length, JSON.stringify(shifts)).toBeGreaterThan(0);
+  expect(shifts.value[0]!.zLabel).toMatch(/^Z-\d+$/);
+  expect(shifts.value[0]!.total).toMatch(/^\d+\.\d{2}$/);
   const again = await fetch(link!, { redirect: 'manual' });
   expect(again.status, 'a login link works once').toBe(403);
 }

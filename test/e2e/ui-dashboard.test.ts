@@ -265,7 +265,7 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await show('shifts');
     const shift = page.getByTestId('shifts').locator('li').first();
     await shift.waitFor({ timeout: 20_000 });
-    expect(await shift.textContent()).toMatch(/Z-00412 from till-1 uploaded at \d{2}:\d{2}/);
+    expect(await shift.textContent()).toMatch(/Z-00412 from register till-1, closed at \d{2}:\d{2}/);
     await screenshot(page, 'shifts');
     // The quarantine raised an alert a bookkeeper can acknowledge.
     await show('overview');

@@ -125,9 +125,11 @@ export function seededAnswers(): Record<string, unknown> {
       completenessRow('2026-11-27', 'tills', 'shift_reports', 'EUR', [1, '1998.10'], [0, '0.00'], [1, '1998.10']),
     ],
     listShifts: [
-      { source: 'tills', register: 'till-1', zLabel: 'Z-00412', businessDay: '2026-11-28', closedAt: '2026-11-28T21:41:00+01:00', currency: 'EUR', total: '2345.60', overShort: '0.00', file: 'Z-00412.json', upload: 'uploaded' },
-      { source: 'tills', register: 'till-2', zLabel: 'Z-00207', businessDay: '2026-11-28', closedAt: '2026-11-28T21:12:00+01:00', currency: 'EUR', total: '1187.25', overShort: '-2.50', file: 'Z-00207.json', upload: 'uploaded' },
-      { source: 'tills', register: 'till-1', zLabel: 'Z-00411', businessDay: '2026-11-27', closedAt: '2026-11-27T21:37:00+01:00', currency: 'EUR', total: '1998.10', overShort: '0.40', file: 'Z-00411.json', upload: 'uploaded' },
+      { source: 'pos-db', register: '101', zLabel: 'Z-403', businessDay: '2026-11-28', closedAt: '2026-11-28T22:05:00+01:00', currency: 'EUR', total: '241.30', overShort: '-4.82', balanced: false, file: null, document: 'shift_close', upload: 'pending' },
+      { source: 'tills', register: 'till-1', zLabel: 'Z-00412', businessDay: '2026-11-28', closedAt: '2026-11-28T21:41:00+01:00', currency: 'EUR', total: '2345.60', overShort: '0.00', balanced: true, file: 'Z-00412.json', document: null, upload: 'uploaded' },
+      { source: 'tills', register: 'till-2', zLabel: 'Z-00207', businessDay: '2026-11-28', closedAt: '2026-11-28T21:12:00+01:00', currency: 'EUR', total: '1187.25', overShort: '-2.50', balanced: false, file: 'Z-00207.json', document: null, upload: 'uploaded' },
+      { source: 'pos-db', register: '102', zLabel: 'Z-401', businessDay: '2026-11-27', closedAt: '2026-11-27T21:58:00+01:00', currency: 'EUR', total: '512.70', overShort: null, balanced: true, file: null, document: 'shift_close', upload: 'uploaded' },
+      { source: 'tills', register: 'till-1', zLabel: 'Z-00411', businessDay: '2026-11-27', closedAt: '2026-11-27T21:37:00+01:00', currency: 'EUR', total: '1998.10', overShort: '0.40', balanced: false, file: 'Z-00411.json', document: null, upload: 'uploaded' },
     ],
     listActivity: [
       { at: iso(-49 * 60_000), kind: 'file', source: 'tills', message: 'Z-00412 from till-1 was imported and uploaded.' },

@@ -25,6 +25,7 @@ import { exchangeView } from './exchange-view.ts';
 import { createWritebackPort } from './writeback-view.ts';
 import { createMappingEditor } from './mapping-editor.ts';
 import { folderFiles, folderShifts } from './files-view.ts';
+import { documentShift } from './shifts-view.ts';
 import { HistorySampler, SAMPLE_MS } from './history-sampler.ts';
 import { OutboxReader } from './outbox-reader.ts';
 import { discoverDraft, DraftSecretResolver, parseSourceDraft, previewDraft, testDraft } from './source-drafts.ts';
@@ -276,7 +277,8 @@ export function createDashboardService(host: AgentHost): DashboardService {
     },
 
     async shifts(options) {
-      const shifts: Shift[] = [];
+      // A database's shift closes (sent as documents) and a folder's Z-report files, side by side.
+      const shifts: Shift[] = host.outbox.shiftCloses(options).map(documentShift);
       for (const source of host.loaded.config.sources) {
         if (source.type !== 'folder' || source.kind === 'bank' || (options.source !== undefined && source.name !== options.source)) continue;
         shifts.push(...(await folderShifts(source, await allFiles(source.name))));

@@ -102,7 +102,7 @@ function originalName(name: string): string {
 export async function folderShifts(config: FolderSourceConfig, files: readonly FileEntry[]): Promise<Shift[]> {
   const shifts: Shift[] = [];
   // The Z-report reader (with its CSV and zip readers) loads when a folder's shifts are first asked for.
-  const { detectZReport, parseZReport, zLabel } = await import('../../formats/zreport/index.ts');
+  const { checkZReports, detectZReport, parseZReport, zLabel } = await import('../../formats/zreport/index.ts');
   for (const file of files) {
     if (file.outcome !== 'imported' || file.source !== config.name) continue;
     const bytes = await readFile(file.path).catch(() => null);
@@ -119,7 +119,9 @@ export async function folderShifts(config: FolderSourceConfig, files: readonly F
           currency: report.currency,
           total: report.total,
           overShort: report.cash.difference,
+          balanced: checkZReports([report]).checks.every((check) => check.passed),
           file: file.name,
+          document: null,
           upload: file.upload,
         });
       }

@@ -81,7 +81,7 @@ export function dataRoutes(port: DashboardPort | undefined): AnyRoute[] {
       path: '/shifts',
       role: 'viewer',
       tag: 'shifts',
-      summary: 'Shift-close (Z) reports per register: Z number, total, over/short, upload state.',
+      summary: "Shift closes per register, from database sources' shift-close documents and from Z-report files in watched folders: Z number, total, over/short, whether every check passed, sent or not.",
       params: NoParams,
       input: z.strictObject({ source: z.string().min(1).optional(), limit: Limit(1000, 200) }),
       output: z.array(ShiftSchema),

@@ -221,7 +221,12 @@ export const de: Record<MessageKey, string> = {
   'shifts.balanced': 'ausgeglichen',
   'shifts.upload': 'Gesendet',
   'shifts.none': 'Noch keine Kassenabschlüsse.',
-  'shifts.sentence': '{z} von {register} hochgeladen um {time}',
+  'shifts.sentence': '{z} von Kasse {register}, abgeschlossen um {time}',
+  'shifts.notCounted': 'Kasse nicht gezählt',
+  'shifts.checksFailed': 'nicht ausgeglichen: siehe Meldung',
+  'shifts.sent.pending': 'wartet auf Versand',
+  'shifts.sent.uploaded': 'gesendet',
+  'shifts.sent.failed': 'nicht gesendet: siehe Warteschlange',
 
   'completeness.title': 'Vollständigkeit',
   'completeness.intro': 'Je Geschäftstag und Datenstrom: was gelesen wurde, was wartet, was die Cloud hat.',

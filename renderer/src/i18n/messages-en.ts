@@ -223,7 +223,12 @@ export const en = {
   'shifts.balanced': 'balanced',
   'shifts.upload': 'Sent',
   'shifts.none': 'No shift-close reports yet.',
-  'shifts.sentence': '{z} from {register} uploaded at {time}',
+  'shifts.sentence': '{z} from register {register}, closed at {time}',
+  'shifts.notCounted': 'cash not counted',
+  'shifts.checksFailed': 'does not balance: see its alert',
+  'shifts.sent.pending': 'waiting to be sent',
+  'shifts.sent.uploaded': 'sent',
+  'shifts.sent.failed': 'not sent: see the queue',
 
   'completeness.title': 'Completeness',
   'completeness.intro': 'Per business day and stream: what was read, what waits, what the cloud has.',

@@ -112,13 +112,26 @@ export function ShiftsScreen() {
       ) : (
         <ul className="rows" data-testid="shifts">
           {shifts.data.map((s) => {
-            const diff = Number(s.overShort);
-            const overShort = diff === 0 ? t('shifts.balanced') : diff > 0 ? t('shifts.over', { amount: i18n.money(s.overShort, s.currency) }) : t('shifts.short', { amount: i18n.money(s.overShort.replace(/^-/, ''), s.currency) });
+            // Money stays text: the sign and zero are read from the exact decimal, never a float.
+            const zero = s.overShort !== null && /^-?0(\.0+)?$/.test(s.overShort);
+            const overShort =
+              s.overShort === null
+                ? t('shifts.notCounted')
+                : zero
+                  ? t('shifts.balanced')
+                  : s.overShort.startsWith('-')
+                    ? t('shifts.short', { amount: i18n.money(s.overShort.slice(1), s.currency) })
+                    : t('shifts.over', { amount: i18n.money(s.overShort, s.currency) });
             return (
-              <li key={`${s.source}/${s.register}/${s.zLabel}`}>
+              <li key={`${s.source}/${s.document ?? s.file ?? ''}/${s.register}/${s.zLabel}`}>
                 <p>
                   <strong>{t('shifts.sentence', { z: s.zLabel, register: s.register, time: i18n.time(s.closedAt) })}</strong>{' '}
-                  <Badge tone={s.upload === 'uploaded' ? 'ok' : s.upload === 'failed' ? 'error' : 'busy'}>{t(`files.upload.${s.upload === 'none' ? 'pending' : s.upload}`)}</Badge>
+                  <Badge tone={s.upload === 'uploaded' ? 'ok' : s.upload === 'failed' ? 'error' : 'busy'}>
+                    {/* A report file's state is its original's upload; a database's shift is sent as one record. */}
+                    {t(`${s.file === null ? 'shifts.sent' : 'files.upload'}.${s.upload === 'none' ? 'pending' : s.upload}`)}
+                  </Badge>{' '}
+                  {/* The cash badge already says short or over; this names the other checks' failures. */}
+                  {s.balanced || !(zero || s.overShort === null) ? null : <Badge tone="warn">{t('shifts.checksFailed')}</Badge>}
                 </p>
                 <dl className="facts inline">
                   <div>
@@ -127,18 +140,18 @@ export function ShiftsScreen() {
                   </div>
                   <div>
                     <dt>{t('shifts.total')}</dt>
-                    <dd>{i18n.money(s.total, s.currency)}</dd>
+                    <dd>{s.total === null ? '–' : i18n.money(s.total, s.currency)}</dd>
                   </div>
                   <div>
                     <dt>{t('shifts.overShort')}</dt>
                     <dd>
-                      <Badge tone={diff === 0 ? 'ok' : 'warn'}>{overShort}</Badge>
+                      <Badge tone={zero ? 'ok' : s.overShort === null ? 'idle' : 'warn'}>{overShort}</Badge>
                     </dd>
                   </div>
                 </dl>
                 <MoreDetail>
                   <p className="mono wrap">
-                    {s.source} · {s.file} · {i18n.dateTime(s.closedAt)}
+                    {s.source} · {s.file ?? s.document} · {i18n.dateTime(s.closedAt)}
                   </p>
                 </MoreDetail>
               </li>

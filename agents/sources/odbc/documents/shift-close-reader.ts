@@ -4,7 +4,7 @@
  * default), with the "last closed shift" checkpoint committed in the same enqueue. Alerts (a shift
  * that does not balance, a missing Z number) are raised once the document is committed.
  */
-import type { JsonObject, OdbcDocumentConfig, SourceRecord } from '../../../api/index.ts';
+import type { JsonObject, OdbcDocumentConfig, ShiftCloseSummary, SourceRecord } from '../../../api/index.ts';
 import { isoNow } from '../../../pipeline/clock.ts';
 import { AgentError } from '../../../pipeline/errors.ts';
 import type { ReadResult, SourceContext } from '../../../pipeline/source.ts';
@@ -102,6 +102,7 @@ export class ShiftCloseReader {
       lane: config.lane,
       records: [record],
       checkpoint: documentStateJson(next),
+      shiftCloses: [built.shiftClose],
       caughtUp: false,
       ack: () => {
         // Only from the state this document was read from: a late or repeated ack never moves back.
@@ -186,9 +187,21 @@ export class ShiftCloseReader {
       typeof totals.payments === 'string' ? `payments ${totals.payments}${config.currency === undefined ? '' : ` ${config.currency}`}` : null,
       document.result.balanced ? 'balanced' : 'NOT balanced',
     ].filter((part) => part !== null);
+    const cash = totals.cash;
+    const shiftClose: ShiftCloseSummary = {
+      key,
+      register: found.register,
+      z: found.z,
+      closedAt: typeof closedAt === 'string' ? closedAt : null,
+      currency: config.currency ?? (typeof totals.currency === 'string' ? totals.currency : null),
+      total: moneyText(totals.receipts) ?? moneyText(totals.payments),
+      overShort: typeof cash === 'object' && cash !== null && !Array.isArray(cash) ? moneyText(cash.overShort) : null,
+      balanced: document.result.balanced,
+    };
     return {
       key,
       data: document.data,
+      shiftClose,
       balanced: document.result.balanced,
       failures: document.result.checks.filter((check) => !check.ok).map((check) => check.message),
       summary: summary.join(', '),
@@ -233,4 +246,8 @@ export class ShiftCloseReader {
   #where(): string {
     return `Source "${this.#options.source}", document "${this.name}"`;
   }
+}
+
+function moneyText(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }

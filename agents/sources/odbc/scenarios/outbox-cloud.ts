@@ -50,7 +50,7 @@ export class OutboxCloud {
       this.#versions.add(id);
     }
     this.committed += result.records.length;
-    this.outbox.enqueue({ source, stream: result.stream, lane: result.lane, records: result.records, checkpoint: result.checkpoint, checkpointParts: result.checkpointParts });
+    this.outbox.enqueue({ source, stream: result.stream, lane: result.lane, records: result.records, checkpoint: result.checkpoint, checkpointParts: result.checkpointParts, shiftCloses: result.shiftCloses });
     result.ack();
   }
 

@@ -310,7 +310,7 @@ export function buildProgram(
 
   program
     .command('backup')
-    .description('write an encrypted backup (config, outbox, audit key; no credentials) to move to a new server')
+    .description('write an encrypted backup (config, outbox, audit key, SFTP ledger; no credentials) to move to a new server')
     .requiredOption('-o, --output <file>', 'where to write the backup')
     .option('--passphrase-file <file>', 'read the passphrase from this file (default: standard input)')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)

@@ -16,12 +16,15 @@ export interface Unattended {
   stop(): Promise<void>;
 }
 
+/** Raised by `tya-agent service notify-stopped` when systemd gives up on the agent; cleared when it runs again. */
+export const AGENT_STOPPED_ALERT = 'agent_stopped';
+
 export const IDLE_UNATTENDED: Unattended = { noteDelivery: () => undefined, stop: () => Promise.resolve() };
 
 export async function startUnattended(deps: {
   config: () => AgentConfig;
   status: () => AgentStatus;
-  outbox: AlertNotifierDeps['outbox'];
+  outbox: AlertNotifierDeps['outbox'] & { clearAlert(code: string): void };
   secrets: SecretResolver;
   logger: Logger;
   now: () => number;
@@ -33,6 +36,8 @@ export async function startUnattended(deps: {
     purgeKeys === undefined
       ? () => undefined
       : startKeyPurgeTimer({ purgeSlice: purgeKeys, afterDays: () => deps.config().outbox.forgetKeysAfterDays, now: deps.now, logger: deps.logger.child({ component: 'outbox' }) });
+  // Running again: the channels that heard it stopped now hear "resolved" from the notifier.
+  deps.outbox.clearAlert(AGENT_STOPPED_ALERT);
   const stopNotifier = startAlertNotifier({
     agentName: () => deps.config().agent.name,
     config: () => deps.config().notify,

@@ -6,6 +6,8 @@
  * and `service uninstall` unregisters it (DELETE /v1/agents/{id}).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import nodeHttp from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +46,7 @@ let pos: PosActivity;
 let createdUser = false;
 let agent: ReturnType<typeof spawn> | null = null;
 let agentOutput = '';
+let closeHook: () => Promise<void> = () => Promise.resolve();
 const layout = () => serviceLayout({ root: path.join(dir, 'root'), user: USER });
 
 function cli(args: string[], input?: string): Promise<CliResult> {
@@ -91,6 +94,7 @@ afterAll(async () => {
     await new Promise((resolve) => agent!.once('exit', resolve));
   }
   pos?.close();
+  await closeHook();
   await sandbox?.close();
   if (createdUser && systemUsers.lookup(USER) !== null) systemUsers.remove(USER);
   rmSync(dir, { recursive: true, force: true });
@@ -107,9 +111,22 @@ describe.runIf(canRun)('the agent as a service', () => {
     const posDir = path.join(dir, 'pos');
     mkdirSync(posDir);
     pos = PosActivity.create(path.join(posDir, 'pos.db'), { seed: 5, stores: 1, registersPerStore: 1, closedShiftsPerRegister: 1, receiptsPerShift: 5 });
+    // The alert channel a server has instead of a tray: a webhook on loopback.
+    const notices: Array<{ code: string; state: string; severity: string; message: string }> = [];
+    const hook = nodeHttp.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        notices.push(JSON.parse(body) as (typeof notices)[number]);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    closeHook = () => new Promise<void>((resolve) => hook.close(() => resolve()));
     const startConfig = writeAgentConfig(path.join(dir, 'agent.json'), {
       agent: { name: 'service-mode-test', dataDir: 'data' },
       cloud: { url: sandbox.url, entity: 'store-1', retryBaseMs: 100, retryMaxMs: 400 },
+      notify: { webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts` } },
       sources: [
         {
           type: 'odbc',
@@ -197,6 +214,31 @@ describe.runIf(canRun)('the agent as a service', () => {
     expect(busy.code).toBe(9);
     agent.kill('SIGTERM');
     await new Promise((resolve) => agent!.once('exit', resolve));
+
+    // systemd gives up (the crash-loop limit): its OnFailure= unit runs, exactly as written, as the
+    // service user with what systemd adds for a failure handler. The webhook hears it in words.
+    const stoppedUnit = unitDirectives(readFileSync(layout().stoppedUnitFile, 'utf8'));
+    expect(unit.get('OnFailure')).toEqual([path.basename(layout().stoppedUnitFile)]);
+    const [stoppedExec, ...stoppedArgs] = stoppedUnit.get('ExecStart')![0]!.split(' ');
+    const stoppedEnv = Object.fromEntries((stoppedUnit.get('Environment') ?? []).map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]));
+    // Not spawnSync: the webhook answers from this process's event loop.
+    const notifier = spawn(stoppedExec!, stoppedArgs, {
+      uid: account.uid,
+      gid: account.gid,
+      cwd: stoppedUnit.get('WorkingDirectory')![0],
+      env: { PATH: '/usr/bin:/bin', HOME: layout().dataDir, USER, ...stoppedEnv, MONITOR_UNIT: 'tya-agent.service', MONITOR_SERVICE_RESULT: 'start-limit-hit' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let notifierOutput = '';
+    notifier.stdout.on('data', (chunk: Buffer) => (notifierOutput += chunk.toString()));
+    notifier.stderr.on('data', (chunk: Buffer) => (notifierOutput += chunk.toString()));
+    const notifiedCode = await new Promise<number | null>((resolve) => notifier.once('exit', resolve));
+    expect(notifiedCode, notifierOutput).toBe(0);
+    const stopped = notices.filter((n) => n.code === 'agent_stopped');
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toMatchObject({ state: 'raised', severity: 'critical' });
+    expect(stopped[0]!.message).toMatch(/will not start it again \(it failed 5 times within 10 minutes\).*systemctl restart tya-agent/);
+    expect((await status(layout().liveConfig))?.alerts.map((a) => a.code)).toContain('agent_stopped');
     const unconfirmed = await cli(['service', 'uninstall', '--root', layout().root, '--user', USER]);
     expect(unconfirmed.stdout).toMatch(/0 changes are not sent yet|changes? (is|are) not sent yet/);
     expect(unconfirmed.stderr).toMatch(/needs a confirmation; nothing was changed/);
@@ -207,6 +249,7 @@ describe.runIf(canRun)('the agent as a service', () => {
     expect(uninstall.code, uninstall.stdout + uninstall.stderr).toBe(0);
     expect((await admin.agents()).find((a) => a.agentId === agentId)?.deletedAt).not.toBeNull();
     expect(readdirSync(layout().dataDir)).toContain('outbox.db');
+    expect(existsSync(layout().stoppedUnitFile), 'uninstall removes the failure unit too').toBe(false);
     expect(await new ServiceFileSecretStore(vault).get(SecretRefs.clientSecret)).toBeUndefined();
   }, 120_000);
 });

@@ -32,6 +32,12 @@ export function registerServiceCommand(
     .option('--purge-data', 'also delete the data dir (queue, logs, vault, live config)')
     .addHelpText('after', '\nExit code: 0 removed, 2 no confirmation (not a terminal and no --yes), 7 the cloud did not unregister it (nothing removed).')
     .action(action((opts: ServiceOptions) => run('uninstall', opts, io)));
+  service
+    .command('notify-stopped')
+    .description('run by systemd when it gives up on the agent: raise agent_stopped with its last error and send it through the alert channels')
+    .option('-c, --config <file>', 'the live config of the service (the unit passes it)')
+    .addHelpText('after', '\nExit code: 0 every channel told (or the agent runs again), 3 no channel configured or one could not be told.')
+    .action(action(async (opts: ServiceOptions) => (await import('../service/notify-stopped.ts')).notifyStoppedCommand(opts, io)));
   for (const [name, help] of [
     ['status', 'whether the service is installed, enabled and running'],
     ['start', 'start the service (systemctl start)'],

@@ -12,7 +12,7 @@ import { folderWritePaths, liveConfigFrom } from './live-config.ts';
 import type { ServiceLayout } from './service-layout.ts';
 import type { ServiceAccount, ServiceUsers } from './service-user.ts';
 import type { Systemctl } from './systemctl.ts';
-import { systemdUnit } from './systemd-unit.ts';
+import { systemdStoppedUnit, systemdUnit } from './systemd-unit.ts';
 
 export interface InstallServiceOptions {
   layout: ServiceLayout;
@@ -62,7 +62,7 @@ export function installService(options: InstallServiceOptions): InstallServiceRe
   chownTree(layout.dataDir, user);
 
   const loaded = parseConfigText(readFileSync(layout.liveConfig, 'utf8'), layout.liveConfig);
-  const unit = systemdUnit({
+  const unitOptions = {
     nodePath: options.nodePath,
     entry: options.entry,
     user: user.name,
@@ -70,10 +70,13 @@ export function installService(options: InstallServiceOptions): InstallServiceRe
     configFile: layout.liveConfig,
     dataDir: layout.dataDir,
     extraReadWritePaths: folderWritePaths(loaded.config),
-  });
+    unitName: layout.unitName,
+  };
+  const unit = systemdUnit(unitOptions);
   mkdirSync(path.dirname(layout.unitFile), { recursive: true, mode: 0o755 });
   writeFileSync(layout.unitFile, unit, { mode: 0o644 });
-  out(`Wrote the unit ${layout.unitFile}.`);
+  writeFileSync(layout.stoppedUnitFile, systemdStoppedUnit(unitOptions), { mode: 0o644 });
+  out(`Wrote the unit ${layout.unitFile}, and ${path.basename(layout.stoppedUnitFile)}, which tells the alert channels if systemd gives up on it.`);
 
   const unusable = options.systemctl.unusableReason();
   if (unusable !== null) {

@@ -15,7 +15,7 @@ import { liveConfigFrom } from './live-config.ts';
 import { serviceLayout, type ServiceLayout } from './service-layout.ts';
 import { systemUsers } from './service-user.ts';
 import { hostSystemctl } from './systemctl.ts';
-import { systemdUnit } from './systemd-unit.ts';
+import { systemdStoppedUnit, systemdUnit } from './systemd-unit.ts';
 import { uninstallService } from './uninstall-service.ts';
 import { winswXml } from './winsw-xml.ts';
 
@@ -85,7 +85,8 @@ export async function serviceCommand(action: 'install' | 'uninstall' | 'status' 
 }
 
 function printedUnit(layout: ServiceLayout): string {
-  return systemdUnit({ nodePath: process.execPath, entry: ENTRY, user: layout.user, group: layout.group, configFile: layout.liveConfig, dataDir: layout.dataDir });
+  const options = { nodePath: process.execPath, entry: ENTRY, user: layout.user, group: layout.group, configFile: layout.liveConfig, dataDir: layout.dataDir, unitName: layout.unitName };
+  return `${systemdUnit(options)}\n# ${layout.stoppedUnitFile}\n${systemdStoppedUnit(options)}`;
 }
 
 function serviceStatus(layout: ServiceLayout, io: CliIo): ExitCodeValue {

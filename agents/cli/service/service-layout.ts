@@ -3,6 +3,7 @@
  * into a throwaway folder and never touch the machine's /etc.
  */
 import path from 'node:path';
+import { stoppedUnitName } from './systemd-unit.ts';
 
 export const SERVICE_NAME = 'tya-agent';
 
@@ -15,6 +16,8 @@ export interface ServiceLayout {
   dataDir: string;
   liveConfig: string;
   unitFile: string;
+  /** The oneshot unit the agent's OnFailure= starts: it tells the alert channels (systemd-unit.ts). */
+  stoppedUnitFile: string;
   user: string;
   group: string;
   unitName: string;
@@ -33,6 +36,7 @@ export function serviceLayout(options: { root?: string; user?: string; unitName?
     dataDir,
     liveConfig: path.join(dataDir, 'tya-agent.json'),
     unitFile: path.join(root, 'etc', 'systemd', 'system', `${unitName}.service`),
+    stoppedUnitFile: path.join(root, 'etc', 'systemd', 'system', `${stoppedUnitName(unitName)}.service`),
     user,
     group: user,
     unitName,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_ENTRY } from '../../../test/helpers/agent-process.ts';
-import { systemdQuote, systemdUnit, type SystemdUnitOptions } from './systemd-unit.ts';
+import { systemdQuote, systemdStoppedUnit, systemdUnit, type SystemdUnitOptions } from './systemd-unit.ts';
 
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tya-unit-'));
@@ -49,6 +49,22 @@ describe('systemdUnit', () => {
     expect(unit.get('Environment')).toContain('NODE_COMPILE_CACHE=/var/lib/tya-agent/compile-cache');
   });
 
+  it('hands a failure systemd gives up on to a oneshot unit that tells the alert channels, confined the same way', () => {
+    const agent = directives(systemdUnit(base));
+    expect(agent.get('OnFailure')).toEqual(['tya-agent-stopped.service']);
+    expect(directives(systemdUnit({ ...base, unitName: 'tya-agent-store7' })).get('OnFailure')).toEqual(['tya-agent-store7-stopped.service']);
+    const stopped = directives(systemdStoppedUnit(base));
+    expect(stopped.get('Type')).toEqual(['oneshot']);
+    expect(stopped.get('ExecStart')).toEqual([`${process.execPath} ${CLI_ENTRY} service notify-stopped --config /var/lib/tya-agent/tya-agent.json`]);
+    expect(stopped.get('User')).toEqual(['tya-agent']);
+    expect(stopped.get('ReadWritePaths')).toEqual(['/var/lib/tya-agent']);
+    expect(stopped.get('ProtectSystem')).toEqual(['strict']);
+    expect(stopped.get('NoNewPrivileges')).toEqual(['yes']);
+    // Started only by OnFailure=: nothing enables it, and it never restarts.
+    expect(stopped.has('WantedBy')).toBe(false);
+    expect(stopped.has('Restart')).toBe(false);
+  });
+
   it('quotes paths with spaces, quotes and percent signs as systemd reads them', () => {
     expect(systemdQuote('/opt/tya/node')).toBe('/opt/tya/node');
     expect(systemdQuote('/opt/my agent/"x"')).toBe('"/opt/my agent/\\"x\\""');
@@ -66,8 +82,10 @@ describe('systemdUnit', () => {
       context.skip();
     }
     const file = path.join(dir, 'tya-agent.service');
+    const stoppedFile = path.join(dir, 'tya-agent-stopped.service');
     writeFileSync(file, systemdUnit({ ...base, extraReadWritePaths: [dir] }));
-    const result = await promisify(execFile)(SYSTEMD_ANALYZE, ['verify', '--man=no', file]).then(
+    writeFileSync(stoppedFile, systemdStoppedUnit({ ...base, dataDir: dir }));
+    const result = await promisify(execFile)(SYSTEMD_ANALYZE, ['verify', '--man=no', file, stoppedFile]).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );

@@ -75,7 +75,8 @@ export async function uninstallService(options: UninstallServiceOptions): Promis
     out(outcome.unregistered ? `Unregistered agent ${outcome.agentId} from ${outcome.cloudUrl}; its credentials were removed from the vault.` : `Not unregistered: ${outcome.reason}.`);
   }
   rmSync(layout.unitFile, { force: true });
-  out(`Removed ${layout.unitFile}.`);
+  rmSync(layout.stoppedUnitFile, { force: true });
+  out(`Removed ${layout.unitFile} and ${layout.stoppedUnitFile}.`);
   if (unusable === null) options.systemctl.run(['daemon-reload']);
   if (options.purgeData) {
     rmSync(layout.dataDir, { recursive: true, force: true });

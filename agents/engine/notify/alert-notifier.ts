@@ -61,6 +61,23 @@ export class AlertNotifier {
     return this.#busy;
   }
 
+  /**
+   * For a process that lives only to say one thing (`service notify-stopped`): passes until every
+   * configured channel has told `code`, or `deadlineMs` is reached; failed sends are retried with the
+   * usual backoff in between. Returns the channels that could not be told.
+   */
+  async deliver(code: string, deadlineMs: number, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))): Promise<string[]> {
+    const config = this.#deps.config();
+    if (config === undefined) return [];
+    const names = (this.#deps.channels ?? defaultChannels(this.#deps.secrets, this.#deps.now))(config).map((channel) => channel.name);
+    for (;;) {
+      await this.tick();
+      const untold = names.filter((name) => readTold(this.#deps.outbox.getState(`notify.${name}`))[code]?.sentAt == null);
+      if (untold.length === 0 || this.#deps.now() >= deadlineMs) return untold;
+      await sleep(1_000);
+    }
+  }
+
   /** After stop a send still in flight may finish, but nothing more is read or written (the outbox closes). */
   stop(): void {
     this.#stopped = true;

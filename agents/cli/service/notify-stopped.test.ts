@@ -1,0 +1,153 @@
+/**
+ * `service notify-stopped` (the agent unit's OnFailure=): the agent's last error in words, through
+ * a real webhook on loopback, the alert in the outbox for `status`, "resolved" once the agent runs
+ * again, and nothing at all while it runs. Real outbox, real keychain, real log file.
+ */
+import type { Server } from 'node:http';
+import { nodeHttp } from '../../pipeline/node-http.ts';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliIo } from '../cli-io.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { Agent } from '../../engine/agent.ts';
+import { parseConfigText } from '../../engine/load-config.ts';
+import { startUnattended } from '../../engine/unattended.ts';
+import { VaultSecretResolver } from '../../vault/index.ts';
+import { lastLoggedError, notifyStoppedCommand, stoppedMessage } from './notify-stopped.ts';
+
+interface Notice {
+  code: string;
+  state: string;
+  severity: string;
+  message: string;
+}
+
+let dir: string;
+let server: Server;
+let received: Notice[];
+let answer: number;
+let hookUrl: string;
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tya-stopped-'));
+  received = [];
+  answer = 204;
+  server = nodeHttp.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      if (answer < 300) received.push(JSON.parse(body) as Notice);
+      response.writeHead(answer).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`;
+});
+
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function configFile(): string {
+  const file = path.join(dir, 'agent.json');
+  const text = JSON.stringify({
+    agent: { name: `stopped-${process.pid}`, dataDir: 'data' },
+    cloud: { url: 'http://127.0.0.1:9', entity: 'e' },
+    notify: { webhook: { url: hookUrl } },
+  });
+  writeFileSync(file, text);
+  return file;
+}
+
+function captureIo(): CliIo & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, out: (line) => lines.push(line), err: (line) => lines.push(line), interactive: false };
+}
+
+const loadedFrom = (file: string) => parseConfigText(readFileSync(file, 'utf8'), file);
+
+async function logAnError(file: string, message: string, cause: string): Promise<string> {
+  const agent = Agent.open({ loaded: loadedFrom(file) });
+  agent.logger.error({ err: new Error(cause) }, message);
+  agent.logger.flush?.();
+  const logFile = agent.layout.logFile;
+  await agent.close();
+  return logFile;
+}
+
+describe('service notify-stopped', () => {
+  it("sends the agent's last error through the webhook, keeps it for status, and the channel hears 'resolved' when the agent runs again", async () => {
+    const file = configFile();
+    const logFile = await logAnError(file, 'Could not connect to pos-db.', 'password authentication failed for user "pos"');
+    expect(lastLoggedError(logFile, Date.now() - 60_000)).toBe('Could not connect to pos-db. password authentication failed for user "pos"');
+    expect(lastLoggedError(logFile, Date.now() + 60_000), 'an error older than the window is not why it stopped now').toBeNull();
+
+    const io = captureIo();
+    const env = { MONITOR_UNIT: 'tya-agent.service', MONITOR_SERVICE_RESULT: 'exit-code', MONITOR_EXIT_CODE: 'exited', MONITOR_EXIT_STATUS: '10' };
+    expect(await notifyStoppedCommand({ config: file }, io, { env })).toBe(ExitCode.ok);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ code: 'agent_stopped', state: 'raised', severity: 'critical' });
+    expect(received[0]!.message).toBe(
+      'The agent stopped and the service manager will not start it again (exit status 10: the cloud revoked this agent; enroll it again). ' +
+        'Nothing is read or sent until it runs. Its last error: Could not connect to pos-db. password authentication failed for user "pos" ' +
+        'Fix the cause, then run "systemctl restart tya-agent".',
+    );
+
+    // The agent runs again: its unattended part clears the condition and the webhook hears it resolved.
+    const loaded = loadedFrom(file);
+    const agent = Agent.open({ loaded });
+    expect(agent.outbox.listAlerts().map((a) => a.code)).toContain('agent_stopped');
+    const unattended = await startUnattended({
+      config: () => loaded.config, status: () => agent.status(), outbox: agent.outbox,
+      secrets: new VaultSecretResolver(agent.secretStore), logger: agent.logger, now: () => Date.now(),
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(received.map((n) => `${n.code}:${n.state}`)).toEqual(['agent_stopped:raised', 'agent_stopped:resolved']);
+      expect(agent.outbox.listAlerts().map((a) => a.code)).not.toContain('agent_stopped');
+    } finally {
+      await unattended.stop();
+      await agent.close();
+    }
+  }, 30_000);
+
+  it('says so and exits 3 when the webhook cannot be told within its time, keeping the alert for status', async () => {
+    const file = configFile();
+    answer = 503;
+    const io = captureIo();
+    expect(await notifyStoppedCommand({ config: file }, io, { env: { MONITOR_SERVICE_RESULT: 'start-limit-hit' }, deliverForMs: 1_500 })).toBe(ExitCode.incomplete);
+    expect(io.lines.join('\n')).toContain('Could not send it by webhook');
+    const agent = Agent.open({ loaded: loadedFrom(file) });
+    try {
+      expect(agent.outbox.listAlerts().find((a) => a.code === 'agent_stopped')?.message).toMatch(/it failed 5 times within 10 minutes.*no error of the last minutes/);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('reports nothing while the agent runs (restarted by hand meanwhile)', async () => {
+    const file = configFile();
+    const running = Agent.open({ loaded: loadedFrom(file), lockAs: 'run' });
+    try {
+      const io = captureIo();
+      expect(await notifyStoppedCommand({ config: file }, io, { env: {} })).toBe(ExitCode.ok);
+      expect(io.lines).toEqual(['The agent is running again: nothing to report.']);
+      expect(received).toEqual([]);
+      expect(running.outbox.listAlerts().map((a) => a.code)).not.toContain('agent_stopped');
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('names a signal, and a unit of another name, in the words', () => {
+    expect(stoppedMessage({ MONITOR_UNIT: 'tya-agent-store7.service', MONITOR_EXIT_CODE: 'killed', MONITOR_EXIT_STATUS: 'KILL' }, null)).toMatch(
+      /\(ended by signal KILL\)\..*journalctl -u tya-agent-store7.*systemctl restart tya-agent-store7/,
+    );
+  });
+});

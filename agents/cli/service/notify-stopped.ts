@@ -1,0 +1,138 @@
+/**
+ * `tya-agent service notify-stopped`: what systemd runs when it gives up on the agent (the agent
+ * unit's OnFailure=, after the crash-loop limit or an exit a restart cannot fix). A stopped agent
+ * sends no alerts and a server has no tray, so without this the office's data would stop with
+ * nobody told. It raises the critical condition `agent_stopped` with the agent's last logged error
+ * (so `status` and the dashboard say it too) and sends it through the configured channels; the
+ * agent clears it when it runs again, and its channels then hear "resolved".
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { ExitCodeValue } from '../exit-codes.ts';
+import { ExitCode } from '../exit-codes.ts';
+import type { CliIo } from '../cli-io.ts';
+import { resolveConfig } from '../config-option.ts';
+import { Agent } from '../../engine/agent.ts';
+import { DataDirBusyError } from '../../engine/data-dir-lock.ts';
+import { AGENT_STOPPED_ALERT } from '../../engine/unattended.ts';
+import { AlertNotifier } from '../../engine/notify/alert-notifier.ts';
+import { VaultSecretResolver } from '../../vault/index.ts';
+
+const TAIL_BYTES = 256 * 1024;
+const DELIVER_FOR_MS = 60_000;
+/** An older error is not why it stopped now: systemd gives up within 10 minutes of crashes. */
+const RECENT_MS = 15 * 60_000;
+
+/** What systemd tells an OnFailure= unit about the unit that failed (systemd ≥ 251). */
+export interface MonitorEnv {
+  MONITOR_UNIT?: string | undefined;
+  MONITOR_SERVICE_RESULT?: string | undefined;
+  MONITOR_EXIT_CODE?: string | undefined;
+  MONITOR_EXIT_STATUS?: string | undefined;
+}
+
+export async function notifyStoppedCommand(
+  options: { config?: string },
+  io: CliIo,
+  deps: { env?: MonitorEnv; deliverForMs?: number } = {},
+): Promise<ExitCodeValue> {
+  const loaded = resolveConfig(options.config);
+  let agent: Agent;
+  try {
+    agent = Agent.open({ loaded, lockAs: 'service notify-stopped' });
+  } catch (error) {
+    // Restarted by hand meanwhile: it reports for itself.
+    if (error instanceof DataDirBusyError) {
+      io.out('The agent is running again: nothing to report.');
+      return ExitCode.ok;
+    }
+    throw error;
+  }
+  try {
+    const message = stoppedMessage(deps.env ?? process.env, lastLoggedError(agent.layout.logFile, Date.now() - RECENT_MS));
+    agent.outbox.raiseAlert({ code: AGENT_STOPPED_ALERT, severity: 'critical', message });
+    io.out(message);
+    if (loaded.config.notify === undefined) {
+      io.err('No alert channel is configured (notify in the config): only "tya-agent status" and the dashboard show this.');
+      return ExitCode.incomplete;
+    }
+    const notifier = new AlertNotifier({
+      agentName: () => loaded.config.agent.name,
+      config: () => loaded.config.notify,
+      outbox: agent.outbox,
+      secrets: new VaultSecretResolver(agent.secretStore),
+      logger: agent.logger.child({ component: 'notify' }),
+      now: () => Date.now(),
+    });
+    const untold = await notifier.deliver(AGENT_STOPPED_ALERT, Date.now() + (deps.deliverForMs ?? DELIVER_FOR_MS));
+    if (untold.length > 0) {
+      io.err(`Could not send it by ${untold.join(', ')} (the agent's log says why).`);
+      return ExitCode.incomplete;
+    }
+    io.out('Sent to every configured alert channel.');
+    return ExitCode.ok;
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The alert in words: what stopped, why systemd gave up, the agent's last error, what to do. */
+export function stoppedMessage(env: MonitorEnv, lastError: string | null): string {
+  const unit = env.MONITOR_UNIT?.replace(/\.service$/, '') || 'tya-agent';
+  const why = givenUpBecause(env);
+  const error = lastError === null ? `Its log names no error of the last minutes: see "journalctl -u ${unit}".` : `Its last error: ${lastError}`;
+  return (
+    `The agent stopped and the service manager will not start it again${why === null ? '' : ` (${why})`}. ` +
+    `Nothing is read or sent until it runs. ${error} Fix the cause, then run "systemctl restart ${unit}".`
+  );
+}
+
+function givenUpBecause(env: MonitorEnv): string | null {
+  if (env.MONITOR_SERVICE_RESULT === 'start-limit-hit') return 'it failed 5 times within 10 minutes';
+  const status = env.MONITOR_EXIT_STATUS;
+  if (env.MONITOR_EXIT_CODE === 'exited' && status !== undefined) return `exit status ${status}: ${EXIT_WORDS[Number(status)] ?? 'see the log'}`;
+  if (env.MONITOR_EXIT_CODE === 'killed' || env.MONITOR_EXIT_CODE === 'dumped') return `ended by signal ${status ?? 'unknown'}`;
+  return env.MONITOR_SERVICE_RESULT ?? null;
+}
+
+/** The exits a restart cannot fix (systemd-unit.ts NO_RESTART_EXIT_CODES), in words. */
+const EXIT_WORDS: Record<number, string> = {
+  [ExitCode.config]: 'the configuration is not valid',
+  [ExitCode.keychain]: 'the keychain or service vault could not be opened',
+  [ExitCode.revoked]: 'the cloud revoked this agent; enroll it again',
+  [ExitCode.nodeTooOld]: 'the Node.js runtime is too old',
+};
+
+/** The newest error or fatal line of the agent's log since `sinceMs` (its message and its error's), or null. */
+export function lastLoggedError(logFile: string, sinceMs: number): string | null {
+  let text: string;
+  try {
+    const size = statSync(logFile).size;
+    const fd = openSync(logFile, 'r');
+    try {
+      const length = Math.min(size, TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (!line.includes('"level":"error"') && !line.includes('"level":"fatal"')) continue;
+    try {
+      const entry = JSON.parse(line) as { time?: unknown; msg?: unknown; err?: { message?: unknown } };
+      // Lines are in time order: the first too old ends the search.
+      if (typeof entry.time === 'string' && Date.parse(entry.time) < sinceMs) return null;
+      const parts = [entry.msg, entry.err?.message].filter((part): part is string => typeof part === 'string' && part !== '');
+      const words = [...new Set(parts)].join(' ');
+      if (words !== '') return words.length > 600 ? `${words.slice(0, 600)}…` : words;
+    } catch {
+      // A line cut by the tail window, or not JSON: look further back.
+    }
+  }
+  return null;
+}

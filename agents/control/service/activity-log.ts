@@ -68,7 +68,7 @@ export class ActivityLog {
     this.#alerts = alerts;
     const reachable = status.cloud.reachable;
     if (this.#primed && reachable !== this.#reachable && reachable !== null) {
-      this.add('cloud', reachable ? 'The cloud is reachable again; queued changes are being sent.' : `The cloud cannot be reached: ${(status.cloud.lastError?.message ?? 'no answer').replace(/[.\s]+$/, '')}. Changes are kept safely and sent later.`);
+      this.add('cloud', reachable ? cloudAnswered(this.#reachable) : `The cloud cannot be reached: ${(status.cloud.lastError?.message ?? 'no answer').replace(/[.\s]+$/, '')}. Changes are kept safely and sent later.`);
     }
     this.#reachable = reachable;
     this.#primed = true;
@@ -76,4 +76,9 @@ export class ActivityLog {
     if (this.#seenNotices.size > 10_000) this.#seenNotices = new Set([...this.#seenNotices].slice(-5000));
     return this.#added !== before;
   }
+}
+
+/** "Again" only after it could not be reached: the first answer after a start is no recovery. */
+function cloudAnswered(before: boolean | null): string {
+  return before === false ? 'The cloud is reachable again; queued changes are being sent.' : 'The cloud answered; changes are being sent.';
 }

@@ -87,6 +87,24 @@ describe.skipIf(!available)('the dashboard layout with seeded data', () => {
     }
   }, 60_000);
 
+  it("shows the log's newest line on Diagnostics, not the oldest of the tail", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await openSeededScreen(page, server.url, 'diagnostics', 'en');
+      const box = page.getByTestId('log-tail');
+      await box.waitFor();
+      // Page code as text: this file is type-checked without the DOM library.
+      const scroll = await page.evaluate<{ top: number; height: number; client: number }>(
+        `(() => { const el = document.querySelector('[data-testid="log-tail"]'); return { top: el.scrollTop, height: el.scrollHeight, client: el.clientHeight }; })()`,
+      );
+      expect(scroll.height, 'the seeded tail overflows the box').toBeGreaterThan(scroll.client);
+      expect(scroll.top + scroll.client).toBeGreaterThanOrEqual(scroll.height - 2);
+      expect(await box.textContent()).toMatch(/Read 3 changed rows from public\.sales_receipts\.$/);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('offers Acknowledge on an event alert only; a condition says it clears by itself', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {

@@ -156,10 +156,18 @@ export async function clippedText(page: Page): Promise<ClippedText[]> {
         const ownBox = el.getBoundingClientRect();
         const scrollsItself = [own.overflowX, own.overflowY].some((o) => o === 'auto' || o === 'scroll');
         if (!scrollsItself && (r.left < ownBox.left - 2 || r.right > ownBox.right + 2 || r.top < ownBox.top - 2 || r.bottom > ownBox.bottom + 2)) report(el, 'spills out of its own box (' + Math.round(ownBox.width) + 'x' + Math.round(ownBox.height) + 'px)');
+        let drawn = r;
         for (let a = el; a && a !== document.body; a = a.parentElement) {
           const s = getComputedStyle(a);
-          // Inside a region that scrolls on its own (a wide preview, the log) the text is reachable by scrolling.
-          if ([s.overflowX, s.overflowY].some((o) => o === 'auto' || o === 'scroll')) break;
+          // Inside a region that scrolls on its own (a wide preview, the log) the text is reachable by
+          // scrolling; only the part inside its box is drawn, so only that part can cover other text.
+          if ([s.overflowX, s.overflowY].some((o) => o === 'auto' || o === 'scroll')) {
+            const box = a.getBoundingClientRect();
+            const left = Math.max(r.left, box.left), right = Math.min(r.right, box.right);
+            const top = Math.max(r.top, box.top), bottom = Math.min(r.bottom, box.bottom);
+            drawn = right > left && bottom > top ? { left, right, top, bottom } : null;
+            break;
+          }
           const box = a.getBoundingClientRect();
           const cutX = ['hidden', 'clip'].includes(s.overflowX) && (r.left < box.left - 1 || r.right > box.right + 1);
           const cutY = ['hidden', 'clip'].includes(s.overflowY) && (r.top < box.top - 1 || r.bottom > box.bottom + 1);
@@ -168,7 +176,7 @@ export async function clippedText(page: Page): Promise<ClippedText[]> {
             break;
           }
         }
-        textRects.push({ el, r });
+        if (drawn !== null) textRects.push({ el, r: drawn });
       }
     }
     // Text drawn over other text: two text boxes of unrelated elements overlapping by more than a sliver.

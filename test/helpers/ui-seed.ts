@@ -154,7 +154,9 @@ export function seededAnswers(): Record<string, unknown> {
         { name: 'Free disk space', status: 'warn', message: 'Only 1.8 GB are free on /var/lib/tya-agent; the queue may need up to 2 GB.' },
       ],
       logFile: '/var/log/tya-agent/agent.log',
+      // More lines than the box shows: the screen scrolls it to the newest.
       logTail: [
+        ...Array.from({ length: 40 }, (_, i) => `{"level":30,"time":"2026-11-28T21:${String(10 + Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}Z","component":"delivery","msg":"Delivered a batch of ${i + 1} records."}`),
         '{"level":30,"time":"2026-11-28T21:29:56Z","component":"delivery","msg":"Delivered a batch of 12 records."}',
         '{"level":30,"time":"2026-11-28T21:29:58Z","component":"source.odbc","source":"erp","msg":"Read 3 changed rows from public.sales_receipts."}',
       ],

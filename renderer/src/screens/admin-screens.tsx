@@ -1,5 +1,5 @@
 /** Settings, Diagnostics and the first-run path. */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { DiagnosticsView, SettingsView } from '../../../agents/api/index.ts';
 import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
@@ -227,13 +227,26 @@ export function DiagnosticsScreen() {
           <section aria-labelledby="dg-log">
             <h2 id="dg-log">{t('diagnostics.log')}</h2>
             <p className="mono wrap">{t('diagnostics.logFile', { file: diagnostics.data.logFile })}</p>
-            <pre className="log" tabIndex={0} aria-label={t('diagnostics.log')}>
-              {diagnostics.data.logTail.map((line) => readableLogLine(line, i18n)).join('\n')}
-            </pre>
+            <LogTail lines={diagnostics.data.logTail.map((line) => readableLogLine(line, i18n))} label={t('diagnostics.log')} />
           </section>
         </>
       )}
     </Page>
+  );
+}
+
+/** The log's last lines in their order, scrolled to the newest: the box is shorter than the tail. */
+function LogTail({ lines, label }: { lines: string[]; label: string }) {
+  const box = useRef<HTMLPreElement>(null);
+  const text = lines.join('\n');
+  // On new text only: a re-render with the same lines leaves where the reader scrolled to.
+  useEffect(() => {
+    if (box.current !== null) box.current.scrollTop = box.current.scrollHeight;
+  }, [text]);
+  return (
+    <pre className="log" tabIndex={0} aria-label={label} ref={box} data-testid="log-tail">
+      {text}
+    </pre>
   );
 }
 

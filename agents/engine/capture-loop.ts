@@ -183,7 +183,7 @@ export class CaptureLoop {
           this.requested = false;
           this.options.schedule?.readDone(this.options.clock.now());
           this.publishSchedule();
-          await this.wakeup.wait(this.waitMs(), signal);
+          await this.idleWait(signal);
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -200,6 +200,32 @@ export class CaptureLoop {
     const allowed = schedule.readsAllowed(now) && schedule.isDue(now);
     this.publishSchedule();
     return allowed;
+  }
+
+  /**
+   * The wait between reads. A source with changes that must not wait for the interval (an ODBC
+   * source's shift closes) is asked every `idlePollMs` meanwhile, and what it finds is committed at
+   * once. Not under a read schedule: its quiet hours hold for these small reads too.
+   */
+  private async idleWait(signal: AbortSignal): Promise<void> {
+    const { source, clock, schedule } = this.options;
+    const slice = source.idlePollMs;
+    if (slice === undefined || source.idlePoll === undefined || schedule !== undefined) return this.wakeup.wait(this.waitMs(), signal);
+    const until = clock.now() + this.waitMs();
+    for (;;) {
+      const left = until - clock.now();
+      if (left <= 0 || signal.aborted) return;
+      const wakes = this.wakeup.wakes;
+      await this.wakeup.wait(Math.min(slice, left), signal);
+      // Woken (sync now, new data, pause, stop): back to the loop, which decides.
+      if (this.wakeup.wakes !== wakes || signal.aborted || this.paused) return;
+      // Held back (queue full, backpressure): nothing could be committed now.
+      if (!this.options.gate.isOpen() || !this.options.outbox.hasRoomFor()) continue;
+      const found = await this.readWatch.watch(source.idlePoll(signal));
+      if (signal.aborted) return;
+      // Committed like a read's page; the table streams wait for their interval as before.
+      if (found !== null) await this.settle(found, signal);
+    }
   }
 
   private waitMs(): number {
@@ -228,6 +254,11 @@ export class CaptureLoop {
       this.failureWatch.succeeded();
       return true;
     }
+    return this.settle(result, signal);
+  }
+
+  /** A read's page through the pipeline into the outbox; true when the source said it caught up. */
+  private async settle(result: ReadResult, signal: AbortSignal): Promise<boolean> {
     const isEcho = this.options.isEcho;
     const records = isEcho === undefined ? result.records : result.records.filter((r) => !isEcho(result.stream, r));
     const page = await this.options.pipeline?.process(records);

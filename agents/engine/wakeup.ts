@@ -2,8 +2,11 @@
 export class Wakeup {
   private waiters: Array<() => void> = [];
   private pending = false;
+  /** How many wakes so far: a waiter compares it to tell a wake from its own timeout. */
+  wakes = 0;
 
   wake(): void {
+    this.wakes += 1;
     if (this.waiters.length === 0) {
       this.pending = true;
       return;

@@ -48,6 +48,13 @@ export interface Source {
   connect(signal: AbortSignal): Promise<void>;
   /** Next page of changes, or `null` when nothing is new right now. */
   read(signal: AbortSignal): Promise<ReadResult | null>;
+  /**
+   * A source with changes that must not wait for its interval (an ODBC source's shift closes) is
+   * asked every `idlePollMs` while the engine waits between reads; what it returns is committed like
+   * a read. Both absent: the engine just waits.
+   */
+  readonly idlePollMs?: number | undefined;
+  idlePoll?(signal: AbortSignal): Promise<ReadResult | null>;
   close(): Promise<void>;
   /** "Test connection": never throws for expected failures, explains them instead. */
   check?(signal: AbortSignal): Promise<CheckResult>;

@@ -165,6 +165,19 @@ export class OdbcSource implements Source {
     }
   }
 
+  /** Between passes too: a till's shift close is captured within `pollSecs`, not at the next `intervalSecs`. */
+  get idlePollMs(): number | undefined {
+    return this.#documents.pollMs ?? undefined;
+  }
+
+  /** Only the shift closes (documents/), while the table streams wait for their next pass. */
+  async idlePoll(signal: AbortSignal): Promise<ReadResult | null> {
+    signal.throwIfAborted();
+    const connection = this.#connection;
+    if (connection === null) throw new NotConnectedError('odbc_not_connected', `Source "${this.name}" is not connected.`);
+    return this.#documents.poll(connection, signal);
+  }
+
   async close(): Promise<void> {
     const connection = this.#connection;
     this.#connection = null;

@@ -32,6 +32,12 @@ export class DocumentStreams {
     return this.#readers.length;
   }
 
+  /** How often the documents want to be looked at (the smallest `pollSecs`), or null without documents. */
+  get pollMs(): number | null {
+    const secs = (this.#config.documents ?? []).map((document) => document.pollSecs);
+    return secs.length === 0 ? null : Math.min(...secs) * 1000;
+  }
+
   async prepare(connection: OdbcConnection, signal: AbortSignal): Promise<void> {
     this.#assertNamesDistinct();
     for (const reader of this.#readers) {

@@ -165,6 +165,8 @@ export const de: Record<MessageKey, string> = {
   'form.saving': 'Wird gespeichert…',
 
   'files.title': 'Dateien',
+  'files.none': 'In den überwachten Ordnern ist noch keine Datei angekommen.',
+  'files.noFolder': 'Es ist kein überwachter Ordner eingerichtet, daher kommen hier keine Dateien an. Kontoauszüge und Z-Berichte aus einem solchen Ordner stehen hier: unter Quellen einen hinzufügen.',
   'files.outcome.imported': 'Importiert',
   'files.outcome.duplicate': 'Doppelt, nicht erneut gesendet',
   'files.outcome.rejected': 'Abgelehnt',

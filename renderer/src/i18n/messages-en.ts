@@ -167,6 +167,8 @@ export const en = {
   'form.saving': 'Saving…',
 
   'files.title': 'Files',
+  'files.none': 'No file has arrived in the watched folders yet.',
+  'files.noFolder': 'No watched folder is set up, so no files arrive here. Bank statements and Z reports dropped into one are listed here: add one under Sources.',
   'files.outcome.imported': 'Imported',
   'files.outcome.duplicate': 'Duplicate, not sent again',
   'files.outcome.rejected': 'Rejected',

@@ -14,15 +14,18 @@ const OUTCOME_TONE: Record<FileEntry['outcome'], Tone> = { imported: 'ok', dupli
 
 export function FilesScreen() {
   const { t } = useI18n();
+  const { status } = useLive();
   const files = useResource((a) => a.listFiles(), ['files', 'activity']);
   const action = useAction<null>();
+  // An empty list means something else without any watched folder: say which, and where to add one.
+  const hasFolder = status?.sources.some((source) => source.type === 'folder') ?? true;
   return (
     <Page title={t('files.title')}>
       {action.message && <Notice tone={action.message.tone}>{action.message.text}</Notice>}
       {files.data === null ? (
         <Loading error={files.error} />
       ) : files.data.length === 0 ? (
-        <p className="muted">{t('common.none')}</p>
+        <p className="muted">{t(hasFolder ? 'files.none' : 'files.noFolder')}</p>
       ) : (
         byFolder(files.data).map(([folder, entries]) => (
           <section key={folder} aria-labelledby={`folder-${folder}`}>

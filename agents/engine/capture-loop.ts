@@ -210,15 +210,16 @@ export class CaptureLoop {
   private async idleWait(signal: AbortSignal): Promise<void> {
     const { source, clock, schedule } = this.options;
     const slice = source.idlePollMs;
-    if (slice === undefined || source.idlePoll === undefined || schedule !== undefined) return this.wakeup.wait(this.waitMs(), signal);
+    if (slice === undefined || source.idlePoll === undefined || schedule !== undefined) {
+      await this.wakeup.wait(this.waitMs(), signal);
+      return;
+    }
     const until = clock.now() + this.waitMs();
     for (;;) {
       const left = until - clock.now();
       if (left <= 0 || signal.aborted) return;
-      const wakes = this.wakeup.wakes;
-      await this.wakeup.wait(Math.min(slice, left), signal);
-      // Woken (sync now, new data, pause, stop): back to the loop, which decides.
-      if (this.wakeup.wakes !== wakes || signal.aborted || this.paused) return;
+      // Woken (sync now, new data, pause, stop), also by a wake that came while the poll ran: back to the loop, which decides.
+      if ((await this.wakeup.wait(Math.min(slice, left), signal)) || this.paused) return;
       // Held back (queue full, backpressure): nothing could be committed now.
       if (!this.options.gate.isOpen() || !this.options.outbox.hasRoomFor()) continue;
       const found = await this.readWatch.watch(source.idlePoll(signal));

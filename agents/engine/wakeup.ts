@@ -2,11 +2,8 @@
 export class Wakeup {
   private waiters: Array<() => void> = [];
   private pending = false;
-  /** How many wakes so far: a waiter compares it to tell a wake from its own timeout. */
-  wakes = 0;
 
   wake(): void {
-    this.wakes += 1;
     if (this.waiters.length === 0) {
       this.pending = true;
       return;
@@ -16,22 +13,27 @@ export class Wakeup {
     for (const resolve of waiters) resolve();
   }
 
-  /** Resolves after `ms`, on `wake()`, or at once if a wake came while nobody waited. Never rejects. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves after `ms`, on `wake()`, or at once if a wake came while nobody waited. Never rejects.
+   * The answer: true when woken (or aborted), false when the time ran out.
+   */
+  wait(ms: number, signal?: AbortSignal): Promise<boolean> {
     if (this.pending || signal?.aborted) {
       this.pending = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const end = (woken: boolean) => () => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve();
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== onWake);
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.waiters.push(done);
+      const onWake = end(true);
+      const onAbort = end(true);
+      const timer = setTimeout(end(false), ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(onWake);
     });
   }
 }

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import nodeHttp from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,13 @@ describe.runIf(canRun)('the agent as a service', () => {
     expect(install.stdout).toMatch(/Not started: the service was installed under/);
     expect(install.stdout).toContain('systemctl daemon-reload && systemctl enable --now tya-agent');
     expect(install.code, install.stdout + install.stderr).toBe(3);
+    // `service status` says whether systemd giving up reaches the alert channels; a unit from before says to install again.
+    const serviceStatus = await cli(['service', 'status', '--root', layout().root, '--user', USER]);
+    expect(serviceStatus.stdout).toContain('If stopped:  the alert channels are told (tya-agent-stopped.service)');
+    const currentUnit = readFileSync(layout().unitFile, 'utf8');
+    writeFileSync(layout().unitFile, currentUnit.replace(/^OnFailure=.*\n/m, ''));
+    expect((await cli(['service', 'status', '--root', layout().root, '--user', USER])).stdout).toMatch(/If stopped: {2}nobody is told: this unit predates the failure alert\. Run "tya-agent service install" again/);
+    writeFileSync(layout().unitFile, currentUnit);
     const account = systemUsers.lookup(USER) as ServiceAccount;
     expect(account).not.toBeNull();
     expect(statSync(layout().dataDir).uid).toBe(account.uid);

@@ -95,6 +95,7 @@ function serviceStatus(layout: ServiceLayout, io: CliIo): ExitCodeValue {
   const account = systemUsers.lookup(layout.user);
   io.out(`User:        ${account === null ? `${layout.user} does not exist` : `${layout.user} (uid ${account.uid})`}`);
   io.out(`Live config: ${existsSync(layout.liveConfig) ? layout.liveConfig : 'none yet'}`);
+  if (installed) io.out(`If stopped:  ${failureReport(layout)}`);
   const systemctl = hostSystemctl(layout.root);
   const unusable = systemctl.unusableReason();
   io.out(`systemd:     ${unusable ?? `${systemctl.run(['is-active', layout.unitName]).output} (${systemctl.run(['is-enabled', layout.unitName]).output})`}`);
@@ -102,6 +103,14 @@ function serviceStatus(layout: ServiceLayout, io: CliIo): ExitCodeValue {
   io.out(`Agent:       ${running === null ? 'not running' : `running, pid ${running.holder.pid}${running.url ? `, control API ${running.url}` : ''}`}`);
   if (!installed) return ExitCode.incomplete;
   return running === null ? ExitCode.notRunning : ExitCode.ok;
+}
+
+/** Whether systemd giving up on the agent reaches the alert channels; a unit from before that says to install again. */
+function failureReport(layout: ServiceLayout): string {
+  const handled = readFileSync(layout.unitFile, 'utf8').includes('\nOnFailure=') && existsSync(layout.stoppedUnitFile);
+  return handled
+    ? `the alert channels are told (${path.basename(layout.stoppedUnitFile)})`
+    : 'nobody is told: this unit predates the failure alert. Run "tya-agent service install" again (it keeps the live config).';
 }
 
 /**

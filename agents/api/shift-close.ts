@@ -9,6 +9,7 @@ import type { RecordKey } from './records.ts';
 export interface ShiftCloseSummary {
   /** The document record's key (the shift's key columns). */
   key: RecordKey;
+  /** '' when the shift table has no register column. */
   register: string;
   /** The Z number as the POS keeps it, or null when it keeps none. */
   z: string | null;

@@ -224,6 +224,7 @@ export const de: Record<MessageKey, string> = {
   'shifts.upload': 'Gesendet',
   'shifts.none': 'Noch keine Kassenabschlüsse.',
   'shifts.sentence': '{z} von Kasse {register}, abgeschlossen um {time}',
+  'shifts.sentenceNoRegister': '{z}, abgeschlossen um {time}',
   'shifts.notCounted': 'Kasse nicht gezählt',
   'shifts.checksFailed': 'nicht ausgeglichen: siehe Meldung',
   'shifts.sent.pending': 'wartet auf Versand',

@@ -226,6 +226,7 @@ export const en = {
   'shifts.upload': 'Sent',
   'shifts.none': 'No shift-close reports yet.',
   'shifts.sentence': '{z} from register {register}, closed at {time}',
+  'shifts.sentenceNoRegister': '{z}, closed at {time}',
   'shifts.notCounted': 'cash not counted',
   'shifts.checksFailed': 'does not balance: see its alert',
   'shifts.sent.pending': 'waiting to be sent',

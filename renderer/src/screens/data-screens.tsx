@@ -125,7 +125,7 @@ export function ShiftsScreen() {
             return (
               <li key={`${s.source}/${s.document ?? s.file ?? ''}/${s.register}/${s.zLabel}`}>
                 <p>
-                  <strong>{t('shifts.sentence', { z: s.zLabel, register: s.register, time: i18n.time(s.closedAt) })}</strong>{' '}
+                  <strong>{s.register === '' ? t('shifts.sentenceNoRegister', { z: s.zLabel, time: i18n.time(s.closedAt) }) : t('shifts.sentence', { z: s.zLabel, register: s.register, time: i18n.time(s.closedAt) })}</strong>{' '}
                   <Badge tone={s.upload === 'uploaded' ? 'ok' : s.upload === 'failed' ? 'error' : 'busy'}>
                     {/* A report file's state is its original's upload; a database's shift is sent as one record. */}
                     {t(`${s.file === null ? 'shifts.sent' : 'files.upload'}.${s.upload === 'none' ? 'pending' : s.upload}`)}

@@ -190,7 +190,8 @@ export class ShiftCloseReader {
     const cash = totals.cash;
     const shiftClose: ShiftCloseSummary = {
       key,
-      register: found.register,
+      // A shift table without a register column: no register to name (found.register is a placeholder then).
+      register: plans.shift.register === null ? '' : found.register,
       z: found.z,
       closedAt: typeof closedAt === 'string' ? closedAt : null,
       currency: config.currency ?? (typeof totals.currency === 'string' ? totals.currency : null),

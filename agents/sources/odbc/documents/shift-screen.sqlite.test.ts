@@ -13,6 +13,7 @@ import { createSqliteFile, type ThrowawayDatabase } from '../../../../test/helpe
 import { waitFor } from '../../../../test/helpers/agent-process.ts';
 import { odbcCaptureLoop } from '../scenarios/capture-loop-harness.ts';
 import { OutboxCloud } from '../scenarios/outbox-cloud.ts';
+import { documentShift } from '../../../control/service/shifts-view.ts';
 
 const SCHEMA = `
 CREATE TABLE shifts (id INTEGER PRIMARY KEY, till TEXT NOT NULL, z INTEGER NOT NULL, closed DATETIME, counted TEXT, expected TEXT);
@@ -85,5 +86,27 @@ describe('shift closes of a database source on the Shifts screen', () => {
     expect(outbox.nextBatch({ lane: 'urgent', maxRecords: 10, maxBytes: 10_000_000 })).toBeNull();
     expect(outbox.shiftCloses({ limit: 10 })).toMatchObject([{ z: '412', total: '239.85', upload: 'uploaded' }]);
     expect(outbox.shiftCloses({ source: 'another', limit: 10 })).toEqual([]);
+  }, 60_000);
+
+  it('names no register and labels the shift by its key when the till keeps neither register nor Z number', async () => {
+    db = createSqliteFile('shift-screen-plain');
+    await db.exec(SCHEMA);
+    cloud = new OutboxCloud(systemClock);
+    const config = OdbcSourceSchema.parse({
+      type: 'odbc',
+      name: 'pos-db',
+      dialect: 'sqlite',
+      connectionString: db.connectionString,
+      streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }],
+      documents: [{ name: 'shift_close', shift: { table: 'shifts', keyColumns: ['id'], closedWhen: { type: 'closeColumnSet', column: 'closed' } } }],
+    });
+    const outbox = cloud.outbox;
+    ({ loop } = odbcCaptureLoop(cloud, config));
+    loop.start();
+    await waitFor('the closed shift on the list', () => outbox.shiftCloses({ limit: 10 }).length > 0, { timeoutMs: 20_000 });
+    await loop.stop();
+    const [stored] = outbox.shiftCloses({ limit: 10 });
+    expect(stored).toMatchObject({ register: '', z: null, total: null, overShort: null, balanced: true });
+    expect(documentShift(stored!)).toMatchObject({ register: '', zLabel: '#1', document: 'shift_close', file: null });
   }, 60_000);
 });

@@ -1,11 +1,9 @@
-import { rmSync } from 'node:fs';
 import type { AgentStatus } from '../api/index.ts';
 import { systemClock, isoNow, type Clock } from '../pipeline/clock.ts';
 import { AgentError } from '../pipeline/errors.ts';
-import { Outbox } from '../outbox/index.ts';
+import type { Outbox } from '../outbox/index.ts';
 import { VaultSecretResolver, type SecretStore } from '../vault/index.ts';
-import { installationSecretStore } from './installation-secret-store.ts';
-import { createLogger, type Logger } from '../telemetry/logger.ts';
+import type { Logger } from '../telemetry/logger.ts';
 import { hostname } from 'node:os';
 import { enrollAgent, readEnrollment, restoreEnrollment } from '../delivery/index.ts';
 import { closeCloudLink, openCloudLink, takeSeqFloor, type CloudLink } from './cloud-link.ts';
@@ -23,13 +21,12 @@ import { BackpressureGate } from './backpressure-gate.ts';
 import { PausedSources } from './paused-sources.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { CredentialRotator } from './credential-rotation.ts';
-import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
-import { logOpenFindings } from './open-findings.ts';
+import type { DataDirLayout } from './data-dir.ts';
+import { openAgentFiles } from './agent-files.ts';
 import { EntityMoves } from './entity-moves.ts';
-import { DataDirLock } from './data-dir-lock.ts';
+import type { DataDirLock } from './data-dir-lock.ts';
 import { drainAgent, type DrainOptions, type DrainResult } from './drain.ts';
 import { checkAuditChain } from './audit-startup.ts';
-import { superviseOutboxCheck } from './outbox-check-log.ts';
 import { AGENT_VERSION } from './version.ts';
 import { IDLE_UNATTENDED, startUnattended } from './unattended.ts';
 import { AgentParts } from './agent-parts.ts';
@@ -145,37 +142,9 @@ export class Agent {
 
   /** Opens the data dir and outbox without starting anything (for enroll, dlq, one-shot sync). */
   static open(options: AgentOptions): Agent {
-    const { config, dataDir } = options.loaded;
-    const layout = dataDirLayout(dataDir);
-    const exposed = ensureDataDir(layout);
-    // Before the outbox: a second agent must leave the first one's files alone.
-    const lock = options.lockAs === undefined ? null : DataDirLock.acquire(layout.root, options.lockAs);
-    let outbox: Outbox;
-    let logger: Logger;
-    try {
-      // We hold the folder: a control.json left by a killed agent is stale, and clients must not find it.
-      if (lock !== null) rmSync(layout.controlFile, { force: true });
-      const clock = options.clock ?? systemClock;
-      logger =
-        options.logger ??
-        createLogger({ level: config.logging.level, destination: layout.logFile, base: { agent: config.agent.name }, rotation: config.logging });
-      outbox = Outbox.open({
-        path: layout.outbox,
-        maxBytes: config.outbox.maxBytes,
-        synchronous: config.outbox.synchronous,
-        clock,
-        startCheck: 'by-last-stop',
-      });
-    } catch (error) {
-      lock?.release();
-      throw error;
-    }
-    logOpenFindings(logger, layout.root, exposed, outbox);
-    void superviseOutboxCheck(outbox, logger);
-    const secrets = options.secretStore ?? installationSecretStore(config, layout.root);
-    outbox.audit.attachKeychain(secrets);
-    const agent = new Agent(options, outbox, logger, secrets, layout);
-    agent.lock = lock;
+    const opened = openAgentFiles(options);
+    const agent = new Agent(options, opened.outbox, opened.logger, opened.secrets, opened.layout);
+    agent.lock = opened.lock;
     return agent;
   }
 

@@ -6,7 +6,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointPart, CheckpointParts } from '../api/index.ts';
-import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
+import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION } from './migrations.ts';
+import { migrate, schemaVersion } from './migrate.ts';
 import { Outbox } from './outbox.ts';
 import { ManualClock, makeRecords, makeTempDir, openTestOutbox, type TempDir } from './outbox-test-kit.ts';
 

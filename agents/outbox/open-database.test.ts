@@ -2,7 +2,8 @@ import { closeSync, copyFileSync, existsSync, openSync, readFileSync, statSync, 
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentError } from '../pipeline/errors.ts';
-import { OUTBOX_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
+import { OUTBOX_SCHEMA_VERSION, type Migration } from './migrations.ts';
+import { migrate, schemaVersion } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
 import { ManualClock, enqueueRange, makeTempDir, openTestOutbox, type TempDir } from './outbox-test-kit.ts';
 

@@ -23,7 +23,8 @@ import { FileDecisions, type FileVoid, type HeldFile, type HoldState } from './f
 import { FileStore, type FileToStore, type PendingFileUpload, type StoredFileInfo } from './file-store.ts';
 import { KeyMemory } from './key-memory.ts';
 import { SeqClock } from './seq-clock.ts';
-import { OUTBOX_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
+import { OUTBOX_SCHEMA_VERSION } from './migrations.ts';
+import { migrate, schemaVersion } from './migrate.ts';
 import { openDatabase, openDatabaseReadonly, type SqliteDatabase } from './open-database.ts';
 import { preparedOnce } from './prepared-once.ts';
 import type {

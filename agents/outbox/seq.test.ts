@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../api/index.ts';
-import { OUTBOX_MIGRATIONS, migrate } from './migrations.ts';
+import { OUTBOX_MIGRATIONS } from './migrations.ts';
+import { migrate } from './migrate.ts';
 import type { Outbox } from './outbox.ts';
 import type { OutboxRecord } from './outbox-types.ts';
 import { ManualClock, makeTempDir, openTestOutbox, type TempDir } from './outbox-test-kit.ts';

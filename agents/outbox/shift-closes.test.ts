@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShiftCloseSummary, SourceRecord } from '../api/index.ts';
 import { OutboxFullError } from './outbox-full-error.ts';
-import { migrate, OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION, schemaVersion } from './migrations.ts';
+import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA_VERSION } from './migrations.ts';
+import { migrate, schemaVersion } from './migrate.ts';
 import { ManualClock, makeTempDir, openTestOutbox, type TempDir } from './outbox-test-kit.ts';
 
 const summary: ShiftCloseSummary = {

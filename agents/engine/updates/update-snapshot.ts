@@ -14,7 +14,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, re
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { openDatabaseReadonly } from '../../outbox/open-database.ts';
-import { schemaVersion } from '../../outbox/migrations.ts';
+import { schemaVersion } from '../../outbox/migrate.ts';
 import { snapshotOutbox } from '../../outbox/snapshot.ts';
 import { AgentError } from '../../pipeline/errors.ts';
 

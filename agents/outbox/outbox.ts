@@ -55,6 +55,7 @@ export class Outbox {
   readonly quarantine: QuarantineStore;
   /** Records waiting for a broker sink's confirm (sink-queue-store.ts). */
   readonly sinks: SinkQueueStore;
+  readonly #shifts: ShiftCloseStore;
   readonly #db: SqliteDatabase;
   readonly #readonly: boolean;
   readonly #maxBytes: number;
@@ -94,7 +95,8 @@ export class Outbox {
     this.#dayTotals = new DayTotals(db);
     this.quarantine = new QuarantineStore(db, keys, () => settings.clock.now(), (e, m, v) => this.#writer.admitReplayed(e, m, v));
     this.sinks = new SinkQueueStore(db, nowIso);
-    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes, this.quarantine, this.sinks);
+    this.#shifts = new ShiftCloseStore(db);
+    this.#writer = new RecordWriter(db, this.#counters, this.#seqClock, keys, this.#dayTotals, settings.maxBytes, this.quarantine, this.sinks, this.#shifts);
     this.#deadLetters = new DeadLetters(db, this.#counters, this.#dayTotals, nowIso);
     this.#batches = new BatchQueue(db, this.#counters, this.#deadLetters, settings.clock, this.#seqClock, keys, this.#dayTotals, this.#streamCounters);
     this.#alerts = new AlertStore(db, nowIso);
@@ -243,7 +245,7 @@ export class Outbox {
 
   /** Shift closes database sources sent as documents, the newest first, with where each stands (shift-closes.ts). */
   shiftCloses(options: { source?: string | undefined; limit: number }): StoredShiftClose[] {
-    return new ShiftCloseStore(this.#db).list(options);
+    return this.#shifts.list(options);
   }
 
   /** Batches held back by one of these failures are due now: delivery restarted with new settings. */

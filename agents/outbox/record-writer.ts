@@ -16,7 +16,7 @@ import { dayOfZone, tallyOf, type DayOfZone } from './record-tally.ts';
 import { spaceShortage, type SpaceShortage } from './space-reserve.ts';
 import type { QuarantineMark, QuarantineStore, QuarantinedRecord } from './quarantine-store.ts';
 import type { SinkQueueStore } from './sink-queue-store.ts';
-import { ShiftCloseStore } from './shift-closes.ts';
+import type { ShiftCloseStore } from './shift-closes.ts';
 
 export interface EnqueueInput {
   source: string;
@@ -84,9 +84,11 @@ export class RecordWriter {
     maxBytes: number,
     quarantine: QuarantineStore,
     sinks: SinkQueueStore,
+    shifts: ShiftCloseStore,
   ) {
     this.#quarantine = quarantine;
     this.#sinks = sinks;
+    this.#shifts = shifts;
     this.#db = db;
     this.#dayTotals = dayTotals;
     this.#counters = counters;
@@ -127,7 +129,6 @@ export class RecordWriter {
       .prepare<[string, string], string>('SELECT value FROM checkpoints WHERE source = ? AND stream = ?')
       .pluck();
     this.#parts = new CheckpointPartStore(db);
-    this.#shifts = new ShiftCloseStore(db);
     this.#enqueueTx = db.transaction((input: EnqueueInput, rows: PreparedRecord[], checkpointJson: string, partBytes: number) =>
       this.#write(input, rows, checkpointJson, partBytes),
     );

@@ -6,7 +6,6 @@
  * (so `status` and the dashboard say it too) and sends it through the configured channels; the
  * agent clears it when it runs again, and its channels then hear "resolved".
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -15,6 +14,7 @@ import { Agent } from '../../engine/agent.ts';
 import { DataDirBusyError } from '../../engine/data-dir-lock.ts';
 import { AGENT_STOPPED_ALERT } from '../../engine/unattended.ts';
 import { AlertNotifier } from '../../engine/notify/alert-notifier.ts';
+import { logTailText } from '../../engine/support/log-tail.ts';
 import { VaultSecretResolver } from '../../vault/index.ts';
 
 const TAIL_BYTES = 256 * 1024;
@@ -104,21 +104,7 @@ const EXIT_WORDS: Record<number, string> = {
 
 /** The newest error or fatal line of the agent's log since `sinceMs` (its message and its error's), or null. */
 export function lastLoggedError(logFile: string, sinceMs: number): string | null {
-  let text: string;
-  try {
-    const size = statSync(logFile).size;
-    const fd = openSync(logFile, 'r');
-    try {
-      const length = Math.min(size, TAIL_BYTES);
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      text = buffer.toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return null;
-  }
+  const text = logTailText(logFile, TAIL_BYTES);
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
@@ -131,7 +117,7 @@ export function lastLoggedError(logFile: string, sinceMs: number): string | null
       const words = [...new Set(parts)].join(' ');
       if (words !== '') return words.length > 600 ? `${words.slice(0, 600)}…` : words;
     } catch {
-      // A line cut by the tail window, or not JSON: look further back.
+      // Not JSON (a line written by something else): look further back.
     }
   }
   return null;

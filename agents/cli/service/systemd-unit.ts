@@ -67,10 +67,7 @@ OnFailure=${stoppedUnitName(options.unitName ?? 'tya-agent')}.service
 
 [Service]
 Type=simple
-User=${options.user}
-Group=${options.group}
-Environment=${systemdQuote(`TYA_CONFIG=${configFile}`)}
-Environment=NODE_ENV=production
+${runAsLines(options.user, options.group, configFile)}
 # Compiled code kept between starts (agents/cli/main.ts): in the data dir, as PrivateTmp empties /tmp at each restart.
 Environment=${systemdQuote(`NODE_COMPILE_CACHE=${path.posix.join(dataDir, 'compile-cache')}`)}
 WorkingDirectory=${systemdQuote(dataDir)}
@@ -108,10 +105,7 @@ After=network-online.target
 
 [Service]
 Type=oneshot
-User=${options.user}
-Group=${options.group}
-Environment=${systemdQuote(`TYA_CONFIG=${configFile}`)}
-Environment=NODE_ENV=production
+${runAsLines(options.user, options.group, configFile)}
 WorkingDirectory=${systemdQuote(dataDir)}
 ExecStart=${exec}
 # Each channel is tried for up to a minute.
@@ -119,6 +113,11 @@ TimeoutStartSec=120s
 UMask=0077
 
 ${hardeningLines([dataDir])}`;
+}
+
+/** Who both units run as, with which config: the agent's user, the live config, production mode. */
+function runAsLines(user: string, group: string, configFile: string): string {
+  return [`User=${user}`, `Group=${group}`, `Environment=${systemdQuote(`TYA_CONFIG=${configFile}`)}`, 'Environment=NODE_ENV=production'].join('\n');
 }
 
 /** The confinement both units share; only the data dir (and folder sources' folders) are writable. */

@@ -69,7 +69,7 @@ export class AlertNotifier {
   async deliver(code: string, deadlineMs: number, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))): Promise<string[]> {
     const config = this.#deps.config();
     if (config === undefined) return [];
-    const names = (this.#deps.channels ?? defaultChannels(this.#deps.secrets, this.#deps.now))(config).map((channel) => channel.name);
+    const names = this.#channels(config).map((channel) => channel.name);
     for (;;) {
       await this.tick();
       const untold = names.filter((name) => readTold(this.#deps.outbox.getState(`notify.${name}`))[code]?.sentAt == null);
@@ -87,9 +87,13 @@ export class AlertNotifier {
     if (this.#stopped) return;
     const config = this.#deps.config();
     if (config === undefined) return;
-    const channels = (this.#deps.channels ?? defaultChannels(this.#deps.secrets, this.#deps.now))(config);
+    const channels = this.#channels(config);
     const alerts = this.#deps.outbox.listAlerts();
     await Promise.all(channels.map((channel) => this.#passChannel(channel, alerts, config.repeatAfterMins)));
+  }
+
+  #channels(config: NotifyConfig): NotifyChannel[] {
+    return (this.#deps.channels ?? defaultChannels(this.#deps.secrets, this.#deps.now))(config);
   }
 
   async #passChannel(channel: NotifyChannel, alerts: Alert[], repeatAfterMins: number): Promise<void> {

@@ -21,6 +21,22 @@ export function logTailFiles(logFile: string, budgetBytes: number): Array<{ name
 
 function tail(file: string, size: number, budget: number): string {
   const start = Math.max(0, size - budget);
+  const text = readTail(file, start, size);
+  return start === 0 ? text : `(the log's first ${start} bytes are left out)\n${text}`;
+}
+
+/** The newest `maxBytes` of a file, from its first whole line; '' when it cannot be read. */
+export function logTailText(file: string, maxBytes: number): string {
+  try {
+    const size = statSync(file).size;
+    return readTail(file, Math.max(0, size - maxBytes), size);
+  } catch {
+    return '';
+  }
+}
+
+/** Bytes `start`..`size` as text, starting at a whole line when `start` cut one. */
+function readTail(file: string, start: number, size: number): string {
   const buffer = Buffer.alloc(size - start);
   const fd = openSync(file, 'r');
   try {
@@ -29,6 +45,5 @@ function tail(file: string, size: number, budget: number): string {
     closeSync(fd);
   }
   const text = buffer.toString('utf8');
-  // Start at a whole line when the tail cut one.
-  return start === 0 ? text : `(the log's first ${start} bytes are left out)\n${text.slice(text.indexOf('\n') + 1)}`;
+  return start === 0 ? text : text.slice(text.indexOf('\n') + 1);
 }

@@ -5,13 +5,8 @@
  * passes, so the table streams still cost one pass per interval.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { OdbcSourceSchema } from '../../../api/index.ts';
-import type { CaptureLoop } from '../../../engine/capture-loop.ts';
-import { systemClock } from '../../../pipeline/clock.ts';
-import { createSqliteFile, type ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { waitFor } from '../../../../test/helpers/agent-process.ts';
-import { odbcCaptureLoop } from '../scenarios/capture-loop-harness.ts';
-import { OutboxCloud } from '../scenarios/outbox-cloud.ts';
+import { PosDocuments } from '../scenarios/pos-documents.ts';
 
 const SCHEMA = `
 CREATE TABLE shifts (id INTEGER PRIMARY KEY, till TEXT NOT NULL, z INTEGER NOT NULL, closed DATETIME, counted TEXT, expected TEXT);
@@ -21,28 +16,15 @@ INSERT INTO shifts VALUES (1, 'till-1', 412, NULL, NULL, NULL);
 INSERT INTO receipts VALUES (10, 1, '120.10');
 INSERT INTO items VALUES (1, 1);`;
 
-let db: ThrowawayDatabase | undefined;
-let cloud: OutboxCloud | undefined;
-let loop: CaptureLoop | undefined;
-
-afterEach(async () => {
-  await loop?.stop();
-  cloud?.close();
-  await db?.drop();
-});
+let pos: PosDocuments | undefined;
+afterEach(() => pos?.dispose());
 
 describe('shift closes between passes', () => {
   it('are captured within pollSecs while the table streams wait for their 30 s interval', async () => {
-    db = createSqliteFile('idle-poll');
-    await db.exec(SCHEMA);
-    cloud = new OutboxCloud(systemClock);
-    const config = OdbcSourceSchema.parse({
-      type: 'odbc',
-      name: 'pos-db',
-      dialect: 'sqlite',
-      connectionString: db.connectionString,
+    pos = await PosDocuments.create('idle-poll', SCHEMA);
+    const { db } = pos;
+    const config = pos.source({
       intervalSecs: 30,
-      streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }],
       documents: [
         {
           name: 'shift_close',
@@ -53,11 +35,9 @@ describe('shift closes between passes', () => {
         },
       ],
     });
-    const outbox = cloud.outbox;
-    const started = odbcCaptureLoop(cloud, config, { intervalMs: config.intervalSecs * 1000 });
-    loop = started.loop;
-    loop.start();
-    await waitFor('the first pass', () => loop!.isCaughtUp, { timeoutMs: 20_000 });
+    const outbox = pos.cloud.outbox;
+    const loop = pos.start(config, { intervalMs: config.intervalSecs * 1000 });
+    await waitFor('the first pass', () => loop.isCaughtUp, { timeoutMs: 20_000 });
     const queuedAfterFirstPass = outbox.stats().depth;
     expect(queuedAfterFirstPass, 'the one item row').toBe(1);
 

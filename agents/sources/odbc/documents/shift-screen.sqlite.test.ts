@@ -6,13 +6,8 @@
  * the overview showed a database till's short shift.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { OdbcSourceSchema } from '../../../api/index.ts';
-import type { CaptureLoop } from '../../../engine/capture-loop.ts';
-import { systemClock } from '../../../pipeline/clock.ts';
-import { createSqliteFile, type ThrowawayDatabase } from '../../../../test/helpers/databases.ts';
 import { waitFor } from '../../../../test/helpers/agent-process.ts';
-import { odbcCaptureLoop } from '../scenarios/capture-loop-harness.ts';
-import { OutboxCloud } from '../scenarios/outbox-cloud.ts';
+import { PosDocuments } from '../scenarios/pos-documents.ts';
 import { documentShift } from '../../../control/service/shifts-view.ts';
 
 const SCHEMA = `
@@ -24,28 +19,14 @@ INSERT INTO receipts VALUES (10, 1, '120.10'), (11, 1, '119.75');
 INSERT INTO shifts VALUES (2, 'till-2', 77, NULL, NULL, NULL);
 INSERT INTO receipts VALUES (20, 2, '5.00');`;
 
-let db: ThrowawayDatabase | undefined;
-let cloud: OutboxCloud | undefined;
-let loop: CaptureLoop | undefined;
-
-afterEach(async () => {
-  await loop?.stop();
-  cloud?.close();
-  await db?.drop();
-});
+let pos: PosDocuments | undefined;
+afterEach(() => pos?.dispose());
 
 describe('shift closes of a database source on the Shifts screen', () => {
   it('lists a closed shift with its exact figures while queued and after delivery, and no open shift', async () => {
-    db = createSqliteFile('shift-screen');
-    await db.exec(SCHEMA);
-    cloud = new OutboxCloud(systemClock);
-    const config = OdbcSourceSchema.parse({
-      type: 'odbc',
-      name: 'pos-db',
-      dialect: 'sqlite',
-      connectionString: db.connectionString,
+    pos = await PosDocuments.create('shift-screen', SCHEMA);
+    const config = pos.source({
       timeZone: 'Europe/Berlin',
-      streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }],
       documents: [
         {
           name: 'shift_close',
@@ -56,9 +37,8 @@ describe('shift closes of a database source on the Shifts screen', () => {
         },
       ],
     });
-    const outbox = cloud.outbox;
-    ({ loop } = odbcCaptureLoop(cloud, config));
-    loop.start();
+    const outbox = pos.cloud.outbox;
+    const loop = pos.start(config);
     await waitFor('the closed shift on the list', () => outbox.shiftCloses({ limit: 10 }).length > 0, { timeoutMs: 20_000 });
     await loop.stop();
 
@@ -89,20 +69,12 @@ describe('shift closes of a database source on the Shifts screen', () => {
   }, 60_000);
 
   it('names no register and labels the shift by its key when the till keeps neither register nor Z number', async () => {
-    db = createSqliteFile('shift-screen-plain');
-    await db.exec(SCHEMA);
-    cloud = new OutboxCloud(systemClock);
-    const config = OdbcSourceSchema.parse({
-      type: 'odbc',
-      name: 'pos-db',
-      dialect: 'sqlite',
-      connectionString: db.connectionString,
-      streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }],
+    pos = await PosDocuments.create('shift-screen-plain', SCHEMA);
+    const config = pos.source({
       documents: [{ name: 'shift_close', shift: { table: 'shifts', keyColumns: ['id'], closedWhen: { type: 'closeColumnSet', column: 'closed' } } }],
     });
-    const outbox = cloud.outbox;
-    ({ loop } = odbcCaptureLoop(cloud, config));
-    loop.start();
+    const outbox = pos.cloud.outbox;
+    const loop = pos.start(config);
     await waitFor('the closed shift on the list', () => outbox.shiftCloses({ limit: 10 }).length > 0, { timeoutMs: 20_000 });
     await loop.stop();
     const [stored] = outbox.shiftCloses({ limit: 10 });

@@ -60,12 +60,23 @@ function unitDirectives(text: string): Map<string, string[]> {
   return map;
 }
 
-/** Every regular file under `root`, with its bytes. */
+/**
+ * Every regular file under `root`, with its bytes. The running agent writes files meanwhile (Node's
+ * compile cache writes a temporary file and renames it), so a file gone between listing and reading is
+ * skipped: it was a temporary of compiled code, never a place for the secrets these scans look for.
+ */
 function filesUnder(root: string): { file: string; bytes: Buffer }[] {
   return readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.join(entry.parentPath, entry.name))
-    .map((file) => ({ file, bytes: readFileSync(file) }));
+    .flatMap((file) => {
+      try {
+        return [{ file, bytes: readFileSync(file) }];
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+    });
 }
 
 async function status(configFile: string): Promise<AgentStatus | null> {

@@ -11,6 +11,11 @@ export const CONFIG_OPTION_HELP =
 
 /** Finds and loads the config: --config, then $TYA_CONFIG, then the default places. */
 export function resolveConfig(option: string | undefined): LoadedConfig {
+  return loadConfigFile(findConfigFile(option));
+}
+
+/** Which config file a command uses: --config, then $TYA_CONFIG, then the default places. */
+export function findConfigFile(option: string | undefined): string {
   const candidates = option ? [option] : process.env.TYA_CONFIG ? [process.env.TYA_CONFIG] : DEFAULT_CONFIG_FILES;
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found === undefined) {
@@ -18,5 +23,5 @@ export function resolveConfig(option: string | undefined): LoadedConfig {
       hint: 'Pass --config FILE or set TYA_CONFIG. The README section "Configuration" has a complete example.',
     });
   }
-  return loadConfigFile(found);
+  return found;
 }

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../pipeline/clock.ts';
 import { Outbox } from '../outbox/index.ts';
 import type { SecretStore } from '../vault/index.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
-import type { LoadedConfig } from './load-config.ts';
+import type { AgentConfig } from '../api/index.ts';
 import { dataDirLayout, ensureDataDir, type DataDirLayout } from './data-dir.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { installationSecretStore } from './installation-secret-store.ts';
@@ -22,7 +22,10 @@ export interface AgentFiles {
   secrets: SecretStore;
 }
 
-export function openAgentFiles(options: { loaded: LoadedConfig; clock?: Clock; logger?: Logger; secretStore?: SecretStore; lockAs?: string }): AgentFiles {
+/** What opening them needs of the config: a command that must work with the rest of it broken passes only these. */
+export type AgentFilesConfig = Pick<AgentConfig, 'agent' | 'logging' | 'outbox' | 'vault'>;
+
+export function openAgentFiles(options: { loaded: { config: AgentFilesConfig; dataDir: string }; clock?: Clock; logger?: Logger; secretStore?: SecretStore; lockAs?: string }): AgentFiles {
   const { config, dataDir } = options.loaded;
   const layout = dataDirLayout(dataDir);
   const exposed = ensureDataDir(layout);
@@ -52,4 +55,14 @@ export function openAgentFiles(options: { loaded: LoadedConfig; clock?: Clock; l
   const secrets = options.secretStore ?? installationSecretStore(config, layout.root);
   outbox.audit.attachKeychain(secrets);
   return { layout, lock, logger, outbox, secrets };
+}
+
+/** Closes what openAgentFiles opened, once the audit log's pending entries have their MACs. */
+export async function closeAgentFiles(files: AgentFiles): Promise<void> {
+  try {
+    await files.outbox.audit.settled();
+  } finally {
+    files.outbox.close();
+    files.lock?.release();
+  }
 }

@@ -53,12 +53,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function configFile(): string {
+function configFile(extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'agent.json');
   const text = JSON.stringify({
     agent: { name: `stopped-${process.pid}`, dataDir: 'data' },
     cloud: { url: 'http://127.0.0.1:9', entity: 'e' },
     notify: { webhook: { url: hookUrl } },
+    ...extra,
   });
   writeFileSync(file, text);
   return file;
@@ -94,7 +95,7 @@ describe('service notify-stopped', () => {
     expect(received[0]).toMatchObject({ code: 'agent_stopped', state: 'raised', severity: 'critical' });
     expect(received[0]!.message).toBe(
       'The agent stopped and the service manager will not start it again (exit status 10: the cloud revoked this agent; enroll it again). ' +
-        'Nothing is read or sent until it runs. Its last error: Could not connect to pos-db. password authentication failed for user "pos" ' +
+        'Nothing is read or sent until it runs. Its last error: Could not connect to pos-db. password authentication failed for user "pos". ' +
         'Fix the cause, then run "systemctl restart tya-agent".',
     );
 
@@ -145,8 +146,50 @@ describe('service notify-stopped', () => {
     }
   });
 
+  it('still tells the channels when the config the agent stopped on is broken outside the alert sections, and says what is wrong', async () => {
+    // What a hand edit or a deployment tool leaves: a source without its DSN, a misspelt cloud key, a bad log level.
+    const file = configFile({
+      cloud: { url: 'http://127.0.0.1:9', entity: 'e', timeoutMS: 5000 },
+      logging: { level: 'verbose' },
+      sources: [{ name: 'pos', type: 'odbc', streams: [] }],
+    });
+    expect(() => loadedFrom(file), 'the agent itself refuses this config').toThrow(/not a valid agent configuration/);
+    const io = captureIo();
+    const env = { MONITOR_UNIT: 'tya-agent.service', MONITOR_SERVICE_RESULT: 'exit-code', MONITOR_EXIT_CODE: 'exited', MONITOR_EXIT_STATUS: '4' };
+    expect(await notifyStoppedCommand({ config: file }, io, { env })).toBe(ExitCode.ok);
+    expect(received).toHaveLength(1);
+    const message = received[0]!.message;
+    expect(message).toContain('(exit status 4: the configuration is not valid)');
+    expect(message).toContain(`Its configuration does not load: ${file} is not a valid agent configuration: `);
+    expect(message).toMatch(/cloud: unknown key "timeoutMS" \(did you mean "timeoutMs"\?\)/);
+    expect(message).toMatch(/logging\.level: /);
+    expect(message).toMatch(/sources\[0\]/);
+    expect(message).toMatch(/sources\[0\]\.streams: Too small: expected array to have >=1 items\. Fix the cause/);
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(/Fix the cause, then run "systemctl restart tya-agent"\.$/);
+
+    // The alert is kept where the agent will find it once the config is mended.
+    writeFileSync(file, JSON.stringify({ agent: { name: 'mended', dataDir: 'data' }, cloud: { url: 'http://127.0.0.1:9', entity: 'e' } }));
+    const agent = Agent.open({ loaded: loadedFrom(file) });
+    try {
+      expect(agent.outbox.listAlerts().find((a) => a.code === 'agent_stopped')?.message).toBe(message);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('fails as the agent did (config invalid) when the broken part is where the alert is kept or sent', async () => {
+    for (const broken of [{ notify: { webhook: { url: 'not a url' } } }, { agent: { name: 'x' } }, { vault: { backend: 'sticky-note' } }]) {
+      const file = configFile(broken);
+      await expect(notifyStoppedCommand({ config: file }, captureIo(), { env: {} }), JSON.stringify(broken)).rejects.toMatchObject({ code: 'config_invalid' });
+    }
+    writeFileSync(path.join(dir, 'agent.json'), '{ "agent": ');
+    await expect(notifyStoppedCommand({ config: path.join(dir, 'agent.json') }, captureIo(), { env: {} })).rejects.toThrow(/not valid JSON/);
+    expect(received).toEqual([]);
+  });
+
   it('names a signal, and a unit of another name, in the words', () => {
-    expect(stoppedMessage({ MONITOR_UNIT: 'tya-agent-store7.service', MONITOR_EXIT_CODE: 'killed', MONITOR_EXIT_STATUS: 'KILL' }, null)).toMatch(
+    expect(stoppedMessage({ MONITOR_UNIT: 'tya-agent-store7.service', MONITOR_EXIT_CODE: 'killed', MONITOR_EXIT_STATUS: 'KILL' }, { lastError: null })).toMatch(
       /\(ended by signal KILL\)\..*journalctl -u tya-agent-store7.*systemctl restart tya-agent-store7/,
     );
   });

@@ -4,18 +4,20 @@
  * sends no alerts and a server has no tray, so without this the office's data would stop with
  * nobody told. It raises the critical condition `agent_stopped` with the agent's last logged error
  * (so `status` and the dashboard say it too) and sends it through the configured channels; the
- * agent clears it when it runs again, and its channels then hear "resolved".
+ * agent clears it when it runs again, and its channels then hear "resolved". It opens only the
+ * agent's files, not the agent, so that a config broken outside the alert's sections is reported
+ * too (stopped-config.ts).
  */
 import type { ExitCodeValue } from '../exit-codes.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../cli-io.ts';
-import { resolveConfig } from '../config-option.ts';
-import { Agent } from '../../engine/agent.ts';
+import { closeAgentFiles, openAgentFiles, type AgentFiles } from '../../engine/agent-files.ts';
 import { DataDirBusyError } from '../../engine/data-dir-lock.ts';
 import { AGENT_STOPPED_ALERT } from '../../engine/unattended.ts';
 import { AlertNotifier } from '../../engine/notify/alert-notifier.ts';
 import { logTailText } from '../../engine/support/log-tail.ts';
 import { VaultSecretResolver } from '../../vault/index.ts';
+import { configProblemWords, loadStoppedAlertConfig } from './stopped-config.ts';
 
 const TAIL_BYTES = 256 * 1024;
 const DELIVER_FOR_MS = 60_000;
@@ -35,10 +37,10 @@ export async function notifyStoppedCommand(
   io: CliIo,
   deps: { env?: MonitorEnv; deliverForMs?: number } = {},
 ): Promise<ExitCodeValue> {
-  const loaded = resolveConfig(options.config);
-  let agent: Agent;
+  const loaded = loadStoppedAlertConfig(options.config);
+  let files: AgentFiles;
   try {
-    agent = Agent.open({ loaded, lockAs: 'service notify-stopped' });
+    files = openAgentFiles({ loaded, lockAs: 'service notify-stopped' });
   } catch (error) {
     // Restarted by hand meanwhile: it reports for itself.
     if (error instanceof DataDirBusyError) {
@@ -48,8 +50,12 @@ export async function notifyStoppedCommand(
     throw error;
   }
   try {
-    const message = stoppedMessage(deps.env ?? process.env, lastLoggedError(agent.layout.logFile, Date.now() - RECENT_MS));
-    agent.outbox.raiseAlert({ code: AGENT_STOPPED_ALERT, severity: 'critical', message });
+    const cause: StopCause =
+      loaded.problem !== null
+        ? { configProblem: configProblemWords(loaded.problem) }
+        : { lastError: lastLoggedError(files.layout.logFile, Date.now() - RECENT_MS) };
+    const message = stoppedMessage(deps.env ?? process.env, cause);
+    files.outbox.raiseAlert({ code: AGENT_STOPPED_ALERT, severity: 'critical', message });
     io.out(message);
     if (loaded.config.notify === undefined) {
       io.err('No alert channel is configured (notify in the config): only "tya-agent status" and the dashboard show this.');
@@ -58,9 +64,9 @@ export async function notifyStoppedCommand(
     const notifier = new AlertNotifier({
       agentName: () => loaded.config.agent.name,
       config: () => loaded.config.notify,
-      outbox: agent.outbox,
-      secrets: new VaultSecretResolver(agent.secretStore),
-      logger: agent.logger.child({ component: 'notify' }),
+      outbox: files.outbox,
+      secrets: new VaultSecretResolver(files.secrets),
+      logger: files.logger.child({ component: 'notify' }),
       now: () => Date.now(),
     });
     const untold = await notifier.deliver(AGENT_STOPPED_ALERT, Date.now() + (deps.deliverForMs ?? DELIVER_FOR_MS));
@@ -71,19 +77,32 @@ export async function notifyStoppedCommand(
     io.out('Sent to every configured alert channel.');
     return ExitCode.ok;
   } finally {
-    await agent.close();
+    await closeAgentFiles(files);
   }
 }
 
-/** The alert in words: what stopped, why systemd gave up, the agent's last error, what to do. */
-export function stoppedMessage(env: MonitorEnv, lastError: string | null): string {
+/** What the alert can say about the cause: what is wrong with the config, or else the log's last error (null: none). */
+export type StopCause = { configProblem: string } | { lastError: string | null };
+
+/** The alert in words: what stopped, why systemd gave up, the config's problems or the agent's last error, what to do. */
+export function stoppedMessage(env: MonitorEnv, cause: StopCause): string {
   const unit = env.MONITOR_UNIT?.replace(/\.service$/, '') || 'tya-agent';
   const why = givenUpBecause(env);
-  const error = lastError === null ? `Its log names no error of the last minutes: see "journalctl -u ${unit}".` : `Its last error: ${lastError}`;
+  const error =
+    'configProblem' in cause
+      ? `Its configuration does not load: ${sentence(cause.configProblem)}`
+      : cause.lastError === null
+        ? `Its log names no error of the last minutes: see "journalctl -u ${unit}".`
+        : `Its last error: ${sentence(cause.lastError)}`;
   return (
     `The agent stopped and the service manager will not start it again${why === null ? '' : ` (${why})`}. ` +
     `Nothing is read or sent until it runs. ${error} Fix the cause, then run "systemctl restart ${unit}".`
   );
+}
+
+/** Quoted words end a sentence of the alert: give them a full stop unless they end in one. */
+function sentence(words: string): string {
+  return /[.!?…]$/.test(words) ? words : `${words}.`;
 }
 
 function givenUpBecause(env: MonitorEnv): string | null {

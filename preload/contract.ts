@@ -37,6 +37,7 @@ import type {
   WritebackEntry,
 } from '../agents/api/index.ts';
 import type { Role } from '../agents/api/roles.ts';
+import type { AlertChannelTest } from '../agents/api/notify-config.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
@@ -108,6 +109,8 @@ export interface WindowApi {
   getDiagnostics(): Promise<Result<DiagnosticsView>>;
   listAlerts(): Promise<Result<Alert[]>>;
   acknowledgeAlert(code: string): Promise<Result<{ acknowledged: boolean }>>;
+  /** A test notice through every configured alert channel (operator). */
+  testAlertChannels(): Promise<Result<AlertChannelTest[]>>;
   /** Quarantine (docs/quarantine.md): viewer reads; operator edits, replays, discards. */
   getQuarantineSummary(): Promise<Result<QuarantineStreamSummary[]>>;
   listQuarantine(filter: QuarantineListFilter): Promise<Result<QuarantineEntry[]>>;
@@ -181,6 +184,7 @@ export const IPC_CONTRACT = {
   getDiagnostics: { channel: 'diagnostics:get', args: z.tuple([]) },
   listAlerts: { channel: 'alerts:list', args: z.tuple([]) },
   acknowledgeAlert: { channel: 'alerts:ack', args: z.tuple([z.string().min(1).max(120)]) },
+  testAlertChannels: { channel: 'alerts:test', args: z.tuple([]) },
   getQuarantineSummary: { channel: 'quarantine:summary', args: z.tuple([]) },
   listQuarantine: { channel: 'quarantine:list', args: z.tuple([QFilter]) },
   editQuarantine: { channel: 'quarantine:edit', args: z.tuple([z.number().int().positive(), z.record(z.string(), z.unknown())]) },
@@ -253,6 +257,7 @@ export const HTTP_CALLS: { [M in InvokeMethod]: (...args: Parameters<WindowApi[M
   getDiagnostics: () => ({ method: 'GET', path: '/diagnostics' }),
   listAlerts: () => ({ method: 'GET', path: '/alerts' }),
   acknowledgeAlert: (code) => ({ method: 'POST', path: `/alerts/${seg(code)}/ack`, body: {} }),
+  testAlertChannels: () => ({ method: 'POST', path: '/alerts/test', body: {} }),
   getQuarantineSummary: () => ({ method: 'GET', path: '/quarantine/summary' }),
   listQuarantine: (filter) => ({ method: 'GET', path: `/quarantine${query({ ...filter })}` }),
   editQuarantine: (id, data) => ({ method: 'PUT', path: `/quarantine/${id}/data`, body: { data } }),
@@ -306,6 +311,7 @@ export const ACTION_ROLES: Record<InvokeMethod, Role> = {
   getDiagnostics: 'admin',
   listAlerts: 'viewer',
   acknowledgeAlert: 'operator',
+  testAlertChannels: 'operator',
   getQuarantineSummary: 'viewer',
   listQuarantine: 'viewer',
   editQuarantine: 'operator',

@@ -41,6 +41,7 @@ const api: WindowApi = {
   getDiagnostics: invoker('getDiagnostics'),
   listAlerts: invoker('listAlerts'),
   acknowledgeAlert: invoker('acknowledgeAlert'),
+  testAlertChannels: invoker('testAlertChannels'),
   getQuarantineSummary: invoker('getQuarantineSummary'),
   listQuarantine: invoker('listQuarantine'),
   editQuarantine: invoker('editQuarantine'),

@@ -4,6 +4,7 @@
  * the OpenAPI document (generated from it). Money stays a decimal string; times carry an offset.
  */
 import { z } from 'zod';
+import { AlertChannelSchema } from './notify-config.ts';
 import { SourceScheduleStatusSchema } from './schedule.ts';
 import { AgentStatusSchema, ErrorInfoSchema, SourceStateSchema } from './status.ts';
 
@@ -180,6 +181,8 @@ export const SettingsViewSchema = z.object({
   enrollment: z.object({ enrolled: z.boolean(), agentId: z.string().nullable(), cloudUrl: z.string().nullable() }),
   logLevel: z.string(),
   secrets: z.array(SecretAgeSchema),
+  /** Where alerts are sent when nobody watches (config notify); `POST /alerts/test` sends a test through each. */
+  alertChannels: z.array(AlertChannelSchema),
   /** Previous versions of the config file, newest first. */
   history: z.array(z.object({ file: z.string(), savedAt: Rfc3339 })),
 });

@@ -88,3 +88,27 @@ export type EmailNotifyConfig = z.infer<typeof EmailNotifySchema>;
 export type SyslogNotifyConfig = z.infer<typeof SyslogNotifySchema>;
 export type EventLogNotifyConfig = z.infer<typeof EventLogNotifySchema>;
 export type SyslogFacility = (typeof SYSLOG_FACILITY_NAMES)[number];
+
+export const ALERT_CHANNEL_NAMES = ['webhook', 'email', 'syslog', 'eventLog'] as const;
+
+/**
+ * A configured alert channel as the dashboard and `alerts test` show it: where it sends, never a
+ * secret. A webhook is shown by its origin only, since its path often carries the receiver's token.
+ */
+export const AlertChannelSchema = z.object({
+  channel: z.enum(ALERT_CHANNEL_NAMES),
+  target: z.string(),
+  minSeverity: z.enum(['warning', 'critical']),
+});
+export type AlertChannel = z.infer<typeof AlertChannelSchema>;
+
+/** What a test notice through one channel came to. */
+export const AlertChannelTestSchema = AlertChannelSchema.extend({
+  ok: z.boolean(),
+  ms: z.number().int().nonnegative(),
+  /** Why it failed and what to check; null when it went through. */
+  error: z.string().nullable(),
+  /** A sent notice the channel cannot confirm (UDP syslog): look at the receiver. */
+  unconfirmed: z.boolean(),
+});
+export type AlertChannelTest = z.infer<typeof AlertChannelTestSchema>;

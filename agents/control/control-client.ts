@@ -3,6 +3,7 @@ import { nodeHttp } from '../pipeline/node-http.ts';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { AgentStatusSchema, QuarantineEntrySchema, ReplayResultSchema } from '../api/index.ts';
+import { AlertChannelTestSchema, type AlertChannelTest } from '../api/notify-config.ts';
 import type { AgentStatus, JsonObject, QuarantineEntry, QuarantineFilter, ReplayResult } from '../api/index.ts';
 
 /** Which quarantined records a replay or discard takes: ids or all, optionally within one source or stream. */
@@ -106,6 +107,11 @@ export class ControlClient {
 
   async acknowledgeAlerts(codes: AlertCodes): Promise<AcknowledgeAlertsResult> {
     return this.#request('POST', '/alerts/ack', { codes }, AcknowledgeAlertsResultSchema);
+  }
+
+  /** A test notice through every configured alert channel, through the running agent (its network, its vault). */
+  async testAlertChannels(): Promise<AlertChannelTest[]> {
+    return this.#request('POST', '/alerts/test', {}, z.array(AlertChannelTestSchema));
   }
 
   /** A one-time login link for the browser dashboard (single use, short lived). */

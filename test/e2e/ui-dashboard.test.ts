@@ -23,6 +23,7 @@ import { createMariaDbDatabase, createPostgresDatabase, MARIADB, POSTGRES, type 
 import { dropFile } from '../helpers/folder-files.ts';
 import { chromiumAvailable, clippedText, focusWalk, launchBrowser, screenshot, seriousAxeViolations, sidewaysOverflow, tabTo } from '../helpers/ui-browser.ts';
 import { ensureRendererBuilt, startUiAgent, type UiAgent } from '../helpers/ui-agent.ts';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts';
 
 const SCREENS = ['overview', 'sources', 'files', 'queue', 'shifts', 'completeness', 'activity', 'settings', 'diagnostics', 'first-run'];
 const available = chromiumAvailable();
@@ -43,6 +44,7 @@ let page: Page;
 let bankDir: string;
 let tillDir: string;
 let inboxDir: string;
+let hook: WebhookSink;
 
 async function cloudCount(source: string, stream: string): Promise<number> {
   return (await admin.counts()).streams.find((s) => s.source === source && s.stream === stream)?.records ?? 0;
@@ -78,9 +80,12 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     mariaUser = `tya_ui_${process.pid}`;
     await maria.exec(`CREATE USER IF NOT EXISTS '${mariaUser}'@'%' IDENTIFIED BY 'the-right-one'; CREATE USER IF NOT EXISTS '${mariaUser}'@'localhost' IDENTIFIED BY 'the-right-one';
       GRANT SELECT ON ${maria.name}.* TO '${mariaUser}'@'%'; CREATE TABLE items (id int PRIMARY KEY);`);
+    hook = await startWebhookSink();
     agent = await startUiAgent(dir, {
       agent: { name: 'Store 7 back office', dataDir: 'data' },
       cloud: { url: sandbox.url, entity: 'store-7', batchMaxAgeMs: 50, heartbeatIntervalSecs: 2, retryBaseMs: 50, retryMaxMs: 1000, timeoutMs: 3000 },
+      // Alert channels for Settings' test: a webhook that answers, and syslog on a port nobody listens on (discard, 9).
+      notify: { webhook: { url: hook.url }, syslog: { type: 'tcp', host: '127.0.0.1', port: 9 } },
     });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/Vienna' });
@@ -90,6 +95,7 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
   afterAll(async () => {
     await browser?.close();
     await agent?.stop();
+    await hook?.close();
     await sandbox?.close();
     await pg?.drop();
     await maria?.exec(`DROP USER IF EXISTS '${mariaUser}'@'%'; DROP USER IF EXISTS '${mariaUser}'@'localhost';`).catch(() => undefined);
@@ -387,7 +393,7 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     const actions: Record<string, Array<string | RegExp>> = {
       overview: ['Sync now'],
       sources: ['Add a database (ODBC)', 'Add a watched folder', 'Edit shop', 'Pause', 'Sync now', 'Read again from the start', 'Remove'],
-      settings: ['Save', 'Replace'],
+      settings: ['Send a test alert', 'Save', 'Replace'],
       activity: [/Everything/],
       files: ['Void'],
       diagnostics: ['Run the checks again'],
@@ -431,6 +437,21 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Pause' }).first().waitFor({ timeout: 10_000 });
   }, 120_000);
+
+  it('a test alert from Settings reaches the webhook and names the channel that failed', async () => {
+    await show('settings');
+    const card = page.locator('section[aria-labelledby="st-alerts"]');
+    await card.getByText(new URL(hook.url).origin).waitFor();
+    await card.getByText('critical alerts only').count().then((n) => expect(n).toBe(0));
+    await card.getByRole('button', { name: 'Send a test alert' }).click();
+    await card.getByText(/Accepted in \d+ ms/).waitFor({ timeout: 30_000 });
+    await card.getByText('Not sent').waitFor();
+    expect(await card.innerText()).toMatch(/ECONNREFUSED.*Check notify\.syslog/s);
+    expect(hook.received.filter((n) => n.code === 'test_notification')).toHaveLength(1);
+    await screenshot(page, 'settings-alert-test');
+    await show('activity');
+    await page.getByText('A test alert was sent: webhook received it, syslog failed.').waitFor({ timeout: 10_000 });
+  }, 60_000);
 
   it('settings edited in the UI are validated, written and applied at once; a bad value never reaches the file', async () => {
     await show('settings');

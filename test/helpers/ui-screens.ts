@@ -1,5 +1,5 @@
 /**
- * `npm run screens`: the README's screenshots (overview, sources, completeness, shifts, write-back, exchange, quarantine, mappings) into
+ * `npm run screens`: the README's screenshots (overview, sources, completeness, shifts, write-back, exchange, quarantine, mappings, settings) into
  * docs/screens/, from the built renderer with a frozen clock and seeded data (a canned window API
  * injected before the page loads, the same seam the Electron preload uses), so they change only
  * when the screens do; the tray icons of every state and size into assets/icons/, and a sheet of
@@ -44,8 +44,8 @@ async function main(): Promise<void> {
       await page.screenshot({ path: path.join(DOCS, `${screen}.png`), fullPage: true });
       await page.close();
     }
-    // The Quarantine screen with one record opened, and the mapping editor with a preview on sample rows.
-    for (const [screen, button] of [['quarantine', 'Details'], ['mappings', 'Preview']] as const) {
+    // The Quarantine screen with one record opened, the mapping editor with a preview on sample rows, Settings after a test alert.
+    for (const [screen, button] of [['quarantine', 'Details'], ['mappings', 'Preview'], ['settings', 'Send a test alert']] as const) {
       const page = await context.newPage();
       await openSeededScreen(page, server.url, screen, 'en');
       await page.getByRole('button', { name: button, exact: true }).first().click();
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     server.close();
     await browser.close();
   }
-  process.stdout.write(`Wrote docs/screens/{overview,sources,completeness,shifts,writeback,exchange,quarantine,mappings,tray-icons}.png and ${TRAY_STATES.length * TRAY_ICON_SIZES.length} tray icons into assets/icons/.\n`);
+  process.stdout.write(`Wrote docs/screens/{overview,sources,completeness,shifts,writeback,exchange,quarantine,mappings,settings,tray-icons}.png and ${TRAY_STATES.length * TRAY_ICON_SIZES.length} tray icons into assets/icons/.\n`);
 }
 
 await main();

@@ -143,9 +143,23 @@ export function seededAnswers(): Record<string, unknown> {
       cloud: { url: 'https://cloud.talktoyouraccounts.example', entity: 'store-7', timeoutMs: 30_000, heartbeatIntervalSecs: 60 },
       enrollment: { enrolled: true, agentId: 'agt_01JDZ8K3W6', cloudUrl: 'https://cloud.talktoyouraccounts.example' },
       logLevel: 'info',
-      secrets: [{ ref: 'sources/erp/password', setAt: iso(-40 * 86_400_000), present: true }],
+      secrets: [
+        { ref: 'sources/erp/password', setAt: iso(-40 * 86_400_000), present: true },
+        { ref: 'smtp/password', setAt: iso(-12 * 86_400_000), present: true },
+      ],
+      alertChannels: [
+        { channel: 'webhook', target: 'https://hooks.store7.example', minSeverity: 'warning' },
+        { channel: 'email', target: 'it@store7.example via mail.store7.example:587', minSeverity: 'critical' },
+      ],
       history: [{ file: '/etc/tya-agent/agent.json.1', savedAt: iso(-26 * 3600_000) }],
     },
+    testAlertChannels: [
+      { channel: 'webhook', target: 'https://hooks.store7.example', minSeverity: 'warning', ok: true, ms: 212, error: null, unconfirmed: false },
+      {
+        channel: 'email', target: 'it@store7.example via mail.store7.example:587', minSeverity: 'critical', ok: false, ms: 1840, unconfirmed: false,
+        error: 'EAUTH: Invalid login: 535 5.7.8 Authentication credentials invalid. Check notify.email (host, port, secure), the username and the password stored as "smtp/password" (tya-agent secret set smtp/password), and that the server may relay for tya-agent@store7.example.',
+      },
+    ],
     getDiagnostics: {
       checks: [
         { name: 'Configuration', status: 'ok', message: '' },

@@ -3,9 +3,6 @@
  * a real webhook on loopback, the alert in the outbox for `status`, "resolved" once the agent runs
  * again, and nothing at all while it runs. Real outbox, real keychain, real log file.
  */
-import type { Server } from 'node:http';
-import { nodeHttp } from '../../pipeline/node-http.ts';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,40 +13,19 @@ import { Agent } from '../../engine/agent.ts';
 import { parseConfigText } from '../../engine/load-config.ts';
 import { startUnattended } from '../../engine/unattended.ts';
 import { VaultSecretResolver } from '../../vault/index.ts';
+import { startWebhookSink, type WebhookSink } from '../../../test/helpers/webhook-sink.ts';
 import { lastLoggedError, notifyStoppedCommand, stoppedMessage } from './notify-stopped.ts';
 
-interface Notice {
-  code: string;
-  state: string;
-  severity: string;
-  message: string;
-}
-
 let dir: string;
-let server: Server;
-let received: Notice[];
-let answer: number;
-let hookUrl: string;
+let hook: WebhookSink;
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'tya-stopped-'));
-  received = [];
-  answer = 204;
-  server = nodeHttp.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      if (answer < 300) received.push(JSON.parse(body) as Notice);
-      response.writeHead(answer).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`;
+  hook = await startWebhookSink();
 });
 
 afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await hook.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,7 +34,7 @@ function configFile(extra: Record<string, unknown> = {}): string {
   const text = JSON.stringify({
     agent: { name: `stopped-${process.pid}`, dataDir: 'data' },
     cloud: { url: 'http://127.0.0.1:9', entity: 'e' },
-    notify: { webhook: { url: hookUrl } },
+    notify: { webhook: { url: hook.url } },
     ...extra,
   });
   writeFileSync(file, text);
@@ -91,9 +67,9 @@ describe('service notify-stopped', () => {
     const io = captureIo();
     const env = { MONITOR_UNIT: 'tya-agent.service', MONITOR_SERVICE_RESULT: 'exit-code', MONITOR_EXIT_CODE: 'exited', MONITOR_EXIT_STATUS: '10' };
     expect(await notifyStoppedCommand({ config: file }, io, { env })).toBe(ExitCode.ok);
-    expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ code: 'agent_stopped', state: 'raised', severity: 'critical' });
-    expect(received[0]!.message).toBe(
+    expect(hook.received).toHaveLength(1);
+    expect(hook.received[0]).toMatchObject({ code: 'agent_stopped', state: 'raised', severity: 'critical' });
+    expect(hook.received[0]!.message).toBe(
       'The agent stopped and the service manager will not start it again (exit status 10: the cloud revoked this agent; enroll it again). ' +
         'Nothing is read or sent until it runs. Its last error: Could not connect to pos-db. password authentication failed for user "pos". ' +
         'Fix the cause, then run "systemctl restart tya-agent".',
@@ -109,8 +85,8 @@ describe('service notify-stopped', () => {
     });
     try {
       const deadline = Date.now() + 10_000;
-      while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(received.map((n) => `${n.code}:${n.state}`)).toEqual(['agent_stopped:raised', 'agent_stopped:resolved']);
+      while (hook.received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(hook.received.map((n) => `${n.code}:${n.state}`)).toEqual(['agent_stopped:raised', 'agent_stopped:resolved']);
       expect(agent.outbox.listAlerts().map((a) => a.code)).not.toContain('agent_stopped');
     } finally {
       await unattended.stop();
@@ -120,7 +96,7 @@ describe('service notify-stopped', () => {
 
   it('says so and exits 3 when the webhook cannot be told within its time, keeping the alert for status', async () => {
     const file = configFile();
-    answer = 503;
+    hook.status = 503;
     const io = captureIo();
     expect(await notifyStoppedCommand({ config: file }, io, { env: { MONITOR_SERVICE_RESULT: 'start-limit-hit' }, deliverForMs: 1_500 })).toBe(ExitCode.incomplete);
     expect(io.lines.join('\n')).toContain('Could not send it by webhook');
@@ -139,7 +115,7 @@ describe('service notify-stopped', () => {
       const io = captureIo();
       expect(await notifyStoppedCommand({ config: file }, io, { env: {} })).toBe(ExitCode.ok);
       expect(io.lines).toEqual(['The agent is running again: nothing to report.']);
-      expect(received).toEqual([]);
+      expect(hook.received).toEqual([]);
       expect(running.outbox.listAlerts().map((a) => a.code)).not.toContain('agent_stopped');
     } finally {
       await running.close();
@@ -157,8 +133,8 @@ describe('service notify-stopped', () => {
     const io = captureIo();
     const env = { MONITOR_UNIT: 'tya-agent.service', MONITOR_SERVICE_RESULT: 'exit-code', MONITOR_EXIT_CODE: 'exited', MONITOR_EXIT_STATUS: '4' };
     expect(await notifyStoppedCommand({ config: file }, io, { env })).toBe(ExitCode.ok);
-    expect(received).toHaveLength(1);
-    const message = received[0]!.message;
+    expect(hook.received).toHaveLength(1);
+    const message = hook.received[0]!.message;
     expect(message).toContain('(exit status 4: the configuration is not valid)');
     expect(message).toContain(`Its configuration does not load: ${file} is not a valid agent configuration: `);
     expect(message).toMatch(/cloud: unknown key "timeoutMS" \(did you mean "timeoutMs"\?\)/);
@@ -185,7 +161,7 @@ describe('service notify-stopped', () => {
     }
     writeFileSync(path.join(dir, 'agent.json'), '{ "agent": ');
     await expect(notifyStoppedCommand({ config: path.join(dir, 'agent.json') }, captureIo(), { env: {} })).rejects.toThrow(/not valid JSON/);
-    expect(received).toEqual([]);
+    expect(hook.received).toEqual([]);
   });
 
   it('names a signal, and a unit of another name, in the words', () => {

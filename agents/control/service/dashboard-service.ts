@@ -21,6 +21,7 @@ import { ActivityLog } from './activity-log.ts';
 import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
 import { diagnose } from './diagnostics-view.ts';
+import { describeAlertChannels, testAlertChannels } from '../../engine/notify/channel-test.ts';
 import { exchangeView } from './exchange-view.ts';
 import { createWritebackPort } from './writeback-view.ts';
 import { createMappingEditor } from './mapping-editor.ts';
@@ -132,6 +133,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
     const enrollment = readEnrollment(host.outbox);
     const refs = new Set<string>();
     for (const source of config.sources) if (source.type === 'odbc' && source.password) refs.add(source.password.secretRef);
+    if (config.notify?.email?.password !== undefined) refs.add(config.notify.email.password.secretRef);
     return {
       configFile: file,
       agentName: config.agent.name,
@@ -139,6 +141,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       enrollment: { enrolled: enrollment !== null, agentId: enrollment?.agentId ?? null, cloudUrl: enrollment?.cloudUrl ?? null },
       logLevel: config.logging.level,
       secrets: await Promise.all([...refs].map(secretAge)),
+      alertChannels: describeAlertChannels(config.notify),
       history: store().history(),
     };
   };
@@ -356,6 +359,15 @@ export function createDashboardService(host: AgentHost): DashboardService {
         emit({ type: 'changed', topic: 'alerts' });
       }
       return acknowledged;
+    },
+
+    async testAlertChannels() {
+      const results = await testAlertChannels({ agentName: host.loaded.config.agent.name, config: host.loaded.config.notify, secrets: resolver(), now: () => clock.now() });
+      if (results.length > 0) {
+        const outcomes = results.map((r) => `${r.channel} ${r.ok ? (r.unconfirmed ? 'sent' : 'received it') : 'failed'}`).join(', ');
+        activity.add('alert', `A test alert was sent: ${outcomes}.`);
+      }
+      return results;
     },
 
     subscribe(listener) {

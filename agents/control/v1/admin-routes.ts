@@ -1,6 +1,7 @@
 /** Settings (cloud, enrollment, write-only credentials), diagnostics, alerts. */
 import { z } from 'zod';
 import { AlertSchema, DiagnosticsViewSchema, SettingsViewSchema } from '../../api/index.ts';
+import { AlertChannelTestSchema } from '../../api/notify-config.ts';
 import { CloudProxySchema, CloudTlsSchema } from '../../api/cloud-transport-config.ts';
 import type { ControlHandlers } from '../control-protocol.ts';
 import type { DashboardPort } from '../dashboard-port.ts';
@@ -17,7 +18,7 @@ export function adminRoutes(handlers: ControlHandlers, port: DashboardPort | und
       path: '/settings',
       role: 'viewer',
       tag: 'settings',
-      summary: 'Cloud connection, enrollment, log level, the age of each stored credential, previous config versions.',
+      summary: 'Cloud connection, enrollment, log level, the age of each stored credential, the alert channels, previous config versions.',
       params: NoParams,
       input: NoInput,
       output: SettingsViewSchema,
@@ -105,6 +106,17 @@ export function adminRoutes(handlers: ControlHandlers, port: DashboardPort | und
       input: NoInput,
       output: z.object({ acknowledged: z.boolean() }),
       run: ({ params }) => ({ acknowledged: p().acknowledgeAlert(params.code) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/alerts/test',
+      role: 'operator',
+      tag: 'alerts',
+      summary: 'Send a test notice through every configured alert channel (webhook, e-mail, syslog, event log) and say what each one did.',
+      params: NoParams,
+      input: NoInput,
+      output: z.array(AlertChannelTestSchema),
+      run: () => p().testAlertChannels(),
     }),
   ];
 }

@@ -1,7 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server } from 'node:http';
-import { nodeHttp } from '../../pipeline/node-http.ts';
-import type { AddressInfo } from 'node:net';
 import keytar from 'keytar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotifyConfigSchema, type NotifyConfig } from '../../api/notify-config.ts';
@@ -11,41 +8,18 @@ import type { Outbox } from '../../outbox/outbox.ts';
 import { createLogger, type Logger } from '../../telemetry/logger.ts';
 import { KeytarSecretStore, VaultSecretResolver } from '../../vault/index.ts';
 import { startSmtpSink, type SmtpSink } from '../../../test/helpers/smtp-sink.ts';
+import { startWebhookSink, type WebhookSink } from '../../../test/helpers/webhook-sink.ts';
 import { AlertNotifier } from './alert-notifier.ts';
-import { emailChannel, type AlertNotice } from './channels.ts';
+import { emailChannel } from './channels.ts';
 
 const SERVICE = 'tya-sync-agent-test';
 const namespace = `notify-test-${process.pid}`;
 const SMTP_PASSWORD = 'smtp-pass-Q7w9e2r4t6';
 
-interface Webhook {
-  url: string;
-  received: AlertNotice[];
-  /** HTTP status the receiver answers with (500: a receiver that is down). */
-  status: number;
-  server: Server;
-}
-
-async function startWebhook(): Promise<Webhook> {
-  const hook: Webhook = { url: '', received: [], status: 204, server: nodeHttp.createServer() };
-  hook.server.on('request', (req: IncomingMessage, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      if (hook.status < 300) hook.received.push(JSON.parse(body) as AlertNotice);
-      res.writeHead(hook.status).end();
-    });
-  });
-  await new Promise<void>((resolve) => hook.server.listen(0, '127.0.0.1', resolve));
-  hook.url = `http://127.0.0.1:${(hook.server.address() as AddressInfo).port}/alerts`;
-  return hook;
-}
-
 let tmp: TempDir;
 let clock: ManualClock;
 let outbox: Outbox;
-let hook: Webhook;
+let hook: WebhookSink;
 let smtp: SmtpSink;
 let logger: Logger;
 let logPath: string;
@@ -54,7 +28,7 @@ beforeEach(async () => {
   tmp = makeTempDir();
   clock = new ManualClock();
   outbox = openTestOutbox(tmp.path('o.db'), clock);
-  hook = await startWebhook();
+  hook = await startWebhookSink();
   smtp = await startSmtpSink({ user: 'agent@example.test', pass: SMTP_PASSWORD });
   await new KeytarSecretStore({ service: SERVICE, namespace }).set('smtp/password', SMTP_PASSWORD);
   logPath = tmp.path('agent.log');
@@ -63,8 +37,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   outbox.close();
-  hook.server.closeAllConnections();
-  await new Promise<void>((resolve) => hook.server.close(() => resolve()));
+  await hook.close();
   await smtp.close();
   await keytar.deletePassword(SERVICE, `${namespace}/smtp/password`);
   tmp.remove();

@@ -10,7 +10,7 @@ import type { Alert } from '../../api/index.ts';
 import type { NotifyConfig } from '../../api/notify-config.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import { emailChannel, webhookChannel, type AlertNotice, type NotifyChannel } from './channels.ts';
+import { emailChannel, errorWords, webhookChannel, type AlertNotice, type NotifyChannel } from './channels.ts';
 import { eventLogChannel } from './event-log-channel.ts';
 import { syslogChannel } from './syslog-channel.ts';
 
@@ -93,7 +93,7 @@ export class AlertNotifier {
   }
 
   #channels(config: NotifyConfig): NotifyChannel[] {
-    return (this.#deps.channels ?? defaultChannels(this.#deps.secrets, this.#deps.now))(config);
+    return (this.#deps.channels ?? notifyChannels(this.#deps.secrets, this.#deps.now))(config);
   }
 
   async #passChannel(channel: NotifyChannel, alerts: Alert[], repeatAfterMins: number): Promise<void> {
@@ -165,7 +165,8 @@ export class AlertNotifier {
   }
 }
 
-function defaultChannels(secrets: SecretResolver, now: () => number): (config: NotifyConfig) => NotifyChannel[] {
+/** The channels the config names, in a fixed order (also what `alerts test` sends through). */
+export function notifyChannels(secrets: SecretResolver, now: () => number): (config: NotifyConfig) => NotifyChannel[] {
   return (config) => [
     ...(config.webhook === undefined ? [] : [webhookChannel(config.webhook)]),
     ...(config.email === undefined ? [] : [emailChannel(config.email, secrets)]),
@@ -183,13 +184,6 @@ function readTold(raw: string | undefined): Record<string, Told> {
     // A damaged record costs at most one repeated message, never a silenced one.
     return {};
   }
-}
-
-/** The error's message and code only: never its object, which for SMTP can carry the command sent. */
-function errorWords(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }
 
 /** Starts the notifier on a timer for a running agent; returns its stop. */

@@ -81,15 +81,29 @@ export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver)
   };
 }
 
+/** The error's message and code only: never its object, which for SMTP can carry the command sent. */
+export function errorWords(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const words = typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  // fetch says only "fetch failed"; why (refused, no such host, TLS) is in its cause.
+  return error.cause instanceof Error && !words.includes(error.cause.message) ? `${words} (${errorWords(error.cause)})` : words;
+}
+
 export function mailSubject(notice: AlertNotice): string {
   const what = notice.state === 'resolved' ? 'Resolved' : notice.severity === 'critical' ? 'CRITICAL' : 'Warning';
   return `[TYA agent ${notice.agent}] ${what}: ${notice.code}`;
 }
 
+/** The code of a test notice (`alerts test`), so a receiver can tell it from a real alert. */
+export const TEST_ALERT_CODE = 'test_notification';
+
 function mailText(notice: AlertNotice): string {
   const head =
-    notice.state === 'resolved'
-      ? `This alert has cleared on agent "${notice.agent}":`
-      : `Agent "${notice.agent}" raised an alert (${notice.severity}):`;
+    notice.code === TEST_ALERT_CODE
+      ? `Agent "${notice.agent}" sends a test notification, as it sends its ${notice.severity} alerts:`
+      : notice.state === 'resolved'
+        ? `This alert has cleared on agent "${notice.agent}":`
+        : `Agent "${notice.agent}" raised an alert (${notice.severity}):`;
   return [head, '', notice.message, '', `Code: ${notice.code}`, `Since: ${notice.since}`, ''].join('\n');
 }

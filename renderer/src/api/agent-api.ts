@@ -93,6 +93,7 @@ export function httpAgentApi(base = ''): WindowApi {
     getDiagnostics: via('getDiagnostics'),
     listAlerts: via('listAlerts'),
     acknowledgeAlert: via('acknowledgeAlert'),
+    testAlertChannels: via('testAlertChannels'),
     getQuarantineSummary: via('getQuarantineSummary'),
     listQuarantine: via('listQuarantine'),
     editQuarantine: via('editQuarantine'),

@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
 import { readableLogLine } from '../state/log-line.ts';
 import { RoleGate } from '../state/role.tsx';
+import { AlertChannelsCard } from './alert-channels-card.tsx';
 
 /** The log levels offered, in plain words; a level set in the file by hand (trace, fatal) is kept and shown as it is. */
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -36,6 +37,7 @@ export function SettingsScreen() {
           settings.reload();
         }}
       />
+      <AlertChannelsCard channels={settings.data.alertChannels} />
       <section className="card" aria-labelledby="st-creds">
         <h2 id="st-creds">{t('settings.credentials')}</h2>
         {settings.data.secrets.length === 0 ? (

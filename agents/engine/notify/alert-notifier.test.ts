@@ -160,6 +160,45 @@ describe('AlertNotifier', () => {
     expect(smtp.mails).toHaveLength(0);
   });
 
+  it('turns a channel that keeps failing into a condition the other channels carry, cleared by its first success', async () => {
+    hook.status = 500;
+    outbox.raiseAlert(QUEUE_FULL);
+    const running = notifier();
+    const failing = () => outbox.listAlerts().find((a) => a.code === 'notify_failing:webhook');
+    // Retries back off (5 s, 10 s, 20 s…): a minute between ticks reaches each one.
+    for (let minute = 0; minute < 4; minute++) {
+      await running.tick();
+      clock.advance(60_000);
+    }
+    expect(failing(), 'four minutes of failures are not yet a condition').toBeUndefined();
+    for (let minute = 0; minute < 3 && failing() === undefined; minute++) {
+      clock.advance(60_000);
+      await running.tick();
+    }
+    expect(failing()).toMatchObject({ severity: 'warning', kind: 'condition' });
+    expect(failing()!.message).toMatch(/^Alerts cannot be sent to the webhook: \d+ tries over [56] minutes failed \(last: The webhook answered HTTP 500; check notify\.webhook\.url and the receiver\.\)\. .*tya-agent alerts test/);
+    await running.tick();
+    expect(smtp.mails.map((m) => /Subject: (.*)/.exec(m.data)?.[1])).toContain('[TYA agent store-7-backoffice] Warning: notify_failing:webhook');
+
+    // The receiver is back: the next send clears the condition, and the mail channel hears it resolved.
+    hook.status = 204;
+    clock.advance(16 * 60_000);
+    await running.tick();
+    expect(hook.received.map((n) => n.code)).toContain('outbox_full');
+    expect(failing()).toBeUndefined();
+    await running.tick();
+    expect(smtp.mails.map((m) => /Subject: (.*)/.exec(m.data)?.[1])).toContain('[TYA agent store-7-backoffice] Resolved: notify_failing:webhook');
+  });
+
+  it('clears the condition of a channel taken out of the config, and one raised before a restart at its first success', async () => {
+    outbox.raiseAlert({ code: 'notify_failing:webhook', severity: 'warning', message: 'Alerts cannot be sent to the webhook.' });
+    outbox.raiseAlert({ code: 'notify_failing:syslog', severity: 'warning', message: 'Alerts cannot be sent to syslog.' });
+    await notifier(notifyConfig()).tick();
+    const codes = () => outbox.listAlerts().map((a) => a.code);
+    expect(codes(), 'syslog is not configured; the webhook got its first send through').not.toContain('notify_failing:syslog');
+    expect(codes()).not.toContain('notify_failing:webhook');
+  });
+
   it('says nothing about an alert that cleared before it was ever announced', async () => {
     hook.status = 500;
     outbox.raiseAlert(QUEUE_FULL);

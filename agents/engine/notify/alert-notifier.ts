@@ -13,11 +13,12 @@ import type { Logger } from '../../telemetry/logger.ts';
 import { emailChannel, errorWords, webhookChannel, type AlertNotice, type NotifyChannel } from './channels.ts';
 import { eventLogChannel } from './event-log-channel.ts';
 import { syslogChannel } from './syslog-channel.ts';
+import { ChannelHealth, type ChannelHealthDeps } from './channel-health.ts';
 
 export interface AlertNotifierDeps {
   agentName: () => string;
   config: () => NotifyConfig | undefined;
-  outbox: {
+  outbox: ChannelHealthDeps['outbox'] & {
     listAlerts(): Alert[];
     getState(key: string): string | undefined;
     setState(key: string, value: string): void;
@@ -46,11 +47,15 @@ export const NOTIFY_TICK_MS = 5_000;
 
 export class AlertNotifier {
   readonly #deps: AlertNotifierDeps;
+  readonly #health: ChannelHealth;
   #busy: Promise<void> | null = null;
   #stopped = false;
+  /** The notify config last seen: when it changes, conditions of channels it no longer has are cleared. */
+  #seenConfig: NotifyConfig | undefined | null = null;
 
   constructor(deps: AlertNotifierDeps) {
     this.#deps = deps;
+    this.#health = new ChannelHealth({ outbox: deps.outbox, now: deps.now });
   }
 
   /** One pass over every channel; overlapping calls share the pass in flight. */
@@ -86,6 +91,11 @@ export class AlertNotifier {
   async #pass(): Promise<void> {
     if (this.#stopped) return;
     const config = this.#deps.config();
+    if (config !== this.#seenConfig) {
+      this.#seenConfig = config;
+      const configured = new Set(config === undefined ? [] : this.#channels(config).map((c) => c.name));
+      this.#health.forgetAllBut(configured, this.#deps.outbox.listAlerts().map((a) => a.code));
+    }
     if (config === undefined) return;
     const channels = this.#channels(config);
     const alerts = this.#deps.outbox.listAlerts();
@@ -150,12 +160,14 @@ export class AlertNotifier {
       await channel.send(notice);
       entry.failures = 0;
       entry.nextTryAt = 0;
+      if (!this.#stopped) this.#health.succeeded(channel.name);
       this.#deps.logger.info({ channel: channel.name, code: what.code, state: what.state }, 'Sent an alert notification.');
       return true;
     } catch (error) {
       entry.failures += 1;
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (entry.failures - 1));
       entry.nextTryAt = this.#deps.now() + delay;
+      if (!this.#stopped) this.#health.failed(channel.name, errorWords(error));
       this.#deps.logger.warn(
         { channel: channel.name, code: what.code, failures: entry.failures, retryInSecs: Math.round(delay / 1000), reason: errorWords(error) },
         `Could not send an alert notification by ${channel.name}; it is retried later.`,

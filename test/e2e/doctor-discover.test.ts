@@ -48,14 +48,18 @@ const ownGroup = readFileSync('/etc/group', 'utf8')
   .map((line) => line.split(':'))
   .find((fields) => Number(fields[2]) === process.getgid?.())?.[0];
 
-function config(name: string, cloudUrl: string, sources: AgentConfigInput['sources']): string {
+function config(name: string, cloudUrl: string, sources: AgentConfigInput['sources'], notify: AgentConfigInput['notify'] | null = WEBHOOK): string {
   return writeAgentConfig(path.join(dir, `${name}.json`), {
     agent: { name: `doctor ${name}`, dataDir: `data-${name}` },
     cloud: { url: cloudUrl, entity: 'store-1' },
     ...(ownGroup === undefined ? {} : { control: { operatorGroup: ownGroup } }),
     sources,
+    ...(notify === null ? {} : { notify }),
   });
 }
+
+/** doctor sends nothing: the address only has to be one. */
+const WEBHOOK = { webhook: { url: 'https://hooks.example.com/T0/B0/token' } };
 
 const ledgerStream = [{ name: 'ledger', table: 'ledger', keyColumns: ['id'], cursorColumn: 'id' }];
 
@@ -121,6 +125,7 @@ describe.skipIf(serviceMissing('postgresql'))('tya-agent doctor', () => {
       /^✓ Source "erp": Connected to PostgreSQL \d+/,
       /^✓ The cloud http:\/\/127\.0\.0\.1:\d+ answered \(HTTP \d{3}\) in \d+ ms\.$/,
       /^✓ The clock agrees with the cloud's/,
+      /^✓ Alerts go to: webhook \(https:\/\/hooks\.example\.com\)\.$/,
     ]) {
       expect(lines.some((line) => expected.test(line)), `${expected} in:\n${result.stdout}`).toBe(true);
     }
@@ -148,7 +153,7 @@ describe.skipIf(serviceMissing('postgresql'))('tya-agent doctor', () => {
         connectionString: pgConnection({ user: role }),
         streams: [...ledgerStream, { name: 'payroll', table: 'payroll', keyColumns: ['id'], cursorColumn: 'id' }],
       },
-    ]);
+    ], { email: { host: 'mail.example.com', from: 'agent@example.com', to: ['it@example.com'], username: 'agent@example.com', password: { secretRef: 'smtp/never-stored' } } });
     const result = await runCli(['doctor', '--config', file], { env: { HTTPS_PROXY: 'http://alice:s3cret@proxy.example:3128' } });
     expect(result.code, result.stdout + result.stderr).toBe(3);
     const out = result.stdout;
@@ -165,18 +170,20 @@ describe.skipIf(serviceMissing('postgresql'))('tya-agent doctor', () => {
     expect(out).toContain('Proxy variables: HTTPS_PROXY=http://[credentials hidden]@proxy.example:3128.');
     expect(out).not.toContain('s3cret');
     expect(out).toMatch(/^✗ This machine's clock is (9 min 59 s|10 min [01] s) ahead of the cloud's: the cloud refuses requests signed more than 300 s off/m);
-    expect(out).toMatch(/^6 checks failed \(marked ✗\)/m);
+    expect(out).toMatch(/^✗ The mail password "smtp\/never-stored" named in notify\.email is not stored: alert e-mails cannot be sent\.\n {4}Store it with "tya-agent secret set smtp\/never-stored"/m);
+    expect(out).toMatch(/^7 checks failed \(marked ✗\)/m);
   });
 
-  it('warns about a clock a little off without failing', async () => {
+  it('warns about a clock a little off, and about no alert channel, without failing', async () => {
     const file = config('skewed', await skewedCloud(150), [
       { type: 'odbc', name: 'pos', dialect: 'sqlite', connectionString: sqlite.connectionString, streams: [{ name: 'items', table: 'items', keyColumns: ['id'], cursorColumn: 'changed' }] },
-    ]);
+    ], null);
     const result = await runCli(['doctor', '--config', file]);
     expect(result.code, result.stdout).toBe(0);
     // The Date header has whole seconds: a second either way is its rounding.
     expect(result.stdout).toMatch(/^! This machine's clock is 2 min (29|30|31) s behind the cloud's\.$/m);
-    expect(result.stdout).toMatch(/^No check failed; 1 warning above \(marked !\)\.$/m);
+    expect(result.stdout).toMatch(/^! No alert channel is configured: a problem .* reaches nobody who does not look at status or the dashboard\.$/m);
+    expect(result.stdout).toMatch(/^No check failed; 2 warnings above \(marked !\)\.$/m);
   });
 
   it('reports an invalid config file and still checks what it can', async () => {
@@ -188,7 +195,7 @@ describe.skipIf(serviceMissing('postgresql'))('tya-agent doctor', () => {
     expect(result.stdout).toMatch(/cloud\.url: must be https/);
     expect(result.stdout).toMatch(/^✓ Node\.js/m);
     expect(result.stdout).toMatch(/^✓ The OS keychain works/m);
-    expect(result.stdout).toMatch(/^- Sources, cloud and clock not checked/m);
+    expect(result.stdout).toMatch(/^- Sources, cloud, clock and alert channels not checked/m);
   });
 });
 

@@ -3,7 +3,8 @@
  * plain words with ✓ (fine), ! (works, but look at it) and ✗ (broken, with what to do): Node, the
  * config, the data dir and free disk, the OS keychain, unixODBC's drivers and DSNs (on Windows the
  * registry's, with drivers that exist only in 32-bit form), every source's
- * "Test connection", the cloud (reachable, proxy variables) and the clock against the cloud's.
+ * "Test connection", the cloud (reachable, proxy variables), the clock against the cloud's, and
+ * the alert channels (configured at all, their mail password stored).
  * Exit code 0 when nothing failed, 3 when something did. Changes nothing (the keychain round trip
  * removes its test secret).
  */
@@ -17,6 +18,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { Finding } from './doctor-checks.ts';
 import { checkDataDir, checkDataDirPrivacy, checkKeychain, checkNode, checkOdbc } from './doctor-checks.ts';
 import { checkOperatorGroup } from './doctor-control.ts';
+import { checkAlertChannels } from './doctor-alerts.ts';
 import { checkWindowsOdbc } from './doctor-odbc-windows.ts';
 import { checkCloudConnection } from './doctor-network.ts';
 import { checkSource } from './doctor-sources.ts';
@@ -88,8 +90,9 @@ export async function doctorCommand(options: DoctorOptions, io: CliIo, deps: Doc
       }
     }
     for (const finding of await checkCloudConnection(loaded.config.cloud, secrets.store, (options.timeoutSecs ?? 5) * 1000, deps.env)) report(finding);
+    for (const finding of await checkAlertChannels(loaded.config.notify, secrets.store, platform)) report(finding);
   } else {
-    report({ status: 'skip', text: 'Sources, cloud and clock not checked (they are named in the config).' });
+    report({ status: 'skip', text: 'Sources, cloud, clock and alert channels not checked (they are named in the config).' });
   }
 
   const failed = findings.filter((f) => f.status === 'fail').length;

@@ -1,6 +1,6 @@
 /**
  * The Diagnostics screen: the same checks as `tya-agent doctor` (Node, data dir and disk, keychain,
- * every source's Test connection, the cloud and the clock) and the newest lines of the log.
+ * every source's Test connection, the cloud and the clock, the alert channels) and the newest lines of the log.
  */
 import { open, stat } from 'node:fs/promises';
 import type { AgentConfig, DiagnosticsView, DoctorCheck } from '../../api/index.ts';
@@ -21,16 +21,18 @@ export async function diagnose(input: {
 }): Promise<DiagnosticsView> {
   // Loaded on the first request: the checks reach every source plugin, the ODBC driver list and a
   // second HTTP client, about 20 MiB an idle agent would otherwise carry for a screen rarely opened.
-  const [{ checkDataDir, checkKeychain, checkNode }, { checkCloudConnection }, { checkSource }] = await Promise.all([
+  const [{ checkDataDir, checkKeychain, checkNode }, { checkCloudConnection }, { checkSource }, { checkAlertChannels }] = await Promise.all([
     import('../../cli/commands/doctor-checks.ts'),
     import('../../cli/commands/doctor-network.ts'),
     import('../../cli/commands/doctor-sources.ts'),
+    import('../../cli/commands/doctor-alerts.ts'),
   ]);
   const findings: Finding[] = [checkNode(), checkDataDir(input.dataDir, input.config), await checkKeychain(input.secrets)];
   const sources = await Promise.all(input.config.sources.map((source) => checkSource(source, input.resolver, SOURCE_CHECK_MS)));
   findings.push(...sources);
   // Through the agent's own transport (proxy, trust, pins, client certificate), so TLS and proxy causes show here too.
   findings.push(...(await checkCloudConnection(input.config.cloud, input.secrets, Math.min(input.config.cloud.timeoutMs, 10_000))));
+  findings.push(...(await checkAlertChannels(input.config.notify, input.secrets)));
   return { checks: findings.filter((f) => f.status !== 'skip').map(toCheck), logFile: input.logFile, logTail: await tail(input.logFile, input.lines) };
 }
 

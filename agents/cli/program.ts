@@ -52,6 +52,21 @@ export function buildProgram(
     };
 
   program
+    .command('init')
+    .description('write a starting config: the cloud set, sources and alert channels as commented examples, then what to do next')
+    .requiredOption('--url <url>', 'cloud API base URL, e.g. https://api.talktoyouraccounts.example')
+    .requiredOption('--entity <slug>', 'the books this agent sends to, e.g. store-7')
+    .option('--name <name>', 'name shown in the cloud and in status (default: this computer\'s name)')
+    .option('--data-dir <dir>', 'queue, logs and control token, relative to the config file (default: data)')
+    .option('-o, --output <file>', 'where to write it (default: ./tya-agent.json, where the other commands look first)')
+    .option('--force', 'replace an existing file')
+    .action(
+      action(async (opts: { url: string; entity: string; name?: string; dataDir?: string; output?: string; force?: boolean }) =>
+        (await import('./commands/init.ts')).initCommand(opts, io),
+      ),
+    );
+
+  program
     .command('enroll')
     .description('connect this agent to the cloud with a one-time enrollment key (secrets go to the OS keychain)')
     .requiredOption('--url <url>', 'cloud API base URL, e.g. https://api.talktoyouraccounts.example')

@@ -8,6 +8,7 @@
 import type { ShiftCloseSummary } from '../api/index.ts';
 import { canonicalJson } from '../api/canonical-json.ts';
 import type { SqliteDatabase } from './open-database.ts';
+import { preparedOnce } from './prepared-once.ts';
 import type { DayOfZone } from './record-tally.ts';
 
 const RETAIN_DAYS = 400;
@@ -80,9 +81,9 @@ export class ShiftCloseStore {
 
   /** The newest captured first. */
   list(options: { source?: string | undefined; limit: number }): StoredShiftClose[] {
-    const rows = this.#db
-      .prepare<[string | null, string | null, number], Row>(
-        `SELECT s.*,
+    const rows = preparedOnce<[string | null, string | null, number], Row>(
+      this.#db,
+      `SELECT s.*,
            EXISTS (SELECT 1 FROM records r WHERE r.source = s.source AND r.stream = s.stream AND r.key_canonical = s.key_canonical) AS queued,
            (EXISTS (SELECT 1 FROM dead_letters d WHERE d.source = s.source AND d.stream = s.stream AND d.key_canonical = s.key_canonical)
             OR EXISTS (SELECT 1 FROM quarantine q WHERE q.source = s.source AND q.stream = s.stream AND q.key_canonical = s.key_canonical
@@ -91,8 +92,7 @@ export class ShiftCloseStore {
          WHERE (? IS NULL OR s.source = ?)
          ORDER BY s.captured_ms DESC
          LIMIT ?`,
-      )
-      .all(options.source ?? null, options.source ?? null, options.limit);
+    ).all(options.source ?? null, options.source ?? null, options.limit);
     return rows.map((row) => ({
       source: row.source,
       stream: row.stream,

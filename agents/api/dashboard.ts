@@ -11,7 +11,20 @@ import { AgentStatusSchema, ErrorInfoSchema, SourceStateSchema } from './status.
 const Rfc3339 = z.iso.datetime({ offset: true });
 
 /** When a write-only secret was last set; its value never leaves the keychain. */
-export const SecretAgeSchema = z.object({ ref: z.string(), setAt: Rfc3339.nullable(), present: z.boolean() });
+/** What a stored credential is for, so the dashboard can name it in words rather than by its keychain reference. */
+export const CredentialUseSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('source'), name: z.string() }),
+  z.object({ kind: z.literal('alertEmail') }),
+]);
+export type CredentialUse = z.infer<typeof CredentialUseSchema>;
+
+export const SecretAgeSchema = z.object({
+  ref: z.string(),
+  setAt: Rfc3339.nullable(),
+  present: z.boolean(),
+  /** Who uses it (absent from agents older than this field). */
+  usedBy: z.array(CredentialUseSchema).optional(),
+});
 export type SecretAge = z.infer<typeof SecretAgeSchema>;
 
 export const SourceSummarySchema = z.object({

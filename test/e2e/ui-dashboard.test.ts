@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SettingsView } from '../../agents/api/index.ts';
 import { installationNamespace } from '../../agents/engine/installation.ts';
 import { sampleZReport, zReportJson } from '../../agents/formats/zreport/zreport-samples.ts';
 import { camtStatement } from '../../agents/transforms/statements/statement-samples.ts';
@@ -85,7 +86,12 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
       agent: { name: 'Store 7 back office', dataDir: 'data' },
       cloud: { url: sandbox.url, entity: 'store-7', batchMaxAgeMs: 50, heartbeatIntervalSecs: 2, retryBaseMs: 50, retryMaxMs: 1000, timeoutMs: 3000 },
       // Alert channels for Settings' test: a webhook that answers, and syslog on a port nobody listens on (discard, 9).
-      notify: { webhook: { url: hook.url }, syslog: { type: 'tcp', host: '127.0.0.1', port: 9 } },
+      // E-mail through a password never stored: its test fails, and Settings lists the missing credential.
+      notify: {
+        webhook: { url: hook.url },
+        email: { host: '127.0.0.1', port: 9, from: 'agent@store7.example', to: ['it@store7.example'], username: 'agent', password: { secretRef: 'smtp/password' } },
+        syslog: { type: 'tcp', host: '127.0.0.1', port: 9 },
+      },
     });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/Vienna' });
@@ -445,12 +451,18 @@ describe.skipIf(!available)('the dashboard in Chromium against a real agent', ()
     await card.getByText('critical alerts only').count().then((n) => expect(n).toBe(0));
     await card.getByRole('button', { name: 'Send a test alert' }).click();
     await card.getByText(/Accepted in \d+ ms/).waitFor({ timeout: 30_000 });
-    await card.getByText('Not sent').waitFor();
-    expect(await card.innerText()).toMatch(/ECONNREFUSED.*Check notify\.syslog/s);
+    await card.getByText('Not sent').first().waitFor();
+    const text = await card.innerText();
+    expect(text).toMatch(/ECONNREFUSED.*Check notify\.syslog/s);
+    expect(text).toMatch(/No secret is stored .* under "smtp\/password"/);
+    await page.getByText('Password for alert e-mails: not stored').waitFor();
+    const settings = (await page.evaluate(async () => (await (await fetch('/api/v1/settings')).json()))) as { value: SettingsView };
+    expect(settings.value.secrets).toContainEqual({ ref: 'smtp/password', setAt: null, present: false, usedBy: [{ kind: 'alertEmail' }] });
+    expect(settings.value.secrets).toContainEqual(expect.objectContaining({ ref: 'sources/shop/password', present: true, usedBy: [{ kind: 'source', name: 'shop' }] }));
     expect(hook.received.filter((n) => n.code === 'test_notification')).toHaveLength(1);
     await screenshot(page, 'settings-alert-test');
     await show('activity');
-    await page.getByText('A test alert was sent: webhook received it, syslog failed.').waitFor({ timeout: 10_000 });
+    await page.getByText('A test alert was sent: webhook received it, email failed, syslog failed.').waitFor({ timeout: 10_000 });
   }, 60_000);
 
   it('settings edited in the UI are validated, written and applied at once; a bad value never reaches the file', async () => {

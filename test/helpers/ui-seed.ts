@@ -144,8 +144,8 @@ export function seededAnswers(): Record<string, unknown> {
       enrollment: { enrolled: true, agentId: 'agt_01JDZ8K3W6', cloudUrl: 'https://cloud.talktoyouraccounts.example' },
       logLevel: 'info',
       secrets: [
-        { ref: 'sources/erp/password', setAt: iso(-40 * 86_400_000), present: true },
-        { ref: 'smtp/password', setAt: iso(-12 * 86_400_000), present: true },
+        { ref: 'sources/erp/password', setAt: iso(-40 * 86_400_000), present: true, usedBy: [{ kind: 'source', name: 'erp' }] },
+        { ref: 'smtp/password', setAt: iso(-12 * 86_400_000), present: true, usedBy: [{ kind: 'alertEmail' }] },
       ],
       alertChannels: [
         { channel: 'webhook', target: 'https://hooks.store7.example', minSeverity: 'warning' },

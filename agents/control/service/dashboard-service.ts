@@ -3,7 +3,7 @@
  * the changes they ask for through the agent's one start/stop/reload path (Agent.applyConfig).
  */
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, AuditDetails, FileEntry, LiveEvent, SecretAge, SettingsView, Shift, SourceSummary } from '../../api/index.ts';
+import type { AgentStatus, AuditDetails, CredentialUse, FileEntry, LiveEvent, SecretAge, SettingsView, Shift, SourceSummary } from '../../api/index.ts';
 import { readEnrollment } from '../../delivery/index.ts';
 import type { DataDirLayout } from '../../engine/data-dir.ts';
 import type { LoadedConfig } from '../../engine/load-config.ts';
@@ -95,10 +95,10 @@ export function createDashboardService(host: AgentHost): DashboardService {
   const timers = [setInterval(observe, OBSERVE_MS), setInterval(sample, SAMPLE_MS)];
   for (const timer of timers) timer.unref();
 
-  const secretAge = async (ref: string): Promise<SecretAge> => {
+  const secretAge = async (ref: string, usedBy: CredentialUse[]): Promise<SecretAge> => {
     const setAt = host.outbox.getState(`${SECRET_SET_AT}${ref}`) ?? null;
     const present = (await host.secretStore.get(ref).catch(() => undefined)) !== undefined;
-    return { ref, setAt, present };
+    return { ref, setAt, present, usedBy };
   };
 
   const summary = async (name: string): Promise<SourceSummary> => {
@@ -116,7 +116,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
       lastError: status?.lastError ?? null,
       recordsCaptured: status?.recordsCaptured ?? 0,
       config: raw,
-      password: ref === null ? null : await secretAge(ref),
+      password: ref === null ? null : await secretAge(ref, [{ kind: 'source', name }]),
       ...(status?.schedule === undefined ? {} : { schedule: status.schedule }),
     };
   };
@@ -131,16 +131,17 @@ export function createDashboardService(host: AgentHost): DashboardService {
   const settings = async (): Promise<SettingsView> => {
     const { config, file } = host.loaded;
     const enrollment = readEnrollment(host.outbox);
-    const refs = new Set<string>();
-    for (const source of config.sources) if (source.type === 'odbc' && source.password) refs.add(source.password.secretRef);
-    if (config.notify?.email?.password !== undefined) refs.add(config.notify.email.password.secretRef);
+    const refs = new Map<string, CredentialUse[]>();
+    const use = (ref: string, by: CredentialUse) => refs.set(ref, [...(refs.get(ref) ?? []), by]);
+    for (const source of config.sources) if (source.type === 'odbc' && source.password) use(source.password.secretRef, { kind: 'source', name: source.name });
+    if (config.notify?.email?.password !== undefined) use(config.notify.email.password.secretRef, { kind: 'alertEmail' });
     return {
       configFile: file,
       agentName: config.agent.name,
       cloud: { url: config.cloud.url, entity: config.cloud.entity, timeoutMs: config.cloud.timeoutMs, heartbeatIntervalSecs: config.cloud.heartbeatIntervalSecs },
       enrollment: { enrolled: enrollment !== null, agentId: enrollment?.agentId ?? null, cloudUrl: enrollment?.cloudUrl ?? null },
       logLevel: config.logging.level,
-      secrets: await Promise.all([...refs].map(secretAge)),
+      secrets: await Promise.all([...refs].map(([ref, usedBy]) => secretAge(ref, usedBy))),
       alertChannels: describeAlertChannels(config.notify),
       history: store().history(),
     };

@@ -319,6 +319,7 @@ export const de: Record<MessageKey, string> = {
   'settings.logLevel.warn': 'Warnungen und Fehler',
   'settings.logLevel.info': 'Normal',
   'settings.logLevel.debug': 'Ausführlich (für den Support)',
+  'settings.alertEmailPassword': 'Passwort für Warnungs-E-Mails',
   'settings.sourcePassword': 'Passwort von {name}',
 
   'diagnostics.title': 'Diagnose',

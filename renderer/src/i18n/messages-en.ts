@@ -321,6 +321,7 @@ export const en = {
   'settings.logLevel.warn': 'Warnings and errors',
   'settings.logLevel.info': 'Normal',
   'settings.logLevel.debug': 'Detailed (for support)',
+  'settings.alertEmailPassword': 'Password for alert e-mails',
   'settings.sourcePassword': 'Password of {name}',
 
   'diagnostics.title': 'Diagnostics',

@@ -1,6 +1,6 @@
 /** Settings, Diagnostics and the first-run path. */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { DiagnosticsView, SettingsView } from '../../../agents/api/index.ts';
+import type { DiagnosticsView, SecretAge, SettingsView } from '../../../agents/api/index.ts';
 import { Badge, Loading, MoreDetail, Notice, Page, useAction } from '../components/ui.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { useLive, useResource } from '../state/live.tsx';
@@ -13,9 +13,12 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A credential's name in words: "Password of erp" rather than its keychain reference (which stays one click away). */
-function credentialLabel(ref: string, t: ReturnType<typeof useI18n>['t']): string {
-  const source = /^sources\/(.+)\/password$/.exec(ref);
-  return source ? t('settings.sourcePassword', { name: source[1]! }) : ref;
+function credentialLabel(secret: Pick<SecretAge, 'ref' | 'usedBy'>, t: ReturnType<typeof useI18n>['t']): string {
+  const uses = (secret.usedBy ?? []).map((use) => (use.kind === 'source' ? t('settings.sourcePassword', { name: use.name }) : t('settings.alertEmailPassword')));
+  if (uses.length > 0) return uses.join(', ');
+  // An agent that does not say what the credential is for: the dashboard's own naming of source passwords.
+  const source = /^sources\/(.+)\/password$/.exec(secret.ref);
+  return source ? t('settings.sourcePassword', { name: source[1]! }) : secret.ref;
 }
 
 export function SettingsScreen() {
@@ -46,8 +49,8 @@ export function SettingsScreen() {
           <ul className="rows">
             {settings.data.secrets.map((s) => (
               <li key={s.ref}>
-                {!s.present ? t('settings.credentialMissing', { ref: credentialLabel(s.ref, t) }) : s.setAt === null ? t('settings.credentialUnknownAge', { ref: credentialLabel(s.ref, t) }) : t('settings.credentialSet', { ref: credentialLabel(s.ref, t), when: i18n.ago(s.setAt) })}
-                <ReplaceSecret refName={s.ref} onDone={settings.reload} api={api} />
+                {!s.present ? t('settings.credentialMissing', { ref: credentialLabel(s, t) }) : s.setAt === null ? t('settings.credentialUnknownAge', { ref: credentialLabel(s, t) }) : t('settings.credentialSet', { ref: credentialLabel(s, t), when: i18n.ago(s.setAt) })}
+                <ReplaceSecret secret={s} onDone={settings.reload} api={api} />
               </li>
             ))}
           </ul>
@@ -61,7 +64,8 @@ export function SettingsScreen() {
   );
 }
 
-function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () => void; api: ReturnType<typeof useLive>['api'] }) {
+function ReplaceSecret({ secret, onDone, api }: { secret: SecretAge; onDone: () => void; api: ReturnType<typeof useLive>['api'] }) {
+  const refName = secret.ref;
   const { t } = useI18n();
   const [value, setValue] = useState('');
   const action = useAction<null>();
@@ -77,7 +81,7 @@ function ReplaceSecret({ refName, onDone, api }: { refName: string; onDone: () =
       <form onSubmit={(e) => void submit(e)}>
         <p className="hint mono wrap">{refName}</p>
         <label>
-          {t('settings.newValue', { ref: credentialLabel(refName, t) })}
+          {t('settings.newValue', { ref: credentialLabel(secret, t) })}
           <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" required />
         </label>{' '}
         <RoleGate action="setSecret">

@@ -157,7 +157,7 @@ describe.runIf(canRun)('the agent as a service', () => {
     expect(install.code, install.stdout + install.stderr).toBe(3);
     // `service status` says whether systemd giving up reaches the alert channels; a unit from before says to install again.
     const serviceStatus = await cli(['service', 'status', '--root', layout().root, '--user', USER]);
-    expect(serviceStatus.stdout).toContain('If stopped:  the alert channels are told (tya-agent-stopped.service)');
+    expect(serviceStatus.stdout).toContain('If stopped:  the alert channels are told: webhook (tya-agent-stopped.service)');
     const currentUnit = readFileSync(layout().unitFile, 'utf8');
     writeFileSync(layout().unitFile, currentUnit.replace(/^OnFailure=.*\n/m, ''));
     expect((await cli(['service', 'status', '--root', layout().root, '--user', USER])).stdout).toMatch(/If stopped: {2}nobody is told: this unit predates the failure alert\. Run "tya-agent service install" again/);

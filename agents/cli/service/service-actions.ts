@@ -10,6 +10,8 @@ import type { CliIo } from '../cli-io.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { findRunningAgent } from '../running-agent.ts';
+import { describeAlertChannels } from '../../engine/notify/channel-test.ts';
+import { loadStoppedAlertConfig } from './stopped-config.ts';
 import { installService } from './install-service.ts';
 import { liveConfigFrom } from './live-config.ts';
 import { serviceLayout, type ServiceLayout } from './service-layout.ts';
@@ -105,12 +107,27 @@ function serviceStatus(layout: ServiceLayout, io: CliIo): ExitCodeValue {
   return running === null ? ExitCode.notRunning : ExitCode.ok;
 }
 
-/** Whether systemd giving up on the agent reaches the alert channels; a unit from before that says to install again. */
-function failureReport(layout: ServiceLayout): string {
+/** Whether systemd giving up on the agent reaches anyone: the failure unit, and the channels it would read. */
+export function failureReport(layout: ServiceLayout): string {
   const handled = readFileSync(layout.unitFile, 'utf8').includes('\nOnFailure=') && existsSync(layout.stoppedUnitFile);
-  return handled
-    ? `the alert channels are told (${path.basename(layout.stoppedUnitFile)})`
-    : 'nobody is told: this unit predates the failure alert. Run "tya-agent service install" again (it keeps the live config).';
+  let channels: string[] | null;
+  try {
+    // As notify-stopped reads it: a live config broken outside the alert's sections still names its channels.
+    channels = describeAlertChannels(loadStoppedAlertConfig(layout.liveConfig).config.notify).map((c) => c.channel);
+  } catch {
+    channels = null;
+  }
+  return stoppedReportWords({ handled, channels, stoppedUnit: path.basename(layout.stoppedUnitFile), liveConfig: layout.liveConfig });
+}
+
+/** "If stopped:" in words: who hears when systemd gives up (channels null: the live config cannot be read). */
+export function stoppedReportWords(o: { handled: boolean; channels: string[] | null; stoppedUnit: string; liveConfig: string }): string {
+  if (!o.handled) return 'nobody is told: this unit predates the failure alert. Run "tya-agent service install" again (it keeps the live config).';
+  if (o.channels === null) return `nobody is told: ${o.liveConfig} cannot be read. Run "tya-agent doctor --config ${o.liveConfig}".`;
+  if (o.channels.length === 0) {
+    return `status and the dashboard say so, but no alert channel is configured, so nobody is told. Add "notify" to ${o.liveConfig}, then run "tya-agent alerts test --service".`;
+  }
+  return `the alert channels are told: ${o.channels.join(', ')} (${o.stoppedUnit})`;
 }
 
 /**

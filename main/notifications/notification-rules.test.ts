@@ -30,6 +30,19 @@ describe('NotificationRules', () => {
     expect(rules.update(status, 3000).map((n) => n.kind)).toEqual(['file-rejected']);
   });
 
+  it('notifies a new critical alert once, not a warning, and again only when it comes back after clearing', () => {
+    const rules = new NotificationRules({ offlineAfterMs: 10 * MIN, cooldownMs: 0, windowMs: MIN, maxPerWindow: 3 });
+    const failing = { code: 'source_failing:pos-db', severity: 'critical' as const, message: 'pos-db has failed for 15 minutes: the login was refused.', since: '2026-03-01T08:15:00Z', kind: 'condition' as const };
+    const warning = { code: 'notify_failing:email', severity: 'warning' as const, message: 'Alerts cannot be sent by e-mail.', since: '2026-03-01T08:16:00Z', kind: 'condition' as const };
+    let status = healthyStatus();
+    rules.update(status, 0);
+    status = { ...structuredClone(status), alerts: [failing, warning] };
+    expect(rules.update(status, 1000)).toEqual([{ kind: 'needs-attention', title: 'Needs attention', body: failing.message }]);
+    expect(rules.update(status, 2 * MIN)).toEqual([]);
+    rules.update({ ...status, alerts: [] }, 3 * MIN);
+    expect(rules.update(status, 4 * MIN).map((n) => n.kind)).toEqual(['needs-attention']);
+  });
+
   it('notifies being offline only after N minutes, once per outage', () => {
     const rules = new NotificationRules({ offlineAfterMs: 10 * MIN, cooldownMs: 0, windowMs: MIN, maxPerWindow: 3 });
     const offline = structuredClone(healthyStatus());

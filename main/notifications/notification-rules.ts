@@ -1,12 +1,14 @@
 /**
  * Which desktop notifications a status change deserves (issue 11): a shift close uploaded, a file
- * rejected, the cloud offline for longer than N minutes, dead letters waiting. An anti-storm rule
+ * rejected, the cloud offline for longer than N minutes, dead letters waiting, and any new critical
+ * alert (a source failing, a read stuck, the queue full, the agent revoked), which otherwise only
+ * turned the tray icon red for whoever looked at it. An anti-storm rule
  * keeps a bad hour from burying the bookkeeper: the same kind is not repeated within its cooldown,
  * and at most `maxPerWindow` notifications show per window; the rest fold into one summary.
  */
 import type { AgentStatus } from '../../agents/api/index.ts';
 
-export type NotificationKind = 'shift-uploaded' | 'file-rejected' | 'offline' | 'dead-letters' | 'summary';
+export type NotificationKind = 'shift-uploaded' | 'file-rejected' | 'offline' | 'dead-letters' | 'needs-attention' | 'summary';
 
 export interface DesktopNotification {
   kind: NotificationKind;
@@ -65,7 +67,9 @@ export class NotificationRules {
     for (const alert of status.alerts) {
       if (this.#seenAlerts.has(alert.code)) continue;
       this.#seenAlerts.add(alert.code);
-      if (!first && alert.code.startsWith('file_quarantined:')) found.push({ kind: 'file-rejected', title: 'File rejected', body: alert.message });
+      if (first) continue;
+      if (alert.code.startsWith('file_quarantined:')) found.push({ kind: 'file-rejected', title: 'File rejected', body: alert.message });
+      else if (alert.severity === 'critical') found.push({ kind: 'needs-attention', title: 'Needs attention', body: alert.message });
     }
     this.#seenAlerts = new Set([...this.#seenAlerts].filter((code) => status.alerts.some((a) => a.code === code)));
     if (status.cloud.reachable === false) {

@@ -5,7 +5,8 @@ import { formatSchedule } from './format-schedule.ts';
  * `tya-agent status` in plain words for an IT admin: is it running, is it enrolled, can it reach the
  * cloud, how much is waiting and since when, what each source last did, and what needs a person.
  */
-export function formatStatus(status: AgentStatus, nowMs: number): string {
+/** `alertChannels`: the channels the config names (undefined: not known here, no line). */
+export function formatStatus(status: AgentStatus, nowMs: number, alertChannels?: readonly string[]): string {
   const lines: string[] = [];
   const ago = (iso: string | null) => (iso === null ? 'never' : `${formatDuration((nowMs - Date.parse(iso)) / 1000)} ago`);
   lines.push(`TYA Sync Agent "${status.agent.name}" ${status.agent.version}`);
@@ -20,6 +21,11 @@ export function formatStatus(status: AgentStatus, nowMs: number): string {
   lines.push(`  Cloud:     ${formatCloud(status, ago)}`);
   const commands = formatCommandChannel(status, ago);
   if (commands !== undefined) lines.push(`  Commands:  ${commands}`);
+  if (alertChannels !== undefined) {
+    lines.push(
+      `  Alerts to: ${alertChannels.length > 0 ? `${alertChannels.join(', ')} ("tya-agent alerts test" sends a test)` : 'nowhere: no alert channel is configured, so a problem reaches only whoever looks (docs/alerts-and-metrics.md)'}`,
+    );
+  }
   const q = status.queue;
   lines.push(
     `  Queue:     ${q.depth} change${q.depth === 1 ? '' : 's'} waiting${q.urgentDepth > 0 ? ` (${q.urgentDepth} urgent)` : ''}` +

@@ -79,6 +79,7 @@ describe('tya-agent status', () => {
     const text = await runCli(['status', '--config', configFile]);
     expect(text.code, text.stderr).toBe(8);
     expect(text.stdout).toMatch(/has not run yet/);
+    expect(text.stdout).toMatch(/^ {2}Alerts to: nowhere: no alert channel is configured, so a problem reaches only whoever looks/m);
     const json = await runCli(['status', '--json', '--config', configFile]);
     expect(json.code).toBe(8);
     const parsed = JSON.parse(json.stdout) as AgentStatus;
@@ -96,6 +97,7 @@ describe('tya-agent status', () => {
         agent: { name: 'Damaged', dataDir: 'data' },
         cloud: { url: sandbox.url, entity: 'store-1' },
         sources: [],
+        notify: { webhook: { url: 'https://hooks.example.com/tya' }, syslog: { type: 'unix' } },
       });
       const json = await runCli(['status', '--json', '--config', config]);
       expect(json.code, json.stderr).toBe(8);
@@ -105,6 +107,7 @@ describe('tya-agent status', () => {
       const text = await runCli(['status', '--config', config]);
       expect(text.code, text.stderr).toBe(8);
       expect(text.stdout).toMatch(/!! The outbox file .* cannot be read .*Start the agent/);
+      expect(text.stdout).toMatch(/^ {2}Alerts to: webhook, syslog \("tya-agent alerts test" sends a test\)$/m);
       expect(text.stderr).not.toMatch(/bug in the agent/);
     } finally {
       rmSync(damagedDir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { resolveConfig } from '../config-option.ts';
 import type { CliIo } from '../cli-io.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { formatStatus, needsAttention } from '../format-status.ts';
+import { describeAlertChannels } from '../../engine/notify/channel-test.ts';
 import { findRunningAgent, type RunningAgent } from '../running-agent.ts';
 
 /**
@@ -24,7 +25,8 @@ export async function statusCommand(options: { config?: string; json?: boolean }
   const loaded = resolveConfig(options.config);
   const running = findRunningAgent(loaded.dataDir, { timeoutMs: 10_000 });
   const status = (await liveStatus(running)) ?? offlineStatus(loaded);
-  io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, Date.now()));
+  const channels = describeAlertChannels(loaded.config.notify).map((c) => c.channel);
+  io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, Date.now(), channels));
   if (!options.json && !status.agent.running) {
     if (running !== null) {
       io.out(`  (A "tya-agent ${running.holder.command}" process, pid ${running.holder.pid}, is using this data folder right now.)`);

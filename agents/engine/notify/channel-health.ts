@@ -52,7 +52,7 @@ export class ChannelHealth {
       severity: 'warning',
       message:
         `Alerts cannot be sent ${BY[channel]}: ${run.tries} tries over ${minutes} minutes failed (last: ${reason}). ` +
-        `Until this is fixed, alerts reach only this screen and any other channel. Fix notify.${channel} or the receiver, then run "tya-agent alerts test".`,
+        `Until this is fixed, alerts reach only status, the dashboard and any other channel. Fix notify.${channel} or the receiver, then run "tya-agent alerts test".`,
     });
   }
 

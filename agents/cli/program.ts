@@ -227,10 +227,11 @@ export function buildProgram(
     .description('send a test notice through every configured alert channel (webhook, e-mail, syslog, event log) and say what each did')
     .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--service', "use the installed service's live config and vault (/var/lib/tya-agent); as root, works as the service user")
+    .option('--channel <names...>', 'only these: webhook, email, syslog, eventLog (a webhook may page someone)')
     .option('--json', 'print the outcome per channel as JSON')
     .addHelpText('after', '\nThrough the running agent when there is one. Exit code: 0 every channel took it, 3 one failed or none is configured.')
     .action(
-      action(async (opts: { config?: string; service?: boolean; json?: boolean }) => (await import('./commands/alerts-test.ts')).alertsTestCommand(opts, io)),
+      action(async (opts: { config?: string; service?: boolean; json?: boolean; channel?: string[] }) => (await import('./commands/alerts-test.ts')).alertsTestCommand(opts, io)),
     );
 
   const secret = program.command('secret').description('manage secrets in the OS keychain (database passwords)');

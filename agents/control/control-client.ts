@@ -3,7 +3,7 @@ import { nodeHttp } from '../pipeline/node-http.ts';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { AgentStatusSchema, QuarantineEntrySchema, ReplayResultSchema } from '../api/index.ts';
-import { AlertChannelTestSchema, type AlertChannelTest } from '../api/notify-config.ts';
+import { AlertChannelTestSchema, type AlertChannel, type AlertChannelTest } from '../api/notify-config.ts';
 import type { AgentStatus, JsonObject, QuarantineEntry, QuarantineFilter, ReplayResult } from '../api/index.ts';
 
 /** Which quarantined records a replay or discard takes: ids or all, optionally within one source or stream. */
@@ -110,8 +110,8 @@ export class ControlClient {
   }
 
   /** A test notice through every configured alert channel, through the running agent (its network, its vault). */
-  async testAlertChannels(): Promise<AlertChannelTest[]> {
-    return this.#request('POST', '/alerts/test', {}, z.array(AlertChannelTestSchema));
+  async testAlertChannels(only?: readonly AlertChannel['channel'][]): Promise<AlertChannelTest[]> {
+    return this.#request('POST', '/alerts/test', only === undefined ? {} : { channels: only }, z.array(AlertChannelTestSchema));
   }
 
   /** A one-time login link for the browser dashboard (single use, short lived). */

@@ -22,7 +22,7 @@ import type {
 import type { CloudProxyConfig, CloudTlsConfig } from '../api/cloud-transport-config.ts';
 import type { QuarantineActions } from '../engine/stream-pipeline/quarantine-actions.ts';
 import type { ExchangeView } from '../api/exchange-view.ts';
-import type { AlertChannelTest } from '../api/notify-config.ts';
+import type { AlertChannel, AlertChannelTest } from '../api/notify-config.ts';
 import type { MappingEditorPort } from './service/mapping-editor.ts';
 import type { WritebackPort } from './service/writeback-view.ts';
 
@@ -80,7 +80,7 @@ export interface DashboardPort {
   diagnostics(options: { lines: number }): Promise<DiagnosticsView>;
   acknowledgeAlert(code: string): boolean;
   /** One test notice through every configured alert channel, each with its outcome (nothing is stored). */
-  testAlertChannels(): Promise<AlertChannelTest[]>;
+  testAlertChannels(only?: readonly AlertChannel['channel'][]): Promise<AlertChannelTest[]>;
   /** Live events for /api/v1/events; returns the unsubscribe function. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }

@@ -91,6 +91,17 @@ describe('tya-agent alerts test', () => {
     expect(hook.received).toHaveLength(3);
     expect(smtp.mails).toHaveLength(3);
 
+    // Only the mail: the webhook (a pager, say) is left alone; a channel not set up is refused by name.
+    const mailOnly = await runCli(['alerts', 'test', '--channel', 'email', '--config', good]);
+    expect(mailOnly.code, mailOnly.stderr).toBe(0);
+    expect(mailOnly.stdout).not.toContain('webhook (');
+    expect(hook.received).toHaveLength(3);
+    expect(smtp.mails).toHaveLength(4);
+    const notSetUp = await runCli(['alerts', 'test', '--channel', 'syslog', '--config', good]);
+    expect(notSetUp.code).not.toBe(0);
+    expect(notSetUp.stderr).toContain('Not configured: syslog (configured: webhook, email).');
+    expect((await runCli(['alerts', 'test', '--channel', 'pager', '--config', good])).stderr).toContain('No such alert channel: pager.');
+
     for (const output of [none, offline, online, json]) expect(output.stdout + output.stderr).not.toContain(SMTP_PASSWORD);
   }, 90_000);
 });

@@ -4,7 +4,8 @@
  * and sandbox (a hardened service unit) as a real alert would; else from this command.
  */
 import { userInfo } from 'node:os';
-import type { AlertChannelTest } from '../../api/notify-config.ts';
+import { ALERT_CHANNEL_NAMES, type AlertChannel, type AlertChannelTest } from '../../api/notify-config.ts';
+import { CliError } from '../cli-error.ts';
 import { installationSecretStore } from '../../engine/installation-secret-store.ts';
 import { testAlertChannels } from '../../engine/notify/channel-test.ts';
 import { VaultSecretResolver } from '../../vault/index.ts';
@@ -14,18 +15,19 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { busyError, findRunningAgent } from '../running-agent.ts';
 import { enterServiceContext } from '../service/service-context.ts';
 
-export async function alertsTestCommand(options: { config?: string; service?: boolean; json?: boolean }, io: CliIo): Promise<ExitCodeValue> {
+export async function alertsTestCommand(options: { config?: string; service?: boolean; json?: boolean; channel?: string[] }, io: CliIo): Promise<ExitCodeValue> {
+  const only = channelNames(options.channel);
   const loaded = resolveConfig(enterServiceContext(options, (line) => io.err(line)));
   const running = findRunningAgent(loaded.dataDir);
   if (running !== null && running.client === null) throw busyError(loaded.dataDir, running);
   let results: AlertChannelTest[];
   let from: string;
   if (running?.client) {
-    results = await running.client.testAlertChannels();
+    results = await running.client.testAlertChannels(only);
     from = 'Sent by the running agent, one test notice per channel:';
   } else {
     const secrets = new VaultSecretResolver(installationSecretStore(loaded.config, loaded.dataDir));
-    results = await testAlertChannels({ agentName: loaded.config.agent.name, config: loaded.config.notify, secrets, now: Date.now });
+    results = await testAlertChannels({ agentName: loaded.config.agent.name, config: loaded.config.notify, secrets, now: Date.now, only });
     from =
       `The agent is not running, so this command sent them itself, as ${userInfo().username}; the service's user may not reach as far ` +
       '(firewall, proxy). One test notice per channel:';
@@ -40,6 +42,16 @@ export async function alertsTestCommand(options: { config?: string; service?: bo
     for (const result of results) io.out(resultLine(result));
   }
   return results.length > 0 && results.every((r) => r.ok) ? ExitCode.ok : ExitCode.incomplete;
+}
+
+function channelNames(names: string[] | undefined): AlertChannel['channel'][] | undefined {
+  if (names === undefined) return undefined;
+  const known: readonly string[] = ALERT_CHANNEL_NAMES;
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new CliError(ExitCode.usage, 'alert_channel_unknown', `No such alert channel: ${unknown.join(', ')}.`, { hint: `Use ${ALERT_CHANNEL_NAMES.join(', ')}.` });
+  }
+  return names as AlertChannel['channel'][];
 }
 
 function resultLine(r: AlertChannelTest): string {

@@ -362,8 +362,8 @@ export function createDashboardService(host: AgentHost): DashboardService {
       return acknowledged;
     },
 
-    async testAlertChannels() {
-      const results = await testAlertChannels({ agentName: host.loaded.config.agent.name, config: host.loaded.config.notify, secrets: resolver(), now: () => clock.now() });
+    async testAlertChannels(only) {
+      const results = await testAlertChannels({ agentName: host.loaded.config.agent.name, config: host.loaded.config.notify, secrets: resolver(), now: () => clock.now(), only });
       if (results.length > 0) {
         const outcomes = results.map((r) => `${r.channel} ${r.ok ? (r.unconfirmed ? 'sent' : 'received it') : 'failed'}`).join(', ');
         activity.add('alert', `A test alert was sent: ${outcomes}.`);

@@ -1,7 +1,7 @@
 /** Settings (cloud, enrollment, write-only credentials), diagnostics, alerts. */
 import { z } from 'zod';
 import { AlertSchema, DiagnosticsViewSchema, SettingsViewSchema } from '../../api/index.ts';
-import { AlertChannelTestSchema } from '../../api/notify-config.ts';
+import { ALERT_CHANNEL_NAMES, AlertChannelTestSchema } from '../../api/notify-config.ts';
 import { CloudProxySchema, CloudTlsSchema } from '../../api/cloud-transport-config.ts';
 import type { ControlHandlers } from '../control-protocol.ts';
 import type { DashboardPort } from '../dashboard-port.ts';
@@ -112,11 +112,11 @@ export function adminRoutes(handlers: ControlHandlers, port: DashboardPort | und
       path: '/alerts/test',
       role: 'operator',
       tag: 'alerts',
-      summary: 'Send a test notice through every configured alert channel (webhook, e-mail, syslog, event log) and say what each one did.',
+      summary: 'Send a test notice through every configured alert channel (webhook, e-mail, syslog, event log), or only those named, and say what each one did.',
       params: NoParams,
-      input: NoInput,
+      input: z.strictObject({ channels: z.array(z.enum(ALERT_CHANNEL_NAMES)).min(1).max(4).optional() }),
       output: z.array(AlertChannelTestSchema),
-      run: () => p().testAlertChannels(),
+      run: ({ input }) => p().testAlertChannels(input.channels),
     }),
   ];
 }

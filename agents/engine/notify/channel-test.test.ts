@@ -105,6 +105,16 @@ describe('alerts test', () => {
     expect(describeAlertChannels(undefined)).toEqual([]);
   });
 
+  it('sends only through the channels named, and refuses a channel the config does not set up', async () => {
+    await store().set('smtp/password', SMTP_PASSWORD);
+    const only = (names: Array<'webhook' | 'email' | 'syslog'>) =>
+      testAlertChannels({ agentName: 'store-7', config: config(), secrets: new VaultSecretResolver(store()), now: Date.now, only: names });
+    expect((await only(['email'])).map((r) => [r.channel, r.ok])).toEqual([['email', true]]);
+    expect(hook.received, 'the webhook, which may page someone, was not asked').toEqual([]);
+    await expect(only(['syslog'])).rejects.toThrow('Not configured: syslog (configured: webhook, email).');
+    expect(smtp.mails).toHaveLength(1);
+  });
+
   it('names a fetch failure by its cause, not just "fetch failed"', async () => {
     const port = await closedPort();
     const [result] = await run(config({ webhook: { url: `http://127.0.0.1:${port}/alerts` }, email: undefined }));

@@ -8,6 +8,7 @@
 import type { AlertChannel, AlertChannelTest, NotifyConfig } from '../../api/notify-config.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 import { notifyChannels } from './alert-notifier.ts';
+import { AgentError } from '../../pipeline/errors.ts';
 import { errorWords, TEST_ALERT_CODE, type NotifyChannel } from './channels.ts';
 
 export { TEST_ALERT_CODE };
@@ -17,6 +18,8 @@ export interface ChannelTestDeps {
   config: NotifyConfig | undefined;
   secrets: SecretResolver;
   now: () => number;
+  /** Only these channels (a test through the webhook may page someone at night); all when absent. */
+  only?: readonly AlertChannel['channel'][] | undefined;
   /** Tests replace the channels built from the config. */
   channels?: (config: NotifyConfig) => NotifyChannel[];
 }
@@ -46,7 +49,13 @@ export async function testAlertChannels(deps: ChannelTestDeps): Promise<AlertCha
   const { config } = deps;
   if (config === undefined) return [];
   const described = describeAlertChannels(config);
-  const channels = (deps.channels ?? notifyChannels(deps.secrets, deps.now))(config);
+  const missing = (deps.only ?? []).filter((name) => !described.some((d) => d.channel === name));
+  if (missing.length > 0) {
+    throw new AgentError('alert_channel_not_configured', `Not configured: ${missing.join(', ')} (configured: ${described.map((d) => d.channel).join(', ') || 'none'}).`, {
+      hint: 'Name channels that "notify" in the config sets up: webhook, email, syslog, eventLog.',
+    });
+  }
+  const channels = (deps.channels ?? notifyChannels(deps.secrets, deps.now))(config).filter((c) => deps.only === undefined || deps.only.includes(c.name));
   return Promise.all(
     channels.map(async (channel): Promise<AlertChannelTest> => {
       const about = described.find((d) => d.channel === channel.name) ?? { channel: channel.name, target: channel.name, minSeverity: channel.minSeverity };

@@ -17,6 +17,7 @@ import { createSqliteFile, type ThrowawayDatabase } from '../helpers/databases.t
 import { runCli, startAgentProcess, waitFor, writeAgentConfig, type AgentProcess } from '../helpers/agent-process.ts';
 
 const DB_PASSWORD = 'planted-db-password-7f3a91';
+const WEBHOOK_TOKEN = 'planted-webhook-token-Xk27pq';
 let dir: string;
 let sandbox: Sandbox;
 let admin: SandboxAdmin;
@@ -35,6 +36,8 @@ beforeAll(async () => {
   configFile = writeAgentConfig(path.join(dir, 'agent.json'), {
     agent: { name: 'Bundle', dataDir: 'data' },
     cloud: { url: sandbox.url, entity: 'store-1', heartbeatIntervalSecs: 1 },
+    // A chat or paging webhook carries its token in the path: it must not leave in a bundle.
+    notify: { webhook: { url: `https://hooks.example.com/services/T0/B0/${WEBHOOK_TOKEN}?key=${WEBHOOK_TOKEN}` } },
     sources: [
       {
         type: 'odbc',
@@ -80,7 +83,7 @@ async function plantedSecrets(): Promise<string[]> {
   const store = new KeytarSecretStore({ namespace: installationNamespace(path.join(dir, 'data')) });
   const own = await Promise.all([SecretRefs.clientSecret, SecretRefs.signingSecret].map((ref) => store.get(ref)));
   expect(own.every((value) => value !== undefined && value.length > 10)).toBe(true);
-  return [DB_PASSWORD, enrollmentKey, ...(own as string[])];
+  return [DB_PASSWORD, enrollmentKey, WEBHOOK_TOKEN, ...(own as string[])];
 }
 
 function expectClean(files: Record<string, string>, secrets: readonly string[]): void {
@@ -102,7 +105,9 @@ function expectClean(files: Record<string, string>, secrets: readonly string[]):
   }
   expect(JSON.parse(files['manifest.json']!)).toMatchObject({ includesRecordData: false });
   expect(files['doctor.txt']).toMatch(/doctor/);
-  expect((JSON.parse(files['config.json']!) as { config: { sources: Array<{ password?: unknown }> } }).config.sources[0]!.password).toEqual({ secretRef: 'erp/password' });
+  const bundled = JSON.parse(files['config.json']!) as { config: { sources: Array<{ password?: unknown }>; notify: { webhook: { url: string } } } };
+  expect(bundled.config.sources[0]!.password).toEqual({ secretRef: 'erp/password' });
+  expect(bundled.config.notify.webhook.url).toBe("https://hooks.example.com/… (path and query withheld: they may hold the receiver's token)");
 }
 
 describe('support bundle', () => {

@@ -2,7 +2,8 @@
  * The support bundle (issue 16 item 5): what a person at the vendor needs to see why an agent
  * misbehaves, in one zip, without anything that would let them (or whoever the mail is forwarded
  * to) into the books: the config as loaded, `status` with schedules and alerts, the doctor's
- * findings, the queue's figures and the newest part of the log. No record data. Every file is
+ * findings, the queue's figures and the newest part of the log. No record data, and of a webhook's
+ * URL only its origin. Every file is
  * scrubbed of every secret the keychain holds for this agent, in every form a secret takes in text,
  * after the logs' own redaction: a secret that slipped into an error message still does not leave.
  */
@@ -43,7 +44,7 @@ export async function buildSupportBundle(input: SupportBundleInput): Promise<Sup
   const stamp = input.now.toISOString().replace(/[:.]/g, '-');
   const files: Array<{ name: string; text: string }> = [
     { name: 'manifest.json', text: json(manifest(input)) },
-    { name: 'config.json', text: json({ file: input.configFile, config: input.config }) },
+    { name: 'config.json', text: json({ file: input.configFile, config: withoutWebhookPath(input.config) }) },
     { name: 'status.json', text: json(input.status) },
     { name: 'schedules.json', text: json(input.status.sources.map((s) => ({ source: s.name, schedule: s.schedule ?? null }))) },
     { name: 'queue.json', text: json({ queue: input.status.queue, outboxFileBytes: fileSize(input.layout.outbox) }) },
@@ -56,6 +57,17 @@ export async function buildSupportBundle(input: SupportBundleInput): Promise<Sup
     zip: writeZip(entries, { compress: true, modified: input.now }),
     files: entries.map((e) => e.name),
   };
+}
+
+/**
+ * A webhook's path is often its receiver's token (chat and paging services put it there), and the
+ * config holds it as a plain URL: the bundle keeps only where it points.
+ */
+function withoutWebhookPath(config: AgentConfig): AgentConfig {
+  const webhook = config.notify?.webhook;
+  if (config.notify === undefined || webhook === undefined) return config;
+  const url = `${new URL(webhook.url).origin}/… (path and query withheld: they may hold the receiver's token)`;
+  return { ...config, notify: { ...config.notify, webhook: { ...webhook, url } } };
 }
 
 /** Every secret this installation keeps: its own credentials and every `secretRef` in the config. */

@@ -15,6 +15,7 @@ const Rfc3339 = z.iso.datetime({ offset: true });
 export const CredentialUseSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('source'), name: z.string() }),
   z.object({ kind: z.literal('alertEmail') }),
+  z.object({ kind: z.literal('alertWebhook') }),
 ]);
 export type CredentialUse = z.infer<typeof CredentialUseSchema>;
 

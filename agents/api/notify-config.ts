@@ -14,15 +14,30 @@ const SecretRefSchema = z
 const MinSeveritySchema = z.enum(['warning', 'critical']).default('warning');
 
 
+const WEBHOOK_URL_RULE = 'must be https, or http only for a loopback host (127.0.0.1, ::1, localhost)';
+
+/** A webhook URL as the config or the keychain gives it: https, or http to loopback only. */
+export function webhookUrlProblem(url: string): string | null {
+  if (!URL.canParse(url)) return 'is not a URL';
+  return isHttpsOrLoopbackUrl(url) ? null : WEBHOOK_URL_RULE;
+}
+
 export const WebhookNotifySchema = z
   .object({
     /** Receives a POST with JSON `{agent, code, severity, message, since, state: 'raised'|'resolved'}`. */
-    url: z.url().refine(isHttpsOrLoopbackUrl, {
-      message: 'must be https, or http only for a loopback host (127.0.0.1, ::1, localhost)',
-    }),
+    url: z.url().refine(isHttpsOrLoopbackUrl, { message: WEBHOOK_URL_RULE }).optional(),
+    /**
+     * The URL kept in the keychain instead (`tya-agent secret set alerts/webhook-url`): chat and
+     * paging services put their token in the path, which makes the whole URL a secret.
+     */
+    urlSecret: SecretRefSchema.optional(),
     minSeverity: MinSeveritySchema,
   })
-  .strict();
+  .strict()
+  .refine((w) => (w.url === undefined) !== (w.urlSecret === undefined), {
+    message: 'give the webhook "url" or "urlSecret" (the URL kept in the keychain), one of them',
+    path: ['url'],
+  });
 
 export const EmailNotifySchema = z
   .object({

@@ -27,4 +27,12 @@ describe('doctor: alert channels', () => {
     expect((await checkAlertChannels(notify, store, 'win32')).map((f) => f.status)).toEqual(['ok']);
     expect(JSON.stringify(await checkAlertChannels(notify, store, 'linux'))).not.toContain('pw-stored-Hq7');
   });
+
+  it('fails a webhook URL named as a secret but not stored, and shows only its name', async () => {
+    const kept = NotifyConfigSchema.parse({ webhook: { urlSecret: { secretRef: 'alerts/never-stored' } } });
+    const findings = await checkAlertChannels(kept, store, 'linux');
+    expect(findings.map((f) => f.status)).toEqual(['ok', 'fail']);
+    expect(findings[0]!.text).toBe('Alerts go to: webhook (the URL stored as "alerts/never-stored").');
+    expect(findings[1]!.text).toBe('The webhook URL "alerts/never-stored" named in notify.webhook.urlSecret is not stored: alerts cannot be posted to the webhook.');
+  });
 });

@@ -26,11 +26,15 @@ export async function checkAlertChannels(notify: NotifyConfig | undefined, store
       detail: ['"tya-agent alerts test" sends a test through each and says whether it was accepted.'],
     },
   ];
-  const ref = notify?.email?.password?.secretRef;
-  if (ref !== undefined && (await store.get(ref).catch(() => undefined)) === undefined) {
+  const needed = [
+    { ref: notify?.email?.password?.secretRef, what: 'The mail password', where: 'notify.email', cannot: 'alert e-mails cannot be sent' },
+    { ref: notify?.webhook?.urlSecret?.secretRef, what: 'The webhook URL', where: 'notify.webhook.urlSecret', cannot: 'alerts cannot be posted to the webhook' },
+  ];
+  for (const { ref, what, where, cannot } of needed) {
+    if (ref === undefined || (await store.get(ref).catch(() => undefined)) !== undefined) continue;
     findings.push({
       status: 'fail',
-      text: `The mail password "${ref}" named in notify.email is not stored: alert e-mails cannot be sent.`,
+      text: `${what} "${ref}" named in ${where} is not stored: ${cannot}.`,
       detail: [`Store it with "tya-agent secret set ${ref}" (add --service for the installed service), then run "tya-agent alerts test".`],
     });
   }

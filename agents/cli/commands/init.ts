@@ -60,7 +60,7 @@ export function starterConfig(values: { name: string; url: string; entity: strin
   // Where alerts go when nobody looks at the dashboard (a server has no tray). Uncomment what applies,
   // store the mail password with "tya-agent secret set smtp/password", then run "tya-agent alerts test".
   // "notify": {
-  //   "webhook": { "url": "https://hooks.example.com/tya" },
+  //   "webhook": { "url": "https://hooks.example.com/tya" },  // a URL with a token in it: "urlSecret": { "secretRef": "alerts/webhook-url" }
   //   "email": {
   //     "host": "smtp.example.com", "from": "tya-agent@example.com", "to": ["it@example.com"],
   //     "username": "tya-agent@example.com", "password": { "secretRef": "smtp/password" }, "minSeverity": "critical"

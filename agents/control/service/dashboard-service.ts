@@ -135,6 +135,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
     const use = (ref: string, by: CredentialUse) => refs.set(ref, [...(refs.get(ref) ?? []), by]);
     for (const source of config.sources) if (source.type === 'odbc' && source.password) use(source.password.secretRef, { kind: 'source', name: source.name });
     if (config.notify?.email?.password !== undefined) use(config.notify.email.password.secretRef, { kind: 'alertEmail' });
+    if (config.notify?.webhook?.urlSecret !== undefined) use(config.notify.webhook.urlSecret.secretRef, { kind: 'alertWebhook' });
     return {
       configFile: file,
       agentName: config.agent.name,

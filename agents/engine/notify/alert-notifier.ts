@@ -180,7 +180,7 @@ export class AlertNotifier {
 /** The channels the config names, in a fixed order (also what `alerts test` sends through). */
 export function notifyChannels(secrets: SecretResolver, now: () => number): (config: NotifyConfig) => NotifyChannel[] {
   return (config) => [
-    ...(config.webhook === undefined ? [] : [webhookChannel(config.webhook)]),
+    ...(config.webhook === undefined ? [] : [webhookChannel(config.webhook, secrets)]),
     ...(config.email === undefined ? [] : [emailChannel(config.email, secrets)]),
     ...(config.syslog === undefined ? [] : [syslogChannel(config.syslog, { now })]),
     ...(config.eventLog === undefined ? [] : [eventLogChannel(config.eventLog)]),

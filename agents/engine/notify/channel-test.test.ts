@@ -29,6 +29,7 @@ afterEach(async () => {
   await hook.close();
   await smtp.close();
   await keytar.deletePassword(SERVICE, `${namespace}/smtp/password`);
+  await keytar.deletePassword(SERVICE, `${namespace}/alerts/webhook-url`);
 });
 
 /** A loopback TCP port with nothing listening on it. */
@@ -113,6 +114,26 @@ describe('alerts test', () => {
     expect(hook.received, 'the webhook, which may page someone, was not asked').toEqual([]);
     await expect(only(['syslog'])).rejects.toThrow('Not configured: syslog (configured: webhook, email).');
     expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('posts to a webhook URL kept in the keychain, shows only its name, and refuses a stored URL that is not https', async () => {
+    const secretUrl = `${hook.url}/T0/B0/hook-token-Rw55`;
+    const notify = config({ webhook: { urlSecret: { secretRef: 'alerts/webhook-url' } }, email: undefined });
+    const missing = await run(notify);
+    expect(missing[0]).toMatchObject({ channel: 'webhook', target: 'the URL stored as "alerts/webhook-url"', ok: false });
+    expect(missing[0]!.error).toMatch(/^secret_missing: .*"alerts\/webhook-url"/);
+
+    await store().set('alerts/webhook-url', secretUrl);
+    const stored = await run(notify);
+    expect(stored.map((r) => r.ok)).toEqual([true]);
+    expect(hook.received.map((n) => n.code)).toEqual([TEST_ALERT_CODE]);
+    expect(JSON.stringify(stored)).not.toContain('hook-token-Rw55');
+
+    await store().set('alerts/webhook-url', 'http://hooks.example.com/T0/B0/hook-token-Rw55');
+    const plain = await run(notify);
+    expect(plain[0]!.error).toBe('The webhook URL stored as "alerts/webhook-url" (notify.webhook.urlSecret) must be https, or http only for a loopback host (127.0.0.1, ::1, localhost); store it again with "tya-agent secret set alerts/webhook-url".');
+    expect(() => NotifyConfigSchema.parse({ webhook: { url: hook.url, urlSecret: { secretRef: 'x' } } })).toThrow(/one of them/);
+    expect(() => NotifyConfigSchema.parse({ webhook: {} })).toThrow(/one of them/);
   });
 
   it('names a fetch failure by its cause, not just "fetch failed"', async () => {

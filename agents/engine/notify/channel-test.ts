@@ -28,7 +28,11 @@ export interface ChannelTestDeps {
 export function describeAlertChannels(config: NotifyConfig | undefined): AlertChannel[] {
   if (config === undefined) return [];
   const channels: AlertChannel[] = [];
-  if (config.webhook !== undefined) channels.push({ channel: 'webhook', target: new URL(config.webhook.url).origin, minSeverity: config.webhook.minSeverity });
+  if (config.webhook !== undefined) {
+    const { url, urlSecret } = config.webhook;
+    const target = url !== undefined ? new URL(url).origin : `the URL stored as "${urlSecret!.secretRef}"`;
+    channels.push({ channel: 'webhook', target, minSeverity: config.webhook.minSeverity });
+  }
   if (config.email !== undefined) {
     const { to, host, port } = config.email;
     channels.push({ channel: 'email', target: `${to.join(', ')} via ${host}:${port}`, minSeverity: config.email.minSeverity });

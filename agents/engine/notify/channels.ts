@@ -4,7 +4,7 @@
  * or throws an error whose message is safe to log (no password, no header values).
  */
 import { isLoopbackName } from '../../api/loopback.ts';
-import type { EmailNotifyConfig, WebhookNotifyConfig } from '../../api/notify-config.ts';
+import { webhookUrlProblem, type EmailNotifyConfig, type WebhookNotifyConfig } from '../../api/notify-config.ts';
 import type { SecretResolver } from '../../pipeline/source.ts';
 
 /** What a receiver gets for one alert: when it is raised (or still raised, as a reminder) and when it clears. */
@@ -27,12 +27,13 @@ export interface NotifyChannel {
 /** A send that hangs must not hold the retry schedule hostage. */
 const SEND_TIMEOUT_MS = 15_000;
 
-export function webhookChannel(config: WebhookNotifyConfig): NotifyChannel {
+export function webhookChannel(config: WebhookNotifyConfig, secrets: SecretResolver): NotifyChannel {
   return {
     name: 'webhook',
     minSeverity: config.minSeverity,
     async send(notice) {
-      const response = await fetch(config.url, {
+      const url = await webhookUrl(config, secrets);
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(notice),
@@ -45,6 +46,16 @@ export function webhookChannel(config: WebhookNotifyConfig): NotifyChannel {
       }
     },
   };
+}
+
+/** The URL from the config, or from the keychain per send (a replaced URL takes effect without a restart). */
+async function webhookUrl(config: WebhookNotifyConfig, secrets: SecretResolver): Promise<string> {
+  if (config.urlSecret === undefined) return config.url!;
+  const url = await secrets.resolve(config.urlSecret.secretRef);
+  const problem = webhookUrlProblem(url);
+  // Never the value in the words: it is a secret.
+  if (problem !== null) throw new Error(`The webhook URL stored as "${config.urlSecret.secretRef}" (notify.webhook.urlSecret) ${problem}; store it again with "tya-agent secret set ${config.urlSecret.secretRef}".`);
+  return url;
 }
 
 export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver): NotifyChannel {

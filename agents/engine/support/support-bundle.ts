@@ -65,7 +65,7 @@ export async function buildSupportBundle(input: SupportBundleInput): Promise<Sup
  */
 function withoutWebhookPath(config: AgentConfig): AgentConfig {
   const webhook = config.notify?.webhook;
-  if (config.notify === undefined || webhook === undefined) return config;
+  if (config.notify === undefined || webhook?.url === undefined) return config;
   const url = `${new URL(webhook.url).origin}/… (path and query withheld: they may hold the receiver's token)`;
   return { ...config, notify: { ...config.notify, webhook: { ...webhook, url } } };
 }

@@ -320,6 +320,7 @@ export const de: Record<MessageKey, string> = {
   'settings.logLevel.info': 'Normal',
   'settings.logLevel.debug': 'Ausführlich (für den Support)',
   'settings.alertEmailPassword': 'Passwort für Warnungs-E-Mails',
+  'settings.alertWebhookUrl': 'Adresse des Warnungs-Webhooks',
   'settings.sourcePassword': 'Passwort von {name}',
 
   'diagnostics.title': 'Diagnose',

@@ -322,6 +322,7 @@ export const en = {
   'settings.logLevel.info': 'Normal',
   'settings.logLevel.debug': 'Detailed (for support)',
   'settings.alertEmailPassword': 'Password for alert e-mails',
+  'settings.alertWebhookUrl': 'Address of the alert webhook',
   'settings.sourcePassword': 'Password of {name}',
 
   'diagnostics.title': 'Diagnostics',

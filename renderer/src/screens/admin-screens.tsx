@@ -14,7 +14,9 @@ type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A credential's name in words: "Password of erp" rather than its keychain reference (which stays one click away). */
 function credentialLabel(secret: Pick<SecretAge, 'ref' | 'usedBy'>, t: ReturnType<typeof useI18n>['t']): string {
-  const uses = (secret.usedBy ?? []).map((use) => (use.kind === 'source' ? t('settings.sourcePassword', { name: use.name }) : t('settings.alertEmailPassword')));
+  const uses = (secret.usedBy ?? []).map((use) =>
+    use.kind === 'source' ? t('settings.sourcePassword', { name: use.name }) : t(use.kind === 'alertEmail' ? 'settings.alertEmailPassword' : 'settings.alertWebhookUrl'),
+  );
   if (uses.length > 0) return uses.join(', ');
   // An agent that does not say what the credential is for: the dashboard's own naming of source passwords.
   const source = /^sources\/(.+)\/password$/.exec(secret.ref);

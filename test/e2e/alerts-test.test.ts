@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertChannelTest } from '../../agents/api/notify-config.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { SandboxAdmin } from '../../sandbox/admin-client.ts';
 import { runCli, startAgentProcess, waitFor, writeAgentConfig, type AgentProcess } from '../helpers/agent-process.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts';
 
@@ -30,10 +30,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, dbPath: path.join(dir, 'sandbox.db') });
   hook = await startWebhookSink();
   smtp = await startSmtpSink({ user: 'agent@example.test', pass: SMTP_PASSWORD });
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  deadPort = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  deadPort = await freePort();
 });
 
 afterAll(async () => {

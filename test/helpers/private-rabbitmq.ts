@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { freePort } from './free-port.ts';
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 const SERVER = path.join(RABBIT_BIN, 'rabbitmq-server');
@@ -228,18 +229,6 @@ export function leakedNodes(startedBy: number | 'any' = process.pid): string[] {
     }
   }
   return found;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function acceptsTcp(port: number): Promise<boolean> {

@@ -4,9 +4,14 @@
  * event log on a machine that is not Windows a warning. It sends nothing: `alerts test` does that.
  */
 import type { NotifyConfig } from '../../api/notify-config.ts';
-import { describeAlertChannels } from '../../engine/notify/channel-test.ts';
+import { alertChannelSecrets, describeAlertChannels } from '../../engine/notify/channel-test.ts';
 import type { SecretStore } from '../../vault/index.ts';
 import type { Finding } from './doctor-checks.ts';
+
+const MISSING = {
+  alertEmail: { what: 'The mail password', where: 'notify.email', cannot: 'alert e-mails cannot be sent' },
+  alertWebhook: { what: 'The webhook URL', where: 'notify.webhook.urlSecret', cannot: 'alerts cannot be posted to the webhook' },
+} as const;
 
 export async function checkAlertChannels(notify: NotifyConfig | undefined, store: SecretStore, platform: NodeJS.Platform = process.platform): Promise<Finding[]> {
   const channels = describeAlertChannels(notify);
@@ -26,12 +31,9 @@ export async function checkAlertChannels(notify: NotifyConfig | undefined, store
       detail: ['"tya-agent alerts test" sends a test through each and says whether it was accepted.'],
     },
   ];
-  const needed = [
-    { ref: notify?.email?.password?.secretRef, what: 'The mail password', where: 'notify.email', cannot: 'alert e-mails cannot be sent' },
-    { ref: notify?.webhook?.urlSecret?.secretRef, what: 'The webhook URL', where: 'notify.webhook.urlSecret', cannot: 'alerts cannot be posted to the webhook' },
-  ];
-  for (const { ref, what, where, cannot } of needed) {
-    if (ref === undefined || (await store.get(ref).catch(() => undefined)) !== undefined) continue;
+  for (const { ref, kind } of alertChannelSecrets(notify)) {
+    if ((await store.get(ref).catch(() => undefined)) !== undefined) continue;
+    const { what, where, cannot } = MISSING[kind];
     findings.push({
       status: 'fail',
       text: `${what} "${ref}" named in ${where} is not stored: ${cannot}.`,

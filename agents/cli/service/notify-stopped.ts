@@ -15,6 +15,7 @@ import { closeAgentFiles, openAgentFiles, type AgentFiles } from '../../engine/a
 import { DataDirBusyError } from '../../engine/data-dir-lock.ts';
 import { AGENT_STOPPED_ALERT } from '../../engine/unattended.ts';
 import { AlertNotifier } from '../../engine/notify/alert-notifier.ts';
+import { asSentence } from '../../engine/notify/channels.ts';
 import { logTailText } from '../../engine/support/log-tail.ts';
 import { VaultSecretResolver } from '../../vault/index.ts';
 import { configProblemWords, loadStoppedAlertConfig } from './stopped-config.ts';
@@ -90,19 +91,14 @@ export function stoppedMessage(env: MonitorEnv, cause: StopCause): string {
   const why = givenUpBecause(env);
   const error =
     'configProblem' in cause
-      ? `Its configuration does not load: ${sentence(cause.configProblem)}`
+      ? `Its configuration does not load: ${asSentence(cause.configProblem)}`
       : cause.lastError === null
         ? `Its log names no error of the last minutes: see "journalctl -u ${unit}".`
-        : `Its last error: ${sentence(cause.lastError)}`;
+        : `Its last error: ${asSentence(cause.lastError)}`;
   return (
     `The agent stopped and the service manager will not start it again${why === null ? '' : ` (${why})`}. ` +
     `Nothing is read or sent until it runs. ${error} Fix the cause, then run "systemctl restart ${unit}".`
   );
-}
-
-/** Quoted words end a sentence of the alert: give them a full stop unless they end in one. */
-function sentence(words: string): string {
-  return /[.!?…]$/.test(words) ? words : `${words}.`;
 }
 
 function givenUpBecause(env: MonitorEnv): string | null {

@@ -121,7 +121,7 @@ export function failureReport(layout: ServiceLayout): string {
 }
 
 /** "If stopped:" in words: who hears when systemd gives up (channels null: the live config cannot be read). */
-export function stoppedReportWords(o: { handled: boolean; channels: string[] | null; stoppedUnit: string; liveConfig: string }): string {
+function stoppedReportWords(o: { handled: boolean; channels: string[] | null; stoppedUnit: string; liveConfig: string }): string {
   if (!o.handled) return 'nobody is told: this unit predates the failure alert. Run "tya-agent service install" again (it keeps the live config).';
   if (o.channels === null) return `nobody is told: ${o.liveConfig} cannot be read. Run "tya-agent doctor --config ${o.liveConfig}".`;
   if (o.channels.length === 0) {

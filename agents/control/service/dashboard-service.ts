@@ -21,7 +21,7 @@ import { ActivityLog } from './activity-log.ts';
 import { completenessRows, firstDayOfWindow } from './completeness-view.ts';
 import { ConfigStore } from './config-store.ts';
 import { diagnose } from './diagnostics-view.ts';
-import { describeAlertChannels, testAlertChannels } from '../../engine/notify/channel-test.ts';
+import { alertChannelSecrets, describeAlertChannels, testAlertChannels } from '../../engine/notify/channel-test.ts';
 import { exchangeView } from './exchange-view.ts';
 import { createWritebackPort } from './writeback-view.ts';
 import { createMappingEditor } from './mapping-editor.ts';
@@ -134,8 +134,7 @@ export function createDashboardService(host: AgentHost): DashboardService {
     const refs = new Map<string, CredentialUse[]>();
     const use = (ref: string, by: CredentialUse) => refs.set(ref, [...(refs.get(ref) ?? []), by]);
     for (const source of config.sources) if (source.type === 'odbc' && source.password) use(source.password.secretRef, { kind: 'source', name: source.name });
-    if (config.notify?.email?.password !== undefined) use(config.notify.email.password.secretRef, { kind: 'alertEmail' });
-    if (config.notify?.webhook?.urlSecret !== undefined) use(config.notify.webhook.urlSecret.secretRef, { kind: 'alertWebhook' });
+    for (const { ref, kind } of alertChannelSecrets(config.notify)) use(ref, { kind });
     return {
       configFile: file,
       agentName: config.agent.name,

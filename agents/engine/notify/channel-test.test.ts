@@ -9,7 +9,7 @@ import { NotifyConfigSchema } from '../../api/notify-config.ts';
 import { KeytarSecretStore, VaultSecretResolver } from '../../vault/index.ts';
 import { startSmtpSink, type SmtpSink } from '../../../test/helpers/smtp-sink.ts';
 import { startWebhookSink, type WebhookSink } from '../../../test/helpers/webhook-sink.ts';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../../test/helpers/free-port.ts';
 import { describeAlertChannels, TEST_ALERT_CODE, testAlertChannels } from './channel-test.ts';
 
 const SERVICE = 'tya-sync-agent-test';
@@ -32,15 +32,6 @@ afterEach(async () => {
   await keytar.deletePassword(SERVICE, `${namespace}/alerts/webhook-url`);
 });
 
-/** A loopback TCP port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function config(extra: Record<string, unknown> = {}) {
   return NotifyConfigSchema.parse({
     webhook: { url: `${hook.url}?token=hook-token-Kd93` },
@@ -58,7 +49,7 @@ const run = (notify: ReturnType<typeof config>) =>
 describe('alerts test', () => {
   it('reaches a webhook and a mail server, each at the lowest severity it passes on, and stores nothing', async () => {
     await store().set('smtp/password', SMTP_PASSWORD);
-    const results = await run(config({ syslog: { type: 'tcp', host: '127.0.0.1', port: await closedPort() } }));
+    const results = await run(config({ syslog: { type: 'tcp', host: '127.0.0.1', port: await freePort() } }));
 
     expect(results.map((r) => [r.channel, r.ok])).toEqual([['webhook', true], ['email', true], ['syslog', false]]);
     expect(hook.received).toEqual([
@@ -98,7 +89,7 @@ describe('alerts test', () => {
   });
 
   it('sends to UDP syslog but says it cannot be confirmed, and lists nothing when no channel is configured', async () => {
-    const results = await run(config({ webhook: undefined, email: undefined, syslog: { type: 'udp', host: '127.0.0.1', port: await closedPort(), facility: 'local3' } }));
+    const results = await run(config({ webhook: undefined, email: undefined, syslog: { type: 'udp', host: '127.0.0.1', port: await freePort(), facility: 'local3' } }));
     expect(results).toEqual([
       { channel: 'syslog', target: expect.stringMatching(/^UDP 127\.0\.0\.1:\d+, facility local3$/) as string, minSeverity: 'warning', ok: true, ms: expect.any(Number) as number, error: null, unconfirmed: true },
     ]);
@@ -137,7 +128,7 @@ describe('alerts test', () => {
   });
 
   it('names a fetch failure by its cause, not just "fetch failed"', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const [result] = await run(config({ webhook: { url: `http://127.0.0.1:${port}/alerts` }, email: undefined }));
     expect(result!.error).toMatch(/^fetch failed \(ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check notify\.webhook\.url and that this machine may reach it/);
   });

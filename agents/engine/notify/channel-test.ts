@@ -9,7 +9,7 @@ import type { AlertChannel, AlertChannelTest, NotifyConfig } from '../../api/not
 import type { SecretResolver } from '../../pipeline/source.ts';
 import { notifyChannels } from './alert-notifier.ts';
 import { AgentError } from '../../pipeline/errors.ts';
-import { errorWords, TEST_ALERT_CODE, type NotifyChannel } from './channels.ts';
+import { asSentence, errorWords, TEST_ALERT_CODE, type NotifyChannel } from './channels.ts';
 
 export { TEST_ALERT_CODE };
 
@@ -48,6 +48,14 @@ export function describeAlertChannels(config: NotifyConfig | undefined): AlertCh
   return channels;
 }
 
+/** The keychain entries the alert channels read: the mail password, a webhook URL kept as a secret. */
+export function alertChannelSecrets(config: NotifyConfig | undefined): Array<{ ref: string; kind: 'alertEmail' | 'alertWebhook' }> {
+  const secrets: Array<{ ref: string; kind: 'alertEmail' | 'alertWebhook' }> = [];
+  if (config?.email?.password !== undefined) secrets.push({ ref: config.email.password.secretRef, kind: 'alertEmail' });
+  if (config?.webhook?.urlSecret !== undefined) secrets.push({ ref: config.webhook.urlSecret.secretRef, kind: 'alertWebhook' });
+  return secrets;
+}
+
 /** Sends one test notice through each channel at once; every channel gets its own outcome. */
 export async function testAlertChannels(deps: ChannelTestDeps): Promise<AlertChannelTest[]> {
   const { config } = deps;
@@ -80,8 +88,8 @@ export async function testAlertChannels(deps: ChannelTestDeps): Promise<AlertCha
       } catch (error) {
         const words = errorWords(error);
         // A channel's own error may already say which setting to check.
-        const hint = words.includes('notify.') ? '' : `${/[.!?]$/.test(words) ? '' : '.'} ${whatToCheck(channel.name, config)}`;
-        return { ...about, ok: false, ms: elapsed(), error: `${words}${hint}`, unconfirmed: false };
+        const said = words.includes('notify.') ? words : `${asSentence(words)} ${whatToCheck(channel.name, config)}`;
+        return { ...about, ok: false, ms: elapsed(), error: said, unconfirmed: false };
       }
     }),
   );

@@ -92,6 +92,11 @@ export function emailChannel(config: EmailNotifyConfig, secrets: SecretResolver)
   };
 }
 
+/** Words quoted into an alert's sentence (an error, a config problem) end it: a full stop unless they end in one. */
+export function asSentence(words: string): string {
+  return /[.!?…]$/.test(words) ? words : `${words}.`;
+}
+
 /** The error's message and code only: never its object, which for SMTP can carry the command sent. */
 export function errorWords(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
